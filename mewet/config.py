@@ -1,0 +1,160 @@
+"""Settings (`MEWET_` environment variables) and the URL and duration forms of every command."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mewet.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class MqttUrl:
+    """Where the broker is: `mqtt://user:pass@host:port`, or `mqtts://` for TLS."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+    @classmethod
+    def parse(cls, url: str) -> MqttUrl:
+        """Parse and check an MQTT URL, saying what is wrong when it is not usable."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("mqtt", "mqtts"):
+            raise ConfigError(
+                f"MQTT URL {url!r}: use mqtt://host:port or mqtts://host:port "
+                "(user:password@ before the host when the broker needs a login)"
+            )
+        if not parts.hostname:
+            raise ConfigError(f"MQTT URL {url!r} has no host")
+        try:
+            port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
+        except ValueError:
+            raise ConfigError(f"MQTT URL {url!r}: the port must be a number 1-65535") from None
+        return cls(
+            host=parts.hostname,
+            port=port,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            tls=parts.scheme == "mqtts",
+        )
+
+    def __str__(self) -> str:
+        login = f"{self.username}:***@" if self.username else ""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{login}{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreUrl:
+    """Where data goes: `sqlite:///path/file.db` or `influxdb://user:pass@host:port/database`."""
+
+    backend: Literal["sqlite", "influxdb"]
+    path: Path | None = None
+    host: str = "localhost"
+    port: int = 8086
+    database: str = "mewet"
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+
+    @classmethod
+    def parse(cls, url: str) -> StoreUrl:
+        """Parse and check a store URL, saying what is wrong when it is not usable."""
+        parts = urlsplit(url)
+        if parts.scheme == "sqlite":
+            # sqlite:///relative.db and sqlite:////abs/path.db, as SQLAlchemy spells them
+            raw = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+            if not raw:
+                raise ConfigError(f"store URL {url!r}: use sqlite:///path/to/file.db")
+            return cls(backend="sqlite", path=Path(raw))
+        if parts.scheme in ("influxdb", "influxdbs"):
+            database = parts.path.strip("/")
+            if not parts.hostname or not database:
+                raise ConfigError(f"store URL {url!r}: use influxdb://user:pass@host:8086/database")
+            try:
+                port = parts.port or 8086
+            except ValueError:
+                raise ConfigError(f"store URL {url!r}: the port must be a number") from None
+            return cls(
+                backend="influxdb",
+                host=parts.hostname,
+                port=port,
+                database=database,
+                username=unquote(parts.username) if parts.username else None,
+                password=unquote(parts.password) if parts.password else None,
+                tls=parts.scheme == "influxdbs",
+            )
+        raise ConfigError(
+            f"store URL {url!r}: use sqlite:///path/file.db or "
+            "influxdb://user:pass@host:port/database"
+        )
+
+    def __str__(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.path}"
+        login = f"{self.username}:***@" if self.username else ""
+        scheme = "influxdbs" if self.tls else "influxdb"
+        return f"{scheme}://{login}{self.host}:{self.port}/{self.database}"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`90m`, `6h`, `7d`, `30s` (or a bare number of seconds) as a timedelta."""
+    text = text.strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return timedelta(seconds=float(text))
+    m = _DURATION.match(text.lower())
+    if not m:
+        raise ConfigError(f"duration {text!r}: use a number with s, m, h or d, e.g. 90m, 6h, 7d")
+    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+
+
+class IngestSettings(BaseModel):
+    """How ingest batches and retries."""
+
+    batch_size: int = Field(500, ge=1, le=50_000)
+    batch_seconds: float = Field(0.2, gt=0, le=60)
+    receive_maximum: int = Field(2000, ge=1, le=65_535)
+    session_expiry_s: int = Field(7 * 86400, ge=0)
+    max_payload_bytes: int = Field(64 * 1024, ge=256)
+    stats_every_s: float = Field(5.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """Every setting of the lab; environment variables are `MEWET_<NAME>` (nested: `__`)."""
+
+    model_config = SettingsConfigDict(env_prefix="MEWET_", env_nested_delimiter="__")
+
+    mqtt_url: str | None = None
+    store_url: str | None = None
+    topic_root: str = "mewet"
+    data_dir: Path = Path("mewet-data")
+    mqtt_port: int = Field(1883, ge=1, le=65535)
+    api_port: int = Field(8000, ge=1, le=65535)
+    publish_backlog: int = Field(1000, ge=1, le=1_000_000)
+    ingest: IngestSettings = IngestSettings()
+
+    def mqtt(self) -> MqttUrl:
+        """The broker URL, defaulting to the embedded broker of `mewet up`."""
+        return MqttUrl.parse(self.mqtt_url or f"mqtt://127.0.0.1:{self.mqtt_port}")
+
+    def store(self) -> StoreUrl:
+        """The store URL, defaulting to the SQLite file under the data dir."""
+        return StoreUrl.parse(self.store_url or f"sqlite:///{self.data_dir / 'mewet.db'}")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings from the environment, with explicit overrides on top (None skipped)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
