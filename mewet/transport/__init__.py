@@ -1,0 +1,1 @@
+"""Transport: topics and the MQTT client."""

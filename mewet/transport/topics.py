@@ -1,0 +1,112 @@
+"""Every MQTT topic of the contract is built and parsed here, and nowhere else.
+
+<root>/<home>/<device>/meta|status|state|telemetry|event
+<root>/<home>/<device>/cmd/<name>
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mewet.errors import ContractError
+
+ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"
+NAME_PATTERN = r"[a-z][a-z0-9_]{0,62}"
+_ID_RE = re.compile(rf"^{ID_PATTERN}$")
+_NAME_RE = re.compile(rf"^{NAME_PATTERN}$")
+DEFAULT_ROOT = "mewet"
+
+
+class Kind(StrEnum):
+    """The last level of a device topic: what the payload is."""
+
+    META = "meta"
+    STATUS = "status"
+    STATE = "state"
+    TELEMETRY = "telemetry"
+    EVENT = "event"
+    CMD = "cmd"
+
+
+RETAINED = frozenset({Kind.META, Kind.STATUS, Kind.STATE})
+
+
+def check_id(value: str, what: str = "id") -> str:
+    """Return `value` when it is a valid home or device id, else raise ContractError."""
+    if not _ID_RE.match(value):
+        raise ContractError(
+            f"{what} {value!r} is not valid: use 1-63 characters, lower-case letters, digits "
+            "and '-', starting with a letter or digit"
+        )
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One device topic, validated on creation."""
+
+    home: str
+    device: str
+    kind: Kind
+    command: str | None = None
+    root: str = DEFAULT_ROOT
+
+    def __post_init__(self) -> None:
+        check_id(self.home, "home id")
+        check_id(self.device, "device id")
+        if (self.kind is Kind.CMD) != (self.command is not None):
+            raise ContractError("a cmd topic needs a command name, other kinds take none")
+        if self.command is not None and not _NAME_RE.match(self.command):
+            raise ContractError(
+                f"command name {self.command!r} is not valid: use lower-case letters, digits "
+                "and '_', starting with a letter"
+            )
+
+    @property
+    def retain(self) -> bool:
+        """Whether messages on this topic are published retained."""
+        return self.kind in RETAINED
+
+    def __str__(self) -> str:
+        base = f"{self.root}/{self.home}/{self.device}/{self.kind.value}"
+        return f"{base}/{self.command}" if self.command else base
+
+    @classmethod
+    def parse(cls, topic: str, root: str = DEFAULT_ROOT) -> Topic:
+        """Parse a topic string; raise ContractError saying what is wrong with it."""
+        parts = topic.split("/")
+        if len(parts) < 4 or parts[0] != root:
+            raise ContractError(f"topic {topic!r} is not of the form {root}/<home>/<device>/<kind>")
+        _, home, device, kind_s, *rest = parts
+        try:
+            kind = Kind(kind_s)
+        except ValueError:
+            known = ", ".join(k.value for k in Kind)
+            raise ContractError(
+                f"topic {topic!r}: unknown kind {kind_s!r} (known: {known})"
+            ) from None
+        if kind is Kind.CMD:
+            if len(rest) != 1:
+                raise ContractError(f"topic {topic!r}: a command topic ends in cmd/<name>")
+            return cls(home, device, kind, rest[0], root)
+        if rest:
+            raise ContractError(f"topic {topic!r} has levels after {kind.value!r}")
+        return cls(home, device, kind, None, root)
+
+
+def subscription(root: str = DEFAULT_ROOT, share_group: str | None = None) -> str:
+    """The filter ingest subscribes to: every device topic, optionally as a shared group."""
+    pattern = f"{root}/+/+/+"
+    return f"$share/{check_id(share_group, 'share group')}/{pattern}" if share_group else pattern
+
+
+def home_filter(home: str, root: str = DEFAULT_ROOT) -> str:
+    """A filter for every topic of one home (for watching it)."""
+    return f"{root}/{check_id(home, 'home id')}/#"
+
+
+def ha_discovery(home: str, device: str, prefix: str = "homeassistant") -> str:
+    """Home Assistant device-based discovery topic for one device."""
+    return f"{prefix}/device/{check_id(home)}_{check_id(device)}/config"
