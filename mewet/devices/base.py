@@ -1,0 +1,315 @@
+"""What every simulated device shares: its spec, its fault model, and how it speaks the contract.
+
+A device type is one module (`mewet/devices/<type>.py`) with an `Options` model, a `Device`
+subclass whose `behave()` process reacts to the `World`, and a `SPEC`. Faults are applied here,
+once, so every type drains its battery, drops messages, sticks and skews the same way.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import simpy
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mewet.contract import Channel, Event, Message, Meta, Scalar, Severity, State, Telemetry
+from mewet.devices.sink import Sink
+from mewet.transport.topics import DEFAULT_ROOT, Kind, Topic
+
+if TYPE_CHECKING:
+    from mewet.scenarios.home import DevicePlacement
+    from mewet.scenarios.world import World
+
+Process = Generator[simpy.Event, Any, None]
+StateDict = dict[str, Scalar | None]
+LOW_BATTERY = 10.0
+
+
+class Faults(BaseModel):
+    """The fault model of a device; every type has defaults, a home or scenario overrides them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    battery_days: float | None = Field(
+        None, gt=0, description="Days from full to empty; None for mains-powered devices."
+    )
+    battery_start: float = Field(100.0, ge=0, le=100, description="Battery level at start, %.")
+    rechargeable: bool = Field(
+        False, description="Charged to 100% when the resident puts it on charge (a wearable)."
+    )
+    dropout: float = Field(0.0, ge=0, le=1, description="Probability that a message is lost.")
+    stuck_after_h: float | None = Field(
+        None, ge=0, description="Hours after which measured values freeze; None: never."
+    )
+    false_alarms_per_h: float = Field(0.0, ge=0, le=60, description="False alarms per hour.")
+    sensitivity: float = Field(1.0, ge=0, le=1, description="Probability a real event is detected.")
+    clock_skew_s: float = Field(0.0, ge=-86400, le=86400, description="Device clock offset, s.")
+
+
+class NoOptions(BaseModel):
+    """For device types without options."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    """One entry of the device catalogue."""
+
+    type: str
+    title: str
+    factory: builtins.type[Device]
+    channels: tuple[Channel, ...] = ()
+    events: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+    faults: Faults = field(default_factory=Faults)
+    options: builtins.type[BaseModel] = NoOptions
+    manufacturer: str = "MeWeT virtual devices"
+    model: str = ""
+    sources: str = ""
+
+    @property
+    def all_events(self) -> tuple[str, ...]:
+        """The type's events plus those every device of its kind sends (battery, commands)."""
+        extra: tuple[str, ...] = ("battery_low",) if self.faults.battery_days is not None else ()
+        extra += ("command_result",) if self.commands else ()
+        return self.events + extra
+
+    def check_placement(
+        self, placement: DevicePlacement
+    ) -> list[tuple[tuple[str | int, ...], str]]:
+        """Problems with a placement's options and fault overrides, with their locations."""
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        for key, model, data in (
+            ("options", self.options, placement.options),
+            ("faults", Faults, {**self.faults.model_dump(), **placement.faults}),
+        ):
+            try:
+                model.model_validate(data)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    found.append(((key, *err["loc"]), err["msg"]))
+        if self.factory.needs_door and placement.door is None:
+            found.append((("door",), f"a {self.type} device needs the door it watches"))
+        return found
+
+
+class Device:
+    """A simulated device: a SimPy process that observes the world and publishes messages."""
+
+    needs_door: ClassVar[bool] = False
+    heartbeat_s: ClassVar[float | None] = 3600.0
+    """Battery-powered devices report their battery this often, unless their telemetry does."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        world: World,
+        sink: Sink,
+        spec: DeviceSpec,
+        placement: DevicePlacement,
+        rng: np.random.Generator,
+        root: str = DEFAULT_ROOT,
+    ) -> None:
+        self.env = env
+        self.world = world
+        self.sink = sink
+        self.spec = spec
+        self.id = placement.id
+        self.room = placement.room
+        self.door = placement.door
+        self.model = placement.model or spec.model
+        self.options: Any = spec.options.model_validate(placement.options)
+        self.faults = Faults.model_validate({**spec.faults.model_dump(), **placement.faults})
+        self.rng = rng
+        self.root = root
+        self.seq = 0
+        self.alive = False
+        self._charged_at = 0.0
+        self._charged_level = self.faults.battery_start
+        self.state: StateDict = {}
+        self._frozen: dict[str, float] = {}
+        self._processes: list[simpy.Process] = []
+
+    # -- life cycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Switch the device on: announce it, then run its behaviour and its faults."""
+        self.alive = True
+        self._publish(Kind.STATUS, "online")
+        self._publish(Kind.META, self.meta())
+        self.state = self.initial_state()
+        self._publish_state()
+        self.spawn(self.behave())
+        if self.faults.battery_days is not None:
+            self.spawn(self._battery())
+            if self.heartbeat_s is not None:
+                self.spawn(self.every(self.heartbeat_s, dict))
+        if self.faults.false_alarms_per_h > 0:
+            self.spawn(self._false_alarms())
+
+    def spawn(self, process: Process) -> simpy.Process:
+        """Run a process that ends quietly when the device dies."""
+        proc = self.env.process(self._guarded(process))
+        self._processes.append(proc)
+        return proc
+
+    def _guarded(self, process: Process) -> Process:
+        try:
+            yield from process
+        except simpy.Interrupt:
+            process.close()
+
+    def die(self, reason: str) -> None:
+        """The device stops: it says `offline` (as its Last Will would) and falls silent."""
+        if not self.alive:
+            return
+        self.update_state(online=False, reason=reason)
+        self._publish(Kind.STATUS, "offline")
+        self.alive = False
+        for proc in self._processes:
+            if proc.is_alive and proc is not self.env.active_process:
+                proc.interrupt(reason)
+
+    def meta(self) -> Meta:
+        """The retained description of this device."""
+        return Meta(
+            type=self.spec.type,
+            model=self.model,
+            manufacturer=self.spec.manufacturer,
+            room=self.world.home.room(self.room).name,
+            firmware="1.0.0",
+            channels=list(self.spec.channels),
+            events=list(self.spec.all_events),
+            commands=list(self.spec.commands),
+        )
+
+    def initial_state(self) -> StateDict:
+        """The state published when the device comes online."""
+        state: StateDict = {"online": True}
+        if self.faults.battery_days is not None:
+            state["battery"] = round(self.battery(), 1)
+        return state
+
+    # -- hooks for device types ------------------------------------------------------
+
+    def behave(self) -> Process:
+        """The device's behaviour: override in each type."""
+        yield self.env.timeout(0)
+
+    def false_alarm(self) -> None:
+        """Raise one false alarm (types that can have them override this)."""
+
+    def handle(self, name: str, args: dict[str, Scalar]) -> tuple[bool, str]:
+        """Carry out a command; return whether it worked and a word on the result."""
+        return False, f"{self.spec.type} devices do not accept {name!r}"
+
+    # -- helpers for device types ------------------------------------------------------
+
+    def detects(self) -> bool:
+        """Whether a real event is detected this time (sensitivity)."""
+        return bool(self.rng.random() < self.faults.sensitivity)
+
+    def battery(self) -> float:
+        """Battery level now, % (100 for mains-powered devices)."""
+        days = self.faults.battery_days
+        if days is None:
+            return 100.0
+        used = 100.0 * (float(self.env.now) - self._charged_at) / (days * 86400.0)
+        return max(0.0, self._charged_level - used)
+
+    def every(self, period_s: float, measure: Callable[[], dict[str, float]]) -> Process:
+        """A process that sends telemetry every `period_s` seconds (with a little jitter)."""
+        yield self.env.timeout(float(self.rng.uniform(0, period_s)))
+        while True:
+            self.telemetry(measure())
+            yield self.env.timeout(period_s * float(self.rng.uniform(0.98, 1.02)))
+
+    def telemetry(self, data: dict[str, float]) -> None:
+        """Send a measurement (frozen values once the device is stuck)."""
+        stuck = self.faults.stuck_after_h
+        if stuck is not None and self.env.now >= stuck * 3600:
+            for key, value in data.items():
+                self._frozen.setdefault(key, value)
+            data = {k: self._frozen[k] for k in data}
+        if self.faults.battery_days is not None:
+            data = {**data, "battery": round(self.battery(), 1)}
+        self._publish(Kind.TELEMETRY, Telemetry(**self._envelope(), data=data))
+
+    def event(self, event_type: str, severity: Severity = "info", **data: Scalar) -> None:
+        """Send an event."""
+        self._publish(
+            Kind.EVENT,
+            Event(**self._envelope(), event_type=event_type, severity=severity, data=data),
+        )
+
+    def update_state(self, **changes: Scalar | None) -> None:
+        """Change the retained state; published only when something really changed."""
+        new = {**self.state, **changes}
+        if new != self.state:
+            self.state = new
+            self._publish_state()
+
+    def command(self, name: str, args: dict[str, Scalar], ref: str) -> None:
+        """A command arrived: carry it out and report the result as an event."""
+        if not self.alive:
+            return
+        ok, detail = self.handle(name, args)
+        self.event("command_result", "info", command=name, ok=ok, ref=ref[:64], detail=detail)
+
+    # -- internals ------------------------------------------------------------------
+
+    def _envelope(self) -> dict[str, Any]:
+        seq = self.seq
+        self.seq += 1
+        ts = self.world.now() + timedelta(seconds=self.faults.clock_skew_s)
+        return {"id": f"{self.id}-{seq}", "ts": ts, "seq": seq}
+
+    def _publish_state(self) -> None:
+        if self.faults.battery_days is not None and self.alive:
+            self.state["battery"] = round(self.battery(), 1)
+        self._publish(Kind.STATE, State(dict(self.state)))
+
+    def _publish(self, kind: Kind, payload: Any) -> None:
+        if not self.alive:
+            return
+        lossy = kind in (Kind.TELEMETRY, Kind.EVENT) and self.faults.dropout > 0
+        if lossy and self.rng.random() < self.faults.dropout:
+            return  # lost on the radio: the seq number was used, ingest sees the gap
+        topic = Topic(self.world.home.id, self.id, kind, root=self.root)
+        self.sink.publish(Message(topic, payload))
+
+    def _battery(self) -> Process:
+        """Warn at 10%, die at 0%; a rechargeable device is topped up when put on charge."""
+        days = self.faults.battery_days
+        assert days is not None
+        per_pct = days * 86400.0 / 100.0
+        warned = False
+        while True:
+            level = self.battery()
+            if level <= 0:
+                self.die("battery empty")
+                return
+            if level <= LOW_BATTERY and not warned:
+                warned = True
+                self.event("battery_low", "warning", battery=round(level, 1))
+            next_mark = level - LOW_BATTERY if level > LOW_BATTERY else level
+            timer = self.env.timeout(next_mark * per_pct)
+            charge = self.world.on("charge") if self.faults.rechargeable else self.env.event()
+            yield self.env.any_of([timer, charge])
+            if charge.triggered:
+                self._charged_at = float(self.env.now)
+                self._charged_level = 100.0
+                warned = False
+                self.update_state(battery=100.0)
+
+    def _false_alarms(self) -> Process:
+        rate = self.faults.false_alarms_per_h / 3600.0
+        while True:
+            yield self.env.timeout(float(self.rng.exponential(1.0 / rate)))
+            self.false_alarm()

@@ -1,0 +1,70 @@
+"""Wearable vitals: heart rate, SpO2, skin temperature and steps, following activity."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mewet.contract import Channel
+from mewet.devices.base import Device, DeviceSpec, Faults, Process
+
+HEART_RATE = {"sleep": 58.0, "relax": 68.0, "eat": 72.0, "walk": 88.0, "leave_home": 92.0}
+STEPS_PER_MIN = {"walk": 90.0, "leave_home": 80.0, "housekeeping": 40.0, "meal_preparation": 20.0}
+
+
+class Options(BaseModel):
+    """The wearer's resting values and the reporting period."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    resting_hr: float = Field(68.0, ge=30, le=120)
+    spo2: float = Field(96.0, ge=80, le=100)
+    period_s: float = Field(60.0, ge=5, le=3600)
+
+
+class Vitals(Device):
+    """A watch or patch; while fallen, heart rate rises and skin cools over the hours."""
+
+    heartbeat_s = None
+
+    def behave(self) -> Process:
+        self.fallen_since: float | None = None
+        yield from self.every(self.options.period_s, self._measure)
+
+    def _measure(self) -> dict[str, float]:
+        w = self.world
+        base = HEART_RATE.get(w.activity, 72.0) - 68.0 + self.options.resting_hr
+        skin = 34.5 if w.activity == "sleep" else 33.5
+        if w.location == "outside":
+            skin -= min(4.0, max(0.0, (15.0 - w.outdoor_temp_c) / 5))
+        if w.fallen:
+            self.fallen_since = self.fallen_since if self.fallen_since is not None else self.env.now
+            hours = (self.env.now - self.fallen_since) / 3600
+            base += 15.0 + 8.0 * min(hours, 3.0)
+            skin -= min(3.0, 0.8 * hours)
+        else:
+            self.fallen_since = None
+        steps = 0.0 if w.fallen else STEPS_PER_MIN.get(w.activity, 5.0) * self.options.period_s / 60
+        return {
+            "heart_rate": round(base + float(self.rng.normal(0, 2.0)), 0),
+            "spo2": round(min(100.0, self.options.spo2 + float(self.rng.normal(0, 0.8))), 0),
+            "skin_temp": round(skin + float(self.rng.normal(0, 0.2)), 1),
+            "steps": round(max(0.0, steps * float(self.rng.uniform(0.7, 1.3))), 0),
+        }
+
+
+SPEC = DeviceSpec(
+    type="vitals",
+    title="Wearable vitals monitor",
+    factory=Vitals,
+    channels=(
+        Channel(name="heart_rate", unit="bpm", rate_s=60),
+        Channel(name="spo2", unit="%", rate_s=60),
+        Channel(name="skin_temp", unit="°C", rate_s=60),
+        Channel(name="steps", unit="steps", rate_s=60),
+        Channel(name="battery", unit="%", rate_s=60),
+    ),
+    options=Options,
+    faults=Faults(battery_days=5, rechargeable=True, dropout=0.01),
+    model="VW-1",
+    sources="Battery about five days with 1-minute sampling, as consumer smartwatches; "
+    "charged at night.",
+)

@@ -1,0 +1,1 @@
+"""Homes, the world inside them, and (later) care scenarios."""

@@ -1,0 +1,208 @@
+"""A simple occupant: a plain daily routine that walks the home and uses what is in it.
+
+Enough to make every device fire; the care scenario engine brings the full resident, with
+personas, spread and incidents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import simpy
+
+from mewet.devices.base import Process
+from mewet.scenarios.home import OUTSIDE
+from mewet.scenarios.world import World
+
+
+@dataclass(frozen=True)
+class Routine:
+    """One entry of the day plan: at about `hour` (± `spread_min`), do `step`."""
+
+    hour: float
+    spread_min: float
+    name: str
+
+
+DAY: tuple[Routine, ...] = (
+    Routine(3.0, 60, "night_toilet"),
+    Routine(7.0, 20, "get_up"),
+    Routine(7.75, 10, "breakfast"),
+    Routine(9.0, 15, "relax"),
+    Routine(11.0, 20, "housekeeping"),
+    Routine(12.0, 15, "lunch"),
+    Routine(13.0, 30, "go_out"),
+    Routine(15.5, 20, "balcony"),
+    Routine(16.0, 10, "relax"),
+    Routine(18.0, 15, "dinner"),
+    Routine(19.0, 10, "relax"),
+    Routine(20.08, 12, "medication"),
+    Routine(22.0, 20, "evening"),
+)
+
+
+class Occupant:
+    """Walks through the floor plan on a daily routine; devices react to what it does."""
+
+    def __init__(self, env: simpy.Environment, world: World, rng: np.random.Generator) -> None:
+        self.env = env
+        self.world = world
+        self.rng = rng
+        hour = world.now().hour
+        asleep = hour < 7 or hour >= 22
+        world.location = "bedroom" if asleep else "living-room"
+        world.in_bed = asleep
+        world.activity = "sleep" if asleep else "relax"
+
+    def start(self) -> simpy.Process:
+        """Start living."""
+        return self.env.process(self.live())
+
+    def live(self) -> Process:
+        """Follow the day plan, one routine after the other, day after day."""
+        day_s = 86400.0
+        while True:
+            now = self.world.now()
+            tod = now.hour * 3600 + now.minute * 60 + now.second
+            upcoming = sorted(((r.hour * 3600 - tod) % day_s, i) for i, r in enumerate(DAY))
+            wait, index = upcoming[0]
+            routine = DAY[index]
+            jitter = float(self.rng.uniform(0, routine.spread_min * 60))
+            yield self.env.timeout(wait + jitter + 1)
+            step: Callable[[], Process] = getattr(self, routine.name)
+            yield from step()
+
+    # -- moving ---------------------------------------------------------------------
+
+    def walk_to(self, room: str) -> Process:
+        """Walk room by room, opening and closing doors on the way."""
+        w = self.world
+        if w.in_bed:
+            w.set("in_bed", False)
+            yield self.env.timeout(20)
+        route = w.home.path(w.location, room)
+        w.set("activity", "walk")
+        for here, there in pairwise(route):
+            door = w.home.door_between(here, there)
+            yield self.env.timeout(float(self.rng.uniform(4, 9)))
+            if door is not None and door.kind in ("door", "entrance"):
+                if door.kind == "entrance":
+                    w.notify("lock_by_hand", False)
+                w.set_door(door.id, True)
+                yield self.env.timeout(3)
+                w.set("location", there)
+                yield self.env.timeout(3)
+                w.set_door(door.id, False)
+                if door.kind == "entrance" and there == OUTSIDE:
+                    yield self.env.timeout(5)
+                    w.notify("lock_by_hand", True)
+            else:
+                w.set("location", there)
+
+    def do(self, activity: str, minutes: float, spread: float = 0.3) -> Process:
+        """Spend some minutes (with natural spread) on one activity where we are."""
+        self.world.set("activity", activity)
+        yield self.env.timeout(minutes * 60 * float(self.rng.uniform(1 - spread, 1 + spread)))
+
+    def cook(self, minutes: float) -> Process:
+        """Prepare a meal on the stove and take it off again."""
+        yield from self.walk_to("kitchen")
+        self.world.set("activity", "meal_preparation")
+        self.world.set("stove_on", True)
+        yield self.env.timeout(minutes * 60 * float(self.rng.uniform(0.7, 1.3)))
+        self.world.set("stove_on", False)
+        self.world.set("stove_power", True)
+
+    def take_dose_if_due(self) -> None:
+        """Take the medicine when the dispenser offers it."""
+        self.world.notify("take_dose")
+
+    # -- routines -------------------------------------------------------------------
+
+    def night_toilet(self) -> Process:
+        """Bed to toilet and back (the CASAS 'Bed_to_Toilet' activity)."""
+        if not self.world.in_bed:
+            return
+        yield from self.walk_to("bathroom")
+        yield from self.do("bed_to_toilet", 4)
+        yield from self.sleep()
+
+    def sleep(self) -> Process:
+        """Back to bed."""
+        yield from self.walk_to("bedroom")
+        self.world.set("activity", "sleep")
+        self.world.set("in_bed", True)
+
+    def get_up(self) -> Process:
+        """Morning: measure blood pressure, bathroom, scale."""
+        self.world.set("in_bed", False)
+        yield self.env.timeout(60)
+        self.world.set("activity", "personal_hygiene")
+        self.world.notify("measure_bp")
+        yield self.env.timeout(120)
+        yield from self.walk_to("bathroom")
+        self.world.notify("weigh")
+        yield from self.do("personal_hygiene", 15)
+
+    def breakfast(self) -> Process:
+        """Breakfast, with the morning dose."""
+        yield from self.cook(6)
+        yield self.env.timeout(60 * 15)
+        self.take_dose_if_due()
+        yield from self.do("eat", 20)
+        yield from self.do("wash_dishes", 8)
+
+    def relax(self) -> Process:
+        """Sit in the living room with the TV on."""
+        yield from self.walk_to("living-room")
+        self.world.set("activity", "relax")
+
+    def housekeeping(self) -> Process:
+        """Tidy up: a tour of the rooms."""
+        for room in ("bedroom", "bathroom", "kitchen", "living-room"):
+            yield from self.walk_to(room)
+            yield from self.do("housekeeping", 6)
+        self.world.set("activity", "relax")
+
+    def lunch(self) -> Process:
+        """Cook and eat lunch."""
+        yield from self.cook(15)
+        yield from self.do("eat", 20)
+        yield from self.do("wash_dishes", 8)
+
+    def go_out(self) -> Process:
+        """A walk or shopping: out of the front door and back."""
+        yield from self.walk_to(OUTSIDE)
+        yield from self.do("leave_home", 75, 0.5)
+        yield from self.walk_to("hall")
+        yield from self.walk_to("living-room")
+        self.world.set("activity", "relax")
+
+    def balcony(self) -> Process:
+        """Fresh air on the balcony."""
+        yield from self.walk_to("balcony")
+        yield from self.do("relax", 10)
+        yield from self.walk_to("living-room")
+
+    def dinner(self) -> Process:
+        """Cook and eat dinner."""
+        yield from self.cook(20)
+        yield from self.do("eat", 25)
+        yield from self.do("wash_dishes", 10)
+
+    def medication(self) -> Process:
+        """The evening dose from the dispenser, then back to the sofa."""
+        yield from self.walk_to("kitchen")
+        self.take_dose_if_due()
+        yield from self.do("medication", 2)
+        yield from self.relax()
+
+    def evening(self) -> Process:
+        """Wearables on charge overnight, bathroom, then bed."""
+        self.world.notify("charge")
+        yield from self.walk_to("bathroom")
+        yield from self.do("personal_hygiene", 12)
+        yield from self.sleep()

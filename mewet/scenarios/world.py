@@ -1,0 +1,67 @@
+"""What is true in the virtual home right now: where the resident is and what is on.
+
+The occupant (or, later, the scenario engine) changes the world; devices observe it. Changes
+are announced as SimPy events per subject, so a device process simply waits on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import simpy
+
+from mewet.scenarios.home import Home
+
+OUTSIDE = "outside"
+
+
+@dataclass
+class World:
+    """The home's physical state, shared by the occupant and the devices."""
+
+    env: simpy.Environment
+    home: Home
+    start: datetime
+    location: str = "bedroom"
+    activity: str = "sleep"
+    in_bed: bool = True
+    fallen: bool = False
+    stove_on: bool = False
+    stove_power: bool = True
+    wristband_worn: bool = True
+    smoke: bool = False
+    leak: bool = False
+    outdoor_temp_c: float = 2.0
+    doors_open: dict[str, bool] = field(default_factory=dict)
+    _waiting: dict[str, simpy.Event] = field(default_factory=dict, repr=False)
+
+    def now(self) -> datetime:
+        """The simulated wall-clock date of `env.now`."""
+        return self.start + timedelta(seconds=float(self.env.now))
+
+    def on(self, subject: str) -> simpy.Event:
+        """An event that fires at the next change of `subject` (e.g. 'location', 'stove')."""
+        ev = self._waiting.get(subject)
+        if ev is None:
+            ev = self._waiting[subject] = self.env.event()
+        return ev
+
+    def notify(self, subject: str, value: Any = None) -> None:
+        """Announce a change of `subject` to every process waiting on it."""
+        ev = self._waiting.pop(subject, None)
+        if ev is not None:
+            ev.succeed(value)
+
+    def set(self, subject: str, value: Any) -> None:
+        """Change one attribute and announce it, only when it really changes."""
+        if getattr(self, subject) != value:
+            setattr(self, subject, value)
+            self.notify(subject, value)
+
+    def set_door(self, door: str, is_open: bool) -> None:
+        """Open or close a door and announce it as subject 'door:<id>'."""
+        if self.doors_open.get(door, False) != is_open:
+            self.doors_open[door] = is_open
+            self.notify(f"door:{door}", is_open)
