@@ -1,0 +1,233 @@
+"""Ingest: broker → store without loss.
+
+The MQTT session is persistent (fixed client id, clean start off, session expiry) and
+messages are acknowledged by hand only after their batch is in the store. So a crash, a
+restart or a store outage loses nothing: the broker keeps or redelivers what was not acked,
+and the store writes a redelivered message once. Memory is bounded by MQTT 5's Receive
+Maximum: the broker sends no more than that many unacknowledged messages.
+
+Threads: paho's network thread only queues messages; one worker thread batches, writes,
+retries with backoff and acks. Nothing a message contains can stop the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from mewet.config import IngestSettings, MqttUrl
+from mewet.errors import StoreError
+from mewet.ingest.decode import Decoder
+from mewet.store.base import (
+    DeadLetter,
+    EventRecord,
+    IngestStats,
+    Record,
+    Store,
+    TelemetryRecord,
+)
+from mewet.transport.client import MqttLink, Received
+from mewet.transport.topics import DEFAULT_ROOT, subscription
+
+log = logging.getLogger(__name__)
+RECENT_IDS = 200_000
+
+
+@dataclass
+class Counters:
+    """Running totals; `lag_s` is the longest receive-to-acknowledge time of the last period."""
+
+    received: int = 0
+    written: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    gaps: int = 0
+    lag_s: float = 0.0
+
+
+class Ingest:
+    """Subscribes to every device topic and writes what arrives into a store."""
+
+    def __init__(
+        self,
+        mqtt: MqttUrl,
+        store: Store,
+        settings: IngestSettings | None = None,
+        *,
+        root: str = DEFAULT_ROOT,
+        share_group: str | None = None,
+        client_id: str | None = None,
+        report: Callable[[IngestStats], None] | None = None,
+    ) -> None:
+        self.settings = settings or IngestSettings()
+        self.store = store
+        self.root = root
+        self.share_group = share_group
+        self.instance = client_id or _default_client_id(share_group)
+        self.report = report
+        self.counters = Counters()
+        self.inbox: queue.SimpleQueue[tuple[Received, float]] = queue.SimpleQueue()
+        self._recent: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._last_seq: dict[tuple[str, str], int] = {}
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+        self.decoder = Decoder(root, self.settings.max_payload_bytes)
+        self.link = MqttLink(
+            mqtt,
+            self.instance,
+            persistent=True,
+            session_expiry_s=self.settings.session_expiry_s,
+            receive_maximum=self.settings.receive_maximum,
+            manual_ack=True,
+            on_message=lambda m: self.inbox.put((m, time.monotonic())),
+            subscriptions=(subscription(root, share_group),),
+        )
+
+    # -- life cycle ---------------------------------------------------------------
+
+    def start(self) -> Ingest:
+        """Learn what the store knows, connect, and start the worker thread."""
+        self._wait_for_store()
+        self.link.connect()
+        self._worker = threading.Thread(target=self._run, name="mewet-ingest", daemon=True)
+        self._worker.start()
+        return self
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        """Finish the batch in hand, write the totals, and disconnect."""
+        self._stop.set()
+        if self._worker is not None:
+            self._worker.join(timeout_s)
+        self.link.close()
+
+    def wait(self) -> None:
+        """Block until stopped (by `stop()` from another thread or a signal handler)."""
+        while not self._stop.wait(0.5):
+            pass
+
+    def _wait_for_store(self) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                self._last_seq = self.store.last_seqs()
+                self.decoder.types.update(self.store.device_types())
+                return
+            except StoreError as exc:
+                log.warning("store not ready (%s); retrying in %.0f s", exc, delay)
+                self._stop.wait(delay)
+                delay = min(delay * 2, 10.0)
+
+    # -- the worker ----------------------------------------------------------------
+
+    def _run(self) -> None:
+        last_report = time.monotonic()
+        while not self._stop.is_set() or not self.inbox.empty():
+            batch = self._take_batch()
+            if batch:
+                self._handle(batch)
+            if time.monotonic() - last_report >= self.settings.stats_every_s:
+                last_report = time.monotonic()
+                self._publish_stats()
+            if self._stop.is_set() and not batch:
+                break
+        self._publish_stats()
+
+    def _take_batch(self) -> list[tuple[Received, float]]:
+        batch: list[tuple[Received, float]] = []
+        deadline = time.monotonic() + self.settings.batch_seconds
+        while len(batch) < self.settings.batch_size:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                break
+            try:
+                batch.append(self.inbox.get(timeout=timeout))
+            except queue.Empty:
+                break
+        return batch
+
+    def _handle(self, batch: list[tuple[Received, float]]) -> None:
+        now = datetime.now(UTC)
+        records: list[Record] = []
+        fresh_keys: list[tuple[str, str, str]] = []
+        rejected = 0
+        for msg, _ in batch:
+            self.counters.received += 1
+            record = self.decoder.decode(msg, now)
+            if isinstance(record, DeadLetter):
+                rejected += 1
+                log.warning("dead letter on %s: %s", record.topic, record.reason)
+            elif isinstance(record, TelemetryRecord | EventRecord):
+                key = (record.home, record.device, record.msg_id)
+                if key in self._recent or key in fresh_keys:
+                    self.counters.duplicates += 1
+                    continue
+                fresh_keys.append(key)
+                self._count_gap(record)
+            records.append(record)
+        self._write(records)
+        for key in fresh_keys:
+            self._recent[key] = None
+        while len(self._recent) > RECENT_IDS:
+            self._recent.popitem(last=False)
+        self.counters.written += len(records) - rejected
+        self.counters.rejected += rejected
+        done = time.monotonic()
+        for msg, arrived in batch:
+            self.link.ack(msg)
+            self.counters.lag_s = max(self.counters.lag_s, done - arrived)
+
+    def _count_gap(self, record: TelemetryRecord | EventRecord) -> None:
+        if self.share_group:
+            return  # each member sees a share of the messages: gaps are not ours to count
+        key = (record.home, record.device)
+        last = self._last_seq.get(key)
+        if last is not None and record.seq > last + 1:
+            self.counters.gaps += record.seq - last - 1
+        if last is None or record.seq > last or record.seq == 0:
+            self._last_seq[key] = record.seq
+
+    def _write(self, records: list[Record]) -> None:
+        """Write until it works; while the store is away nothing is acked, so nothing is lost."""
+        delay = 0.25
+        while True:
+            try:
+                self.store.write(records)
+                return
+            except StoreError as exc:
+                log.warning("store write failed (%s); retrying in %.1f s", exc, delay)
+                if self._stop.wait(delay) and delay >= 8:
+                    raise SystemExit("ingest stopped while the store was unreachable") from exc
+                delay = min(delay * 2, 10.0)
+
+    def _publish_stats(self) -> None:
+        c = self.counters
+        stats = IngestStats(
+            datetime.now(UTC),
+            self.instance,
+            c.received,
+            c.written,
+            c.duplicates,
+            c.rejected,
+            c.gaps,
+            round(c.lag_s, 3),
+        )
+        try:
+            self.store.write([stats])
+        except StoreError as exc:
+            log.warning("could not store ingest totals: %s", exc)
+        if self.report is not None:
+            self.report(stats)
+        self.counters = replace(c, lag_s=0.0)
+
+
+def _default_client_id(share_group: str | None) -> str:
+    """A client id that stays the same across restarts on this host, so the session resumes."""
+    host = socket.gethostname().split(".")[0].lower()[:32]
+    return f"mewet-ingest-{share_group or 'main'}-{host}"

@@ -1,0 +1,183 @@
+"""Real servers run as child processes: Mosquitto (for `mewet up`) and influxd (tests, bench).
+
+Each gets a free port on 127.0.0.1, its own config and data folder, and is stopped by PID.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mewet.errors import MewetError
+
+SBIN = ("/usr/sbin", "/usr/local/sbin", "/sbin")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def find_program(name: str, package: str) -> str:
+    """Path of a server program, looking in the sbin folders a user's PATH may lack."""
+    found = shutil.which(name) or shutil.which(name, path=os.pathsep.join(SBIN))
+    if not found:
+        raise MewetError(
+            f"{name} is not installed. Install the Debian package: sudo apt-get install {package} "
+            "(`make test` and `make run` do this for you)"
+        )
+    return found
+
+
+def _wait_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise MewetError(f"{log.stem} exited at start (code {proc.returncode}): {_tail(log)}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise MewetError(
+        f"{log.stem} did not listen on port {port} within {timeout_s:.0f} s: {_tail(log)}"
+    )
+
+
+def _tail(log: Path) -> str:
+    try:
+        return " | ".join(log.read_text(errors="replace").strip().splitlines()[-5:])
+    except OSError:
+        return "(no log)"
+
+
+@dataclass
+class Server:
+    """A server child process with its own folder."""
+
+    name: str
+    folder: Path
+    port: int
+    argv: list[str]
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def pid(self) -> int | None:
+        """Process id while running."""
+        return self.proc.pid if self.proc else None
+
+    def start(self, timeout_s: float = 30.0) -> Server:
+        """Start and wait until the port answers."""
+        log = self.folder / f"{self.name}.log"
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        _wait_port(self.port, self.proc, log, timeout_s)
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 20.0) -> None:
+        """Stop by PID (SIGTERM, then SIGKILL if it lingers)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout_s)
+
+    def reload(self) -> None:
+        """Ask the server to reread its configuration (SIGHUP)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGHUP)
+
+
+def mosquitto(folder: Path, port: int | None = None, host: str = "127.0.0.1") -> Server:
+    """A Mosquitto broker with persistence and no per-client queue limit (nothing is dropped)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    conf = folder / "mosquitto.conf"
+    conf.write_text(
+        "\n".join(
+            [
+                f"listener {port} {host}",
+                "allow_anonymous true",
+                "persistence true",
+                f"persistence_location {folder}/",
+                "autosave_interval 60",
+                # a persistent ingest session must not lose QoS 1 messages while its store is down
+                "max_queued_messages 0",
+                "max_inflight_messages 0",
+                "log_type error",
+                "log_type warning",
+                "log_type notice",
+                "log_dest stderr",
+                "",
+            ]
+        )
+    )
+    return Server(
+        "mosquitto", folder, port, [find_program("mosquitto", "mosquitto"), "-c", str(conf)]
+    )
+
+
+@dataclass
+class InfluxServer(Server):
+    """influxd 1.x with its own meta, data and WAL folders."""
+
+    def start(self, timeout_s: float = 60.0) -> InfluxServer:
+        """Start and wait until /ping answers."""
+        super().start(timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/ping", timeout=2):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise MewetError(f"influxd on port {self.port} did not answer /ping")
+
+    @property
+    def url(self) -> str:
+        """The store URL of this server, database `mewet`."""
+        return f"influxdb://127.0.0.1:{self.port}/mewet"
+
+
+def influxd(folder: Path, port: int | None = None) -> InfluxServer:
+    """An influxd on a free port, reporting and monitoring off."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    rpc = free_port()
+    conf = folder / "influxdb.conf"
+    conf.write_text(
+        f"""reporting-disabled = true
+bind-address = "127.0.0.1:{rpc}"
+[meta]
+  dir = "{folder}/meta"
+[data]
+  dir = "{folder}/data"
+  wal-dir = "{folder}/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:{port}"
+  log-enabled = false
+  auth-enabled = false
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+[logging]
+  level = "warn"
+"""
+    )
+    argv = [find_program("influxd", "influxdb"), "run", "-config", str(conf)]
+    return InfluxServer("influxd", folder, port, argv)
