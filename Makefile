@@ -1,0 +1,43 @@
+# MeWeT lab: `make run` runs the lab, `make test` runs every check on real servers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck servers bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## The two commands -------------------------------------------------------------
+
+run: $(STAMP) servers
+	$(BIN)/mewet up
+
+test: $(STAMP) servers lint typecheck
+	$(BIN)/pytest -q
+
+## Parts ----------------------------------------------------------------------
+
+servers:
+	@sh scripts/install-servers.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check mewet tests bench
+	$(BIN)/ruff format --check mewet tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy mewet
+
+bench: $(STAMP) servers
+	$(BIN)/python bench/ingest.py
+
+docs: $(STAMP)
+	$(BIN)/mewet contract docs --out docs/contract.md
+	$(BIN)/mewet contract schema --out docs/schema
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,344 @@
+"""The `mewet` command: run the lab, simulate a home, ingest, and inspect the contract."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from mewet.config import load_settings, parse_duration
+from mewet.errors import ConfigError, MewetError
+
+app = typer.Typer(
+    help="MeWeT: a virtual welfare-technology home and sensor lab.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+contract_app = typer.Typer(help="The MQTT contract: JSON Schemas and docs.", no_args_is_help=True)
+devices_app = typer.Typer(help="The device catalogue.", no_args_is_help=True)
+home_app = typer.Typer(help="Virtual homes: floor plans with devices.", no_args_is_help=True)
+ingest_app = typer.Typer(help="Ingest: broker to store, lossless.")
+app.add_typer(contract_app, name="contract")
+app.add_typer(devices_app, name="devices")
+app.add_typer(home_app, name="home")
+app.add_typer(ingest_app, name="ingest")
+console = Console()
+err = Console(stderr=True)
+
+MqttOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--mqtt",
+        help="Broker: mqtt://user:pass@host:port (mqtts:// for TLS). Default: MEWET_MQTT_URL.",
+    ),
+]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store: sqlite:///file.db or influxdb://user:pass@host:port/db "
+        "(default: MEWET_STORE_URL).",
+    ),
+]
+
+
+@contextmanager
+def _quiet_ctrl_c() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print("stopped")
+        raise typer.Exit(130) from None
+
+
+def _start_date(start: str | None) -> datetime:
+    if start is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        date = datetime.fromisoformat(start)
+    except ValueError:
+        raise ConfigError(
+            f"start {start!r}: use an ISO date and time, e.g. 2026-11-22T06:00:00+01:00"
+        ) from None
+    return date if date.tzinfo else date.replace(tzinfo=UTC)
+
+
+# -- simulate -----------------------------------------------------------------------
+
+
+@app.command()
+def simulate(
+    home: Annotated[str, typer.Option(help="Built-in home name or a home YAML file.")] = "default",
+    mqtt: MqttOpt = None,
+    speed: Annotated[
+        float, typer.Option(help="Sim seconds per wall second; 0 = as fast as the broker accepts.")
+    ] = 1.0,
+    duration: Annotated[str, typer.Option(help="How much sim time: 90m, 6h, 7d.")] = "1h",
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same messages.")
+    ] = 1,
+    start: Annotated[str | None, typer.Option(help="Sim start date (ISO); default now.")] = None,
+) -> None:
+    """Publish one virtual home live over MQTT, then print the messages sent per device."""
+    from mewet.scenarios.clock import SimClock
+    from mewet.scenarios.home import load_home
+    from mewet.scenarios.homesim import HomeSim, run_live, will_device
+    from mewet.transport.sink import MqttSink
+
+    settings = load_settings(mqtt_url=mqtt)
+    if speed < 0:
+        raise ConfigError("--speed must be 0 (as fast as possible) or more")
+    length = parse_duration(duration).total_seconds()
+    the_home = load_home(home)
+    sink = MqttSink(
+        settings.mqtt(),
+        the_home.id,
+        will_device(the_home),
+        root=settings.topic_root,
+        backlog=settings.publish_backlog,
+    )
+    sim = HomeSim(the_home, sink, seed, _start_date(start), settings.topic_root)
+    sink.connect()
+    err.print(
+        f"simulating home [bold]{the_home.id}[/] ({len(sim.devices)} devices) for {duration} "
+        f"at speed {speed:g} into {settings.mqtt()}"
+    )
+    clock = SimClock(sim.world.start, speed)
+    try:
+        with _quiet_ctrl_c():
+            asyncio.run(run_live(sim, clock, length, sink.commands))
+    finally:
+        sim.shutdown()
+        complete = sink.close()
+    table = Table("device", "messages", title=f"sent by home {the_home.id}")
+    for device in sorted(sink.sent):
+        table.add_row(device, str(sink.sent[device]))
+    table.add_row("[bold]total", f"[bold]{sum(sink.sent.values())}")
+    console.print(table)
+    if not complete:
+        raise MewetError("the broker did not acknowledge every message before the timeout")
+
+
+# -- ingest -------------------------------------------------------------------------
+
+
+@ingest_app.callback(invoke_without_command=True)
+def ingest(
+    ctx: typer.Context,
+    mqtt: MqttOpt = None,
+    store: StoreOpt = None,
+    share: Annotated[
+        str | None,
+        typer.Option(help="Shared-subscription group: several ingest processes split the load."),
+    ] = None,
+    client_id: Annotated[
+        str | None, typer.Option(help="MQTT client id (the persistent session's name).")
+    ] = None,
+) -> None:
+    """Write every message from the broker into the store; invalid ones become dead letters."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from mewet.ingest.service import Ingest
+    from mewet.store.base import open_store
+
+    settings = load_settings(mqtt_url=mqtt, store_url=store)
+    the_store = open_store(settings.store())
+    service = Ingest(
+        settings.mqtt(),
+        the_store,
+        settings.ingest,
+        root=settings.topic_root,
+        share_group=share,
+        client_id=client_id,
+        report=_print_stats,
+    )
+    err.print(
+        f"ingest {service.instance}: {settings.mqtt()} → {settings.store()}"
+        + (f" (shared group {share})" if share else "")
+    )
+    _run_until_signal(service.start, service.stop)
+    the_store.close()
+
+
+def _print_stats(s: Any) -> None:
+    err.print(
+        f"received {s.received}  written {s.written}  duplicates {s.duplicates}  "
+        f"rejected {s.rejected}  gaps {s.gaps}  lag {s.lag_s:.3f}s"
+    )
+
+
+def _run_until_signal(start: Any, stop: Any) -> None:
+    """Start a service, run until SIGINT or SIGTERM, then stop it cleanly."""
+    done = asyncio.Event()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, done.set)
+        await loop.run_in_executor(None, start)
+        await done.wait()
+        await loop.run_in_executor(None, stop)
+
+    asyncio.run(main())
+
+
+@ingest_app.command("stats")
+def ingest_stats(store: StoreOpt = None) -> None:
+    """Print the totals every ingest process wrote to the store."""
+    from mewet.store.base import open_store
+
+    the_store = open_store(load_settings(store_url=store).store())
+    rows = the_store.stats()
+    table = Table(
+        "instance", "updated", "received", "written", "duplicates", "rejected", "gaps", "lag s"
+    )
+    for s in rows:
+        table.add_row(
+            s.instance,
+            s.ts.isoformat(timespec="seconds"),
+            str(s.received),
+            str(s.written),
+            str(s.duplicates),
+            str(s.rejected),
+            str(s.gaps),
+            f"{s.lag_s:.3f}",
+        )
+    console.print(table if rows else "no ingest has written totals to this store yet")
+    console.print(
+        f"stored: {the_store.count('telemetry')} telemetry, {the_store.count('event')} events, "
+        f"{the_store.count('deadletter')} dead letters"
+    )
+    the_store.close()
+
+
+# -- contract, devices, homes ----------------------------------------------------------
+
+
+@contract_app.command("schema")
+def contract_schema(
+    out: Annotated[Path, typer.Option(help="Folder for the JSON Schema files.")],
+) -> None:
+    """Write one JSON Schema file per payload kind."""
+    from mewet.contract import schemas
+
+    out.mkdir(parents=True, exist_ok=True)
+    for kind, schema in schemas().items():
+        (out / f"{kind}.json").write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+        console.print(f"wrote {out / (kind + '.json')}")
+
+
+@contract_app.command("docs")
+def contract_docs(
+    out: Annotated[Path, typer.Option(help="Where to write the contract.")] = Path(
+        "docs/contract.md"
+    ),
+) -> None:
+    """Write docs/contract.md from the code (topics, envelopes, one example per device type)."""
+    from mewet.contract_docs import render
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render())
+    console.print(f"wrote {out}")
+
+
+@devices_app.command("list")
+def devices_list() -> None:
+    """Print the device catalogue with channels, units, rates, events and commands."""
+    from mewet.devices.catalogue import CATALOGUE
+
+    table = Table("type", "device", "channels (unit, every)", "events", "commands", "battery")
+    for spec in CATALOGUE.values():
+        channels = ", ".join(
+            f"{c.name} ({c.unit or '-'}, {_every(c.rate_s)})" for c in spec.channels
+        )
+        battery = f"{spec.faults.battery_days:g} d" if spec.faults.battery_days else "mains"
+        table.add_row(
+            spec.type,
+            spec.title,
+            channels or "-",
+            ", ".join(spec.events) or "-",
+            ", ".join(spec.commands) or "-",
+            battery,
+        )
+    console.print(table)
+
+
+def _every(rate_s: float | None) -> str:
+    if rate_s is None:
+        return "on use"
+    return f"{rate_s / 60:g} min" if rate_s >= 60 else f"{rate_s:g} s"
+
+
+@home_app.command("validate")
+def home_validate(file: Path) -> None:
+    """Check a home file; errors name the line and what is allowed."""
+    from mewet.scenarios.home import load_home
+
+    home = load_home(file)
+    console.print(
+        f"{file}: home {home.id!r} is valid: {len(home.rooms)} rooms, "
+        f"{len(home.doors)} doors, {len(home.devices)} devices"
+    )
+
+
+@home_app.command("show")
+def home_show(
+    name: Annotated[str, typer.Argument(help="Built-in home name or file.")] = "default",
+) -> None:
+    """Print a home's rooms and devices."""
+    from mewet.scenarios.home import load_home
+
+    home = load_home(name)
+    console.print(f"[bold]{home.name}[/] ({home.id}): {home.description.strip()}")
+    table = Table("device", "type", "room")
+    for d in home.devices:
+        table.add_row(d.id, d.type, home.room(d.room).name)
+    console.print(table)
+
+
+# -- up -----------------------------------------------------------------------------
+
+
+@app.command()
+def up(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the lab keeps its data (default ./mewet-data).")
+    ] = None,
+    mqtt_port: Annotated[
+        int | None, typer.Option(help="Port of the embedded broker (default 1883).")
+    ] = None,
+    home: Annotated[str, typer.Option(help="Home to simulate live.")] = "default",
+    speed: Annotated[float, typer.Option(help="Sim speed of the live home.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed of the live home.")] = 1,
+) -> None:
+    """Run the lab: broker, store, ingest and the default home live, until Ctrl-C."""
+    from mewet.lab import Lab
+
+    settings = load_settings(data_dir=data_dir, mqtt_port=mqtt_port)
+    lab = Lab(settings, home=home, speed=speed, seed=seed, say=err.print)
+    lab.run()
+
+
+def main() -> None:
+    """Entry point: plain-language errors instead of tracebacks."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except MewetError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    except ValidationError as exc:
+        err.print(f"[red]error in the settings:[/] {exc}")
+        sys.exit(2)

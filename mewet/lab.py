@@ -1,0 +1,113 @@
+"""`mewet up`: the whole lab in one process, on its embedded defaults.
+
+The broker is Mosquitto run as a child process: no Python broker speaks MQTT 5 (the lab's
+persistent sessions, manual acks and shared subscriptions need it), and it is the same broker
+the tests and production use. Ingest and the live home run in this process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from mewet.config import Settings
+from mewet.errors import MewetError
+from mewet.ingest.service import Ingest
+from mewet.scenarios.clock import SimClock
+from mewet.scenarios.home import load_home
+from mewet.scenarios.homesim import HomeSim, run_live, will_device
+from mewet.servers import Server, mosquitto
+from mewet.store.base import open_store
+from mewet.transport.sink import MqttSink
+
+FOREVER = 10 * 365 * 86400.0
+
+
+class Lab:
+    """Broker (unless MEWET_MQTT_URL is set), store, ingest, and one home simulated live."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        home: str,
+        speed: float,
+        seed: int,
+        say: Callable[[str], Any] = print,
+    ) -> None:
+        self.settings = settings
+        self.home = load_home(home)
+        self.speed = speed
+        self.seed = seed
+        self.say = say
+        self.broker: Server | None = None
+
+    def run(self) -> None:
+        """Start everything, run until Ctrl-C or SIGTERM, then stop in order, losing nothing."""
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        if s.mqtt_url is None:
+            self.broker = mosquitto(s.data_dir / "broker", port=s.mqtt_port)
+            try:
+                self.broker.start()
+            except MewetError as exc:
+                raise MewetError(
+                    f"the embedded broker could not start on port {s.mqtt_port}: {exc}. "
+                    "Is another broker using it? Use --mqtt-port N or MEWET_MQTT_URL."
+                ) from None
+        store = open_store(s.store())
+        ingest = Ingest(s.mqtt(), store, s.ingest, root=s.topic_root, client_id="mewet-up-ingest")
+        sink = MqttSink(
+            s.mqtt(),
+            self.home.id,
+            will_device(self.home),
+            root=s.topic_root,
+            backlog=s.publish_backlog,
+        )
+        sim = HomeSim(self.home, sink, self.seed, _now(), s.topic_root)
+        try:
+            ingest.start()
+            sink.connect()
+            self._banner()
+            asyncio.run(self._live(sim, sink))
+        finally:
+            sim.shutdown()
+            sink.close()
+            ingest.stop()
+            store.close()
+            if self.broker is not None:
+                self.broker.stop()
+            self.say("the lab has stopped; everything acknowledged is in the store")
+
+    async def _live(self, sim: HomeSim, sink: MqttSink) -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        clock = SimClock(sim.world.start, self.speed)
+        task = asyncio.create_task(run_live(sim, clock, FOREVER, sink.commands))
+        await stop.wait()
+        task.cancel()
+
+    def _banner(self) -> None:
+        s = self.settings
+        mqtt = s.mqtt()
+        where = "embedded Mosquitto" if self.broker else "external broker"
+        self.say(
+            f"MeWeT lab is up\n"
+            f"  broker   {mqtt} ({where})\n"
+            f"  store    {s.store()}\n"
+            f"  home     {self.home.id}: {len(self.home.devices)} devices, "
+            f"live at speed {self.speed:g}\n"
+            f"watch it:  mosquitto_sub -h {mqtt.host} -p {mqtt.port} -t '{s.topic_root}/#' -v\n"
+            f"totals:    mewet ingest stats --store {s.store()}\n"
+            f"stop:      Ctrl-C"
+        )
+
+
+def _now() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).replace(microsecond=0)

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the real servers the lab and its tests use (Debian packages), when missing.
+set -eu
+PATH="$PATH:/usr/sbin:/sbin"
+need=""
+command -v mosquitto >/dev/null 2>&1 || need="$need mosquitto"
+command -v mosquitto_sub >/dev/null 2>&1 || need="$need mosquitto-clients"
+command -v influxd >/dev/null 2>&1 || need="$need influxdb"
+[ -z "$need" ] && exit 0
+echo "installing Debian packages:$need"
+if [ "$(id -u)" = 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    SUDO="sudo -n"
+else
+    echo "error: MeWeT needs the Debian packages$need, and this user can neither install them" >&2
+    echo "(not root, no password-less sudo). Ask an administrator to run:" >&2
+    echo "    sudo apt-get install$need" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# the packages' own services are not wanted: the lab and its tests start their own instances
+$SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
