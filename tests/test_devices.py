@@ -1,0 +1,297 @@
+"""Devices in a real SimPy environment on the in-memory sink: behaviour, faults, commands."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Generator
+from datetime import timedelta
+from typing import Any
+
+import jsonschema
+import pytest
+import simpy
+
+from mewet.contract import Command, Event, Message, Telemetry, schemas
+from mewet.devices.base import Device
+from mewet.devices.catalogue import CATALOGUE
+from mewet.devices.sink import MemorySink
+from mewet.scenarios.home import DevicePlacement, load_home
+from mewet.scenarios.homesim import HomeSim, rng_for
+from mewet.scenarios.world import World
+from mewet.transport.topics import Kind, Topic
+
+from .conftest import START, run_home
+
+HOME = load_home("default")
+
+
+def make(
+    type_: str,
+    room: str = "bedroom",
+    faults: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
+    door: str | None = None,
+    seed: int = 1,
+) -> tuple[simpy.Environment, World, Device, MemorySink]:
+    """One device alone in the default home's world, switched on."""
+    env = simpy.Environment()
+    world = World(env, HOME, START)
+    sink = MemorySink()
+    placement = DevicePlacement(
+        id="dut", type=type_, room=room, door=door, faults=faults or {}, options=options or {}
+    )
+    spec = CATALOGUE[type_]
+    device = spec.factory(env, world, sink, spec, placement, rng_for(seed, "dut"))
+    device.start()
+    return env, world, device, sink
+
+
+def events(sink: MemorySink, event_type: str | None = None) -> list[Event]:
+    out = [m.payload for m in sink.messages if isinstance(m.payload, Event)]
+    return [e for e in out if event_type is None or e.event_type == event_type]
+
+
+def telemetry(sink: MemorySink) -> list[Telemetry]:
+    return [m.payload for m in sink.messages if isinstance(m.payload, Telemetry)]
+
+
+def validate_all(messages: list[Message], per_device_and_kind: int = 30) -> int:
+    """Check messages against the published schemas (the first N of each device and kind)."""
+    validators = {k: jsonschema.Draft202012Validator(s) for k, s in schemas().items()}
+    taken: Counter[tuple[str, Kind]] = Counter()
+    for m in messages:
+        key = (m.topic.device, m.topic.kind)
+        if taken[key] >= per_device_and_kind:
+            continue
+        taken[key] += 1
+        body: Any = m.encode().decode()
+        if m.topic.kind is not Kind.STATUS:
+            body = json.loads(body)
+        validators[m.topic.kind.value].validate(body)
+    return sum(taken.values())
+
+
+def test_catalogue_has_at_least_15_types_with_units_and_rates() -> None:
+    assert len(CATALOGUE) >= 15
+    for spec in CATALOGUE.values():
+        for channel in spec.channels:
+            assert channel.unit or channel.name in ("devices",), (spec.type, channel.name)
+
+
+def test_every_device_type_emits_messages_valid_against_the_published_schemas() -> None:
+    _, sink = run_home(seed=3, hours=48)
+    types = {d.id: d.type for d in HOME.devices}
+    seen_types = {types[m.topic.device] for m in sink.messages}
+    assert seen_types == {d.type for d in HOME.devices}
+    assert {d.type for d in HOME.devices} == set(CATALOGUE)
+    assert validate_all(sink.messages) > 500
+    # and every type says more than hello: telemetry or events after its birth messages
+    talking = {
+        types[m.topic.device] for m in sink.messages if m.topic.kind in (Kind.TELEMETRY, Kind.EVENT)
+    }
+    assert talking == set(CATALOGUE)
+
+
+def test_seq_counts_up_by_one_per_device_without_faults() -> None:
+    e, _, _, sink = make("vitals", faults={"dropout": 0.0})
+    e.run(until=3600)
+    seqs = [t.seq for t in telemetry(sink)]
+    assert seqs == list(range(len(seqs))) and len(seqs) == 60
+
+
+def test_same_seed_same_messages_and_adding_a_device_changes_no_other() -> None:
+    _, a = run_home(seed=11, hours=12)
+    _, b = run_home(seed=11, hours=12)
+    assert [m.encode() for m in a.messages] == [m.encode() for m in b.messages]
+    _, c = run_home(seed=12, hours=12)
+    assert [m.encode() for m in a.messages] != [m.encode() for m in c.messages]
+    extra = DevicePlacement(id="motion-extra", type="motion", room="kitchen")
+    bigger = HOME.model_copy(update={"devices": [extra, *HOME.devices]})
+    d = MemorySink()
+    HomeSim(bigger, d, 11, START).run(12 * 3600)
+    # the gateway counts its devices, so it alone may (and does) report differently
+    others = [m.encode() for m in d.messages if m.topic.device not in ("motion-extra", "gateway")]
+    assert others == [m.encode() for m in a.messages if m.topic.device != "gateway"]
+    assert any(m.topic.device == "motion-extra" for m in d.messages)
+
+
+# -- faults ---------------------------------------------------------------------------
+
+
+def test_battery_drains_to_empty_then_offline_and_silent() -> None:
+    env, _, device, sink = make("motion", faults={"battery_days": 1 / 24, "battery_start": 50})
+    env.run(until=3 * 3600)
+    low = events(sink, "battery_low")
+    assert len(low) == 1
+    statuses = [m.payload for m in sink.messages if m.topic.kind is Kind.STATUS]
+    assert statuses == ["online", "offline"]
+    assert sink.messages[-1].payload == "offline"
+    assert not device.alive
+    # empty after 50% of one hour: 30 minutes; the low warning came at 10%
+    assert low[0].ts - START == pytest.approx(timedelta(minutes=24), abs=timedelta(seconds=1))
+
+
+def test_rechargeable_wearable_is_topped_up_when_put_on_charge() -> None:
+    env, world, device, _ = make("vitals", faults={"battery_days": 1.0})
+    env.run(until=12 * 3600)
+    assert 45 < device.battery() < 55
+    world.notify("charge")
+    env.run(until=12 * 3600 + 120)
+    assert device.battery() > 99
+    env.run(until=36 * 3600)
+    assert device.alive
+
+
+def test_dropout_loses_messages_but_not_sequence_numbers() -> None:
+    env, *_, sink = make("vitals", faults={"dropout": 0.3})
+    env.run(until=86400)
+    seqs = [t.seq for t in telemetry(sink)]
+    lost = (seqs[-1] + 1) - len(seqs)
+    assert 0.25 < lost / (seqs[-1] + 1) < 0.35
+    assert seqs == sorted(seqs)
+
+
+def test_stuck_sensor_repeats_its_last_values() -> None:
+    env, *_, sink = make("environment", room="living-room", faults={"stuck_after_h": 2})
+    env.run(until=8 * 3600)
+    after = [t for t in telemetry(sink) if t.ts >= START + timedelta(hours=2)]
+    before = [t for t in telemetry(sink) if t.ts < START + timedelta(hours=2)]
+    assert len({t.data["co2"] for t in after}) == 1
+    assert len({t.data["co2"] for t in before}) > 1
+
+
+def test_false_alarm_rate_of_the_wristband_follows_published_figures() -> None:
+    env, *_, sink = make("wristband", faults={"battery_days": None})
+    env.run(until=30 * 86400)
+    falls = events(sink, "fall_detected")
+    # default 0.035 per hour worn: about 25 in 30 days (Poisson, seeded)
+    assert 12 <= len(falls) <= 40
+
+
+def test_detection_sensitivity_of_the_wristband() -> None:
+    env, world, _, sink = make("wristband", faults={"false_alarms_per_h": 0, "battery_days": None})
+
+    def falls() -> Generator[simpy.Event, Any, None]:
+        for _ in range(400):
+            yield env.timeout(600)
+            world.set("fallen", True)
+            yield env.timeout(60)
+            world.set("fallen", False)
+
+    env.process(falls())
+    env.run()
+    detected = len(events(sink, "fall_detected"))
+    assert 0.72 <= detected / 400 <= 0.88
+
+
+def test_a_wristband_not_worn_detects_nothing() -> None:
+    env, world, _, sink = make("wristband", faults={"false_alarms_per_h": 0, "sensitivity": 1})
+    env.run(until=10)
+    world.set("wristband_worn", False)
+    env.run(until=20)
+    world.set("fallen", True)
+    world.notify("button")
+    env.run(until=100)
+    assert events(sink, "removed")
+    assert not events(sink, "fall_detected") and not events(sink, "button_pressed")
+
+
+def test_clock_skew_shifts_timestamps() -> None:
+    env, *_, sink = make("vitals", faults={"clock_skew_s": -90})
+    env.run(until=600)
+    first = telemetry(sink)[0]
+    period = 60.0
+    assert first.ts < START
+    assert START - first.ts <= timedelta(seconds=90) and START - first.ts > timedelta(
+        seconds=90 - period
+    )
+
+
+# -- behaviour and commands --------------------------------------------------------------
+
+
+def test_motion_sees_the_resident_but_not_after_a_fall() -> None:
+    env, world, _, sink = make(
+        "motion", room="hall", options={"hold_s": 30}, faults={"sensitivity": 1}
+    )
+    env.run(until=10)
+    world.set("location", "hall")
+    env.run(until=20)
+    assert len(events(sink, "motion_detected")) == 1
+    world.set("fallen", True)
+    env.run(until=4 * 3600)
+    assert [e.event_type for e in events(sink)] == ["motion_detected", "motion_cleared"]
+
+
+def test_stove_guard_cuts_power_when_the_stove_is_left_on() -> None:
+    env, world, _, sink = make("stove_guard", room="kitchen")
+    world.location = "kitchen"
+    world.set("stove_on", True)
+    env.run(until=600)
+    assert not events(sink, "power_cut")
+    world.set("location", "living-room")
+    env.run(until=600 + 16 * 60 + 120)
+    cut = events(sink, "power_cut")
+    assert len(cut) == 1 and cut[0].data["reason"] == "unattended"
+    assert world.stove_power is False
+    temps = [t.data["hob_temp"] for t in telemetry(sink)]
+    assert max(temps) > 150
+
+
+def test_dispenser_escalates_a_missed_dose_and_confirms_a_taken_one() -> None:
+    env, world, _, sink = make("dispenser", room="kitchen", options={"doses": ["07:00", "08:00"]})
+    env.run(until=3600 + 300)  # 07:05: the 07:00 dose is due
+    world.notify("take_dose")
+    env.run(until=2 * 3600 + 3600)
+    kinds = [e.event_type for e in events(sink)]
+    assert kinds == ["dose_due", "dose_taken", "dose_due", "dose_reminder", "dose_missed"]
+    assert events(sink, "dose_missed")[0].severity == "alarm"
+
+
+def command(device: Device, name: str, **args: Any) -> Event:
+    device.command(name, args, f"cmd-{name}")
+    result = [e for e in events(device.sink) if e.event_type == "command_result"]  # type: ignore[arg-type]
+    return result[-1]
+
+
+def test_commands_act_and_report_the_result() -> None:
+    env, _, lock, sink = make("smart_lock", room="hall", door="front-door")
+    env.run(until=10)
+    result = command(lock, "unlock", key="home-care-7")
+    assert result.data == {
+        "command": "unlock",
+        "ok": True,
+        "ref": "cmd-unlock",
+        "detail": "unlocked",
+    }
+    unlocked = events(sink, "unlocked")[0]
+    assert unlocked.data == {"method": "digital_key", "key": "home-care-7"}
+    assert lock.state["locked"] is False
+    assert command(lock, "dance").data["ok"] is False
+
+    _, world2, guard, _ = make("stove_guard", room="kitchen")
+    world2.set("stove_on", True)
+    assert command(guard, "cut_power").data["ok"] is True
+    assert world2.stove_power is False
+    assert command(guard, "reset").data["ok"] is True
+    assert world2.stove_power is True
+
+
+def test_gateway_reboot_starts_seq_again_at_zero() -> None:
+    env, _, gateway, sink = make("gateway", room="hall")
+    env.run(until=3600)
+    command(gateway, "reboot")
+    env.run(until=2 * 3600)
+    seqs = [m.payload.seq for m in sink.messages if isinstance(m.payload, Telemetry | Event)]
+    assert 0 in seqs[1:]
+
+
+def test_commands_from_the_contract_reach_devices_in_a_home() -> None:
+    sim, sink = run_home(hours=1)
+    topic = Topic("default", "lock-front", Kind.CMD, "unlock")
+    cmd = Command(id="c1", ts=START, args={"key": "nurse"})
+    assert sim.command(topic, cmd)
+    assert not sim.command(Topic("default", "nope", Kind.CMD, "unlock"), cmd)
+    results = [e for e in events(sink, "command_result")]
+    assert results[-1].data["ref"] == "c1"
