@@ -260,7 +260,7 @@ def devices_list() -> None:
 
     table = Table("type", "device", "channels (unit, every)", "events", "commands", "battery")
     for spec in CATALOGUE.values():
-        channels = ", ".join(
+        channels = "\n".join(
             f"{c.name} ({c.unit or '-'}, {_every(c.rate_s)})" for c in spec.channels
         )
         battery = f"{spec.faults.battery_days:g} d" if spec.faults.battery_days else "mains"
@@ -268,8 +268,8 @@ def devices_list() -> None:
             spec.type,
             spec.title,
             channels or "-",
-            ", ".join(spec.events) or "-",
-            ", ".join(spec.commands) or "-",
+            "\n".join(spec.all_events) or "-",
+            "\n".join(spec.commands) or "-",
             battery,
         )
     console.print(table)

@@ -164,9 +164,22 @@ def schemas() -> dict[str, dict[str, Any]]:
     out = {kind.value: model.model_json_schema() for kind, model in PAYLOAD_MODELS.items()}
     out["status"] = TypeAdapter(Status).json_schema()
     for kind, schema in out.items():
+        _close_patterns(schema)
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema.setdefault("title", kind)
     return out
+
+
+def _close_patterns(node: Any) -> None:
+    """Maps keyed by name admit no other keys, in the schema as in the models."""
+    if isinstance(node, dict):
+        if "patternProperties" in node:
+            node["additionalProperties"] = False
+        for value in node.values():
+            _close_patterns(value)
+    elif isinstance(node, list):
+        for value in node:
+            _close_patterns(value)
 
 
 def id_json_schema() -> dict[str, str]:

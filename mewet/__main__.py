@@ -1,0 +1,5 @@
+"""`python -m mewet` is the `mewet` command."""
+
+from mewet.cli import main
+
+main()

@@ -1,0 +1,215 @@
+"""The `mewet` command as a person runs it: real processes, real broker and store."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mewet.config import MqttUrl
+from mewet.contract_docs import render
+from mewet.servers import free_port
+from mewet.store.base import open_store
+
+from .helpers import eventually, unique_root
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mewet(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mewet", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+
+
+def test_simulate_publishes_and_prints_messages_per_device(mqtt_url: MqttUrl) -> None:
+    root = unique_root()
+    out = mewet(
+        "simulate",
+        "--home",
+        "default",
+        "--mqtt",
+        f"mqtt://127.0.0.1:{mqtt_url.port}",
+        "--speed",
+        "0",
+        "--duration",
+        "6h",
+        "--seed",
+        "4",
+        env={"MEWET_TOPIC_ROOT": root},
+    )
+    assert out.returncode == 0, out.stderr
+    counts = dict(re.findall(r"│ ([a-z0-9-]+)\s+│ (\d+)", out.stdout))
+    total = int(counts.pop("total"))
+    assert len(counts) == 26 and int(counts["vitals"]) > 300
+    assert total == sum(int(v) for v in counts.values())
+
+
+def test_simulate_at_speed_runs_in_wall_time(mqtt_url: MqttUrl) -> None:
+    started = time.monotonic()
+    out = mewet(
+        "simulate",
+        "--mqtt",
+        f"mqtt://127.0.0.1:{mqtt_url.port}",
+        "--speed",
+        "600",
+        "--duration",
+        "20m",
+        env={"MEWET_TOPIC_ROOT": unique_root()},
+    )
+    assert out.returncode == 0, out.stderr
+    assert time.monotonic() - started >= 2.0  # 1200 sim seconds at 600x: two wall seconds
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["simulate", "--mqtt", "http://x", "--duration", "1m"], "use mqtt://host:port"),
+        (
+            ["simulate", "--mqtt", "mqtt://127.0.0.1:1", "--duration", "1m"],
+            "cannot reach the MQTT broker",
+        ),
+        (["simulate", "--duration", "soon"], "duration 'soon'"),
+        (["simulate", "--home", "nowhere"], "neither a built-in home"),
+        (["ingest", "--store", "postgres://x/y", "--mqtt", "mqtt://127.0.0.1:1"], "sqlite:///"),
+        (["ingest", "stats", "--store", "influxdb://127.0.0.1:1/x"], "not reachable"),
+    ],
+)
+def test_bad_input_gets_a_plain_error_not_a_traceback(args: list[str], message: str) -> None:
+    out = mewet(*args, timeout=60)
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_devices_list_shows_every_type_with_units_and_rates() -> None:
+    out = mewet("devices", "list")
+    assert out.returncode == 0
+    for text in (
+        "wristband",
+        "fall_detector",
+        "stove_guard",
+        "heart_rate (bpm, 1 min)",
+        "co2 (ppm, 5 min)",
+    ):
+        assert text in out.stdout
+
+
+def test_contract_schema_writes_one_file_per_payload_kind(tmp_path: Path) -> None:
+    out = mewet("contract", "schema", "--out", str(tmp_path))
+    assert out.returncode == 0
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert {"telemetry.json", "event.json", "state.json", "meta.json", "cmd.json"} <= set(names)
+    schema = json.loads((tmp_path / "telemetry.json").read_text())
+    data = schema["properties"]["data"]
+    assert data["additionalProperties"] is False
+    assert [v["type"] for v in data["patternProperties"].values()] == ["number"]
+
+
+def test_contract_docs_are_up_to_date() -> None:
+    written = (ROOT / "docs" / "contract.md").read_text()
+    assert written == render(), "docs/contract.md is stale: run `make docs`"
+
+
+def test_home_validate_names_the_line_and_what_is_allowed(tmp_path: Path) -> None:
+    bad = tmp_path / "flat.yaml"
+    bad.write_text(
+        "id: flat\nname: Flat\nrooms:\n  - {id: hall, name: Hall}\n  - {id: keittio, name: Keittiö}\n"
+        "doors:\n  - {id: d1, between: [hall, garage]}\n"
+        "devices:\n  - {id: m1, type: motion, room: hall}\n"
+        "  - {id: f1, type: falldetector, room: hall}\n"
+        "  - {id: m2, type: motion, room: attic}\n"
+        "  - {id: c1, type: contact, room: hall}\n"
+        "  - {id: m3, type: motion, room: hall, options: {hold_s: -5}}\n"
+    )
+    out = mewet("home", "validate", str(bad))
+    assert out.returncode == 2
+    err = " ".join(out.stderr.split())
+    assert "flat.yaml, line 7: doors[0].between: unknown room 'garage'" in err
+    assert "line 10: devices[1].type: unknown device type 'falldetector' (known: bed," in err
+    assert "fall_detector" in err
+    assert "line 11: devices[2].room: unknown room 'attic' (known: hall, keittio)" in err
+    assert "line 12: devices[3].door: a contact device needs the door it watches" in err
+    assert "line 13: devices[4].options.hold_s:" in err
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: x\nrooms: [\n")
+    out = mewet("home", "validate", str(broken))
+    assert out.returncode == 2 and "broken.yaml, line 3: not valid YAML" in out.stderr
+    assert (
+        mewet(
+            "home", "validate", str(ROOT / "mewet" / "scenarios" / "homes" / "default.yaml")
+        ).returncode
+        == 0
+    )
+
+
+def test_ingest_stats_reads_the_totals_back(tmp_path: Path) -> None:
+    from mewet.store.base import IngestStats
+
+    from .conftest import START
+
+    db = tmp_path / "s.db"
+    store = open_store(f"sqlite:///{db}")
+    store.write([IngestStats(START, "ingest-x", 120, 110, 3, 7, 2, 0.125)])
+    store.close()
+    out = mewet("ingest", "stats", "--store", f"sqlite:///{db}")
+    assert out.returncode == 0
+    row = " ".join(out.stdout.split())
+    assert "ingest-x" in row and "120 │ 110 │ 3 │ 7 │ 2 │ 0.125" in row
+
+
+def test_mewet_up_runs_the_lab_and_stops_cleanly(tmp_path: Path) -> None:
+    """What `make run` starts: broker, store, ingest and the live home; Ctrl-C stops it all."""
+    port = free_port()
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("MEWET_MQTT_URL", None)
+    env.pop("MEWET_STORE_URL", None)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mewet",
+            "up",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--mqtt-port",
+            str(port),
+            "--speed",
+            "120",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    store = None
+    try:
+        eventually(lambda: (tmp_path / "data" / "mewet.db").exists(), timeout_s=30)
+        store = open_store(f"sqlite:///{tmp_path / 'data' / 'mewet.db'}")
+        eventually(lambda: store.count("telemetry", "default") > 20, timeout_s=60)  # type: ignore[union-attr]
+        assert len(store.devices("default")) == 26
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        if store is not None:
+            store.close()
+    assert proc.returncode == 0, err
+    assert "MeWeT lab is up" in err and f"mosquitto_sub -h 127.0.0.1 -p {port}" in err
+    assert "the lab has stopped" in err
+    after = open_store(f"sqlite:///{tmp_path / 'data' / 'mewet.db'}")
+    views = after.devices("default")
+    assert views["gateway"].status == "offline"  # it said goodbye, and ingest kept it
+    after.close()
