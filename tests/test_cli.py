@@ -28,6 +28,7 @@ def mewet(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mewet", *args],
+        check=False,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -127,7 +128,8 @@ def test_contract_docs_are_up_to_date() -> None:
 def test_home_validate_names_the_line_and_what_is_allowed(tmp_path: Path) -> None:
     bad = tmp_path / "flat.yaml"
     bad.write_text(
-        "id: flat\nname: Flat\nrooms:\n  - {id: hall, name: Hall}\n  - {id: keittio, name: Keittiö}\n"
+        "id: flat\nname: Flat\nrooms:\n  - {id: hall, name: Hall}\n"
+        "  - {id: keittio, name: Keittiö}\n"
         "doors:\n  - {id: d1, between: [hall, garage]}\n"
         "devices:\n  - {id: m1, type: motion, room: hall}\n"
         "  - {id: f1, type: falldetector, room: hall}\n"
@@ -197,7 +199,7 @@ def test_mewet_up_runs_the_lab_and_stops_cleanly(tmp_path: Path) -> None:
     )
     store = None
     try:
-        eventually(lambda: (tmp_path / "data" / "mewet.db").exists(), timeout_s=30)
+        eventually((tmp_path / "data" / "mewet.db").exists, timeout_s=30)
         store = open_store(f"sqlite:///{tmp_path / 'data' / 'mewet.db'}")
         eventually(lambda: store.count("telemetry", "default") > 20, timeout_s=60)  # type: ignore[union-attr]
         assert len(store.devices("default")) == 26

@@ -41,7 +41,7 @@ def test_a_home_announces_itself_retained_and_its_will_marks_the_gateway_offline
     statuses = {m.topic.split("/")[2]: m.payload for m in got if m.topic.endswith("/status")}
     assert set(statuses.values()) == {b"online"} and len(statuses) == len(home.devices)
     # the simulator vanishes without a goodbye: the broker publishes the Last Will
-    sink.link.client._sock_close()  # noqa: SLF001 - an abrupt loss of the connection
+    sink.link.client._sock_close()  # an abrupt loss of the connection, no DISCONNECT sent
     sink.link.client.loop_stop()
     eventually(
         lambda: any(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -340,16 +339,3 @@ class InfluxStore:
     def close(self) -> None:
         """Close the HTTP session."""
         self._client.close()
-
-
-def wait_ready(store: InfluxStore, timeout_s: float = 30.0) -> None:
-    """Wait until InfluxDB answers (used when it starts together with the lab)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            store._ensure_db()
-            return
-        except StoreError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)

@@ -138,7 +138,7 @@ class SQLiteStore:
                 )
             else:
                 db.execute(
-                    f"UPDATE device SET {r.kind}=? WHERE home=? AND device=?",
+                    f"UPDATE device SET {r.kind}=? WHERE home=? AND device=?",  # kind: a Literal
                     (value, r.home, r.device),
                 )
         elif isinstance(r, DeadLetter):

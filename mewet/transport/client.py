@@ -167,7 +167,7 @@ class MqttLink:
         return True
 
     def _inflight(self) -> bool:
-        return len(self.client._out_messages) > 0
+        return len(self.client._out_messages) > 0  # paho has no public count of unacked messages
 
     def ack(self, message: Received) -> bool:
         """Acknowledge a message taken with manual ack; False if it came on an older connection."""
