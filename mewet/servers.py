@@ -116,7 +116,8 @@ def mosquitto(folder: Path, port: int | None = None, host: str = "127.0.0.1") ->
                 "autosave_interval 60",
                 # a persistent ingest session must not lose QoS 1 messages while its store is down
                 "max_queued_messages 0",
-                "max_inflight_messages 0",
+                "max_inflight_messages 1000",
+                "set_tcp_nodelay true",
                 "log_type error",
                 "log_type warning",
                 "log_type notice",

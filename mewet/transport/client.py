@@ -48,6 +48,37 @@ class Will:
     retain: bool = True
 
 
+class Window:
+    """How many published messages may await the broker's ack: the backlog bound, lowered to
+    the broker's Receive Maximum when it announces one (exceeding it is a protocol error)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.limit = size
+        self.used = 0
+        self._cond = threading.Condition()
+
+    def take(self, timeout_s: float) -> bool:
+        """Take a slot, waiting up to `timeout_s` for one."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self.used < self.limit, timeout_s):
+                return False
+            self.used += 1
+            return True
+
+    def give(self) -> None:
+        """Return a slot (the broker acknowledged a message)."""
+        with self._cond:
+            self.used = max(0, self.used - 1)
+            self._cond.notify()
+
+    def fit(self, receive_maximum: int | None) -> None:
+        """Apply the broker's Receive Maximum (None: the broker set none)."""
+        with self._cond:
+            self.limit = min(self.size, receive_maximum or self.size)
+            self._cond.notify_all()
+
+
 class MqttLink:
     """A connection to the broker; reconnects by itself with backoff."""
 
@@ -73,7 +104,7 @@ class MqttLink:
         self._persistent = persistent
         self._session_expiry_s = session_expiry_s
         self._receive_maximum = receive_maximum
-        self._slots = threading.BoundedSemaphore(backlog)
+        self._window = Window(backlog)
         self._connected = threading.Event()
         self._closing = False
         self.generation = 0
@@ -85,7 +116,8 @@ class MqttLink:
             manual_ack=manual_ack,
         )
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
-        self.client.max_inflight_messages_set(min(backlog, 65535))
+        # the window bounds what is in flight; paho's own limit would rescan its queue per ack
+        self.client.max_inflight_messages_set(0)
         if url.username:
             self.client.username_pw_set(url.username, url.password)
         if url.tls:
@@ -147,12 +179,12 @@ class MqttLink:
 
         While the broker is away, paho keeps what was queued and sends it on reconnect.
         """
-        while not self._slots.acquire(timeout=1.0):
+        while not self._window.take(timeout_s=1.0):
             if self._closing:
                 raise TransportError("the MQTT link was closed while publishing")
         info = self.client.publish(topic, payload, qos=1, retain=retain)
         if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
-            self._slots.release()
+            self._window.give()
             raise TransportError(f"publish to {topic!r} refused: {paho.error_string(info.rc)}")
 
     def wait_published(self, timeout_s: float = 30.0) -> bool:
@@ -190,6 +222,7 @@ class MqttLink:
             return
         self.generation += 1
         self.connects += 1
+        self._window.fit(getattr(properties, "ReceiveMaximum", None))
         for sub in self.subscriptions:
             client.subscribe(sub, qos=1)
         if self._on_connect is not None:
@@ -217,7 +250,7 @@ class MqttLink:
         reason: ReasonCode,
         properties: Properties | None,
     ) -> None:
-        self._slots.release()  # every message we publish is QoS 1 and holds one slot
+        self._window.give()  # every message we publish is QoS 1 and holds one slot
 
     def _message_cb(self, client: paho.Client, userdata: object, msg: paho.MQTTMessage) -> None:
         if self._on_message is None:
