@@ -80,11 +80,27 @@ def raw_subscriber(port: int, n: int) -> None:
 
 def raw_rate(port: int, n: int) -> float:
     """Plain paho at QoS 1: this process publishes, another subscribes (as simulator and ingest)."""
-    payload = Telemetry(id="vitals-123456", ts=START, seq=123456,
-                        data={"heart_rate": 72.0, "spo2": 97.0, "skin_temp": 33.5, "steps": 12.0,
-                              "battery": 81.0}).model_dump_json().encode()
-    sub = subprocess.Popen([sys.executable, __file__, "--subscriber", str(port), str(n)],
-                           stdout=subprocess.PIPE, text=True)
+    payload = (
+        Telemetry(
+            id="vitals-123456",
+            ts=START,
+            seq=123456,
+            data={
+                "heart_rate": 72.0,
+                "spo2": 97.0,
+                "skin_temp": 33.5,
+                "steps": 12.0,
+                "battery": 81.0,
+            },
+        )
+        .model_dump_json()
+        .encode()
+    )
+    sub = subprocess.Popen(
+        [sys.executable, __file__, "--subscriber", str(port), str(n)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert sub.stdout is not None
     assert sub.stdout.readline().strip() == "ready"
     # paho keys unacknowledged messages by packet id, so a publisher bounds what it has in
@@ -133,22 +149,40 @@ def main() -> None:
         HomeSim(home, memory, 1, START).run(args.days * 86400)
         sim_s = time.perf_counter() - t0
         total = len(memory.messages)
-        stored_kinds = sum(1 for m in memory.messages if m.topic.kind in (Kind.TELEMETRY, Kind.EVENT))
+        stored_kinds = sum(
+            1 for m in memory.messages if m.topic.kind in (Kind.TELEMETRY, Kind.EVENT)
+        )
         print(f"simulator alone (memory sink): {total / sim_s:,.0f} msg/s ({total:,} messages)")
 
         store_url = StoreUrl("influxdb", host="127.0.0.1", port=db.port, database="bench")
         store = open_store(store_url)
         env = {**os.environ, "MEWET_INGEST__BATCH_SIZE": "2000"}
         ingest = subprocess.Popen(
-            [sys.executable, "-m", "mewet", "ingest", "--mqtt", f"mqtt://127.0.0.1:{broker.port}",
-             "--store", f"influxdb://127.0.0.1:{db.port}/bench", "--client-id", "bench-ingest"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "mewet",
+                "ingest",
+                "--mqtt",
+                f"mqtt://127.0.0.1:{broker.port}",
+                "--store",
+                f"influxdb://127.0.0.1:{db.port}/bench",
+                "--client-id",
+                "bench-ingest",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         time.sleep(3)  # the ingest session subscribes before the first message
         url = MqttUrl("127.0.0.1", broker.port)
         sink = MqttSink(url, home.id, will_device(home), backlog=1000).connect()
-        procs = {"simulator": os.getpid(), "ingest": ingest.pid, "mosquitto": broker.pid,
-                 "influxd": db.pid}
+        procs = {
+            "simulator": os.getpid(),
+            "ingest": ingest.pid,
+            "mosquitto": broker.pid,
+            "influxd": db.pid,
+        }
         cpu0 = {name: cpu_seconds(pid) for name, pid in procs.items() if pid}
         t0 = time.perf_counter()
         HomeSim(home, sink, 1, START).run(args.days * 86400)
@@ -160,14 +194,23 @@ def main() -> None:
         e2e_s = time.perf_counter() - t0
         e2e = total / e2e_s
         lost = stored_kinds - n
-        print(f"end to end simulate → mosquitto → ingest → InfluxDB, QoS 1: {e2e:,.0f} msg/s "
-              f"({total:,} messages in {e2e_s:.1f} s, lost {lost})")
+        print(
+            f"end to end simulate → mosquitto → ingest → InfluxDB, QoS 1: {e2e:,.0f} msg/s "
+            f"({total:,} messages in {e2e_s:.1f} s, lost {lost})"
+        )
         cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in procs.items() if pid}
         print("CPU seconds in that run: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()))
         print(f"ratio to raw: {e2e / raw:.0%} (target ≥ 70%)")
-        result = {"machine": machine(), "raw_msg_s": round(raw), "sim_msg_s": round(total / sim_s),
-                  "e2e_msg_s": round(e2e), "messages": total, "lost": lost,
-                  "ratio": round(e2e / raw, 3), "cpu_s": {k: round(v, 1) for k, v in cpu.items()}}
+        result = {
+            "machine": machine(),
+            "raw_msg_s": round(raw),
+            "sim_msg_s": round(total / sim_s),
+            "e2e_msg_s": round(e2e),
+            "messages": total,
+            "lost": lost,
+            "ratio": round(e2e / raw, 3),
+            "cpu_s": {k: round(v, 1) for k, v in cpu.items()},
+        }
         print(json.dumps(result))
         store.close()
     finally:

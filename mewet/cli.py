@@ -118,7 +118,7 @@ def simulate(
     clock = SimClock(sim.world.start, speed)
     try:
         with _quiet_ctrl_c():
-            asyncio.run(run_live(sim, clock, length, sink.commands))
+            asyncio.run(run_live(sim, clock, length, sink.commands, sink.pump))
     finally:
         sim.shutdown()
         complete = sink.close()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -33,7 +33,12 @@ MAX_PAYLOAD_BYTES = 64 * 1024
 
 def format_ts(ts: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and a Z, as every envelope carries it."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+    if ts.utcoffset() != _ZERO:
+        ts = ts.astimezone(UTC)
+    return ts.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+_ZERO = timedelta(0)
 
 
 Timestamp = Annotated[AwareDatetime, PlainSerializer(format_ts, return_type=str)]

@@ -87,7 +87,7 @@ class Lab:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         clock = SimClock(sim.world.start, self.speed)
-        task = asyncio.create_task(run_live(sim, clock, FOREVER, sink.commands))
+        task = asyncio.create_task(run_live(sim, clock, FOREVER, sink.commands, sink.pump))
         await stop.wait()
         task.cancel()
 

@@ -21,7 +21,9 @@ from .helpers import eventually, telemetry, unique_root
 
 def collect(url: MqttUrl, topic_filter: str) -> tuple[MqttLink, list[Received]]:
     got: list[Received] = []
-    link = MqttLink(url, "", on_message=got.append, subscriptions=(topic_filter,)).connect()
+    link = MqttLink(
+        url, "", on_message=got.append, subscriptions=(topic_filter,), threaded=True
+    ).connect()
     return link, got
 
 
@@ -42,7 +44,6 @@ def test_a_home_announces_itself_retained_and_its_will_marks_the_gateway_offline
     assert set(statuses.values()) == {b"online"} and len(statuses) == len(home.devices)
     # the simulator vanishes without a goodbye: the broker publishes the Last Will
     sink.link.client._sock_close()  # an abrupt loss of the connection, no DISCONNECT sent
-    sink.link.client.loop_stop()
     eventually(
         lambda: any(
             m.topic == f"{root}/{home.id}/gateway/status" and m.payload == b"offline" for m in got
@@ -62,8 +63,16 @@ def test_commands_over_mqtt_reach_the_device_and_the_result_comes_back(mqtt_url:
     cmd = b'{"v":1,"id":"c-42","ts":"2026-11-22T06:00:10.000Z","args":{"key":"home-care-3"}}'
     watcher.publish(f"{root}/{home.id}/lock-front/cmd/unlock", cmd)
     watcher.publish(f"{root}/{home.id}/lock-front/cmd/unlock", b"not json")  # ignored, logged
-    topic, command = sink.commands.get(timeout=10)
-    time.sleep(0.5)
+
+    def received() -> bool:
+        sink.pump()  # the simulation pumps its link between steps
+        return not sink.commands.empty()
+
+    eventually(received)
+    topic, command = sink.commands.get()
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline:
+        sink.pump()
     assert sink.commands.empty()  # the broken command was refused, not queued
     sim.command(topic, command)
     sim.run(20)

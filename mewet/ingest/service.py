@@ -6,14 +6,14 @@ restart or a store outage loses nothing: the broker keeps or redelivers what was
 and the store writes a redelivered message once. Memory is bounded by MQTT 5's Receive
 Maximum: the broker sends no more than that many unacknowledged messages.
 
-Threads: paho's network thread only queues messages; one worker thread batches, writes,
-retries with backoff and acks. Nothing a message contains can stop the worker.
+One worker thread owns the MQTT link and does everything in turn: pump the network, batch,
+write, retry with backoff (pumping meanwhile, so the connection stays alive), acknowledge.
+Nothing a message contains can stop it.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import socket
 import threading
 import time
@@ -73,7 +73,7 @@ class Ingest:
         self.instance = client_id or _default_client_id(share_group)
         self.report = report
         self.counters = Counters()
-        self.inbox: queue.SimpleQueue[tuple[Received, float]] = queue.SimpleQueue()
+        self._pending: list[tuple[Received, float]] = []
         self._recent: OrderedDict[tuple[str, str, str], None] = OrderedDict()
         self._last_seq: dict[tuple[str, str], int] = {}
         self._stop = threading.Event()
@@ -86,7 +86,7 @@ class Ingest:
             session_expiry_s=self.settings.session_expiry_s,
             receive_maximum=self.settings.receive_maximum,
             manual_ack=True,
-            on_message=lambda m: self.inbox.put((m, time.monotonic())),
+            on_message=lambda m: self._pending.append((m, time.monotonic())),
             subscriptions=(subscription(root, share_group),),
         )
 
@@ -105,7 +105,8 @@ class Ingest:
         self._stop.set()
         if self._worker is not None:
             self._worker.join(timeout_s)
-        self.link.close()
+        if self._worker is None or not self._worker.is_alive():
+            self.link.close()
 
     def wait(self) -> None:
         """Block until stopped (by `stop()` from another thread or a signal handler)."""
@@ -128,7 +129,7 @@ class Ingest:
 
     def _run(self) -> None:
         last_report = time.monotonic()
-        while not self._stop.is_set() or not self.inbox.empty():
+        while True:
             batch = self._take_batch()
             if batch:
                 self._handle(batch)
@@ -138,24 +139,25 @@ class Ingest:
             if self._stop.is_set() and not batch:
                 break
         self._publish_stats()
+        self.link.wait_published(5)  # the last acks leave before we disconnect
 
     def _take_batch(self) -> list[tuple[Received, float]]:
-        batch: list[tuple[Received, float]] = []
+        """Pump the network until a batch is full or its time is up."""
         deadline = time.monotonic() + self.settings.batch_seconds
-        while len(batch) < self.settings.batch_size:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
+        while len(self._pending) < self.settings.batch_size and not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
                 break
-            try:
-                batch.append(self.inbox.get(timeout=timeout))
-            except queue.Empty:
-                break
+            self.link.pump(min(left, 0.05))
+        self.link.pump(0)
+        batch = self._pending[: self.settings.batch_size]
+        del self._pending[: self.settings.batch_size]
         return batch
 
     def _handle(self, batch: list[tuple[Received, float]]) -> None:
         now = datetime.now(UTC)
         records: list[Record] = []
-        fresh_keys: list[tuple[str, str, str]] = []
+        fresh_keys: set[tuple[str, str, str]] = set()
         rejected = 0
         for msg, _ in batch:
             self.counters.received += 1
@@ -168,7 +170,7 @@ class Ingest:
                 if key in self._recent or key in fresh_keys:
                     self.counters.duplicates += 1
                     continue
-                fresh_keys.append(key)
+                fresh_keys.add(key)
                 self._count_gap(record)
             records.append(record)
         self._write(records)
@@ -202,8 +204,11 @@ class Ingest:
                 return
             except StoreError as exc:
                 log.warning("store write failed (%s); retrying in %.1f s", exc, delay)
-                if self._stop.wait(delay) and delay >= 8:
+                if self._stop.is_set() and delay >= 8:
                     raise SystemExit("ingest stopped while the store was unreachable") from exc
+                until = time.monotonic() + delay
+                while time.monotonic() < until:  # keep the session alive; nothing is acked
+                    self.link.pump(min(0.1, until - time.monotonic()))
                 delay = min(delay * 2, 10.0)
 
     def _publish_stats(self) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import math
 import queue
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 
 import numpy as np
@@ -97,12 +98,18 @@ async def run_live(
     clock: SimClock,
     end_s: float,
     commands: queue.SimpleQueue[tuple[Topic, Command]] | None = None,
+    pump: Callable[[], None] | None = None,
     tick_s: float = 0.05,
     chunk_s: float = 60.0,
 ) -> None:
-    """Advance `sim` with the wall clock until `end_s`, taking commands between steps."""
+    """Advance `sim` with the wall clock until `end_s`, taking commands between steps.
+
+    `pump` lets the sink's network work happen between steps (acks, keep-alive, commands).
+    """
     sim.start()
     while sim.env.now < end_s:
+        if pump is not None:
+            pump()
         while commands is not None and not commands.empty():
             sim.command(*commands.get_nowait())
         target = clock.target()

@@ -1,9 +1,13 @@
 """The one MQTT client of the lab: paho-mqtt 2.x, MQTT 5, QoS 1, bounded backlog, reconnects.
 
-paho runs its network loop in its own thread; this wrapper keeps what the rest of the lab
-sees small: `publish` (which blocks while the backlog is full, so a slow broker slows the
-producer instead of growing memory), `ack` for manual acknowledgement, and callbacks for
-messages and (re)connects. paho's errors are translated into `TransportError` here.
+Two ways to run it. *Driven* (the default): no thread of its own; whoever owns the link calls
+`pump()` often (the simulation between steps, ingest in its loop), and `publish` pumps while
+it waits. One thread then does all of paho's work: measured here, paho's own network thread
+costs about three times the CPU per message, spent contending for its locks and the GIL.
+*Threaded*: paho's network thread, for listeners that never pump (tools, tests).
+
+`publish` blocks while the backlog is full, so a slow broker slows the producer instead of
+growing memory; `ack` acknowledges by hand; paho's errors become `TransportError` here.
 """
 
 from __future__ import annotations
@@ -11,12 +15,15 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
+import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
@@ -48,6 +55,84 @@ class Will:
     retain: bool = True
 
 
+_PUBACK_OK = ReasonCode(PacketTypes.PUBACK, "Success")
+_NO_PROPERTIES = Properties(PacketTypes.PUBACK)  # type: ignore[no-untyped-call]
+_NO_PUBLISH_PROPERTIES = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
+
+
+class BufferedClient(paho.Client):
+    """paho's client with two shortcuts on the hot path of QoS 1 publishing.
+
+    - It reads the socket 64 KiB at a time (paho does two or three `recv` calls per packet)
+      and drains that buffer in the same `loop_read`, as `select` cannot see it.
+    - A plain PUBACK (success, no properties: what brokers send nearly always) is taken
+      without building a ReasonCode and a Properties object for it; likewise a QoS 1
+      PUBLISH without properties is read without building a Properties object.
+
+    Only private paho methods are replaced; the project pins paho below 3, and every
+    transport and ingest test runs through this class.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._rbuf = bytearray()
+        super().__init__(*args, **kwargs)
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        if not self._rbuf:
+            chunk = super()._sock_recv(65536)
+            if not chunk:
+                return b""
+            self._rbuf += chunk
+        out = bytes(self._rbuf[:bufsize])
+        del self._rbuf[:bufsize]
+        return out
+
+    def _handle_pubackcomp(self, cmd: Literal["PUBACK", "PUBCOMP"]) -> MQTTErrorCode:
+        packet = self._in_packet["packet"]
+        # packet id, then optionally reason code 0 (success) and property length 0
+        if cmd != "PUBACK" or len(packet) not in (2, 3, 4) or any(packet[2:]):
+            return super()._handle_pubackcomp(cmd)
+        (mid,) = struct.unpack_from("!H", packet)
+        with self._out_message_mutex:
+            if mid in self._out_messages:
+                return self._do_on_publish(mid, _PUBACK_OK, _NO_PROPERTIES)
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def _handle_publish(self) -> MQTTErrorCode:
+        header: int = self._in_packet["command"]
+        packet = self._in_packet["packet"]
+        if self._protocol != paho.MQTTv5 or (header & 0x06) >> 1 != 1 or len(packet) < 2:
+            return super()._handle_publish()
+        (topic_len,) = struct.unpack_from("!H", packet)
+        pos = 2 + topic_len  # then the packet id (2 bytes) and the property length
+        if len(packet) < pos + 3 or packet[pos + 2] != 0:
+            return super()._handle_publish()
+        (mid,) = struct.unpack_from("!H", packet, pos)
+        message = paho.MQTTMessage(mid=mid, topic=bytes(packet[2:pos]))
+        message.dup = bool(header & 0x08)
+        message.qos = 1
+        message.retain = bool(header & 0x01)
+        message.properties = _NO_PUBLISH_PROPERTIES
+        message.payload = bytes(packet[pos + 3 :])
+        message.timestamp = time.monotonic()
+        self._handle_on_message(message)
+        if self._manual_ack:
+            return MQTTErrorCode.MQTT_ERR_SUCCESS
+        return self._send_puback(mid)
+
+    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
+        """Read packets until neither the socket nor the read-ahead buffer holds any."""
+        rc = super().loop_read(max_packets)
+        while rc == paho.MQTT_ERR_SUCCESS and self._rbuf and self._sock is not None:
+            rc = super().loop_read(max_packets)
+        return rc
+
+    def reconnect(self) -> MQTTErrorCode:
+        """A new connection starts with an empty buffer."""
+        self._rbuf.clear()
+        return super().reconnect()
+
+
 class Window:
     """How many published messages may await the broker's ack: the backlog bound, lowered to
     the broker's Receive Maximum when it announces one (exceeding it is a protocol error)."""
@@ -66,6 +151,10 @@ class Window:
             self.used += 1
             return True
 
+    def full(self) -> bool:
+        """Whether every slot is taken."""
+        return self.used >= self.limit
+
     def give(self) -> None:
         """Return a slot (the broker acknowledged a message)."""
         with self._cond:
@@ -80,7 +169,7 @@ class Window:
 
 
 class MqttLink:
-    """A connection to the broker; reconnects by itself with backoff."""
+    """A connection to the broker; reconnects with backoff (1 s doubling to 30 s)."""
 
     def __init__(
         self,
@@ -96,8 +185,12 @@ class MqttLink:
         on_message: Callable[[Received], None] | None = None,
         on_connect: Callable[[], None] | None = None,
         subscriptions: tuple[str, ...] = (),
+        threaded: bool = False,
     ) -> None:
         self.url = url
+        self.threaded = threaded
+        self._retry_at = 0.0
+        self._retry_delay = 1.0
         self.subscriptions = subscriptions
         self._on_message = on_message
         self._on_connect = on_connect
@@ -109,7 +202,7 @@ class MqttLink:
         self._closing = False
         self.generation = 0
         self.connects = 0
-        self.client = paho.Client(
+        self.client = BufferedClient(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             protocol=paho.MQTTv5,
@@ -124,7 +217,9 @@ class MqttLink:
             self.client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
         if will is not None:
             self.client.will_set(will.topic, will.payload, qos=1, retain=will.retain)
+        self._suback_mid = -1
         self.client.on_connect = self._connected_cb
+        self.client.on_subscribe = self._subscribed_cb
         self.client.on_disconnect = self._disconnected_cb
         self.client.on_publish = self._published_cb
         self.client.on_message = self._message_cb
@@ -132,7 +227,10 @@ class MqttLink:
     # -- life cycle ---------------------------------------------------------------
 
     def connect(self, timeout_s: float = 10.0) -> MqttLink:
-        """Connect and start the network thread; raise TransportError if the broker is not there."""
+        """Connect and subscribe (starting the network thread if threaded).
+
+        Returns once the broker has acknowledged the subscriptions; TransportError if no broker.
+        """
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         if self._session_expiry_s:
             props.SessionExpiryInterval = self._session_expiry_s
@@ -151,8 +249,14 @@ class MqttLink:
                 f"cannot reach the MQTT broker at {self.url}: {exc}. Is it running? "
                 "(set MEWET_MQTT_URL or --mqtt to point at it)"
             ) from exc
-        self.client.loop_start()
-        if not self._connected.wait(timeout_s):
+        if self.threaded:
+            self.client.loop_start()
+        else:
+            deadline = time.monotonic() + timeout_s
+            while not self._connected.is_set() and time.monotonic() < deadline:
+                if self.client.loop(0.1) != MQTTErrorCode.MQTT_ERR_SUCCESS:
+                    break
+        if not self._connected.wait(timeout_s if self.threaded else 0):
             self.close()
             raise TransportError(
                 f"the MQTT broker at {self.url} did not accept us within {timeout_s:.0f} s"
@@ -165,7 +269,28 @@ class MqttLink:
         try:
             self.client.disconnect()
         finally:
-            self.client.loop_stop()
+            if self.threaded:
+                self.client.loop_stop()
+
+    def pump(self, timeout_s: float = 0.0) -> None:
+        """Driven mode: read, write, keep alive and reconnect now, waiting up to `timeout_s`."""
+        if self.threaded or self._closing:
+            if timeout_s > 0:
+                time.sleep(timeout_s)
+            return
+        if self.client.loop(timeout_s) == MQTTErrorCode.MQTT_ERR_SUCCESS:
+            return
+        self._connected.clear()
+        now = time.monotonic()
+        if now < self._retry_at:
+            time.sleep(min(timeout_s, self._retry_at - now))
+            return
+        try:
+            self.client.reconnect()
+        except (OSError, ssl.SSLError) as exc:
+            log.warning("MQTT broker %s: %s; retrying in %.0f s", self.url, exc, self._retry_delay)
+        self._retry_at = now + self._retry_delay
+        self._retry_delay = min(self._retry_delay * 2, 30.0)
 
     @property
     def connected(self) -> bool:
@@ -179,9 +304,14 @@ class MqttLink:
 
         While the broker is away, paho keeps what was queued and sends it on reconnect.
         """
-        while not self._window.take(timeout_s=1.0):
+        if not self.threaded and self._window.full():
+            # let half the window drain before going on: one network turn serves many acks
+            while self._window.used > self._window.limit // 2 and not self._closing:
+                self.pump(0.05)
+        while not self._window.take(timeout_s=1.0 if self.threaded else 0.0):
             if self._closing:
                 raise TransportError("the MQTT link was closed while publishing")
+            self.pump(0.05)
         info = self.client.publish(topic, payload, qos=1, retain=retain)
         if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
             self._window.give()
@@ -189,13 +319,11 @@ class MqttLink:
 
     def wait_published(self, timeout_s: float = 30.0) -> bool:
         """Wait until every queued message has been acknowledged by the broker."""
-        deadline = threading.Event()
-        waited = 0.0
+        deadline = time.monotonic() + timeout_s
         while self.client.want_write() or self._inflight():
-            if waited >= timeout_s:
+            if time.monotonic() >= deadline:
                 return False
-            deadline.wait(0.05)
-            waited += 0.05
+            self.pump(0.05)
         return True
 
     def _inflight(self) -> bool:
@@ -222,13 +350,31 @@ class MqttLink:
             return
         self.generation += 1
         self.connects += 1
+        self._retry_delay = 1.0
         self._window.fit(getattr(properties, "ReceiveMaximum", None))
-        for sub in self.subscriptions:
-            client.subscribe(sub, qos=1)
+        if self.subscriptions:
+            _, mid = client.subscribe([(sub, 1) for sub in self.subscriptions])
+            self._suback_mid = -1 if mid is None else mid
+        else:
+            self._connected.set()
         if self._on_connect is not None:
             self._on_connect()
-        self._connected.set()
         log.info("connected to %s (session present: %s)", self.url, flags.session_present)
+
+    def _subscribed_cb(
+        self,
+        client: paho.Client,
+        userdata: object,
+        mid: int,
+        reasons: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        if mid != self._suback_mid:
+            return
+        refused = [r for r in reasons if r.is_failure]
+        if refused:
+            log.error("MQTT broker %s refused our subscriptions: %s", self.url, refused)
+        self._connected.set()  # ready: what is published from now on reaches us
 
     def _disconnected_cb(
         self,

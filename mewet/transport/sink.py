@@ -40,6 +40,7 @@ class MqttSink:
         self.sent: Counter[str] = Counter()
         self.commands: queue.SimpleQueue[tuple[Topic, Command]] = queue.SimpleQueue()
         self._retained: dict[str, bytes] = {}
+        self._topic_names: dict[Topic, str] = {}
         self._seen_connects = 1
         will_topic = Topic(home, will_device, Kind.STATUS, root=root)
         self.link = MqttLink(
@@ -62,12 +63,18 @@ class MqttSink:
             self._seen_connects = self.link.connects
             for topic, payload in list(self._retained.items()):
                 self.link.publish(topic, payload, retain=True)
-        topic = str(message.topic)
+        name = self._topic_names.get(message.topic)
+        if name is None:
+            name = self._topic_names[message.topic] = str(message.topic)
         payload = message.encode()
         if message.retain:
-            self._retained[topic] = payload
-        self.link.publish(topic, payload, retain=message.retain)
+            self._retained[name] = payload
+        self.link.publish(name, payload, retain=message.retain)
         self.sent[message.topic.device] += 1
+
+    def pump(self) -> None:
+        """Let the link do its network work (acks, keep-alive, commands) now."""
+        self.link.pump(0)
 
     def close(self, timeout_s: float = 30.0) -> bool:
         """Wait for the broker to acknowledge everything sent, then disconnect."""
