@@ -55,7 +55,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def raw_subscriber(port: int, n: int) -> None:
-    """The baseline's subscriber, run as its own process: prints the wall time of the n-th message."""
+    """The baseline's subscriber, as its own process: prints the wall time of the n-th message."""
     done = threading.Event()
     got = 0
 
