@@ -101,6 +101,17 @@ class Server:
             self.proc.send_signal(signal.SIGHUP)
 
 
+# What the lab needs of any Mosquitto it runs on (broker/mosquitto.conf carries the same):
+# a persistent ingest session must not lose QoS 1 messages while its store is down, and a
+# window of 1000 unacknowledged messages per client keeps throughput up.
+LAB_BROKER_SETTINGS = (
+    "persistence true",
+    "max_queued_messages 0",
+    "max_inflight_messages 1000",
+    "set_tcp_nodelay true",
+)
+
+
 def mosquitto(folder: Path, port: int | None = None, host: str = "127.0.0.1") -> Server:
     """A Mosquitto broker with persistence and no per-client queue limit (nothing is dropped)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -111,13 +122,9 @@ def mosquitto(folder: Path, port: int | None = None, host: str = "127.0.0.1") ->
             [
                 f"listener {port} {host}",
                 "allow_anonymous true",
-                "persistence true",
+                *LAB_BROKER_SETTINGS,
                 f"persistence_location {folder}/",
                 "autosave_interval 60",
-                # a persistent ingest session must not lose QoS 1 messages while its store is down
-                "max_queued_messages 0",
-                "max_inflight_messages 1000",
-                "set_tcp_nodelay true",
                 "log_type error",
                 "log_type warning",
                 "log_type notice",

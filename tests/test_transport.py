@@ -11,7 +11,7 @@ from mewet.config import MqttUrl
 from mewet.devices.sink import MemorySink
 from mewet.scenarios.home import load_home
 from mewet.scenarios.homesim import HomeSim, will_device
-from mewet.servers import mosquitto
+from mewet.servers import LAB_BROKER_SETTINGS, mosquitto
 from mewet.transport.client import MqttLink, Received
 from mewet.transport.sink import MqttSink
 
@@ -130,3 +130,10 @@ def test_memory_sink_and_mqtt_sink_see_the_same_messages(mqtt_url: MqttUrl) -> N
         (str(m.topic), m.encode()) for m in memory.messages
     ]
     watcher.close()
+
+
+def test_the_broker_config_in_the_repository_carries_what_the_lab_needs() -> None:
+    conf = (Path(__file__).resolve().parent.parent / "broker" / "mosquitto.conf").read_text()
+    lines = {line.strip() for line in conf.splitlines()}
+    for setting in LAB_BROKER_SETTINGS:
+        assert setting in lines, setting
