@@ -5,6 +5,7 @@ Each gets a free port on 127.0.0.1, its own config and data folder, and is stopp
 
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import signal
@@ -122,6 +123,9 @@ def mosquitto(folder: Path, port: int | None = None, host: str = "127.0.0.1") ->
             [
                 f"listener {port} {host}",
                 "allow_anonymous true",
+                # started as root, mosquitto would become user `mosquitto` and could not
+                # write its persistence file into our folder
+                f"user {getpass.getuser()}",
                 *LAB_BROKER_SETTINGS,
                 f"persistence_location {folder}/",
                 "autosave_interval 60",

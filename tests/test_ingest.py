@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from mewet.devices.sink import MemorySink
 from mewet.ingest.service import Ingest
 from mewet.scenarios.home import load_home
 from mewet.scenarios.homesim import HomeSim, will_device
-from mewet.servers import influxd
+from mewet.servers import influxd, mosquitto
 from mewet.store.base import Store, open_store
 from mewet.transport.client import MqttLink
 from mewet.transport.sink import MqttSink
@@ -260,3 +261,34 @@ def test_redelivered_messages_are_written_once_and_counted(mqtt_url: MqttUrl, st
     link.close()
     stats = store.stats()
     assert [(s.received, s.duplicates, s.gaps) for s in stats] == [(90, 30, 10)]
+
+
+def test_broker_restart_mid_stream_publisher_and_ingest_reconnect_and_lose_nothing(
+    tmp_path: Path,
+) -> None:
+    server = mosquitto(tmp_path / "broker").start()
+    url = MqttUrl("127.0.0.1", server.port)
+    root = unique_root()
+    store = open_store(StoreUrl("sqlite", path=tmp_path / "restart.db"))
+    link = publisher(url)
+    try:
+        with running_ingest(url, store, root) as ingest:
+            publish_stream(link, root, "home-1", "vitals", range(0, 1000))
+            eventually(lambda: stored(store) == 1000)
+            server.stop()
+            sender = threading.Thread(
+                target=publish_stream, args=(link, root, "home-1", "vitals", range(1000, 3000))
+            )
+            sender.start()  # blocks once its window is full, retrying the broker with backoff
+            time.sleep(3)
+            assert sender.is_alive()
+            server.start()
+            sender.join(90)
+            assert not sender.is_alive()
+            eventually(lambda: stored(store) == 3000, timeout_s=90)
+            assert link.connects >= 2 and ingest.link.connects >= 2
+            assert ingest.counters.gaps == 0
+    finally:
+        link.close()
+        store.close()
+        server.stop()

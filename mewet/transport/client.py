@@ -313,7 +313,8 @@ class MqttLink:
                 raise TransportError("the MQTT link was closed while publishing")
             self.pump(0.05)
         info = self.client.publish(topic, payload, qos=1, retain=retain)
-        if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
+        # without a connection paho keeps the message and sends it after reconnecting
+        if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN, paho.MQTT_ERR_CONN_LOST):
             self._window.give()
             raise TransportError(f"publish to {topic!r} refused: {paho.error_string(info.rc)}")
 
