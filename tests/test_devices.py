@@ -295,3 +295,42 @@ def test_commands_from_the_contract_reach_devices_in_a_home() -> None:
     assert not sim.command(Topic("default", "nope", Kind.CMD, "unlock"), cmd)
     results = [e for e in events(sink, "command_result")]
     assert results[-1].data["ref"] == "c1"
+
+
+@pytest.mark.parametrize(
+    ("type_", "subject", "on", "off", "severity"),
+    [
+        ("smoke", "smoke", "smoke_detected", "smoke_cleared", "alarm"),
+        ("water_leak", "leak", "leak_detected", "leak_cleared", "alarm"),
+        ("bed", "in_bed", "bed_entered", "bed_exited", "info"),
+    ],
+)
+def test_binary_sensors_report_the_condition_and_its_end(
+    type_: str, subject: str, on: str, off: str, severity: str
+) -> None:
+    env, world, device, sink = make(type_, faults={"sensitivity": 1, "false_alarms_per_h": 0})
+    env.run(until=5)
+    world.set(subject, False)  # the resident starts in bed
+    env.run(until=10)
+    sink.messages.clear()
+    world.set(subject, True)
+    env.run(until=20)
+    assert device.state[device.state_key] is True  # type: ignore[attr-defined]
+    world.set(subject, False)
+    env.run(until=30)
+    got = [(e.event_type, e.severity) for e in events(sink) if e.event_type in (on, off)]
+    assert got == [(on, severity), (off, "info")]
+
+
+def test_a_hushed_smoke_alarm_sounds_again_for_new_smoke() -> None:
+    env, world, smoke, _ = make("smoke", room="hall", faults={"sensitivity": 1})
+    env.run(until=10)
+    world.set("smoke", True)
+    env.run(until=20)
+    assert command(smoke, "silence").data["ok"] is True
+    assert smoke.state["silenced"] is True
+    world.set("smoke", False)
+    env.run(until=30)
+    world.set("smoke", True)
+    env.run(until=40)
+    assert smoke.state["silenced"] is False and smoke.state["smoke"] is True

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from mewet.contract import Channel
-from mewet.devices.base import Device, DeviceSpec, Faults, Process, StateDict
+from mewet.devices.base import BinarySensor, DeviceSpec, Faults
 
 
-class Bed(Device):
-    """A pressure mat under the mattress."""
+class Bed(BinarySensor):
+    """A pressure mat under the mattress; now and then it misses someone lying down."""
 
-    def initial_state(self) -> StateDict:
-        return {**super().initial_state(), "occupied": self.world.in_bed}
-
-    def behave(self) -> Process:
-        while True:
-            in_bed = yield self.world.on("in_bed")
-            if self.detects():
-                self.update_state(occupied=bool(in_bed))
-                self.event("bed_entered" if in_bed else "bed_exited")
+    subject = "in_bed"
+    state_key = "occupied"
+    on_event = "bed_entered"
+    off_event = "bed_exited"
 
 
 SPEC = DeviceSpec(

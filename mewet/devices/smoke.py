@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from mewet.contract import Channel, Scalar
-from mewet.devices.base import Device, DeviceSpec, Faults, Process, StateDict
+from mewet.devices.base import BinarySensor, DeviceSpec, Faults, StateDict
 
 
-class Smoke(Device):
-    """An optical smoke alarm with a radio link."""
+class Smoke(BinarySensor):
+    """An optical smoke alarm with a radio link; its siren can be hushed."""
+
+    subject = "smoke"
+    state_key = "smoke"
+    on_event = "smoke_detected"
+    off_event = "smoke_cleared"
+    severity = "alarm"
 
     def initial_state(self) -> StateDict:
-        return {**super().initial_state(), "smoke": False, "silenced": False}
+        return {**super().initial_state(), "silenced": False}
 
-    def behave(self) -> Process:
-        while True:
-            smoke = yield self.world.on("smoke")
-            if smoke and self.detects():
-                self.update_state(smoke=True, silenced=False)
-                self.event("smoke_detected", "alarm")
-            elif not smoke and self.state["smoke"]:
-                self.update_state(smoke=False)
-                self.event("smoke_cleared")
+    def detected(self) -> None:
+        self.update_state(silenced=False)
+        super().detected()
 
     def false_alarm(self) -> None:
         self.event("smoke_detected", "alarm")

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from mewet.contract import Channel
-from mewet.devices.base import Device, DeviceSpec, Faults, Process, StateDict
+from mewet.devices.base import BinarySensor, DeviceSpec, Faults
 
 
-class WaterLeak(Device):
+class WaterLeak(BinarySensor):
     """A probe on the floor under the sink or washing machine."""
 
-    def initial_state(self) -> StateDict:
-        return {**super().initial_state(), "leak": False}
-
-    def behave(self) -> Process:
-        while True:
-            leak = yield self.world.on("leak")
-            if leak and self.detects():
-                self.update_state(leak=True)
-                self.event("leak_detected", "alarm")
-            elif not leak and self.state["leak"]:
-                self.update_state(leak=False)
-                self.event("leak_cleared")
+    subject = "leak"
+    state_key = "leak"
+    on_event = "leak_detected"
+    off_event = "leak_cleared"
+    severity = "alarm"
 
 
 SPEC = DeviceSpec(
