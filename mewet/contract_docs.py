@@ -65,9 +65,10 @@ Commands carry `{{"v":1,"id":"...","ts":"...","args":{{...}}}}`; the result come
 
 ## What happens to invalid messages
 
-Ingest never drops a message silently and never stops because of one. A message that is not
-UTF-8, not JSON, of the wrong shape or types, holds NaN or Infinity, is larger than
-{MAX_PAYLOAD_BYTES // 1024} KiB, or arrives on a topic that is not one of the above is stored as a dead
+Ingest subscribes to `mewet/+/+/+` (commands, one level deeper, are not stored) and never
+drops a message silently nor stops because of one. A message that is not UTF-8, not JSON, of
+the wrong shape or types, holds NaN or Infinity, is larger than {MAX_PAYLOAD_BYTES // 1024} KiB, or arrives
+on `mewet/<a>/<b>/<c>` where those are not a valid home id, device id and kind is stored as a dead
 letter: arrival time, topic, the reason (e.g. `telemetry: data.heart_rate: Input should be a
 finite number`), the first 1024 characters of the payload and its size. Dead letters are
 counted (`rejected` in `mewet ingest stats`) and listed by the store's `dead_letters()` query.

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from mewet.config import IngestSettings, MqttUrl
@@ -214,14 +214,7 @@ class Ingest:
     def _publish_stats(self) -> None:
         c = self.counters
         stats = IngestStats(
-            datetime.now(UTC),
-            self.instance,
-            c.received,
-            c.written,
-            c.duplicates,
-            c.rejected,
-            c.gaps,
-            round(c.lag_s, 3),
+            datetime.now(UTC), self.instance, **asdict(replace(c, lag_s=round(c.lag_s, 3)))
         )
         try:
             self.store.write([stats])
