@@ -20,7 +20,15 @@ class HomeFileError(MewetError):
 
 
 class StoreError(MewetError):
-    """The time-series store refused or could not be reached."""
+    """The time-series store refused or could not be reached.
+
+    `refused` is True when the store answered and rejected what was sent (trying the same
+    again will not help), False when it could not be reached (trying again later will).
+    """
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 class TransportError(MewetError):

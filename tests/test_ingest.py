@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from influxdb import InfluxDBClient
 
 from mewet.config import IngestSettings, MqttUrl, StoreUrl
 from mewet.devices.sink import MemorySink
@@ -26,7 +27,7 @@ from mewet.transport.sink import MqttSink
 from mewet.transport.topics import Kind
 
 from .conftest import START
-from .helpers import eventually, publish_stream, publisher, telemetry, unique_root
+from .helpers import event, eventually, publish_stream, publisher, telemetry, unique_root
 
 FAST = IngestSettings(batch_seconds=0.05, stats_every_s=0.5)
 
@@ -292,3 +293,33 @@ def test_broker_restart_mid_stream_publisher_and_ingest_reconnect_and_lose_nothi
         link.close()
         store.close()
         server.stop()
+
+
+def test_a_point_the_store_refuses_becomes_a_dead_letter_and_the_rest_is_stored(
+    mqtt_url: MqttUrl, influx_url: StoreUrl
+) -> None:
+    """Another writer fixed `heart_rate` as an integer field: InfluxDB refuses our floats."""
+    root = unique_root()
+    store = open_store(influx_url)
+    client = InfluxDBClient(influx_url.host, influx_url.port, database=influx_url.database)
+    client.create_database(influx_url.database)
+    at = int(START.timestamp()) * 10**9  # InfluxDB checks field types per shard (a week)
+    client.write(
+        [f"telemetry,home=home-1,device=other,type=x heart_rate=5i {at}"],
+        params={"db": influx_url.database},
+        protocol="line",
+    )
+    link = publisher(mqtt_url)
+    with running_ingest(mqtt_url, store, root) as ingest:
+        link.publish(f"{root}/home-1/vitals/telemetry", telemetry(1))
+        link.publish(f"{root}/home-1/vitals/event", event(2, "vitals"))
+        assert link.wait_published(10)
+        eventually(lambda: store.count("deadletter") == 1)
+        eventually(lambda: store.count("event", "home-1") == 1)
+        assert ingest.counters.rejected == 1 and ingest.counters.written >= 1
+        assert ingest._worker is not None and ingest._worker.is_alive()
+    link.close()
+    letter = store.dead_letters()[0]
+    assert letter.topic == f"{root}/home-1/vitals/telemetry"
+    assert "store refused" in letter.reason and "field type conflict" in letter.reason
+    store.close()

@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 RECENT_IDS = 200_000
 
 
+class _AbandonedError(Exception):
+    """Asked to stop while the store is unreachable: leave without acknowledging."""
+
+
 @dataclass
 class Counters:
     """Running totals; `lag_s` is the longest receive-to-acknowledge time of the last period."""
@@ -132,7 +136,16 @@ class Ingest:
         while True:
             batch = self._take_batch()
             if batch:
-                self._handle(batch)
+                try:
+                    self._handle(batch)
+                except _AbandonedError as exc:
+                    log.error(
+                        "stopped with the store unreachable (%s); the broker keeps the "
+                        "%d messages not acknowledged for the next start",
+                        exc,
+                        len(batch),
+                    )
+                    return
             if time.monotonic() - last_report >= self.settings.stats_every_s:
                 last_report = time.monotonic()
                 self._publish_stats()
@@ -173,13 +186,13 @@ class Ingest:
                 fresh_keys.add(key)
                 self._count_gap(record)
             records.append(record)
-        self._write(records)
+        refused = self._write(records, now)
         for key in fresh_keys:
             self._recent[key] = None
         while len(self._recent) > RECENT_IDS:
             self._recent.popitem(last=False)
-        self.counters.written += len(records) - rejected
-        self.counters.rejected += rejected
+        self.counters.written += len(records) - rejected - refused
+        self.counters.rejected += rejected + refused
         done = time.monotonic()
         for msg, arrived in batch:
             self.link.ack(msg)
@@ -195,21 +208,51 @@ class Ingest:
         if last is None or record.seq > last or record.seq == 0:
             self._last_seq[key] = record.seq
 
-    def _write(self, records: list[Record]) -> None:
-        """Write until it works; while the store is away nothing is acked, so nothing is lost."""
+    def _write(self, records: list[Record], now: datetime) -> int:
+        """Write until it works; while the store is away nothing is acked, so nothing is lost.
+
+        When the store answers but refuses the batch (InfluxDB: a field whose type another
+        writer fixed differently), the records are written one by one and those it refuses
+        become dead letters with its reason, so one bad record cannot stop ingest. Returns how
+        many were refused.
+        """
         delay = 0.25
         while True:
             try:
                 self.store.write(records)
-                return
+                return 0
             except StoreError as exc:
+                if exc.refused:
+                    try:
+                        return self._write_one_by_one(records, now)
+                    except StoreError as again:  # it went away meanwhile: retry the batch
+                        exc = again
                 log.warning("store write failed (%s); retrying in %.1f s", exc, delay)
                 if self._stop.is_set() and delay >= 8:
-                    raise SystemExit("ingest stopped while the store was unreachable") from exc
+                    raise _AbandonedError(str(exc)) from exc
                 until = time.monotonic() + delay
                 while time.monotonic() < until:  # keep the session alive; nothing is acked
                     self.link.pump(min(0.1, until - time.monotonic()))
                 delay = min(delay * 2, 10.0)
+
+    def _write_one_by_one(self, records: list[Record], now: datetime) -> int:
+        refused = 0
+        for record in records:
+            try:
+                self.store.write([record])
+            except StoreError as exc:
+                if not exc.refused:
+                    raise  # the store went away meanwhile: the whole batch is retried
+                refused += 1
+                letter = refused_letter(record, str(exc), now, self.root)
+                log.warning("dead letter on %s: %s", letter.topic, letter.reason)
+                try:
+                    self.store.write([letter])
+                except StoreError as lost:
+                    if not lost.refused:
+                        raise
+                    log.error("the store refused even the dead letter: %s", lost)
+        return refused
 
     def _publish_stats(self) -> None:
         c = self.counters
@@ -223,6 +266,17 @@ class Ingest:
         if self.report is not None:
             self.report(stats)
         self.counters = replace(c, lag_s=0.0)
+
+
+def refused_letter(record: Record, reason: str, now: datetime, root: str) -> DeadLetter:
+    """A dead letter for a record the store refused, showing the record itself."""
+    kind = {TelemetryRecord: "telemetry", EventRecord: "event"}.get(type(record), "device")
+    home = getattr(record, "home", "?")
+    device = getattr(record, "device", "?")
+    shown = repr(record)[:1024]
+    return DeadLetter(
+        now, f"{root}/{home}/{device}/{kind}", f"store refused: {reason}", shown, len(shown)
+    )
 
 
 def _default_client_id(share_group: str | None) -> str:

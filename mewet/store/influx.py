@@ -193,11 +193,11 @@ class InfluxStore:
                 expected_response_code=204,
                 protocol="line",
             )
+        except InfluxDBClientError as exc:  # a 4xx: InfluxDB read the points and said no
+            raise StoreError(f"InfluxDB refused the write: {exc}", refused=True) from exc
         except _ERRORS as exc:
-            self._ready = (
-                False if isinstance(exc, requests.exceptions.RequestException) else self._ready
-            )
-            raise StoreError(f"InfluxDB at {self.url} refused the write: {exc}") from exc
+            self._ready = False
+            raise StoreError(f"InfluxDB at {self.url} is not reachable: {exc}") from exc
 
     # -- reading ----------------------------------------------------------------
 

@@ -98,7 +98,9 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
-                raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+                # a full disk or a lock held too long may pass; a broken constraint will not
+                refused = isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError)
+                raise StoreError(f"SQLite store {self.path}: {exc}", refused=refused) from exc
 
     def _write_one(self, r: Record) -> None:
         db = self._db
