@@ -6,7 +6,6 @@ frozen objects. `schemas()` gives the JSON Schema of each payload kind, as publi
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -25,7 +24,7 @@ from pydantic import (
     field_validator,
 )
 
-from mewet.transport.topics import ID_PATTERN, NAME_PATTERN, Kind, Topic
+from mewet.transport.topics import NAME_PATTERN, Kind, Topic
 
 VERSION = 1
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -185,13 +184,3 @@ def _close_patterns(node: Any) -> None:
     elif isinstance(node, list):
         for value in node:
             _close_patterns(value)
-
-
-def id_json_schema() -> dict[str, str]:
-    """The id pattern as a JSON Schema fragment, for documentation."""
-    return {"type": "string", "pattern": f"^{ID_PATTERN}$"}
-
-
-def dumps(obj: Any) -> str:
-    """Stable, compact JSON for files and docs."""
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

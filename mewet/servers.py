@@ -96,11 +96,6 @@ class Server:
             self.proc.kill()
             self.proc.wait(timeout_s)
 
-    def reload(self) -> None:
-        """Ask the server to reread its configuration (SIGHUP)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGHUP)
-
 
 # What the lab needs of any Mosquitto it runs on (broker/mosquitto.conf carries the same):
 # a persistent ingest session must not lose QoS 1 messages while its store is down, and a

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Protocol
 
 from mewet.contract import Message
@@ -24,10 +23,6 @@ class MemorySink:
     def publish(self, message: Message) -> None:
         """Keep the message."""
         self.messages.append(message)
-
-    def per_device(self) -> Counter[str]:
-        """How many messages each device sent."""
-        return Counter(m.topic.device for m in self.messages)
 
     def of(self, device: str, kind: str | None = None) -> list[Message]:
         """The messages of one device, optionally of one kind only."""

@@ -14,8 +14,6 @@ import simpy
 
 from mewet.scenarios.home import Home
 
-OUTSIDE = "outside"
-
 
 @dataclass
 class World:

@@ -292,11 +292,6 @@ class MqttLink:
         self._retry_at = now + self._retry_delay
         self._retry_delay = min(self._retry_delay * 2, 30.0)
 
-    @property
-    def connected(self) -> bool:
-        """Whether the link is up right now."""
-        return self._connected.is_set()
-
     # -- sending ------------------------------------------------------------------
 
     def publish(self, topic: str, payload: bytes, *, retain: bool = False) -> None:

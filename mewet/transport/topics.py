@@ -100,13 +100,3 @@ def subscription(root: str = DEFAULT_ROOT, share_group: str | None = None) -> st
     """The filter ingest subscribes to: every device topic, optionally as a shared group."""
     pattern = f"{root}/+/+/+"
     return f"$share/{check_id(share_group, 'share group')}/{pattern}" if share_group else pattern
-
-
-def home_filter(home: str, root: str = DEFAULT_ROOT) -> str:
-    """A filter for every topic of one home (for watching it)."""
-    return f"{root}/{check_id(home, 'home id')}/#"
-
-
-def ha_discovery(home: str, device: str, prefix: str = "homeassistant") -> str:
-    """Home Assistant device-based discovery topic for one device."""
-    return f"{prefix}/device/{check_id(home)}_{check_id(device)}/config"
