@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import signal
 import sys
 from collections.abc import Iterator
@@ -63,6 +64,11 @@ def _quiet_ctrl_c() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def _check_speed(speed: float) -> None:
+    if not math.isfinite(speed) or speed < 0:
+        raise ConfigError(f"--speed {speed}: use 0 (as fast as possible) or a positive number")
+
+
 def _start_date(start: str | None) -> datetime:
     if start is None:
         return datetime.now(UTC).replace(microsecond=0)
@@ -87,7 +93,7 @@ def simulate(
     ] = 1.0,
     duration: Annotated[str, typer.Option(help="How much sim time: 90m, 6h, 7d.")] = "1h",
     seed: Annotated[
-        int, typer.Option(help="Random seed: the same seed gives the same messages.")
+        int, typer.Option(min=0, help="Random seed: the same seed gives the same messages.")
     ] = 1,
     start: Annotated[str | None, typer.Option(help="Sim start date (ISO); default now.")] = None,
 ) -> None:
@@ -98,8 +104,7 @@ def simulate(
     from mewet.transport.sink import MqttSink
 
     settings = load_settings(mqtt_url=mqtt)
-    if speed < 0:
-        raise ConfigError("--speed must be 0 (as fast as possible) or more")
+    _check_speed(speed)
     length = parse_duration(duration).total_seconds()
     the_home = load_home(home)
     sink = MqttSink(
@@ -321,11 +326,12 @@ def up(
     ] = None,
     home: Annotated[str, typer.Option(help="Home to simulate live.")] = "default",
     speed: Annotated[float, typer.Option(help="Sim speed of the live home.")] = 1.0,
-    seed: Annotated[int, typer.Option(help="Random seed of the live home.")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed of the live home.")] = 1,
 ) -> None:
     """Run the lab: broker, store, ingest and the default home live, until Ctrl-C."""
     from mewet.lab import Lab
 
+    _check_speed(speed)
     settings = load_settings(data_dir=data_dir, mqtt_port=mqtt_port)
     lab = Lab(settings, home=home, speed=speed, seed=seed, say=err.print)
     lab.run()
