@@ -348,3 +348,7 @@ def main() -> None:
     except ValidationError as exc:
         err.print(f"[red]error in the settings:[/] {exc}")
         sys.exit(2)
+    except OSError as exc:  # a folder that cannot be made, a file that cannot be written
+        where = f": {exc.filename}" if exc.filename else ""
+        err.print(f"[red]error:[/] {exc.strerror or exc}{where}")
+        sys.exit(2)

@@ -88,6 +88,7 @@ def test_simulate_at_speed_runs_in_wall_time(mqtt_url: MqttUrl) -> None:
         (["simulate", "--speed", "nan"], "--speed nan: use 0"),
         (["simulate", "--seed", "-3"], "greater than or equal to 0"),
         (["up", "--speed", "-1"], "--speed -1.0: use 0"),
+        (["contract", "schema", "--out", "/proc/no-such-place"], "No such file or directory"),
         (["ingest", "--store", "postgres://x/y", "--mqtt", "mqtt://127.0.0.1:1"], "sqlite:///"),
         (["ingest", "stats", "--store", "influxdb://127.0.0.1:1/x"], "not reachable"),
     ],
