@@ -176,3 +176,4 @@ def test_last_seq_per_device_and_ingest_totals(store: Store) -> None:
         (s.instance, s.received, s.written, s.duplicates, s.rejected, s.gaps, s.lag_s)
         for s in stats
     ] == [("ingest-a", 20, 18, 1, 2, 2, 0.5)]
+    assert stats[0].ts == START + timedelta(seconds=5)  # when they were written

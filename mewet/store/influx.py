@@ -324,20 +324,21 @@ class InfluxStore:
         return {(t["home"], t["device"]): t["type"] for t, _ in self._grouped(q) if t.get("type")}
 
     def stats(self) -> list[IngestStats]:
-        """Latest totals per ingest instance."""
+        """Latest totals per ingest instance (the newest point of each, with its time)."""
         out = []
-        for tags, points in self._grouped("SELECT last(*) FROM ingest GROUP BY instance"):
+        q = "SELECT * FROM ingest GROUP BY instance ORDER BY time DESC LIMIT 1"
+        for tags, points in self._grouped(q):
             p = points[0]
             out.append(
                 IngestStats(
-                    from_ns(p["time"]) if p["time"] else datetime.now(UTC),
+                    from_ns(p["time"]),
                     tags["instance"],
-                    int(p["last_received"]),
-                    int(p["last_written"]),
-                    int(p["last_duplicates"]),
-                    int(p["last_rejected"]),
-                    int(p["last_gaps"]),
-                    float(p["last_lag_s"]),
+                    int(p["received"]),
+                    int(p["written"]),
+                    int(p["duplicates"]),
+                    int(p["rejected"]),
+                    int(p["gaps"]),
+                    float(p["lag_s"]),
                 )
             )
         return out
