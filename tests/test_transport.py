@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import getpass
 import signal
 import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from mewet.config import MqttUrl
 from mewet.devices.sink import MemorySink
+from mewet.errors import TransportError
 from mewet.scenarios.home import load_home
 from mewet.scenarios.homesim import HomeSim, will_device
-from mewet.servers import LAB_BROKER_SETTINGS, mosquitto
+from mewet.servers import LAB_BROKER_SETTINGS, Server, find_program, free_port, mosquitto
 from mewet.transport.client import MqttLink, Received
 from mewet.transport.sink import MqttSink
 
@@ -137,3 +141,18 @@ def test_the_broker_config_in_the_repository_carries_what_the_lab_needs() -> Non
     lines = {line.strip() for line in conf.splitlines()}
     for setting in LAB_BROKER_SETTINGS:
         assert setting in lines, setting
+
+
+def test_a_broker_that_refuses_us_says_why(tmp_path: Path) -> None:
+    port = free_port()
+    conf = tmp_path / "locked.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\nuser {getpass.getuser()}\n")
+    server = Server(
+        "mosquitto", tmp_path, port, [find_program("mosquitto", "mosquitto"), "-c", str(conf)]
+    )
+    server.start()
+    try:
+        with pytest.raises(TransportError, match="refused us: Not authorized"):
+            MqttLink(MqttUrl("127.0.0.1", port, "ann", "wrong"), "refused").connect()
+    finally:
+        server.stop()

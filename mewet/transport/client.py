@@ -218,6 +218,7 @@ class MqttLink:
         if will is not None:
             self.client.will_set(will.topic, will.payload, qos=1, retain=will.retain)
         self._suback_mid = -1
+        self.refusal: str | None = None
         self.client.on_connect = self._connected_cb
         self.client.on_subscribe = self._subscribed_cb
         self.client.on_disconnect = self._disconnected_cb
@@ -258,6 +259,11 @@ class MqttLink:
                     break
         if not self._connected.wait(timeout_s if self.threaded else 0):
             self.close()
+            if self.refusal is not None:
+                raise TransportError(
+                    f"the MQTT broker at {self.url} refused us: {self.refusal} "
+                    "(check the user name and password in the URL)"
+                )
             raise TransportError(
                 f"the MQTT broker at {self.url} did not accept us within {timeout_s:.0f} s"
             )
@@ -342,6 +348,7 @@ class MqttLink:
         properties: Properties | None,
     ) -> None:
         if reason.is_failure:
+            self.refusal = str(reason)
             log.error("MQTT broker %s refused the connection: %s", self.url, reason)
             return
         self.generation += 1
