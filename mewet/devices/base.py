@@ -127,7 +127,6 @@ class Device:
         self.options: Any = spec.options.model_validate(placement.options)
         self.faults = Faults.model_validate({**spec.faults.model_dump(), **placement.faults})
         self.rng = rng
-        self.root = root
         self.seq = 0
         self.alive = False
         self._charged_at = 0.0
@@ -161,6 +160,7 @@ class Device:
     def spawn(self, process: Process) -> simpy.Process:
         """Run a process that ends quietly when the device dies."""
         proc = self.env.process(self._guarded(process))
+        self._processes = [p for p in self._processes if p.is_alive]
         self._processes.append(proc)
         return proc
 
