@@ -5,6 +5,7 @@ Nothing here raises on input: every way a message can be wrong ends as a `DeadLe
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -16,6 +17,12 @@ from mewet.transport.client import Received
 from mewet.transport.topics import Kind, Topic
 
 PAYLOAD_SHOWN = 1024
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_topic(topic: str, root: str) -> Topic:
+    """Topic.parse, remembered: a home's few dozen topics arrive over and over."""
+    return Topic.parse(topic, root)
 
 
 def explain(exc: ValidationError) -> str:
@@ -55,7 +62,7 @@ class Decoder:
                 msg, f"payload too large: {len(msg.payload)} bytes (limit {self.max_bytes})", now
             )
         try:
-            topic = Topic.parse(msg.topic, self.root)
+            topic = _parse_topic(msg.topic, self.root)
         except ContractError as exc:
             return self.dead(msg, f"unknown topic: {exc}", now)
         try:
