@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from mewet.contract import Telemetry
 from mewet.ingest.decode import Decoder
 from mewet.store.base import DeadLetter, DeviceRecord, EventRecord, TelemetryRecord
 from mewet.transport.client import Received
@@ -86,3 +89,29 @@ def test_huge_payload_is_cut_short_in_the_dead_letter() -> None:
     rec = decode(GOOD_TOPIC, b"y" * 1_000_000, max_bytes=1_000)
     assert isinstance(rec, DeadLetter)
     assert rec.payload.endswith("…") and len(rec.payload) == 1025 and rec.size == 1_000_000
+
+
+@settings(max_examples=300, deadline=None)
+@given(topic=st.text(max_size=80), payload=st.binary(max_size=400))
+def test_no_input_makes_the_decoder_raise(topic: str, payload: bytes) -> None:
+    rec = decode(topic, payload)
+    assert isinstance(rec, DeadLetter | TelemetryRecord | EventRecord | DeviceRecord)
+
+
+names = st.from_regex(r"[a-z][a-z0-9_]{0,10}", fullmatch=True).filter(
+    lambda n: n not in {"seq", "msg_id", "time", "type", "home", "device"}
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.dictionaries(
+        names, st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=8
+    ),
+    seq=st.integers(min_value=0, max_value=2**40),
+)
+def test_every_valid_telemetry_message_is_taken_as_sent(data: dict[str, float], seq: int) -> None:
+    sent = Telemetry(id=f"d-{seq}", ts=NOW, seq=seq, data=data)
+    rec = decode(GOOD_TOPIC, sent.model_dump_json().encode())
+    assert isinstance(rec, TelemetryRecord)
+    assert (rec.seq, rec.msg_id, rec.ts, rec.data) == (seq, f"d-{seq}", NOW, data)
