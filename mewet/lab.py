@@ -18,7 +18,7 @@ from mewet.ingest.service import Ingest
 from mewet.scenarios.clock import SimClock
 from mewet.scenarios.home import load_home
 from mewet.scenarios.homesim import HomeSim, run_live, will_device
-from mewet.servers import Server, mosquitto
+from mewet.servers import Server, free_port, mosquitto, port_free
 from mewet.store.base import open_store
 from mewet.transport.sink import MqttSink
 
@@ -49,14 +49,8 @@ class Lab:
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
         if s.mqtt_url is None:
-            self.broker = mosquitto(s.data_dir / "broker", port=s.mqtt_port)
-            try:
-                self.broker.start()
-            except MewetError as exc:
-                raise MewetError(
-                    f"the embedded broker could not start on port {s.mqtt_port}: {exc}. "
-                    "Is another broker using it? Use --mqtt-port N or MEWET_MQTT_URL."
-                ) from None
+            self._start_broker()
+            s = self.settings  # the broker may have had to take another port
         store = open_store(s.store())
         ingest = Ingest(s.mqtt(), store, s.ingest, root=s.topic_root, client_id="mewet-up-ingest")
         sink = MqttSink(
@@ -80,6 +74,26 @@ class Lab:
             if self.broker is not None:
                 self.broker.stop()
             self.say("the lab has stopped; everything acknowledged is in the store")
+
+    def _start_broker(self) -> None:
+        """Mosquitto on the configured port; if that is only the default and it is taken (a
+        Debian mosquitto service listens on 1883 once the package is installed), a free one."""
+        s = self.settings
+        port = s.mqtt_port
+        if "mqtt_port" not in s.model_fields_set and not port_free(port):
+            port = free_port()
+            self.say(
+                f"port {s.mqtt_port} is taken (by another broker?); the lab's broker uses {port}"
+            )
+            self.settings = s = s.model_copy(update={"mqtt_port": port})
+        self.broker = mosquitto(s.data_dir / "broker", port=port)
+        try:
+            self.broker.start()
+        except MewetError as exc:
+            raise MewetError(
+                f"the embedded broker could not start on port {port}: {exc}. "
+                "Is another broker using it? Use --mqtt-port N or MEWET_MQTT_URL."
+            ) from None
 
     async def _live(self, sim: HomeSim, sink: MqttSink) -> None:
         loop = asyncio.get_running_loop()

@@ -28,6 +28,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether nothing listens on `port` yet."""
+    with socket.socket() as s:
+        return s.connect_ex((host, port)) != 0
+
+
 def find_program(name: str, package: str) -> str:
     """Path of a server program, looking in the sbin folders a user's PATH may lack."""
     found = shutil.which(name) or shutil.which(name, path=os.pathsep.join(SBIN))

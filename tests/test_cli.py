@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -219,3 +220,44 @@ def test_mewet_up_runs_the_lab_and_stops_cleanly(tmp_path: Path) -> None:
     views = after.devices("default")
     assert views["gateway"].status == "offline"  # it said goodbye, and ingest kept it
     after.close()
+
+
+def test_mewet_up_moves_its_broker_when_the_default_port_is_taken(tmp_path: Path) -> None:
+    """A Debian mosquitto service on 1883 must not stop `make run`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEWET_")}
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            taken.bind(("127.0.0.1", 1883))
+            taken.listen()
+        except OSError:
+            pass  # something listens on 1883 already: the same situation
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mewet",
+                "up",
+                "--data-dir",
+                str(tmp_path / "d"),
+                "--speed",
+                "60",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        db = tmp_path / "d" / "mewet.db"
+        try:
+            eventually(db.exists, timeout_s=30)
+            store = open_store(f"sqlite:///{db}")
+            eventually(lambda: store.count("telemetry", "default") > 0, timeout_s=60)
+            store.close()
+        finally:
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "port 1883 is taken" in err
+    port = int(re.search(r"mosquitto_sub -h 127.0.0.1 -p (\d+)", err).group(1))  # type: ignore[union-attr]
+    assert port != 1883
