@@ -216,6 +216,7 @@ def test_motion_sees_the_resident_but_not_after_a_fall() -> None:
         "motion", room="hall", options={"hold_s": 30}, faults={"sensitivity": 1}
     )
     env.run(until=10)
+    world.set("activity", "walk")
     world.set("location", "hall")
     env.run(until=20)
     assert len(events(sink, "motion_detected")) == 1

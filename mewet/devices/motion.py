@@ -17,11 +17,12 @@ class Options(BaseModel):
 
 
 class Motion(Device):
-    """A PIR sensor. Someone lying still on the floor (after a fall) is not seen."""
+    """A PIR sensor. Someone lying still (asleep, or on the floor after a fall) is not seen."""
 
     def present(self) -> bool:
         """Whether the resident is in the room and moving."""
-        return self.world.location == self.room and not self.world.fallen
+        w = self.world
+        return w.location == self.room and not w.fallen and w.activity != "sleep"
 
     def initial_state(self) -> StateDict:
         return {**super().initial_state(), "motion": False}
@@ -40,6 +41,7 @@ class Motion(Device):
                         self.env.timeout(self.options.retrigger_s),
                         self.world.on("location"),
                         self.world.on("fallen"),
+                        self.world.on("activity"),
                     ]
                 )
             elif self.state["motion"]:
@@ -52,7 +54,9 @@ class Motion(Device):
                         [self.env.timeout(clear_at - self.env.now), self.world.on("location")]
                     )
             else:
-                yield self.env.any_of([self.world.on("location"), self.world.on("fallen")])
+                yield self.env.any_of(
+                    [self.world.on("location"), self.world.on("fallen"), self.world.on("activity")]
+                )
 
     def false_alarm(self) -> None:
         if not self.state["motion"]:
