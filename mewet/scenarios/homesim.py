@@ -20,6 +20,7 @@ from mewet.errors import HomeFileError
 from mewet.scenarios.clock import SimClock
 from mewet.scenarios.home import Home
 from mewet.scenarios.occupant import Occupant
+from mewet.scenarios.truth import TruthLog
 from mewet.scenarios.world import World
 from mewet.transport.topics import DEFAULT_ROOT, Topic
 
@@ -51,6 +52,7 @@ class HomeSim:
         self.env = simpy.Environment()
         self.world = World(self.env, home, start)
         self.occupant = Occupant(self.env, self.world, rng_for(seed, "occupant"))
+        self.truth = TruthLog(self.world)
         self.devices: dict[str, Device] = {}
         for placement in home.devices:
             spec = CATALOGUE[placement.type]
@@ -69,6 +71,7 @@ class HomeSim:
         """Switch every device on and let the occupant live."""
         if not self._started:
             self._started = True
+            self.truth.start()
             for device in self.devices.values():
                 device.start()
             self.occupant.start()

@@ -6,6 +6,7 @@ are announced as SimPy events per subject, so a device process simply waits on t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ class World:
     leak: bool = False
     outdoor_temp_c: float = 2.0
     doors_open: dict[str, bool] = field(default_factory=dict)
+    watchers: list[Callable[[str, Any], None]] = field(default_factory=list, repr=False)
     _waiting: dict[str, simpy.Event] = field(default_factory=dict, repr=False)
 
     def now(self) -> datetime:
@@ -56,6 +58,8 @@ class World:
         """Change one attribute and announce it, only when it really changes."""
         if getattr(self, subject) != value:
             setattr(self, subject, value)
+            for watch in self.watchers:
+                watch(subject, value)
             self.notify(subject, value)
 
     def set_door(self, door: str, is_open: bool) -> None:
