@@ -31,10 +31,12 @@ contract_app = typer.Typer(help="The MQTT contract: JSON Schemas and docs.", no_
 devices_app = typer.Typer(help="The device catalogue.", no_args_is_help=True)
 home_app = typer.Typer(help="Virtual homes: floor plans with devices.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Ingest: broker to store, lossless.")
+scenario_app = typer.Typer(help="Care scenarios: list, show, validate.", no_args_is_help=True)
 app.add_typer(contract_app, name="contract")
 app.add_typer(devices_app, name="devices")
 app.add_typer(home_app, name="home")
 app.add_typer(ingest_app, name="ingest")
+app.add_typer(scenario_app, name="scenario")
 console = Console()
 err = Console(stderr=True)
 
@@ -310,6 +312,82 @@ def home_show(
     table = Table("device", "type", "room")
     for d in home.devices:
         table.add_row(d.id, d.type, home.room(d.room).name)
+    console.print(table)
+
+
+# -- scenarios and batch runs --------------------------------------------------------
+
+
+@scenario_app.command("list")
+def scenario_list() -> None:
+    """The scenarios in the library."""
+    from mewet.scenarios.scenario import library, load_scenario
+
+    table = Table("scenario", "title", "home", "days")
+    for name in sorted(library()):
+        s = load_scenario(name)
+        table.add_row(s.id, s.title, s.home, f"{s.days:g}")
+    console.print(table)
+
+
+@scenario_app.command("show")
+def scenario_show(name: Annotated[str, typer.Argument(help="Library id or file.")]) -> None:
+    """A scenario's description, learning goals and set-up."""
+    from mewet.scenarios.scenario import load_scenario
+
+    s = load_scenario(name)
+    console.print(f"[bold]{s.title}[/] ({s.id})\n{s.description.strip()}")
+    for goal in s.learning_goals:
+        console.print(f"  • {goal}")
+    console.print(f"home {s.home}, from {s.start.isoformat()} for {s.days:g} days, seed {s.seed}")
+    if not s.resident.wristband_worn:
+        console.print("the wristband is not worn")
+    for device, override in s.devices.items():
+        console.print(f"device {device}: {override.model_dump(exclude_defaults=True)}")
+
+
+@scenario_app.command("validate")
+def scenario_validate(file: Path) -> None:
+    """Check a scenario file; errors name the line and what is allowed."""
+    from mewet.scenarios.scenario import load_scenario
+
+    s = load_scenario(file)
+    console.print(f"{file}: scenario {s.id!r} is valid")
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[str, typer.Argument(help="Library id or scenario file.")],
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    days: Annotated[
+        float | None, typer.Option(min=0.001, help="Days to run (default: the scenario's).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the files (default runs/<id>-<seed>).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run a scenario as fast as possible; write messages, ground truth and a CASAS dataset."""
+    from rich.progress import Progress
+
+    from mewet.scenarios.run import run_scenario, write_run
+    from mewet.scenarios.scenario import load_scenario
+
+    s = load_scenario(scenario)
+    total = s.days if days is None else days
+    folder = out or Path("runs") / f"{s.id}-{s.seed if seed is None else seed}"
+    with Progress(console=err, transient=True, disable=as_json) as bar:
+        task = bar.add_task(f"running {s.id}", total=total)
+        sim, sink = run_scenario(s, seed, days, lambda done: bar.update(task, completed=done))
+    summary = write_run(folder, s, sim, sink)
+    if as_json:
+        print(json.dumps(summary, sort_keys=True))
+        return
+    console.print(f"wrote {folder}/messages.jsonl, truth.jsonl, casas.txt, summary.json")
+    table = Table("", "value", title=f"{s.title}, seed {summary['seed']}, {summary['days']:g} days")
+    for key in ("messages", "sensor_events_per_day", "labelled_activities_per_day"):
+        table.add_row(key.replace("_", " "), str(summary[key]))
+    table.add_row("alarms", ", ".join(f"{k} {v}" for k, v in summary["alarms"].items()) or "none")
     console.print(table)
 
 

@@ -1,0 +1,110 @@
+"""Scenario files: which home, when, for how long, with which seed and device overrides.
+
+This is the first part of the scenario format: enough to run a home reproducibly with a
+changed device set-up (the wristband not worn, a dispenser with a weak battery). Incidents,
+the care team, the alarm protocol and KPI targets join it with the care engine.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from mewet.errors import HomeFileError, MewetError
+from mewet.scenarios.home import DevicePlacement, Home, Id, load_home
+from mewet.scenarios.yamlfile import Loc, validate_yaml
+
+
+class ScenarioError(MewetError):
+    """A scenario file is invalid or cannot be found."""
+
+
+class DeviceOverride(BaseModel):
+    """Changes to one device of the home for this scenario."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    options: dict[str, Any] = Field(default_factory=dict)
+    faults: dict[str, Any] = Field(default_factory=dict)
+
+    def apply(self, placement: DevicePlacement) -> DevicePlacement:
+        """The placement with these options and faults laid over its own."""
+        return placement.model_copy(
+            update={
+                "options": {**placement.options, **self.options},
+                "faults": {**placement.faults, **self.faults},
+            }
+        )
+
+
+class Resident(BaseModel):
+    """What is true of the resident at the start."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    wristband_worn: bool = True
+
+
+class Scenario(BaseModel):
+    """A scenario as written by a teacher."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: Id
+    title: str = Field(min_length=1, max_length=120)
+    description: str = ""
+    learning_goals: list[str] = Field(default_factory=list)
+    home: str = "default"
+    start: AwareDatetime = Field(description="When the run starts, with its time zone.")
+    days: float = Field(1.0, gt=0, le=3660)
+    seed: int = Field(1, ge=0)
+    resident: Resident = Resident()
+    devices: dict[str, DeviceOverride] = Field(default_factory=dict)
+
+    def problems(self) -> list[tuple[Loc, str]]:
+        """Cross-references that do not hold: an unknown home, device, option or fault."""
+        from mewet.devices.catalogue import CATALOGUE
+
+        try:
+            home = load_home(self.home)
+        except HomeFileError as exc:
+            return [(("home",), str(exc))]
+        found: list[tuple[Loc, str]] = []
+        placements = {d.id: d for d in home.devices}
+        for device_id, override in self.devices.items():
+            placement = placements.get(device_id)
+            if placement is None:
+                known = ", ".join(sorted(placements))
+                why = f"no device {device_id!r} in home {home.id!r} (known: {known})"
+                found.append((("devices", device_id), why))
+                continue
+            changed = override.apply(placement)
+            for loc, msg in CATALOGUE[placement.type].check_placement(changed):
+                found.append((("devices", device_id, *loc), msg))
+        return found
+
+    def build_home(self) -> Home:
+        """The home with this scenario's device overrides applied."""
+        home = load_home(self.home)
+        devices = [self.devices[d.id].apply(d) if d.id in self.devices else d for d in home.devices]
+        return home.model_copy(update={"devices": devices})
+
+
+def library() -> dict[str, Path]:
+    """The scenarios that ship with the package, by id."""
+    folder = resources.files("mewet.scenarios") / "library"
+    return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".yaml")}
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """A library scenario by id, or a scenario file by path."""
+    known = library()
+    if isinstance(name_or_path, str) and name_or_path in known:
+        return validate_yaml(Scenario, known[name_or_path], ScenarioError)
+    path = Path(name_or_path)
+    if not path.exists():
+        raise ScenarioError(
+            f"scenario {str(name_or_path)!r} is neither in the library "
+            f"({', '.join(sorted(known))}) nor an existing file"
+        )
+    return validate_yaml(Scenario, path, ScenarioError)

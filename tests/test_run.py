@@ -1,0 +1,138 @@
+"""Scenario files and batch runs: seeded, reproducible, with ground truth and a CASAS dataset."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from mewet.contract import Event
+from mewet.scenarios.casas import ACTIVITIES
+from mewet.scenarios.run import run_scenario, write_run
+from mewet.scenarios.scenario import ScenarioError, library, load_scenario
+
+CASAS_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} [a-z0-9-]+ \S+( [A-Z][A-Za-z_]+ (begin|end))?$"
+)
+
+
+@pytest.mark.parametrize("name", sorted(library()))
+def test_every_library_scenario_runs_seeded(name: str, tmp_path: Path) -> None:
+    scenario = load_scenario(name)
+    sim, sink = run_scenario(scenario, days=min(scenario.days, 1.0))
+    summary = write_run(tmp_path, scenario, sim, sink)
+    assert summary["messages"] == len(sink.messages) > 1000
+    assert summary["labelled_activities_per_day"] > 10
+    for file in ("messages.jsonl", "truth.jsonl", "casas.txt", "summary.json"):
+        assert (tmp_path / file).stat().st_size > 0
+
+
+def test_the_same_scenario_and_seed_give_byte_identical_files(tmp_path: Path) -> None:
+    scenario = load_scenario("quiet-day")
+    for folder in ("a", "b"):
+        write_run(tmp_path / folder, scenario, *run_scenario(scenario))
+    for file in ("messages.jsonl", "truth.jsonl", "casas.txt", "summary.json"):
+        assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
+    write_run(tmp_path / "c", scenario, *run_scenario(scenario, seed=99))
+    assert (tmp_path / "a" / "messages.jsonl").read_bytes() != (
+        tmp_path / "c" / "messages.jsonl"
+    ).read_bytes()
+
+
+def test_casas_dataset_and_ground_truth_agree(tmp_path: Path) -> None:
+    scenario = load_scenario("quiet-day")
+    sim, sink = run_scenario(scenario)
+    write_run(tmp_path, scenario, sim, sink)
+    lines = (tmp_path / "casas.txt").read_text().splitlines()
+    assert all(CASAS_LINE.match(line) for line in lines)
+    labels = [line.split()[-2:] for line in lines if line.endswith(("begin", "end"))]
+    # every label opens and then closes the same activity, never nested
+    for (name, phase), (name2, phase2) in zip(labels[::2], labels[1::2], strict=True):
+        assert (phase, phase2) == ("begin", "end") and name == name2
+        assert name in ACTIVITIES.values()
+    truth = [json.loads(line) for line in (tmp_path / "truth.jsonl").read_text().splitlines()]
+    sleeps = [t for t in truth if t["kind"] == "activity" and t["value"] == "sleep"]
+    assert sleeps and len(sleeps) % 2 == 0
+    # the night toilet visit is in the truth and the bathroom motion sensor saw it
+    toilet = [t for t in sim.truth.records if t.value == "bed_to_toilet"]
+    assert [t.phase for t in toilet] == ["begin", "end"]
+    seen = [
+        m.payload.ts
+        for m in sink.of("motion-bathroom", "event")
+        if isinstance(m.payload, Event) and m.payload.event_type == "motion_detected"
+    ]
+    assert any(toilet[0].ts - timedelta(minutes=1) <= ts <= toilet[1].ts for ts in seen)
+    assert any(line.endswith("Bed_to_Toilet begin") for line in lines)
+
+
+def test_scenario_overrides_reach_the_devices() -> None:
+    scenario = load_scenario("wristband-off")
+    _, sink = run_scenario(scenario)
+    wristband_states = [m.payload for m in sink.of("wristband", "state")]
+    assert wristband_states[0].root["worn"] is False  # type: ignore[union-attr]
+    assert not [
+        e
+        for e in sink.of("wristband", "event")
+        if isinstance(e.payload, Event)
+        and e.payload.event_type in ("fall_detected", "button_pressed")
+    ]
+    dispenser = [m.payload for m in sink.of("dispenser")]
+    assert any(isinstance(p, Event) and p.event_type == "battery_low" for p in dispenser)
+    assert "offline" in dispenser
+
+
+def test_bad_scenario_files_say_where_and_what(tmp_path: Path) -> None:
+    bad = tmp_path / "night.yaml"
+    bad.write_text(
+        "id: night\ntitle: Night\nstart: 2026-11-22T22:00:00\ndays: 0\n"
+        "devices:\n  falldetector:\n    faults: {sensitivity: 0.9}\n"
+        "  wristband:\n    faults: {sensitivity: 2}\n"
+    )
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(bad)
+    text = str(exc.value)
+    assert "night.yaml, line 3: start: Input should have timezone info" in text
+    assert "night.yaml, line 4: days: Input should be greater than 0" in text
+    fixed = bad.read_text().replace("22:00:00\n", "22:00:00+01:00\n").replace("days: 0", "days: 1")
+    bad.write_text(fixed)
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(bad)
+    text = str(exc.value)
+    assert "line 6: devices.falldetector: no device 'falldetector' in home 'default'" in text
+    assert "fall-bathroom" in text
+    assert (
+        "line 9: devices.wristband.faults.sensitivity: Input should be less than or equal to 1"
+        in text
+    )
+    with pytest.raises(ScenarioError, match="neither in the library"):
+        load_scenario("no-such-scenario")
+
+
+def test_mewet_run_prints_the_summary_as_json(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mewet",
+            "run",
+            "quiet-day",
+            "--days",
+            "0.5",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout)
+    assert summary["scenario"] == "quiet-day" and summary["days"] == 0.5
+    assert summary == json.loads((tmp_path / "summary.json").read_text())
