@@ -38,6 +38,7 @@ bench: $(STAMP) servers
 docs: $(STAMP)
 	$(BIN)/mewet contract docs --out docs/contract.md
 	$(BIN)/mewet contract schema --out docs/schema
+	$(BIN)/mewet scenario schema --out docs/schema/scenario.json
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

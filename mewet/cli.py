@@ -355,6 +355,18 @@ def scenario_validate(file: Path) -> None:
     console.print(f"{file}: scenario {s.id!r} is valid")
 
 
+@scenario_app.command("schema")
+def scenario_schema(out: Annotated[Path, typer.Option(help="File for the JSON Schema.")]) -> None:
+    """Write the JSON Schema of scenario files (for editors that check YAML against it)."""
+    from mewet.scenarios.scenario import Scenario
+
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+    console.print(f"wrote {out}")
+
+
 @app.command("run")
 def run_command(
     scenario: Annotated[str, typer.Argument(help="Library id or scenario file.")],

@@ -56,13 +56,27 @@ class Occupant:
         world.location = "bedroom" if asleep else "living-room"
         world.in_bed = asleep
         world.activity = "sleep" if asleep else "relax"
+        self.doses_to_skip = 0
+        self.process: simpy.Process | None = None
 
     def start(self) -> simpy.Process:
         """Start living."""
-        return self.env.process(self.live())
+        self.process = self.env.process(self.live())
+        return self.process
+
+    def stop(self) -> None:
+        """Stop the daily routine where it is (an incident takes over)."""
+        if self.process is not None and self.process.is_alive:
+            self.process.interrupt("incident")
 
     def live(self) -> Process:
         """Follow the day plan, one routine after the other, day after day."""
+        try:
+            yield from self._days()
+        except simpy.Interrupt:
+            return
+
+    def _days(self) -> Process:
         day_s = 86400.0
         while True:
             now = self.world.now()
@@ -117,7 +131,10 @@ class Occupant:
         self.world.set("stove_power", True)
 
     def take_dose_if_due(self) -> None:
-        """Take the medicine when the dispenser offers it."""
+        """Take the medicine when the dispenser offers it (unless this one is forgotten)."""
+        if self.doses_to_skip > 0:
+            self.doses_to_skip -= 1
+            return
         self.world.notify("take_dose")
 
     # -- routines -------------------------------------------------------------------

@@ -15,7 +15,8 @@ from typing import Any
 from mewet.contract import Event, Message, Telemetry
 from mewet.devices.sink import MemorySink
 from mewet.scenarios.casas import dataset
-from mewet.scenarios.homesim import HomeSim
+from mewet.scenarios.homesim import HomeSim, rng_for
+from mewet.scenarios.incidents import happen
 from mewet.scenarios.scenario import Scenario
 from mewet.transport.topics import Kind
 
@@ -34,6 +35,9 @@ def run_scenario(
         scenario.build_home(), sink, scenario.seed if seed is None else seed, scenario.start
     )
     sim.world.wristband_worn = scenario.resident.wristband_worn
+    for i, incident in enumerate(scenario.incidents):
+        rng = rng_for(sim.seed, f"incident:{i}")
+        sim.env.process(happen(incident, sim.env, sim.world, sim.occupant, rng))
     end = (scenario.days if days is None else days) * DAY_S
     while sim.env.now < end:
         sim.run(min(end, sim.env.now + DAY_S))

@@ -1,8 +1,9 @@
 """Scenario files: which home, when, for how long, with which seed and device overrides.
 
-This is the first part of the scenario format: enough to run a home reproducibly with a
-changed device set-up (the wristband not worn, a dispenser with a weak battery). Incidents,
-the care team, the alarm protocol and KPI targets join it with the care engine.
+This is the first part of the scenario format: a home run reproducibly with a changed device
+set-up (the wristband not worn, a dispenser with a weak battery) and incidents (a fall, the
+stove left on, a missed dose). The care team, the alarm protocol and KPI targets join it
+with the care engine.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from mewet.errors import HomeFileError, MewetError
 from mewet.scenarios.home import DevicePlacement, Home, Id, load_home
+from mewet.scenarios.incidents import Incident
 from mewet.scenarios.yamlfile import Loc, validate_yaml
 
 
@@ -60,6 +62,7 @@ class Scenario(BaseModel):
     seed: int = Field(1, ge=0)
     resident: Resident = Resident()
     devices: dict[str, DeviceOverride] = Field(default_factory=dict)
+    incidents: list[Incident] = Field(default_factory=list)
 
     def problems(self) -> list[tuple[Loc, str]]:
         """Cross-references that do not hold: an unknown home, device, option or fault."""
@@ -70,6 +73,12 @@ class Scenario(BaseModel):
         except HomeFileError as exc:
             return [(("home",), str(exc))]
         found: list[tuple[Loc, str]] = []
+        rooms = {r.id for r in home.rooms}
+        for i, incident in enumerate(self.incidents):
+            room = getattr(incident, "room", None)
+            if room is not None and room not in rooms:
+                why = f"unknown room {room!r} (known: {', '.join(sorted(rooms))})"
+                found.append((("incidents", i, "room"), why))
         placements = {d.id: d for d in home.devices}
         for device_id, override in self.devices.items():
             placement = placements.get(device_id)
