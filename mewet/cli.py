@@ -401,6 +401,18 @@ def run_command(
         table.add_row(key.replace("_", " "), str(summary[key]))
     table.add_row("alarms", ", ".join(f"{k} {v}" for k, v in summary["alarms"].items()) or "none")
     console.print(table)
+    k = summary["kpis"]
+    kpi = Table("KPI", "value", "target", "met", title="care KPIs")
+    for label, key, target, met in (
+        ("time to answer (max)", "time_to_answer_max_min", k["targets"]["answer_min"], "answer"),
+        ("time to help on site (max)", "time_to_help_max_min", k["targets"]["help_min"], "help"),
+        ("long lie (max)", "long_lie_max_min", k["targets"]["long_lie_min"], "long_lie"),
+    ):
+        value = "-" if k[key] is None else f"{k[key]:g} min"
+        kpi.add_row(label, value, f"{target:g} min", "yes" if k["met"][met] else "[red]no[/]")
+    kpi.add_row("missed doses", str(k["missed_doses"]), "", "")
+    kpi.add_row("false alarms handled", str(k["false_alarms_handled"]), "", "")
+    console.print(kpi)
 
 
 # -- up -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -173,10 +173,12 @@ def test_a_fall_silences_motion_alarms_when_detected_and_shows_in_the_vitals(
     assert len(pressed) == 1 and timedelta(minutes=1) <= pressed[0].ts - fall.ts <= timedelta(
         minutes=10
     )
-    assert not [e for e in events_of(sink, "motion_detected") if e.ts > fall.ts]
+    assert sim.care is not None
+    helped = next(a.ts for a in sim.care.timeline if a.action == "arrived")
+    assert not [e for e in events_of(sink, "motion_detected") if fall.ts < e.ts < helped]
     hr = [(m.payload.ts, m.payload.data["heart_rate"]) for m in sink.of("vitals", "telemetry")]  # type: ignore[union-attr]
     before = [v for ts, v in hr if fall.ts - timedelta(hours=1) <= ts < fall.ts]
-    lying = [v for ts, v in hr if fall.ts + timedelta(hours=2) <= ts < fall.ts + timedelta(hours=3)]
+    lying = [v for ts, v in hr if fall.ts + timedelta(minutes=10) <= ts < helped]
     assert sum(lying) / len(lying) > sum(before) / len(before) + 15
 
 
@@ -191,17 +193,14 @@ def test_a_fall_without_the_wristband_is_seen_only_as_silence(tmp_path: Path) ->
     sim, sink = run_scenario(load_scenario(path))
     fall = next(t for t in sim.truth.records if t.value == "fall" and t.phase == "begin")
     assert not [e for e in events_of(sink, "button_pressed")]
-    assert (
-        not [e for e in events_of(sink, "fall_detected") if e.device == "wristband"]
-        if False
-        else True
-    )
     assert not [
         m
         for m in sink.of("wristband", "event")
         if isinstance(m.payload, Event) and m.payload.ts >= fall.ts
     ]
-    assert not [e for e in events_of(sink, "motion_detected") if e.ts > fall.ts]
+    # nothing but silence until the morning dose is missed and the alarm centre sends help
+    missed = events_of(sink, "dose_missed")[0]
+    assert not [e for e in events_of(sink, "motion_detected") if fall.ts < e.ts <= missed.ts]
 
 
 def test_a_stove_left_on_is_cut_by_the_guard(tmp_path: Path) -> None:
@@ -268,3 +267,78 @@ def test_the_example_in_the_teachers_guide_is_valid(tmp_path: Path) -> None:
     path.write_text(example)
     scenario = load_scenario(path)
     assert scenario.id == "my-night-fall" and scenario.incidents[0].type == "fall"
+
+
+FALL_WITH_CARE = (
+    "devices:\n  wristband: {faults: {sensitivity: 1, false_alarms_per_h: 0}}\n"
+    "  fall-bathroom: {faults: {false_alarms_per_h: 0}}\n"
+    "incidents:\n  - {type: fall, at: '03:10', room: hall, presses_button: 0}\n"
+    "care: {operators: 1, home_care_staff: 1, travel_min: 20, area: town}\n"
+)
+
+
+def test_the_care_team_answers_comes_in_with_its_key_and_helps_up(tmp_path: Path) -> None:
+    sim, sink = run_scenario(load_scenario(scenario_file(tmp_path, FALL_WITH_CARE)))
+    assert sim.care is not None
+    actions = [(a.role, a.action) for a in sim.care.timeline]
+    assert actions == [
+        ("alarm_centre", "answered"),
+        ("alarm_centre", "dispatched"),
+        ("home_care", "departed"),
+        ("home_care", "arrived"),
+        ("home_care", "unlocked"),
+        ("home_care", "assessed"),
+        ("home_care", "helped_up"),
+        ("home_care", "documented"),
+        ("home_care", "left"),
+    ]
+    at = {a.action: a.ts for a in sim.care.timeline}
+    # what the staff did shows in the sensors: the lock, motion in the hall, the resident in bed
+    unlocked = events_of(sink, "unlocked")
+    assert any(
+        e.data == {"method": "digital_key", "key": "home-care"} and e.ts == at["arrived"]
+        for e in unlocked
+    )
+    assert [
+        e for e in events_of(sink, "motion_detected") if at["arrived"] <= e.ts <= at["helped_up"]
+    ]
+    assert [e for e in events_of(sink, "bed_entered") if e.ts > at["helped_up"]]
+    assert not sim.world.fallen
+
+
+def test_kpis_are_measured_from_what_happened(tmp_path: Path) -> None:
+    scenario = load_scenario(scenario_file(tmp_path, FALL_WITH_CARE))
+    sim, sink = run_scenario(scenario)
+    summary = write_run(tmp_path / "out", scenario, sim, sink)
+    k = json.loads((tmp_path / "out" / "kpis.json").read_text())
+    assert k == summary["kpis"]
+    alarm = events_of(sink, "fall_detected")[-1].ts
+    care = [json.loads(line) for line in (tmp_path / "out" / "care.jsonl").read_text().splitlines()]
+    at = {c["action"]: datetime.fromisoformat(c["ts"].replace("Z", "+00:00")) for c in care}
+    fall = [t for t in sim.truth.records if t.value == "fall"]
+    assert k["time_to_answer_max_min"] == round((at["answered"] - alarm).total_seconds() / 60, 1)
+    assert k["time_to_help_max_min"] == round((at["arrived"] - alarm).total_seconds() / 60, 1)
+    assert k["long_lie_max_min"] == round((fall[1].ts - fall[0].ts).total_seconds() / 60, 1)
+    assert 15 <= k["time_to_help_max_min"] <= 35  # 20 min travel, +/- 25%, after the call
+    assert fall[1].ts >= at["helped_up"]
+    assert k["met"] == {
+        "answer": k["time_to_answer_max_min"] <= 3,
+        "help": k["time_to_help_max_min"] <= 30,
+        "long_lie": k["long_lie_max_min"] < 60,
+    }
+    assert k["alarms_answered"] == 1 and k["false_alarms_handled"] == 0
+
+
+def test_an_undetected_fall_is_a_long_lie_nobody_answers(tmp_path: Path) -> None:
+    body = (
+        "resident: {wristband_worn: false}\n"
+        "incidents:\n  - {type: fall, at: '03:10', room: hall, presses_button: 1}\n"
+        "devices:\n  wristband: {faults: {false_alarms_per_h: 0}}\n"
+        "  fall-bathroom: {faults: {false_alarms_per_h: 0}}\n"
+    )
+    scenario = load_scenario(scenario_file(tmp_path, body))
+    sim, sink = run_scenario(scenario)
+    k = write_run(tmp_path / "out", scenario, sim, sink)["kpis"]
+    # no alarm from the fall itself: the missed morning dose is what brings help, hours later
+    assert k["alarms_answered"] == 1 and k["missed_doses"] == 1
+    assert k["long_lie_max_min"] > 5 * 60 and k["met"]["long_lie"] is False

@@ -20,9 +20,10 @@ class Motion(Device):
     """A PIR sensor. Someone lying still (asleep, or on the floor after a fall) is not seen."""
 
     def present(self) -> bool:
-        """Whether the resident is in the room and moving."""
+        """Whether someone moves in the room: the resident, or a visiting care worker."""
         w = self.world
-        return w.location == self.room and not w.fallen and w.activity != "sleep"
+        resident = w.location == self.room and not w.fallen and w.activity != "sleep"
+        return resident or w.visitor == self.room
 
     def initial_state(self) -> StateDict:
         return {**super().initial_state(), "motion": False}
@@ -42,6 +43,7 @@ class Motion(Device):
                         self.world.on("location"),
                         self.world.on("fallen"),
                         self.world.on("activity"),
+                        self.world.on("visitor"),
                     ]
                 )
             elif self.state["motion"]:
@@ -51,11 +53,20 @@ class Motion(Device):
                     self.event("motion_cleared")
                 else:
                     yield self.env.any_of(
-                        [self.env.timeout(clear_at - self.env.now), self.world.on("location")]
+                        [
+                            self.env.timeout(clear_at - self.env.now),
+                            self.world.on("location"),
+                            self.world.on("visitor"),
+                        ]
                     )
             else:
                 yield self.env.any_of(
-                    [self.world.on("location"), self.world.on("fallen"), self.world.on("activity")]
+                    [
+                        self.world.on("location"),
+                        self.world.on("fallen"),
+                        self.world.on("activity"),
+                        self.world.on("visitor"),
+                    ]
                 )
 
     def false_alarm(self) -> None:

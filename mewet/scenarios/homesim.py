@@ -8,6 +8,7 @@ import queue
 import zlib
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
@@ -21,6 +22,9 @@ from mewet.scenarios.clock import SimClock
 from mewet.scenarios.home import Home
 from mewet.scenarios.occupant import Occupant
 from mewet.scenarios.truth import TruthLog
+
+if TYPE_CHECKING:
+    from mewet.scenarios.care import CareTeam
 from mewet.scenarios.world import World
 from mewet.transport.topics import DEFAULT_ROOT, Topic
 
@@ -53,6 +57,7 @@ class HomeSim:
         self.world = World(self.env, home, start)
         self.occupant = Occupant(self.env, self.world, rng_for(seed, "occupant"))
         self.truth = TruthLog(self.world)
+        self.care: CareTeam | None = None
         self.devices: dict[str, Device] = {}
         for placement in home.devices:
             spec = CATALOGUE[placement.type]

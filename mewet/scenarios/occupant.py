@@ -69,6 +69,21 @@ class Occupant:
         if self.process is not None and self.process.is_alive:
             self.process.interrupt("incident")
 
+    def resume(self) -> None:
+        """Back on the feet after being helped up: to bed at night, else to the sofa, then on."""
+        self.process = self.env.process(self._after_help())
+
+    def _after_help(self) -> Process:
+        try:
+            hour = self.world.now().hour
+            if hour < 7 or hour >= 22:
+                yield from self.sleep()
+            else:
+                yield from self.relax()
+            yield from self._days()
+        except simpy.Interrupt:
+            return
+
     def live(self) -> Process:
         """Follow the day plan, one routine after the other, day after day."""
         try:

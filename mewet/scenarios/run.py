@@ -14,6 +14,7 @@ from typing import Any
 
 from mewet.contract import Event, Message, Telemetry
 from mewet.devices.sink import MemorySink
+from mewet.scenarios.care import AlarmTap, CareTeam, kpis
 from mewet.scenarios.casas import dataset
 from mewet.scenarios.homesim import HomeSim, rng_for
 from mewet.scenarios.incidents import happen
@@ -31,9 +32,11 @@ def run_scenario(
 ) -> tuple[HomeSim, MemorySink]:
     """Run a scenario to its end into a memory sink; `progress` hears the days done."""
     sink = MemorySink()
+    tap = AlarmTap(sink)
     sim = HomeSim(
-        scenario.build_home(), sink, scenario.seed if seed is None else seed, scenario.start
+        scenario.build_home(), tap, scenario.seed if seed is None else seed, scenario.start
     )
+    sim.care = tap.team = CareTeam(sim, scenario.care, rng_for(sim.seed, "care"))
     sim.world.wristband_worn = scenario.resident.wristband_worn
     for i, incident in enumerate(scenario.incidents):
         rng = rng_for(sim.seed, f"incident:{i}")
@@ -60,7 +63,7 @@ def message_json(m: Message) -> str:
 
 
 def write_run(out: Path, scenario: Scenario, sim: HomeSim, sink: MemorySink) -> dict[str, Any]:
-    """Write messages.jsonl, truth.jsonl, casas.txt and summary.json; return the summary."""
+    """Write messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json and summary.json."""
     out.mkdir(parents=True, exist_ok=True)
     with (out / "messages.jsonl").open("w", encoding="utf-8") as f:
         f.writelines(message_json(m) + "\n" for m in sink.messages)
@@ -68,10 +71,14 @@ def write_run(out: Path, scenario: Scenario, sim: HomeSim, sink: MemorySink) -> 
         f.writelines(
             json.dumps(t.as_json(), separators=(",", ":")) + "\n" for t in sim.truth.records
         )
+    care = sim.care.timeline if sim.care is not None else []
+    with (out / "care.jsonl").open("w", encoding="utf-8") as f:
+        f.writelines(json.dumps(a.as_json(), separators=(",", ":")) + "\n" for a in care)
     lines, labelled = dataset(sink.messages, sim.truth.records)
     (out / "casas.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     summary = summarise(scenario, sim, sink, len(lines), labelled)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    (out / "kpis.json").write_text(json.dumps(summary["kpis"], indent=2, sort_keys=True) + "\n")
     return summary
 
 
@@ -102,4 +109,5 @@ def summarise(
         "sensor_events_per_day": round(sensor_events / days, 1),
         "labelled_activities_per_day": round(labelled / days, 1),
         "activities": dict(sorted(activities.items())),
+        "kpis": kpis(sim.care, sim.truth.records, alarms["dose_missed"]) if sim.care else {},
     }

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from mewet.errors import HomeFileError, MewetError
+from mewet.scenarios.care import CareSettings
 from mewet.scenarios.home import DevicePlacement, Home, Id, load_home
 from mewet.scenarios.incidents import Incident
 from mewet.scenarios.yamlfile import Loc, validate_yaml
@@ -63,6 +64,7 @@ class Scenario(BaseModel):
     resident: Resident = Resident()
     devices: dict[str, DeviceOverride] = Field(default_factory=dict)
     incidents: list[Incident] = Field(default_factory=list)
+    care: CareSettings = CareSettings()
 
     def problems(self) -> list[tuple[Loc, str]]:
         """Cross-references that do not hold: an unknown home, device, option or fault."""

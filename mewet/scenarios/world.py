@@ -33,6 +33,7 @@ class World:
     smoke: bool = False
     leak: bool = False
     outdoor_temp_c: float = 2.0
+    visitor: str | None = None  # the room a care worker is in, if one is here
     doors_open: dict[str, bool] = field(default_factory=dict)
     watchers: list[Callable[[str, Any], None]] = field(default_factory=list, repr=False)
     _waiting: dict[str, simpy.Event] = field(default_factory=dict, repr=False)
