@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck servers bench docs clean
+.PHONY: run test lint typecheck servers bench bench-engine docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ typecheck: $(STAMP)
 
 bench: $(STAMP) servers
 	$(BIN)/python bench/ingest.py
+
+bench-engine: $(STAMP)
+	$(BIN)/python bench/engine.py
 
 docs: $(STAMP)
 	$(BIN)/mewet contract docs --out docs/contract.md
