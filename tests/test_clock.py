@@ -44,3 +44,17 @@ def test_speed_zero_runs_as_fast_as_possible_and_bad_speeds_are_refused() -> Non
     for bad in (-1.0, math.inf, math.nan):
         with pytest.raises(ValueError, match="speed"):
             SimClock(START, speed=bad)
+
+
+def test_step_advances_and_holds() -> None:
+    wall = Wall()
+    clock = SimClock(START, speed=1, monotonic=wall)
+    clock.step(15, sim_now=100)
+    assert clock.target() == 100 + 900 and clock.paused
+    wall.t += 60
+    assert clock.target() == 1000  # it holds there until resumed
+    clock.resume(sim_now=1000)
+    wall.t += 2
+    assert clock.target() == pytest.approx(1002)
+    with pytest.raises(ValueError, match="positive"):
+        clock.step(0, sim_now=1000)

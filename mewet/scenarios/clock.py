@@ -66,6 +66,13 @@ class SimClock:
         self._rebase(sim_now)
         self._paused = False
 
+    def step(self, minutes: float, sim_now: float) -> None:
+        """Advance `minutes` of sim time from `sim_now` and stand still there (a paused step)."""
+        if minutes <= 0 or not math.isfinite(minutes):
+            raise ValueError("a step is a positive number of minutes")
+        self._rebase(sim_now + minutes * 60)
+        self._paused = True
+
     def set_speed(self, speed: float, sim_now: float) -> None:
         """Change speed mid-run without a jump in sim time."""
         if speed < 0 or not math.isfinite(speed):
