@@ -95,20 +95,29 @@ def simulate(
     ] = 1.0,
     duration: Annotated[str, typer.Option(help="How much sim time: 90m, 6h, 7d.")] = "1h",
     seed: Annotated[
-        int, typer.Option(min=0, help="Random seed: the same seed gives the same messages.")
-    ] = 1,
+        int | None,
+        typer.Option(
+            min=0, help="Random seed (default 1, or the scenario's): same seed, same run."
+        ),
+    ] = None,
     start: Annotated[str | None, typer.Option(help="Sim start date (ISO); default now.")] = None,
+    scenario: Annotated[
+        str | None, typer.Option(help="Run a scenario live (its home, incidents, care team).")
+    ] = None,
 ) -> None:
     """Publish one virtual home live over MQTT, then print the messages sent per device."""
     from mewet.scenarios.clock import SimClock
     from mewet.scenarios.home import load_home
     from mewet.scenarios.homesim import HomeSim, run_live, will_device
+    from mewet.scenarios.run import prepare
+    from mewet.scenarios.scenario import load_scenario
     from mewet.transport.sink import MqttSink
 
     settings = load_settings(mqtt_url=mqtt)
     _check_speed(speed)
     length = parse_duration(duration).total_seconds()
-    the_home = load_home(home)
+    the_scenario = load_scenario(scenario) if scenario is not None else None
+    the_home = the_scenario.build_home() if the_scenario is not None else load_home(home)
     sink = MqttSink(
         settings.mqtt(),
         the_home.id,
@@ -116,7 +125,13 @@ def simulate(
         root=settings.topic_root,
         backlog=settings.publish_backlog,
     )
-    sim = HomeSim(the_home, sink, seed, _start_date(start), settings.topic_root)
+    if the_scenario is not None:
+        begin = _start_date(start) if start is not None else the_scenario.start
+        sim = prepare(the_scenario, sink, seed, begin, settings.topic_root)
+    else:
+        sim = HomeSim(
+            the_home, sink, 1 if seed is None else seed, _start_date(start), settings.topic_root
+        )
     sink.connect()
     err.print(
         f"simulating home [bold]{the_home.id}[/] ({len(sim.devices)} devices) for {duration} "

@@ -261,3 +261,34 @@ def test_mewet_up_moves_its_broker_when_the_default_port_is_taken(tmp_path: Path
     assert "port 1883 is taken" in err
     port = int(re.search(r"mosquitto_sub -h 127.0.0.1 -p (\d+)", err).group(1))  # type: ignore[union-attr]
     assert port != 1883
+
+
+def test_simulate_runs_a_scenario_live_through_the_broker(mqtt_url: MqttUrl) -> None:
+    """The night fall over MQTT: the wristband alarm, then home care's digital key at the lock."""
+    from mewet.transport.client import MqttLink
+
+    root = unique_root()
+    got: list[bytes] = []
+    watcher = MqttLink(
+        mqtt_url,
+        "",
+        on_message=lambda m: got.append(m.payload),
+        subscriptions=(f"{root}/default/+/event",),
+        threaded=True,
+    ).connect()
+    out = mewet(
+        "simulate",
+        "--scenario",
+        "night-fall",
+        "--mqtt",
+        f"mqtt://127.0.0.1:{mqtt_url.port}",
+        "--speed",
+        "0",
+        "--duration",
+        "12h",
+        env={"MEWET_TOPIC_ROOT": root},
+    )
+    assert out.returncode == 0, out.stderr
+    eventually(lambda: any(b'"key":"home-care"' in p for p in got))
+    assert any(b'"event_type":"fall_detected"' in p for p in got)
+    watcher.close()

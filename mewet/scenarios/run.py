@@ -9,19 +9,44 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mewet.contract import Event, Message, Telemetry
-from mewet.devices.sink import MemorySink
+from mewet.devices.sink import MemorySink, Sink
 from mewet.scenarios.care import AlarmTap, CareTeam, kpis
 from mewet.scenarios.casas import dataset
 from mewet.scenarios.homesim import HomeSim, rng_for
 from mewet.scenarios.incidents import happen
 from mewet.scenarios.scenario import Scenario
-from mewet.transport.topics import Kind
+from mewet.transport.topics import DEFAULT_ROOT, Kind
 
 DAY_S = 86400.0
+
+
+def prepare(
+    scenario: Scenario,
+    sink: Sink,
+    seed: int | None = None,
+    start: datetime | None = None,
+    root: str = DEFAULT_ROOT,
+) -> HomeSim:
+    """The scenario's home with its resident set-up, incidents and care team, ready to run."""
+    tap = AlarmTap(sink)
+    sim = HomeSim(
+        scenario.build_home(),
+        tap,
+        scenario.seed if seed is None else seed,
+        scenario.start if start is None else start,
+        root,
+    )
+    sim.care = tap.team = CareTeam(sim, scenario.care, rng_for(sim.seed, "care"))
+    sim.world.wristband_worn = scenario.resident.wristband_worn
+    for i, incident in enumerate(scenario.incidents):
+        rng = rng_for(sim.seed, f"incident:{i}")
+        sim.env.process(happen(incident, sim.env, sim.world, sim.occupant, rng))
+    return sim
 
 
 def run_scenario(
@@ -32,15 +57,7 @@ def run_scenario(
 ) -> tuple[HomeSim, MemorySink]:
     """Run a scenario to its end into a memory sink; `progress` hears the days done."""
     sink = MemorySink()
-    tap = AlarmTap(sink)
-    sim = HomeSim(
-        scenario.build_home(), tap, scenario.seed if seed is None else seed, scenario.start
-    )
-    sim.care = tap.team = CareTeam(sim, scenario.care, rng_for(sim.seed, "care"))
-    sim.world.wristband_worn = scenario.resident.wristband_worn
-    for i, incident in enumerate(scenario.incidents):
-        rng = rng_for(sim.seed, f"incident:{i}")
-        sim.env.process(happen(incident, sim.env, sim.world, sim.occupant, rng))
+    sim = prepare(scenario, sink, seed)
     end = (scenario.days if days is None else days) * DAY_S
     while sim.env.now < end:
         sim.run(min(end, sim.env.now + DAY_S))
