@@ -1,1 +1,1 @@
-"""Homes, the world inside them, and (later) care scenarios."""
+"""Homes and the world inside them; scenarios, incidents, the care team and batch runs."""

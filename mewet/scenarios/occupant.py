@@ -1,7 +1,7 @@
-"""A simple occupant: a plain daily routine that walks the home and uses what is in it.
+"""The resident's day: a daily routine with natural spread that walks the home and uses it.
 
-Enough to make every device fire; the care scenario engine brings the full resident, with
-personas, spread and incidents.
+Incidents interrupt it (`stop`) and the care team restarts it (`resume`). Personas (age,
+mobility, cognition) that shape the routine are still to come.
 """
 
 from __future__ import annotations

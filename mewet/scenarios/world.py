@@ -1,6 +1,6 @@
 """What is true in the virtual home right now: where the resident is and what is on.
 
-The occupant (or, later, the scenario engine) changes the world; devices observe it. Changes
+The occupant, incidents and care workers change the world; devices observe it. Changes
 are announced as SimPy events per subject, so a device process simply waits on them.
 """
 
