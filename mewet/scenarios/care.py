@@ -19,7 +19,7 @@ import simpy
 from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Event, Message, format_ts
-from mewet.devices.base import Process
+from mewet.devices.base import Device, Process
 from mewet.devices.sink import Sink
 from mewet.scenarios.home import OUTSIDE
 from mewet.scenarios.truth import Truth
@@ -178,32 +178,35 @@ class CareTeam:
             )
             yield from self._leave()
 
-    def _lock(self) -> Any:
+    def _lock(self) -> Device | None:
         return next((d for d in self.sim.devices.values() if d.spec.type == "smart_lock"), None)
+
+    def _through_front_door(self, going_in: bool) -> Process:
+        """Open the entrance, step through (the visitor is then inside, or gone), close it."""
+        entrance = next((d for d in self.world.home.doors if d.kind == "entrance"), None)
+        if entrance is None:
+            self.world.set("visitor", self.world.location if going_in else None)
+            return
+        inside = next(room for room in entrance.between if room != OUTSIDE)
+        if not going_in:
+            self.world.set("visitor", inside)
+            yield self.env.timeout(15)
+        self.world.set_door(entrance.id, True)
+        yield self.env.timeout(5)
+        self.world.set("visitor", inside if going_in else None)
+        self.world.set_door(entrance.id, False)
 
     def _enter(self) -> Process:
         lock = self._lock()
         if lock is not None:
             lock.command("unlock", {"key": "home-care"}, f"care-{len(self.timeline)}")
             self.log("home_care", "unlocked", "digital key")
-        door = self.world.home.door_between("hall", OUTSIDE)
-        if door is not None:
-            self.world.set_door(door.id, True)
-            yield self.env.timeout(5)
-            self.world.set("visitor", "hall")
-            self.world.set_door(door.id, False)
+        yield from self._through_front_door(going_in=True)
         yield self.env.timeout(15)
         self.world.set("visitor", self.world.location)
 
     def _leave(self) -> Process:
-        self.world.set("visitor", "hall")
-        yield self.env.timeout(15)
-        door = self.world.home.door_between("hall", OUTSIDE)
-        if door is not None:
-            self.world.set_door(door.id, True)
-            yield self.env.timeout(5)
-            self.world.set("visitor", None)
-            self.world.set_door(door.id, False)
+        yield from self._through_front_door(going_in=False)
         lock = self._lock()
         if lock is not None:
             yield self.env.timeout(5)
