@@ -342,3 +342,26 @@ def test_an_undetected_fall_is_a_long_lie_nobody_answers(tmp_path: Path) -> None
     # no alarm from the fall itself: the missed morning dose is what brings help, hours later
     assert k["alarms_answered"] == 1 and k["missed_doses"] == 1
     assert k["long_lie_max_min"] > 5 * 60 and k["met"]["long_lie"] is False
+
+
+def test_a_device_fault_and_a_false_alarm_burst(tmp_path: Path) -> None:
+    scenario = load_scenario("battery-and-false-alarms")
+    sim, sink = run_scenario(scenario)
+    statuses = [m.payload for m in sink.of("motion-bathroom", "status")]
+    assert statuses == ["online", "offline"]
+    last = sink.of("motion-bathroom")[-1].payload
+    assert last == "offline"
+    failed = [m.payload for m in sink.of("motion-bathroom", "state")][-1].root  # type: ignore[union-attr]
+    assert failed["reason"] == "battery empty"
+    k = write_run(tmp_path, scenario, sim, sink)["kpis"]
+    burst = [e for e in events_of(sink, "fall_detected") if e.ts.day == 23 and 14 <= e.ts.hour < 17]
+    assert len(burst) >= 6 - 1  # six over about 90 minutes; one may fall after 17:00
+    assert k["false_alarms_handled"] >= len(burst)
+
+
+def test_a_burst_needs_a_device_that_can_raise_false_alarms(tmp_path: Path) -> None:
+    path = scenario_file(
+        tmp_path, "incidents:\n  - {type: false_alarm_burst, at: '10:00', device: scale}\n"
+    )
+    with pytest.raises(ScenarioError, match="a scale has no false alarms"):
+        load_scenario(path)

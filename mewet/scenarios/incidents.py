@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 import simpy
@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from mewet.devices.base import Process
 from mewet.scenarios.occupant import Occupant
 from mewet.scenarios.world import World
+
+if TYPE_CHECKING:
+    from mewet.scenarios.homesim import HomeSim
 
 
 class _Incident(BaseModel):
@@ -66,24 +69,45 @@ class MissedDose(_Incident):
     doses: int = Field(1, ge=1, le=10)
 
 
-Incident = Annotated[Fall | StoveLeftOn | MissedDose, Field(discriminator="type")]
+class DeviceFault(_Incident):
+    """A device fails: its battery runs out at once, or it goes offline (e.g. the gateway)."""
+
+    type: Literal["device_fault"]
+    device: str
+    fault: Literal["battery_empty", "offline"] = "battery_empty"
 
 
-def happen(
-    incident: Fall | StoveLeftOn | MissedDose,
-    env: simpy.Environment,
-    world: World,
-    occupant: Occupant,
-    rng: np.random.Generator,
-) -> Process:
+class FalseAlarmBurst(_Incident):
+    """A device raises a run of false alarms (a loose wristband, a steamy bathroom)."""
+
+    type: Literal["false_alarm_burst"]
+    device: str
+    alarms: int = Field(5, ge=1, le=100)
+    over_min: float = Field(60.0, gt=0, le=24 * 60)
+
+
+AnyIncident = Fall | StoveLeftOn | MissedDose | DeviceFault | FalseAlarmBurst
+Incident = Annotated[AnyIncident, Field(discriminator="type")]
+
+
+def happen(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Process:
     """The incident as a SimPy process: wait for its time, then change the world."""
+    env, world, occupant = sim.env, sim.world, sim.occupant
     yield env.timeout(incident.delay_s(world.start))
     if isinstance(incident, Fall):
         yield from _fall(incident, env, world, occupant, rng)
     elif isinstance(incident, StoveLeftOn):
         world.set("stove_on", True)  # switched on and forgotten; the day goes on elsewhere
-    else:
+    elif isinstance(incident, MissedDose):
         occupant.doses_to_skip += incident.doses
+    elif isinstance(incident, DeviceFault):
+        reason = "battery empty" if incident.fault == "battery_empty" else "offline"
+        sim.devices[incident.device].die(reason)
+    else:
+        device = sim.devices[incident.device]
+        for _ in range(incident.alarms):
+            yield env.timeout(float(rng.exponential(incident.over_min * 60 / incident.alarms)))
+            device.false_alarm()
 
 
 def _fall(

@@ -45,7 +45,7 @@ def prepare(
     sim.world.wristband_worn = scenario.resident.wristband_worn
     for i, incident in enumerate(scenario.incidents):
         rng = rng_for(sim.seed, f"incident:{i}")
-        sim.env.process(happen(incident, sim.env, sim.world, sim.occupant, rng))
+        sim.env.process(happen(incident, sim, rng))
     return sim
 
 

@@ -17,7 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from mewet.errors import HomeFileError, MewetError
 from mewet.scenarios.care import CareSettings
 from mewet.scenarios.home import DevicePlacement, Home, Id, load_home
-from mewet.scenarios.incidents import Incident
+from mewet.scenarios.incidents import AnyIncident, FalseAlarmBurst, Incident
 from mewet.scenarios.yamlfile import Loc, validate_yaml
 
 
@@ -81,6 +81,7 @@ class Scenario(BaseModel):
             if room is not None and room not in rooms:
                 why = f"unknown room {room!r} (known: {', '.join(sorted(rooms))})"
                 found.append((("incidents", i, "room"), why))
+            found += _device_problems(incident, i, home)
         placements = {d.id: d for d in home.devices}
         for device_id, override in self.devices.items():
             placement = placements.get(device_id)
@@ -99,6 +100,29 @@ class Scenario(BaseModel):
         home = load_home(self.home)
         devices = [self.devices[d.id].apply(d) if d.id in self.devices else d for d in home.devices]
         return home.model_copy(update={"devices": devices})
+
+
+def _device_problems(incident: AnyIncident, i: int, home: Home) -> list[tuple[Loc, str]]:
+    """An incident's device must be in the home, and able to do what the incident needs."""
+    from mewet.devices.base import Device
+    from mewet.devices.catalogue import CATALOGUE
+
+    device = getattr(incident, "device", None)
+    if device is None:
+        return []
+    types = {d.id: d.type for d in home.devices}
+    if device not in types:
+        known = ", ".join(sorted(types))
+        return [(("incidents", i, "device"), f"unknown device {device!r} (known: {known})")]
+
+    def can_false_alarm(type_name: str) -> bool:
+        return CATALOGUE[type_name].factory.false_alarm is not Device.false_alarm
+
+    if isinstance(incident, FalseAlarmBurst) and not can_false_alarm(types[device]):
+        able = ", ".join(sorted(d for d, t in types.items() if can_false_alarm(t)))
+        why = f"a {types[device]} has no false alarms (devices that do: {able})"
+        return [(("incidents", i, "device"), why)]
+    return []
 
 
 def library() -> dict[str, Path]:
