@@ -335,3 +335,26 @@ def test_a_hushed_smoke_alarm_sounds_again_for_new_smoke() -> None:
     world.set("smoke", True)
     env.run(until=40)
     assert smoke.state["silenced"] is False and smoke.state["smoke"] is True
+
+
+@pytest.mark.parametrize(("night_alarm", "expected"), [(True, 1), (False, 0)])
+def test_a_door_opened_at_night_raises_an_alarm_when_set_up(
+    night_alarm: bool, expected: int
+) -> None:
+    env, world, _, sink = make(
+        "contact",
+        room="hall",
+        door="front-door",
+        options={"night_alarm": night_alarm, "night": ["05:00", "07:00"]},
+        faults={"sensitivity": 1},
+    )
+    env.run(until=10)
+    world.set_door("front-door", True)  # 06:00 in the home: inside the night hours
+    env.run(until=20)
+    world.set_door("front-door", False)
+    env.run(until=2 * 3600)
+    world.set_door("front-door", True)  # 08:00: day again
+    env.run(until=2 * 3600 + 10)
+    alarms = events(sink, "door_opened_at_night")
+    assert len(alarms) == expected and all(a.severity == "alarm" for a in alarms)
+    assert len(events(sink, "opened")) == 2

@@ -365,3 +365,20 @@ def test_a_burst_needs_a_device_that_can_raise_false_alarms(tmp_path: Path) -> N
     )
     with pytest.raises(ScenarioError, match="a scale has no false alarms"):
         load_scenario(path)
+
+
+def test_night_wandering_raises_the_door_alarm_and_home_care_brings_the_resident_home() -> None:
+    sim, sink = run_scenario(load_scenario("night-wandering"))
+    assert sim.care is not None
+    out = [t for t in sim.truth.records if t.kind == "location" and t.value == "outside"]
+    assert out and out[0].ts.hour == 2
+    assert events_of(sink, "door_opened_at_night")[0].ts.hour == 2
+    actions = [a.action for a in sim.care.timeline]
+    assert actions[:3] == ["answered", "dispatched", "departed"]
+    assert "found_outside" in actions
+    assert sim.world.location != "outside"
+    skin = [(m.payload.ts, m.payload.data["skin_temp"]) for m in sink.of("vitals", "telemetry")]  # type: ignore[union-attr]
+    found = next(a.ts for a in sim.care.timeline if a.action == "found_outside")
+    outside = [v for ts, v in skin if out[0].ts + timedelta(minutes=10) <= ts < found]
+    asleep = [v for ts, v in skin if out[0].ts - timedelta(hours=2) <= ts < out[0].ts]
+    assert sum(outside) / len(outside) < sum(asleep) / len(asleep) - 2

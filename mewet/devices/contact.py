@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from mewet.contract import Channel
 from mewet.devices.base import Device, DeviceSpec, Faults, Process, StateDict
 
 
+class Options(BaseModel):
+    """A night alarm: opening the door between these times raises an alarm (dementia care)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    night_alarm: bool = False
+    night: tuple[str, str] = Field(("23:00", "06:00"), description="From, to (HH:MM, local).")
+
+    @field_validator("night")
+    @classmethod
+    def _hhmm(cls, night: tuple[str, str]) -> tuple[str, str]:
+        for t in night:
+            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", t):
+                raise ValueError(f"night time {t!r} must be HH:MM, e.g. 23:00")
+        return night
+
+
 class Contact(Device):
-    """A reed contact on a door or window."""
+    """A reed contact on a door or window, with an optional night alarm."""
 
     needs_door = True
+
+    def at_night(self) -> bool:
+        """Whether the home's clock is inside the night-alarm hours."""
+        now = self.world.now().strftime("%H:%M")
+        start: str = self.options.night[0]
+        end: str = self.options.night[1]
+        if start > end:  # the night crosses midnight
+            return now >= start or now < end
+        return start <= now < end
 
     def initial_state(self) -> StateDict:
         return {**super().initial_state(), "open": self.world.doors_open.get(str(self.door), False)}
@@ -20,6 +49,8 @@ class Contact(Device):
             if self.detects():
                 self.update_state(open=bool(is_open))
                 self.event("opened" if is_open else "closed", door=str(self.door))
+                if is_open and self.options.night_alarm and self.at_night():
+                    self.event("door_opened_at_night", "alarm", door=str(self.door))
 
 
 SPEC = DeviceSpec(
@@ -27,7 +58,8 @@ SPEC = DeviceSpec(
     title="Door/window contact",
     factory=Contact,
     channels=(Channel(name="battery", unit="%", rate_s=3600),),
-    events=("opened", "closed"),
+    events=("opened", "closed", "door_opened_at_night"),
+    options=Options,
     faults=Faults(battery_days=730, sensitivity=0.999),
     model="DW-1",
     sources="Battery: two years, typical of Zigbee door contacts.",

@@ -123,9 +123,10 @@ class CareTeam:
 
     def alarm(self, device: str, event: Event) -> None:
         """An alarm reaches the alarm centre."""
-        self.env.process(self._answer(device, event, float(self.env.now)))
+        on_site = self.visit is not None and self.visit.is_alive
+        self.env.process(self._answer(device, event, float(self.env.now), on_site))
 
-    def _answer(self, device: str, event: Event, raised: float) -> Process:
+    def _answer(self, device: str, event: Event, raised: float, on_site: bool) -> Process:
         with self.operators.request() as free:
             yield free
             pickup = float(self.rng.gamma(4.0, self.settings.answer_s / 4.0))
@@ -133,17 +134,18 @@ class CareTeam:
             self.answers.append(float(self.env.now) - raised)
             self.log("alarm_centre", "answered", f"{event.event_type} from {device}")
             yield self.env.timeout(float(self.rng.uniform(45, 120)))  # talking, or trying to
-            self.decide(device, event, raised)
+            self.decide(device, event, raised, on_site)
 
-    def decide(self, device: str, event: Event, raised: float) -> None:
+    def decide(self, device: str, event: Event, raised: float, on_site: bool = False) -> None:
         """The operator's decision after the call (the default policy)."""
-        if self.world.fallen:
+        if on_site and event.event_type == "door_opened_at_night":
+            self.log("alarm_centre", "noted", "home care on site opened the door")
+        elif self.world.fallen or self._gone_out(event):
             if self.visit is not None and self.visit.is_alive:
                 self.log("alarm_centre", "linked", "home care is already on its way")
             else:
-                self.log(
-                    "alarm_centre", "dispatched", "home care, urgent: the resident cannot get up"
-                )
+                why = "the resident cannot get up" if self.world.fallen else "no answer at home"
+                self.log("alarm_centre", "dispatched", f"home care, urgent: {why}")
                 self.visit = self.env.process(self._visit(raised))
         elif event.event_type == "dose_missed":
             self.log("alarm_centre", "reminded", "called the resident about the missed dose")
@@ -153,6 +155,10 @@ class CareTeam:
         target = self.sim.devices.get(device)
         if target is not None and "silence" in target.spec.commands:
             target.command("silence", {}, f"care-{len(self.timeline)}")
+
+    def _gone_out(self, event: Event) -> bool:
+        """A night door alarm and nobody home: the resident has wandered off."""
+        return event.event_type == "door_opened_at_night" and self.world.location == OUTSIDE
 
     # -- home care ---------------------------------------------------------------------
 
@@ -165,17 +171,25 @@ class CareTeam:
             self.arrivals.append(float(self.env.now) - raised)
             self.log("home_care", "arrived")
             yield from self._enter()
-            yield self.env.timeout(
-                self.settings.assess_min * 60 * float(self.rng.uniform(0.7, 1.3))
-            )
-            self.log("home_care", "assessed", "no injury that needs an ambulance")
-            self.world.set("fallen", False)
-            self.log("home_care", "helped_up")
-            self.sim.occupant.resume()
+            if self.world.fallen:
+                yield self.env.timeout(
+                    self.settings.assess_min * 60 * float(self.rng.uniform(0.7, 1.3))
+                )
+                self.log("home_care", "assessed", "no injury that needs an ambulance")
+                self.world.set("fallen", False)
+                self.log("home_care", "helped_up")
+                self.sim.occupant.resume()
+                note = "fall at home, helped up, fall-risk follow-up advised"
+            elif self.world.location == OUTSIDE:
+                yield self.env.timeout(float(self.rng.uniform(300, 900)))  # searching nearby
+                self.log("home_care", "found_outside", "brought home and to bed")
+                self.sim.occupant.resume()
+                note = "found outside at night, cold; dementia follow-up advised"
+            else:
+                self.log("home_care", "checked", "the resident is at home and well")
+                note = "checked after an alarm, nothing wrong"
             yield self.env.timeout(float(self.rng.uniform(300, 600)))
-            self.log(
-                "home_care", "documented", "fall at home, helped up, fall-risk follow-up advised"
-            )
+            self.log("home_care", "documented", note)
             yield from self._leave()
 
     def _lock(self) -> Device | None:

@@ -16,6 +16,7 @@ import simpy
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mewet.devices.base import Process
+from mewet.scenarios.home import OUTSIDE
 from mewet.scenarios.occupant import Occupant
 from mewet.scenarios.world import World
 
@@ -86,7 +87,15 @@ class FalseAlarmBurst(_Incident):
     over_min: float = Field(60.0, gt=0, le=24 * 60)
 
 
-AnyIncident = Fall | StoveLeftOn | MissedDose | DeviceFault | FalseAlarmBurst
+class Wandering(_Incident):
+    """The resident (with dementia) gets up at night and goes out of the front door."""
+
+    type: Literal["wandering"]
+    minutes: float = Field(40.0, gt=0, le=24 * 60, description="How long before coming back alone.")
+    outdoor_c: float = Field(-5.0, ge=-40, le=45, description="The temperature outside.")
+
+
+AnyIncident = Fall | StoveLeftOn | MissedDose | DeviceFault | FalseAlarmBurst | Wandering
 Incident = Annotated[AnyIncident, Field(discriminator="type")]
 
 
@@ -100,6 +109,8 @@ def happen(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
         world.set("stove_on", True)  # switched on and forgotten; the day goes on elsewhere
     elif isinstance(incident, MissedDose):
         occupant.doses_to_skip += incident.doses
+    elif isinstance(incident, Wandering):
+        yield from _wander(incident, env, world, occupant)
     elif isinstance(incident, DeviceFault):
         reason = "battery empty" if incident.fault == "battery_empty" else "offline"
         sim.devices[incident.device].die(reason)
@@ -108,6 +119,18 @@ def happen(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
         for _ in range(incident.alarms):
             yield env.timeout(float(rng.exponential(incident.over_min * 60 / incident.alarms)))
             device.false_alarm()
+
+
+def _wander(
+    incident: Wandering, env: simpy.Environment, world: World, occupant: Occupant
+) -> Process:
+    occupant.stop()
+    world.outdoor_temp_c = incident.outdoor_c
+    yield from occupant.walk_to(OUTSIDE)
+    world.set("activity", "wandering")
+    yield env.timeout(incident.minutes * 60)
+    if world.location == OUTSIDE and not occupant.driven():
+        occupant.resume()  # nobody found them: they find the way home alone
 
 
 def _fall(

@@ -69,6 +69,10 @@ class Occupant:
         if self.process is not None and self.process.is_alive:
             self.process.interrupt("incident")
 
+    def driven(self) -> bool:
+        """Whether the daily routine (or a return to it) is running."""
+        return self.process is not None and self.process.is_alive
+
     def resume(self) -> None:
         """Back on the feet after being helped up: to bed at night, else to the sofa, then on."""
         self.process = self.env.process(self._after_help())
