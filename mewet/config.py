@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from mewet.contract import MAX_PAYLOAD_BYTES
 from mewet.errors import ConfigError
 
 
@@ -128,7 +129,7 @@ class IngestSettings(BaseModel):
     batch_seconds: float = Field(0.2, gt=0, le=60)
     receive_maximum: int = Field(2000, ge=1, le=65_535)
     session_expiry_s: int = Field(7 * 86400, ge=0)
-    max_payload_bytes: int = Field(64 * 1024, ge=256)
+    max_payload_bytes: int = Field(MAX_PAYLOAD_BYTES, ge=256)
     stats_every_s: float = Field(5.0, gt=0)
 
 
