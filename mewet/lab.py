@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from mewet.config import Settings
@@ -60,7 +61,9 @@ class Lab:
             root=s.topic_root,
             backlog=s.publish_backlog,
         )
-        sim = HomeSim(self.home, sink, self.seed, _now(), s.topic_root)
+        sim = HomeSim(
+            self.home, sink, self.seed, datetime.now(UTC).replace(microsecond=0), s.topic_root
+        )
         try:
             ingest.start()
             sink.connect()
@@ -119,9 +122,3 @@ class Lab:
             f"totals:    mewet ingest stats --store {s.store()}\n"
             f"stop:      Ctrl-C"
         )
-
-
-def _now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).replace(microsecond=0)

@@ -112,11 +112,6 @@ class Ingest:
         if self._worker is None or not self._worker.is_alive():
             self.link.close()
 
-    def wait(self) -> None:
-        """Block until stopped (by `stop()` from another thread or a signal handler)."""
-        while not self._stop.wait(0.5):
-            pass
-
     def _wait_for_store(self) -> None:
         delay = 0.5
         while not self._stop.is_set():
