@@ -17,7 +17,7 @@ import pytest
 from mewet.config import MqttUrl
 from mewet.contract_docs import render
 from mewet.servers import free_port
-from mewet.store.base import open_store
+from mewet.store.base import Store, open_store
 
 from .helpers import eventually, unique_root
 
@@ -178,53 +178,39 @@ def test_ingest_stats_reads_the_totals_back(tmp_path: Path) -> None:
     assert "ingest-x" in row and "120 │ 110 │ 3 │ 7 │ 2 │ 0.125" in row
 
 
-def test_mewet_up_runs_the_lab_and_stops_cleanly(tmp_path: Path) -> None:
-    """What `make run` starts: broker, store, ingest and the live home; Ctrl-C stops it all."""
-    port = free_port()
-    env = {**os.environ, "COLUMNS": "200"}
-    env.pop("MEWET_MQTT_URL", None)
-    env.pop("MEWET_STORE_URL", None)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mewet",
-            "up",
-            "--data-dir",
-            str(tmp_path / "data"),
-            "--mqtt-port",
-            str(port),
-            "--speed",
-            "120",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    store = None
+def run_lab(data: Path, *args: str, telemetry_at_least: int = 1) -> tuple[int, str, Store]:
+    """`mewet up` on its defaults (no MEWET_ settings) until the store holds telemetry of the
+    default home, then Ctrl-C; returns the exit code, what it printed, and the store (open)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEWET_")}
+    cmd = [sys.executable, "-m", "mewet", "up", "--data-dir", str(data), *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        eventually((tmp_path / "data" / "mewet.db").exists, timeout_s=30)
-        store = open_store(f"sqlite:///{tmp_path / 'data' / 'mewet.db'}")
-        eventually(lambda: store.count("telemetry", "default") > 20, timeout_s=60)  # type: ignore[union-attr]
-        assert len(store.devices("default")) == 26
+        eventually((data / "mewet.db").exists, timeout_s=30)
+        store = open_store(f"sqlite:///{data / 'mewet.db'}")
+        eventually(lambda: store.count("telemetry", "default") >= telemetry_at_least, timeout_s=60)
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
-        if store is not None:
-            store.close()
-    assert proc.returncode == 0, err
+    return proc.returncode, err, store
+
+
+def test_mewet_up_runs_the_lab_and_stops_cleanly(tmp_path: Path) -> None:
+    """What `make run` starts: broker, store, ingest and the live home; Ctrl-C stops it all."""
+    port = free_port()
+    code, err, store = run_lab(
+        tmp_path / "data", "--mqtt-port", str(port), "--speed", "120", telemetry_at_least=21
+    )
+    assert code == 0, err
     assert "MeWeT lab is up" in err and f"mosquitto_sub -h 127.0.0.1 -p {port}" in err
     assert "the lab has stopped" in err
-    after = open_store(f"sqlite:///{tmp_path / 'data' / 'mewet.db'}")
-    views = after.devices("default")
+    views = store.devices("default")
+    assert len(views) == 26
     assert views["gateway"].status == "offline"  # it said goodbye, and ingest kept it
-    after.close()
+    store.close()
 
 
 def test_mewet_up_moves_its_broker_when_the_default_port_is_taken(tmp_path: Path) -> None:
     """A Debian mosquitto service on 1883 must not stop `make run`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEWET_")}
     with socket.socket() as taken:
         taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -232,32 +218,9 @@ def test_mewet_up_moves_its_broker_when_the_default_port_is_taken(tmp_path: Path
             taken.listen()
         except OSError:
             pass  # something listens on 1883 already: the same situation
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mewet",
-                "up",
-                "--data-dir",
-                str(tmp_path / "d"),
-                "--speed",
-                "60",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        db = tmp_path / "d" / "mewet.db"
-        try:
-            eventually(db.exists, timeout_s=30)
-            store = open_store(f"sqlite:///{db}")
-            eventually(lambda: store.count("telemetry", "default") > 0, timeout_s=60)
-            store.close()
-        finally:
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
+        code, err, store = run_lab(tmp_path / "d", "--speed", "60")
+    store.close()
+    assert code == 0, err
     assert "port 1883 is taken" in err
     port = int(re.search(r"mosquitto_sub -h 127.0.0.1 -p (\d+)", err).group(1))  # type: ignore[union-attr]
     assert port != 1883
