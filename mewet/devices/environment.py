@@ -40,6 +40,7 @@ class Environment(Device):
         self.humidity += ((85.0 if showering else 35.0) - self.humidity) * k * 2
         hour = w.now().hour + w.now().minute / 60
         target = self.options.setpoint_c + 0.6 * math.sin((hour - 9) / 24 * 2 * math.pi)
+        target += w.indoor_heat_c
         if w.stove_on and w.stove_power and self.room == "kitchen":
             target += 2.5
         self.temp += (target - self.temp) * k

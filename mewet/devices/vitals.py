@@ -18,21 +18,53 @@ class Options(BaseModel):
     resting_hr: float = Field(68.0, ge=30, le=120)
     spo2: float = Field(96.0, ge=80, le=100)
     period_s: float = Field(60.0, ge=5, le=3600)
+    alert_hr_above: float | None = Field(
+        None, ge=60, le=220, description="`vitals_alert` after two readings in a row above."
+    )
+    alert_spo2_below: float | None = Field(
+        None, ge=70, le=99, description="`vitals_alert` after two readings in a row below."
+    )
 
 
 class Vitals(Device):
-    """A watch or patch; while fallen, heart rate rises and skin cools over the hours."""
+    """A watch or patch; while fallen, heart rate rises and skin cools over the hours.
+
+    Dehydration raises the heart rate and the skin temperature; an acute illness raises both
+    and lowers SpO2. With alert thresholds set (post-discharge monitoring), two readings in a
+    row beyond them raise a `vitals_alert`, at most one an hour.
+    """
 
     heartbeat_s = None
 
     def behave(self) -> Process:
         self.fallen_since: float | None = None
+        self.beyond = 0
+        self.alerted_at = -3600.0
         yield from self.every(self.options.period_s, self._measure)
 
     def _measure(self) -> dict[str, float]:
+        values = self._physiology()
+        self._check(values)
+        return values
+
+    def _check(self, values: dict[str, float]) -> None:
+        hr_limit, spo2_limit = self.options.alert_hr_above, self.options.alert_spo2_below
+        high = hr_limit is not None and values["heart_rate"] > hr_limit
+        low = spo2_limit is not None and values["spo2"] < spo2_limit
+        self.beyond = self.beyond + 1 if high or low else 0
+        if self.beyond >= 2 and self.env.now - self.alerted_at >= 3600:
+            self.alerted_at = float(self.env.now)
+            reading = {"heart_rate": values["heart_rate"], "spo2": values["spo2"]}
+            self.event("vitals_alert", "alarm", **reading)
+
+    def _physiology(self) -> dict[str, float]:
         w = self.world
         base = HEART_RATE.get(w.activity, 72.0) - 68.0 + self.options.resting_hr
         skin = 34.5 if w.activity == "sleep" else 33.5
+        dry = 1.0 - w.hydration
+        base += 35.0 * dry + 28.0 * w.illness
+        skin += 0.12 * w.indoor_heat_c + 0.8 * dry + 1.5 * w.illness
+        spo2 = self.options.spo2 - 7.0 * w.illness
         if w.location == "outside":
             skin -= min(4.0, max(0.0, (15.0 - w.outdoor_temp_c) / 5))
         if w.fallen:
@@ -45,7 +77,7 @@ class Vitals(Device):
         steps = 0.0 if w.fallen else STEPS_PER_MIN.get(w.activity, 5.0) * self.options.period_s / 60
         return {
             "heart_rate": round(base + float(self.rng.normal(0, 2.0)), 0),
-            "spo2": round(min(100.0, self.options.spo2 + float(self.rng.normal(0, 0.8))), 0),
+            "spo2": round(min(100.0, spo2 + float(self.rng.normal(0, 0.8))), 0),
             "skin_temp": round(skin + float(self.rng.normal(0, 0.2)), 1),
             "steps": round(max(0.0, steps * float(self.rng.uniform(0.7, 1.3))), 0),
         }
@@ -63,6 +95,7 @@ SPEC = DeviceSpec(
         Channel(name="battery", unit="%", rate_s=60),
     ),
     options=Options,
+    events=("vitals_alert",),
     faults=Faults(battery_days=5, rechargeable=True, dropout=0.01),
     model="VW-1",
     sources="Battery about five days with 1-minute sampling, as consumer smartwatches; "

@@ -14,13 +14,13 @@ import numpy as np
 import simpy
 
 from mewet.contract import Command
-from mewet.devices.base import Device
+from mewet.devices.base import Device, Process
 from mewet.devices.catalogue import CATALOGUE
 from mewet.devices.sink import Sink
 from mewet.errors import HomeFileError
 from mewet.scenarios.clock import SimClock
 from mewet.scenarios.home import Home
-from mewet.scenarios.occupant import Occupant
+from mewet.scenarios.occupant import Occupant, Persona
 from mewet.scenarios.truth import TruthLog
 
 if TYPE_CHECKING:
@@ -49,13 +49,19 @@ class HomeSim:
     """A home with its devices and a simple occupant, ready to run."""
 
     def __init__(
-        self, home: Home, sink: Sink, seed: int, start: datetime, root: str = DEFAULT_ROOT
+        self,
+        home: Home,
+        sink: Sink,
+        seed: int,
+        start: datetime,
+        root: str = DEFAULT_ROOT,
+        persona: Persona | None = None,
     ) -> None:
         self.home = home
         self.seed = seed
         self.env = simpy.Environment()
         self.world = World(self.env, home, start)
-        self.occupant = Occupant(self.env, self.world, rng_for(seed, "occupant"))
+        self.occupant = Occupant(self.env, self.world, rng_for(seed, "occupant"), persona)
         self.truth = TruthLog(self.world)
         self.care: CareTeam | None = None
         self.devices: dict[str, Device] = {}
@@ -86,6 +92,15 @@ class HomeSim:
         self.start()
         if until_s > self.env.now:
             self.env.run(until=until_s)
+
+    def at(self, sim_s: float, do: Callable[[], object]) -> simpy.Process:
+        """Schedule `do` at sim time `sim_s` (now, if that has passed): timed actions, replays."""
+
+        def later() -> Process:
+            yield self.env.timeout(max(0.0, sim_s - float(self.env.now)))
+            do()
+
+        return self.env.process(later())
 
     def command(self, topic: Topic, command: Command) -> bool:
         """Deliver a command to a device at the current sim time; False for unknown devices."""

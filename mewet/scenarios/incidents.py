@@ -1,19 +1,22 @@
-"""Incidents: what goes wrong in a scenario, at a set time, and what it does to the home.
+"""Incidents: what goes wrong in a scenario, and what it does to the home.
 
-Each incident is one model (its settings, validated from the scenario file) with a `happen`
-process that changes the world; the devices react to the world as they always do, with their
-own sensitivity and faults, so a fall may be detected, missed, or reported by the resident.
+Each incident is one model (its settings, validated from the scenario file). It happens at a
+set time (`at`, `day`) or by chance (`chance_per_day`, within `between`), or a teacher
+injects it now; `strike` changes the world and the devices react to the world as they always
+do, with their own sensitivity and faults, so a fall may be detected, missed, or reported by
+the resident.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 import simpy
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mewet.devices.base import Process
 from mewet.scenarios.home import OUTSIDE
@@ -24,25 +27,69 @@ if TYPE_CHECKING:
     from mewet.scenarios.homesim import HomeSim
 
 
+HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = map(int, hhmm.split(":"))
+    return h * 60 + m
+
+
 class _Incident(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    at: str = Field(description="Local clock time HH:MM of the first such moment after the start.")
-    day: int = Field(0, ge=0, le=3650, description="Days after the start day.")
+    at: str | None = Field(
+        None, description="Local clock time HH:MM of the first such moment after the start."
+    )
+    day: int = Field(0, ge=0, le=3650, description="Days after the start day (with `at`).")
+    chance_per_day: float | None = Field(
+        None, gt=0, le=1, description="Instead of `at`: the chance it happens on any one day."
+    )
+    between: tuple[str, str] = Field(
+        ("00:00", "23:59"), description="With `chance_per_day`: from, to (HH:MM, local)."
+    )
 
     @field_validator("at")
     @classmethod
-    def _hhmm(cls, at: str) -> str:
-        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", at):
+    def _hhmm(cls, at: str | None) -> str | None:
+        if at is not None and not HHMM.fullmatch(at):
             raise ValueError(f"at {at!r}: use a clock time HH:MM, e.g. 03:10")
         return at
 
+    @field_validator("between")
+    @classmethod
+    def _window(cls, between: tuple[str, str]) -> tuple[str, str]:
+        for t in between:
+            if not HHMM.fullmatch(t):
+                raise ValueError(f"between {t!r}: use clock times HH:MM, e.g. [22:00, 06:00]")
+        return between
+
+    @model_validator(mode="after")
+    def _when(self) -> _Incident:
+        if (self.at is None) == (self.chance_per_day is None):
+            raise ValueError("give either `at` (a clock time) or `chance_per_day`, not both")
+        return self
+
     def delay_s(self, start: datetime) -> float:
-        """Seconds from the start to this incident."""
-        h, m = map(int, self.at.split(":"))
+        """Seconds from the start to this incident (for one with `at`)."""
+        h, m = map(int, (self.at or "00:00").split(":"))
         when = start.replace(hour=h, minute=m, second=0, microsecond=0) + timedelta(days=self.day)
         if when < start:
             when += timedelta(days=1)
         return (when - start).total_seconds()
+
+    def chances(self, start: datetime, rng: np.random.Generator) -> Iterator[float]:
+        """Seconds from the start of every chance occurrence, day by day, without end."""
+        first, last = (_minutes(t) for t in self.between)
+        span = (last - first) % (24 * 60) or 24 * 60
+        midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        day = 0
+        while True:
+            if rng.random() < (self.chance_per_day or 0.0):
+                offset = first + float(rng.uniform(0, span))
+                when = midnight + timedelta(days=day, minutes=offset)
+                if when >= start:
+                    yield (when - start).total_seconds()
+            day += 1
 
 
 class Fall(_Incident):
@@ -54,6 +101,9 @@ class Fall(_Incident):
     )
     presses_button: float = Field(
         0.5, ge=0, le=1, description="Chance the resident presses the alarm button."
+    )
+    injury: float = Field(
+        0.1, ge=0, le=1, description="Chance of an injury that needs the paramedics (a hip)."
     )
 
 
@@ -95,14 +145,61 @@ class Wandering(_Incident):
     outdoor_c: float = Field(-5.0, ge=-40, le=45, description="The temperature outside.")
 
 
-AnyIncident = Fall | StoveLeftOn | MissedDose | DeviceFault | FalseAlarmBurst | Wandering
+class HeatWave(_Incident):
+    """Days of heat: the home warms up and a resident who drinks too little dehydrates."""
+
+    type: Literal["heat_wave"]
+    days: float = Field(3.0, gt=0, le=30)
+    indoor_rise_c: float = Field(7.0, gt=0, le=20, description="How much warmer indoors.")
+    drinks: float = Field(
+        0.4, ge=0, le=1, description="Share of the extra water the heat needs that gets drunk."
+    )
+
+
+class Illness(_Incident):
+    """An acute illness after discharge (e.g. an infection): heart rate up, SpO2 down, fever."""
+
+    type: Literal["illness"]
+    hours_to_worst: float = Field(12.0, gt=0, le=240)
+
+
+class Smoke(_Incident):
+    """Smoke in a room (a pan on the hob, a heater): the smoke alarm there goes off."""
+
+    type: Literal["smoke"]
+    minutes: float = Field(20.0, gt=0, le=24 * 60, description="How long before it clears.")
+
+
+AnyIncident = (
+    Fall
+    | StoveLeftOn
+    | MissedDose
+    | DeviceFault
+    | FalseAlarmBurst
+    | Wandering
+    | HeatWave
+    | Illness
+    | Smoke
+)
 Incident = Annotated[AnyIncident, Field(discriminator="type")]
 
 
 def happen(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Process:
-    """The incident as a SimPy process: wait for its time, then change the world."""
+    """The incident as a SimPy process: wait for its time (or its chance), then strike."""
+    env = sim.env
+    if incident.chance_per_day is None:
+        yield env.timeout(incident.delay_s(sim.world.start))
+        yield from strike(incident, sim, rng)
+        return
+    for delay in incident.chances(sim.world.start, rng):
+        if delay > env.now:
+            yield env.timeout(delay - env.now)
+            env.process(strike(incident, sim, rng))
+
+
+def strike(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Process:
+    """What the incident does to the world, from now."""
     env, world, occupant = sim.env, sim.world, sim.occupant
-    yield env.timeout(incident.delay_s(world.start))
     if isinstance(incident, Fall):
         yield from _fall(incident, env, world, occupant, rng)
     elif isinstance(incident, StoveLeftOn):
@@ -111,6 +208,14 @@ def happen(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
         occupant.doses_to_skip += incident.doses
     elif isinstance(incident, Wandering):
         yield from _wander(incident, env, world, occupant)
+    elif isinstance(incident, HeatWave):
+        yield from _heat_wave(incident, env, world)
+    elif isinstance(incident, Illness):
+        yield from _illness(incident, env, world)
+    elif isinstance(incident, Smoke):
+        world.set("smoke", True)
+        yield env.timeout(incident.minutes * 60)
+        world.set("smoke", False)
     elif isinstance(incident, DeviceFault):
         reason = "battery empty" if incident.fault == "battery_empty" else "offline"
         sim.devices[incident.device].die(reason)
@@ -119,6 +224,36 @@ def happen(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
         for _ in range(incident.alarms):
             yield env.timeout(float(rng.exponential(incident.over_min * 60 / incident.alarms)))
             device.false_alarm()
+
+
+STEP_S = 1800.0
+
+
+def _heat_wave(incident: HeatWave, env: simpy.Environment, world: World) -> Process:
+    """Warm up over a day, stay hot, cool down; hydration follows what the resident drinks."""
+    steps = int(incident.days * 86400 / STEP_S)
+    # without drinking more, a 7-degree heat wave costs a quarter of the hydration a day
+    per_day = 0.25 * (1 - incident.drinks) * incident.indoor_rise_c / 7
+    loss = per_day * STEP_S / 86400
+    for i in range(steps):
+        warm = min(1.0, (i + 1) * STEP_S / 86400)
+        world.indoor_heat_c = round(incident.indoor_rise_c * warm, 2)
+        world.hydration = max(0.0, world.hydration - loss)
+        yield env.timeout(STEP_S)
+    while world.indoor_heat_c > 0 or world.hydration < 1.0:
+        world.indoor_heat_c = max(0.0, round(world.indoor_heat_c - incident.indoor_rise_c / 24, 2))
+        world.hydration = min(1.0, world.hydration + 0.02)
+        yield env.timeout(STEP_S)
+
+
+def _illness(incident: Illness, env: simpy.Environment, world: World) -> Process:
+    """The illness worsens to its worst, then stays until someone treats it."""
+    steps = max(1, int(incident.hours_to_worst * 3600 / STEP_S))
+    for i in range(steps):
+        if world.illness == 0.0 and i > 0:
+            return  # treated on the way
+        world.illness = round((i + 1) / steps, 3)
+        yield env.timeout(STEP_S)
 
 
 def _wander(
@@ -145,6 +280,7 @@ def _fall(
         yield from occupant.walk_to(incident.room)
     world.set("in_bed", False)
     world.set("activity", "fall")
+    world.injured = bool(rng.random() < incident.injury)
     world.set("fallen", True)
     if world.wristband_worn and rng.random() < incident.presses_button:
         yield env.timeout(float(rng.uniform(60, 600)))  # shock first, then the button

@@ -1,7 +1,8 @@
-"""The resident's day: a daily routine with natural spread that walks the home and uses it.
+"""The resident's day: a persona's daily routine with natural spread, walking the home.
 
-Incidents interrupt it (`stop`) and the care team restarts it (`resume`). Personas (age,
-mobility, cognition) that shape the routine are still to come.
+Incidents interrupt it (`stop`) and the care team restarts it (`resume`). The persona shapes
+it: mobility sets the pace, cognition the spread of the day and how often a dose is
+forgotten, and the night-toilet rate how often the resident gets up at night.
 """
 
 from __future__ import annotations
@@ -9,13 +10,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Literal
 
 import numpy as np
 import simpy
+from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.devices.base import Process
 from mewet.scenarios.home import OUTSIDE
 from mewet.scenarios.world import World
+
+PACE = {"independent": 1.0, "walker": 1.6, "wheelchair": 1.3}
+SPREAD = {"normal": 1.0, "mild_impairment": 1.5, "dementia": 2.5}
+FORGETS = {"normal": 0.02, "mild_impairment": 0.08, "dementia": 0.2}
+
+
+class Persona(BaseModel):
+    """Who lives in the home: what shapes the day."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field("Astrid", min_length=1, max_length=60)
+    age: int = Field(84, ge=18, le=120)
+    mobility: Literal["independent", "walker", "wheelchair"] = Field(
+        "independent", description="Walking pace: a walker makes every move about 1.6x slower."
+    )
+    cognition: Literal["normal", "mild_impairment", "dementia"] = Field(
+        "normal", description="Spread of the daily routine and how often a dose is forgotten."
+    )
+    night_toilet: float = Field(1.0, ge=0, le=3, description="Visits per night, on average.")
+    forgets_dose: float | None = Field(
+        None, ge=0, le=1, description="Chance a dose is forgotten; default by cognition."
+    )
+
+    def forget_chance(self) -> float:
+        """The chance that one dose is forgotten."""
+        return FORGETS[self.cognition] if self.forgets_dose is None else self.forgets_dose
 
 
 @dataclass(frozen=True)
@@ -27,8 +56,11 @@ class Routine:
     name: str
 
 
+NIGHT_TOILET_SLOTS = 3
 DAY: tuple[Routine, ...] = (
+    Routine(1.0, 60, "night_toilet"),
     Routine(3.0, 60, "night_toilet"),
+    Routine(5.0, 45, "night_toilet"),
     Routine(7.0, 20, "get_up"),
     Routine(7.75, 10, "breakfast"),
     Routine(9.0, 15, "relax"),
@@ -47,10 +79,19 @@ DAY: tuple[Routine, ...] = (
 class Occupant:
     """Walks through the floor plan on a daily routine; devices react to what it does."""
 
-    def __init__(self, env: simpy.Environment, world: World, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        world: World,
+        rng: np.random.Generator,
+        persona: Persona | None = None,
+    ) -> None:
         self.env = env
         self.world = world
         self.rng = rng
+        self.persona = persona or Persona()
+        self.pace = PACE[self.persona.mobility]
+        self.spread = SPREAD[self.persona.cognition]
         hour = world.now().hour
         asleep = hour < 7 or hour >= 22
         world.location = "bedroom" if asleep else "living-room"
@@ -103,7 +144,7 @@ class Occupant:
             upcoming = sorted(((r.hour * 3600 - tod) % day_s, i) for i, r in enumerate(DAY))
             wait, index = upcoming[0]
             routine = DAY[index]
-            jitter = float(self.rng.uniform(0, routine.spread_min * 60))
+            jitter = float(self.rng.uniform(0, routine.spread_min * 60 * self.spread))
             yield self.env.timeout(wait + jitter + 1)
             step: Callable[[], Process] = getattr(self, routine.name)
             yield from step()
@@ -120,7 +161,7 @@ class Occupant:
         w.set("activity", "walk")
         for here, there in pairwise(route):
             door = w.home.door_between(here, there)
-            yield self.env.timeout(float(self.rng.uniform(4, 9)))
+            yield self.env.timeout(float(self.rng.uniform(4, 9)) * self.slowness())
             if door is not None and door.kind in ("door", "entrance"):
                 if door.kind == "entrance":
                     w.notify("lock_by_hand", False)
@@ -138,7 +179,13 @@ class Occupant:
     def do(self, activity: str, minutes: float, spread: float = 0.3) -> Process:
         """Spend some minutes (with natural spread) on one activity where we are."""
         self.world.set("activity", activity)
-        yield self.env.timeout(minutes * 60 * float(self.rng.uniform(1 - spread, 1 + spread)))
+        scale = float(self.rng.uniform(1 - spread, 1 + spread)) * self.slowness()
+        yield self.env.timeout(minutes * 60 * scale)
+
+    def slowness(self) -> float:
+        """How much slower than a fit resident: mobility, and dehydration or illness."""
+        unwell = 1.3 if self.world.unwell() else 1.0
+        return self.pace * unwell
 
     def cook(self, minutes: float) -> Process:
         """Prepare a meal on the stove and take it off again."""
@@ -154,13 +201,16 @@ class Occupant:
         if self.doses_to_skip > 0:
             self.doses_to_skip -= 1
             return
+        if self.rng.random() < self.persona.forget_chance():
+            return
         self.world.notify("take_dose")
 
     # -- routines -------------------------------------------------------------------
 
     def night_toilet(self) -> Process:
-        """Bed to toilet and back (the CASAS 'Bed_to_Toilet' activity)."""
-        if not self.world.in_bed:
+        """Bed to toilet and back (the CASAS 'Bed_to_Toilet' activity), some nights."""
+        chance = self.persona.night_toilet / NIGHT_TOILET_SLOTS
+        if not self.world.in_bed or self.rng.random() >= chance:
             return
         yield from self.walk_to("bathroom")
         yield from self.do("bed_to_toilet", 4)

@@ -31,8 +31,12 @@ def prepare(
     seed: int | None = None,
     start: datetime | None = None,
     root: str = DEFAULT_ROOT,
+    players: frozenset[str] = frozenset(),
 ) -> HomeSim:
-    """The scenario's home with its resident set-up, incidents and care team, ready to run."""
+    """The scenario's home with its resident, incidents and care team, ready to run.
+
+    `players` are the roles people play; the others follow their default policy.
+    """
     tap = AlarmTap(sink)
     sim = HomeSim(
         scenario.build_home(),
@@ -40,8 +44,10 @@ def prepare(
         scenario.seed if seed is None else seed,
         scenario.start if start is None else start,
         root,
+        scenario.resident.persona,
     )
-    sim.care = tap.team = CareTeam(sim, scenario.care, rng_for(sim.seed, "care"))
+    sim.care = tap.team = CareTeam(sim, scenario.care, players)
+    sim.care.start()
     sim.world.wristband_worn = scenario.resident.wristband_worn
     for i, incident in enumerate(scenario.incidents):
         rng = rng_for(sim.seed, f"incident:{i}")

@@ -1,16 +1,16 @@
-"""Scenario files: which home, when, for how long, with which seed and device overrides.
+"""Scenario files: the home, the resident, what goes wrong, and who cares for them.
 
-This is the first part of the scenario format: a home run reproducibly with a changed device
-set-up (the wristband not worn, a dispenser with a weak battery) and incidents (a fall, the
-stove left on, a missed dose). The care team, the alarm protocol and KPI targets join it
-with the care engine.
+A scenario names the home and its device overrides (the wristband not worn, a dispenser with
+a weak battery), the resident's persona, the start, length and seed, the incidents (at a
+time or by chance per day), the care team with its protocol and KPI targets, the roles
+students can take, and the learning goals with a short guide for the teacher.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -18,7 +18,12 @@ from mewet.errors import HomeFileError, MewetError
 from mewet.scenarios.care import CareSettings
 from mewet.scenarios.home import DevicePlacement, Home, Id, load_home
 from mewet.scenarios.incidents import AnyIncident, FalseAlarmBurst, Incident
+from mewet.scenarios.occupant import Persona
 from mewet.scenarios.yamlfile import Loc, validate_yaml
+
+RoleName = Literal[
+    "alarm_centre", "home_care", "paramedic", "physiotherapist", "doctor", "relative"
+]
 
 
 class ScenarioError(MewetError):
@@ -43,10 +48,24 @@ class DeviceOverride(BaseModel):
 
 
 class Resident(BaseModel):
-    """What is true of the resident at the start."""
+    """Who the resident is, and what is true at the start."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     wristband_worn: bool = True
+    persona: Persona = Persona()
+
+
+class RoleBrief(BaseModel):
+    """What a student in this role is told, and whether the role sees the home's sensors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    brief: str = ""
+    sensors: bool = Field(True, description="Whether this role sees the sensor feed live.")
+
+
+def default_roles() -> dict[RoleName, RoleBrief]:
+    """Every role, with the sensor feed for all but the relative."""
+    return {role: RoleBrief(sensors=role != "relative") for role in get_args(RoleName)}
 
 
 class Scenario(BaseModel):
@@ -65,6 +84,10 @@ class Scenario(BaseModel):
     devices: dict[str, DeviceOverride] = Field(default_factory=dict)
     incidents: list[Incident] = Field(default_factory=list)
     care: CareSettings = CareSettings()
+    roles: dict[RoleName, RoleBrief] = Field(
+        default_factory=default_roles, description="Roles students can take, with their brief."
+    )
+    teacher_guide: str = ""
 
     def problems(self) -> list[tuple[Loc, str]]:
         """Cross-references that do not hold: an unknown home, device, option or fault."""

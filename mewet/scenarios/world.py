@@ -33,6 +33,10 @@ class World:
     smoke: bool = False
     leak: bool = False
     outdoor_temp_c: float = 2.0
+    indoor_heat_c: float = 0.0  # degrees a heat wave adds indoors
+    hydration: float = 1.0  # 1 well hydrated, 0 severely dehydrated
+    illness: float = 0.0  # 0 well, 1 at the worst of an acute illness (e.g. an infection)
+    injured: bool = False  # hurt in a fall: needs paramedics, not just help up
     visitor: str | None = None  # the room a care worker is in, if one is here
     doors_open: dict[str, bool] = field(default_factory=dict)
     watchers: list[Callable[[str, Any], None]] = field(default_factory=list, repr=False)
@@ -62,6 +66,10 @@ class World:
             for watch in self.watchers:
                 watch(subject, value)
             self.notify(subject, value)
+
+    def unwell(self) -> bool:
+        """Whether the resident is noticeably unwell (dehydrated or ill)."""
+        return self.hydration < 0.6 or self.illness > 0.3
 
     def set_door(self, door: str, is_open: bool) -> None:
         """Open or close a door and announce it as subject 'door:<id>'."""

@@ -1,0 +1,112 @@
+"""What a scenario says about its care team: who, how many, how far, the protocol, the targets."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Urgency = Literal["A", "B", "C", "D"]
+Situation = Literal["fallen", "injured", "gone_out", "smoke", "unwell", "dose_missed", "well"]
+Response = Literal[
+    "dispatch_home_care",
+    "dispatch_paramedics_A",
+    "dispatch_paramedics_B",
+    "dispatch_paramedics_C",
+    "dispatch_paramedics_D",
+    "call_relative",
+    "call_doctor",
+    "call_fire_service",
+    "remind",
+    "close",
+]
+
+
+class Targets(BaseModel):
+    """Service levels the run is measured against (Nordic safety-alarm practice)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    answer_min: float = Field(3.0, gt=0, description="Alarm answered within.")
+    help_min: float | None = Field(
+        None, gt=0, description="Help on site within; 30 in town, 60 in the countryside."
+    )
+    long_lie_min: float = Field(60.0, gt=0, description="On the floor for less than.")
+
+
+class Protocol(BaseModel):
+    """What the alarm centre does once it knows the situation (the default policy)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    fallen: list[Response] = ["dispatch_home_care", "call_relative"]
+    injured: list[Response] = ["dispatch_paramedics_B", "dispatch_home_care", "call_relative"]
+    gone_out: list[Response] = ["dispatch_home_care", "call_relative"]
+    smoke: list[Response] = ["call_fire_service", "dispatch_home_care"]
+    unwell: list[Response] = ["dispatch_home_care", "call_doctor"]
+    dose_missed: list[Response] = ["remind"]
+    well: list[Response] = ["close"]
+
+
+class Paramedics(BaseModel):
+    """The ambulance service: response time by urgency class (town; doubled in the country)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    crews: int = Field(1, ge=1, le=20)
+    response_min: dict[Urgency, float] = {"A": 12.0, "B": 30.0, "C": 60.0, "D": 120.0}
+    hospital_hours: float = Field(6.0, gt=0, le=24 * 14, description="Away when conveyed.")
+
+
+class RelativeSettings(BaseModel):
+    """The resident's next of kin."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    who: str = Field("daughter", min_length=1, max_length=60)
+    answers: float = Field(0.7, ge=0, le=1, description="Chance the phone is answered.")
+    travel_min: float = Field(30.0, gt=0, le=600)
+    stays_min: float = Field(60.0, gt=0, le=24 * 60)
+
+
+class CareSettings(BaseModel):
+    """Who answers, who comes, the protocol they follow, and the service levels."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    area: Literal["town", "countryside"] = "town"
+    operators: int = Field(2, ge=1, le=50)
+    answer_s: float = Field(60.0, gt=0, le=3600, description="Mean time to pick up once free.")
+    home_care_staff: int = Field(2, ge=1, le=50)
+    travel_min: float | None = Field(
+        None, gt=0, le=600, description="Default 20 in town, 45 in the countryside."
+    )
+    assess_min: float = Field(8.0, gt=0, le=240)
+    visits: list[str] = Field(
+        default_factory=list, description="Daily routine home-care visits, HH:MM local."
+    )
+    physio_after_fall_days: float | None = Field(
+        3.0, ge=0, le=60, description="Fall-risk visit this many days after a fall (null: none)."
+    )
+    paramedics: Paramedics = Paramedics()
+    relative: RelativeSettings = RelativeSettings()
+    protocol: Protocol = Protocol()
+    targets: Targets = Targets()
+
+    @field_validator("visits")
+    @classmethod
+    def _hhmm(cls, visits: list[str]) -> list[str]:
+        from mewet.scenarios.incidents import HHMM
+
+        for v in visits:
+            if not HHMM.fullmatch(v):
+                raise ValueError(f"visit {v!r}: use a clock time HH:MM, e.g. 08:00")
+        return visits
+
+    def travel(self) -> float:
+        """Mean travel time of home care, minutes."""
+        return self.travel_min or (20.0 if self.area == "town" else 45.0)
+
+    def response(self, urgency: Urgency) -> float:
+        """Mean response time of the paramedics for an urgency class, minutes."""
+        factor = 1.0 if self.area == "town" else 2.0
+        return self.paramedics.response_min[urgency] * factor
+
+    def help_target(self) -> float:
+        """Minutes within which help must be on site."""
+        return self.targets.help_min or (30.0 if self.area == "town" else 60.0)
