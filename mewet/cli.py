@@ -355,10 +355,21 @@ def scenario_show(name: Annotated[str, typer.Argument(help="Library id or file."
     for goal in s.learning_goals:
         console.print(f"  • {goal}")
     console.print(f"home {s.home}, from {s.start.isoformat()} for {s.days:g} days, seed {s.seed}")
-    if not s.resident.wristband_worn:
-        console.print("the wristband is not worn")
+    p = s.resident.persona
+    worn = "worn" if s.resident.wristband_worn else "NOT worn"
+    console.print(
+        f"resident {p.name}, {p.age}, mobility {p.mobility}, cognition {p.cognition}; "
+        f"wristband {worn}"
+    )
     for device, override in s.devices.items():
         console.print(f"device {device}: {override.model_dump(exclude_defaults=True)}")
+    for incident in s.incidents:
+        console.print(f"incident {incident.model_dump(exclude_defaults=True)}")
+    for role, brief in s.roles.items():
+        sees = "" if brief.sensors else " (no sensor feed)"
+        console.print(f"role {role}{sees}" + (f": {brief.brief}" if brief.brief else ""))
+    if s.teacher_guide:
+        console.print(f"[bold]teacher's guide[/] {s.teacher_guide.strip()}")
 
 
 @scenario_app.command("validate")
@@ -410,7 +421,10 @@ def run_command(
     if as_json:
         print(json.dumps(summary, sort_keys=True))
         return
-    console.print(f"wrote {folder}/messages.jsonl, truth.jsonl, casas.txt, summary.json")
+    console.print(
+        f"wrote {folder}/messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json, "
+        "summary.json"
+    )
     table = Table("", "value", title=f"{s.title}, seed {summary['seed']}, {summary['days']:g} days")
     for key in ("messages", "sensor_events_per_day", "labelled_activities_per_day"):
         table.add_row(key.replace("_", " "), str(summary[key]))

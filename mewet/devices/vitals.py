@@ -62,9 +62,9 @@ class Vitals(Device):
         base = HEART_RATE.get(w.activity, 72.0) - 68.0 + self.options.resting_hr
         skin = 34.5 if w.activity == "sleep" else 33.5
         dry = 1.0 - w.hydration
-        base += 35.0 * dry + 28.0 * w.illness
+        base += 35.0 * dry + 35.0 * w.illness
         skin += 0.12 * w.indoor_heat_c + 0.8 * dry + 1.5 * w.illness
-        spo2 = self.options.spo2 - 7.0 * w.illness
+        spo2 = self.options.spo2 - 9.0 * w.illness
         if w.location == "outside":
             skin -= min(4.0, max(0.0, (15.0 - w.outdoor_temp_c) / 5))
         if w.fallen:

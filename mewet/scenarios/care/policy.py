@@ -14,6 +14,7 @@ import numpy as np
 
 from mewet.contract import Scalar
 from mewet.devices.base import Process
+from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.home import OUTSIDE
 
 if TYPE_CHECKING:
@@ -30,6 +31,15 @@ class Policies:
         self.settings = team.settings
         self.rngs = rngs
 
+    def act(self, role: str, action: str, args: dict[str, Scalar] | None = None) -> str:
+        """Act as the role's default policy; an action that a person's earlier action made
+        pointless (the paramedics already called) is noted on the timeline, not fatal."""
+        try:
+            return self.team.act(role, action, args)
+        except ActionError as exc:
+            self.team.log(role, "skipped", f"{action}: {exc}")
+            return ""
+
     def rng(self, role: str) -> np.random.Generator:
         """The generator of one role's policy."""
         return self.rngs[role]
@@ -40,11 +50,11 @@ class Policies:
             yield free
             pickup = float(self.rng("alarm_centre").gamma(4.0, self.settings.answer_s / 4.0))
             yield self.env.timeout(pickup)
-            self.team.act("alarm_centre", "answer", {"case": case.id})
+            self.act("alarm_centre", "answer", {"case": case.id})
             yield self.env.timeout(
                 float(self.rng("alarm_centre").uniform(45, 120))
             )  # talking, or trying to
-            self.team.act("alarm_centre", "talk", {"case": case.id})
+            self.act("alarm_centre", "talk", {"case": case.id})
             self.respond(case)
 
     def respond(self, case: Case) -> None:
@@ -54,13 +64,13 @@ class Policies:
         if helping and (situation != "well" or case.event_type == "door_opened_at_night"):
             # the same fall seen by a second device, or the door opened by the visitors
             self.team.log("alarm_centre", "linked", f"case {case.id}: help is already under way")
-            self.team.act("alarm_centre", "close", {"case": case.id})
+            self.act("alarm_centre", "close", {"case": case.id})
             return
         for response in getattr(self.settings.protocol, situation):
             args: dict[str, Scalar] = {"case": case.id}
             if response == "close":
                 false_alarm = case.event_type not in ("dose_missed", "door_opened_at_night")
-                self.team.act("alarm_centre", "close", {**args, "false_alarm": false_alarm})
+                self.act("alarm_centre", "close", {**args, "false_alarm": false_alarm})
                 return
             action: str = response
             if response.startswith("dispatch_paramedics_"):
@@ -68,8 +78,8 @@ class Policies:
                     continue
                 args["urgency"] = response[-1]
                 action = "dispatch_paramedics"
-            self.team.act("alarm_centre", action, args)
-        self.team.act("alarm_centre", "close", {"case": case.id})
+            self.act("alarm_centre", action, args)
+        self.act("alarm_centre", "close", {"case": case.id})
 
     def trip(self, visit: Visit) -> Process:
         """A visiting role: travel, arrive, go in, do the job, leave."""
@@ -80,8 +90,8 @@ class Policies:
                 yield staff
                 visit.eta += float(self.env.now) - visit.dispatched
             yield self.env.timeout(max(0.0, visit.eta - float(self.env.now)))
-            self.team.act(role, "arrive")
-            self.team.act(role, "unlock")
+            self.act(role, "arrive")
+            self.act(role, "unlock")
             yield self.env.timeout(30)
             if role == "home_care":
                 yield from self._home_care(visit)
@@ -91,11 +101,11 @@ class Policies:
                 yield self.env.timeout(
                     40 * 60 * float(self.rng("physiotherapist").uniform(0.8, 1.2))
                 )
-                self.team.act(role, "assess")
+                self.act(role, "assess")
             else:
                 yield self.env.timeout(self.settings.relative.stays_min * 60)
             if self.team.visit(role) is visit and visit.inside:
-                self.team.act(role, "leave")
+                self.act(role, "leave")
         finally:
             if staff is not None:
                 self.team.staff.release(staff)
@@ -112,21 +122,21 @@ class Policies:
         else:
             assess = self.settings.assess_min * 60 * float(self.rng("home_care").uniform(0.7, 1.3))
             yield self.env.timeout(assess)
-            found = self.team.act("home_care", "assess")
+            found = self.act("home_care", "assess")
             note = found
             if w.fallen and w.injured:
-                self.team.act("home_care", "call_paramedics", {"urgency": "B"})
+                self.act("home_care", "call_paramedics", {"urgency": "B"})
                 paramedics = self.team.visit("paramedic")
                 while paramedics is not None and not paramedics.done:
                     yield self.env.timeout(60)
                 note = "fall with a suspected hip fracture; conveyed by ambulance"
             elif w.fallen:
-                self.team.act("home_care", "help_up")
+                self.act("home_care", "help_up")
                 note = "fall at home, helped up, fall-risk follow-up advised"
             elif w.unwell():
-                self.team.act("home_care", "give_fluids")
+                self.act("home_care", "give_fluids")
                 if w.illness > 0.6:
-                    self.team.act("home_care", "call_paramedics", {"urgency": "B"})
+                    self.act("home_care", "call_paramedics", {"urgency": "B"})
                     note = "acutely ill, sent to hospital"
                 else:
                     note = "unwell, fluids given; doctor informed"
@@ -138,13 +148,13 @@ class Policies:
 
     def _paramedic(self) -> Process:
         yield self.env.timeout(10 * 60 * float(self.rng("paramedic").uniform(0.7, 1.3)))
-        self.team.act("paramedic", "assess")
+        self.act("paramedic", "assess")
         w = self.world
         if w.injured or w.illness > 0.6:
             yield self.env.timeout(600)
-            self.team.act("paramedic", "convey")
+            self.act("paramedic", "convey")
         else:
-            self.team.act("paramedic", "treat")
+            self.act("paramedic", "treat")
 
     def physio(self) -> Process:
         """After a fall: the physiotherapist's fall-risk visit, days later at 10:00."""
@@ -153,13 +163,13 @@ class Policies:
         wait = days * 86400 + ((10 - now.hour) * 3600 - now.minute * 60) % 86400
         yield self.env.timeout(wait)
         if self.team.visit("physiotherapist") is None:
-            self.team.act("physiotherapist", "set_off")
+            self.act("physiotherapist", "set_off")
 
     def doctor(self) -> Process:
         """The doctor calls back within the hour."""
         yield self.env.timeout(float(self.rng("doctor").uniform(10, 40)) * 60)
         if self.team.consult_asked:
-            self.team.act("doctor", "consult")
+            self.act("doctor", "consult")
 
     def relative(self) -> Process:
         """The relative answers the phone (or not), and comes over when it is serious."""
@@ -170,10 +180,10 @@ class Policies:
             self.team.phone_ringing = False
             self.team.log("relative", "missed_call")
             return
-        self.team.act("relative", "answer_phone")
+        self.act("relative", "answer_phone")
         serious = self.world.fallen or self.world.unwell() or self.world.location == OUTSIDE
         if serious and self.team.visit("relative") is None:
-            self.team.act("relative", "set_off")
+            self.act("relative", "set_off")
 
     def fire_service(self) -> Process:
         """The fire service comes and clears the smoke."""

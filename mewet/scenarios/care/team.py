@@ -24,7 +24,7 @@ import simpy
 from mewet.contract import Event, Message, Scalar, format_ts
 from mewet.devices.base import Device, Process
 from mewet.devices.sink import Sink
-from mewet.errors import MewetError
+from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.policy import Policies
 from mewet.scenarios.care.settings import CareSettings, Situation, Urgency
 from mewet.scenarios.home import OUTSIDE
@@ -40,10 +40,6 @@ KEYS = {
     "physiotherapist": "physiotherapy",
     "relative": "relative",
 }
-
-
-class ActionError(MewetError):
-    """An action that makes no sense now (dispatching twice, helping up before arriving)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +278,10 @@ class CareTeam:
     def _talk(self, role: str, args: dict[str, Scalar]) -> str:
         case = self._answered(args)
         case.situation = self.situation()
+        w = self.world
+        early = w.illness > 0.1 or w.hydration < 0.8  # early signs, which the call brings out
+        if case.situation == "well" and case.event_type == "vitals_alert" and early:
+            case.situation = "unwell"
         if case.event_type == "dose_missed" and case.situation == "well":
             case.situation = "dose_missed"
         heard = self._heard(case.situation)
