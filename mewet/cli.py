@@ -32,11 +32,13 @@ devices_app = typer.Typer(help="The device catalogue.", no_args_is_help=True)
 home_app = typer.Typer(help="Virtual homes: floor plans with devices.", no_args_is_help=True)
 ingest_app = typer.Typer(help="Ingest: broker to store, lossless.")
 scenario_app = typer.Typer(help="Care scenarios: list, show, validate.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts of the exercise API.", no_args_is_help=True)
 app.add_typer(contract_app, name="contract")
 app.add_typer(devices_app, name="devices")
 app.add_typer(home_app, name="home")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(scenario_app, name="scenario")
+app.add_typer(user_app, name="user")
 console = Console()
 err = Console(stderr=True)
 
@@ -458,14 +460,50 @@ def up(
     home: Annotated[str, typer.Option(help="Home to simulate live.")] = "default",
     speed: Annotated[float, typer.Option(help="Sim speed of the live home.")] = 1.0,
     seed: Annotated[int, typer.Option(min=0, help="Random seed of the live home.")] = 1,
+    api_port: Annotated[
+        int | None, typer.Option(help="Port of the exercise API on 127.0.0.1 (default 8000).")
+    ] = None,
 ) -> None:
-    """Run the lab: broker, store, ingest and the default home live, until Ctrl-C."""
+    """Run the lab: broker, store, ingest, the exercise API and a home live, until Ctrl-C."""
     from mewet.lab import Lab
 
     _check_speed(speed)
-    settings = load_settings(data_dir=data_dir, mqtt_port=mqtt_port)
+    settings = load_settings(data_dir=data_dir, mqtt_port=mqtt_port, api_port=api_port)
     lab = Lab(settings, home=home, speed=speed, seed=seed, say=err.print)
     lab.run()
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Option(help="The person's email: their sign-in name.")],
+    role: Annotated[str, typer.Option(help="admin, teacher, student or company.")],
+    org: Annotated[str, typer.Option(help="School or company.")],
+    password: Annotated[
+        str | None, typer.Option(help="Asked for (twice, hidden) when not given.")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the lab keeps its data (default ./mewet-data).")
+    ] = None,
+) -> None:
+    """Create an account for the exercise API."""
+    from mewet.api.security import hash_password
+    from mewet.exercises.db import AppDb
+
+    if "@" not in email or len(email) > 200:
+        raise MewetError(f"{email!r} does not look like an email address")
+    if not org.strip():
+        raise MewetError("--org: give the school or company")
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise MewetError("the password needs at least 8 characters")
+    settings = load_settings(data_dir=data_dir)
+    db = AppDb(settings.data_dir / "app.db")
+    try:
+        user = db.add_user(email, role, org.strip(), hash_password(password))
+    finally:
+        db.close()
+    console.print(f"account {user.email} ({user.role}, {user.org}) created")
 
 
 def main() -> None:

@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     mqtt_port: int = Field(1883, ge=1, le=65535)
     api_port: int = Field(8000, ge=1, le=65535)
     publish_backlog: int = Field(1000, ge=1, le=1_000_000)
+    secret_key: str | None = Field(
+        None, description="Signs API tokens; default: a key kept in the data dir."
+    )
     ingest: IngestSettings = IngestSettings()
 
     def mqtt(self) -> MqttUrl:

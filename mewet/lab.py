@@ -2,7 +2,8 @@
 
 The broker is Mosquitto run as a child process: no Python broker speaks MQTT 5 (the lab's
 persistent sessions, manual acks and shared subscriptions need it), and it is the same broker
-the tests and production use. Ingest and the live home run in this process.
+the tests and production use. Ingest, the live home and the exercise API (uvicorn, on
+127.0.0.1) run in this process, on one asyncio loop.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ class Lab:
         """Start everything, run until Ctrl-C or SIGTERM, then stop in order, losing nothing."""
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
+        if not port_free(s.api_port):
+            raise MewetError(
+                f"port {s.api_port} for the exercise API is taken: use --api-port N "
+                "(or MEWET_API_PORT)"
+            )
         if s.mqtt_url is None:
             self._start_broker()
             s = self.settings  # the broker may have had to take another port
@@ -99,14 +105,44 @@ class Lab:
             ) from None
 
     async def _live(self, sim: HomeSim, sink: MqttSink) -> None:
+        import uvicorn
+
+        from mewet.api.app import create_app
+
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
+        # uvicorn takes SIGINT/SIGTERM while it serves and raises them again once it has
+        # shut down; these handlers then stop the rest of the lab
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         clock = SimClock(sim.world.start, self.speed)
         task = asyncio.create_task(run_live(sim, clock, FOREVER, sink.commands, sink.pump))
-        await stop.wait()
+        s = self.settings
+        api = create_app(s.data_dir, s.mqtt(), root=s.topic_root, secret=s.secret_key)
+        config = uvicorn.Config(
+            api,
+            host="127.0.0.1",
+            port=s.api_port,
+            log_level="warning",
+            lifespan="on",
+            ws="websockets-sansio",
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        server.should_exit = True
+        try:
+            await serving
+        except SystemExit:  # uvicorn's way of saying it could not start
+            stop.set()
         task.cancel()
+        stopped.cancel()
+        if not server.started:
+            raise MewetError(
+                f"the exercise API could not listen on 127.0.0.1:{s.api_port}: is the port "
+                "taken? Use --api-port N"
+            )
 
     def _banner(self) -> None:
         s = self.settings
@@ -118,6 +154,7 @@ class Lab:
             f"  store    {s.store()}\n"
             f"  home     {self.home.id}: {len(self.home.devices)} devices, "
             f"live at speed {self.speed:g}\n"
+            f"  API      http://127.0.0.1:{s.api_port}/docs (accounts: mewet user add)\n"
             f"watch it:  mosquitto_sub -h {mqtt.host} -p {mqtt.port} -t '{s.topic_root}/#' -v\n"
             f"totals:    mewet ingest stats --store {s.store()}\n"
             f"stop:      Ctrl-C"

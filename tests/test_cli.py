@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from mewet.config import MqttUrl
@@ -180,18 +181,31 @@ def test_ingest_stats_reads_the_totals_back(tmp_path: Path) -> None:
 
 def run_lab(data: Path, *args: str, telemetry_at_least: int = 1) -> tuple[int, str, Store]:
     """`mewet up` on its defaults (no MEWET_ settings) until the store holds telemetry of the
-    default home, then Ctrl-C; returns the exit code, what it printed, and the store (open)."""
+    default home and the API answers, then Ctrl-C; returns the exit code, what it printed, and
+    the store (open)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEWET_")}
-    cmd = [sys.executable, "-m", "mewet", "up", "--data-dir", str(data), *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    api = free_port()
+    cmd = [sys.executable, "-m", "mewet", "up", "--data-dir", str(data), "--api-port", str(api)]
+    proc = subprocess.Popen(
+        [*cmd, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     try:
         eventually((data / "mewet.db").exists, timeout_s=30)
         store = open_store(f"sqlite:///{data / 'mewet.db'}")
         eventually(lambda: store.count("telemetry", "default") >= telemetry_at_least, timeout_s=60)
+        docs = eventually(lambda: _get(f"http://127.0.0.1:{api}/openapi.json"), timeout_s=30)
+        assert "/api/exercises/{exercise_id}/control" in docs
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     return proc.returncode, err, store
+
+
+def _get(url: str) -> str:
+    try:
+        return httpx.get(url, timeout=5).text
+    except httpx.HTTPError:
+        return ""
 
 
 def test_mewet_up_runs_the_lab_and_stops_cleanly(tmp_path: Path) -> None:

@@ -157,6 +157,15 @@ class Device:
         if self.faults.false_alarms_per_h > 0:
             self.spawn(self._false_alarms())
 
+    def announce(self) -> None:
+        """Say again what the device is and how it stands (after its connection came up)."""
+        if not self.alive:
+            self.sink.publish(Message(self._topics[Kind.STATUS], "offline"))
+            return
+        self._publish(Kind.STATUS, "online")
+        self._publish(Kind.META, self.meta())
+        self._publish_state()
+
     def spawn(self, process: Process) -> simpy.Process:
         """Run a process that ends quietly when the device dies."""
         proc = self.env.process(self._guarded(process))

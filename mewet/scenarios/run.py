@@ -32,14 +32,19 @@ def prepare(
     start: datetime | None = None,
     root: str = DEFAULT_ROOT,
     players: frozenset[str] = frozenset(),
+    home_id: str | None = None,
 ) -> HomeSim:
     """The scenario's home with its resident, incidents and care team, ready to run.
 
-    `players` are the roles people play; the others follow their default policy.
+    `players` are the roles people play; the others follow their default policy. `home_id`
+    renames the home (its topics), so many exercises of one scenario run side by side.
     """
     tap = AlarmTap(sink)
+    home = scenario.build_home()
+    if home_id is not None:
+        home = home.model_copy(update={"id": home_id})
     sim = HomeSim(
-        scenario.build_home(),
+        home,
         tap,
         scenario.seed if seed is None else seed,
         scenario.start if start is None else start,

@@ -192,6 +192,8 @@ class CareTeam:
         self.phone_ringing = False
         self.consult_asked = False
         self.listeners: list[Callable[[CareAction], None]] = []
+        self.case_listeners: list[Callable[[Case], None]] = []
+        self._actor = ""
         roles = [*ACTIONS, "fire_service"]
         self.policy = Policies(self, {r: rng_for(sim.seed, f"care-policy:{r}") for r in roles})
 
@@ -202,15 +204,22 @@ class CareTeam:
 
     # -- the one way in --------------------------------------------------------------
 
-    def act(self, role: str, action: str, args: dict[str, Scalar] | None = None) -> str:
-        """Take one action now, as `role`; says what came of it, or raises ActionError."""
+    def act(
+        self, role: str, action: str, args: dict[str, Scalar] | None = None, by: str = ""
+    ) -> str:
+        """Take one action now, as `role` (by the person named `by`, else the role's policy);
+        says what came of it, or raises ActionError with the reason."""
         if role not in ACTIONS:
             raise ActionError(f"unknown role {role!r} (roles: {', '.join(ACTIONS)})")
         if action not in ACTIONS[role]:
             known = ", ".join(ACTIONS[role])
             raise ActionError(f"a {role} cannot {action!r} (can: {known})")
         method: Callable[[str, dict[str, Scalar]], str] = getattr(self, f"_{action}")
-        return method(role, dict(args or {}))
+        self._actor = by
+        try:
+            return method(role, dict(args or {}))
+        finally:
+            self._actor = ""
 
     def played(self, role: str) -> bool:
         """Whether a person plays this role (so its default policy stands aside)."""
@@ -218,7 +227,7 @@ class CareTeam:
 
     def log(self, role: str, action: str, detail: str = "") -> None:
         """Write one action to the care timeline."""
-        by = "person" if self.played(role) else "policy"
+        by = self._actor or ("person" if self.played(role) else "policy")
         entry = CareAction(self.world.now(), role, action, detail, by)
         self.timeline.append(entry)
         for listen in self.listeners:
@@ -230,6 +239,8 @@ class CareTeam:
         """An alarm reaches the alarm centre: a new case, answered by policy or by a person."""
         case = Case(len(self.cases) + 1, device, event.event_type, float(self.env.now))
         self.cases.append(case)
+        for listen in self.case_listeners:
+            listen(case)
         if not self.played("alarm_centre"):
             self.env.process(self.policy.operator(case))
 

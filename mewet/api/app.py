@@ -1,0 +1,70 @@
+"""The exercise API: FastAPI, everything under /api, OpenAPI at /docs and /openapi.json."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from mewet.api.deps import ApiState
+from mewet.api.routes import auth, exercises, live, scenarios
+from mewet.api.security import secret_key
+from mewet.config import MqttUrl
+from mewet.exercises.db import AppDb
+from mewet.exercises.manager import Exercises
+from mewet.transport.topics import DEFAULT_ROOT
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    data_dir: Path,
+    mqtt: MqttUrl | None,
+    *,
+    root: str = DEFAULT_ROOT,
+    secret: str | None = None,
+    tick_s: float = 0.05,
+) -> FastAPI:
+    """The API over the app database in `data_dir`, publishing exercises to `mqtt`."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = AppDb(data_dir / "app.db")
+        manager = Exercises(db, mqtt, root, tick_s)
+        app.state.api = ApiState(db, manager, secret_key(data_dir, secret))
+        await manager.start()
+        try:
+            yield
+        finally:
+            await manager.stop()
+            db.close()
+
+    app = FastAPI(
+        title="MeWeT exercise API",
+        version="1",
+        description="Teachers launch and steer care scenarios; students act in roles; "
+        "everyone meets in the debrief.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """422 with each problem in plain words: where, and what was wrong."""
+        problems = [
+            {
+                "where": ".".join(str(p) for p in e.get("loc", ())),
+                "problem": str(e.get("msg", "")),
+            }
+            for e in exc.errors()
+        ]
+        text = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
+        return JSONResponse({"detail": text, "problems": problems}, status_code=422)
+
+    for router in (auth.router, scenarios.router, exercises.router, live.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,168 @@
+"""What the API takes and gives: request bodies (`...Create`, `...Request`) and answers
+(`...Public`), validated at the boundary, with every field described for the OpenAPI page."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from mewet.scenarios.scenario import RoleName
+
+Scalar = str | int | float | bool
+Control = Literal["start", "pause", "resume", "speed", "step", "inject", "end"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Token(BaseModel):
+    """A bearer token for the `Authorization: Bearer ...` header."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until it expires.")
+
+
+class Me(BaseModel):
+    """Who the token belongs to."""
+
+    name: str
+    role: str
+    org: str
+    exercise: int | None = None
+    exercise_role: str | None = None
+
+
+class ScenarioUpload(_In):
+    """A scenario file to share with the other schools of the lab."""
+
+    yaml: str = Field(min_length=1, max_length=256 * 1024, description="The scenario file text.")
+    shared: bool = Field(True, description="Visible to every school of the lab, not only yours.")
+
+
+class ScenarioPublic(BaseModel):
+    """A scenario one can run."""
+
+    id: str
+    title: str
+    description: str
+    learning_goals: list[str]
+    roles: list[str]
+    days: float
+    source: Literal["library", "uploaded"]
+    org: str | None = None
+    shared: bool = True
+
+
+class ScenarioDetail(ScenarioPublic):
+    """A scenario with its file and teacher's guide."""
+
+    teacher_guide: str
+    yaml: str
+
+
+class ExerciseCreate(_In):
+    """A new exercise of a scenario."""
+
+    scenario: str = Field(min_length=1, max_length=64, description="Scenario id.")
+    title: str | None = Field(None, min_length=1, max_length=120)
+    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Default: the scenario's.")
+    speed: float = Field(60.0, gt=0, le=3600, description="Sim seconds per wall second.")
+    start: AwareDatetime | None = Field(None, description="Default: the scenario's start.")
+    roles: list[RoleName] | None = Field(
+        None, description="Roles open to students (default: every role the scenario has)."
+    )
+
+
+class ExercisePublic(BaseModel):
+    """An exercise as its teacher and participants see it."""
+
+    id: int
+    title: str
+    scenario: str
+    phase: str
+    sim_s: float
+    time: str
+    speed: float
+    end_s: float
+    roles: list[str]
+    home: str = Field(description="The home's id on the broker: `<root>/<home>/<device>/<kind>`.")
+    join_code: str | None = Field(None, description="Only for the exercise's teacher.")
+    participants: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class JoinRequest(_In):
+    """A student joins with the code the teacher gave, a display name and a role."""
+
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=60)
+    role: RoleName
+
+
+class JoinResult(Token):
+    """The student's token, good for this exercise and role only."""
+
+    exercise: int
+    role: str
+    home: str
+
+
+class ControlRequest(_In):
+    """The teacher steers: start, pause, resume, speed ({speed}), step ({minutes}), inject
+    ({incident: index in the scenario} or an ad hoc incident such as {type: fall, room:
+    kitchen}, {type: device_fault, device: dispenser}, {type: smoke}), end."""
+
+    control: Control
+    args: dict[str, Scalar] = Field(default_factory=dict, max_length=20)
+
+
+class ActionRequest(_In):
+    """An action in a role (the role comes from a student's token; a teacher names it)."""
+
+    action: str = Field(min_length=1, max_length=40)
+    args: dict[str, Scalar] = Field(default_factory=dict, max_length=10)
+    role: RoleName | None = None
+
+
+class Outcome(BaseModel):
+    """What came of an action or a control, and when (sim time)."""
+
+    result: str
+    sim_s: float
+    time: str
+    phase: str
+
+
+class NoteCreate(_In):
+    """Documentation: what you saw, did, decided."""
+
+    text: str = Field(min_length=1, max_length=4000)
+    role: RoleName | None = None
+
+
+class NotePublic(BaseModel):
+    """A timestamped, attributed note."""
+
+    n: int
+    sim_s: float
+    time: str
+    role: str | None
+    by: str
+    text: str
+
+
+class HomePublic(BaseModel):
+    """Every device of the exercise's home at a moment."""
+
+    sim_s: float
+    time: str
+    devices: dict[str, dict[str, Any]]
+
+
+class History(BaseModel):
+    """A device's latest telemetry and events."""
+
+    device: str
+    messages: list[dict[str, Any]]

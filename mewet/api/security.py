@@ -1,0 +1,88 @@
+"""Passwords (hashed with Argon2 through pwdlib) and bearer tokens (signed JWTs with expiry).
+
+A token names who holds it: an account (admin, teacher, company) or a student who joined one
+exercise in one role, whose token is good for that exercise and role only.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import jwt
+from pwdlib import PasswordHash
+
+ALGORITHM = "HS256"
+_hasher = PasswordHash.recommended()
+
+
+def hash_password(password: str) -> str:
+    """The password's Argon2 hash, for the accounts table."""
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, hashed: str) -> bool:
+    """Whether the password matches the hash."""
+    return _hasher.verify(password, hashed)
+
+
+def secret_key(data_dir: Path, configured: str | None) -> str:
+    """The signing key: the configured one, else one kept in the data folder across restarts."""
+    if configured:
+        return configured
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking: an account, or a student in one exercise and role."""
+
+    kind: Literal["user", "participant"]
+    id: int
+    role: str
+    org: str
+    name: str
+    exercise: int | None = None
+    exercise_role: str | None = None
+
+
+def issue(principal: Principal, key: str, hours: float) -> tuple[str, int]:
+    """A signed token for the principal, and its lifetime in seconds."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": f"{principal.kind}:{principal.id}",
+        "role": principal.role,
+        "org": principal.org,
+        "name": principal.name,
+        "iat": now,
+        "exp": now + timedelta(hours=hours),
+    }
+    if principal.exercise is not None:
+        claims["ex"] = principal.exercise
+        claims["exr"] = principal.exercise_role
+    return jwt.encode(claims, key, algorithm=ALGORITHM), int(hours * 3600)
+
+
+def read(token: str, key: str) -> Principal:
+    """The principal of a valid token; jwt.InvalidTokenError (or ValueError) when it is not."""
+    claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+    kind, _, ident = str(claims["sub"]).partition(":")
+    if kind not in ("user", "participant"):
+        raise ValueError("unknown subject")
+    return Principal(
+        kind,  # type: ignore[arg-type]
+        int(ident),
+        str(claims["role"]),
+        str(claims["org"]),
+        str(claims["name"]),
+        claims.get("ex"),
+        claims.get("exr"),
+    )

@@ -1,0 +1,303 @@
+"""The lab's app state in SQLite: accounts, shared scenarios, exercises and their inputs.
+
+An exercise is kept as its inputs (scenario text, seed, start, roles, and the timed log of
+actions, controls, injections and notes) plus where its clock stood, which is all a
+restarted server needs to rebuild it by replaying.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from mewet.errors import MewetError
+from mewet.exercises.inputs import Input
+
+Role = Literal["admin", "teacher", "student", "company"]
+ROLES: tuple[Role, ...] = ("admin", "teacher", "student", "company")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role TEXT NOT NULL,
+    org TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scenarios (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    yaml TEXT NOT NULL,
+    org TEXT NOT NULL,
+    owner INTEGER NOT NULL REFERENCES users(id),
+    shared INTEGER NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS exercises (
+    id INTEGER PRIMARY KEY,
+    teacher INTEGER NOT NULL REFERENCES users(id),
+    org TEXT NOT NULL,
+    title TEXT NOT NULL,
+    scenario_yaml TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    start TEXT NOT NULL,
+    speed REAL NOT NULL,
+    roles TEXT NOT NULL,
+    join_code TEXT NOT NULL,
+    home_tag TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    sim_s REAL NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS inputs (
+    exercise INTEGER NOT NULL REFERENCES exercises(id),
+    n INTEGER NOT NULL,
+    sim_s REAL NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    role TEXT,
+    args TEXT NOT NULL,
+    by TEXT NOT NULL,
+    wall TEXT NOT NULL,
+    PRIMARY KEY (exercise, n)
+);
+CREATE TABLE IF NOT EXISTS participants (
+    id INTEGER PRIMARY KEY,
+    exercise INTEGER NOT NULL REFERENCES exercises(id),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    joined TEXT NOT NULL
+);
+"""
+
+
+class AccountError(MewetError):
+    """An account cannot be created (the email is taken, the role is unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person with an account."""
+
+    id: int
+    email: str
+    role: Role
+    org: str
+    password_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseRow:
+    """An exercise as kept."""
+
+    id: int
+    teacher: int
+    org: str
+    title: str
+    scenario_yaml: str
+    seed: int
+    start: datetime
+    speed: float
+    roles: list[str]
+    join_code: str
+    home_tag: str
+    phase: str
+    sim_s: float
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class AppDb:
+    """SQLite with WAL, one connection guarded by a lock (the API calls it from one loop)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        self.conn.close()
+
+    def _one(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Row | None:
+        with self._lock:
+            cur = self.conn.execute(sql, args)
+            cur.row_factory = sqlite3.Row
+            row: sqlite3.Row | None = cur.fetchone()
+            return row
+
+    def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            cur = self.conn.execute(sql, args)
+            cur.row_factory = sqlite3.Row
+            return list(cur.fetchall())
+
+    def _run(self, sql: str, args: tuple[Any, ...]) -> int:
+        with self._lock:
+            cur = self.conn.execute(sql, args)
+            return int(cur.lastrowid or 0)
+
+    # -- accounts ----------------------------------------------------------------------
+
+    def add_user(self, email: str, role: str, org: str, password_hash: str) -> User:
+        """Create an account; AccountError when the email is taken or the role unknown."""
+        if role not in ROLES:
+            raise AccountError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        try:
+            uid = self._run(
+                "INSERT INTO users (email, role, org, password_hash, created) VALUES (?,?,?,?,?)",
+                (email, role, org, password_hash, _now()),
+            )
+        except sqlite3.IntegrityError:
+            raise AccountError(f"there is already an account for {email}") from None
+        user = self.user(uid)
+        assert user is not None
+        return user
+
+    def user(self, uid: int) -> User | None:
+        """An account by id."""
+        row = self._one("SELECT * FROM users WHERE id = ?", (uid,))
+        return _user(row) if row else None
+
+    def user_by_email(self, email: str) -> User | None:
+        """An account by email (case-insensitive)."""
+        row = self._one("SELECT * FROM users WHERE email = ?", (email,))
+        return _user(row) if row else None
+
+    # -- scenarios ---------------------------------------------------------------------
+
+    def put_scenario(
+        self, sid: str, title: str, yaml_text: str, org: str, owner: int, shared: bool
+    ) -> None:
+        """Add or replace an uploaded scenario."""
+        self._run(
+            "INSERT OR REPLACE INTO scenarios (id, title, yaml, org, owner, shared, created) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (sid, title, yaml_text, org, owner, int(shared), _now()),
+        )
+
+    def scenarios(self) -> list[sqlite3.Row]:
+        """Every uploaded scenario."""
+        return self._all("SELECT * FROM scenarios ORDER BY id")
+
+    def scenario(self, sid: str) -> sqlite3.Row | None:
+        """One uploaded scenario."""
+        return self._one("SELECT * FROM scenarios WHERE id = ?", (sid,))
+
+    # -- exercises ---------------------------------------------------------------------
+
+    def add_exercise(
+        self,
+        teacher: User,
+        title: str,
+        scenario_yaml: str,
+        seed: int,
+        start: datetime,
+        speed: float,
+        roles: list[str],
+        join_code: str,
+        home_tag: str,
+    ) -> int:
+        """Keep a new exercise; returns its id."""
+        return self._run(
+            "INSERT INTO exercises (teacher, org, title, scenario_yaml, seed, start, speed, roles,"
+            " join_code, home_tag, phase, sim_s, created)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,'created',0,?)",
+            (
+                teacher.id,
+                teacher.org,
+                title,
+                scenario_yaml,
+                seed,
+                start.isoformat(),
+                speed,
+                json.dumps(roles),
+                join_code,
+                home_tag,
+                _now(),
+            ),
+        )
+
+    def exercises(self) -> list[ExerciseRow]:
+        """Every exercise, oldest first."""
+        return [_exercise(r) for r in self._all("SELECT * FROM exercises ORDER BY id")]
+
+    def set_clock(self, exercise: int, phase: str, sim_s: float, speed: float) -> None:
+        """Where an exercise's clock stands."""
+        self._run(
+            "UPDATE exercises SET phase = ?, sim_s = ?, speed = ? WHERE id = ?",
+            (phase, sim_s, speed, exercise),
+        )
+
+    def add_input(self, exercise: int, entry: Input) -> None:
+        """Keep one input of an exercise."""
+        self._run(
+            "INSERT INTO inputs (exercise, n, sim_s, kind, name, role, args, by, wall)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                exercise,
+                entry.n,
+                entry.sim_s,
+                entry.kind,
+                entry.name,
+                entry.role,
+                json.dumps(entry.args),
+                entry.by,
+                _now(),
+            ),
+        )
+
+    def inputs(self, exercise: int) -> list[Input]:
+        """An exercise's inputs in order."""
+        rows = self._all("SELECT * FROM inputs WHERE exercise = ? ORDER BY n", (exercise,))
+        return [
+            Input(
+                r["n"], r["sim_s"], r["kind"], r["name"], r["role"], json.loads(r["args"]), r["by"]
+            )
+            for r in rows
+        ]
+
+    def add_participant(self, exercise: int, name: str, role: str) -> int:
+        """A student joined an exercise in a role."""
+        return self._run(
+            "INSERT INTO participants (exercise, name, role, joined) VALUES (?,?,?,?)",
+            (exercise, name, role, _now()),
+        )
+
+    def participants(self, exercise: int) -> list[sqlite3.Row]:
+        """Who joined an exercise, in which role."""
+        return self._all("SELECT * FROM participants WHERE exercise = ? ORDER BY id", (exercise,))
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(row["id"], row["email"], row["role"], row["org"], row["password_hash"])
+
+
+def _exercise(r: sqlite3.Row) -> ExerciseRow:
+    return ExerciseRow(
+        r["id"],
+        r["teacher"],
+        r["org"],
+        r["title"],
+        r["scenario_yaml"],
+        r["seed"],
+        datetime.fromisoformat(r["start"]),
+        r["speed"],
+        json.loads(r["roles"]),
+        r["join_code"],
+        r["home_tag"],
+        r["phase"],
+        r["sim_s"],
+    )

@@ -1,0 +1,122 @@
+"""An exercise is its inputs: the scenario, the seed and the timed log of what people did.
+
+Everything else (the home's state, the care timeline, KPIs, the debrief) is derived by
+running the engine with these inputs applied at their sim times. `replay` does that, to any
+moment, into any sink; the live runner applies the same inputs as they come.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from functools import partial
+from typing import Any, Literal
+
+from pydantic import TypeAdapter, ValidationError
+
+from mewet.contract import Scalar
+from mewet.devices.sink import Sink
+from mewet.scenarios.care import ActionError
+from mewet.scenarios.homesim import HomeSim, rng_for
+from mewet.scenarios.incidents import AnyIncident, Incident, strike
+from mewet.scenarios.run import prepare
+from mewet.scenarios.scenario import Scenario
+
+InputKind = Literal["action", "control", "inject", "note"]
+INCIDENT = TypeAdapter[AnyIncident](Incident)
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One thing a person did at a sim time: an action, a control, an injection or a note."""
+
+    n: int
+    sim_s: float
+    kind: InputKind
+    name: str
+    role: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    by: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The input as stored and exported."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """What an exercise is built from, besides its inputs."""
+
+    scenario: Scenario
+    seed: int
+    start: datetime
+    players: frozenset[str]
+    home_id: str
+    root: str
+
+    @property
+    def end_s(self) -> float:
+        """The scenario's length, in sim seconds."""
+        return self.scenario.days * 86400.0
+
+
+def incident_of(spec: dict[str, Any]) -> AnyIncident:
+    """An ad hoc incident from its settings (no time: it happens now); ValueError says why not."""
+    try:
+        return INCIDENT.validate_python({"at": "00:00", **spec})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'type'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ValueError(f"incident {spec!r}: {problems}") from None
+
+
+def build(setup: Setup, sink: Sink) -> HomeSim:
+    """The exercise's home at sim time 0, with the roles people play left to them."""
+    return prepare(
+        setup.scenario,
+        sink,
+        seed=setup.seed,
+        start=setup.start,
+        root=setup.root,
+        players=setup.players,
+        home_id=setup.home_id,
+    )
+
+
+def apply(sim: HomeSim, setup: Setup, entry: Input) -> str:
+    """Carry out one input now; says what came of it (ActionError, ValueError when refused)."""
+    if entry.kind == "action":
+        if sim.care is None or entry.role is None:
+            raise ActionError("this home has no care team")
+        args: dict[str, Scalar] = dict(entry.args)
+        return sim.care.act(entry.role, entry.name, args, entry.by)
+    if entry.kind == "inject":
+        incident = incident_of(entry.args)
+        problems = setup.scenario.model_copy(update={"incidents": [incident]}).problems()
+        if problems:
+            raise ValueError("; ".join(msg for _, msg in problems))
+        sim.env.process(strike(incident, sim, rng_for(setup.seed, f"inject:{entry.n}")))
+        return f"{incident.type} now"
+    return ""  # controls and notes change the clock or the record, not the home
+
+
+def replay(setup: Setup, inputs: list[Input], until_s: float, sink: Sink) -> HomeSim:
+    """The exercise run again to `until_s`, every input applied at its sim time."""
+    sim = build(setup, sink)
+    changes = [i for i in inputs if i.kind in ("action", "inject") and i.sim_s <= until_s]
+    for entry in changes:
+        if entry.sim_s < until_s:
+            sim.at(entry.sim_s, partial(_quietly, sim, setup, entry))
+    sim.run(min(until_s, setup.end_s))
+    for entry in changes:
+        if entry.sim_s >= until_s:  # live, these came before anything else at that moment
+            _quietly(sim, setup, entry)
+    return sim
+
+
+def _quietly(sim: HomeSim, setup: Setup, entry: Input) -> None:
+    # only inputs that were accepted live are recorded, and a replay makes the same world
+    with contextlib.suppress(ActionError, ValueError):
+        apply(sim, setup, entry)

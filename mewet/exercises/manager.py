@@ -1,0 +1,262 @@
+"""Every exercise of one server: created, kept, restored after a restart, run side by side.
+
+Each exercise's home publishes through its own MQTT connection (its gateway, with its Last
+Will), like any home of the lab; the live feed that participants see comes back from the
+broker through one subscription, so what they see is exactly what crossed it. Without a
+broker (`mqtt=None`) the feed goes straight from the home to the participants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from mewet.config import MqttUrl
+from mewet.contract import MAX_PAYLOAD_BYTES
+from mewet.errors import ContractError
+from mewet.exercises import debrief
+from mewet.exercises.db import AppDb, ExerciseRow, User
+from mewet.exercises.inputs import Input, Setup
+from mewet.exercises.live import Exercise, Phase
+from mewet.scenarios.homesim import will_device
+from mewet.scenarios.scenario import Scenario, ScenarioError
+from mewet.scenarios.yamlfile import validate_yaml
+from mewet.transport.client import MqttLink, Received
+from mewet.transport.sink import MqttSink
+from mewet.transport.topics import DEFAULT_ROOT, Topic
+
+log = logging.getLogger(__name__)
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
+
+
+def scenario_from_text(text: str, name: str = "scenario.yaml") -> Scenario:
+    """A scenario from YAML text (uploaded, or kept with an exercise); ScenarioError says why."""
+    if len(text.encode()) > 256 * 1024:
+        raise ScenarioError(f"{name}: larger than 256 KiB; a scenario is a short file")
+    return validate_yaml(Scenario, name, ScenarioError, text=text)
+
+
+def home_id(exercise_id: int, tag: str) -> str:
+    """The exercise's home id on the broker."""
+    return f"ex{exercise_id}-{tag}"
+
+
+@dataclass
+class Entry:
+    """One exercise of the server: its row, its live run and its connection."""
+
+    row: ExerciseRow
+    live: Exercise
+    sink: MqttSink | None = None
+    task: asyncio.Task[None] | None = None
+
+
+class Exercises:
+    """The exercises of one server."""
+
+    def __init__(
+        self, db: AppDb, mqtt: MqttUrl | None, root: str = DEFAULT_ROOT, tick_s: float = 0.05
+    ) -> None:
+        self.db = db
+        self.mqtt = mqtt
+        self.root = root
+        self.tick_s = tick_s
+        self.entries: dict[int, Entry] = {}
+        self.by_home: dict[str, int] = {}
+        self._feed: MqttLink | None = None
+        self._saver: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._debriefs: dict[tuple[int, int, float], dict[str, Any]] = {}
+
+    # -- life cycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Subscribe the live feed, and restore every exercise that had not ended, paused."""
+        self._loop = asyncio.get_running_loop()
+        if self.mqtt is not None:
+            self._feed = MqttLink(
+                self.mqtt,
+                f"mewet-api-feed-{secrets.token_hex(4)}",
+                on_message=self._received,
+                subscriptions=(f"{self.root}/+/+/+",),
+                threaded=True,
+            )
+            await asyncio.to_thread(self._feed.connect)
+        for row in self.db.exercises():
+            try:
+                await self._open(row, self.db.inputs(row.id))
+            except ScenarioError as exc:
+                log.error("exercise %d cannot be restored: %s", row.id, exc)
+        self._saver = asyncio.create_task(self._save_clocks())
+
+    async def stop(self) -> None:
+        """Stop every run, keep every clock, close every connection."""
+        if self._saver is not None:
+            self._saver.cancel()
+        tasks = [e.task for e in self.entries.values() if e.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for entry in self.entries.values():
+            if entry.sink is not None:
+                await asyncio.to_thread(entry.sink.close, 5.0)
+        if self._feed is not None:
+            self._feed.close()
+
+    async def _open(self, row: ExerciseRow, inputs: list[Input]) -> Entry:
+        scenario = scenario_from_text(row.scenario_yaml, f"exercise {row.id}")
+        setup = Setup(
+            scenario,
+            row.seed,
+            row.start,
+            frozenset(row.roles),
+            home_id(row.id, row.home_tag),
+            self.root,
+        )
+        phase: Phase = "paused"  # a restarted server brings every running exercise back paused
+        if row.phase == "ended":
+            phase = "ended"
+        elif row.phase == "created":
+            phase = "created"
+        live = Exercise(
+            row.id,
+            setup,
+            speed=row.speed,
+            inputs=inputs,
+            at_s=row.sim_s,
+            phase=phase,
+            on_input=self._kept,
+            local_feed=self.mqtt is None,
+            tick_s=self.tick_s,
+        )
+        entry = Entry(row, live)
+        self.entries[row.id] = entry
+        self.by_home[setup.home_id] = row.id
+        if phase != "ended":
+            await self._connect(entry)
+            entry.task = asyncio.create_task(self._run(entry))
+        return entry
+
+    async def _connect(self, entry: Entry) -> None:
+        if self.mqtt is None:
+            return
+        setup = entry.live.setup
+        sink = MqttSink(
+            self.mqtt,
+            setup.home_id,
+            will_device(entry.live.sim.home),
+            root=self.root,
+            client_id=f"mewet-{setup.home_id}",
+        )
+        await asyncio.to_thread(sink.connect)
+        entry.sink = sink
+        entry.live.relay.targets.append(sink)
+        entry.live.pump = sink.pump
+        # what the home says now (status, meta, state) is the first thing on its topics
+        for device in entry.live.sim.devices.values():
+            device.announce()
+
+    async def _run(self, entry: Entry) -> None:
+        try:
+            await entry.live.run()
+        finally:
+            self._keep_clock(entry)
+            if entry.sink is not None and entry.live.phase == "ended":
+                sink, entry.sink = entry.sink, None
+                entry.live.relay.targets.remove(sink)
+                await asyncio.to_thread(sink.close, 5.0)
+
+    async def _save_clocks(self) -> None:
+        while True:
+            await asyncio.sleep(5)
+            for entry in self.entries.values():
+                if entry.live.phase == "running":
+                    self._keep_clock(entry)
+
+    def _keep_clock(self, entry: Entry) -> None:
+        live = entry.live
+        self.db.set_clock(entry.row.id, live.phase, live.now_s, live.clock.speed)
+
+    def _kept(self, live: Exercise, entry: Input) -> None:
+        self.db.add_input(live.id, entry)
+        self._keep_clock(self.entries[live.id])
+
+    # -- the live feed back from the broker ----------------------------------------------
+
+    def _received(self, msg: Received) -> None:
+        loop = self._loop
+        if loop is not None and len(msg.payload) <= MAX_PAYLOAD_BYTES:
+            loop.call_soon_threadsafe(self._route, msg.topic, msg.payload)
+
+    def _route(self, topic_name: str, payload: bytes) -> None:
+        try:
+            topic = Topic.parse(topic_name, self.root)
+        except ContractError:
+            return
+        ex = self.by_home.get(topic.home)
+        if ex is None or topic.command is not None:
+            return
+        try:
+            body: Any = payload.decode()
+            if topic.kind.value != "status":
+                body = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            return  # ingest keeps it as a dead letter; participants see only valid messages
+        frame = {
+            "type": "message",
+            "device": topic.device,
+            "kind": topic.kind.value,
+            "topic": topic_name,
+            "payload": body,
+        }
+        self.entries[ex].live.broadcast(frame)
+
+    # -- exercises ---------------------------------------------------------------------
+
+    async def create(
+        self,
+        teacher: User,
+        title: str,
+        scenario_yaml: str,
+        seed: int,
+        start: datetime,
+        speed: float,
+        roles: list[str],
+    ) -> Entry:
+        """A new exercise, its home switched on and its clock standing at the start."""
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        tag = secrets.token_hex(3)
+        ex = self.db.add_exercise(
+            teacher, title, scenario_yaml, seed, start, speed, roles, code, tag
+        )
+        row = next(r for r in self.db.exercises() if r.id == ex)
+        return await self._open(row, [])
+
+    def get(self, exercise_id: int) -> Entry | None:
+        """An exercise by id."""
+        return self.entries.get(exercise_id)
+
+    def after_control(self, entry: Entry) -> None:
+        """Keep the clock after a control."""
+        self._keep_clock(entry)
+
+    async def debrief(self, entry: Entry, until_s: float | None = None) -> dict[str, Any]:
+        """The exercise's debrief up to `until_s` (default: now), built once per state."""
+        live = entry.live
+        until = live.now_s if until_s is None else min(until_s, live.now_s)
+        key = (entry.row.id, len(live.inputs), round(until, 3))
+        cached = self._debriefs.get(key)
+        if cached is None:
+            inputs = list(live.inputs)
+            cached = await asyncio.to_thread(debrief.build, live.setup, inputs, until)
+            if len(self._debriefs) > 64:
+                with contextlib.suppress(StopIteration):
+                    self._debriefs.pop(next(iter(self._debriefs)))
+            self._debriefs[key] = cached
+        return cached
