@@ -10,6 +10,9 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from mewet.api.deps import ApiState
 from mewet.api.routes import auth, exercises, live, scenarios
@@ -64,6 +67,20 @@ def create_app(
         ]
         text = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
         return JSONResponse({"detail": text, "problems": problems}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Errors as {"detail": ...}; a 405 lists every method the path has in `Allow`
+        (Starlette names only those of the first route that matched the path)."""
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            scope = {"type": "http", "path": request.url.path, "root_path": "", "method": ""}
+            methods: set[str] = set()
+            for route in app.router.routes:
+                if isinstance(route, APIRoute) and route.matches(scope)[0] is not Match.NONE:
+                    methods |= route.methods or set()
+            headers["Allow"] = ", ".join(sorted(methods))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     for router in (auth.router, scenarios.router, exercises.router, live.router):
         app.include_router(router)

@@ -17,6 +17,33 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Where(BaseModel):
+    """One problem of a request: where it is, and what is wrong."""
+
+    where: str
+    problem: str
+
+
+class Problem(BaseModel):
+    """Every 4xx answer: what was wrong, in plain words (and, for 422, each problem)."""
+
+    detail: str
+    problems: list[Where] | None = None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": text}
+    for code, text in (
+        (400, "The body could not be read at all (not UTF-8, cut off)."),
+        (401, "Not signed in, or the token is not valid."),
+        (403, "Signed in, but not allowed to do this."),
+        (404, "No such thing, or not one you may see."),
+        (409, "Not now: the reason says why."),
+        (422, "The request is not valid: where, and what is wrong."),
+    )
+}
+
+
 class Token(BaseModel):
     """A bearer token for the `Authorization: Bearer ...` header."""
 

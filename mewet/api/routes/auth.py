@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from mewet.api.deps import Current, State
-from mewet.api.models import Me, Token
+from mewet.api.models import ERRORS, Me, Token
 from mewet.api.security import Principal, issue, verify_password
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERRORS)
 
 
 @router.post("/token")

@@ -17,6 +17,7 @@ from mewet.api.deps import (
     sees_sensors,
 )
 from mewet.api.models import (
+    ERRORS,
     ActionRequest,
     ControlRequest,
     ExerciseCreate,
@@ -38,7 +39,7 @@ from mewet.exercises.live import Refused
 from mewet.exercises.manager import Entry
 from mewet.exercises.view import HomeView
 
-router = APIRouter(prefix="/api/exercises", tags=["exercises"])
+router = APIRouter(prefix="/api/exercises", tags=["exercises"], responses=ERRORS)
 
 
 def public(entry: Entry, who: Principal, api: Any = None) -> ExercisePublic:
@@ -267,7 +268,18 @@ def _debrief_allowed(who: Principal, entry: Entry) -> None:
         )
 
 
-@router.get("/{exercise_id}/debrief", response_model=None)
+DEBRIEF_TYPES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The debrief as JSON, CSV (the timeline) or a printable HTML report.",
+        "content": {"application/json": {}, "text/csv": {}, "text/html": {}},
+    }
+}
+CHART_TYPES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The chart.", "content": {"image/png": {}, "image/svg+xml": {}}}
+}
+
+
+@router.get("/{exercise_id}/debrief", response_model=None, responses=DEBRIEF_TYPES)
 async def debrief(
     api: State,
     who: Current,
@@ -286,7 +298,7 @@ async def debrief(
     return found
 
 
-@router.get("/{exercise_id}/debrief/{chart}.{fmt}", response_class=Response)
+@router.get("/{exercise_id}/debrief/{chart}.{fmt}", response_class=Response, responses=CHART_TYPES)
 async def chart(
     api: State,
     who: Current,

@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 
 from mewet.api.deps import Account, ApiState, State, Teacher
-from mewet.api.models import ScenarioDetail, ScenarioPublic, ScenarioUpload
+from mewet.api.models import ERRORS, ScenarioDetail, ScenarioPublic, ScenarioUpload
 from mewet.api.security import Principal
 from mewet.exercises.manager import scenario_from_text
 from mewet.scenarios.home import builtin_homes
 from mewet.scenarios.scenario import Scenario, ScenarioError, library, load_scenario
 
-router = APIRouter(prefix="/api/scenarios", tags=["scenarios"])
+router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERRORS)
 
 
 def _public(
