@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck servers bench bench-engine docs clean
+.PHONY: run test lint typecheck servers bench bench-engine bench-api docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench: $(STAMP) servers
 
 bench-engine: $(STAMP)
 	$(BIN)/python bench/engine.py
+
+bench-api: $(STAMP) servers
+	$(BIN)/python bench/api.py
 
 docs: $(STAMP)
 	$(BIN)/mewet contract docs --out docs/contract.md

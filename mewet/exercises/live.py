@@ -45,6 +45,23 @@ class Relay:
             target.publish(message)
 
 
+class Stamps:
+    """When each telemetry and event message went out (wall clock, Unix seconds), by message
+    id: the live feed adds it to the frame, so a client can tell how late it is."""
+
+    def __init__(self, keep: int = 20_000) -> None:
+        self.sent: dict[str, float] = {}
+        self.keep = keep
+
+    def publish(self, message: Message) -> None:
+        """Note when the message went out."""
+        msg_id = getattr(message.payload, "id", None)
+        if msg_id is not None:
+            self.sent[msg_id] = time.time()
+            if len(self.sent) > self.keep:
+                self.sent.pop(next(iter(self.sent)))
+
+
 class Exercise:
     """A live exercise: advance, steer, act, note, and tell every participant."""
 
@@ -66,7 +83,8 @@ class Exercise:
         self.setup = setup
         self.inputs: list[Input] = list(inputs or [])
         self.view = HomeView()
-        self.relay = Relay(self.view)
+        self.stamps = Stamps()
+        self.relay = Relay(self.view, self.stamps)
         if local_feed:
             self.relay.targets.append(_Feed(self))
         self.sim: HomeSim = (

@@ -215,7 +215,12 @@ class Exercises:
             "topic": topic_name,
             "payload": body,
         }
-        self.entries[ex].live.broadcast(frame)
+        live = self.entries[ex].live
+        if isinstance(body, dict) and isinstance(body.get("id"), str):
+            sent = live.stamps.sent.pop(body["id"], None)
+            if sent is not None:
+                frame["published"] = sent
+        live.broadcast(frame)
 
     # -- exercises ---------------------------------------------------------------------
 
