@@ -27,6 +27,7 @@ Phase = Literal["created", "running", "paused", "ended"]
 Frame = dict[str, Any]
 CONTROLS = ("start", "pause", "resume", "speed", "step", "inject", "end")
 MAX_SPEED = 3600.0
+PUMP_S = 0.25  # acks and keep-alive: messages themselves go out as they are published
 
 
 class Refused(Exception):  # noqa: N818 - the API answers it with 409 and its reason
@@ -307,16 +308,17 @@ class Exercise:
 
     async def run(self) -> None:
         """Advance with the clock until the exercise ends; a clock frame every second."""
-        last = 0.0
+        last = pumped = 0.0
         while self.phase != "ended":
-            if self.pump is not None:
+            now = time.monotonic()
+            if self.pump is not None and now - pumped >= PUMP_S:
+                pumped = now
                 self.pump()
             self.advance()
             if self.now_s >= self.setup.end_s:
                 self.finish()
                 self.broadcast(self.clock_frame())
                 break
-            now = time.monotonic()
             if now - last >= 1.0 and self.phase == "running":
                 last = now
                 self.broadcast(self.clock_frame())
