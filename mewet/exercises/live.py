@@ -82,12 +82,13 @@ class Exercise:
     ) -> None:
         self.id = exercise_id
         self.setup = setup
+        self.subscribers: set[asyncio.Queue[Frame]] = set()
         self.inputs: list[Input] = list(inputs or [])
         self.view = HomeView()
         self.stamps = Stamps()
         self.relay = Relay(self.view, self.stamps)
         if local_feed:
-            self.relay.targets.append(_Feed(self))
+            self.relay.targets.append(LocalFeed(self))
         self.sim: HomeSim = (
             replay(setup, self.inputs, at_s, self.relay) if at_s > 0 else build(setup, self.relay)
         )
@@ -97,7 +98,6 @@ class Exercise:
         self.clock.pause(float(self.sim.env.now))
         self.on_input = on_input
         self.tick_s = tick_s
-        self.subscribers: set[asyncio.Queue[Frame]] = set()
         self.pump: Callable[[], None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._ended = asyncio.Event()
@@ -334,13 +334,14 @@ class Exercise:
         return kpis(team, self.sim.truth.records, missed)
 
 
-class _Feed:
+class LocalFeed:
     """The local live feed: device messages straight to the participants (no broker)."""
 
     def __init__(self, exercise: Exercise) -> None:
         self.exercise = exercise
 
     def publish(self, message: Message) -> None:
+        """Send the message to the exercise's participants."""
         self.exercise.broadcast(frame(message))
 
 

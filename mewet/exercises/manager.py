@@ -19,11 +19,11 @@ from typing import Any
 
 from mewet.config import MqttUrl
 from mewet.contract import MAX_PAYLOAD_BYTES
-from mewet.errors import ContractError
+from mewet.errors import ContractError, TransportError
 from mewet.exercises import debrief
 from mewet.exercises.db import AppDb, ExerciseRow, User
 from mewet.exercises.inputs import Input, Setup
-from mewet.exercises.live import Exercise, Phase
+from mewet.exercises.live import Exercise, LocalFeed, Phase
 from mewet.scenarios.homesim import will_device
 from mewet.scenarios.scenario import Scenario, ScenarioError
 from mewet.scenarios.yamlfile import validate_yaml
@@ -87,7 +87,11 @@ class Exercises:
                 subscriptions=(f"{self.root}/+/+/+",),
                 threaded=True,
             )
-            await asyncio.to_thread(self._feed.connect)
+            try:
+                await asyncio.to_thread(self._feed.connect)
+            except TransportError as exc:
+                log.error("live feed without the broker (straight from each home): %s", exc)
+                self._feed, self.mqtt = None, None
         for row in self.db.exercises():
             try:
                 await self._open(row, self.db.inputs(row.id))
@@ -154,7 +158,13 @@ class Exercises:
             root=self.root,
             client_id=f"mewet-{setup.home_id}",
         )
-        await asyncio.to_thread(sink.connect)
+        try:
+            await asyncio.to_thread(sink.connect)
+        except TransportError as exc:
+            # the exercise still runs for its class; its home just is not on the broker
+            log.error("exercise %d runs without the broker: %s", entry.row.id, exc)
+            entry.live.relay.targets.append(LocalFeed(entry.live))
+            return
         entry.sink = sink
         entry.live.relay.targets.append(sink)
         entry.live.pump = sink.pump

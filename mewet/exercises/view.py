@@ -14,7 +14,7 @@ from typing import Any
 from mewet.contract import Event, Message, State, Telemetry, format_ts
 from mewet.transport.topics import Kind
 
-HISTORY = 2000  # messages kept per device
+HISTORY = 500  # messages kept per device: eight hours of one-minute vitals
 
 
 def frame(message: Message) -> dict[str, Any]:

@@ -251,7 +251,7 @@ async def history(
     who: Current,
     entry: Visible,
     device: str,
-    limit: Annotated[int, Query(ge=1, le=2000)] = 200,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> History:
     """A device's latest telemetry and events, oldest first."""
     _sensors(who, entry)
