@@ -33,12 +33,14 @@ home_app = typer.Typer(help="Virtual homes: floor plans with devices.", no_args_
 ingest_app = typer.Typer(help="Ingest: broker to store, lossless.")
 scenario_app = typer.Typer(help="Care scenarios: list, show, validate.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts of the exercise API.", no_args_is_help=True)
+broker_app = typer.Typer(help="The broker's accounts (a secured deployment).", no_args_is_help=True)
 app.add_typer(contract_app, name="contract")
 app.add_typer(devices_app, name="devices")
 app.add_typer(home_app, name="home")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(user_app, name="user")
+app.add_typer(broker_app, name="broker")
 console = Console()
 err = Console(stderr=True)
 
@@ -463,14 +465,90 @@ def up(
     api_port: Annotated[
         int | None, typer.Option(help="Port of the exercise API on 127.0.0.1 (default 8000).")
     ] = None,
+    secure_broker: Annotated[
+        bool,
+        typer.Option(
+            help="Embedded broker with accounts only: students and companies' devices get "
+            "their own, limited to their topics."
+        ),
+    ] = False,
 ) -> None:
     """Run the lab: broker, store, ingest, the exercise API and a home live, until Ctrl-C."""
     from mewet.lab import Lab
 
     _check_speed(speed)
     settings = load_settings(data_dir=data_dir, mqtt_port=mqtt_port, api_port=api_port)
-    lab = Lab(settings, home=home, speed=speed, seed=seed, say=err.print)
+    if secure_broker and settings.mqtt_url is not None:
+        raise MewetError("--secure-broker secures the embedded broker; MEWET_MQTT_URL is set")
+    lab = Lab(settings, home=home, speed=speed, seed=seed, secure=secure_broker, say=err.print)
     lab.run()
+
+
+@app.command("api")
+def api_serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the app database is (default ./mewet-data).")
+    ] = None,
+) -> None:
+    """Serve the exercise API alone, on the broker of MEWET_MQTT_URL (a deployment's API).
+
+    With MEWET_BROKER_ACCESS_DIR (and MEWET_BROKER_PID_FILE to reload it), students and
+    companies' devices get their own broker accounts."""
+    import uvicorn
+
+    from mewet.api.app import create_app
+    from mewet.transport.access import BrokerAccess, signal_reload
+
+    settings = load_settings(data_dir=data_dir, api_port=port)
+    if settings.mqtt_url is None:
+        raise MewetError("set MEWET_MQTT_URL: the API publishes its exercises on that broker")
+    access = None
+    if settings.broker_access_dir is not None:
+        pid = settings.broker_pid_file
+        access = BrokerAccess(
+            settings.broker_access_dir,
+            settings.topic_root,
+            signal_reload(pid) if pid is not None else None,
+        )
+    api = create_app(
+        settings.data_dir,
+        settings.mqtt(),
+        root=settings.topic_root,
+        secret=settings.secret_key,
+        access=access,
+        broker_host=settings.broker_host,
+    )
+    uvicorn.run(api, host=host, port=settings.api_port, log_level="info", ws="websockets-sansio")
+
+
+@broker_app.command("init")
+def broker_init(
+    access_dir: Annotated[Path, typer.Option(help="Where the passwd and acl files go.")],
+) -> None:
+    """Write the broker's passwd and acl files with the lab's own accounts, before the broker
+    starts (a deployment's first step): `mewet-ingest` and `mewet-lab`, with the passwords in
+    MEWET_INGEST_PASSWORD and MEWET_LAB_PASSWORD. Accounts already there are kept."""
+    import os
+
+    from mewet.transport.access import BrokerAccess
+
+    passwords = {}
+    for user, var in (
+        ("mewet-ingest", "MEWET_INGEST_PASSWORD"),
+        ("mewet-lab", "MEWET_LAB_PASSWORD"),
+    ):
+        value = os.environ.get(var, "")
+        if len(value) < 12:
+            raise MewetError(f"set {var} to a password of at least 12 characters")
+        passwords[user] = value
+    settings = load_settings()
+    access = BrokerAccess(access_dir, settings.topic_root)
+    access.grant("mewet-ingest", "ingest", password=passwords["mewet-ingest"], apply=False)
+    access.grant("mewet-lab", "lab", password=passwords["mewet-lab"], apply=False)
+    access.apply()
+    console.print(f"wrote {access.password_file} and {access.acl_file}")
 
 
 @user_app.command("add")

@@ -148,6 +148,15 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         None, description="Signs API tokens; default: a key kept in the data dir."
     )
+    broker_access_dir: Path | None = Field(
+        None, description="Where the lab writes the broker's passwd and acl files (secured)."
+    )
+    broker_pid_file: Path | None = Field(
+        None, description="PID file of the broker, to reload its files with SIGHUP."
+    )
+    broker_host: str | None = Field(
+        None, description="Host name students and devices use for the broker (shown on join)."
+    )
     ingest: IngestSettings = IngestSettings()
 
     def mqtt(self) -> MqttUrl:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from mewet.config import Settings
+from mewet.config import MqttUrl, Settings
 from mewet.errors import MewetError
 from mewet.ingest.service import Ingest
 from mewet.scenarios.clock import SimClock
@@ -22,6 +22,7 @@ from mewet.scenarios.home import load_home
 from mewet.scenarios.homesim import HomeSim, run_live, will_device
 from mewet.servers import Server, free_port, mosquitto, port_free
 from mewet.store.base import open_store
+from mewet.transport.access import BrokerAccess
 from mewet.transport.sink import MqttSink
 
 FOREVER = 10 * 365 * 86400.0
@@ -37,6 +38,7 @@ class Lab:
         home: str,
         speed: float,
         seed: int,
+        secure: bool = False,
         say: Callable[[str], Any] = print,
     ) -> None:
         self.settings = settings
@@ -45,6 +47,9 @@ class Lab:
         self.seed = seed
         self.say = say
         self.broker: Server | None = None
+        self.access: BrokerAccess | None = None
+        self.secure = secure
+        self._ingest_url: MqttUrl | None = None
 
     def run(self) -> None:
         """Start everything, run until Ctrl-C or SIGTERM, then stop in order, losing nothing."""
@@ -59,7 +64,8 @@ class Lab:
             self._start_broker()
             s = self.settings  # the broker may have had to take another port
         store = open_store(s.store())
-        ingest = Ingest(s.mqtt(), store, s.ingest, root=s.topic_root, client_id="mewet-up-ingest")
+        ingest_url = self._ingest_url or s.mqtt()
+        ingest = Ingest(ingest_url, store, s.ingest, root=s.topic_root, client_id="mewet-up-ingest")
         sink = MqttSink(
             s.mqtt(),
             self.home.id,
@@ -95,7 +101,20 @@ class Lab:
                 f"port {s.mqtt_port} is taken (by another broker?); the lab's broker uses {port}"
             )
             self.settings = s = s.model_copy(update={"mqtt_port": port})
-        self.broker = mosquitto(s.data_dir / "broker", port=port)
+        secured = None
+        if self.secure:
+            # accounts for this run's own clients, with fresh passwords each time
+            self.access = BrokerAccess(s.data_dir / "broker-access", s.topic_root)
+            ingest_pw = self.access.grant("mewet-ingest", "ingest", apply=False)
+            lab_pw = self.access.grant("mewet-lab", "lab", apply=False)
+            self.access.apply()
+            secured = self.access.folder
+            self._ingest_url = MqttUrl("127.0.0.1", port, "mewet-ingest", ingest_pw)
+            lab_url = f"mqtt://mewet-lab:{lab_pw}@127.0.0.1:{port}"
+            self.settings = s = s.model_copy(update={"mqtt_url": lab_url})
+        self.broker = mosquitto(s.data_dir / "broker", port=port, secured=secured)
+        if self.access is not None:
+            self.access.reload = self.broker.reload
         try:
             self.broker.start()
         except MewetError as exc:
@@ -118,7 +137,14 @@ class Lab:
         clock = SimClock(sim.world.start, self.speed)
         task = asyncio.create_task(run_live(sim, clock, FOREVER, sink.commands, sink.pump))
         s = self.settings
-        api = create_app(s.data_dir, s.mqtt(), root=s.topic_root, secret=s.secret_key)
+        api = create_app(
+            s.data_dir,
+            s.mqtt(),
+            root=s.topic_root,
+            secret=s.secret_key,
+            access=self.access,
+            broker_host=s.broker_host,
+        )
         config = uvicorn.Config(
             api,
             host="127.0.0.1",
@@ -148,6 +174,9 @@ class Lab:
         s = self.settings
         mqtt = s.mqtt()
         where = "embedded Mosquitto" if self.broker else "external broker"
+        if self.access is not None:
+            where += ", secured: accounts only, students get theirs when they join"
+        login = f" -u {mqtt.username} -P '<password>'" if mqtt.username else ""
         self.say(
             f"MeWeT lab is up\n"
             f"  broker   {mqtt} ({where})\n"
@@ -155,7 +184,8 @@ class Lab:
             f"  home     {self.home.id}: {len(self.home.devices)} devices, "
             f"live at speed {self.speed:g}\n"
             f"  API      http://127.0.0.1:{s.api_port}/docs (accounts: mewet user add)\n"
-            f"watch it:  mosquitto_sub -h {mqtt.host} -p {mqtt.port} -t '{s.topic_root}/#' -v\n"
+            f"watch it:  mosquitto_sub -h {mqtt.host} -p {mqtt.port}{login} "
+            f"-t '{s.topic_root}/#' -v\n"
             f"totals:    mewet ingest stats --store {s.store()}\n"
             f"stop:      Ctrl-C"
         )

@@ -91,6 +91,12 @@ class Server:
         _wait_port(self.port, self.proc, log, timeout_s)
         return self
 
+    def reload(self) -> None:
+        """Ask the server to read its configuration again (SIGHUP): Mosquitto's password and
+        ACL files."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGHUP)
+
     def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 20.0) -> None:
         """Stop by PID (SIGTERM, then SIGKILL if it lingers)."""
         if self.proc is None or self.proc.poll() is not None:
@@ -114,16 +120,29 @@ LAB_BROKER_SETTINGS = (
 )
 
 
-def mosquitto(folder: Path, port: int | None = None, host: str = "127.0.0.1") -> Server:
-    """A Mosquitto broker with persistence and no per-client queue limit (nothing is dropped)."""
+def mosquitto(
+    folder: Path, port: int | None = None, host: str = "127.0.0.1", secured: Path | None = None
+) -> Server:
+    """A Mosquitto broker with persistence and no per-client queue limit (nothing is dropped).
+
+    `secured`: a folder with the lab's `passwd` and `acl` files (see transport.access): no
+    anonymous clients, and each account only its topics.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     conf = folder / "mosquitto.conf"
+    auth = ["allow_anonymous true"]
+    if secured is not None:
+        auth = [
+            "allow_anonymous false",
+            f"password_file {secured / 'passwd'}",
+            f"acl_file {secured / 'acl'}",
+        ]
     conf.write_text(
         "\n".join(
             [
                 f"listener {port} {host}",
-                "allow_anonymous true",
+                *auth,
                 # started as root, mosquitto would become user `mosquitto` and could not
                 # write its persistence file into our folder
                 f"user {getpass.getuser()}",

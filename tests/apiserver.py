@@ -20,6 +20,7 @@ from mewet.api.security import hash_password
 from mewet.config import MqttUrl
 from mewet.exercises.db import AppDb
 from mewet.servers import free_port
+from mewet.transport.access import BrokerAccess
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 PASSWORD = "correct horse battery"
@@ -88,10 +89,14 @@ def frames(ws: ClientConnection, until: Any, timeout_s: float = 20.0) -> list[di
 
 
 @contextmanager
-def serve(data_dir: Path, mqtt: MqttUrl, root: str) -> Iterator[Api]:
+def serve(
+    data_dir: Path, mqtt: MqttUrl, root: str, access: BrokerAccess | None = None
+) -> Iterator[Api]:
     """The API on a free port until the block ends (then stopped, as Ctrl-C would)."""
     make_accounts(data_dir)
-    app = create_app(data_dir, mqtt, root=root, secret=SECRET, tick_s=0.02)
+    app = create_app(
+        data_dir, mqtt, root=root, secret=SECRET, tick_s=0.02, access=access, broker_host="lab"
+    )
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(

@@ -15,11 +15,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from mewet.api.deps import ApiState
-from mewet.api.routes import auth, exercises, live, scenarios
+from mewet.api.routes import auth, devices, exercises, live, scenarios
 from mewet.api.security import secret_key
 from mewet.config import MqttUrl
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises
+from mewet.transport.access import BrokerAccess
 from mewet.transport.topics import DEFAULT_ROOT
 
 log = logging.getLogger(__name__)
@@ -32,14 +33,20 @@ def create_app(
     root: str = DEFAULT_ROOT,
     secret: str | None = None,
     tick_s: float = 0.05,
+    access: BrokerAccess | None = None,
+    broker_host: str | None = None,
 ) -> FastAPI:
-    """The API over the app database in `data_dir`, publishing exercises to `mqtt`."""
+    """The API over the app database in `data_dir`, publishing exercises to `mqtt`; with
+    `access`, it gives students and companies' devices their own broker accounts."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = AppDb(data_dir / "app.db")
         manager = Exercises(db, mqtt, root, tick_s)
-        app.state.api = ApiState(db, manager, secret_key(data_dir, secret))
+        manager.access = access
+        app.state.api = ApiState(
+            db, manager, secret_key(data_dir, secret), access=access, broker_host=broker_host
+        )
         await manager.start()
         try:
             yield
@@ -82,6 +89,6 @@ def create_app(
             headers["Allow"] = ", ".join(sorted(methods))
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
-    for router in (auth.router, scenarios.router, exercises.router, live.router):
+    for router in (auth.router, scenarios.router, exercises.router, devices.router, live.router):
         app.include_router(router)
     return app

@@ -18,6 +18,7 @@ from fastapi.security import OAuth2PasswordBearer
 from mewet.api.security import Principal, read
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Entry, Exercises
+from mewet.transport.access import BrokerAccess
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
@@ -30,6 +31,8 @@ class ApiState:
     exercises: Exercises
     key: str
     token_hours: float = 12.0
+    access: BrokerAccess | None = None
+    broker_host: str | None = None
 
 
 def state(request: Request) -> ApiState:

@@ -128,12 +128,32 @@ class JoinRequest(_In):
     role: RoleName
 
 
+class MqttAccess(BaseModel):
+    """An account on the lab's broker, for MQTT Explorer, mosquitto_sub or a device."""
+
+    host: str | None = Field(None, description="Where the broker is, when the lab says.")
+    username: str
+    password: str
+    read: list[str] = Field(description="Topic filters this account may read.")
+    write: list[str] = Field(default_factory=list, description="Topics it may write.")
+
+
 class JoinResult(Token):
     """The student's token, good for this exercise and role only."""
 
     exercise: int
     role: str
     home: str
+    mqtt: MqttAccess | None = Field(
+        None, description="Read access to this exercise's home (when the broker is secured)."
+    )
+
+
+class DeviceCreate(_In):
+    """A company's device under test: its home and device id on the broker."""
+
+    home: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    device: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 class ControlRequest(_In):

@@ -27,6 +27,7 @@ from mewet.exercises.live import Exercise, LocalFeed, Phase
 from mewet.scenarios.homesim import will_device
 from mewet.scenarios.scenario import Scenario, ScenarioError
 from mewet.scenarios.yamlfile import validate_yaml
+from mewet.transport.access import BrokerAccess
 from mewet.transport.client import MqttLink, Received
 from mewet.transport.sink import MqttSink
 from mewet.transport.topics import DEFAULT_ROOT, Topic
@@ -73,6 +74,7 @@ class Exercises:
         self._saver: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._debriefs: dict[tuple[int, int, float], dict[str, Any]] = {}
+        self.access: BrokerAccess | None = None  # students' broker accounts, when secured
 
     # -- life cycle ------------------------------------------------------------------
 
@@ -177,6 +179,8 @@ class Exercises:
             await entry.live.run()
         finally:
             self._keep_clock(entry)
+            if entry.live.phase == "ended" and self.access is not None:
+                self.access.revoke(group=f"exercise-{entry.row.id}")  # students' accounts go
             if entry.sink is not None and entry.live.phase == "ended":
                 sink, entry.sink = entry.sink, None
                 entry.live.relay.targets.remove(sink)

@@ -26,6 +26,7 @@ from mewet.api.models import (
     HomePublic,
     JoinRequest,
     JoinResult,
+    MqttAccess,
     NoteCreate,
     NotePublic,
     Outcome,
@@ -145,12 +146,20 @@ async def join(api: State, exercise_id: int, body: JoinRequest) -> JoinResult:
     pid = api.db.add_participant(exercise_id, body.name, body.role)
     who = Principal("participant", pid, "student", entry.row.org, body.name, exercise_id, body.role)
     token, seconds = issue(who, api.key, api.token_hours)
+    mqtt = None
+    home = entry.live.setup.home_id
+    if api.access is not None and sees_sensors(who, entry):
+        user = f"s{pid}-ex{exercise_id}"
+        password = api.access.grant(user, "student", home=home, group=f"exercise-{exercise_id}")
+        topic = f"{api.access.root}/{home}/#"
+        mqtt = MqttAccess(host=api.broker_host, username=user, password=password, read=[topic])
     return JoinResult(
         access_token=token,
         expires_in=seconds,
         exercise=exercise_id,
         role=body.role,
-        home=entry.live.setup.home_id,
+        home=home,
+        mqtt=mqtt,
     )
 
 

@@ -1,0 +1,63 @@
+"""Companies' devices under test: a broker account for each, limited to its own topics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+
+from mewet.api.deps import Current, State
+from mewet.api.models import ERRORS, DeviceCreate, MqttAccess
+from mewet.api.security import Principal
+from mewet.transport.access import DEVICE_KINDS
+
+router = APIRouter(prefix="/api/devices", tags=["devices"], responses=ERRORS)
+
+
+def _company(who: Principal) -> str:
+    if who.kind != "user" or who.role not in ("company", "admin"):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only companies (and admins) add devices")
+    return who.org
+
+
+def _user(home: str, device: str) -> str:
+    return f"d-{home}-{device}"[:120]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess:
+    """A broker account for your device: it may write its own meta, status, state, telemetry
+    and event topics and read its own commands, nothing else. Asking again gives a new
+    password (the old one stops working)."""
+    org = _company(who)
+    if api.access is None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            "this lab's broker is open (no accounts): connect without a user name",
+        )
+    if body.home.startswith("ex") and body.home[2:3].isdigit():
+        raise HTTPException(status.HTTP_409_CONFLICT, "homes named ex<n>-... are exercises'")
+    for account in api.access.accounts.values():
+        if account.home == body.home and account.kind == "device" and account.group != org:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"home {body.home!r} belongs to another company"
+            )
+    user = _user(body.home, body.device)
+    password = api.access.grant(user, "device", home=body.home, device=body.device, group=org)
+    base = f"{api.access.root}/{body.home}/{body.device}"
+    return MqttAccess(
+        host=api.broker_host,
+        username=user,
+        password=password,
+        read=[f"{base}/cmd/#"],
+        write=[f"{base}/{kind}" for kind in DEVICE_KINDS],
+    )
+
+
+@router.delete("/{home}/{device}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_device(api: State, who: Current, home: str, device: str) -> None:
+    """Remove your device's broker account."""
+    org = _company(who)
+    account = api.access.accounts.get(_user(home, device)) if api.access else None
+    if account is None or (account.group != org and who.role != "admin"):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no device {home}/{device} of yours")
+    assert api.access is not None
+    api.access.revoke(user=account.user)

@@ -1,0 +1,167 @@
+"""Who may use which topics: Mosquitto's password and ACL files, written by the lab.
+
+Least privilege, one kind of account per job:
+
+- `ingest` reads everything under the root;
+- `lab` (the simulator and the API) writes the device topics (`meta`, `status`, `state`,
+  `telemetry`, `event`) of any home and reads everything (its homes' commands, the feed);
+- `student` reads the one home of their exercise;
+- `device` (a company's) writes its own device topics and reads its own `cmd` topics.
+
+The lab keeps the accounts (password hashes only) in `access.json` next to the two files,
+rewrites both files atomically when students join or exercises end and when companies'
+devices come and go, and asks Mosquitto to reload them (SIGHUP). Passwords are hashed the
+way `mosquitto_passwd` does (`$7$`: PBKDF2-SHA512, 101 iterations, 12-byte salt).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+from mewet.transport.topics import DEFAULT_ROOT, Kind, check_id
+
+AccountKind = Literal["ingest", "lab", "student", "device"]
+DEVICE_KINDS = tuple(k.value for k in Kind if k is not Kind.CMD)
+ITERATIONS = 101
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """The password as Mosquitto's password file keeps it (`mosquitto_passwd`'s `$7$`)."""
+    salt = salt if salt is not None else secrets.token_bytes(12)
+    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, ITERATIONS)
+    return f"$7${ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One broker account and what it may do."""
+
+    user: str
+    password_hash: str
+    kind: AccountKind
+    home: str | None = None
+    device: str | None = None
+    group: str = ""  # what it belongs to (an exercise, a company), to revoke all at once
+
+
+def rules(account: Account, root: str) -> list[str]:
+    """The account's ACL lines."""
+    if account.kind == "ingest":
+        return [f"topic read {root}/#"]
+    if account.kind == "lab":
+        return [f"topic read {root}/#"] + [f"topic write {root}/+/+/{k}" for k in DEVICE_KINDS]
+    if account.kind == "student":
+        return [f"topic read {root}/{account.home}/#"]
+    base = f"{root}/{account.home}/{account.device}"
+    return [f"topic write {base}/{k}" for k in DEVICE_KINDS] + [f"topic read {base}/cmd/#"]
+
+
+class BrokerAccess:
+    """The broker's accounts, kept in `folder` as `access.json`, `passwd` and `acl`."""
+
+    def __init__(
+        self, folder: Path, root: str = DEFAULT_ROOT, reload: Callable[[], None] | None = None
+    ) -> None:
+        self.folder = folder
+        self.root = root
+        self.reload = reload
+        self._lock = threading.Lock()
+        folder.mkdir(parents=True, exist_ok=True)
+        self.accounts: dict[str, Account] = {}
+        kept = folder / "access.json"
+        if kept.exists():
+            for raw in json.loads(kept.read_text()):
+                self.accounts[raw["user"]] = Account(**raw)
+
+    @property
+    def password_file(self) -> Path:
+        """Mosquitto's `password_file`."""
+        return self.folder / "passwd"
+
+    @property
+    def acl_file(self) -> Path:
+        """Mosquitto's `acl_file`."""
+        return self.folder / "acl"
+
+    def grant(
+        self,
+        user: str,
+        kind: AccountKind,
+        *,
+        home: str | None = None,
+        device: str | None = None,
+        group: str = "",
+        password: str | None = None,
+        apply: bool = True,
+    ) -> str:
+        """Create (or replace) an account; returns its password (a new random one if none)."""
+        check_id(user.replace("_", "-").lower(), "broker user")
+        if kind in ("student", "device") and home is None:
+            raise ValueError(f"a {kind} account needs its home")
+        if kind == "device" and device is None:
+            raise ValueError("a device account needs its device id")
+        password = password or secrets.token_urlsafe(18)
+        with self._lock:
+            self.accounts[user] = Account(user, hash_password(password), kind, home, device, group)
+        if apply:
+            self.apply()
+        return password
+
+    def revoke(self, user: str | None = None, group: str | None = None) -> int:
+        """Remove one account, or every account of a group; returns how many went."""
+        with self._lock:
+            gone = [
+                u
+                for u, a in self.accounts.items()
+                if u == user or (group is not None and a.group == group)
+            ]
+            for u in gone:
+                del self.accounts[u]
+        if gone:
+            self.apply()
+        return len(gone)
+
+    def apply(self) -> None:
+        """Write the three files (each whole or not at all), then have the broker reload."""
+        with self._lock:
+            accounts = sorted(self.accounts.values(), key=lambda a: a.user)
+            passwd = "".join(f"{a.user}:{a.password_hash}\n" for a in accounts)
+            acl = ["# written by the MeWeT lab; changes here are overwritten", ""]
+            for a in accounts:
+                acl += [f"# {a.kind}" + (f" of {a.group}" if a.group else ""), f"user {a.user}"]
+                acl += [*rules(a, self.root), ""]
+            _write(self.folder / "access.json", json.dumps([asdict(a) for a in accounts]))
+            _write(self.password_file, passwd)
+            _write(self.acl_file, "\n".join(acl))
+        if self.reload is not None:
+            self.reload()
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    os.chmod(tmp, 0o640)
+    os.replace(tmp, path)
+
+
+def signal_reload(pid_file: Path) -> Callable[[], None]:
+    """A reload that sends SIGHUP to the broker whose PID is in `pid_file`."""
+    import signal
+
+    def reload() -> None:
+        try:
+            pid = int(pid_file.read_text().strip())
+            os.kill(pid, signal.SIGHUP)
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"cannot reload the broker (pid file {pid_file}): {exc}") from exc
+
+    return reload
