@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck servers bench bench-engine bench-api docs clean
+.PHONY: run test test-servers lint typecheck servers bench bench-engine bench-api docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +17,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP) servers
 	$(BIN)/mewet up
 
-test: $(STAMP) servers lint typecheck
+test: $(STAMP) test-servers lint typecheck
 	$(BIN)/pytest -q
 
 ## Parts ----------------------------------------------------------------------
 
 servers:
 	@sh scripts/install-servers.sh
+
+test-servers:
+	@sh scripts/install-servers.sh test
 
 lint: $(STAMP)
 	$(BIN)/ruff check mewet tests bench
@@ -43,6 +46,7 @@ bench-api: $(STAMP) servers
 
 docs: $(STAMP)
 	$(BIN)/mewet contract docs --out docs/contract.md
+	$(BIN)/mewet dashboards --out dashboards
 	$(BIN)/mewet contract schema --out docs/schema
 	$(BIN)/mewet scenario schema --out docs/schema/scenario.json
 

@@ -279,6 +279,19 @@ def contract_docs(
     console.print(f"wrote {out}")
 
 
+@app.command("dashboards")
+def dashboards_write(
+    out: Annotated[Path, typer.Option(help="Folder Grafana provisions from.")] = Path("dashboards"),
+) -> None:
+    """Write the Grafana dashboards (JSON) from the code's measurement and channel names."""
+    from mewet.store.dashboards import dashboards, render
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, board in dashboards().items():
+        (out / f"{name}.json").write_text(render(board))
+        console.print(f"wrote {out / name}.json")
+
+
 @devices_app.command("list")
 def devices_list() -> None:
     """Print the device catalogue with channels, units, rates, events and commands."""

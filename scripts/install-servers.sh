@@ -1,11 +1,16 @@
 #!/bin/sh
 # Installs the real servers the lab and its tests use (Debian packages), when missing.
+# `install-servers.sh test` adds what only the tests need: docker-compose, which validates
+# the deployment's compose file (no Docker engine needed for that).
 set -eu
 PATH="$PATH:/usr/sbin:/sbin"
 need=""
 command -v mosquitto >/dev/null 2>&1 || need="$need mosquitto"
 command -v mosquitto_sub >/dev/null 2>&1 || need="$need mosquitto-clients"
 command -v influxd >/dev/null 2>&1 || need="$need influxdb"
+if [ "${1:-}" = test ]; then
+    command -v docker-compose >/dev/null 2>&1 || need="$need docker-compose"
+fi
 [ -z "$need" ] && exit 0
 echo "installing Debian packages:$need"
 if [ "$(id -u)" = 0 ]; then

@@ -40,6 +40,11 @@ from mewet.store.sqlite import from_ns, to_ns
 _ERRORS = (requests.exceptions.RequestException, InfluxDBClientError, InfluxDBServerError, OSError)
 
 
+# what ingest writes, by measurement (the dashboards and their tests take these names)
+TELEMETRY, EVENT, META, STATE, STATUS = "telemetry", "event", "meta", "state", "status"
+DEADLETTER, INGEST = "deadletter", "ingest"
+
+
 def tag(value: str) -> str:
     """A tag key or value in line protocol."""
     return value.replace(",", r"\,").replace("=", r"\=").replace(" ", r"\ ")
@@ -145,7 +150,7 @@ class InfluxStore:
         if isinstance(r, TelemetryRecord):
             tags = {"home": r.home, "device": r.device, "type": r.type}
             return line(
-                "telemetry",
+                TELEMETRY,
                 tags,
                 {**r.data, "seq": r.seq, "msg_id": r.msg_id},
                 point_ns(r.ts, r.seq),
@@ -158,7 +163,7 @@ class InfluxStore:
                 "severity": r.severity,
                 "data": json.dumps(r.data, ensure_ascii=False),
             }
-            return line("event", tags, fields, point_ns(r.ts, r.seq))
+            return line(EVENT, tags, fields, point_ns(r.ts, r.seq))
         if isinstance(r, DeviceRecord):
             value = r.value if isinstance(r.value, str) else json.dumps(r.value, ensure_ascii=False)
             tags = {"home": r.home, "device": r.device}
@@ -169,7 +174,7 @@ class InfluxStore:
             # arrival times can repeat within a batch: a counter keeps the points apart
             ns = to_ns(r.received) + next(self._dl_counter) % 1000
             fields = {"topic": r.topic, "reason": r.reason, "payload": r.payload, "size": r.size}
-            return line("deadletter", {}, fields, ns)
+            return line(DEADLETTER, {}, fields, ns)
         fields = {
             "received": r.received,
             "written": r.written,
@@ -178,7 +183,7 @@ class InfluxStore:
             "gaps": r.gaps,
             "lag_s": float(r.lag_s),
         }
-        return line("ingest", {"instance": r.instance}, fields, to_ns(r.ts))
+        return line(INGEST, {"instance": r.instance}, fields, to_ns(r.ts))
 
     def write(self, records: Sequence[Record]) -> None:
         """Write a batch as line protocol in one request."""

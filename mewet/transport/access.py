@@ -58,7 +58,8 @@ def rules(account: Account, root: str) -> list[str]:
     if account.kind == "ingest":
         return [f"topic read {root}/#"]
     if account.kind == "lab":
-        return [f"topic read {root}/#"] + [f"topic write {root}/+/+/{k}" for k in DEVICE_KINDS]
+        reads = [f"topic read {root}/#", "topic read $SYS/broker/uptime"]  # health checks
+        return reads + [f"topic write {root}/+/+/{k}" for k in DEVICE_KINDS]
     if account.kind == "student":
         return [f"topic read {root}/{account.home}/#"]
     base = f"{root}/{account.home}/{account.device}"
