@@ -108,6 +108,10 @@ def simulate(
     scenario: Annotated[
         str | None, typer.Option(help="Run a scenario live (its home, incidents, care team).")
     ] = None,
+    ha_discovery: Annotated[
+        bool,
+        typer.Option(help="Also publish Home Assistant discovery (retained) for every device."),
+    ] = False,
 ) -> None:
     """Publish one virtual home live over MQTT, then print the messages sent per device."""
     from mewet.scenarios.clock import SimClock
@@ -137,6 +141,11 @@ def simulate(
             the_home, sink, 1 if seed is None else seed, _start_date(start), settings.topic_root
         )
     sink.connect()
+    if ha_discovery or settings.ha_discovery:
+        from mewet.transport.homeassistant import messages
+
+        for topic, payload in messages(list(sim.devices.values()), settings.topic_root):
+            sink.link.publish(topic, payload, retain=True)
     err.print(
         f"simulating home [bold]{the_home.id}[/] ({len(sim.devices)} devices) for {duration} "
         f"at speed {speed:g} into {settings.mqtt()}"

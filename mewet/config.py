@@ -154,6 +154,9 @@ class Settings(BaseSettings):
     broker_pid_file: Path | None = Field(
         None, description="PID file of the broker, to reload its files with SIGHUP."
     )
+    ha_discovery: bool = Field(
+        False, description="Publish Home Assistant discovery for the simulated homes."
+    )
     broker_host: str | None = Field(
         None, description="Host name students and devices use for the broker (shown on join)."
     )

@@ -79,6 +79,11 @@ class Lab:
         try:
             ingest.start()
             sink.connect()
+            if s.ha_discovery:
+                from mewet.transport.homeassistant import messages
+
+                for topic, payload in messages(list(sim.devices.values()), s.topic_root):
+                    sink.link.publish(topic, payload, retain=True)
             self._banner()
             asyncio.run(self._live(sim, sink))
         finally:

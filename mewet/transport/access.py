@@ -59,7 +59,8 @@ def rules(account: Account, root: str) -> list[str]:
         return [f"topic read {root}/#"]
     if account.kind == "lab":
         reads = [f"topic read {root}/#", "topic read $SYS/broker/uptime"]  # health checks
-        return reads + [f"topic write {root}/+/+/{k}" for k in DEVICE_KINDS]
+        discovery = ["topic write homeassistant/device/+/config"]  # Home Assistant
+        return reads + discovery + [f"topic write {root}/+/+/{k}" for k in DEVICE_KINDS]
     if account.kind == "student":
         return [f"topic read {root}/{account.home}/#"]
     base = f"{root}/{account.home}/{account.device}"
