@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from mewet.scenarios.scenario import RoleName
+from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, RoleName
 
 Scalar = str | int | float | bool
 Control = Literal["start", "pause", "resume", "speed", "step", "inject", "end"]
@@ -65,7 +65,9 @@ class Me(BaseModel):
 class ScenarioUpload(_In):
     """A scenario file to share with the other schools of the lab."""
 
-    yaml: str = Field(min_length=1, max_length=256 * 1024, description="The scenario file text.")
+    yaml: str = Field(
+        min_length=1, max_length=MAX_SCENARIO_BYTES, description="The scenario file text."
+    )
     shared: bool = Field(True, description="Visible to every school of the lab, not only yours.")
 
 

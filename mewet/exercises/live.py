@@ -99,8 +99,10 @@ class Exercise:
         self.on_input = on_input
         self.tick_s = tick_s
         self.pump: Callable[[], None] | None = None
-        self._task: asyncio.Task[None] | None = None
         self._ended = asyncio.Event()
+        if phase == "ended":  # restored after it ended: the home is switched off
+            self.sim.shutdown()
+            self._ended.set()
         team = self.sim.care
         if team is not None:
             team.listeners.append(self._acted)

@@ -25,7 +25,7 @@ from mewet.exercises.db import AppDb, ExerciseRow, User
 from mewet.exercises.inputs import Input, Setup
 from mewet.exercises.live import Exercise, LocalFeed, Phase
 from mewet.scenarios.homesim import will_device
-from mewet.scenarios.scenario import Scenario, ScenarioError
+from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError
 from mewet.scenarios.yamlfile import validate_yaml
 from mewet.transport.access import BrokerAccess
 from mewet.transport.client import MqttLink, Received
@@ -38,8 +38,10 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in
 
 def scenario_from_text(text: str, name: str = "scenario.yaml") -> Scenario:
     """A scenario from YAML text (uploaded, or kept with an exercise); ScenarioError says why."""
-    if len(text.encode()) > 256 * 1024:
-        raise ScenarioError(f"{name}: larger than 256 KiB; a scenario is a short file")
+    if len(text.encode()) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(
+            f"{name}: larger than {MAX_SCENARIO_BYTES // 1024} KiB; a scenario is a short file"
+        )
     return validate_yaml(Scenario, name, ScenarioError, text=text)
 
 

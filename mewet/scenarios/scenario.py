@@ -26,6 +26,9 @@ RoleName = Literal[
 ]
 
 
+MAX_SCENARIO_BYTES = 256 * 1024  # a scenario is a short file
+
+
 class ScenarioError(MewetError):
     """A scenario file is invalid or cannot be found."""
 

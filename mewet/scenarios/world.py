@@ -67,9 +67,21 @@ class World:
                 watch(subject, value)
             self.notify(subject, value)
 
+    def ill(self) -> bool:
+        """Whether an illness shows (fever, fast pulse)."""
+        return self.illness > 0.3
+
+    def acutely_ill(self) -> bool:
+        """Whether the illness needs hospital rather than home treatment."""
+        return self.illness > 0.6
+
+    def dehydrated(self) -> bool:
+        """Whether dehydration shows (dry mouth, confusion)."""
+        return self.hydration < 0.6
+
     def unwell(self) -> bool:
         """Whether the resident is noticeably unwell (dehydrated or ill)."""
-        return self.hydration < 0.6 or self.illness > 0.3
+        return self.ill() or self.dehydrated()
 
     def set_door(self, door: str, is_open: bool) -> None:
         """Open or close a door and announce it as subject 'door:<id>'."""

@@ -135,7 +135,7 @@ class Policies:
                 note = "fall at home, helped up, fall-risk follow-up advised"
             elif w.unwell():
                 self.act("home_care", "give_fluids")
-                if w.illness > 0.6:
+                if w.acutely_ill():
                     self.act("home_care", "call_paramedics", {"urgency": "B"})
                     note = "acutely ill, sent to hospital"
                 else:
@@ -150,7 +150,7 @@ class Policies:
         yield self.env.timeout(10 * 60 * float(self.rng("paramedic").uniform(0.7, 1.3)))
         self.act("paramedic", "assess")
         w = self.world
-        if w.injured or w.illness > 0.6:
+        if w.injured or w.acutely_ill():
             yield self.env.timeout(600)
             self.act("paramedic", "convey")
         else:

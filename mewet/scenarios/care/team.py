@@ -497,9 +497,9 @@ class CareTeam:
             found = "on the floor, " + (
                 "pain in the hip, cannot bear weight" if w.injured else "no injury found"
             )
-        elif w.illness > 0.3:
+        elif w.ill():
             found = "fever, fast pulse, short of breath"
-        elif w.hydration < 0.6:
+        elif w.dehydrated():
             found = "dry mouth, confused, has drunk little in the heat"
         else:
             found = "the resident is well"
@@ -574,10 +574,10 @@ class CareTeam:
             raise ActionError("nobody has asked for a consultation")
         self.consult_asked = False
         w = self.world
-        if w.illness > 0.3:
+        if w.ill():
             w.illness = 0.0
             advice = "infection: antibiotics prescribed, vitals checked twice a day"
-        elif w.hydration < 0.6:
+        elif w.dehydrated():
             advice = "dehydration: drink 1.5 l a day, home care to check fluids in the heat"
         else:
             advice = "no change of treatment"
