@@ -32,6 +32,7 @@ def test_a_live_run_and_the_replay_of_its_inputs_are_the_same_run() -> None:
     heard = MemorySink()
     ex.relay.targets.append(heard)
     ex.control("start", {}, "teacher")
+    ex.join("alarm_centre", "Ada")
     for _ in range(55):  # 55 wall seconds at speed 600: to 03:10
         wall.t += 1
         ex.advance()
@@ -86,3 +87,37 @@ def test_controls_refuse_what_makes_no_sense_now() -> None:
     with pytest.raises(Refused, match="has ended"):
         ex.control("resume", {}, "t")
     assert [i.name for i in ex.inputs] == ["start", "end"]  # refused inputs are not kept
+
+
+def run_to(ex: Exercise, wall: Wall, seconds: int) -> None:
+    for _ in range(seconds):
+        wall.t += 1
+        ex.advance()
+
+
+def test_a_role_nobody_took_is_played_by_its_policy_and_a_person_can_take_it_over() -> None:
+    wall = Wall()
+    ex = Exercise(1, setup(), speed=600, monotonic=wall)
+    ex.control("start", {}, "teacher")
+    ex.join("alarm_centre", "Ada")  # home care is open too, but nobody took it
+    run_to(ex, wall, 56)  # past the fall at 03:10
+    team = ex.sim.care
+    assert team is not None
+    case = team.cases[-1].id
+    for action in ("answer", "talk", "dispatch_home_care"):
+        ex.act("alarm_centre", action, {"case": case}, "Ada")
+    while not [a for a in team.timeline if a.role == "home_care"]:
+        wall.t += 0.1  # a sim minute at a time, until home care comes on its own
+        ex.advance()
+    home_care = [(a.action, a.by) for a in team.timeline if a.role == "home_care"]
+    assert home_care == [("arrived", "policy"), ("unlocked", "policy")]
+    # now a student takes home care over mid-visit: the policy does nothing more
+    ex.join("home_care", "Bo")
+    done = len(team.timeline)
+    run_to(ex, wall, 6)
+    assert not [a for a in team.timeline[done:] if a.role == "home_care"]
+    assert "no injury" in ex.act("home_care", "assess", {}, "Bo")
+    ex.act("home_care", "help_up", {}, "Bo")
+    assert [a.by for a in team.timeline if a.action == "helped_up"] == ["Bo"]
+    with pytest.raises(Refused, match="not open to students"):
+        ex.join("doctor", "Cy")

@@ -23,8 +23,9 @@ from mewet.scenarios.incidents import AnyIncident, Incident, strike
 from mewet.scenarios.run import prepare
 from mewet.scenarios.scenario import Scenario
 
-InputKind = Literal["action", "control", "inject", "note"]
+InputKind = Literal["action", "control", "inject", "note", "join"]
 INCIDENT = TypeAdapter[AnyIncident](Incident)
+CHANGES = ("action", "inject", "join")  # the inputs that change the run (not the clock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class Setup:
     scenario: Scenario
     seed: int
     start: datetime
-    players: frozenset[str]
+    roles: frozenset[str]  # open to students; each played by its policy until someone joins
     home_id: str
     root: str
 
@@ -73,14 +74,13 @@ def incident_of(spec: dict[str, Any]) -> AnyIncident:
 
 
 def build(setup: Setup, sink: Sink) -> HomeSim:
-    """The exercise's home at sim time 0, with the roles people play left to them."""
+    """The exercise's home at sim time 0, every role on its default policy."""
     return prepare(
         setup.scenario,
         sink,
         seed=setup.seed,
         start=setup.start,
         root=setup.root,
-        players=setup.players,
         home_id=setup.home_id,
     )
 
@@ -92,6 +92,11 @@ def apply(sim: HomeSim, setup: Setup, entry: Input) -> str:
             raise ActionError("this home has no care team")
         args: dict[str, Scalar] = dict(entry.args)
         return sim.care.act(entry.role, entry.name, args, entry.by)
+    if entry.kind == "join":
+        if sim.care is None:
+            raise ActionError("this home has no care team")
+        sim.care.take(entry.name)
+        return f"{entry.name} taken by {entry.by}"
     if entry.kind == "inject":
         incident = incident_of(entry.args)
         problems = setup.scenario.model_copy(update={"incidents": [incident]}).problems()
@@ -105,7 +110,7 @@ def apply(sim: HomeSim, setup: Setup, entry: Input) -> str:
 def replay(setup: Setup, inputs: list[Input], until_s: float, sink: Sink) -> HomeSim:
     """The exercise run again to `until_s`, every input applied at its sim time."""
     sim = build(setup, sink)
-    changes = [i for i in inputs if i.kind in ("action", "inject") and i.sim_s <= until_s]
+    changes = [i for i in inputs if i.kind in CHANGES and i.sim_s <= until_s]
     for entry in changes:
         if entry.sim_s < until_s:
             sim.at(entry.sim_s, partial(_quietly, sim, setup, entry))

@@ -90,7 +90,9 @@ class Exercise:
         if local_feed:
             self.relay.targets.append(LocalFeed(self))
         self.sim: HomeSim = (
-            replay(setup, self.inputs, at_s, self.relay) if at_s > 0 else build(setup, self.relay)
+            replay(setup, self.inputs, at_s, self.relay)
+            if self.inputs
+            else build(setup, self.relay)
         )
         self.sim.start()
         self.phase: Phase = phase
@@ -181,14 +183,16 @@ class Exercise:
         if self.on_input is not None:
             self.on_input(self, entry)
 
+    def check_running(self) -> None:
+        """Refused unless the exercise has started and not ended."""
+        if self.phase == "created":
+            raise Refused("the exercise has not started yet")
+        if self.phase == "ended":
+            raise Refused("the exercise has ended")
+
     def act(self, role: str, action: str, args: dict[str, Any], by: str) -> str:
         """A person's action in a role, now; Refused says why it cannot be done."""
-        if self.phase in ("created", "ended"):
-            raise Refused(
-                "the exercise has not started yet"
-                if self.phase == "created"
-                else "the exercise has ended"
-            )
+        self.check_running()
         entry = self._record("action", action, role, args, by)
         try:
             result = apply(self.sim, self.setup, entry)
@@ -196,6 +200,25 @@ class Exercise:
             raise Refused(str(exc)) from None
         self._keep(entry)
         return result
+
+    def join(self, role: str, by: str) -> str:
+        """A person takes a role: from now on its default policy stands aside."""
+        if self.phase == "ended":
+            raise Refused("the exercise has ended")
+        if role not in self.setup.roles:
+            open_ = ", ".join(sorted(self.setup.roles)) or "none"
+            raise Refused(f"role {role!r} is not open to students (open: {open_})")
+        if self.sim.care is not None and self.sim.care.played(role):
+            return f"{role} is already played by a person"
+        entry = self._record("join", role, role, {}, by)
+        result = apply(self.sim, self.setup, entry)
+        self._keep(entry)
+        self.broadcast({"type": "joined", "role": role, "by": by})
+        return result
+
+    def plays(self, role: str) -> bool:
+        """Whether a person plays the role now."""
+        return self.sim.care is not None and self.sim.care.played(role)
 
     def note(self, text: str, role: str | None, by: str) -> Input:
         """A timestamped, attributed note (documentation)."""

@@ -123,7 +123,7 @@ class Exercises:
             scenario,
             row.seed,
             row.start,
-            frozenset(row.roles),
+            frozenset(row.roles),  # open to students
             home_id(row.id, row.home_tag),
             self.root,
         )

@@ -62,7 +62,7 @@ def public(entry: Entry, who: Principal, api: Any = None) -> ExercisePublic:
         time=format_ts(live.sim.world.now()),
         speed=live.clock.speed,
         end_s=live.setup.end_s,
-        roles=sorted(live.setup.players),
+        roles=sorted(live.setup.roles),
         home=live.setup.home_id,
         join_code=row.join_code if own else None,
         participants=people,
@@ -138,11 +138,10 @@ async def join(api: State, exercise_id: int, body: JoinRequest) -> JoinResult:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the join code does not match")
     if entry.live.phase == "ended":
         raise HTTPException(status.HTTP_409_CONFLICT, "the exercise has ended")
-    if body.role not in entry.live.setup.players:
-        open_ = ", ".join(sorted(entry.live.setup.players)) or "none"
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"role {body.role!r} is not open to students (open: {open_})"
-        )
+    try:
+        entry.live.join(body.role, body.name)
+    except Refused as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     pid = api.db.add_participant(exercise_id, body.name, body.role)
     who = Principal("participant", pid, "student", entry.row.org, body.name, exercise_id, body.role)
     token, seconds = issue(who, api.key, api.token_hours)
@@ -193,12 +192,12 @@ async def act(who: Current, entry: Visible, body: ActionRequest) -> Outcome:
     """Act in your role at the current sim time, with the same effect as the default policy;
     an action that makes no sense now is answered 409 with the reason."""
     role = _role_of(who, entry, body.role)
-    if role not in entry.live.setup.players:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            f"the {role} role is played by its default policy in this exercise",
-        )
     try:
+        if not entry.live.plays(role):
+            if who.kind == "participant" or role not in entry.live.setup.roles:
+                raise Refused(f"the {role} role is played by its default policy here")
+            entry.live.check_running()
+            entry.live.join(role, who.name)  # the teacher takes the role over
         result = entry.live.act(role, body.action, dict(body.args), who.name)
     except Refused as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None

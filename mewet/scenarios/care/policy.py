@@ -33,12 +33,20 @@ class Policies:
 
     def act(self, role: str, action: str, args: dict[str, Scalar] | None = None) -> str:
         """Act as the role's default policy; an action that a person's earlier action made
-        pointless (the paramedics already called) is noted on the timeline, not fatal."""
+        pointless (the paramedics already called) is noted on the timeline, not fatal. Once a
+        person has taken the role over, the policy does nothing more."""
+        if self.team.played(role):
+            return ""
         try:
             return self.team.act(role, action, args)
         except ActionError as exc:
             self.team.log(role, "skipped", f"{action}: {exc}")
             return ""
+
+    def log(self, role: str, action: str, detail: str = "") -> None:
+        """A step of the policy's own on the timeline, unless a person has the role now."""
+        if not self.team.played(role):
+            self.team.log(role, action, detail)
 
     def rng(self, role: str) -> np.random.Generator:
         """The generator of one role's policy."""
@@ -63,7 +71,7 @@ class Policies:
         helping = [v for v in self.team.visits if not v.done and v.case is not None]
         if helping and (situation != "well" or case.event_type == "door_opened_at_night"):
             # the same fall seen by a second device, or the door opened by the visitors
-            self.team.log("alarm_centre", "linked", f"case {case.id}: help is already under way")
+            self.log("alarm_centre", "linked", f"case {case.id}: help is already under way")
             self.act("alarm_centre", "close", {"case": case.id})
             return
         for response in getattr(self.settings.protocol, situation):
@@ -116,8 +124,7 @@ class Policies:
             yield self.env.timeout(
                 float(self.rng("home_care").uniform(300, 900))
             )  # searching nearby
-            self.team.log("home_care", "found_outside", "brought home and to bed")
-            self.team.sim.occupant.resume()
+            self.act("home_care", "bring_home")
             note = "found outside at night, cold; dementia follow-up advised"
         else:
             assess = self.settings.assess_min * 60 * float(self.rng("home_care").uniform(0.7, 1.3))
@@ -144,7 +151,7 @@ class Policies:
                         self.team.ask_doctor("home_care")
         yield self.env.timeout(float(self.rng("home_care").uniform(300, 600)))
         if visit.inside:
-            self.team.log("home_care", "documented", note)
+            self.log("home_care", "documented", note)
 
     def _paramedic(self) -> Process:
         yield self.env.timeout(10 * 60 * float(self.rng("paramedic").uniform(0.7, 1.3)))
@@ -178,7 +185,7 @@ class Policies:
             return
         if self.rng("relative").random() >= self.settings.relative.answers:
             self.team.phone_ringing = False
-            self.team.log("relative", "missed_call")
+            self.log("relative", "missed_call")
             return
         self.act("relative", "answer_phone")
         serious = self.world.fallen or self.world.unwell() or self.world.location == OUTSIDE

@@ -8,8 +8,9 @@ consultation) and a relative (on the phone, and may come over).
 Every decision is one action, `CareTeam.act(role, action, args)`, which checks that it makes
 sense now (else `ActionError` says why) and changes the world. Each role's default policy
 is a SimPy process that waits as a real person would and then calls the same actions; a role
-played by a person (`players`) has no default process, and the person's actions, taken
-through the API at the current sim time, have exactly the same effect.
+played by a person (`players`; a person can take a role over mid-run with `take`) has no
+default process, and the person's actions, taken through the API at the current sim time,
+have exactly the same effect.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ ACTIONS: dict[str, dict[str, str]] = {
         "assess": "Look at the resident: what is wrong?",
         "help_up": "Help the resident up from the floor (not when injured).",
         "give_fluids": "Give the resident something to drink.",
+        "bring_home": "Search nearby and bring a wandering resident home.",
         "call_paramedics": "Call an ambulance from the home (args: urgency A-D).",
         "leave": "Lock up and leave.",
     },
@@ -182,7 +184,7 @@ class CareTeam:
         self.world = sim.world
         self.settings = settings
         self.rng = rng_for(sim.seed, "care")  # what actions draw: travel times
-        self.players = players
+        self.players = set(players)
         self.operators = simpy.Resource(self.env, settings.operators)
         self.staff = simpy.Resource(self.env, settings.home_care_staff)
         self.timeline: list[CareAction] = []
@@ -220,6 +222,12 @@ class CareTeam:
             return method(role, dict(args or {}))
         finally:
             self._actor = ""
+
+    def take(self, role: str) -> None:
+        """A person takes the role over from now: its policy stands aside, mid-task too."""
+        if role not in ACTIONS:
+            raise ActionError(f"unknown role {role!r} (roles: {', '.join(ACTIONS)})")
+        self.players.add(role)
 
     def played(self, role: str) -> bool:
         """Whether a person plays this role (so its default policy stands aside)."""
@@ -522,6 +530,16 @@ class CareTeam:
         self.sim.occupant.resume()
         if self.settings.physio_after_fall_days is not None and not self.played("physiotherapist"):
             self.env.process(self.policy.physio())
+
+    def _bring_home(self, role: str, args: dict[str, Scalar]) -> str:
+        visit = self._visiting(role)
+        if visit.arrived is None:
+            raise ActionError(f"the {role.replace('_', ' ')} has not arrived yet")
+        if not (self.world.location == OUTSIDE and self.world.activity == "wandering"):
+            raise ActionError("the resident is not out wandering")
+        self.log(role, "found_outside", "brought home and to bed")
+        self.sim.occupant.resume()
+        return "found nearby and brought home"
 
     def _give_fluids(self, role: str, args: dict[str, Scalar]) -> str:
         self._visiting(role, inside=True)
