@@ -124,5 +124,4 @@ def sees_sensors(who: Principal, entry: Entry) -> bool:
     """Whether the caller sees the home's sensors (the scenario may keep them from a role)."""
     if who.kind != "participant" or who.exercise_role is None:
         return True
-    brief = entry.live.setup.scenario.roles.get(who.exercise_role)  # type: ignore[call-overload]
-    return brief is None or brief.sensors
+    return entry.live.setup.scenario.sees_sensors(who.exercise_role)

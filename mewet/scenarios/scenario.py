@@ -92,6 +92,10 @@ class Scenario(BaseModel):
     )
     teacher_guide: str = ""
 
+    def sees_sensors(self, role: str) -> bool:
+        """Whether a role sees the home's sensor feed (a role not listed does)."""
+        return next((b.sensors for name, b in self.roles.items() if name == role), True)
+
     def problems(self) -> list[tuple[Loc, str]]:
         """Cross-references that do not hold: an unknown home, device, option or fault."""
         from mewet.devices.catalogue import CATALOGUE
