@@ -194,3 +194,18 @@ class Lab:
             f"totals:    mewet ingest stats --store {s.store()}\n"
             f"stop:      Ctrl-C"
         )
+        if not self._has_accounts():
+            self.say(
+                "no API accounts yet: create a teacher with\n"
+                f"  mewet user add --data-dir {s.data_dir} --email you@school --role teacher "
+                '--org "Your school"'
+            )
+
+    def _has_accounts(self) -> bool:
+        from mewet.exercises.db import AppDb
+
+        db = AppDb(self.settings.data_dir / "app.db")
+        try:
+            return db.has_users()
+        finally:
+            db.close()

@@ -216,6 +216,7 @@ def test_mewet_up_runs_the_lab_and_stops_cleanly(tmp_path: Path) -> None:
     )
     assert code == 0, err
     assert "MeWeT lab is up" in err and f"mosquitto_sub -h 127.0.0.1 -p {port}" in err
+    assert "no API accounts yet: create a teacher with" in err
     assert "the lab has stopped" in err
     views = store.devices("default")
     assert len(views) == 26
@@ -269,3 +270,45 @@ def test_simulate_runs_a_scenario_live_through_the_broker(mqtt_url: MqttUrl) -> 
     eventually(lambda: any(b'"key":"home-care"' in p for p in got))
     assert any(b'"event_type":"fall_detected"' in p for p in got)
     watcher.close()
+
+
+def test_user_add_creates_accounts_and_says_what_is_wrong(tmp_path: Path) -> None:
+    def add(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        cmd = [sys.executable, "-m", "mewet", "user", "add", "--data-dir", str(tmp_path), *args]
+        return subprocess.run(
+            cmd, capture_output=True, text=True, input=stdin, timeout=60, check=False
+        )
+
+    ok = add(
+        "--email", "anna@north", "--role", "teacher", "--org", "North", "--password", "s3cret-pass"
+    )
+    assert ok.returncode == 0 and "account anna@north (teacher, North) created" in ok.stdout
+    asked = add(
+        "--email",
+        "bo@north",
+        "--role",
+        "admin",
+        "--org",
+        "North",
+        stdin="pw-long-enough\npw-long-enough\n",
+    )
+    assert asked.returncode == 0, asked.stderr  # asked twice, hidden
+    again = add(
+        "--email", "ANNA@north", "--role", "teacher", "--org", "North", "--password", "another-pass"
+    )
+    assert again.returncode == 2 and "there is already an account for ANNA@north" in again.stderr
+    role = add("--email", "c@x", "--role", "janitor", "--org", "X", "--password", "long-enough")
+    assert (
+        role.returncode == 2
+        and "role 'janitor' is not one of admin, teacher, student, company" in role.stderr
+    )
+    short = add("--email", "d@x", "--role", "teacher", "--org", "X", "--password", "short")
+    assert short.returncode == 2 and "at least 8 characters" in short.stderr
+    from mewet.api.security import verify_password
+    from mewet.exercises.db import AppDb
+
+    db = AppDb(tmp_path / "app.db")
+    user = db.user_by_email("anna@north")
+    assert user is not None and verify_password("s3cret-pass", user.password_hash)
+    assert "s3cret-pass" not in user.password_hash
+    db.close()

@@ -168,6 +168,10 @@ class AppDb:
         assert user is not None
         return user
 
+    def has_users(self) -> bool:
+        """Whether any account exists yet."""
+        return self._one("SELECT 1 FROM users LIMIT 1", ()) is not None
+
     def user(self, uid: int) -> User | None:
         """An account by id."""
         row = self._one("SELECT * FROM users WHERE id = ?", (uid,))
