@@ -111,7 +111,7 @@ class Lab:
             # accounts for this run's own clients, with fresh passwords each time
             self.access = BrokerAccess(s.data_dir / "broker-access", s.topic_root)
             ingest_pw = self.access.grant("mewet-ingest", "ingest", apply=False)
-            lab_pw = self.access.grant("mewet-lab", "lab", apply=False)
+            lab_pw = self.access.grant("mewet-lab", "lab", homes=(self.home.id,), apply=False)
             self.access.apply()
             secured = self.access.folder
             self._ingest_url = MqttUrl("127.0.0.1", port, "mewet-ingest", ingest_pw)

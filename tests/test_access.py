@@ -107,7 +107,7 @@ def secured(tmp_path: Path) -> Iterator[tuple[Server, BrokerAccess, dict[str, st
     access = BrokerAccess(tmp_path / "access", ROOT)
     pw = {
         "mewet-ingest": access.grant("mewet-ingest", "ingest", apply=False),
-        "mewet-lab": access.grant("mewet-lab", "lab", apply=False),
+        "mewet-lab": access.grant("mewet-lab", "lab", homes=("ex1-aa", "ex2-bb"), apply=False),
         "s-ada": access.grant("s-ada", "student", home="ex1-aa", group="exercise-1", apply=False),
         "s-eve": access.grant("s-eve", "student", home="ex2-bb", group="exercise-2", apply=False),
         "acme-plug": access.grant(
@@ -166,6 +166,7 @@ def test_each_account_may_do_its_job_and_nothing_else(
 
     # (Mosquitto 2.0.11 drops the connection after a denied publish: these come last)
     assert lab.publish(f"{ROOT}/ex1-aa/vitals/cmd/silence") == DENIED
+    assert lab.publish(f"{ROOT}/acme/plug-1/telemetry") == DENIED  # not a home the lab runs
     assert lab.publish("elsewhere/topic") == DENIED
     assert ingest.publish(f"{ROOT}/ex1-aa/vitals/telemetry") == DENIED
     assert student.publish(f"{ROOT}/ex1-aa/vitals/telemetry") == DENIED

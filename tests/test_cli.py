@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -179,7 +180,12 @@ def test_ingest_stats_reads_the_totals_back(tmp_path: Path) -> None:
     assert "ingest-x" in row and "120 │ 110 │ 3 │ 7 │ 2 │ 0.125" in row
 
 
-def run_lab(data: Path, *args: str, telemetry_at_least: int = 1) -> tuple[int, str, Store]:
+def run_lab(
+    data: Path,
+    *args: str,
+    telemetry_at_least: int = 1,
+    while_running: Callable[[], None] | None = None,
+) -> tuple[int, str, Store]:
     """`mewet up` on its defaults (no MEWET_ settings) until the store holds telemetry of the
     default home and the API answers, then Ctrl-C; returns the exit code, what it printed, and
     the store (open)."""
@@ -195,6 +201,8 @@ def run_lab(data: Path, *args: str, telemetry_at_least: int = 1) -> tuple[int, s
         eventually(lambda: store.count("telemetry", "default") >= telemetry_at_least, timeout_s=60)
         docs = eventually(lambda: _get(f"http://127.0.0.1:{api}/openapi.json"), timeout_s=30)
         assert "/api/exercises/{exercise_id}/control" in docs
+        if while_running is not None:
+            while_running()
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
@@ -312,3 +320,37 @@ def test_user_add_creates_accounts_and_says_what_is_wrong(tmp_path: Path) -> Non
     assert user is not None and verify_password("s3cret-pass", user.password_hash)
     assert "s3cret-pass" not in user.password_hash
     db.close()
+
+
+def test_mewet_up_with_a_secured_broker(tmp_path: Path) -> None:
+    """`--secure-broker`: the lab's own clients have accounts, nobody else gets in."""
+    port = free_port()
+    seen: list[bool] = []
+
+    def anonymous_refused() -> None:
+        from mewet.config import MqttUrl
+        from mewet.errors import TransportError
+        from mewet.transport.client import MqttLink
+
+        try:
+            MqttLink(MqttUrl("127.0.0.1", port), "anonymous").connect(timeout_s=5).close()
+            seen.append(False)
+        except TransportError as exc:
+            seen.append("Not authorized" in str(exc) or "refused" in str(exc))
+
+    code, err, store = run_lab(
+        tmp_path / "data",
+        "--mqtt-port",
+        str(port),
+        "--secure-broker",
+        "--speed",
+        "120",
+        telemetry_at_least=5,
+        while_running=anonymous_refused,
+    )
+    assert code == 0, err
+    said = " ".join(err.split())  # the console wraps long lines
+    assert "secured: accounts only" in said and "-u mewet-lab -P '<password>'" in said
+    assert seen == [True]
+    assert store.count("telemetry", "default") >= 5  # ingest read, the lab wrote: both allowed
+    store.close()

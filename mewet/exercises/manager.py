@@ -155,6 +155,9 @@ class Exercises:
         if self.mqtt is None:
             return
         setup = entry.live.setup
+        if self.access is not None and self.mqtt.username:
+            # the lab's account may write this home's topics from now on
+            self.access.run_home(self.mqtt.username, setup.home_id)
         sink = MqttSink(
             self.mqtt,
             setup.home_id,

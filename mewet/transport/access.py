@@ -4,7 +4,8 @@ Least privilege, one kind of account per job:
 
 - `ingest` reads everything under the root;
 - `lab` (the simulator and the API) writes the device topics (`meta`, `status`, `state`,
-  `telemetry`, `event`) of any home and reads everything (its homes' commands, the feed);
+  `telemetry`, `event`) of the homes it runs (each added as an exercise is created) and reads
+  everything (its homes' commands, the live feed);
 - `student` reads the one home of their exercise;
 - `device` (a company's) writes its own device topics and reads its own `cmd` topics.
 
@@ -23,7 +24,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -51,6 +52,7 @@ class Account:
     home: str | None = None
     device: str | None = None
     group: str = ""  # what it belongs to (an exercise, a company), to revoke all at once
+    homes: tuple[str, ...] = ()  # the homes a lab account runs
 
 
 def rules(account: Account, root: str) -> list[str]:
@@ -60,7 +62,8 @@ def rules(account: Account, root: str) -> list[str]:
     if account.kind == "lab":
         reads = [f"topic read {root}/#", "topic read $SYS/broker/uptime"]  # health checks
         discovery = ["topic write homeassistant/device/+/config"]  # Home Assistant
-        return reads + discovery + [f"topic write {root}/+/+/{k}" for k in DEVICE_KINDS]
+        writes = [f"topic write {root}/{h}/+/{k}" for h in account.homes for k in DEVICE_KINDS]
+        return reads + discovery + writes
     if account.kind == "student":
         return [f"topic read {root}/{account.home}/#"]
     base = f"{root}/{account.home}/{account.device}"
@@ -82,6 +85,7 @@ class BrokerAccess:
         kept = folder / "access.json"
         if kept.exists():
             for raw in json.loads(kept.read_text()):
+                raw["homes"] = tuple(raw.get("homes", ()))
                 self.accounts[raw["user"]] = Account(**raw)
 
     @property
@@ -102,6 +106,7 @@ class BrokerAccess:
         home: str | None = None,
         device: str | None = None,
         group: str = "",
+        homes: tuple[str, ...] = (),
         password: str | None = None,
         apply: bool = True,
     ) -> str:
@@ -113,10 +118,21 @@ class BrokerAccess:
             raise ValueError("a device account needs its device id")
         password = password or secrets.token_urlsafe(18)
         with self._lock:
-            self.accounts[user] = Account(user, hash_password(password), kind, home, device, group)
+            self.accounts[user] = Account(
+                user, hash_password(password), kind, home, device, group, homes
+            )
         if apply:
             self.apply()
         return password
+
+    def run_home(self, user: str, home: str) -> None:
+        """Let a lab account write the device topics of one more home (a new exercise)."""
+        with self._lock:
+            account = self.accounts.get(user)
+            if account is None or account.kind != "lab" or home in account.homes:
+                return
+            self.accounts[user] = replace(account, homes=(*account.homes, home))
+        self.apply()
 
     def revoke(self, user: str | None = None, group: str | None = None) -> int:
         """Remove one account, or every account of a group; returns how many went."""
