@@ -296,7 +296,7 @@ class Exercise:
                 raise Refused(
                     f"incident {index!r}: the scenario has incidents 0 to {len(incidents) - 1}"
                 )
-            spec = incidents[index].model_dump(exclude={"at", "day", "chance_per_day", "between"})
+            spec = incidents[index].settings()
             args.clear()
             args.update(spec)
         try:
@@ -307,7 +307,7 @@ class Exercise:
         if problems:
             raise Refused("; ".join(msg for _, msg in problems))
         args.clear()
-        args.update(incident.model_dump(exclude={"at", "day", "chance_per_day", "between"}))
+        args.update(incident.settings())
         return f"{incident.type} injected"
 
     def _end(self, args: dict[str, Any]) -> str:

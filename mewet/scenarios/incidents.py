@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 import simpy
@@ -68,6 +68,10 @@ class _Incident(BaseModel):
         if (self.at is None) == (self.chance_per_day is None):
             raise ValueError("give either `at` (a clock time) or `chance_per_day`, not both")
         return self
+
+    def settings(self) -> dict[str, Any]:
+        """What the incident does, without when: an injected one happens now."""
+        return self.model_dump(exclude={"at", "day", "chance_per_day", "between"})
 
     def delay_s(self, start: datetime) -> float:
         """Seconds from the start to this incident (for one with `at`)."""
