@@ -87,17 +87,26 @@ Teacher = Annotated[Principal, Depends(teacher)]
 Account = Annotated[Principal, Depends(not_student)]
 
 
-def visible(who: Principal, api: ApiState, exercise_id: int) -> Entry:
-    """The exercise, if `who` may see it; 403 for companies, else 404 as if it did not exist."""
+def no_companies(who: Principal) -> None:
+    """Companies test devices; they never see an exercise (403)."""
     if who.role == "company":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "companies have no access to exercises")
-    entry = api.exercises.get(exercise_id)
-    allowed = entry is not None and (
+
+
+def may_see(who: Principal, entry: Entry) -> bool:
+    """Admins see every exercise, a teacher their own, a student the one they joined."""
+    return (
         who.role == "admin"
         or (who.kind == "user" and who.role == "teacher" and entry.row.teacher == who.id)
-        or (who.kind == "participant" and who.exercise == exercise_id)
+        or (who.kind == "participant" and who.exercise == entry.row.id)
     )
-    if entry is None or not allowed:
+
+
+def visible(who: Principal, api: ApiState, exercise_id: int) -> Entry:
+    """The exercise, if `who` may see it; 403 for companies, else 404 as if it did not exist."""
+    no_companies(who)
+    entry = api.exercises.get(exercise_id)
+    if entry is None or not may_see(who, entry):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no exercise {exercise_id}")
     return entry
 

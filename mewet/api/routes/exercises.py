@@ -14,6 +14,8 @@ from mewet.api.deps import (
     Steerable,
     Teacher,
     Visible,
+    may_see,
+    no_companies,
     sees_sensors,
 )
 from mewet.api.models import (
@@ -109,17 +111,9 @@ async def create(api: State, who: Teacher, body: ExerciseCreate) -> ExercisePubl
 @router.get("")
 async def list_exercises(api: State, who: Current) -> list[ExercisePublic]:
     """The exercises you may see: yours as a teacher, all as an admin, yours as a student."""
-    if who.role == "company":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "companies have no access to exercises")
-    out = []
-    for ex_id, entry in sorted(api.exercises.entries.items()):
-        if (
-            who.role == "admin"
-            or (who.kind == "user" and entry.row.teacher == who.id)
-            or (who.kind == "participant" and who.exercise == ex_id)
-        ):
-            out.append(public(entry, who, api))
-    return out
+    no_companies(who)
+    entries = sorted(api.exercises.entries.items())
+    return [public(entry, who, api) for _, entry in entries if may_see(who, entry)]
 
 
 @router.get("/{exercise_id}")
