@@ -24,6 +24,7 @@ from mewet.exercises import debrief
 from mewet.exercises.db import AppDb, ExerciseRow, User
 from mewet.exercises.inputs import Input, Setup
 from mewet.exercises.live import Exercise, LocalFeed, Phase
+from mewet.exercises.view import message_frame
 from mewet.scenarios.homesim import will_device
 from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError
 from mewet.scenarios.yamlfile import validate_yaml
@@ -227,13 +228,7 @@ class Exercises:
                 body = json.loads(body)
         except (UnicodeDecodeError, ValueError):
             return  # ingest keeps it as a dead letter; participants see only valid messages
-        frame = {
-            "type": "message",
-            "device": topic.device,
-            "kind": topic.kind.value,
-            "topic": topic_name,
-            "payload": body,
-        }
+        frame = message_frame(topic, topic_name, body)
         live = self.entries[ex].live
         if isinstance(body, dict) and isinstance(body.get("id"), str):
             sent = live.stamps.sent.pop(body["id"], None)

@@ -12,23 +12,28 @@ from collections import deque
 from typing import Any
 
 from mewet.contract import Event, Message, State, Telemetry, format_ts
-from mewet.transport.topics import Kind
+from mewet.transport.topics import Kind, Topic
 
 HISTORY = 500  # messages kept per device: eight hours of one-minute vitals
 
 
-def frame(message: Message) -> dict[str, Any]:
+def message_frame(topic: Topic, name: str, payload: Any) -> dict[str, Any]:
     """A device message as the live feed and the history carry it."""
+    return {
+        "type": "message",
+        "device": topic.device,
+        "kind": topic.kind.value,
+        "topic": name,
+        "payload": payload,
+    }
+
+
+def frame(message: Message) -> dict[str, Any]:
+    """The frame of a message as the home sent it."""
     payload: Any = message.payload
     if not isinstance(payload, str):
         payload = json.loads(message.encode())
-    return {
-        "type": "message",
-        "device": message.topic.device,
-        "kind": message.topic.kind.value,
-        "topic": str(message.topic),
-        "payload": payload,
-    }
+    return message_frame(message.topic, str(message.topic), payload)
 
 
 class HomeView:
