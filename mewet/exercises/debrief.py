@@ -46,7 +46,7 @@ def build(setup: Setup, inputs: list[Input], until_s: float) -> dict[str, Any]:
     for entry in inputs:
         if entry.sim_s > until_s:
             continue
-        ts = sim.clock_date(entry.sim_s)
+        ts = sim.world.date(entry.sim_s)
         if entry.kind == "note":
             text = str(entry.args.get("text", ""))
             rows.append(_row(ts, "note", entry.role or "teacher", "note", text, entry.by))
@@ -65,7 +65,7 @@ def build(setup: Setup, inputs: list[Input], until_s: float) -> dict[str, Any]:
         "title": setup.scenario.title,
         "seed": setup.seed,
         "start": format_ts(setup.start),
-        "until": format_ts(sim.clock_date(until_s)),
+        "until": format_ts(sim.world.date(until_s)),
         "learning_goals": setup.scenario.learning_goals,
         "kpis": kpis(team, sim.truth.records, missed) if team else {},
         "timeline": rows,

@@ -378,7 +378,7 @@ def _note_frame(exercise: Exercise, entry: Input) -> Frame:
     return {
         "type": "note",
         "n": entry.n,
-        "ts": format_ts(exercise.sim.clock_date(entry.sim_s)),
+        "ts": format_ts(exercise.sim.world.date(entry.sim_s)),
         "role": entry.role,
         "by": entry.by,
         "text": entry.args.get("text", ""),

@@ -7,7 +7,7 @@ import math
 import queue
 import zlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -92,10 +92,6 @@ class HomeSim:
         self.start()
         if until_s > self.env.now:
             self.env.run(until=until_s)
-
-    def clock_date(self, sim_s: float) -> datetime:
-        """The date of a sim time of this home."""
-        return self.world.start + timedelta(seconds=sim_s)
 
     def at(self, sim_s: float, do: Callable[[], object]) -> simpy.Process:
         """Schedule `do` at sim time `sim_s` (now, if that has passed): timed actions, replays."""

@@ -44,7 +44,11 @@ class World:
 
     def now(self) -> datetime:
         """The simulated wall-clock date of `env.now`."""
-        return self.start + timedelta(seconds=float(self.env.now))
+        return self.date(float(self.env.now))
+
+    def date(self, sim_s: float) -> datetime:
+        """The simulated wall-clock date of a sim time."""
+        return self.start + timedelta(seconds=sim_s)
 
     def on(self, subject: str) -> simpy.Event:
         """An event that fires at the next change of `subject` (e.g. 'location', 'stove')."""

@@ -209,7 +209,7 @@ async def note(who: Current, entry: Visible, body: NoteCreate) -> NotePublic:
     return NotePublic(
         n=kept.n,
         sim_s=round(kept.sim_s, 3),
-        time=format_ts(entry.live.sim.clock_date(kept.sim_s)),
+        time=format_ts(entry.live.sim.world.date(kept.sim_s)),
         role=kept.role,
         by=kept.by,
         text=body.text,
