@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import simpy
 from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel
@@ -29,45 +32,57 @@ class Motion(Device):
         return {**super().initial_state(), "motion": False}
 
     def behave(self) -> Process:
+        """Sample every `retrigger_s` while someone moves: the first sample seen switches motion
+        on, the last one seen starts the hold. Samples are drawn, not waited for: the sensor
+        wakes when someone comes, is first seen, or the scene changes, not every few seconds.
+        """
+        r = self.options.retrigger_s
         last_seen = -1e18
         while True:
             if self.present():
-                if self.detects():
-                    last_seen = float(self.env.now)
-                    if not self.state["motion"]:
-                        self.update_state(motion=True)
-                        self.event("motion_detected")
-                yield self.env.any_of(
-                    [
-                        self.env.timeout(self.options.retrigger_s),
-                        self.world.on("location"),
-                        self.world.on("fallen"),
-                        self.world.on("activity"),
-                        self.world.on("visitor"),
-                    ]
-                )
+                began = float(self.env.now)
+                first = began + self._misses() * r
+                if first == math.inf:  # a sensor that sees nothing waits for the next scene
+                    yield self._changes()
+                    continue
+                if first > began:
+                    sighting = self.env.timeout(first - began)
+                    yield self._changes(sighting)
+                    if not sighting.processed:
+                        continue  # the scene changed before the sensor saw anyone
+                last_seen = first
+                if not self.state["motion"]:
+                    self.update_state(motion=True)
+                    self.event("motion_detected")
+                yield self._changes()
+                samples = math.ceil((float(self.env.now) - began) / r)
+                last_seen = began + max(first - began, (samples - 1 - self._misses()) * r)
             elif self.state["motion"]:
                 clear_at = last_seen + self.options.hold_s
                 if self.env.now >= clear_at:
                     self.update_state(motion=False)
                     self.event("motion_cleared")
                 else:
-                    yield self.env.any_of(
-                        [
-                            self.env.timeout(clear_at - self.env.now),
-                            self.world.on("location"),
-                            self.world.on("visitor"),
-                        ]
-                    )
+                    yield self._changes(self.env.timeout(clear_at - self.env.now))
             else:
-                yield self.env.any_of(
-                    [
-                        self.world.on("location"),
-                        self.world.on("fallen"),
-                        self.world.on("activity"),
-                        self.world.on("visitor"),
-                    ]
-                )
+                yield self._changes()
+
+    def _changes(self, *also: simpy.Event) -> simpy.Event:
+        """The next change of anything `present` looks at, or the first of `also`: a new
+        condition each time, as SimPy unhooks the conditions nested in one that fired.
+        """
+        w = self.world
+        watched = [w.on("location"), w.on("fallen"), w.on("activity"), w.on("visitor")]
+        return self.env.any_of([*also, *watched])
+
+    def _misses(self) -> float:
+        """How many samples in a row the sensor misses before it sees one (its sensitivity)."""
+        seen = self.faults.sensitivity
+        if seen >= 1.0:
+            return 0.0
+        if seen <= 0.0:
+            return math.inf
+        return float(math.floor(math.log(1.0 - self.draw.random()) / math.log(1.0 - seen)))
 
     def false_alarm(self) -> None:
         if not self.state["motion"]:
