@@ -85,6 +85,23 @@ class Telemetry(_Envelope):
             raise ValueError(f"channel names {taken} are reserved; rename them")
         return data
 
+    @classmethod
+    def trusted(cls, id: str, ts: datetime, seq: int, data: dict[str, float]) -> Telemetry:
+        """A reading built without validation, as `model_construct` builds one, at a quarter
+        of its cost: for the simulated devices' millions of readings, whose code the tests
+        check against the published schema (and ingest validates whatever crosses the broker).
+        """
+        reading = object.__new__(cls)
+        fields = {"v": VERSION, "id": id, "ts": ts, "seq": seq, "data": data}
+        object.__setattr__(reading, "__dict__", fields)
+        object.__setattr__(reading, "__pydantic_fields_set__", _TELEMETRY_FIELDS)
+        object.__setattr__(reading, "__pydantic_extra__", None)
+        object.__setattr__(reading, "__pydantic_private__", None)
+        return reading
+
+
+_TELEMETRY_FIELDS = frozenset(Telemetry.model_fields)
+
 
 class Event(_Envelope):
     """Something happened: a fall, a button press, a door opening, a command result."""

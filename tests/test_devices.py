@@ -9,12 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 import jsonschema
+import numpy as np
 import pytest
 import simpy
 
 from mewet.contract import Command, Event, Message, Telemetry, schemas
 from mewet.devices.base import Device
 from mewet.devices.catalogue import CATALOGUE
+from mewet.devices.draws import Draws
 from mewet.devices.sink import MemorySink
 from mewet.scenarios.home import DevicePlacement, load_home
 from mewet.scenarios.homesim import HomeSim, rng_for
@@ -70,6 +72,31 @@ def validate_all(messages: list[Message], per_device_and_kind: int = 30) -> int:
             body = json.loads(body)
         validators[m.topic.kind.value].validate(body)
     return sum(taken.values())
+
+
+def test_readings_built_unchecked_are_what_validation_would_build() -> None:
+    """Devices build telemetry with Telemetry.trusted (no validation, for speed): each must be
+    equal to the model validated from its own bytes, and encode to the same bytes."""
+    _, sink = run_home(seed=5, hours=6)
+    readings = [m for m in sink.messages if isinstance(m.payload, Telemetry)]
+    assert len(readings) > 1000
+    for m in readings:
+        checked = Telemetry.model_validate(dict(m.payload))
+        assert checked == m.payload
+        assert checked.model_dump_json() == m.payload.model_dump_json() == m.encode().decode()
+        Telemetry.model_validate_json(m.encode())  # and what goes out reads back
+
+
+def test_draws_follow_their_distributions() -> None:
+    draw = Draws(rng_for(1, "draws"))
+    normal = np.array([draw.normal(5.0, 2.0) for _ in range(20_000)])
+    uniform = np.array([draw.uniform(-1.0, 3.0) for _ in range(20_000)])
+    waits = np.array([draw.exponential(60.0) for _ in range(20_000)])
+    assert abs(normal.mean() - 5.0) < 0.1 and abs(normal.std() - 2.0) < 0.1
+    assert uniform.min() >= -1.0 and uniform.max() < 3.0 and abs(uniform.mean() - 1.0) < 0.05
+    assert waits.min() >= 0 and abs(waits.mean() - 60.0) < 2.0
+    again = Draws(rng_for(1, "draws"))
+    assert [again.normal(5.0, 2.0) for _ in range(5)] == list(normal[:5])
 
 
 def test_catalogue_has_at_least_15_types_with_units_and_rates() -> None:
@@ -223,6 +250,31 @@ def test_motion_sees_the_resident_but_not_after_a_fall() -> None:
     world.set("fallen", True)
     env.run(until=4 * 3600)
     assert [e.event_type for e in events(sink)] == ["motion_detected", "motion_cleared"]
+
+
+def test_motion_sensitivity_delays_and_misses_sightings() -> None:
+    blind_env, blind_world, _, blind_sink = make("motion", room="hall", faults={"sensitivity": 0})
+    blind_world.set("activity", "walk")
+    blind_world.set("location", "hall")
+    blind_env.run(until=3600)
+    assert not events(blind_sink)  # and the run ended: a blind sensor waits, it does not spin
+    seen_at = []
+    for seed in range(40):
+        env, world, _, sink = make(
+            "motion", room="hall", faults={"sensitivity": 0.5}, options={"hold_s": 60}, seed=seed
+        )
+        env.run(until=100)
+        world.set("activity", "walk")
+        world.set("location", "hall")
+        env.run(until=400)
+        world.set("location", "kitchen")
+        env.run(until=1000)
+        detected, cleared = events(sink)
+        seen_at.append((detected.ts - START).total_seconds() - 100)
+        last_seen = (cleared.ts - START).total_seconds() - 60
+        assert 100 <= last_seen < 400 and (last_seen - 100) % 10 == pytest.approx(0)
+    assert all(s % 10 == pytest.approx(0) for s in seen_at)  # at a retrigger, 10 s apart
+    assert 0.3 < seen_at.count(0.0) / len(seen_at) < 0.7  # half are seen at the first
 
 
 def test_stove_guard_cuts_power_when_the_stove_is_left_on() -> None:

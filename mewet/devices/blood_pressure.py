@@ -27,9 +27,9 @@ class BloodPressure(Device):
                 o = self.options
                 self.telemetry(
                     {
-                        "systolic": round(o.systolic + float(self.rng.normal(0, 7)), 0),
-                        "diastolic": round(o.diastolic + float(self.rng.normal(0, 5)), 0),
-                        "pulse": round(o.pulse + float(self.rng.normal(0, 4)), 0),
+                        "systolic": round(o.systolic + self.draw.normal(0, 7), 0),
+                        "diastolic": round(o.diastolic + self.draw.normal(0, 5), 0),
+                        "pulse": round(o.pulse + self.draw.normal(0, 4), 0),
                     }
                 )
 

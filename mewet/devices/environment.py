@@ -29,25 +29,27 @@ class Environment(Device):
         self.co2 = 500.0
         self.humidity = 35.0
         self.temp = self.options.setpoint_c
+        self.k = 1 - math.exp(-self.options.period_s / 1800)
         yield from self.every(self.options.period_s, self._measure)
 
     def _measure(self) -> dict[str, float]:
         w = self.world
         here = w.location == self.room
-        k = 1 - math.exp(-self.options.period_s / 1800)
+        k = self.k
         self.co2 += ((1100.0 if here else OUTDOOR_CO2 + 60) - self.co2) * k
         showering = here and w.activity == "personal_hygiene" and self.room == "bathroom"
         self.humidity += ((85.0 if showering else 35.0) - self.humidity) * k * 2
-        hour = w.now().hour + w.now().minute / 60
+        now = w.now()
+        hour = now.hour + now.minute / 60
         target = self.options.setpoint_c + 0.6 * math.sin((hour - 9) / 24 * 2 * math.pi)
         target += w.indoor_heat_c
         if w.stove_on and w.stove_power and self.room == "kitchen":
             target += 2.5
         self.temp += (target - self.temp) * k
         return {
-            "temperature": round(self.temp + float(self.rng.normal(0, 0.1)), 1),
-            "humidity": round(min(100.0, self.humidity + float(self.rng.normal(0, 0.5))), 1),
-            "co2": round(self.co2 + float(self.rng.normal(0, 10)), 0),
+            "temperature": round(self.temp + self.draw.normal(0, 0.1), 1),
+            "humidity": round(min(100.0, self.humidity + self.draw.normal(0, 0.5)), 1),
+            "co2": round(self.co2 + self.draw.normal(0, 10), 0),
         }
 
 

@@ -16,14 +16,14 @@ class FallDetector(Device):
         while True:
             fallen = yield self.world.on("fallen")
             if fallen and self.world.location == self.room and self.detects():
-                confidence = round(float(self.rng.uniform(0.75, 0.99)), 2)
+                confidence = round(self.draw.uniform(0.75, 0.99), 2)
                 self.update_state(alarm=True)
                 self.event("fall_detected", "alarm", confidence=confidence)
             elif not fallen and self.state["alarm"]:
                 self.update_state(alarm=False)
 
     def false_alarm(self) -> None:
-        self.event("fall_detected", "alarm", confidence=round(float(self.rng.uniform(0.5, 0.8)), 2))
+        self.event("fall_detected", "alarm", confidence=round(self.draw.uniform(0.5, 0.8), 2))
 
     def handle(self, name: str, args: dict[str, Scalar]) -> tuple[bool, str]:
         if name == "silence":

@@ -24,7 +24,7 @@ class Gateway(Device):
 
     def _heartbeat(self) -> dict[str, float]:
         devices = len(self.world.home.devices) - 1
-        rssi = -55.0 + float(self.rng.normal(0, 3))
+        rssi = -55.0 + self.draw.normal(0, 3)
         return {
             "uptime": round(self.env.now - self.booted_at, 0),
             "devices": devices,

@@ -23,7 +23,7 @@ class Scale(Device):
         while True:
             yield self.world.on("weigh")
             if self.world.location == self.room:
-                weight = self.options.weight_kg + float(self.rng.normal(0, self.options.spread_kg))
+                weight = self.options.weight_kg + self.draw.normal(0, self.options.spread_kg)
                 self.telemetry({"weight": round(weight, 1)})
 
 

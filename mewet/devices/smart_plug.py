@@ -42,7 +42,7 @@ class SmartPlug(Device):
         watts = (
             self.options.watts if in_use else (self.options.standby_w if self.state["relay"] else 0)
         )
-        watts = max(0.0, watts * float(self.rng.normal(1.0, 0.02)))
+        watts = max(0.0, watts * self.draw.normal(1.0, 0.02))
         self.energy_kwh += watts * self.options.period_s / 3.6e6
         return {"power": round(watts, 1), "energy": round(self.energy_kwh, 4)}
 

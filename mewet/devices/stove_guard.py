@@ -53,7 +53,7 @@ class StoveGuard(Device):
         if heating and (left or self.temp >= self.options.max_temp_c):
             reason = "unattended" if left else "overheat"
             self._cut(reason)
-        return {"hob_temp": round(self.temp + float(self.rng.normal(0, 0.5)), 1)}
+        return {"hob_temp": round(self.temp + self.draw.normal(0, 0.5), 1)}
 
     def _cut(self, reason: str) -> None:
         self.world.set("stove_power", False)

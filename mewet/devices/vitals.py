@@ -76,10 +76,10 @@ class Vitals(Device):
             self.fallen_since = None
         steps = 0.0 if w.fallen else STEPS_PER_MIN.get(w.activity, 5.0) * self.options.period_s / 60
         return {
-            "heart_rate": round(base + float(self.rng.normal(0, 2.0)), 0),
-            "spo2": round(min(100.0, spo2 + float(self.rng.normal(0, 0.8))), 0),
-            "skin_temp": round(skin + float(self.rng.normal(0, 0.2)), 1),
-            "steps": round(max(0.0, steps * float(self.rng.uniform(0.7, 1.3))), 0),
+            "heart_rate": round(base + self.draw.normal(0, 2.0), 0),
+            "spo2": round(min(100.0, spo2 + self.draw.normal(0, 0.8)), 0),
+            "skin_temp": round(skin + self.draw.normal(0, 0.2), 1),
+            "steps": round(max(0.0, steps * self.draw.uniform(0.7, 1.3)), 0),
         }
 
 

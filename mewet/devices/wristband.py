@@ -18,7 +18,7 @@ class Wristband(Device):
         while True:
             fallen = yield self.world.on("fallen")
             if fallen and self.world.wristband_worn and self.detects():
-                confidence = round(float(self.rng.uniform(0.7, 0.99)), 2)
+                confidence = round(self.draw.uniform(0.7, 0.99), 2)
                 self.update_state(alarm=True)
                 self.event("fall_detected", "alarm", confidence=confidence)
 
@@ -37,7 +37,7 @@ class Wristband(Device):
 
     def false_alarm(self) -> None:
         if self.world.wristband_worn:
-            confidence = round(float(self.rng.uniform(0.5, 0.85)), 2)
+            confidence = round(self.draw.uniform(0.5, 0.85), 2)
             self.event("fall_detected", "alarm", confidence=confidence)
 
     def handle(self, name: str, args: dict[str, Scalar]) -> tuple[bool, str]:

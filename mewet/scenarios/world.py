@@ -48,7 +48,7 @@ class World:
 
     def date(self, sim_s: float) -> datetime:
         """The simulated wall-clock date of a sim time."""
-        return self.start + timedelta(seconds=sim_s)
+        return self.start + timedelta(0, sim_s)  # positional: a third cheaper, once a message
 
     def on(self, subject: str) -> simpy.Event:
         """An event that fires at the next change of `subject` (e.g. 'location', 'stove')."""
