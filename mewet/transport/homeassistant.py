@@ -76,13 +76,20 @@ def config(device: Device, root: str = DEFAULT_ROOT) -> dict[str, Any]:
             components[key] = component
     for channel in device.spec.channels:
         battery = channel.name == "battery"
-        field = "battery" if battery else f"data.{channel.name}"
+        # a telemetry message need not carry every channel (a scale's hourly heartbeat has its
+        # battery only): then the template gives '', which a numeric sensor (state_class set)
+        # ignores, keeping its state, where a missing key would log an error in Home Assistant
+        value = (
+            "value_json.battery"
+            if battery
+            else f"value_json.data.{channel.name} if '{channel.name}' in value_json.data else ''"
+        )
         component = {
             "p": "sensor",
             "name": channel.name.replace("_", " "),
             "unique_id": f"{uid}_{channel.name}",
             "state_topic": topic[Kind.STATE] if battery else topic[Kind.TELEMETRY],
-            "value_template": f"{{{{ value_json.{field} }}}}",
+            "value_template": f"{{{{ {value} }}}}",
             "unit_of_measurement": UNITS.get(channel.unit, channel.unit),
             "state_class": "total_increasing" if channel.name in TOTALS else "measurement",
         }
