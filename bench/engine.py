@@ -72,8 +72,8 @@ def main() -> None:
         f"{sink.count:,} messages in {wall:.1f} s = {rate:,.0f} msg/s "
         f"(target for 365 days: 20 s)"
     )
-    # the machine's speed varies by half from hour to hour; this ratio, taken within one run,
-    # does not: it is the figure to compare between runs and versions
+    # this shared machine's speed varies from hour to hour; the ratio to the raw rate of the
+    # same run evens out some of that (not all: the raw loop runs one second, the year a minute)
     print(f"  = {rate / raw:.3f} messages per raw SimPy timeout")
 
     sim2, memory = run_scenario(scenario, days=args.realism_days)
