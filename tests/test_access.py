@@ -14,6 +14,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
+from mewet.contract import Command
 from mewet.servers import Server, mosquitto
 from mewet.transport.access import BrokerAccess, hash_password
 
@@ -34,6 +35,7 @@ class Client:
     done: dict[int, threading.Event] = field(default_factory=dict)
     client: paho.Client | None = None
     received: list[str] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
 
     def connect(self) -> str:
         c = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
@@ -56,6 +58,7 @@ class Client:
 
         def on_message(cl: paho.Client, u: object, msg: paho.MQTTMessage) -> None:
             self.received.append(msg.topic)
+            self.bodies.append(msg.payload)
 
         c.on_connect, c.on_subscribe, c.on_publish = on_connect, on_subscribe, on_publish
         c.on_message = on_message
@@ -108,6 +111,7 @@ def secured(tmp_path: Path) -> Iterator[tuple[Server, BrokerAccess, dict[str, st
     pw = {
         "mewet-ingest": access.grant("mewet-ingest", "ingest", apply=False),
         "mewet-lab": access.grant("mewet-lab", "lab", homes=("ex1-aa", "ex2-bb"), apply=False),
+        "mewet-commands": access.grant("mewet-commands", "commands", apply=False),
         "s-ada": access.grant("s-ada", "student", home="ex1-aa", group="exercise-1", apply=False),
         "s-eve": access.grant("s-eve", "student", home="ex2-bb", group="exercise-2", apply=False),
         "acme-plug": access.grant(
@@ -154,13 +158,17 @@ def test_each_account_may_do_its_job_and_nothing_else(
 
     lab = client(server, pw, "mewet-lab")
     assert lab.subscribe(f"{ROOT}/#") == OK
+    commands = client(server, pw, "mewet-commands")
+    assert commands.subscribe(f"{ROOT}/#") == OK  # granted, and filtered: it reads nothing
     for kind in KINDS:
         assert lab.publish(f"{ROOT}/ex1-aa/vitals/{kind}") == "Success", kind
         assert device.publish(f"{ROOT}/acme/plug-1/{kind}") == "Success", kind
     assert lab.publish(f"{ROOT}/ex2-bb/vitals/telemetry") == "Success"
+    assert commands.publish(f"{ROOT}/acme/plug-1/cmd/reset") == "Success"
     time.sleep(1.0)  # what is delivered, is delivered by now
     assert set(student.received) == {f"{ROOT}/ex1-aa/vitals/{k}" for k in KINDS}
-    assert device.received == []  # only the API may write its commands: none came
+    assert device.received == [f"{ROOT}/acme/plug-1/cmd/reset"]  # from the commands account
+    assert commands.received == []
     assert f"{ROOT}/acme/plug-1/telemetry" in lab.received
     assert {f"{ROOT}/ex2-bb/vitals/telemetry", f"{ROOT}/acme/plug-1/state"} <= set(ingest.received)
 
@@ -174,7 +182,9 @@ def test_each_account_may_do_its_job_and_nothing_else(
     assert device.publish(f"{ROOT}/acme/plug-2/telemetry") == DENIED
     assert device.publish(f"{ROOT}/acme/plug-1/cmd/reset") == DENIED
     assert device.publish(f"{ROOT}/ex1-aa/vitals/telemetry") == DENIED
-    for c in (ingest, lab, student, device):
+    assert commands.publish(f"{ROOT}/acme/plug-1/telemetry") == DENIED
+    assert commands.publish(f"{ROOT}/acme/plug-1/cmd") == DENIED  # cmd/<name> only
+    for c in (ingest, lab, student, device, commands):
         c.close()
 
 
@@ -218,7 +228,13 @@ def test_students_come_and_go_with_a_reload(
     assert "s-ada" not in (access.folder / "passwd").read_text()
     # the accounts survive a restart of the lab (hashes only: no password is kept)
     again = BrokerAccess(access.folder, ROOT)
-    assert set(again.accounts) == {"mewet-ingest", "mewet-lab", "s-eve", "acme-plug"}
+    assert set(again.accounts) == {
+        "mewet-ingest",
+        "mewet-lab",
+        "mewet-commands",
+        "s-eve",
+        "acme-plug",
+    }
     assert pw["s-eve"] not in (access.folder / "access.json").read_text()
 
 
@@ -294,6 +310,23 @@ def test_students_and_company_devices_get_their_own_broker_accounts(tmp_path: Pa
             creds = r.json()
             device = Client(server.port, creds["username"], creds["password"])
             assert device.connect() == "Success"
+            assert device.subscribe(creds["read"][0]) == OK
+            # the company sends its device a command through the API, as the lab would
+            body = {"name": "switch_off", "args": {"delay_s": 5}}
+            r = api.call("POST", "/api/devices/acme/plug-1/commands", "dev@acme", json=body)
+            assert r.status_code == 202, r.text
+            sent = r.json()
+            assert sent["topic"] == f"{ROOT}/acme/plug-1/cmd/switch_off"
+            eventually(lambda: device.received == [sent["topic"]], timeout_s=10)
+            command = Command.model_validate_json(device.bodies[0])
+            assert command.id == sent["id"] and command.args == {"delay_s": 5}
+            r = api.call("POST", "/api/devices/acme/plug-2/commands", "dev@acme", json=body)
+            assert r.status_code == 404  # not a device of theirs
+            r = api.call("POST", "/api/devices/acme/plug-1/commands", TEACHER, json=body)
+            assert r.status_code == 403
+            bad = {"name": "cmd/../telemetry", "args": {}}
+            r = api.call("POST", "/api/devices/acme/plug-1/commands", "dev@acme", json=bad)
+            assert r.status_code == 422
             assert device.publish(f"{ROOT}/acme/plug-1/telemetry") == "Success"
             assert device.publish(f"{ROOT}/acme/plug-2/telemetry") == DENIED
             device.close()

@@ -14,10 +14,12 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from mewet.api.commands import CommandSender
 from mewet.api.deps import ApiState
 from mewet.api.routes import auth, devices, exercises, live, scenarios
 from mewet.api.security import secret_key
 from mewet.config import MqttUrl
+from mewet.errors import TransportError
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises
 from mewet.transport.access import BrokerAccess
@@ -48,9 +50,18 @@ def create_app(
             db, manager, secret_key(data_dir, secret), access=access, broker_host=broker_host
         )
         await manager.start()
+        if manager.mqtt is not None and access is not None:  # companies' devices: secured only
+            sender = CommandSender(manager.mqtt, root, access)
+            try:
+                await sender.start()
+                app.state.api.commands = sender
+            except TransportError as exc:
+                log.error("no commands to devices: %s", exc)
         try:
             yield
         finally:
+            if app.state.api.commands is not None:
+                app.state.api.commands.close()
             await manager.stop()
             db.close()
 

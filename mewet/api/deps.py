@@ -15,6 +15,7 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
+from mewet.api.commands import CommandSender
 from mewet.api.security import Principal, read
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Entry, Exercises
@@ -33,6 +34,7 @@ class ApiState:
     token_hours: float = 12.0
     access: BrokerAccess | None = None
     broker_host: str | None = None
+    commands: CommandSender | None = None  # to companies' devices, when there is a broker
 
 
 def state(request: Request) -> ApiState:

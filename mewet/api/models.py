@@ -158,6 +158,21 @@ class DeviceCreate(_In):
     device: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
+class CommandRequest(_In):
+    """A command for your device: its name (the last level of `.../cmd/<name>`) and args."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    args: dict[str, Scalar] = Field(default_factory=dict, max_length=16)
+
+
+class CommandSent(BaseModel):
+    """A command on its way: the device answers with a `command_result` event whose `ref` is
+    the command's id."""
+
+    id: str
+    topic: str
+
+
 class ControlRequest(_In):
     """The teacher steers: start, pause, resume, speed ({speed}), step ({minutes}), inject
     ({incident: index in the scenario} or an ad hoc incident such as {type: fall, room:

@@ -6,6 +6,8 @@ Least privilege, one kind of account per job:
 - `lab` (the simulator and the API) writes the device topics (`meta`, `status`, `state`,
   `telemetry`, `event`) of the homes it runs (each added as an exercise is created) and reads
   everything (its homes' commands, the live feed);
+- `commands` (the API's command sender, a password of its own made at each start) writes
+  `cmd` topics and nothing else: it reads nothing;
 - `student` reads the one home of their exercise;
 - `device` (a company's) writes its own device topics and reads its own `cmd` topics.
 
@@ -30,7 +32,7 @@ from typing import Literal
 
 from mewet.transport.topics import DEFAULT_ROOT, Kind, check_id
 
-AccountKind = Literal["ingest", "lab", "student", "device"]
+AccountKind = Literal["ingest", "lab", "commands", "student", "device"]
 DEVICE_KINDS = tuple(k.value for k in Kind if k is not Kind.CMD)
 ITERATIONS = 101
 
@@ -64,6 +66,8 @@ def rules(account: Account, root: str) -> list[str]:
         discovery = ["topic write homeassistant/device/+/config"]  # Home Assistant
         writes = [f"topic write {root}/{h}/+/{k}" for h in account.homes for k in DEVICE_KINDS]
         return reads + discovery + writes
+    if account.kind == "commands":
+        return [f"topic write {root}/+/+/cmd/+"]
     if account.kind == "student":
         return [f"topic read {root}/{account.home}/#"]
     base = f"{root}/{account.home}/{account.device}"

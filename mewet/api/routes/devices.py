@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, HTTPException, status
 
-from mewet.api.deps import Current, State
-from mewet.api.models import ERRORS, DeviceCreate, MqttAccess
+from mewet.api.deps import ApiState, Current, State
+from mewet.api.models import ERRORS, CommandRequest, CommandSent, DeviceCreate, MqttAccess
 from mewet.api.security import Principal
-from mewet.transport.access import DEVICE_KINDS
+from mewet.transport.access import DEVICE_KINDS, Account
 
 router = APIRouter(prefix="/api/devices", tags=["devices"], responses=ERRORS)
 
@@ -52,12 +54,34 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
     )
 
 
-@router.delete("/{home}/{device}", status_code=status.HTTP_204_NO_CONTENT)
-async def remove_device(api: State, who: Current, home: str, device: str) -> None:
-    """Remove your device's broker account."""
+def _owned(api: ApiState, who: Principal, home: str, device: str) -> Account:
+    """Your device's broker account (any, for an admin); 404 when there is none of yours."""
     org = _company(who)
     account = api.access.accounts.get(_user(home, device)) if api.access else None
     if account is None or (account.group != org and who.role != "admin"):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no device {home}/{device} of yours")
+    return account
+
+
+@router.delete("/{home}/{device}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_device(api: State, who: Current, home: str, device: str) -> None:
+    """Remove your device's broker account."""
+    account = _owned(api, who, home, device)
     assert api.access is not None
     api.access.revoke(user=account.user)
+
+
+@router.post("/{home}/{device}/commands", status_code=status.HTTP_202_ACCEPTED)
+async def send_command(
+    api: State, who: Current, home: str, device: str, body: CommandRequest
+) -> CommandSent:
+    """Send your device a command on `.../cmd/<name>` (QoS 1), as the lab would: the device
+    answers with a `command_result` event whose `ref` is the command's id. The API sends it
+    with a broker account that may write commands and nothing else."""
+    _owned(api, who, home, device)
+    if api.commands is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker connection now")
+    topic, command = await asyncio.to_thread(
+        api.commands.send, home, device, body.name, dict(body.args)
+    )
+    return CommandSent(id=command.id, topic=str(topic))

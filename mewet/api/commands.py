@@ -1,0 +1,51 @@
+"""Commands from the API to companies' devices, through the broker.
+
+The API runs the exercises' homes with the lab's account (which writes their device topics);
+commands go out on a connection of their own, whose account writes `cmd` topics and nothing
+else. On a secured broker the API makes that account at each start, with a fresh password it
+never shows anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from mewet.config import MqttUrl
+from mewet.contract import Command, Message, Scalar
+from mewet.transport.access import BrokerAccess
+from mewet.transport.client import MqttLink
+from mewet.transport.topics import Kind, Topic
+
+USER = "mewet-commands"
+
+
+class CommandSender:
+    """One broker connection that may only send commands."""
+
+    def __init__(self, mqtt: MqttUrl, root: str, access: BrokerAccess | None) -> None:
+        self.root = root
+        url = mqtt
+        if access is not None:
+            password = access.grant(USER, "commands")
+            url = replace(mqtt, username=USER, password=password)
+        self.link = MqttLink(url, f"{USER}-{secrets.token_hex(4)}", threaded=True)
+
+    async def start(self) -> None:
+        """Connect (the broker takes a moment to read a new account's password)."""
+        await asyncio.to_thread(self.link.connect, 15.0)
+
+    def send(
+        self, home: str, device: str, name: str, args: dict[str, Scalar]
+    ) -> tuple[Topic, Command]:
+        """Publish one command (QoS 1); where it went, and what."""
+        topic = Topic(home, device, Kind.CMD, command=name, root=self.root)
+        command = Command(id=f"cmd-{secrets.token_hex(6)}", ts=datetime.now(UTC), args=args)
+        self.link.publish(str(topic), Message(topic, command).encode())
+        return topic, command
+
+    def close(self) -> None:
+        """Disconnect."""
+        self.link.close()
