@@ -156,3 +156,16 @@ def test_a_broker_that_refuses_us_says_why(tmp_path: Path) -> None:
             MqttLink(MqttUrl("127.0.0.1", port, "ann", "wrong"), "refused").connect()
     finally:
         server.stop()
+
+
+def test_a_wait_that_ran_out_before_it_began_does_not_kill_the_caller(mqtt_url: MqttUrl) -> None:
+    """Ingest pumps the link while it waits to retry a store write; on a loaded machine the
+    time left could be negative by the time it asked, and paho raised, ending ingest."""
+    link = MqttLink(mqtt_url, "pump-negative").connect()
+    try:
+        link.pump(-0.004)
+        link.publish(f"{unique_root()}/h/d/telemetry", b"{}")
+        link.pump(0.05)
+        assert link.client.is_connected()
+    finally:
+        link.close()

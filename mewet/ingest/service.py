@@ -226,8 +226,8 @@ class Ingest:
                 if self._stop.is_set() and delay >= 8:
                     raise _AbandonedError(str(exc)) from exc
                 until = time.monotonic() + delay
-                while time.monotonic() < until:  # keep the session alive; nothing is acked
-                    self.link.pump(min(0.1, until - time.monotonic()))
+                while (left := until - time.monotonic()) > 0:  # keep the session alive;
+                    self.link.pump(min(0.1, left))  # nothing is acked meanwhile
                 delay = min(delay * 2, 10.0)
 
     def _write_one_by_one(self, records: list[Record], now: datetime) -> int:

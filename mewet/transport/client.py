@@ -280,6 +280,7 @@ class MqttLink:
 
     def pump(self, timeout_s: float = 0.0) -> None:
         """Driven mode: read, write, keep alive and reconnect now, waiting up to `timeout_s`."""
+        timeout_s = max(0.0, timeout_s)  # paho raises on a negative one, killing the caller
         if self.threaded or self._closing:
             if timeout_s > 0:
                 time.sleep(timeout_s)
