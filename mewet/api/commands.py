@@ -2,8 +2,8 @@
 
 The API runs the exercises' homes with the lab's account (which writes their device topics);
 commands go out on a connection of their own, whose account writes `cmd` topics and nothing
-else. On a secured broker the API makes that account at each start, with a fresh password it
-never shows anyone.
+else: the API makes it at each start, with a fresh password it never shows anyone. (On an open
+broker companies' devices have no accounts, so there is nothing to command.)
 """
 
 from __future__ import annotations
@@ -25,12 +25,9 @@ USER = "mewet-commands"
 class CommandSender:
     """One broker connection that may only send commands."""
 
-    def __init__(self, mqtt: MqttUrl, root: str, access: BrokerAccess | None) -> None:
+    def __init__(self, mqtt: MqttUrl, root: str, access: BrokerAccess) -> None:
         self.root = root
-        url = mqtt
-        if access is not None:
-            password = access.grant(USER, "commands")
-            url = replace(mqtt, username=USER, password=password)
+        url = replace(mqtt, username=USER, password=access.grant(USER, "commands"))
         self.link = MqttLink(url, f"{USER}-{secrets.token_hex(4)}", threaded=True)
 
     async def start(self) -> None:

@@ -34,7 +34,7 @@ class ApiState:
     token_hours: float = 12.0
     access: BrokerAccess | None = None
     broker_host: str | None = None
-    commands: CommandSender | None = None  # to companies' devices, when there is a broker
+    commands: CommandSender | None = None  # to companies' devices, on a secured broker
 
 
 def state(request: Request) -> ApiState:

@@ -226,8 +226,9 @@ class Ingest:
                 if self._stop.is_set() and delay >= 8:
                     raise _AbandonedError(str(exc)) from exc
                 until = time.monotonic() + delay
-                while (left := until - time.monotonic()) > 0:  # keep the session alive;
-                    self.link.pump(min(0.1, left))  # nothing is acked meanwhile
+                # keep the session alive meanwhile (nothing is acked)
+                while (left := until - time.monotonic()) > 0:
+                    self.link.pump(min(0.1, left))
                 delay = min(delay * 2, 10.0)
 
     def _write_one_by_one(self, records: list[Record], now: datetime) -> int:
