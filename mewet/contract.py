@@ -91,16 +91,16 @@ class Telemetry(_Envelope):
         of its cost: for the simulated devices' millions of readings, whose code the tests
         check against the published schema (and ingest validates whatever crosses the broker).
         """
-        reading = object.__new__(cls)
-        fields = {"v": VERSION, "id": id, "ts": ts, "seq": seq, "data": data}
-        object.__setattr__(reading, "__dict__", fields)
-        object.__setattr__(reading, "__pydantic_fields_set__", _TELEMETRY_FIELDS)
-        object.__setattr__(reading, "__pydantic_extra__", None)
-        object.__setattr__(reading, "__pydantic_private__", None)
+        reading = _new(cls)
+        _set(reading, "__dict__", {"v": VERSION, "id": id, "ts": ts, "seq": seq, "data": data})
+        _set(reading, "__pydantic_fields_set__", _TELEMETRY_FIELDS)
+        _set(reading, "__pydantic_extra__", None)
+        _set(reading, "__pydantic_private__", None)
         return reading
 
 
 _TELEMETRY_FIELDS = frozenset(Telemetry.model_fields)
+_new, _set = object.__new__, object.__setattr__  # module names: a reading looks them up 5 times
 
 
 class Event(_Envelope):
