@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import simpy
 from ingest import machine  # bench/ is the script's folder: the same machine line as there
 
-from mewet.contract import Message
+from mewet.contract import Message, Telemetry
+from mewet.devices.draws import Draws
 from mewet.scenarios.casas import activities, dataset
 from mewet.scenarios.run import run_scenario
 from mewet.scenarios.scenario import load_scenario
+from mewet.transport.topics import Kind, Topic
 
 # CASAS Aruba: one older woman living alone, about 220 days, 11 activity classes; about 6,400
 # labelled activity instances in all, i.e. about 29 a day (Cook 2012, the Aruba README).
@@ -49,6 +53,36 @@ def raw_simpy_rate(n: int = 1_000_000) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def bare_reading_rate(days: float = 10, devices: int = 6) -> float:
+    """Messages per second of SimPy processes that only build readings, one per timeout.
+
+    Each does what a device must do for a reading and nothing more: two rounded values, a
+    time stamp, the payload and the message, into a counting sink. No engine built this way
+    (a SimPy process per device, a contract object per message) gets past this rate here.
+    """
+    env = simpy.Environment()
+    sink = CountingSink()
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    draw = Draws(np.random.default_rng(1))
+
+    def device(topic: Topic) -> simpy.events.ProcessGenerator:
+        seq, energy = 0, 0.0
+        while True:
+            watts = 90.0 * draw.normal(1.0, 0.02)
+            energy += watts / 60_000
+            data = {"power": round(watts, 1), "energy": round(energy, 4)}
+            ts = start + timedelta(0, env.now)
+            sink.publish(Message(topic, Telemetry.trusted(f"plug-{seq}", ts, seq, data)))
+            seq += 1
+            yield env.timeout(60 * (0.98 + 0.04 * draw.random()))
+
+    for i in range(devices):
+        env.process(device(Topic("home", f"plug-{i}", Kind.TELEMETRY)))
+    t0 = time.perf_counter()
+    env.run(days * 86400)
+    return sink.count / (time.perf_counter() - t0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=float, default=365)
@@ -57,6 +91,11 @@ def main() -> None:
     print(f"machine: {machine()}")
     raw = raw_simpy_rate()
     print(f"raw SimPy: {raw:,.0f} timeouts/s")
+    bare = bare_reading_rate()
+    print(
+        f"bare reading loop: {bare:,.0f} msg/s = {2_732_712 / bare:.1f} s for a year's messages "
+        "(a SimPy process per device building only its readings)"
+    )
 
     from mewet.scenarios.homesim import HomeSim
 
@@ -74,7 +113,9 @@ def main() -> None:
     )
     # this shared machine's speed varies from hour to hour; the ratio to the raw rate of the
     # same run evens out some of that (not all: the raw loop runs one second, the year a minute)
-    print(f"  = {rate / raw:.3f} messages per raw SimPy timeout")
+    print(
+        f"  = {rate / raw:.3f} messages per raw SimPy timeout, {rate / bare:.2f} of the bare loop's"
+    )
 
     sim2, memory = run_scenario(scenario, days=args.realism_days)
     lines, labelled = dataset(memory.messages, sim2.truth.records)
