@@ -20,6 +20,7 @@ from mewet.devices.draws import Draws
 from mewet.devices.sink import MemorySink
 from mewet.scenarios.home import DevicePlacement, load_home
 from mewet.scenarios.homesim import HomeSim, rng_for
+from mewet.scenarios.readings import SimEnvironment
 from mewet.scenarios.world import World
 from mewet.transport.topics import Kind, Topic
 
@@ -37,7 +38,7 @@ def make(
     seed: int = 1,
 ) -> tuple[simpy.Environment, World, Device, MemorySink]:
     """One device alone in the default home's world, switched on."""
-    env = simpy.Environment()
+    env = SimEnvironment()
     world = World(env, HOME, START)
     sink = MemorySink()
     placement = DevicePlacement(

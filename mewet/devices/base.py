@@ -145,6 +145,7 @@ class Device:
         stuck_h = self.faults.stuck_after_h
         self._stuck_at = math.inf if stuck_h is None else stuck_h * 3600.0
         self._start = world.start
+        self._readings_topic = self._topics[Kind.TELEMETRY]  # an enum key hashes in Python
 
     # -- life cycle -----------------------------------------------------------------
 
@@ -155,11 +156,13 @@ class Device:
         self._publish(Kind.META, self.meta())
         self.state = self.initial_state()
         self._publish_state()
-        self.spawn(self.behave())
+        behaviour = self.behave()
+        if behaviour is not None:
+            self.spawn(behaviour)
         if self.faults.battery_days is not None:
             self.spawn(self._battery())
             if self.heartbeat_s is not None:
-                self.spawn(self.every(self.heartbeat_s, dict))
+                self.periodic(self.heartbeat_s, dict)
         if self.faults.false_alarms_per_h > 0:
             self.spawn(self._false_alarms())
 
@@ -218,9 +221,13 @@ class Device:
 
     # -- hooks for device types ------------------------------------------------------
 
-    def behave(self) -> Process:
-        """The device's behaviour: override in each type."""
-        yield self.env.timeout(0)
+    def behave(self) -> Process | None:
+        """The device's behaviour: override in each type.
+
+        A generator (a SimPy process of the device's own), or a plain method that only sets
+        up periodic readings (`periodic`) and returns None.
+        """
+        return None
 
     def false_alarm(self) -> None:
         """Raise one false alarm (types that can have them override this)."""
@@ -243,17 +250,13 @@ class Device:
         used = 100.0 * (float(self.env.now) - self._charged_at) / (days * 86400.0)
         return max(0.0, self._charged_level - used)
 
-    def every(self, period_s: float, measure: Callable[[], dict[str, float]]) -> Process:
-        """A process that sends telemetry every `period_s` seconds (give or take 2%).
+    def periodic(self, period_s: float, measure: Callable[[], dict[str, float]]) -> None:
+        """Send `measure()` as telemetry every `period_s` seconds (give or take 2%).
 
-        The engine's hot loop (most of a resident-year's messages come from here), so it
-        keeps its lookups local.
+        The home's `Readings` takes these readings between the world's changes, without a
+        SimPy event each: most of a resident-year's messages come from here.
         """
-        timeout, draw, telemetry = self.env.timeout, self.draw.random, self.telemetry
-        yield timeout(period_s * draw())
-        while True:
-            telemetry(measure())
-            yield timeout(period_s * (0.98 + 0.04 * draw()))
+        self.world.readings.add(self, period_s, measure)
 
     def telemetry(self, data: dict[str, float]) -> None:
         """Send a measurement (frozen values once the device is stuck); takes over `data`.
@@ -275,7 +278,7 @@ class Device:
             return  # switched off, or lost on the radio: ingest sees the gap in seq
         ts = self._start + timedelta(0, now + faults.clock_skew_s)
         reading = Telemetry.trusted(f"{self.id}-{seq}", ts, seq, data)
-        self.sink.publish(Message(self._topics[Kind.TELEMETRY], reading))
+        self.sink.publish(Message(self._readings_topic, reading))
 
     def event(self, event_type: str, severity: Severity = "info", **data: Scalar) -> None:
         """Send an event."""

@@ -7,7 +7,7 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel
-from mewet.devices.base import Device, DeviceSpec, Faults, Process
+from mewet.devices.base import Device, DeviceSpec, Faults
 
 OUTDOOR_CO2 = 420.0
 
@@ -25,12 +25,12 @@ class Environment(Device):
 
     heartbeat_s = None
 
-    def behave(self) -> Process:
+    def behave(self) -> None:
         self.co2 = 500.0
         self.humidity = 35.0
         self.temp = self.options.setpoint_c
         self.k = 1 - math.exp(-self.options.period_s / 1800)
-        yield from self.every(self.options.period_s, self._measure)
+        self.periodic(self.options.period_s, self._measure)
 
     def _measure(self) -> dict[str, float]:
         w = self.world

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel, Scalar
-from mewet.devices.base import Device, DeviceSpec, Process
+from mewet.devices.base import Device, DeviceSpec
 
 
 class Options(BaseModel):
@@ -18,9 +18,9 @@ class Options(BaseModel):
 class Gateway(Device):
     """A mains-powered hub; a reboot starts its sequence numbers again at 0."""
 
-    def behave(self) -> Process:
+    def behave(self) -> None:
         self.booted_at = float(self.env.now)
-        yield from self.every(self.options.period_s, self._heartbeat)
+        self.periodic(self.options.period_s, self._heartbeat)
 
     def _heartbeat(self) -> dict[str, float]:
         devices = len(self.world.home.devices) - 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel, Scalar
-from mewet.devices.base import Device, DeviceSpec, Process, StateDict
+from mewet.devices.base import Device, DeviceSpec, StateDict
 
 
 class Options(BaseModel):
@@ -27,9 +27,9 @@ class SmartPlug(Device):
     def initial_state(self) -> StateDict:
         return {**super().initial_state(), "relay": True, "in_use": False}
 
-    def behave(self) -> Process:
+    def behave(self) -> None:
         self.energy_kwh = 0.0
-        yield from self.every(self.options.period_s, self._measure)
+        self.periodic(self.options.period_s, self._measure)
 
     def _measure(self) -> dict[str, float]:
         w = self.world

@@ -31,7 +31,7 @@ class StoveGuard(Device):
     def behave(self) -> Process:
         self.temp = ROOM_C
         self.unattended_since: float | None = None
-        self.spawn(self.every(self.options.period_s, self._measure))
+        self.periodic(self.options.period_s, self._measure)
         while True:
             on = yield self.world.on("stove_on")
             self.update_state(cooking=bool(on))

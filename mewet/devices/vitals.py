@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel
-from mewet.devices.base import Device, DeviceSpec, Faults, Process
+from mewet.devices.base import Device, DeviceSpec, Faults
 
 HEART_RATE = {"sleep": 58.0, "relax": 68.0, "eat": 72.0, "walk": 88.0, "leave_home": 92.0}
 STEPS_PER_MIN = {"walk": 90.0, "leave_home": 80.0, "housekeeping": 40.0, "meal_preparation": 20.0}
@@ -36,11 +36,11 @@ class Vitals(Device):
 
     heartbeat_s = None
 
-    def behave(self) -> Process:
+    def behave(self) -> None:
         self.fallen_since: float | None = None
         self.beyond = 0
         self.alerted_at = -3600.0
-        yield from self.every(self.options.period_s, self._measure)
+        self.periodic(self.options.period_s, self._measure)
 
     def _measure(self) -> dict[str, float]:
         values = self._physiology()

@@ -21,6 +21,7 @@ from mewet.errors import HomeFileError
 from mewet.scenarios.clock import SimClock
 from mewet.scenarios.home import Home
 from mewet.scenarios.occupant import Occupant, Persona
+from mewet.scenarios.readings import SimEnvironment
 from mewet.scenarios.truth import TruthLog
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class HomeSim:
     ) -> None:
         self.home = home
         self.seed = seed
-        self.env = simpy.Environment()
+        self.env = SimEnvironment()
         self.world = World(self.env, home, start)
         self.occupant = Occupant(self.env, self.world, rng_for(seed, "occupant"), persona)
         self.truth = TruthLog(self.world)

@@ -14,13 +14,14 @@ from typing import Any
 import simpy
 
 from mewet.scenarios.home import Home
+from mewet.scenarios.readings import Readings, SimEnvironment
 
 
 @dataclass
 class World:
     """The home's physical state, shared by the occupant and the devices."""
 
-    env: simpy.Environment
+    env: SimEnvironment
     home: Home
     start: datetime
     location: str = "bedroom"
@@ -41,6 +42,10 @@ class World:
     doors_open: dict[str, bool] = field(default_factory=dict)
     watchers: list[Callable[[str, Any], None]] = field(default_factory=list, repr=False)
     _waiting: dict[str, simpy.Event] = field(default_factory=dict, repr=False)
+    readings: Readings = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.readings = Readings(self.env)
 
     def now(self) -> datetime:
         """The simulated wall-clock date of `env.now`."""
