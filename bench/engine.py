@@ -1,9 +1,10 @@
 """Engine speed and realism: one resident-year as fast as possible, and a 30-day realism table.
 
 Prints the machine, the raw SimPy timeout rate measured in the same run (the ceiling for any
-SimPy model here), the messages per second and wall time of a resident-year of the default
-home into a counting sink, and a 30-day run's daily figures next to the published CASAS Aruba
-ones. Run: `make bench-engine` (or python bench/engine.py [--days 365]).
+SimPy model here), the message floor (building readings and nothing else), the messages per
+second and wall time of a resident-year of the default home into a counting sink, the same
+year with its periodic readings switched off, and a 30-day run's daily figures next to the
+published CASAS Aruba ones. Run: `make bench-engine` (or python bench/engine.py [--days 365]).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ingest import machine  # bench/ is the script's folder: the same machine li
 from mewet.contract import Message, Telemetry
 from mewet.devices.draws import Draws
 from mewet.scenarios.casas import activities, dataset
+from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.run import run_scenario
 from mewet.scenarios.scenario import load_scenario
 from mewet.transport.topics import Kind, Topic
@@ -53,34 +55,43 @@ def raw_simpy_rate(n: int = 1_000_000) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def bare_reading_rate(days: float = 10, devices: int = 6) -> float:
-    """Messages per second of SimPy processes that only build readings, one per timeout.
+def message_floor_rate(n: int = 300_000, devices: int = 6) -> float:
+    """Messages per second of a plain loop that only builds readings: no SimPy, no world.
 
-    Each does what a device must do for a reading and nothing more: two rounded values, a
-    time stamp, the payload and the message, into a counting sink. No engine built this way
-    (a SimPy process per device, a contract object per message) gets past this rate here.
+    Each reading is what any device must produce: a noisy value and a running total, rounded,
+    a time stamp, the payload and the message, into a counting sink. No engine that hands the
+    sink a contract object per reading gets past this rate.
     """
-    env = simpy.Environment()
     sink = CountingSink()
     start = datetime(2026, 1, 1, tzinfo=UTC)
     draw = Draws(np.random.default_rng(1))
-
-    def device(topic: Topic) -> simpy.events.ProcessGenerator:
-        seq, energy = 0, 0.0
-        while True:
-            watts = 90.0 * draw.normal(1.0, 0.02)
-            energy += watts / 60_000
-            data = {"power": round(watts, 1), "energy": round(energy, 4)}
-            ts = start + timedelta(0, env.now)
-            sink.publish(Message(topic, Telemetry.trusted(f"plug-{seq}", ts, seq, data)))
-            seq += 1
-            yield env.timeout(60 * (0.98 + 0.04 * draw.random()))
-
-    for i in range(devices):
-        env.process(device(Topic("home", f"plug-{i}", Kind.TELEMETRY)))
+    topics = [Topic("home", f"plug-{i}", Kind.TELEMETRY) for i in range(devices)]
+    energy = [0.0] * devices
     t0 = time.perf_counter()
-    env.run(days * 86400)
+    for seq in range(n):
+        i = seq % devices
+        watts = 90.0 * draw.normal(1.0, 0.02)
+        energy[i] += watts / 60_000
+        data = {"power": round(watts, 1), "energy": round(energy[i], 4)}
+        ts = start + timedelta(0, seq * 10.0)
+        sink.publish(Message(topics[i], Telemetry.trusted(f"plug-{i}-{seq}", ts, seq, data)))
     return sink.count / (time.perf_counter() - t0)
+
+
+def year(days: float, readings: bool = True) -> tuple[int, float, int]:
+    """Messages, wall seconds and device count of the default home run for `days`.
+
+    `readings=False` switches the periodic readings off (plugs, vitals, hob, climate,
+    heartbeats): what the rest of the engine costs.
+    """
+    scenario = load_scenario("quiet-day")
+    sink = CountingSink()
+    sim = HomeSim(scenario.build_home(), sink, 1, scenario.start)
+    if not readings:
+        sim.world.readings.add = lambda device, period_s, measure: None
+    t0 = time.perf_counter()
+    sim.run(days * 86400)
+    return sink.count, time.perf_counter() - t0, len(sim.devices)
 
 
 def main() -> None:
@@ -91,31 +102,27 @@ def main() -> None:
     print(f"machine: {machine()}")
     raw = raw_simpy_rate()
     print(f"raw SimPy: {raw:,.0f} timeouts/s")
-    bare = bare_reading_rate()
-    print(f"bare reading loop: {bare:,.0f} msg/s (SimPy processes building only readings)")
-
-    from mewet.scenarios.homesim import HomeSim
-
-    scenario = load_scenario("quiet-day")
-    sink = CountingSink()
-    sim = HomeSim(scenario.build_home(), sink, 1, scenario.start)
-    t0 = time.perf_counter()
-    sim.run(args.days * 86400)
-    wall = time.perf_counter() - t0
-    rate = sink.count / wall
+    floor = message_floor_rate()
+    print(f"message floor: {floor:,.0f} msg/s (a plain loop building only readings, no SimPy)")
+    count, wall, devices = year(args.days)
+    rate = count / wall
     print(
-        f"resident-{args.days:g}-days, default home ({len(sim.devices)} devices): "
-        f"{sink.count:,} messages in {wall:.1f} s = {rate:,.0f} msg/s "
-        f"(target for 365 days: 20 s)"
+        f"resident-{args.days:g}-days, default home ({devices} devices): "
+        f"{count:,} messages in {wall:.1f} s = {rate:,.0f} msg/s (target for 365 days: 20 s)"
     )
     # this shared machine's speed varies from hour to hour; the ratio to the raw rate of the
     # same run evens out some of that (not all: the raw loop runs one second, the year a minute)
     print(
-        f"  = {rate / raw:.3f} messages per raw SimPy timeout, {rate / bare:.2f} of the bare loop's"
-        f" rate; the bare loop alone would need {sink.count / bare:.1f} s for these messages"
+        f"  = {rate / raw:.3f} messages per raw SimPy timeout; the message floor alone would"
+        f" need {count / floor:.1f} s for these messages"
+    )
+    quiet_count, quiet_wall, _ = year(args.days, readings=False)
+    print(
+        f"  the same days with periodic readings switched off: {quiet_count:,} messages in"
+        f" {quiet_wall:.1f} s: the resident and the devices that report on change"
     )
 
-    sim2, memory = run_scenario(scenario, days=args.realism_days)
+    sim2, memory = run_scenario(load_scenario("quiet-day"), days=args.realism_days)
     lines, labelled = dataset(memory.messages, sim2.truth.records)
     days = args.realism_days
     truth = sim2.truth.records
