@@ -1,8 +1,10 @@
 """What every simulated device shares: its spec, its fault model, and how it speaks the contract.
 
 A device type is one module (`mewet/devices/<type>.py`) with an `Options` model, a `Device`
-subclass whose `behave()` process reacts to the `World`, and a `SPEC`. Faults are applied here,
-once, so every type drains its battery, drops messages, sticks and skews the same way.
+subclass whose `behave()` reacts to the `World` (a SimPy process waiting on the world's
+changes, and/or `periodic` readings, which the home's `Readings` takes), and a `SPEC`. Faults
+are applied here, once, so every type drains its battery, drops messages, sticks and skews the
+same way.
 """
 
 from __future__ import annotations
