@@ -22,7 +22,7 @@ from mewet.devices.draws import Draws
 from mewet.scenarios.casas import activities, dataset
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.run import run_scenario
-from mewet.scenarios.scenario import load_scenario
+from mewet.scenarios.scenario import Scenario, load_scenario
 from mewet.transport.topics import Kind, Topic
 
 # CASAS Aruba: one older woman living alone, about 220 days, 11 activity classes; about 6,400
@@ -78,13 +78,12 @@ def message_floor_rate(n: int = 300_000, devices: int = 6) -> float:
     return sink.count / (time.perf_counter() - t0)
 
 
-def year(days: float, readings: bool = True) -> tuple[int, float, int]:
-    """Messages, wall seconds and device count of the default home run for `days`.
+def year(scenario: Scenario, days: float, readings: bool = True) -> tuple[int, float, int]:
+    """Messages, wall seconds and device count of the scenario's home run for `days`.
 
     `readings=False` switches the periodic readings off (plugs, vitals, hob, climate,
     heartbeats): what the rest of the engine costs.
     """
-    scenario = load_scenario("quiet-day")
     sink = CountingSink()
     sim = HomeSim(scenario.build_home(), sink, 1, scenario.start)
     if not readings:
@@ -104,7 +103,8 @@ def main() -> None:
     print(f"raw SimPy: {raw:,.0f} timeouts/s")
     floor = message_floor_rate()
     print(f"message floor: {floor:,.0f} msg/s (a plain loop building only readings, no SimPy)")
-    count, wall, devices = year(args.days)
+    scenario = load_scenario("quiet-day")  # the default home, nothing happening
+    count, wall, devices = year(scenario, args.days)
     rate = count / wall
     print(
         f"resident-{args.days:g}-days, default home ({devices} devices): "
@@ -116,13 +116,13 @@ def main() -> None:
         f"  = {rate / raw:.3f} messages per raw SimPy timeout; the message floor alone would"
         f" need {count / floor:.1f} s for these messages"
     )
-    quiet_count, quiet_wall, _ = year(args.days, readings=False)
+    quiet_count, quiet_wall, _ = year(scenario, args.days, readings=False)
     print(
         f"  the same days with periodic readings switched off: {quiet_count:,} messages in"
         f" {quiet_wall:.1f} s: the resident and the devices that report on change"
     )
 
-    sim2, memory = run_scenario(load_scenario("quiet-day"), days=args.realism_days)
+    sim2, memory = run_scenario(scenario, days=args.realism_days)
     lines, labelled = dataset(memory.messages, sim2.truth.records)
     days = args.realism_days
     truth = sim2.truth.records
