@@ -108,7 +108,11 @@ def test_catalogue_has_at_least_15_types_with_units_and_rates() -> None:
 
 
 def test_every_device_type_emits_messages_valid_against_the_published_schemas() -> None:
-    _, sink = run_home(seed=3, hours=48)
+    sink = MemorySink()
+    sim = HomeSim(HOME, sink, 3, START)
+    # the room radar speaks only when someone falls, or by a rare false alarm: make one
+    sim.at(3600.0, sim.devices["fall-bathroom"].false_alarm)
+    sim.run(48 * 3600)
     types = {d.id: d.type for d in HOME.devices}
     seen_types = {types[m.topic.device] for m in sink.messages}
     assert seen_types == {d.type for d in HOME.devices}
@@ -125,7 +129,7 @@ def test_seq_counts_up_by_one_per_device_without_faults() -> None:
     e, _, _, sink = make("vitals", faults={"dropout": 0.0})
     e.run(until=3600)
     seqs = [t.seq for t in telemetry(sink)]
-    assert seqs == list(range(len(seqs))) and len(seqs) == 60
+    assert seqs == list(range(len(seqs))) and 59 <= len(seqs) <= 62  # a minute, give or take 2%
 
 
 def test_same_seed_same_messages_and_adding_a_device_changes_no_other() -> None:

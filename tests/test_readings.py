@@ -5,57 +5,77 @@ from __future__ import annotations
 
 from itertools import pairwise
 
+import numpy as np
 import pytest
 
 from mewet.devices.base import Device, Process
+from mewet.devices.draws import Draws
 from mewet.devices.sink import MemorySink
 from mewet.scenarios.home import load_home
 from mewet.scenarios.homesim import HomeSim
-from mewet.scenarios.readings import Measure, Readings, SimEnvironment
+from mewet.scenarios.readings import Many, Measure, Readings, SimEnvironment
 from mewet.scenarios.run import message_json, run_scenario
-from mewet.scenarios.scenario import load_scenario
+from mewet.scenarios.scenario import library, load_scenario
 
 from .conftest import START
 
 
-def add_as_process(self: Readings, device: Device, period_s: float, measure: Measure) -> None:
+def add_as_process(
+    self: Readings, device: Device, period_s: float, measure: Measure, many: Many | None = None
+) -> None:
     """The plain way, for comparison: one SimPy process per device, one timeout per reading."""
     env = self.env
-    first = period_s * device.draw.random()
+    first = float(env.now) + period_s * device.draw.random()
+    period = period_s * (0.98 + 0.04 * device.draw.random())
 
     def every() -> Process:
-        yield env.timeout(first)
-        while device.alive:
+        index = 0
+        while True:
+            yield env.timeout(first + index * period - env.now)
+            if not device.alive:
+                return
             device.telemetry(measure())
-            yield env.timeout(period_s * (0.98 + 0.04 * device.draw.random()))
+            index += 1
 
     env.process(every())
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "stove-left-on",  # a reading changes the world: the guard cuts the power
-        "battery-and-false-alarms",  # devices die: their readings stop
-        "post-discharge",  # readings raise vitals alerts that the care team answers
-    ],
-)
+@pytest.mark.parametrize("name", sorted(library()))
 def test_readings_are_the_ones_a_process_per_device_takes(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Every library scenario: a stove guard cutting the power, devices dying, vitals alerts
+    the care team answers, a resident lying on the floor, a heat wave, lost messages."""
     scenario = load_scenario(name)
-    days = min(2.0, scenario.days)
+    days = min(1.5, scenario.days)
     sim, sink = run_scenario(scenario, days=days)
     with monkeypatch.context() as patch:
         patch.setattr(Readings, "add", add_as_process)
         plain_sim, plain_sink = run_scenario(scenario, days=days)
-    assert len(sink.messages) > 5000
+    assert len(sink.messages) > 2500
     assert [message_json(m) for m in sink.messages] == [
         message_json(m) for m in plain_sink.messages
     ]
     assert sim.truth.records == plain_sim.truth.records
     assert sim.care is not None and plain_sim.care is not None
     assert sim.care.timeline == plain_sim.care.timeline
+
+
+def test_most_readings_are_taken_in_bulk() -> None:
+    """A quiet day's readings go in stretches between the world's changes, not one by one;
+    taking them one by one gives the same messages."""
+    bulk, one_by_one = MemorySink(), MemorySink()
+    sim = HomeSim(load_home("default"), bulk, 5, START)
+    sim.run(86400)
+    plain = HomeSim(load_home("default"), one_by_one, 5, START)
+    plain.world.readings.bulk = False
+    plain.run(86400)
+    readings = sum(m.topic.kind.value == "telemetry" for m in bulk.messages)
+    assert sim.world.readings.taken_in_bulk > 0.9 * readings
+    assert plain.world.readings.taken_in_bulk == 0
+    assert [message_json(m) for m in bulk.messages] == [
+        message_json(m) for m in one_by_one.messages
+    ]
 
 
 def test_a_run_in_steps_is_the_run_in_one_go() -> None:
@@ -99,3 +119,13 @@ def test_the_clock_skips_only_through_quiet_stretches() -> None:
     assert not env.skip_to(10.0) and env.now == 4.0  # an event is due then: wait for it
     with pytest.raises(ValueError, match="cannot go back"):
         env.skip_to(3.0)
+
+
+def test_draws_taken_together_are_the_draws_taken_one_by_one() -> None:
+    """Across the blocks the draws are fetched in, and whatever the other kind did meanwhile."""
+    one, many = Draws(np.random.default_rng(7)), Draws(np.random.default_rng(7))
+    normals = [one.normal(1.0, 0.02) for _ in range(1500)]
+    uniforms = [one.random() for _ in range(2100)]
+    normals += [one.normal(1.0, 0.02) for _ in range(700)]
+    assert many.uniforms(5) + many.uniforms(2095) == uniforms
+    assert many.normals(1, 1.0, 0.02) + many.normals(2199, 1.0, 0.02) == normals

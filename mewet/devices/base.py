@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from mewet.contract import Channel, Event, Message, Meta, Scalar, Severity, State, Telemetry
 from mewet.devices.draws import Draws
 from mewet.devices.sink import Sink
+from mewet.scenarios.readings import Many, Measure, Rows, Times
 from mewet.transport.topics import DEFAULT_ROOT, Kind, Topic
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 Process = Generator[simpy.Event, Any, None]
 StateDict = dict[str, Scalar | None]
+Reading = tuple[float, int, Message, "Device"]
 LOW_BATTERY = 10.0
 
 
@@ -131,6 +133,7 @@ class Device:
         self.options: Any = spec.options.model_validate(placement.options)
         self.faults = Faults.model_validate({**spec.faults.model_dump(), **placement.faults})
         self.draw = Draws(rng)
+        self.radio = Draws(rng)  # whether a message is lost, apart from what readings draw
         self.seq = 0
         self.alive = False
         self._charged_at = 0.0
@@ -164,7 +167,7 @@ class Device:
         if self.faults.battery_days is not None:
             self.spawn(self._battery())
             if self.heartbeat_s is not None:
-                self.periodic(self.heartbeat_s, dict)
+                self.periodic(self.heartbeat_s, dict, _no_channels)
         if self.faults.false_alarms_per_h > 0:
             self.spawn(self._false_alarms())
 
@@ -218,7 +221,7 @@ class Device:
         """The state published when the device comes online."""
         state: StateDict = {"online": True}
         if self.faults.battery_days is not None:
-            state["battery"] = round(self.battery(), 1)
+            state["battery"] = round(self.battery() * 10) / 10
         return state
 
     # -- hooks for device types ------------------------------------------------------
@@ -252,13 +255,49 @@ class Device:
         used = 100.0 * (float(self.env.now) - self._charged_at) / (days * 86400.0)
         return max(0.0, self._charged_level - used)
 
-    def periodic(self, period_s: float, measure: Callable[[], dict[str, float]]) -> None:
+    def periodic(self, period_s: float, measure: Measure, many: Many | None = None) -> None:
         """Send `measure()` as telemetry every `period_s` seconds (give or take 2%).
 
         The home's `Readings` takes these readings between the world's changes, without a
-        SimPy event each: most of a resident-year's messages come from here.
+        SimPy event each: most of a resident-year's messages come from here. `many(times)`
+        computes the readings at several times at once, as `measure` would at each of them
+        while `steady` holds; it should update the device as they would.
         """
-        self.world.readings.add(self, period_s, measure)
+        self.world.readings.add(self, period_s, measure, many)
+
+    def steady(self, until: float) -> bool:
+        """Whether the readings due before `until` change nothing but this device's own model
+        (no event, no state, no world), so that `many` may take them at once.
+
+        Types with a `many` add their own conditions (a plug about to switch is not steady).
+        """
+        return until <= self._stuck_at
+
+    def readings(self, times: Times, rows: Rows, order: int, out: list[Reading]) -> None:
+        """The telemetry of readings taken in bulk: what `telemetry` sends for each of them.
+
+        `rows` are the readings' data, one per time (taken over). Adds `(time, order, message,
+        self)` to `out` for the readings not lost on the radio; the caller sends them on in
+        time order. Only for a live device (`steady` says so).
+        """
+        faults = self.faults
+        days = faults.battery_days
+        if days is not None:
+            at, level, span = self._charged_at, self._charged_level, days * 86400.0
+            for t, data in zip(times, rows, strict=True):
+                data["battery"] = round(max(0.0, level - 100.0 * (t - at) / span) * 10) / 10
+        seq = self.seq
+        self.seq = seq + len(times)
+        kept: Iterable[int] = range(len(times))
+        if faults.dropout > 0:
+            p_lost = faults.dropout
+            kept = [i for i, u in enumerate(self.radio.uniforms(len(times))) if u >= p_lost]
+        topic, name, start, skew = self._readings_topic, self.id, self._start, faults.clock_skew_s
+        trusted = Telemetry.trusted
+        for i in kept:
+            t = times[i]
+            reading = trusted(f"{name}-{seq + i}", start + timedelta(0, t + skew), seq + i, rows[i])
+            out.append((t, order, Message(topic, reading), self))
 
     def telemetry(self, data: dict[str, float]) -> None:
         """Send a measurement (frozen values once the device is stuck); takes over `data`.
@@ -273,10 +312,10 @@ class Device:
                 self._frozen.setdefault(key, value)
             data = {k: self._frozen[k] for k in data}
         if faults.battery_days is not None:
-            data["battery"] = round(self.battery(), 1)
+            data["battery"] = round(self.battery() * 10) / 10
         seq = self.seq
         self.seq = seq + 1
-        if not self.alive or (faults.dropout > 0 and self.draw.random() < faults.dropout):
+        if not self.alive or (faults.dropout > 0 and self.radio.random() < faults.dropout):
             return  # switched off, or lost on the radio: ingest sees the gap in seq
         ts = self._start + timedelta(0, now + faults.clock_skew_s)
         reading = Telemetry.trusted(f"{self.id}-{seq}", ts, seq, data)
@@ -314,14 +353,14 @@ class Device:
 
     def _publish_state(self) -> None:
         if self.faults.battery_days is not None and self.alive:
-            self.state["battery"] = round(self.battery(), 1)
+            self.state["battery"] = round(self.battery() * 10) / 10
         self._publish(Kind.STATE, State(dict(self.state)))
 
     def _publish(self, kind: Kind, payload: Any) -> None:
         if not self.alive:
             return
         lossy = self.faults.dropout > 0 and kind in (Kind.TELEMETRY, Kind.EVENT)
-        if lossy and self.draw.random() < self.faults.dropout:
+        if lossy and self.radio.random() < self.faults.dropout:
             return  # lost on the radio: the seq number was used, ingest sees the gap
         self.sink.publish(Message(self._topics[kind], payload))
 
@@ -354,6 +393,11 @@ class Device:
         while True:
             yield self.env.timeout(self.draw.exponential(1.0 / rate))
             self.false_alarm()
+
+
+def _no_channels(times: Times) -> Rows:
+    """A heartbeat's readings: no channels of its own (the battery is added to every reading)."""
+    return [{} for _ in times]
 
 
 class BinarySensor(Device):

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel
 from mewet.devices.base import Device, DeviceSpec, Faults
+from mewet.scenarios.readings import Rows, Times
 
 OUTDOOR_CO2 = 420.0
 
@@ -30,27 +31,48 @@ class Environment(Device):
         self.humidity = 35.0
         self.temp = self.options.setpoint_c
         self.k = 1 - math.exp(-self.options.period_s / 1800)
-        self.periodic(self.options.period_s, self._measure)
+        start = self.world.start
+        self.day_s = start.hour * 3600 + start.minute * 60 + start.second + start.microsecond / 1e6
+        self.periodic(self.options.period_s, self._measure, self._many)
 
-    def _measure(self) -> dict[str, float]:
+    def _targets(self) -> tuple[float, float, float]:
+        """CO2 and humidity the room tends to now, and the heat on top of the heating's."""
         w = self.world
         here = w.location == self.room
-        k = self.k
-        self.co2 += ((1100.0 if here else OUTDOOR_CO2 + 60) - self.co2) * k
         showering = here and w.activity == "personal_hygiene" and self.room == "bathroom"
-        self.humidity += ((85.0 if showering else 35.0) - self.humidity) * k * 2
-        now = w.now()
-        hour = now.hour + now.minute / 60
+        extra = 2.5 if w.stove_on and w.stove_power and self.room == "kitchen" else 0.0
+        return (1100.0 if here else OUTDOOR_CO2 + 60), (85.0 if showering else 35.0), extra
+
+    def _settle(self, t: float, co2: float, humidity: float, extra: float) -> None:
+        """One period's drift towards the targets, at sim time `t`."""
+        k = self.k
+        self.co2 += (co2 - self.co2) * k
+        self.humidity += (humidity - self.humidity) * k * 2
+        hour = ((self.day_s + t) % 86400.0) / 3600.0  # the heating's day curve
         target = self.options.setpoint_c + 0.6 * math.sin((hour - 9) / 24 * 2 * math.pi)
-        target += w.indoor_heat_c
-        if w.stove_on and w.stove_power and self.room == "kitchen":
-            target += 2.5
+        target += self.world.indoor_heat_c + extra
         self.temp += (target - self.temp) * k
+
+    def _measure(self) -> dict[str, float]:
+        self._settle(self.env.now, *self._targets())
         return {
-            "temperature": round(self.temp + self.draw.normal(0, 0.1), 1),
-            "humidity": round(min(100.0, self.humidity + self.draw.normal(0, 0.5)), 1),
-            "co2": round(self.co2 + self.draw.normal(0, 10), 0),
+            "temperature": round((self.temp + self.draw.normal(0, 0.1)) * 10) / 10,
+            "humidity": round(min(100.0, self.humidity + self.draw.normal(0, 0.5)) * 10) / 10,
+            "co2": float(round(self.co2 + self.draw.normal(0, 10))),
         }
+
+    def _many(self, times: Times) -> Rows:
+        """`_measure` at each of `times`, its draws in the same order."""
+        targets = self._targets()
+        z = self.draw.normals(3 * len(times), 0, 1.0)  # three a reading
+        rows = []
+        for i, t in enumerate(times):
+            self._settle(t, *targets)
+            temperature = round((self.temp + 0.1 * z[3 * i]) * 10) / 10
+            humidity = round(min(100.0, self.humidity + 0.5 * z[3 * i + 1]) * 10) / 10
+            co2 = float(round(self.co2 + 10 * z[3 * i + 2]))
+            rows.append({"temperature": temperature, "humidity": humidity, "co2": co2})
+        return rows
 
 
 SPEC = DeviceSpec(

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel, Scalar
 from mewet.devices.base import Device, DeviceSpec
+from mewet.scenarios.readings import Rows, Times
 
 
 class Options(BaseModel):
@@ -20,16 +21,26 @@ class Gateway(Device):
 
     def behave(self) -> None:
         self.booted_at = float(self.env.now)
-        self.periodic(self.options.period_s, self._heartbeat)
+        self.periodic(self.options.period_s, self._heartbeat, self._many)
 
     def _heartbeat(self) -> dict[str, float]:
-        devices = len(self.world.home.devices) - 1
         rssi = -55.0 + self.draw.normal(0, 3)
         return {
-            "uptime": round(self.env.now - self.booted_at, 0),
-            "devices": devices,
-            "rssi": round(rssi, 0),
+            "uptime": float(round(self.env.now - self.booted_at)),
+            "devices": len(self.world.home.devices) - 1,
+            "rssi": float(round(rssi)),
         }
+
+    def _many(self, times: Times) -> Rows:
+        devices = len(self.world.home.devices) - 1
+        return [
+            {
+                "uptime": float(round(t - self.booted_at)),
+                "devices": devices,
+                "rssi": float(round(r)),
+            }
+            for t, r in zip(times, self.draw.normals(len(times), -55.0, 3), strict=True)
+        ]
 
     def handle(self, name: str, args: dict[str, Scalar]) -> tuple[bool, str]:
         if name == "reboot":

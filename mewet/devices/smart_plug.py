@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel, Scalar
 from mewet.devices.base import Device, DeviceSpec, StateDict
+from mewet.scenarios.readings import Rows, Times
 
 
 class Options(BaseModel):
@@ -29,22 +30,42 @@ class SmartPlug(Device):
 
     def behave(self) -> None:
         self.energy_kwh = 0.0
-        self.periodic(self.options.period_s, self._measure)
+        self.periodic(self.options.period_s, self._measure, self._many)
 
-    def _measure(self) -> dict[str, float]:
+    def steady(self, until: float) -> bool:
+        return super().steady(until) and self._in_use() == self.state["in_use"]
+
+    def _in_use(self) -> bool:
         w = self.world
-        in_use = bool(
+        return bool(
             self.state["relay"] and w.location == self.room and w.activity == self.options.activity
         )
+
+    def _power(self) -> float:
+        """What the appliance draws now, before the meter's noise."""
+        o: Options = self.options
+        if self.state["in_use"]:
+            return o.watts
+        return o.standby_w if self.state["relay"] else 0.0
+
+    def _measure(self) -> dict[str, float]:
+        in_use = self._in_use()
         if in_use != self.state["in_use"]:
             self.update_state(in_use=in_use)
             self.event("power_on" if in_use else "power_off", appliance=self.options.appliance)
-        watts = (
-            self.options.watts if in_use else (self.options.standby_w if self.state["relay"] else 0)
-        )
-        watts = max(0.0, watts * self.draw.normal(1.0, 0.02))
+        watts = max(0.0, self._power() * self.draw.normal(1.0, 0.02))
         self.energy_kwh += watts * self.options.period_s / 3.6e6
-        return {"power": round(watts, 1), "energy": round(self.energy_kwh, 4)}
+        return {"power": round(watts * 10) / 10, "energy": round(self.energy_kwh * 1e4) / 1e4}
+
+    def _many(self, times: Times) -> Rows:
+        rows = []
+        kwh, nominal, period = self.energy_kwh, self._power(), self.options.period_s
+        for noise in self.draw.normals(len(times), 1.0, 0.02):
+            watts = max(0.0, nominal * noise)
+            kwh += watts * period / 3.6e6
+            rows.append({"power": round(watts * 10) / 10, "energy": round(kwh * 1e4) / 1e4})
+        self.energy_kwh = kwh
+        return rows
 
     def handle(self, name: str, args: dict[str, Scalar]) -> tuple[bool, str]:
         if name in ("switch_on", "switch_off"):

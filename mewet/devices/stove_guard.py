@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel, Scalar
 from mewet.devices.base import Device, DeviceSpec, Process, StateDict
+from mewet.scenarios.readings import Rows, Times
 
 ROOM_C = 21.0
 HOT_C = 260.0
@@ -31,7 +32,7 @@ class StoveGuard(Device):
     def behave(self) -> Process:
         self.temp = ROOM_C
         self.unattended_since: float | None = None
-        self.periodic(self.options.period_s, self._measure)
+        self.periodic(self.options.period_s, self._measure, self._many)
         while True:
             on = yield self.world.on("stove_on")
             self.update_state(cooking=bool(on))
@@ -53,7 +54,21 @@ class StoveGuard(Device):
         if heating and (left or self.temp >= self.options.max_temp_c):
             reason = "unattended" if left else "overheat"
             self._cut(reason)
-        return {"hob_temp": round(self.temp + self.draw.normal(0, 0.5), 1)}
+        return {"hob_temp": round((self.temp + self.draw.normal(0, 0.5)) * 10) / 10}
+
+    def steady(self, until: float) -> bool:
+        """A cold or cooling hob: nothing to watch, no cut to make."""
+        return super().steady(until) and not (self.world.stove_on and self.world.stove_power)
+
+    def _many(self, times: Times) -> Rows:
+        self.unattended_since = None
+        k = 1 - math.exp(-self.options.period_s / 600.0)
+        temp, rows = self.temp, []
+        for noise in self.draw.normals(len(times), 0, 0.5):
+            temp += (ROOM_C - temp) * k
+            rows.append({"hob_temp": round((temp + noise) * 10) / 10})
+        self.temp = temp
+        return rows
 
     def _cut(self, reason: str) -> None:
         self.world.set("stove_power", False)

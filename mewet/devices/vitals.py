@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel
 from mewet.devices.base import Device, DeviceSpec, Faults
+from mewet.scenarios.readings import Rows, Times
 
 HEART_RATE = {"sleep": 58.0, "relax": 68.0, "eat": 72.0, "walk": 88.0, "leave_home": 92.0}
 STEPS_PER_MIN = {"walk": 90.0, "leave_home": 80.0, "housekeeping": 40.0, "meal_preparation": 20.0}
@@ -40,7 +41,7 @@ class Vitals(Device):
         self.fallen_since: float | None = None
         self.beyond = 0
         self.alerted_at = -3600.0
-        self.periodic(self.options.period_s, self._measure)
+        self.periodic(self.options.period_s, self._measure, self._many)
 
     def _measure(self) -> dict[str, float]:
         values = self._physiology()
@@ -57,7 +58,13 @@ class Vitals(Device):
             reading = {"heart_rate": values["heart_rate"], "spo2": values["spo2"]}
             self.event("vitals_alert", "alarm", **reading)
 
-    def _physiology(self) -> dict[str, float]:
+    def steady(self, until: float) -> bool:
+        """Without alert thresholds, readings raise nothing."""
+        o = self.options
+        return super().steady(until) and o.alert_hr_above is None and o.alert_spo2_below is None
+
+    def _at_rest(self) -> tuple[float, float, float, float]:
+        """Heart rate, skin temperature, SpO2 and steps by the world, before a fall's effects."""
         w = self.world
         base = HEART_RATE.get(w.activity, 72.0) - 68.0 + self.options.resting_hr
         skin = 34.5 if w.activity == "sleep" else 33.5
@@ -67,20 +74,51 @@ class Vitals(Device):
         spo2 = self.options.spo2 - 9.0 * w.illness
         if w.location == "outside":
             skin -= min(4.0, max(0.0, (15.0 - w.outdoor_temp_c) / 5))
-        if w.fallen:
+        steps = 0.0 if w.fallen else STEPS_PER_MIN.get(w.activity, 5.0) * self.options.period_s / 60
+        return base, skin, spo2, steps
+
+    def _physiology(self) -> dict[str, float]:
+        base, skin, spo2, steps = self._at_rest()
+        if self.world.fallen:
             self.fallen_since = self.fallen_since if self.fallen_since is not None else self.env.now
             hours = (self.env.now - self.fallen_since) / 3600
             base += 15.0 + 8.0 * min(hours, 3.0)
             skin -= min(3.0, 0.8 * hours)
         else:
             self.fallen_since = None
-        steps = 0.0 if w.fallen else STEPS_PER_MIN.get(w.activity, 5.0) * self.options.period_s / 60
         return {
-            "heart_rate": round(base + self.draw.normal(0, 2.0), 0),
-            "spo2": round(min(100.0, spo2 + self.draw.normal(0, 0.8)), 0),
-            "skin_temp": round(skin + self.draw.normal(0, 0.2), 1),
-            "steps": round(max(0.0, steps * self.draw.uniform(0.7, 1.3)), 0),
+            "heart_rate": float(round(base + self.draw.normal(0, 2.0))),
+            "spo2": float(round(min(100.0, spo2 + self.draw.normal(0, 0.8)))),
+            "skin_temp": round((skin + self.draw.normal(0, 0.2)) * 10) / 10,
+            "steps": float(round(max(0.0, steps * self.draw.uniform(0.7, 1.3)))),
         }
+
+    def _many(self, times: Times) -> Rows:
+        """`_physiology` at each of `times`, its draws in the same order."""
+        self.beyond = 0
+        base, skin, spo2, steps = self._at_rest()
+        n = len(times)
+        hr, temp = [base] * n, [skin] * n
+        if self.world.fallen:
+            if self.fallen_since is None:
+                self.fallen_since = times[0]
+            since = self.fallen_since
+            for i, t in enumerate(times):
+                hours = (t - since) / 3600
+                hr[i] = base + (15.0 + 8.0 * min(hours, 3.0))
+                temp[i] = skin - min(3.0, 0.8 * hours)
+        else:
+            self.fallen_since = None
+        z = self.draw.normals(3 * n, 0, 1.0)  # three a reading: heart rate, SpO2, skin
+        return [
+            {
+                "heart_rate": float(round(hr[i] + 2.0 * z[3 * i])),
+                "spo2": float(round(min(100.0, spo2 + 0.8 * z[3 * i + 1]))),
+                "skin_temp": round((temp[i] + 0.2 * z[3 * i + 2]) * 10) / 10,
+                "steps": float(round(max(0.0, steps * (0.7 + (1.3 - 0.7) * u)))),
+            }
+            for i, u in enumerate(self.draw.uniforms(n))
+        ]
 
 
 SPEC = DeviceSpec(

@@ -4,31 +4,47 @@ Most of a home's messages are periodic readings (plugs, vitals, the stove guard,
 heartbeats: about 7,300 of 7,500 a day in the default home), while only some 700 other SimPy
 events happen in a day, most of them in bursts while the resident is up and about. A reading
 depends only on the world and on its own device, and the world changes only when a SimPy
-event is processed. So between two scheduled events every reading due in that stretch can be
-taken at once: the clock skips to each reading's time (nothing else can happen before it) and
-the reading is taken exactly as its own timeout would have taken it. One process, `Readings`,
-does this for every periodic reading of a home; it yields to SimPy only when something else is
-due first, or when a reading itself changed the world (the stove guard cutting the power
-schedules the world's announcement at once).
+event is processed. So every reading due before the next scheduled event can be taken at
+once. One process, `Readings`, does this for every periodic reading of a home, in two ways:
 
-Each device keeps its own draws, in the same order as a process per device would use them:
-the same seed gives the same readings (`tests/test_readings.py` checks them against a process
-per device, message for message).
+- **in bulk**, when every device due in the stretch says its readings there are *steady*
+  (`Device.steady`: they change nothing but the device itself, no event, no state, no
+  world). Each device computes its stretch's readings in one loop of its own (`many`: no
+  SimPy event, no call of its `measure`, the world looked up once), and the messages go to
+  the sink in time order.
+- **one by one** otherwise (a plug switching on, the stove guard watching a hot hob): the
+  clock skips to each reading's time, the reading is taken as its own timeout would have
+  taken it, and the process hands over to SimPy as soon as a reading changed the world.
+
+A device reports every `period` seconds of its own clock (the nominal period give or take 2%,
+drawn once: a device's timer runs a little fast or slow, and devices switched on together do
+not report in step), the first at a random point of the first period. Each device keeps its
+own draws, and a reading takes them in the same order either way: the same seed gives the
+same readings however the run is cut into stretches (`tests/test_readings.py` checks them
+against a SimPy process per device, message for message, and a run in steps against a run in
+one go).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from contextlib import suppress
-from heapq import heappop, heappush, heapreplace
+from heapq import heapify, heappop, heappush, heapreplace
 from typing import TYPE_CHECKING, Any
 
 import simpy
 
 if TYPE_CHECKING:
-    from mewet.devices.base import Device
+    from mewet.devices.base import Device, Reading
 
 Measure = Callable[[], dict[str, float]]
+Times = list[float]
+Rows = list[dict[str, float]]
+Many = Callable[[Times], Rows]
+
+
+STRETCH_S = 3600.0
+"""The longest stretch taken in bulk: a quiet night goes to the sink an hour at a time."""
 
 
 class SimEnvironment(simpy.Environment):
@@ -49,29 +65,75 @@ class SimEnvironment(simpy.Environment):
         return True
 
 
+class Stream:
+    """The periodic readings of one device: when they fall, and how each is taken."""
+
+    __slots__ = ("device", "first", "index", "many", "measure", "order", "period")
+
+    def __init__(
+        self,
+        device: Device,
+        first: float,
+        period: float,
+        measure: Measure,
+        many: Many | None,
+        order: int,
+    ) -> None:
+        self.device = device
+        self.first = first
+        self.period = period
+        self.index = 0  # of the next reading
+        self.measure = measure
+        self.many = many
+        self.order = order
+
+    def due(self) -> float:
+        """When the next reading falls."""
+        return self.first + self.index * self.period
+
+    def times_before(self, until: float) -> Times:
+        """The times of the readings still to come before `until`."""
+        first, period, index = self.first, self.period, self.index
+        times = []
+        t = first + index * period
+        while t < until:
+            times.append(t)
+            index += 1
+            t = first + index * period
+        return times
+
+
 class Readings:
     """Every periodic reading of one home, taken in time order by one process."""
 
     def __init__(self, env: SimEnvironment) -> None:
         self.env = env
-        # (due, order, device, period, measure): order breaks ties in the order of adding
-        self._due: list[tuple[float, int, Device, float, Measure]] = []
+        self.bulk = True
+        """Take steady stretches in bulk; False takes every reading one by one."""
+        self.taken_in_bulk = 0
+        """How many readings were taken in bulk (the rest one by one)."""
+        self._due: list[tuple[float, int, Stream]] = []  # (due, order, stream)
         self._added = 0
         self._process: simpy.Process | None = None
         self._asleep_until: float | None = None
 
-    def add(self, device: Device, period_s: float, measure: Measure) -> None:
+    def add(
+        self, device: Device, period_s: float, measure: Measure, many: Many | None = None
+    ) -> None:
         """Send `device.telemetry(measure())` every `period_s` seconds (give or take 2%).
 
-        The first reading comes at a random point of the first period, so devices switched
-        on together do not all report at once. A device's readings stop when it dies.
+        `many(times)`, where given, computes the readings at several times at once, as
+        `measure` would at each of them, for stretches where the device is steady. A device's
+        readings stop when it dies.
         """
-        due = float(self.env.now) + period_s * device.draw.random()
-        heappush(self._due, (due, self._added, device, period_s, measure))
+        first = float(self.env.now) + period_s * device.draw.random()
+        period = period_s * (0.98 + 0.04 * device.draw.random())
+        stream = Stream(device, first, period, measure, many, self._added)
+        heappush(self._due, (first, stream.order, stream))
         self._added += 1
         if self._process is None or not self._process.is_alive:  # the first, or all had died
             self._process = self.env.process(self._run())
-        elif self._asleep_until is not None and due < self._asleep_until:
+        elif self._asleep_until is not None and first < self._asleep_until:
             self._asleep_until = None
             self._process.interrupt("an earlier reading")
 
@@ -82,16 +144,50 @@ class Readings:
         """
         env, due_list = self.env, self._due
         while due_list:
-            due, order, device, period, measure = due_list[0]
+            due, order, stream = due_list[0]
             if due > env.now and not env.skip_to(due):  # something else happens first
                 self._asleep_until = due
                 with suppress(simpy.Interrupt):  # a reading was added that is due sooner
                     yield env.timeout(due - env.now)
                 self._asleep_until = None
                 continue  # look at the first reading afresh: one may have been added meanwhile
+            device = stream.device
             if not device.alive:
                 heappop(due_list)
                 continue
-            device.telemetry(measure())
-            jitter = 0.98 + 0.04 * device.draw.random()
-            heapreplace(due_list, (due + period * jitter, order, device, period, measure))
+            if self.bulk:
+                until = min(env.peek(), env.now + STRETCH_S)
+                if self._steady(until):
+                    self._take_stretch(until)
+                    continue
+            device.telemetry(stream.measure())
+            stream.index += 1
+            heapreplace(due_list, (stream.due(), order, stream))
+
+    def _steady(self, until: float) -> bool:
+        """Whether every device due before `until` can take its readings there in bulk."""
+        for due, _, stream in self._due:
+            if due < until:
+                device = stream.device
+                if stream.many is None or not device.alive or not device.steady(until):
+                    return False
+        return True
+
+    def _take_stretch(self, until: float) -> None:
+        """Take every reading due before `until` in bulk, and send them on in time order."""
+        out: list[Reading] = []
+        last = self.env.now
+        for due, _, stream in self._due:
+            if due < until:
+                times = stream.times_before(until)
+                assert stream.many is not None  # `_steady` checked
+                stream.device.readings(times, stream.many(times), stream.order, out)
+                stream.index += len(times)
+                self.taken_in_bulk += len(times)
+                last = max(last, times[-1])
+        self._due[:] = [(s.due(), s.order, s) for _, _, s in self._due]
+        heapify(self._due)
+        out.sort()  # by time, then by order of adding: never further
+        for _, _, message, device in out:
+            device.sink.publish(message)
+        self.env.skip_to(last)  # where taking them one by one would have left the clock
