@@ -156,22 +156,24 @@ class Readings:
                 heappop(due_list)
                 continue
             if self.bulk:
-                until = min(env.peek(), env.now + STRETCH_S)
-                if self._steady(until):
+                until = self._steady_until(min(env.peek(), env.now + STRETCH_S))
+                if due < until:
                     self._take_stretch(until)
                     continue
             device.telemetry(stream.measure())
             stream.index += 1
             heapreplace(due_list, (stream.due(), order, stream))
 
-    def _steady(self, until: float) -> bool:
-        """Whether every device due before `until` can take its readings there in bulk."""
+    def _steady_until(self, until: float) -> float:
+        """How far readings can be taken in bulk, up to `until`: to the next reading of a
+        device that is not steady (until then it cannot change the world either)."""
+        end = until
         for due, _, stream in self._due:
-            if due < until:
+            if due < end:
                 device = stream.device
                 if stream.many is None or not device.alive or not device.steady(until):
-                    return False
-        return True
+                    end = due
+        return end
 
     def _take_stretch(self, until: float) -> None:
         """Take every reading due before `until` in bulk, and send them on in time order."""
@@ -180,7 +182,7 @@ class Readings:
         for due, _, stream in self._due:
             if due < until:
                 times = stream.times_before(until)
-                assert stream.many is not None  # `_steady` checked
+                assert stream.many is not None  # `_steady_until` checked
                 stream.device.readings(times, stream.many(times), stream.order, out)
                 stream.index += len(times)
                 self.taken_in_bulk += len(times)
