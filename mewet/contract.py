@@ -170,7 +170,8 @@ class Message(NamedTuple):
     """One MQTT message as a device sends it: where it goes and what it says.
 
     Frozen, as a named tuple: the simulated devices build millions of them, and a frozen
-    dataclass costs twice as much to build (its `__init__` goes through `object.__setattr__`).
+    dataclass costs half as much again to build (its `__init__` goes through
+    `object.__setattr__`).
     """
 
     topic: Topic

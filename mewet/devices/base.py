@@ -5,6 +5,11 @@ subclass whose `behave()` reacts to the `World` (a SimPy process waiting on the 
 changes, and/or `periodic` readings, which the home's `Readings` takes), and a `SPEC`. Faults
 are applied here, once, so every type drains its battery, drops messages, sticks and skews the
 same way.
+
+A type with periodic readings may also give `periodic` a `many(times)`, the same readings at
+several times in one loop, and say in `steady()` when that is allowed: most of a run's
+messages are taken that way (`mewet/scenarios/readings.py`). `tests/test_readings.py` holds
+every library scenario to the readings taken one by one, message for message.
 """
 
 from __future__ import annotations
