@@ -8,6 +8,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
+from mewet.contract import Telemetry
 from mewet.devices.base import Device, Process
 from mewet.devices.draws import Draws
 from mewet.devices.sink import MemorySink
@@ -129,3 +130,43 @@ def test_draws_taken_together_are_the_draws_taken_one_by_one() -> None:
     normals += [one.normal(1.0, 0.02) for _ in range(700)]
     assert many.uniforms(5) + many.uniforms(2095) == uniforms
     assert many.normals(1, 1.0, 0.02) + many.normals(2199, 1.0, 0.02) == normals
+
+
+def test_faulty_devices_read_in_bulk_as_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lost messages, a clock that runs ahead, values that freeze, a flat battery: the bulk
+    path applies each fault as a single reading does."""
+    faults = {
+        "plug-tv": {"stuck_after_h": 5.0, "dropout": 0.1},
+        "env-living": {"clock_skew_s": 42.5, "dropout": 0.3},
+        "env-bedroom": {"battery_days": 0.75},  # dies in the evening
+        "gateway": {"dropout": 0.05, "clock_skew_s": -3.0},
+        "stove-guard": {"stuck_after_h": 20.0},
+    }
+    home = load_home("default")
+    home = home.model_copy(
+        update={
+            "devices": [
+                d.model_copy(update={"faults": {**d.faults, **faults.get(d.id, {})}})
+                for d in home.devices
+            ]
+        }
+    )
+
+    def run() -> tuple[MemorySink, HomeSim]:
+        sink = MemorySink()
+        sim = HomeSim(home, sink, 9, START)
+        sim.run(26 * 3600)
+        return sink, sim
+
+    bulk, sim = run()
+    with monkeypatch.context() as patch:
+        patch.setattr(Readings, "add", add_as_process)
+        plain, _ = run()
+    assert sim.world.readings.taken_in_bulk > 5000
+    assert [message_json(m) for m in bulk.messages] == [message_json(m) for m in plain.messages]
+    # and the faults showed: gaps in seq, frozen values, a device gone offline
+    env = [p for m in bulk.of("env-living") if isinstance(p := m.payload, Telemetry)]
+    plug = [p for m in bulk.of("plug-tv") if isinstance(p := m.payload, Telemetry)]
+    assert len(env) < env[-1].seq + 1
+    assert len({p.data["power"] for p in plug[-300:]}) == 1
+    assert [m.payload for m in bulk.of("env-bedroom", "status")][-1] == "offline"
