@@ -32,6 +32,7 @@ class Gateway(Device):
         }
 
     def _many(self, times: Times) -> Rows:
+        """`_heartbeat` at each of `times`."""
         devices = len(self.world.home.devices) - 1
         return [
             {

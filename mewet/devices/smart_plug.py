@@ -58,6 +58,7 @@ class SmartPlug(Device):
         return {"power": round(watts * 10) / 10, "energy": round(self.energy_kwh * 1e4) / 1e4}
 
     def _many(self, times: Times) -> Rows:
+        """`_measure` at each of `times` while the plug stays as it is."""
         rows = []
         kwh, nominal, period = self.energy_kwh, self._power(), self.options.period_s
         for noise in self.draw.normals(len(times), 1.0, 0.02):

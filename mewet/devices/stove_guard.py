@@ -61,6 +61,7 @@ class StoveGuard(Device):
         return super().steady(until) and not (self.world.stove_on and self.world.stove_power)
 
     def _many(self, times: Times) -> Rows:
+        """`_measure` at each of `times` while the hob is off: it cools towards the room."""
         self.unattended_since = None
         k = 1 - math.exp(-self.options.period_s / 600.0)
         temp, rows = self.temp, []
