@@ -4,7 +4,7 @@ A numpy generator is fast per array and slow per scalar (a `Generator.uniform` c
 about as much as everything else a reading does). Devices draw a few scalars per message, a
 resident-year is millions of messages, so they draw from here instead: standard normals and
 uniforms fetched in blocks and handed out one by one, or several at once for readings taken
-in bulk (`normals`, `uniforms`: the same numbers, in the same order, as as many single draws).
+in bulk (`normals`, `uniforms`: the same numbers, in the same order, as that many single draws).
 
 Normals and uniforms come from two generators spawned from the device's own: when a block of
 one runs out does not change the other, so taking a stretch's normals before its uniforms

@@ -7,14 +7,16 @@ depends only on the world and on its own device, and the world changes only when
 event is processed. So every reading due before the next scheduled event can be taken at
 once. One process, `Readings`, does this for every periodic reading of a home, in two ways:
 
-- **in bulk**, when every device due in the stretch says its readings there are *steady*
-  (`Device.steady`: they change nothing but the device itself, no event, no state, no
-  world). Each device computes its stretch's readings in one loop of its own (`many`: no
-  SimPy event, no call of its `measure`, the world looked up once), and the messages go to
-  the sink in time order.
-- **one by one** otherwise (a plug switching on, the stove guard watching a hot hob): the
-  clock skips to each reading's time, the reading is taken as its own timeout would have
-  taken it, and the process hands over to SimPy as soon as a reading changed the world.
+- **in bulk**, for devices that say their readings are *steady* (`Device.steady`: they
+  change nothing but the device itself, no event, no state, no world), up to the next
+  reading of a device that is not (until then, that one cannot change the world either).
+  Each device computes its stretch's readings in one loop of its own (`many`: no SimPy
+  event, no call of its `measure`, the world looked up once), and the messages go to the
+  sink in time order. Stretches are at most `STRETCH_S` long.
+- **one by one** for a device that is not steady (a plug switching on, the stove guard
+  watching a hot hob): the clock skips to the reading's time, the reading is taken as its
+  own timeout would have taken it, and the process hands over to SimPy as soon as a reading
+  changed the world.
 
 A device reports every `period` seconds of its own clock (the nominal period give or take 2%,
 drawn once: a device's timer runs a little fast or slow, and devices switched on together do
