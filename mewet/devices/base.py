@@ -254,11 +254,15 @@ class Device:
 
     def battery(self) -> float:
         """Battery level now, % (100 for mains-powered devices)."""
+        return self.battery_levels([float(self.env.now)])[0]
+
+    def battery_levels(self, times: Times) -> list[float]:
+        """Battery levels at sim times `times`, from the last charge on, %."""
         days = self.faults.battery_days
         if days is None:
-            return 100.0
-        used = 100.0 * (float(self.env.now) - self._charged_at) / (days * 86400.0)
-        return max(0.0, self._charged_level - used)
+            return [100.0] * len(times)
+        at, level, span = self._charged_at, self._charged_level, days * 86400.0
+        return [max(0.0, level - 100.0 * (t - at) / span) for t in times]
 
     def periodic(self, period_s: float, measure: Measure, many: Many | None = None) -> None:
         """Send `measure()` as telemetry every `period_s` seconds (give or take 2%).
@@ -286,11 +290,9 @@ class Device:
         time order. Only for a live device (`steady` says so).
         """
         faults = self.faults
-        days = faults.battery_days
-        if days is not None:
-            at, level, span = self._charged_at, self._charged_level, days * 86400.0
-            for t, data in zip(times, rows, strict=True):
-                data["battery"] = round(max(0.0, level - 100.0 * (t - at) / span) * 10) / 10
+        if faults.battery_days is not None:
+            for data, level in zip(rows, self.battery_levels(times), strict=True):
+                data["battery"] = round(level * 10) / 10
         seq = self.seq
         self.seq = seq + len(times)
         kept: Iterable[int] = range(len(times))
@@ -307,8 +309,9 @@ class Device:
     def telemetry(self, data: dict[str, float]) -> None:
         """Send a measurement (frozen values once the device is stuck); takes over `data`.
 
-        Most of a resident-year's messages come through here, so `_envelope` and `_publish`
-        are written out in it (the same draws in the same order).
+        Readings taken one by one come through here, with `_envelope` and `_publish` written
+        out in it (the same draws in the same order); readings taken in bulk go through
+        `readings`, which sends the same.
         """
         now = self.env.now
         faults = self.faults
