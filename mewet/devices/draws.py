@@ -63,7 +63,13 @@ class Draws:
 
     @staticmethod
     def _take(block: list[float], refill: Callable[[int], Floats], n: int) -> list[float]:
-        out: list[float] = []
+        left = len(block) - n
+        if left >= 0:  # the usual case: all from the block at hand
+            out = block[left:]
+            del block[left:]
+            out.reverse()  # single draws pop from the end
+            return out
+        out = []
         while len(out) < n:
             if not block:
                 block.extend(refill(BLOCK).tolist())

@@ -189,7 +189,7 @@ class Readings:
                 stream.index += len(times)
                 self.taken_in_bulk += len(times)
                 last = max(last, times[-1])
-        self._due[:] = [(s.due(), s.order, s) for _, _, s in self._due]
+        self._due[:] = [(s.due() if due < until else due, o, s) for due, o, s in self._due]
         heapify(self._due)
         out.sort()  # by time, then by order of adding: never further
         for _, _, message, device in out:
