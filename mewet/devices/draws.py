@@ -63,19 +63,13 @@ class Draws:
 
     @staticmethod
     def _take(block: list[float], refill: Callable[[int], Floats], n: int) -> list[float]:
-        left = len(block) - n
-        if left >= 0:  # the usual case: all from the block at hand
-            out = block[left:]
-            del block[left:]
-            out.reverse()  # single draws pop from the end
-            return out
-        out = []
-        while len(out) < n:
-            if not block:
-                block.extend(refill(BLOCK).tolist())
-            k = min(n - len(out), len(block))
-            chunk = block[-k:]
-            del block[-k:]
-            chunk.reverse()  # single draws pop from the end
-            out += chunk
-        return out
+        out: list[float] = []
+        while len(block) < n - len(out):  # this block runs out first: all of it, then a fresh one
+            block.reverse()  # single draws pop from the end
+            out += block
+            block[:] = refill(BLOCK).tolist()
+        left = len(block) - (n - len(out))
+        chunk = block[left:]
+        del block[left:]
+        chunk.reverse()
+        return out + chunk if out else chunk
