@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from math import sin
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +12,7 @@ from mewet.devices.base import Device, DeviceSpec, Faults
 from mewet.scenarios.readings import Rows, Times
 
 OUTDOOR_CO2 = 420.0
+TAU = 2 * math.pi
 
 
 class Options(BaseModel):
@@ -35,43 +37,42 @@ class Environment(Device):
         self.day_s = start.hour * 3600 + start.minute * 60 + start.second + start.microsecond / 1e6
         self.periodic(self.options.period_s, self._measure, self._many)
 
-    def _targets(self) -> tuple[float, float, float]:
-        """CO2 and humidity the room tends to now, and the heat on top of the heating's."""
+    def _measure(self) -> dict[str, float]:
+        return self._many([float(self.env.now)])[0]
+
+    def _many(self, times: Times) -> Rows:
+        """A reading at each of `times`: each period the room drifts towards what it tends to
+        now (CO2 while someone is in, steam from a shower, the heating's day curve, a hot hob
+        in the kitchen); three normal draws a reading."""
         w = self.world
         here = w.location == self.room
         showering = here and w.activity == "personal_hygiene" and self.room == "bathroom"
-        extra = 2.5 if w.stove_on and w.stove_power and self.room == "kitchen" else 0.0
-        return (1100.0 if here else OUTDOOR_CO2 + 60), (85.0 if showering else 35.0), extra
-
-    def _settle(self, t: float, co2: float, humidity: float, extra: float) -> None:
-        """One period's drift towards the targets, at sim time `t`."""
-        k = self.k
-        self.co2 += (co2 - self.co2) * k
-        self.humidity += (humidity - self.humidity) * k * 2
-        hour = ((self.day_s + t) % 86400.0) / 3600.0  # the heating's day curve
-        target = self.options.setpoint_c + 0.6 * math.sin((hour - 9) / 24 * 2 * math.pi)
-        target += self.world.indoor_heat_c + extra
-        self.temp += (target - self.temp) * k
-
-    def _measure(self) -> dict[str, float]:
-        self._settle(self.env.now, *self._targets())
-        return {
-            "temperature": round((self.temp + self.draw.normal(0, 0.1)) * 10) / 10,
-            "humidity": round(min(100.0, self.humidity + self.draw.normal(0, 0.5)) * 10) / 10,
-            "co2": float(round(self.co2 + self.draw.normal(0, 10))),
-        }
-
-    def _many(self, times: Times) -> Rows:
-        """`_measure` at each of `times`, its draws in the same order."""
-        targets = self._targets()
-        z = self.draw.normals(3 * len(times), 0, 1.0)  # three a reading
+        co2_to = 1100.0 if here else OUTDOOR_CO2 + 60
+        humidity_to = 85.0 if showering else 35.0
+        cooking = 2.5 if w.stove_on and w.stove_power and self.room == "kitchen" else 0.0
+        heat, setpoint, day_s, k = (
+            w.indoor_heat_c + cooking,
+            self.options.setpoint_c,
+            self.day_s,
+            self.k,
+        )
+        co2, humidity, temp = self.co2, self.humidity, self.temp
+        z = iter(self.draw.normals(3 * len(times), 0, 1.0))
         rows = []
-        for i, t in enumerate(times):
-            self._settle(t, *targets)
-            temperature = round((self.temp + 0.1 * z[3 * i]) * 10) / 10
-            humidity = round(min(100.0, self.humidity + 0.5 * z[3 * i + 1]) * 10) / 10
-            co2 = float(round(self.co2 + 10 * z[3 * i + 2]))
-            rows.append({"temperature": temperature, "humidity": humidity, "co2": co2})
+        for t in times:
+            co2 += (co2_to - co2) * k
+            humidity += (humidity_to - humidity) * k * 2
+            hour = ((day_s + t) % 86400.0) / 3600.0
+            target = setpoint + 0.6 * sin((hour - 9) / 24 * TAU) + heat  # the heating's day curve
+            temp += (target - temp) * k
+            rows.append(
+                {
+                    "temperature": round((temp + 0.1 * next(z)) * 10) / 10,
+                    "humidity": round(min(100.0, humidity + 0.5 * next(z)) * 10) / 10,
+                    "co2": float(round(co2 + 10 * next(z))),
+                }
+            )
+        self.co2, self.humidity, self.temp = co2, humidity, temp
         return rows
 
 
