@@ -14,7 +14,7 @@ from mewet.devices.draws import Draws
 from mewet.devices.sink import MemorySink
 from mewet.scenarios.home import load_home
 from mewet.scenarios.homesim import HomeSim
-from mewet.scenarios.readings import Many, Measure, Readings, SimEnvironment
+from mewet.scenarios.readings import Many, Measure, Readings, SimEnvironment, Stream
 from mewet.scenarios.run import message_json, run_scenario
 from mewet.scenarios.scenario import library, load_scenario
 
@@ -26,17 +26,15 @@ def add_as_process(
 ) -> None:
     """The plain way, for comparison: one SimPy process per device, one timeout per reading."""
     env = self.env
-    first = float(env.now) + period_s * device.draw.random()
-    period = period_s * (0.98 + 0.04 * device.draw.random())
+    stream = Stream.draw(device, float(env.now), period_s, measure, many, 0)
 
     def every() -> Process:
-        index = 0
         while True:
-            yield env.timeout(first + index * period - env.now)
+            yield env.timeout(stream.due() - env.now)
             if not device.alive:
                 return
-            device.telemetry(measure())
-            index += 1
+            device.telemetry(measure(), stream.stamp_of(stream.index))
+            stream.index += 1
 
     env.process(every())
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -33,12 +33,14 @@ from mewet.transport.topics import DEFAULT_ROOT, Kind, Topic
 
 if TYPE_CHECKING:
     from mewet.scenarios.home import DevicePlacement
+    from mewet.scenarios.readings import Stream
     from mewet.scenarios.world import World
 
 Process = Generator[simpy.Event, Any, None]
 StateDict = dict[str, Scalar | None]
-Reading = tuple[float, int, Message, "Device"]
+Reading = tuple[float, int, Message, Callable[[Message], None]]  # time, order, message, publish
 LOW_BATTERY = 10.0
+_message = tuple.__new__  # a `Message` without the named tuple's own `__new__`, a Python call
 
 
 class Faults(BaseModel):
@@ -282,12 +284,13 @@ class Device:
         """
         return until <= self._stuck_at
 
-    def readings(self, times: Times, rows: Rows, order: int, out: list[Reading]) -> None:
-        """The telemetry of readings taken in bulk: what `telemetry` sends for each of them.
+    def readings(self, stream: Stream, times: Times, rows: Rows, out: list[Reading]) -> None:
+        """The telemetry of the stream's next readings, taken in bulk at `times`: what
+        `telemetry` sends for each of them.
 
         `rows` are the readings' data, one per time (taken over). Adds `(time, order, message,
-        self)` to `out` for the readings not lost on the radio; the caller sends them on in
-        time order. Only for a live device (`steady` says so).
+        publish)` to `out` for the readings not lost on the radio; the caller sends them on in
+        time order, with `publish`: this device's sink's. Only for a live device (`steady` says so).
         """
         faults = self.faults
         if faults.battery_days is not None:
@@ -295,23 +298,30 @@ class Device:
                 data["battery"] = round(level * 10) / 10
         seq = self.seq
         self.seq = seq + len(times)
-        kept: Iterable[int] = range(len(times))
+        kept: list[bool] | None = None
         if faults.dropout > 0:
             p_lost = faults.dropout
-            kept = [i for i, u in enumerate(self.radio.uniforms(len(times))) if u >= p_lost]
-        topic, name, start, skew = self._readings_topic, self.id, self._start, faults.clock_skew_s
-        trusted = Telemetry.trusted
-        for i in kept:
-            t = times[i]
-            reading = trusted(f"{name}-{seq + i}", start + timedelta(0, t + skew), seq + i, rows[i])
-            out.append((t, order, Message(topic, reading), self))
+            kept = [u >= p_lost for u in self.radio.uniforms(len(times))]
+        topic, name, order, trusted = self._readings_topic, self.id, stream.order, Telemetry.trusted
+        publish = self.sink.publish
+        stamp, tick = stream.stamp_of(stream.index), stream.tick
+        for i, t in enumerate(times):
+            if kept is None or kept[i]:
+                reading = trusted(f"{name}-{seq + i}", stamp, seq + i, rows[i])
+                out.append((t, order, _message(Message, (topic, reading)), publish))
+            stamp += tick
 
-    def telemetry(self, data: dict[str, float]) -> None:
+    def stamp(self, t: float) -> datetime:
+        """The device's time stamp at sim time `t` (its clock may be off)."""
+        return self._start + timedelta(0, t + self.faults.clock_skew_s)
+
+    def telemetry(self, data: dict[str, float], stamp: datetime | None = None) -> None:
         """Send a measurement (frozen values once the device is stuck); takes over `data`.
 
-        Readings taken one by one come through here, with `_envelope` and `_publish` written
-        out in it (the same draws in the same order); readings taken in bulk go through
-        `readings`, which sends the same.
+        `stamp` is the device's time stamp of a periodic reading (its `Stream` has it), else
+        the stamp of now. Periodic readings taken one by one come through here, with
+        `_envelope` and `_publish` written out in it (the same draws in the same order);
+        readings taken in bulk go through `readings`, which sends the same.
         """
         now = self.env.now
         faults = self.faults
@@ -325,7 +335,7 @@ class Device:
         self.seq = seq + 1
         if not self.alive or (faults.dropout > 0 and self.radio.random() < faults.dropout):
             return  # switched off, or lost on the radio: ingest sees the gap in seq
-        ts = self._start + timedelta(0, now + faults.clock_skew_s)
+        ts = self.stamp(now) if stamp is None else stamp
         reading = Telemetry.trusted(f"{self.id}-{seq}", ts, seq, data)
         self.sink.publish(Message(self._readings_topic, reading))
 

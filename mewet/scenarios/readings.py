@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from contextlib import suppress
+from datetime import datetime, timedelta
 from heapq import heapify, heappop, heappush, heapreplace
 from typing import TYPE_CHECKING, Any
 
@@ -68,30 +69,57 @@ class SimEnvironment(simpy.Environment):
 
 
 class Stream:
-    """The periodic readings of one device: when they fall, and how each is taken."""
+    """The periodic readings of one device: when they fall, how each is taken, its time stamps.
 
-    __slots__ = ("device", "first", "index", "many", "measure", "order", "period")
+    A device's timer counts whole microseconds, as a device clock does: reading `k` falls at
+    `first + k * period` and is stamped `stamp + k * tick`, in exact integer arithmetic (a
+    `timedelta` built from a float per reading would cost more than the rest of its stamp).
+    """
+
+    __slots__ = ("device", "first", "index", "many", "measure", "order", "period", "stamp", "tick")
 
     def __init__(
         self,
         device: Device,
         first: float,
-        period: float,
+        period_us: int,
         measure: Measure,
         many: Many | None,
         order: int,
     ) -> None:
         self.device = device
         self.first = first
-        self.period = period
+        self.period = period_us / 1e6
         self.index = 0  # of the next reading
         self.measure = measure
         self.many = many
         self.order = order
+        self.stamp = device.stamp(first)
+        self.tick = timedelta(0, 0, period_us)
+
+    @classmethod
+    def draw(
+        cls,
+        device: Device,
+        now: float,
+        period_s: float,
+        measure: Measure,
+        many: Many | None,
+        order: int,
+    ) -> Stream:
+        """A device's readings from `now` on, every `period_s` of its own clock: the first at a
+        random point of the first period, the period off by up to 2% (its timer's own)."""
+        first = now + period_s * device.draw.random()
+        period_us = round(period_s * (0.98 + 0.04 * device.draw.random()) * 1e6)
+        return cls(device, first, period_us, measure, many, order)
 
     def due(self) -> float:
         """When the next reading falls."""
         return self.first + self.index * self.period
+
+    def stamp_of(self, index: int) -> datetime:
+        """The device's time stamp of reading `index`."""
+        return self.stamp + self.tick * index
 
     def times_before(self, until: float) -> Times:
         """The times of the readings still to come before `until`."""
@@ -128,9 +156,8 @@ class Readings:
         `measure` would at each of them, for stretches where the device is steady. A device's
         readings stop when it dies.
         """
-        first = float(self.env.now) + period_s * device.draw.random()
-        period = period_s * (0.98 + 0.04 * device.draw.random())
-        stream = Stream(device, first, period, measure, many, self._added)
+        stream = Stream.draw(device, float(self.env.now), period_s, measure, many, self._added)
+        first = stream.first
         heappush(self._due, (first, stream.order, stream))
         self._added += 1
         if self._process is None or not self._process.is_alive:  # the first, or all had died
@@ -162,7 +189,7 @@ class Readings:
                 if due < until:
                     self._take_stretch(until)
                     continue
-            device.telemetry(stream.measure())
+            device.telemetry(stream.measure(), stream.stamp_of(stream.index))
             stream.index += 1
             heapreplace(due_list, (stream.due(), order, stream))
 
@@ -185,13 +212,13 @@ class Readings:
             if due < until:
                 times = stream.times_before(until)
                 assert stream.many is not None  # `_steady_until` checked
-                stream.device.readings(times, stream.many(times), stream.order, out)
+                stream.device.readings(stream, times, stream.many(times), out)
                 stream.index += len(times)
                 self.taken_in_bulk += len(times)
                 last = max(last, times[-1])
         self._due[:] = [(s.due() if due < until else due, o, s) for due, o, s in self._due]
         heapify(self._due)
         out.sort()  # by time, then by order of adding: never further
-        for _, _, message, device in out:
-            device.sink.publish(message)
+        for _, _, message, publish in out:
+            publish(message)
         self.env.skip_to(last)  # where taking them one by one would have left the clock
