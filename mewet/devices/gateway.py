@@ -24,15 +24,10 @@ class Gateway(Device):
         self.periodic(self.options.period_s, self._heartbeat, self._many)
 
     def _heartbeat(self) -> dict[str, float]:
-        rssi = -55.0 + self.draw.normal(0, 3)
-        return {
-            "uptime": float(round(self.env.now - self.booted_at)),
-            "devices": len(self.world.home.devices) - 1,
-            "rssi": float(round(rssi)),
-        }
+        return self._many([float(self.env.now)])[0]
 
     def _many(self, times: Times) -> Rows:
-        """`_heartbeat` at each of `times`."""
+        """Heartbeats at each of `times`: uptime, the devices it serves, signal strength."""
         devices = len(self.world.home.devices) - 1
         return [
             {

@@ -78,24 +78,12 @@ class Vitals(Device):
         return base, skin, spo2, steps
 
     def _physiology(self) -> dict[str, float]:
-        base, skin, spo2, steps = self._at_rest()
-        if self.world.fallen:
-            self.fallen_since = self.fallen_since if self.fallen_since is not None else self.env.now
-            hours = (self.env.now - self.fallen_since) / 3600
-            base += 15.0 + 8.0 * min(hours, 3.0)
-            skin -= min(3.0, 0.8 * hours)
-        else:
-            self.fallen_since = None
-        return {
-            "heart_rate": float(round(base + self.draw.normal(0, 2.0))),
-            "spo2": float(round(min(100.0, spo2 + self.draw.normal(0, 0.8)))),
-            "skin_temp": round((skin + self.draw.normal(0, 0.2)) * 10) / 10,
-            "steps": float(round(max(0.0, steps * self.draw.uniform(0.7, 1.3)))),
-        }
+        return self._many([float(self.env.now)])[0]
 
     def _many(self, times: Times) -> Rows:
-        """`_physiology` at each of `times`, its draws in the same order."""
-        self.beyond = 0
+        """Readings at each of `times`: the world's heart rate, SpO2, skin temperature and
+        steps, with a fall's effects growing over the hours on the floor; three normal draws
+        and a uniform a reading."""
         base, skin, spo2, steps = self._at_rest()
         n = len(times)
         hr, temp = [base] * n, [skin] * n
@@ -112,12 +100,14 @@ class Vitals(Device):
         z = self.draw.normals(3 * n, 0, 1.0)  # three a reading: heart rate, SpO2, skin
         return [
             {
-                "heart_rate": float(round(hr[i] + 2.0 * z[3 * i])),
-                "spo2": float(round(min(100.0, spo2 + 0.8 * z[3 * i + 1]))),
-                "skin_temp": round((temp[i] + 0.2 * z[3 * i + 2]) * 10) / 10,
+                "heart_rate": float(round(h + 2.0 * z_hr)),
+                "spo2": float(round(min(100.0, spo2 + 0.8 * z_spo2))),
+                "skin_temp": round((s + 0.2 * z_skin) * 10) / 10,
                 "steps": float(round(max(0.0, steps * (0.7 + (1.3 - 0.7) * u)))),
             }
-            for i, u in enumerate(self.draw.uniforms(n))
+            for h, s, z_hr, z_spo2, z_skin, u in zip(
+                hr, temp, z[0::3], z[1::3], z[2::3], self.draw.uniforms(n), strict=True
+            )
         ]
 
 
