@@ -59,11 +59,12 @@ def message_floor_rate(n: int = 300_000, devices: int = 6) -> float:
     """Messages per second of a plain loop that only builds readings: no SimPy, no world.
 
     Each reading is what any device must produce: a noisy value and a running total, rounded,
-    a time stamp, the payload and the message, into a counting sink. No engine that hands the
-    sink a contract object per reading gets past this rate.
+    a time stamp (the last one plus a tick, as the engine stamps them), the payload and the
+    message, into a counting sink. No engine that hands the sink a contract object per reading
+    gets past this rate.
     """
     sink = CountingSink()
-    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ts, tick = datetime(2026, 1, 1, tzinfo=UTC), timedelta(0, 10.0)
     draw = Draws(np.random.default_rng(1))
     topics = [Topic("home", f"plug-{i}", Kind.TELEMETRY) for i in range(devices)]
     energy = [0.0] * devices
@@ -73,7 +74,7 @@ def message_floor_rate(n: int = 300_000, devices: int = 6) -> float:
         watts = 90.0 * draw.normal(1.0, 0.02)
         energy[i] += watts / 60_000
         data = {"power": round(watts * 10) / 10, "energy": round(energy[i] * 1e4) / 1e4}
-        ts = start + timedelta(0, seq * 10.0)
+        ts += tick
         sink.publish(Message(topics[i], Telemetry.trusted(f"plug-{i}-{seq}", ts, seq, data)))
     return sink.count / (time.perf_counter() - t0)
 

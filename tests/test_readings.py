@@ -111,6 +111,19 @@ def test_a_device_switched_on_later_reports_on_time() -> None:
     assert all(58.0 <= b - a <= 62.0 for a, b in pairwise(readings))
 
 
+def test_readings_are_stamped_exactly_a_period_apart() -> None:
+    """A device's timer counts whole microseconds: a day of a plug's, the stove guard's or the
+    hub's readings, in bulk and one by one, are stamped at one steady spacing, its period's."""
+    sink = MemorySink()
+    HomeSim(load_home("default"), sink, 2, START).run(86400)
+    for device, nominal in (("plug-kettle", 60.0), ("stove-guard", 60.0), ("gateway", 300.0)):
+        stamps = [m.payload.ts for m in sink.of(device, "telemetry")]
+        spacings = {b - a for a, b in pairwise(stamps)}
+        assert len(stamps) > 86400 / nominal * 0.97
+        assert len(spacings) == 1, (device, spacings)
+        assert abs(spacings.pop().total_seconds() / nominal - 1) <= 0.02
+
+
 def test_the_clock_skips_only_through_quiet_stretches() -> None:
     env = SimEnvironment()
     env.timeout(10.0)
