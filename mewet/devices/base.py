@@ -289,8 +289,9 @@ class Device:
         `telemetry` sends for each of them.
 
         `rows` are the readings' data, one per time (taken over). Adds `(time, order, message,
-        publish)` to `out` for the readings not lost on the radio; the caller sends them on in
-        time order, with `publish`: this device's sink's. Only for a live device (`steady` says so).
+        publish)` to `out` for the readings not lost on the radio (`publish`: this device's
+        sink's); the caller sends them on in time order. Only for a live device (`steady` says
+        so).
         """
         faults = self.faults
         if faults.battery_days is not None:

@@ -50,12 +50,8 @@ class Environment(Device):
         co2_to = 1100.0 if here else OUTDOOR_CO2 + 60
         humidity_to = 85.0 if showering else 35.0
         cooking = 2.5 if w.stove_on and w.stove_power and self.room == "kitchen" else 0.0
-        heat, setpoint, day_s, k = (
-            w.indoor_heat_c + cooking,
-            self.options.setpoint_c,
-            self.day_s,
-            self.k,
-        )
+        heat, setpoint = w.indoor_heat_c + cooking, self.options.setpoint_c
+        day_s, k = self.day_s, self.k
         co2, humidity, temp = self.co2, self.humidity, self.temp
         z = iter(self.draw.normals(3 * len(times), 0, 1.0))
         rows = []

@@ -22,11 +22,10 @@ A device reports every `period` seconds of its own clock (the nominal period giv
 drawn once: a device's timer runs a little fast or slow, and devices switched on together do
 not report in step), the first at a random point of the first period. The timer counts whole
 microseconds, and a reading's time stamp is the first one's plus so many ticks (`Stream`), so
-readings are stamped exactly a period apart. Each device keeps its
-own draws, and a reading takes them in the same order either way: the same seed gives the
-same readings however the run is cut into stretches (`tests/test_readings.py` checks them
-against a SimPy process per device, message for message, and a run in steps against a run in
-one go).
+readings are stamped exactly a period apart. Each device keeps its own draws, and a reading
+takes them in the same order either way: the same seed gives the same readings however the
+run is cut into stretches (`tests/test_readings.py` checks them against a SimPy process per
+device, message for message, and a run in steps against a run in one go).
 """
 
 from __future__ import annotations
