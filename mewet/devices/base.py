@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -266,15 +267,25 @@ class Device:
         at, level, span = self._charged_at, self._charged_level, days * 86400.0
         return [max(0.0, level - 100.0 * (t - at) / span) for t in times]
 
-    def periodic(self, period_s: float, measure: Measure, many: Many | None = None) -> None:
+    def periodic(
+        self, period_s: float, measure: Measure | None = None, many: Many | None = None
+    ) -> None:
         """Send `measure()` as telemetry every `period_s` seconds (give or take 2%).
 
         The home's `Readings` takes these readings between the world's changes, without a
         SimPy event each: most of a resident-year's messages come from here. `many(times)`
         computes the readings at several times at once, as `measure` would at each of them
-        while `steady` holds; it should update the device as they would.
+        while `steady` holds; it should update the device as they would. Without `measure`,
+        a single reading is `many` of one (`one`).
         """
+        if measure is None:
+            assert many is not None, "periodic readings need a measure, a many, or both"
+            measure = partial(self.one, many)
         self.world.readings.add(self, period_s, measure, many)
+
+    def one(self, many: Many) -> dict[str, float]:
+        """The reading `many` gives for now: a single reading of a type that computes many."""
+        return many([float(self.env.now)])[0]
 
     def steady(self, until: float) -> bool:
         """Whether the readings due before `until` change nothing but this device's own model

@@ -35,10 +35,7 @@ class Environment(Device):
         self.k = 1 - math.exp(-self.options.period_s / 1800)
         start = self.world.start
         self.day_s = start.hour * 3600 + start.minute * 60 + start.second + start.microsecond / 1e6
-        self.periodic(self.options.period_s, self._measure, self._many)
-
-    def _measure(self) -> dict[str, float]:
-        return self._many([float(self.env.now)])[0]
+        self.periodic(self.options.period_s, many=self._many)
 
     def _many(self, times: Times) -> Rows:
         """A reading at each of `times`: each period the room drifts towards what it tends to

@@ -21,10 +21,7 @@ class Gateway(Device):
 
     def behave(self) -> None:
         self.booted_at = float(self.env.now)
-        self.periodic(self.options.period_s, self._heartbeat, self._many)
-
-    def _heartbeat(self) -> dict[str, float]:
-        return self._many([float(self.env.now)])[0]
+        self.periodic(self.options.period_s, many=self._many)
 
     def _many(self, times: Times) -> Rows:
         """Heartbeats at each of `times`: uptime, the devices it serves, signal strength."""

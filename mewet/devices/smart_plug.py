@@ -53,7 +53,7 @@ class SmartPlug(Device):
         if in_use != self.state["in_use"]:
             self.update_state(in_use=in_use)
             self.event("power_on" if in_use else "power_off", appliance=self.options.appliance)
-        return self._many([float(self.env.now)])[0]
+        return self.one(self._many)
 
     def _many(self, times: Times) -> Rows:
         """Readings at each of `times` while the plug stays as it is: what the appliance draws,

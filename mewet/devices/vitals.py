@@ -44,7 +44,7 @@ class Vitals(Device):
         self.periodic(self.options.period_s, self._measure, self._many)
 
     def _measure(self) -> dict[str, float]:
-        values = self._physiology()
+        values = self.one(self._many)
         self._check(values)
         return values
 
@@ -76,9 +76,6 @@ class Vitals(Device):
             skin -= min(4.0, max(0.0, (15.0 - w.outdoor_temp_c) / 5))
         steps = 0.0 if w.fallen else STEPS_PER_MIN.get(w.activity, 5.0) * self.options.period_s / 60
         return base, skin, spo2, steps
-
-    def _physiology(self) -> dict[str, float]:
-        return self._many([float(self.env.now)])[0]
 
     def _many(self, times: Times) -> Rows:
         """Readings at each of `times`: the world's heart rate, SpO2, skin temperature and
