@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-servers lint typecheck servers bench bench-engine bench-api docs clean
+.PHONY: run test test-servers lint layers typecheck servers bench bench-engine bench-api docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP) servers
 	$(BIN)/mewet up
 
-test: $(STAMP) test-servers lint typecheck
+test: $(STAMP) test-servers lint layers typecheck
 	$(BIN)/pytest -q
 
 ## Parts ----------------------------------------------------------------------
@@ -36,8 +36,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check mewet tests bench
 	$(BIN)/ruff format --check mewet tests bench
 
+# the layer rules of docs/architecture.md, from pyproject.toml's [tool.importlinter]
+layers: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
 typecheck: $(STAMP)
-	$(BIN)/mypy mewet
+	$(BIN)/mypy mewet tests
 
 bench: $(STAMP) servers
 	$(BIN)/python bench/ingest.py

@@ -18,12 +18,12 @@ import simpy
 from ingest import machine  # bench/ is the script's folder: the same machine line as there
 
 from mewet.contract import Message, Telemetry
+from mewet.contract.topics import Kind, Topic
 from mewet.devices.draws import Draws
 from mewet.scenarios.casas import activities, dataset
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.run import run_scenario
 from mewet.scenarios.scenario import Scenario, load_scenario
-from mewet.transport.topics import Kind, Topic
 
 # CASAS Aruba: one older woman living alone, about 220 days, 11 activity classes; about 6,400
 # labelled activity instances in all, i.e. about 29 a day (Cook 2012, the Aruba README).

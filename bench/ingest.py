@@ -24,13 +24,13 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from mewet.config import MqttUrl, StoreUrl
 from mewet.contract import Telemetry
-from mewet.devices.sink import MemorySink
-from mewet.scenarios.home import load_home
+from mewet.contract.topics import Kind
+from mewet.devices.homes import load_home
 from mewet.scenarios.homesim import HomeSim, will_device
 from mewet.servers import influxd, mosquitto
+from mewet.sim.sink import MemorySink
 from mewet.store.base import open_store
 from mewet.transport.sink import MqttSink
-from mewet.transport.topics import Kind
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 

@@ -5,19 +5,14 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from mewet.config import MqttUrl, StoreUrl
-from mewet.devices.sink import MemorySink
-from mewet.scenarios.home import load_home
-from mewet.scenarios.homesim import HomeSim
 from mewet.servers import InfluxServer, Server, influxd, mosquitto
 from mewet.store.base import Store, open_store
 
-START = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 _db_names = itertools.count()
 
 
@@ -69,11 +64,3 @@ def store(store_url: StoreUrl) -> Iterator[Store]:
     s = open_store(store_url)
     yield s
     s.close()
-
-
-def run_home(seed: int = 1, hours: float = 24, home: str = "default") -> tuple[HomeSim, MemorySink]:
-    """The default home run into a memory sink."""
-    sink = MemorySink()
-    sim = HomeSim(load_home(home), sink, seed, START)
-    sim.run(hours * 3600)
-    return sim, sink

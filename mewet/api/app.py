@@ -19,11 +19,11 @@ from mewet.api.deps import ApiState
 from mewet.api.routes import auth, devices, exercises, live, scenarios
 from mewet.api.security import secret_key
 from mewet.config import MqttUrl
+from mewet.contract import DEFAULT_ROOT
 from mewet.errors import TransportError
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises
 from mewet.transport.access import BrokerAccess
-from mewet.transport.topics import DEFAULT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -44,24 +44,29 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = AppDb(data_dir / "app.db")
-        manager = Exercises(db, mqtt, root, tick_s)
-        manager.access = access
-        app.state.api = ApiState(
-            db, manager, secret_key(data_dir, secret), access=access, broker_host=broker_host
-        )
+        manager = Exercises(db, mqtt, root, tick_s, access)
         await manager.start()
+        commands = None
         if manager.mqtt is not None and access is not None:  # companies' devices: secured only
             sender = CommandSender(manager.mqtt, root, access)
             try:
                 await sender.start()
-                app.state.api.commands = sender
+                commands = sender
             except TransportError as exc:
                 log.error("no commands to devices: %s", exc)
+        app.state.api = ApiState(
+            db,
+            manager,
+            secret_key(data_dir, secret),
+            access=access,
+            broker_host=broker_host,
+            commands=commands,
+        )
         try:
             yield
         finally:
-            if app.state.api.commands is not None:
-                app.state.api.commands.close()
+            if commands is not None:
+                commands.close()
             await manager.stop()
             db.close()
 

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 
 from mewet.config import MqttUrl
 from mewet.contract import Command, Message, Scalar
+from mewet.contract.topics import Kind, Topic
 from mewet.transport.access import BrokerAccess
 from mewet.transport.client import MqttLink
-from mewet.transport.topics import Kind, Topic
 
 USER = "mewet-commands"
 

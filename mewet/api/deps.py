@@ -18,7 +18,7 @@ from fastapi.security import OAuth2PasswordBearer
 from mewet.api.commands import CommandSender
 from mewet.api.security import Principal, read
 from mewet.exercises.db import AppDb
-from mewet.exercises.manager import Entry, Exercises
+from mewet.exercises.manager import Exercises, Hosted
 from mewet.transport.access import BrokerAccess
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -95,44 +95,44 @@ def no_companies(who: Principal) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "companies have no access to exercises")
 
 
-def may_see(who: Principal, entry: Entry) -> bool:
+def may_see(who: Principal, hosted: Hosted) -> bool:
     """Admins see every exercise, a teacher their own, a student the one they joined."""
     return (
         who.role == "admin"
-        or (who.kind == "user" and who.role == "teacher" and entry.row.teacher == who.id)
-        or (who.kind == "participant" and who.exercise == entry.row.id)
+        or (who.kind == "user" and who.role == "teacher" and hosted.row.teacher == who.id)
+        or (who.kind == "participant" and who.exercise == hosted.row.id)
     )
 
 
-def visible(who: Principal, api: ApiState, exercise_id: int) -> Entry:
+def visible(who: Principal, api: ApiState, exercise_id: int) -> Hosted:
     """The exercise, if `who` may see it; 403 for companies, else 404 as if it did not exist."""
     no_companies(who)
-    entry = api.exercises.get(exercise_id)
-    if entry is None or not may_see(who, entry):
+    hosted = api.exercises.get(exercise_id)
+    if hosted is None or not may_see(who, hosted):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no exercise {exercise_id}")
-    return entry
+    return hosted
 
 
-def exercise(who: Current, api: State, exercise_id: int) -> Entry:
+def exercise(who: Current, api: State, exercise_id: int) -> Hosted:
     """The exercise of the path, if the caller may see it."""
     return visible(who, api, exercise_id)
 
 
-Visible = Annotated[Entry, Depends(exercise)]
+Visible = Annotated[Hosted, Depends(exercise)]
 
 
-def steerable(who: Current, entry: Visible) -> Entry:
+def steerable(who: Current, hosted: Visible) -> Hosted:
     """Only the exercise's own teacher (or an admin) steers it."""
     if who.kind != "user" or who.role not in ("teacher", "admin"):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only the exercise's teacher steers it")
-    return entry
+    return hosted
 
 
-Steerable = Annotated[Entry, Depends(steerable)]
+Steerable = Annotated[Hosted, Depends(steerable)]
 
 
-def sees_sensors(who: Principal, entry: Entry) -> bool:
+def sees_sensors(who: Principal, hosted: Hosted) -> bool:
     """Whether the caller sees the home's sensors (the scenario may keep them from a role)."""
     if who.kind != "participant" or who.exercise_role is None:
         return True
-    return entry.live.setup.scenario.sees_sensors(who.exercise_role)
+    return hosted.live.setup.scenario.sees_sensors(who.exercise_role)

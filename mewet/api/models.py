@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from mewet.exercises.frames import DeviceView, MessageFrame
 from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, RoleName
 
 Scalar = str | int | float | bool
@@ -105,6 +106,14 @@ class ExerciseCreate(_In):
     )
 
 
+class Participant(BaseModel):
+    """Someone who joined an exercise, in which role, when (UTC)."""
+
+    name: str
+    role: str
+    joined: str
+
+
 class ExercisePublic(BaseModel):
     """An exercise as its teacher and participants see it."""
 
@@ -119,7 +128,7 @@ class ExercisePublic(BaseModel):
     roles: list[str]
     home: str = Field(description="The home's id on the broker: `<root>/<home>/<device>/<kind>`.")
     join_code: str | None = Field(None, description="Only for the exercise's teacher.")
-    participants: list[dict[str, Any]] = Field(default_factory=list)
+    participants: list[Participant] = Field(default_factory=list)
 
 
 class JoinRequest(_In):
@@ -222,11 +231,11 @@ class HomePublic(BaseModel):
 
     sim_s: float
     time: str
-    devices: dict[str, dict[str, Any]]
+    devices: dict[str, DeviceView]
 
 
 class History(BaseModel):
     """A device's latest telemetry and events."""
 
     device: str
-    messages: list[dict[str, Any]]
+    messages: list[MessageFrame]

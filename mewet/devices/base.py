@@ -8,7 +8,7 @@ same way.
 
 A type with periodic readings may also give `periodic` a `many(times)`, the same readings at
 several times in one loop, and say in `steady()` when that is allowed: most of a run's
-messages are taken that way (`mewet/scenarios/readings.py`). `tests/test_readings.py` holds
+messages are taken that way (`mewet/sim/readings.py`). `tests/sim/test_readings.py` holds
 every library scenario to the readings taken one by one, message for message.
 """
 
@@ -16,30 +16,35 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import simpy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from mewet.contract import Channel, Event, Message, Meta, Scalar, Severity, State, Telemetry
+from mewet.contract import (
+    DEFAULT_ROOT,
+    Channel,
+    Event,
+    Kind,
+    Message,
+    Meta,
+    Scalar,
+    Severity,
+    State,
+    Telemetry,
+    Topic,
+)
 from mewet.devices.draws import Draws
-from mewet.devices.sink import Sink
-from mewet.scenarios.readings import Many, Measure, Rows, Times
-from mewet.transport.topics import DEFAULT_ROOT, Kind, Topic
+from mewet.sim.home import DevicePlacement
+from mewet.sim.readings import Many, Measure, Reading, Rows, Stream, Times
+from mewet.sim.sink import Sink
+from mewet.sim.world import Process, World
 
-if TYPE_CHECKING:
-    from mewet.scenarios.home import DevicePlacement
-    from mewet.scenarios.readings import Stream
-    from mewet.scenarios.world import World
-
-Process = Generator[simpy.Event, Any, None]
 StateDict = dict[str, Scalar | None]
-Reading = tuple[float, int, Message, Callable[[Message], None]]  # time, order, message, publish
 LOW_BATTERY = 10.0
 _message = tuple.__new__  # a `Message` without the named tuple's own `__new__`, a Python call
 
@@ -428,34 +433,3 @@ class Device:
 def _no_channels(times: Times) -> Rows:
     """A heartbeat's readings: no channels of its own (the battery is added to every reading)."""
     return [{} for _ in times]
-
-
-class BinarySensor(Device):
-    """A device reporting one yes/no condition of the world: smoke, a leak, someone in bed.
-
-    The condition is the World attribute `subject`; it is seen when it appears (with the
-    device's sensitivity) and reported cleared when it goes away.
-    """
-
-    subject: ClassVar[str]
-    state_key: ClassVar[str]
-    on_event: ClassVar[str]
-    off_event: ClassVar[str]
-    severity: ClassVar[Severity] = "info"
-
-    def initial_state(self) -> StateDict:
-        return {**super().initial_state(), self.state_key: bool(getattr(self.world, self.subject))}
-
-    def behave(self) -> Process:
-        while True:
-            present = yield self.world.on(self.subject)
-            if present and not self.state[self.state_key] and self.detects():
-                self.detected()
-            elif not present and self.state[self.state_key]:
-                self.update_state(**{self.state_key: False})
-                self.event(self.off_event)
-
-    def detected(self) -> None:
-        """The condition was seen: set the state and send the event."""
-        self.update_state(**{self.state_key: True})
-        self.event(self.on_event, self.severity)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel
-from mewet.devices.base import Device, DeviceSpec, Faults, Process
+from mewet.devices.base import Device, DeviceSpec, Faults
+from mewet.sim.world import Process
 
 
 class Options(BaseModel):

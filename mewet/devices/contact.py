@@ -7,7 +7,8 @@ import re
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mewet.contract import Channel
-from mewet.devices.base import Device, DeviceSpec, Faults, Process, StateDict
+from mewet.devices.base import Device, DeviceSpec, Faults, StateDict
+from mewet.sim.world import Process
 
 
 class Options(BaseModel):

@@ -8,7 +8,8 @@ from datetime import timedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mewet.contract import Scalar
-from mewet.devices.base import Device, DeviceSpec, Process, StateDict
+from mewet.devices.base import Device, DeviceSpec, StateDict
+from mewet.sim.world import Process
 
 
 class Options(BaseModel):

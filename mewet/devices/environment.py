@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel
 from mewet.devices.base import Device, DeviceSpec, Faults
-from mewet.scenarios.readings import Rows, Times
+from mewet.sim.readings import Rows, Times
 
 OUTDOOR_CO2 = 420.0
 TAU = 2 * math.pi

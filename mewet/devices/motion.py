@@ -8,7 +8,8 @@ import simpy
 from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel
-from mewet.devices.base import Device, DeviceSpec, Faults, Process, StateDict
+from mewet.devices.base import Device, DeviceSpec, Faults, StateDict
+from mewet.sim.world import Process
 
 
 class Options(BaseModel):

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel, Scalar
 from mewet.devices.base import Device, DeviceSpec, StateDict
-from mewet.scenarios.readings import Rows, Times
+from mewet.sim.readings import Rows, Times
 
 
 class Options(BaseModel):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mewet.contract import Channel, Scalar
-from mewet.devices.base import BinarySensor, DeviceSpec, Faults, StateDict
+from mewet.devices.base import DeviceSpec, Faults, StateDict
+from mewet.devices.binary import BinarySensor
 
 
 class Smoke(BinarySensor):

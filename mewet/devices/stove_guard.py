@@ -7,8 +7,9 @@ import math
 from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel, Scalar
-from mewet.devices.base import Device, DeviceSpec, Process, StateDict
-from mewet.scenarios.readings import Rows, Times
+from mewet.devices.base import Device, DeviceSpec, StateDict
+from mewet.sim.readings import Rows, Times
+from mewet.sim.world import Process
 
 ROOM_C = 21.0
 HOT_C = 260.0

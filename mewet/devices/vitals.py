@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import Channel
 from mewet.devices.base import Device, DeviceSpec, Faults
-from mewet.scenarios.readings import Rows, Times
+from mewet.sim.readings import Rows, Times
 
 HEART_RATE = {"sleep": 58.0, "relax": 68.0, "eat": 72.0, "walk": 88.0, "leave_home": 92.0}
 STEPS_PER_MIN = {"walk": 90.0, "leave_home": 80.0, "housekeeping": 40.0, "meal_preparation": 20.0}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mewet.contract import Channel
-from mewet.devices.base import BinarySensor, DeviceSpec, Faults
+from mewet.devices.base import DeviceSpec, Faults
+from mewet.devices.binary import BinarySensor
 
 
 class WaterLeak(BinarySensor):

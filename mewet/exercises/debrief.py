@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mewet.contract import Event, Telemetry, format_ts
-from mewet.devices.sink import MemorySink
 from mewet.exercises.inputs import Input, Setup, replay
 from mewet.scenarios.care import kpis
+from mewet.sim.sink import MemorySink
 
 QUIET_EVENTS = {"command_result"}
 VITALS = ("heart_rate", "spo2", "skin_temp")
@@ -27,7 +27,7 @@ def build(setup: Setup, inputs: list[Input], until_s: float) -> dict[str, Any]:
     """Replay the exercise to `until_s` and gather its debrief."""
     sink = MemorySink()
     sim = replay(setup, inputs, until_s, sink)
-    team = sim.care
+    team = sim.team
     rows: list[dict[str, Any]] = []
     vitals: dict[str, list[tuple[str, float]]] = {v: [] for v in VITALS}
     for m in sink.messages:
@@ -40,9 +40,8 @@ def build(setup: Setup, inputs: list[Input], until_s: float) -> dict[str, Any]:
             for name in VITALS:
                 if name in p.data:
                     vitals[name].append((format_ts(p.ts), p.data[name]))
-    if team is not None:
-        for a in team.timeline:
-            rows.append(_row(a.ts, "action", a.role, a.action, a.detail, a.by))
+    for a in team.timeline:
+        rows.append(_row(a.ts, "action", a.role, a.action, a.detail, a.by))
     for entry in inputs:
         if entry.sim_s > until_s:
             continue
@@ -54,7 +53,7 @@ def build(setup: Setup, inputs: list[Input], until_s: float) -> dict[str, Any]:
             detail = ", ".join(f"{k}={v}" for k, v in entry.args.items())
             rows.append(_row(ts, "control", "teacher", entry.name, detail, entry.by))
     rows.sort(key=lambda r: r["ts"])
-    missed = sum(1 for c in team.cases if c.event_type == "dose_missed") if team else 0
+    missed = sum(1 for c in team.cases if c.event_type == "dose_missed")
     incidents = [
         format_ts(t.ts)
         for t in sim.truth.records
@@ -67,7 +66,7 @@ def build(setup: Setup, inputs: list[Input], until_s: float) -> dict[str, Any]:
         "start": format_ts(setup.start),
         "until": format_ts(sim.world.date(until_s)),
         "learning_goals": setup.scenario.learning_goals,
-        "kpis": kpis(team, sim.truth.records, missed) if team else {},
+        "kpis": kpis(team, sim.truth.records, missed),
         "timeline": rows,
         "vitals": vitals,
         "incidents": incidents,

@@ -16,12 +16,12 @@ from typing import Any, Literal
 from pydantic import TypeAdapter, ValidationError
 
 from mewet.contract import Scalar
-from mewet.devices.sink import Sink
 from mewet.scenarios.care import ActionError
-from mewet.scenarios.homesim import HomeSim, rng_for
 from mewet.scenarios.incidents import AnyIncident, Incident, strike
-from mewet.scenarios.run import prepare
+from mewet.scenarios.run import ScenarioSim
 from mewet.scenarios.scenario import Scenario
+from mewet.sim.seeds import rng_for
+from mewet.sim.sink import Sink
 
 InputKind = Literal["action", "control", "inject", "note", "join"]
 INCIDENT = TypeAdapter[AnyIncident](Incident)
@@ -73,9 +73,9 @@ def incident_of(spec: dict[str, Any]) -> AnyIncident:
         raise ValueError(f"incident {spec!r}: {problems}") from None
 
 
-def build(setup: Setup, sink: Sink) -> HomeSim:
+def build(setup: Setup, sink: Sink) -> ScenarioSim:
     """The exercise's home at sim time 0, every role on its default policy."""
-    return prepare(
+    return ScenarioSim(
         setup.scenario,
         sink,
         seed=setup.seed,
@@ -85,17 +85,15 @@ def build(setup: Setup, sink: Sink) -> HomeSim:
     )
 
 
-def apply(sim: HomeSim, setup: Setup, entry: Input) -> str:
+def apply(sim: ScenarioSim, setup: Setup, entry: Input) -> str:
     """Carry out one input now; says what came of it (ActionError when refused)."""
     if entry.kind == "action":
-        if sim.care is None or entry.role is None:
-            raise ActionError("this home has no care team")
+        if entry.role is None:
+            raise ActionError("an action needs the role that takes it")
         args: dict[str, Scalar] = dict(entry.args)
-        return sim.care.act(entry.role, entry.name, args, entry.by)
+        return sim.team.act(entry.role, entry.name, args, entry.by)
     if entry.kind == "join":
-        if sim.care is None:
-            raise ActionError("this home has no care team")
-        sim.care.take(entry.name)
+        sim.team.take(entry.name)
         return f"{entry.name} taken by {entry.by}"
     if entry.kind == "inject":
         # checked against the home when the teacher asked (Exercise.control): kept ones are sound
@@ -105,7 +103,7 @@ def apply(sim: HomeSim, setup: Setup, entry: Input) -> str:
     return ""  # controls and notes change the clock or the record, not the home
 
 
-def replay(setup: Setup, inputs: list[Input], until_s: float, sink: Sink) -> HomeSim:
+def replay(setup: Setup, inputs: list[Input], until_s: float, sink: Sink) -> ScenarioSim:
     """The exercise run again to `until_s`, every input applied at its sim time."""
     sim = build(setup, sink)
     changes = [i for i in inputs if i.kind in CHANGES and i.sim_s <= until_s]
@@ -119,7 +117,7 @@ def replay(setup: Setup, inputs: list[Input], until_s: float, sink: Sink) -> Hom
     return sim
 
 
-def _quietly(sim: HomeSim, setup: Setup, entry: Input) -> None:
+def _quietly(sim: ScenarioSim, setup: Setup, entry: Input) -> None:
     # only inputs that were accepted live are recorded, and a replay makes the same world
     with contextlib.suppress(ActionError, ValueError):
         apply(sim, setup, entry)

@@ -13,36 +13,56 @@ import contextlib
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from mewet.contract import Message, format_ts
-from mewet.devices.sink import Sink
+from mewet.exercises.errors import RefusedError
+from mewet.exercises.frames import (
+    ActionFrame,
+    AlarmFrame,
+    ClockFrame,
+    ControlFrame,
+    DeviceView,
+    Frame,
+    JoinedFrame,
+    LaggingFrame,
+    MessageFrame,
+    NoteFrame,
+    SnapshotFrame,
+)
 from mewet.exercises.inputs import Input, InputKind, Setup, apply, build, incident_of, replay
-from mewet.exercises.view import HomeView, frame
+from mewet.exercises.view import HomeView
 from mewet.scenarios.care import ActionError, CareAction, Case, kpis
-from mewet.scenarios.clock import SimClock
-from mewet.scenarios.homesim import HomeSim
+from mewet.scenarios.run import ScenarioSim
+from mewet.sim.clock import SimClock
+from mewet.sim.sink import Sink
 
 Phase = Literal["created", "running", "paused", "ended"]
-Frame = dict[str, Any]
 CONTROLS = ("start", "pause", "resume", "speed", "step", "inject", "end")
 MAX_SPEED = 3600.0
 PUMP_S = 0.25  # acks and keep-alive: messages themselves go out as they are published
 
 
-class Refused(Exception):  # noqa: N818 - the API answers it with 409 and its reason
-    """An input that makes no sense now; the message says why."""
-
-
 class Relay:
-    """A sink whose target can be set later (replayed first, then connected to the broker)."""
+    """A sink passing every message to its targets; targets come and go (the broker's
+    connection after a replay, the local feed when there is no broker)."""
 
     def __init__(self, *targets: Sink) -> None:
-        self.targets = list(targets)
+        self._targets = list(targets)
+
+    def attach(self, target: Sink) -> None:
+        """Pass every message from now on to `target` too."""
+        self._targets.append(target)
+
+    def detach(self, target: Sink) -> None:
+        """Stop passing messages to `target`."""
+        if target in self._targets:
+            self._targets.remove(target)
 
     def publish(self, message: Message) -> None:
         """Pass the message to every target."""
-        for target in self.targets:
+        for target in self._targets:
             target.publish(message)
 
 
@@ -51,16 +71,20 @@ class Stamps:
     id: the live feed adds it to the frame, so a client can tell how late it is."""
 
     def __init__(self, keep: int = 20_000) -> None:
-        self.sent: dict[str, float] = {}
+        self._sent: dict[str, float] = {}
         self.keep = keep
 
     def publish(self, message: Message) -> None:
         """Note when the message went out."""
         msg_id = getattr(message.payload, "id", None)
         if msg_id is not None:
-            self.sent[msg_id] = time.time()
-            if len(self.sent) > self.keep:
-                self.sent.pop(next(iter(self.sent)))
+            self._sent[msg_id] = time.time()
+            if len(self._sent) > self.keep:
+                self._sent.pop(next(iter(self._sent)))
+
+    def take(self, msg_id: str) -> float | None:
+        """When the message with this id went out (forgotten once asked)."""
+        return self._sent.pop(msg_id, None)
 
 
 class Exercise:
@@ -88,8 +112,8 @@ class Exercise:
         self.stamps = Stamps()
         self.relay = Relay(self.view, self.stamps)
         if local_feed:
-            self.relay.targets.append(LocalFeed(self))
-        self.sim: HomeSim = (
+            self.feed_locally()
+        self.sim: ScenarioSim = (
             replay(setup, self.inputs, at_s, self.relay)
             if self.inputs
             else build(setup, self.relay)
@@ -100,15 +124,30 @@ class Exercise:
         self.clock.pause(float(self.sim.env.now))
         self.on_input = on_input
         self.tick_s = tick_s
-        self.pump: Callable[[], None] | None = None
+        self._pump: Callable[[], None] | None = None
         self._ended = asyncio.Event()
         if phase == "ended":  # restored after it ended: the home is switched off
             self.sim.shutdown()
             self._ended.set()
-        team = self.sim.care
-        if team is not None:
-            team.listeners.append(self._acted)
-            team.case_listeners.append(self._alarm)
+        self.sim.team.acted.connect(self._acted)
+        self.sim.team.case_raised.connect(self._alarm)
+
+    # -- where the home's messages go --------------------------------------------------
+
+    def connect(self, sink: Sink, pump: Callable[[], None] | None = None) -> None:
+        """Publish the home's messages into `sink` from now on (the broker's connection);
+        `pump` lets its network work happen while the exercise runs."""
+        self.relay.attach(sink)
+        self._pump = pump
+
+    def disconnect(self, sink: Sink) -> None:
+        """Stop publishing into `sink`."""
+        self.relay.detach(sink)
+        self._pump = None
+
+    def feed_locally(self) -> None:
+        """Send the home's messages straight to the participants (no broker in between)."""
+        self.relay.attach(LocalFeed(self))
 
     # -- what everyone sees ------------------------------------------------------------
 
@@ -117,28 +156,34 @@ class Exercise:
         """The exercise's sim time, in seconds from the start."""
         return float(self.sim.env.now)
 
-    def clock_frame(self) -> Frame:
-        """Where the clock stands."""
-        return {
-            "type": "clock",
-            "sim_s": round(self.now_s, 3),
-            "time": format_ts(self.sim.world.now()),
-            "speed": self.clock.speed,
-            "phase": self.phase,
-            "end_s": self.setup.end_s,
-        }
+    def devices(self) -> list[str]:
+        """The ids of the home's devices."""
+        return sorted(self.sim.devices)
 
-    def snapshot(self) -> Frame:
+    def time(self, sim_s: float | None = None) -> str:
+        """The date and time of a sim time (default: now), as the API and frames give it."""
+        return format_ts(self.sim.world.date(self.now_s if sim_s is None else sim_s))
+
+    def clock_frame(self) -> ClockFrame:
+        """Where the clock stands."""
+        return ClockFrame(
+            sim_s=round(self.now_s, 3),
+            time=self.time(),
+            speed=self.clock.speed,
+            phase=self.phase,
+            end_s=self.setup.end_s,
+        )
+
+    def snapshot(self) -> SnapshotFrame:
         """Everything a participant needs on (re)connecting, before the live frames."""
-        team = self.sim.care
-        return {
-            "type": "snapshot",
-            "clock": self.clock_frame(),
-            "home": self.view.devices(),
-            "cases": [c.public() for c in team.cases] if team else [],
-            "actions": [_action_frame(a) for a in team.timeline] if team else [],
-            "notes": [_note_frame(self, i) for i in self.inputs if i.kind == "note"],
-        }
+        team = self.sim.team
+        return SnapshotFrame(
+            clock=self.clock_frame(),
+            home=self.view.devices(),
+            cases=[c.public() for c in team.cases],
+            actions=[ActionFrame.of(a) for a in team.timeline],
+            notes=[_note_frame(self, i) for i in self.inputs if i.kind == "note"],
+        )
 
     def broadcast(self, item: Frame) -> None:
         """Send a frame to every connected participant; a participant who cannot keep up
@@ -149,7 +194,7 @@ class Exercise:
             except asyncio.QueueFull:
                 self.subscribers.discard(queue)
                 with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait({"type": "lagging"})
+                    queue.put_nowait(LaggingFrame())
 
     def subscribe(self, size: int = 5000) -> asyncio.Queue[Frame]:
         """A queue that gets the snapshot now and every live frame after it."""
@@ -159,10 +204,10 @@ class Exercise:
         return queue
 
     def _acted(self, action: CareAction) -> None:
-        self.broadcast(_action_frame(action))
+        self.broadcast(ActionFrame.of(action))
 
     def _alarm(self, case: Case) -> None:
-        self.broadcast({"type": "alarm", **case.public(), "time": format_ts(self.sim.world.now())})
+        self.broadcast(AlarmFrame.of(case, self.time()))
 
     # -- inputs ----------------------------------------------------------------------
 
@@ -186,9 +231,9 @@ class Exercise:
     def check_running(self) -> None:
         """Refused unless the exercise has started and not ended."""
         if self.phase == "created":
-            raise Refused("the exercise has not started yet")
+            raise RefusedError("the exercise has not started yet")
         if self.phase == "ended":
-            raise Refused("the exercise has ended")
+            raise RefusedError("the exercise has ended")
 
     def act(self, role: str, action: str, args: dict[str, Any], by: str) -> str:
         """A person's action in a role, now; Refused says why it cannot be done."""
@@ -197,33 +242,33 @@ class Exercise:
         try:
             result = apply(self.sim, self.setup, entry)
         except (ActionError, ValueError) as exc:
-            raise Refused(str(exc)) from None
+            raise RefusedError(str(exc)) from None
         self._keep(entry)
         return result
 
     def join(self, role: str, by: str) -> str:
         """A person takes a role: from now on its default policy stands aside."""
         if self.phase == "ended":
-            raise Refused("the exercise has ended")
+            raise RefusedError("the exercise has ended")
         if role not in self.setup.roles:
             open_ = ", ".join(sorted(self.setup.roles)) or "none"
-            raise Refused(f"role {role!r} is not open to students (open: {open_})")
-        if self.sim.care is not None and self.sim.care.played(role):
+            raise RefusedError(f"role {role!r} is not open to students (open: {open_})")
+        if self.sim.team.played(role):
             return f"{role} is already played by a person"
         entry = self._record("join", role, role, {}, by)
         result = apply(self.sim, self.setup, entry)
         self._keep(entry)
-        self.broadcast({"type": "joined", "role": role, "by": by})
+        self.broadcast(JoinedFrame(role=role, by=by))
         return result
 
     def plays(self, role: str) -> bool:
         """Whether a person plays the role now."""
-        return self.sim.care is not None and self.sim.care.played(role)
+        return self.sim.team.played(role)
 
     def note(self, text: str, role: str | None, by: str) -> Input:
         """A timestamped, attributed note (documentation)."""
         if self.phase == "ended":
-            raise Refused("the exercise has ended")
+            raise RefusedError("the exercise has ended")
         entry = self._record("note", "note", role, {"text": text}, by)
         self._keep(entry)
         self.broadcast(_note_frame(self, entry))
@@ -232,38 +277,47 @@ class Exercise:
     def control(self, name: str, args: dict[str, Any], by: str) -> str:
         """The teacher steers: start, pause, resume, speed, step, inject, end."""
         if name not in CONTROLS:
-            raise Refused(f"unknown control {name!r} (controls: {', '.join(CONTROLS)})")
+            raise RefusedError(f"unknown control {name!r} (controls: {', '.join(CONTROLS)})")
         if self.phase == "ended":
-            raise Refused("the exercise has ended")
+            raise RefusedError("the exercise has ended")
         pressed = self.now_s  # a step is kept at the moment it was asked for
-        result = getattr(self, f"_{name}")(args)
+        steer: dict[str, Callable[[dict[str, Any]], str]] = {
+            "start": self._start,
+            "pause": self._pause,
+            "resume": self._resume,
+            "speed": self._speed,
+            "step": self._step,
+            "inject": self._inject,
+            "end": self._end,
+        }
+        result = steer[name](args)
         if name == "inject":
             entry = self._record("inject", str(args["type"]), None, args, by)
             apply(self.sim, self.setup, entry)
         else:
             entry = self._record("control", name, None, args, by, pressed)
         self._keep(entry)
-        self.broadcast({"type": "control", "name": name, "args": args, "by": by})
+        self.broadcast(ControlFrame(name=name, args=args, by=by))
         self.broadcast(self.clock_frame())
         return str(result)
 
     def _start(self, args: dict[str, Any]) -> str:
         if self.phase != "created":
-            raise Refused(f"the exercise is already {self.phase}")
+            raise RefusedError(f"the exercise is already {self.phase}")
         self.phase = "running"
         self.clock.resume(self.now_s)
         return "started"
 
     def _pause(self, args: dict[str, Any]) -> str:
         if self.phase != "running":
-            raise Refused(f"only a running exercise can be paused (it is {self.phase})")
+            raise RefusedError(f"only a running exercise can be paused (it is {self.phase})")
         self.phase = "paused"
         self.clock.pause(self.now_s)
         return "paused"
 
     def _resume(self, args: dict[str, Any]) -> str:
         if self.phase != "paused":
-            raise Refused(f"only a paused exercise can be resumed (it is {self.phase})")
+            raise RefusedError(f"only a paused exercise can be resumed (it is {self.phase})")
         self.phase = "running"
         self.clock.resume(self.now_s)
         return "resumed"
@@ -271,16 +325,16 @@ class Exercise:
     def _speed(self, args: dict[str, Any]) -> str:
         speed = args.get("speed")
         if not isinstance(speed, int | float) or not 0 < speed <= MAX_SPEED:
-            raise Refused(f"speed must be a number above 0 and at most {MAX_SPEED:g}")
+            raise RefusedError(f"speed must be a number above 0 and at most {MAX_SPEED:g}")
         self.clock.set_speed(float(speed), self.now_s)
         return f"speed {speed:g}"
 
     def _step(self, args: dict[str, Any]) -> str:
         minutes = args.get("minutes")
         if not isinstance(minutes, int | float) or not 0 < minutes <= 24 * 60:
-            raise Refused("step takes minutes: a number above 0 and at most 1440")
+            raise RefusedError("step takes minutes: a number above 0 and at most 1440")
         if self.phase == "created":
-            raise Refused("start the exercise first")
+            raise RefusedError("start the exercise first")
         self.phase = "paused"
         self.clock.step(float(minutes), self.now_s)
         self.advance()
@@ -288,12 +342,12 @@ class Exercise:
 
     def _inject(self, args: dict[str, Any]) -> str:
         if self.phase == "created":
-            raise Refused("start the exercise first")
+            raise RefusedError("start the exercise first")
         index = args.pop("incident", None)
         if index is not None:
             incidents = self.setup.scenario.incidents
             if not isinstance(index, int) or not 0 <= index < len(incidents):
-                raise Refused(
+                raise RefusedError(
                     f"incident {index!r}: the scenario has incidents 0 to {len(incidents) - 1}"
                 )
             spec = incidents[index].settings()
@@ -302,10 +356,10 @@ class Exercise:
         try:
             incident = incident_of(args)
         except ValueError as exc:
-            raise Refused(str(exc)) from None
+            raise RefusedError(str(exc)) from None
         problems = self.setup.scenario.model_copy(update={"incidents": [incident]}).problems()
         if problems:
-            raise Refused("; ".join(msg for _, msg in problems))
+            raise RefusedError("; ".join(msg for _, msg in problems))
         args.clear()
         args.update(incident.settings())
         return f"{incident.type} injected"
@@ -336,9 +390,9 @@ class Exercise:
         last = pumped = 0.0
         while self.phase != "ended":
             now = time.monotonic()
-            if self.pump is not None and now - pumped >= PUMP_S:
+            if self._pump is not None and now - pumped >= PUMP_S:
                 pumped = now
-                self.pump()
+                self._pump()
             self.advance()
             if self.now_s >= self.setup.end_s:
                 self.finish()
@@ -352,11 +406,25 @@ class Exercise:
 
     def kpis(self) -> dict[str, Any]:
         """The KPIs so far, against the scenario's targets."""
-        team = self.sim.care
-        if team is None:
-            return {}
+        team = self.sim.team
         missed = sum(1 for c in team.cases if c.event_type == "dose_missed")
         return kpis(team, self.sim.truth.records, missed)
+
+
+@dataclass(frozen=True, slots=True)
+class HomeThen:
+    """The home as it was at a moment of the exercise."""
+
+    sim_s: float
+    time: str
+    devices: dict[str, DeviceView]
+
+
+def home_at(setup: Setup, inputs: list[Input], sim_s: float) -> HomeThen:
+    """Every device's state at an earlier moment, replayed (slow: run it off the event loop)."""
+    view = HomeView()
+    sim = replay(setup, inputs, sim_s, view)
+    return HomeThen(round(float(sim.env.now), 3), format_ts(sim.world.now()), view.devices())
 
 
 class LocalFeed:
@@ -367,19 +435,14 @@ class LocalFeed:
 
     def publish(self, message: Message) -> None:
         """Send the message to the exercise's participants."""
-        self.exercise.broadcast(frame(message))
+        self.exercise.broadcast(MessageFrame.of(message))
 
 
-def _action_frame(a: CareAction) -> Frame:
-    return {"type": "action", **a.as_json()}
-
-
-def _note_frame(exercise: Exercise, entry: Input) -> Frame:
-    return {
-        "type": "note",
-        "n": entry.n,
-        "ts": format_ts(exercise.sim.world.date(entry.sim_s)),
-        "role": entry.role,
-        "by": entry.by,
-        "text": entry.args.get("text", ""),
-    }
+def _note_frame(exercise: Exercise, entry: Input) -> NoteFrame:
+    return NoteFrame(
+        n=entry.n,
+        ts=exercise.time(entry.sim_s),
+        role=entry.role,
+        by=entry.by,
+        text=str(entry.args.get("text", "")),
+    )

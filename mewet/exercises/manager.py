@@ -18,20 +18,19 @@ from datetime import datetime
 from typing import Any
 
 from mewet.config import MqttUrl
-from mewet.contract import MAX_PAYLOAD_BYTES
+from mewet.contract import DEFAULT_ROOT, MAX_PAYLOAD_BYTES, Kind, Topic, subscription
 from mewet.errors import ContractError, TransportError
 from mewet.exercises import debrief
 from mewet.exercises.db import AppDb, ExerciseRow, User
+from mewet.exercises.frames import MessageFrame
 from mewet.exercises.inputs import Input, Setup
-from mewet.exercises.live import Exercise, LocalFeed, Phase
-from mewet.exercises.view import message_frame
+from mewet.exercises.live import Exercise, Phase
 from mewet.scenarios.homesim import will_device
 from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError
-from mewet.scenarios.yamlfile import validate_yaml
 from mewet.transport.access import BrokerAccess
 from mewet.transport.client import MqttLink, Received
 from mewet.transport.sink import MqttSink
-from mewet.transport.topics import DEFAULT_ROOT, Topic
+from mewet.yamlfile import validate_yaml
 
 log = logging.getLogger(__name__)
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
@@ -52,8 +51,8 @@ def home_id(exercise_id: int, tag: str) -> str:
 
 
 @dataclass
-class Entry:
-    """One exercise of the server: its row, its live run and its connection."""
+class Hosted:
+    """One exercise this server hosts: its row, its live run and its connection."""
 
     row: ExerciseRow
     live: Exercise
@@ -65,19 +64,24 @@ class Exercises:
     """The exercises of one server."""
 
     def __init__(
-        self, db: AppDb, mqtt: MqttUrl | None, root: str = DEFAULT_ROOT, tick_s: float = 0.05
+        self,
+        db: AppDb,
+        mqtt: MqttUrl | None,
+        root: str = DEFAULT_ROOT,
+        tick_s: float = 0.05,
+        access: BrokerAccess | None = None,
     ) -> None:
         self.db = db
         self.mqtt = mqtt
         self.root = root
         self.tick_s = tick_s
-        self.entries: dict[int, Entry] = {}
+        self.hosted: dict[int, Hosted] = {}
         self.by_home: dict[str, int] = {}
         self._feed: MqttLink | None = None
         self._saver: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._debriefs: dict[tuple[int, int, float], dict[str, Any]] = {}
-        self.access: BrokerAccess | None = None  # students' broker accounts, when secured
+        self.access = access  # students' broker accounts, when the broker is secured
 
     # -- life cycle ------------------------------------------------------------------
 
@@ -89,7 +93,7 @@ class Exercises:
                 self.mqtt,
                 f"mewet-api-feed-{secrets.token_hex(4)}",
                 on_message=self._received,
-                subscriptions=(f"{self.root}/+/+/+",),
+                subscriptions=(subscription(self.root),),
                 threaded=True,
             )
             try:
@@ -108,17 +112,17 @@ class Exercises:
         """Stop every run, keep every clock, close every connection."""
         if self._saver is not None:
             self._saver.cancel()
-        tasks = [e.task for e in self.entries.values() if e.task is not None]
+        tasks = [e.task for e in self.hosted.values() if e.task is not None]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for entry in self.entries.values():
-            if entry.sink is not None:
-                await asyncio.to_thread(entry.sink.close, 5.0)
+        for hosted in self.hosted.values():
+            if hosted.sink is not None:
+                await asyncio.to_thread(hosted.sink.close, 5.0)
         if self._feed is not None:
             self._feed.close()
 
-    async def _open(self, row: ExerciseRow, inputs: list[Input]) -> Entry:
+    async def _open(self, row: ExerciseRow, inputs: list[Input]) -> Hosted:
         scenario = scenario_from_text(row.scenario_yaml, f"exercise {row.id}")
         setup = Setup(
             scenario,
@@ -144,25 +148,25 @@ class Exercises:
             local_feed=self.mqtt is None,
             tick_s=self.tick_s,
         )
-        entry = Entry(row, live)
-        self.entries[row.id] = entry
+        hosted = Hosted(row, live)
+        self.hosted[row.id] = hosted
         self.by_home[setup.home_id] = row.id
         if phase != "ended":
-            await self._connect(entry)
-            entry.task = asyncio.create_task(self._run(entry))
-        return entry
+            await self._connect(hosted)
+            hosted.task = asyncio.create_task(self._run(hosted))
+        return hosted
 
-    async def _connect(self, entry: Entry) -> None:
+    async def _connect(self, hosted: Hosted) -> None:
         if self.mqtt is None:
             return
-        setup = entry.live.setup
+        setup = hosted.live.setup
         if self.access is not None and self.mqtt.username:
             # the lab's account may write this home's topics from now on
             self.access.run_home(self.mqtt.username, setup.home_id)
         sink = MqttSink(
             self.mqtt,
             setup.home_id,
-            will_device(entry.live.sim.home),
+            will_device(hosted.live.sim.home),
             root=self.root,
             client_id=f"mewet-{setup.home_id}",
         )
@@ -170,42 +174,41 @@ class Exercises:
             await asyncio.to_thread(sink.connect)
         except TransportError as exc:
             # the exercise still runs for its class; its home just is not on the broker
-            log.error("exercise %d runs without the broker: %s", entry.row.id, exc)
-            entry.live.relay.targets.append(LocalFeed(entry.live))
+            log.error("exercise %d runs without the broker: %s", hosted.row.id, exc)
+            hosted.live.feed_locally()
             return
-        entry.sink = sink
-        entry.live.relay.targets.append(sink)
-        entry.live.pump = sink.pump
+        hosted.sink = sink
+        hosted.live.connect(sink, sink.pump)
         # what the home says now (status, meta, state) is the first thing on its topics
-        for device in entry.live.sim.devices.values():
+        for device in hosted.live.sim.devices.values():
             device.announce()
 
-    async def _run(self, entry: Entry) -> None:
+    async def _run(self, hosted: Hosted) -> None:
         try:
-            await entry.live.run()
+            await hosted.live.run()
         finally:
-            self._keep_clock(entry)
-            if entry.live.phase == "ended" and self.access is not None:
-                self.access.revoke(group=f"exercise-{entry.row.id}")  # students' accounts go
-            if entry.sink is not None and entry.live.phase == "ended":
-                sink, entry.sink = entry.sink, None
-                entry.live.relay.targets.remove(sink)
+            self._keep_clock(hosted)
+            if hosted.live.phase == "ended" and self.access is not None:
+                self.access.revoke(group=f"exercise-{hosted.row.id}")  # students' accounts go
+            if hosted.sink is not None and hosted.live.phase == "ended":
+                sink, hosted.sink = hosted.sink, None
+                hosted.live.disconnect(sink)
                 await asyncio.to_thread(sink.close, 5.0)
 
     async def _save_clocks(self) -> None:
         while True:
             await asyncio.sleep(5)
-            for entry in self.entries.values():
-                if entry.live.phase == "running":
-                    self._keep_clock(entry)
+            for hosted in self.hosted.values():
+                if hosted.live.phase == "running":
+                    self._keep_clock(hosted)
 
-    def _keep_clock(self, entry: Entry) -> None:
-        live = entry.live
-        self.db.set_clock(entry.row.id, live.phase, live.now_s, live.clock.speed)
+    def _keep_clock(self, hosted: Hosted) -> None:
+        live = hosted.live
+        self.db.set_clock(hosted.row.id, live.phase, live.now_s, live.clock.speed)
 
-    def _kept(self, live: Exercise, entry: Input) -> None:
-        self.db.add_input(live.id, entry)
-        self._keep_clock(self.entries[live.id])
+    def _kept(self, live: Exercise, hosted: Input) -> None:
+        self.db.add_input(live.id, hosted)
+        self._keep_clock(self.hosted[live.id])
 
     # -- the live feed back from the broker ----------------------------------------------
 
@@ -224,17 +227,17 @@ class Exercises:
             return
         try:
             body: Any = payload.decode()
-            if topic.kind.value != "status":
+            if topic.kind is not Kind.STATUS:
                 body = json.loads(body)
         except (UnicodeDecodeError, ValueError):
             return  # ingest keeps it as a dead letter; participants see only valid messages
-        frame = message_frame(topic, topic_name, body)
-        live = self.entries[ex].live
+        if not isinstance(body, dict | str):
+            return
+        live = self.hosted[ex].live
+        sent = None
         if isinstance(body, dict) and isinstance(body.get("id"), str):
-            sent = live.stamps.sent.pop(body["id"], None)
-            if sent is not None:
-                frame["published"] = sent
-        live.broadcast(frame)
+            sent = live.stamps.take(body["id"])
+        live.broadcast(MessageFrame.received(topic, topic_name, body, sent))
 
     # -- exercises ---------------------------------------------------------------------
 
@@ -247,7 +250,7 @@ class Exercises:
         start: datetime,
         speed: float,
         roles: list[str],
-    ) -> Entry:
+    ) -> Hosted:
         """A new exercise, its home switched on and its clock standing at the start."""
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         tag = secrets.token_hex(3)
@@ -257,19 +260,19 @@ class Exercises:
         row = next(r for r in self.db.exercises() if r.id == ex)
         return await self._open(row, [])
 
-    def get(self, exercise_id: int) -> Entry | None:
+    def get(self, exercise_id: int) -> Hosted | None:
         """An exercise by id."""
-        return self.entries.get(exercise_id)
+        return self.hosted.get(exercise_id)
 
-    def after_control(self, entry: Entry) -> None:
+    def after_control(self, hosted: Hosted) -> None:
         """Keep the clock after a control."""
-        self._keep_clock(entry)
+        self._keep_clock(hosted)
 
-    async def debrief(self, entry: Entry, until_s: float | None = None) -> dict[str, Any]:
+    async def debrief(self, hosted: Hosted, until_s: float | None = None) -> dict[str, Any]:
         """The exercise's debrief up to `until_s` (default: now), built once per state."""
-        live = entry.live
+        live = hosted.live
         until = live.now_s if until_s is None else min(until_s, live.now_s)
-        key = (entry.row.id, len(live.inputs), round(until, 3))
+        key = (hosted.row.id, len(live.inputs), round(until, 3))
         cached = self._debriefs.get(key)
         if cached is None:
             inputs = list(live.inputs)

@@ -11,29 +11,10 @@ import json
 from collections import deque
 from typing import Any
 
-from mewet.contract import Event, Message, State, Telemetry, format_ts
-from mewet.transport.topics import Kind, Topic
+from mewet.contract import Event, Kind, Message, State, Telemetry, format_ts
+from mewet.exercises.frames import DeviceView, MessageFrame
 
 HISTORY = 500  # messages kept per device: eight hours of one-minute vitals
-
-
-def message_frame(topic: Topic, name: str, payload: Any) -> dict[str, Any]:
-    """A device message as the live feed and the history carry it."""
-    return {
-        "type": "message",
-        "device": topic.device,
-        "kind": topic.kind.value,
-        "topic": name,
-        "payload": payload,
-    }
-
-
-def frame(message: Message) -> dict[str, Any]:
-    """The frame of a message as the home sent it."""
-    payload: Any = message.payload
-    if not isinstance(payload, str):
-        payload = json.loads(message.encode())
-    return message_frame(message.topic, str(message.topic), payload)
 
 
 class HomeView:
@@ -61,21 +42,21 @@ class HomeView:
             self.last_seen[device] = format_ts(p.ts)
             self.history.setdefault(device, deque(maxlen=HISTORY)).append(message)
 
-    def devices(self) -> dict[str, dict[str, Any]]:
+    def devices(self) -> dict[str, DeviceView]:
         """Every device: type, room, status, state and when it last reported."""
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[str, DeviceView] = {}
         for device in sorted(set(self.status) | set(self.state)):
             meta = self.meta.get(device, {})
-            out[device] = {
-                "type": meta.get("type"),
-                "room": meta.get("room"),
-                "status": self.status.get(device, "offline"),
-                "state": self.state.get(device, {}),
-                "last_seen": self.last_seen.get(device),
-            }
+            out[device] = DeviceView(
+                type=meta.get("type"),
+                room=meta.get("room"),
+                status=self.status.get(device, "offline"),
+                state=self.state.get(device, {}),
+                last_seen=self.last_seen.get(device),
+            )
         return out
 
-    def recent(self, device: str, limit: int) -> list[dict[str, Any]]:
+    def recent(self, device: str, limit: int) -> list[MessageFrame]:
         """The device's latest telemetry and events, oldest first."""
         kept = list(self.history.get(device, ()))
-        return [frame(m) for m in kept[-limit:]]
+        return [MessageFrame.of(m) for m in kept[-limit:]]

@@ -11,10 +11,10 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from mewet.contract import Event, Meta, State, Telemetry
+from mewet.contract.topics import Kind, Topic
 from mewet.errors import ContractError
 from mewet.store.base import DeadLetter, DeviceRecord, EventRecord, Record, TelemetryRecord
 from mewet.transport.client import Received
-from mewet.transport.topics import Kind, Topic
 
 PAYLOAD_SHOWN = 1024
 

@@ -23,10 +23,12 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from mewet.config import IngestSettings, MqttUrl
+from mewet.contract import DEFAULT_ROOT, Kind, Topic, subscription
 from mewet.errors import StoreError
 from mewet.ingest.decode import Decoder
 from mewet.store.base import (
     DeadLetter,
+    DeviceRecord,
     EventRecord,
     IngestStats,
     Record,
@@ -34,7 +36,6 @@ from mewet.store.base import (
     TelemetryRecord,
 )
 from mewet.transport.client import MqttLink, Received
-from mewet.transport.topics import DEFAULT_ROOT, subscription
 
 log = logging.getLogger(__name__)
 RECENT_IDS = 200_000
@@ -266,13 +267,15 @@ class Ingest:
 
 def refused_letter(record: Record, reason: str, now: datetime, root: str) -> DeadLetter:
     """A dead letter for a record the store refused, showing the record itself."""
-    kind = {TelemetryRecord: "telemetry", EventRecord: "event"}.get(type(record), "device")
-    home = getattr(record, "home", "?")
-    device = getattr(record, "device", "?")
     shown = repr(record)[:1024]
-    return DeadLetter(
-        now, f"{root}/{home}/{device}/{kind}", f"store refused: {reason}", shown, len(shown)
-    )
+    topic = "?"
+    if isinstance(record, TelemetryRecord | EventRecord | DeviceRecord):
+        kind = {TelemetryRecord: Kind.TELEMETRY, EventRecord: Kind.EVENT}.get(type(record))
+        if isinstance(record, DeviceRecord):
+            kind = Kind(record.kind)
+        if kind is not None:
+            topic = str(Topic(record.home, record.device, kind, root=root))
+    return DeadLetter(now, topic, f"store refused: {reason}", shown, len(shown))
 
 
 def _default_client_id(share_group: str | None) -> str:

@@ -5,35 +5,23 @@ from __future__ import annotations
 import asyncio
 import math
 import queue
-import zlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-import numpy as np
 import simpy
 
-from mewet.contract import Command
-from mewet.devices.base import Device, Process
+from mewet.contract import DEFAULT_ROOT, Command, Topic
+from mewet.devices.base import Device
 from mewet.devices.catalogue import CATALOGUE
-from mewet.devices.sink import Sink
 from mewet.errors import HomeFileError
-from mewet.scenarios.clock import SimClock
-from mewet.scenarios.home import Home
 from mewet.scenarios.occupant import Occupant, Persona
-from mewet.scenarios.readings import SimEnvironment
 from mewet.scenarios.truth import TruthLog
-
-if TYPE_CHECKING:
-    from mewet.scenarios.care import CareTeam
-from mewet.scenarios.world import World
-from mewet.transport.topics import DEFAULT_ROOT, Topic
-
-
-def rng_for(seed: int, name: str) -> np.random.Generator:
-    """The generator of one named part of a run: adding a part does not change the others."""
-    key = zlib.crc32(name.encode())
-    return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(key,)))
+from mewet.sim.clock import SimClock
+from mewet.sim.home import Home
+from mewet.sim.readings import SimEnvironment
+from mewet.sim.seeds import rng_for
+from mewet.sim.sink import Sink
+from mewet.sim.world import Process, World
 
 
 def will_device(home: Home) -> str:
@@ -64,7 +52,6 @@ class HomeSim:
         self.world = World(self.env, home, start)
         self.occupant = Occupant(self.env, self.world, rng_for(seed, "occupant"), persona)
         self.truth = TruthLog(self.world)
-        self.care: CareTeam | None = None
         self.devices: dict[str, Device] = {}
         for placement in home.devices:
             spec = CATALOGUE[placement.type]

@@ -9,30 +9,19 @@ the resident.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import simpy
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mewet.devices.base import Process
-from mewet.scenarios.home import OUTSIDE
+from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.occupant import Occupant
-from mewet.scenarios.world import World
-
-if TYPE_CHECKING:
-    from mewet.scenarios.homesim import HomeSim
-
-
-HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
-
-
-def _minutes(hhmm: str) -> int:
-    h, m = map(int, hhmm.split(":"))
-    return h * 60 + m
+from mewet.sim.clock import HHMM, minutes_of_day
+from mewet.sim.home import OUTSIDE
+from mewet.sim.world import Process, World
 
 
 class _Incident(BaseModel):
@@ -83,7 +72,7 @@ class _Incident(BaseModel):
 
     def chances(self, start: datetime, rng: np.random.Generator) -> Iterator[float]:
         """Seconds from the start of every chance occurrence, day by day, without end."""
-        first, last = (_minutes(t) for t in self.between)
+        first, last = (minutes_of_day(t) for t in self.between)
         span = (last - first) % (24 * 60) or 24 * 60
         midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
         day = 0

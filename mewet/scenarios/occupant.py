@@ -16,9 +16,8 @@ import numpy as np
 import simpy
 from pydantic import BaseModel, ConfigDict, Field
 
-from mewet.devices.base import Process
-from mewet.scenarios.home import OUTSIDE
-from mewet.scenarios.world import World
+from mewet.sim.home import OUTSIDE
+from mewet.sim.world import Process, World
 
 PACE = {"independent": 1.0, "walker": 1.6, "wheelchair": 1.3}
 SPREAD = {"normal": 1.0, "mild_impairment": 1.5, "dementia": 2.5}

@@ -13,51 +13,55 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mewet.contract import Event, Message, Telemetry
-from mewet.devices.sink import MemorySink, Sink
-from mewet.scenarios.care import AlarmTap, CareTeam, kpis
+from mewet.contract import DEFAULT_ROOT, Event, Kind, Message, Telemetry
+from mewet.scenarios.care import REGISTRY, AlarmTap, CareTeam, Policies, kpis
 from mewet.scenarios.casas import dataset
-from mewet.scenarios.homesim import HomeSim, rng_for
+from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.incidents import happen
 from mewet.scenarios.scenario import Scenario
-from mewet.transport.topics import DEFAULT_ROOT, Kind
+from mewet.sim.seeds import rng_for
+from mewet.sim.sink import MemorySink, Sink
 
 DAY_S = 86400.0
 
 
-def prepare(
-    scenario: Scenario,
-    sink: Sink,
-    seed: int | None = None,
-    start: datetime | None = None,
-    root: str = DEFAULT_ROOT,
-    players: frozenset[str] = frozenset(),
-    home_id: str | None = None,
-) -> HomeSim:
-    """The scenario's home with its resident, incidents and care team, ready to run.
+class ScenarioSim(HomeSim):
+    """A scenario's home: its resident, its incidents, and its care team with their policies.
 
     `players` are the roles people play; the others follow their default policy. `home_id`
     renames the home (its topics), so many exercises of one scenario run side by side.
     """
-    tap = AlarmTap(sink)
-    home = scenario.build_home()
-    if home_id is not None:
-        home = home.model_copy(update={"id": home_id})
-    sim = HomeSim(
-        home,
-        tap,
-        scenario.seed if seed is None else seed,
-        scenario.start if start is None else start,
-        root,
-        scenario.resident.persona,
-    )
-    sim.care = tap.team = CareTeam(sim, scenario.care, players)
-    sim.care.start()
-    sim.world.wristband_worn = scenario.resident.wristband_worn
-    for i, incident in enumerate(scenario.incidents):
-        rng = rng_for(sim.seed, f"incident:{i}")
-        sim.env.process(happen(incident, sim, rng))
-    return sim
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        sink: Sink,
+        seed: int | None = None,
+        start: datetime | None = None,
+        root: str = DEFAULT_ROOT,
+        players: frozenset[str] = frozenset(),
+        home_id: str | None = None,
+    ) -> None:
+        alarms = AlarmTap(sink)
+        home = scenario.build_home()
+        if home_id is not None:
+            home = home.model_copy(update={"id": home_id})
+        super().__init__(
+            home,
+            alarms,
+            scenario.seed if seed is None else seed,
+            scenario.start if start is None else start,
+            root,
+            scenario.resident.persona,
+        )
+        self.scenario = scenario
+        self.team = CareTeam(self, scenario.care, REGISTRY, alarms, players)
+        self.policies = Policies(self.team)
+        self.policies.start()
+        self.world.wristband_worn = scenario.resident.wristband_worn
+        for i, incident in enumerate(scenario.incidents):
+            rng = rng_for(self.seed, f"incident:{i}")
+            self.env.process(happen(incident, self, rng))
 
 
 def run_scenario(
@@ -65,10 +69,10 @@ def run_scenario(
     seed: int | None = None,
     days: float | None = None,
     progress: Callable[[float], None] | None = None,
-) -> tuple[HomeSim, MemorySink]:
+) -> tuple[ScenarioSim, MemorySink]:
     """Run a scenario to its end into a memory sink; `progress` hears the days done."""
     sink = MemorySink()
-    sim = prepare(scenario, sink, seed)
+    sim = ScenarioSim(scenario, sink, seed)
     end = (scenario.days if days is None else days) * DAY_S
     while sim.env.now < end:
         sim.run(min(end, sim.env.now + DAY_S))
@@ -90,7 +94,7 @@ def message_json(m: Message) -> str:
     )
 
 
-def write_run(out: Path, scenario: Scenario, sim: HomeSim, sink: MemorySink) -> dict[str, Any]:
+def write_run(out: Path, scenario: Scenario, sim: ScenarioSim, sink: MemorySink) -> dict[str, Any]:
     """Write messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json and summary.json."""
     out.mkdir(parents=True, exist_ok=True)
     with (out / "messages.jsonl").open("w", encoding="utf-8") as f:
@@ -99,9 +103,10 @@ def write_run(out: Path, scenario: Scenario, sim: HomeSim, sink: MemorySink) -> 
         f.writelines(
             json.dumps(t.as_json(), separators=(",", ":")) + "\n" for t in sim.truth.records
         )
-    care = sim.care.timeline if sim.care is not None else []
     with (out / "care.jsonl").open("w", encoding="utf-8") as f:
-        f.writelines(json.dumps(a.as_json(), separators=(",", ":")) + "\n" for a in care)
+        f.writelines(
+            json.dumps(a.as_json(), separators=(",", ":")) + "\n" for a in sim.team.timeline
+        )
     lines, labelled = dataset(sink.messages, sim.truth.records)
     (out / "casas.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     summary = summarise(scenario, sim, sink, len(lines), labelled)
@@ -111,7 +116,7 @@ def write_run(out: Path, scenario: Scenario, sim: HomeSim, sink: MemorySink) -> 
 
 
 def summarise(
-    scenario: Scenario, sim: HomeSim, sink: MemorySink, sensor_events: int, labelled: int
+    scenario: Scenario, sim: ScenarioSim, sink: MemorySink, sensor_events: int, labelled: int
 ) -> dict[str, Any]:
     """What a run produced, per day where that is what one compares."""
     days = float(sim.env.now) / DAY_S
@@ -137,5 +142,5 @@ def summarise(
         "sensor_events_per_day": round(sensor_events / days, 1),
         "labelled_activities_per_day": round(labelled / days, 1),
         "activities": dict(sorted(activities.items())),
-        "kpis": kpis(sim.care, sim.truth.records, alarms["dose_missed"]) if sim.care else {},
+        "kpis": kpis(sim.team, sim.truth.records, alarms["dose_missed"]),
     }

@@ -14,12 +14,15 @@ from typing import Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from mewet.devices.base import Device
+from mewet.devices.catalogue import CATALOGUE
+from mewet.devices.homes import load_home
 from mewet.errors import HomeFileError, MewetError
-from mewet.scenarios.care import CareSettings
-from mewet.scenarios.home import DevicePlacement, Home, Id, load_home
+from mewet.scenarios.care.settings import CareSettings
 from mewet.scenarios.incidents import AnyIncident, FalseAlarmBurst, Incident
 from mewet.scenarios.occupant import Persona
-from mewet.scenarios.yamlfile import Loc, validate_yaml
+from mewet.sim.home import DevicePlacement, Home, Id
+from mewet.yamlfile import Loc, validate_yaml
 
 RoleName = Literal[
     "alarm_centre", "home_care", "paramedic", "physiotherapist", "doctor", "relative"
@@ -98,8 +101,6 @@ class Scenario(BaseModel):
 
     def problems(self) -> list[tuple[Loc, str]]:
         """Cross-references that do not hold: an unknown home, device, option or fault."""
-        from mewet.devices.catalogue import CATALOGUE
-
         try:
             home = load_home(self.home)
         except HomeFileError as exc:
@@ -134,9 +135,6 @@ class Scenario(BaseModel):
 
 def _device_problems(incident: AnyIncident, i: int, home: Home) -> list[tuple[Loc, str]]:
     """An incident's device must be in the home, and able to do what the incident needs."""
-    from mewet.devices.base import Device
-    from mewet.devices.catalogue import CATALOGUE
-
     device = getattr(incident, "device", None)
     if device is None:
         return []

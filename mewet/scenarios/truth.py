@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from mewet.contract import format_ts
-from mewet.scenarios.world import World
+from mewet.sim.world import World
 
 TruthKind = Literal["activity", "location"]
 TRACKED: tuple[TruthKind, ...] = ("activity", "location")

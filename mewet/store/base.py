@@ -9,13 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from mewet.config import StoreUrl
 
 Aggregate = Literal["mean", "min", "max", "count", "last"]
 AGGREGATES: tuple[Aggregate, ...] = ("mean", "min", "max", "count", "last")
+
+
+def to_ns(ts: datetime) -> int:
+    """Nanoseconds since the epoch (UTC) of an aware datetime."""
+    return int(ts.timestamp()) * 1_000_000_000 + ts.microsecond * 1000
+
+
+def from_ns(ns: int) -> datetime:
+    """The aware UTC datetime of nanoseconds since the epoch."""
+    return datetime.fromtimestamp(ns // 1_000_000_000, UTC).replace(
+        microsecond=(ns % 1_000_000_000) // 1000
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,8 +34,9 @@ from mewet.store.base import (
     IngestStats,
     Record,
     TelemetryRecord,
+    from_ns,
+    to_ns,
 )
-from mewet.store.sqlite import from_ns, to_ns
 
 _ERRORS = (requests.exceptions.RequestException, InfluxDBClientError, InfluxDBServerError, OSError)
 

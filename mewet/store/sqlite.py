@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +21,8 @@ from mewet.store.base import (
     IngestStats,
     Record,
     TelemetryRecord,
+    from_ns,
+    to_ns,
 )
 
 SCHEMA = """
@@ -51,18 +53,6 @@ CREATE TABLE IF NOT EXISTS ingest_stats (
     duplicates INTEGER, rejected INTEGER, gaps INTEGER, lag_s REAL
 );
 """
-
-
-def to_ns(ts: datetime) -> int:
-    """Nanoseconds since the epoch (UTC) of an aware datetime."""
-    return int(ts.timestamp()) * 1_000_000_000 + ts.microsecond * 1000
-
-
-def from_ns(ns: int) -> datetime:
-    """The aware UTC datetime of nanoseconds since the epoch."""
-    return datetime.fromtimestamp(ns // 1_000_000_000, UTC).replace(
-        microsecond=(ns % 1_000_000_000) // 1000
-    )
 
 
 class SQLiteStore:

@@ -30,10 +30,21 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from mewet.transport.topics import DEFAULT_ROOT, Kind, check_id
+from mewet.contract import (
+    DEFAULT_ROOT,
+    Kind,
+    Topic,
+    all_commands,
+    check_id,
+    device_commands,
+    discovery_filter,
+    home_filter,
+    kind_of_home,
+    root_filter,
+)
 
 AccountKind = Literal["ingest", "lab", "commands", "student", "device"]
-DEVICE_KINDS = tuple(k.value for k in Kind if k is not Kind.CMD)
+DEVICE_KINDS = tuple(k for k in Kind if k is not Kind.CMD)
 ITERATIONS = 101
 
 
@@ -60,18 +71,24 @@ class Account:
 def rules(account: Account, root: str) -> list[str]:
     """The account's ACL lines."""
     if account.kind == "ingest":
-        return [f"topic read {root}/#"]
+        return [f"topic read {root_filter(root)}"]
     if account.kind == "lab":
-        reads = [f"topic read {root}/#", "topic read $SYS/broker/uptime"]  # health checks
-        discovery = ["topic write homeassistant/device/+/config"]  # Home Assistant
-        writes = [f"topic write {root}/{h}/+/{k}" for h in account.homes for k in DEVICE_KINDS]
+        reads = [f"topic read {root_filter(root)}", "topic read $SYS/broker/uptime"]  # health
+        discovery = [f"topic write {discovery_filter()}"]  # Home Assistant
+        writes = [
+            f"topic write {kind_of_home(h, k, root)}" for h in account.homes for k in DEVICE_KINDS
+        ]
         return reads + discovery + writes
     if account.kind == "commands":
-        return [f"topic write {root}/+/+/cmd/+"]
+        return [f"topic write {all_commands(root)}"]
+    assert account.home is not None  # `grant` checks a student and a device have one
     if account.kind == "student":
-        return [f"topic read {root}/{account.home}/#"]
-    base = f"{root}/{account.home}/{account.device}"
-    return [f"topic write {base}/{k}" for k in DEVICE_KINDS] + [f"topic read {base}/cmd/#"]
+        return [f"topic read {home_filter(account.home, root)}"]
+    assert account.device is not None
+    writes = [
+        f"topic write {Topic(account.home, account.device, k, root=root)}" for k in DEVICE_KINDS
+    ]
+    return [*writes, f"topic read {device_commands(account.home, account.device, root)}"]
 
 
 class BrokerAccess:

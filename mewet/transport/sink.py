@@ -9,10 +9,9 @@ from collections import Counter
 from pydantic import ValidationError
 
 from mewet.config import MqttUrl
-from mewet.contract import Command, Message
+from mewet.contract import DEFAULT_ROOT, Command, Kind, Message, Topic, commands_of_home
 from mewet.errors import ContractError
 from mewet.transport.client import MqttLink, Received, Will
-from mewet.transport.topics import DEFAULT_ROOT, Kind, Topic
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ class MqttSink:
             will=Will(str(will_topic), b"offline"),
             backlog=backlog,
             on_message=self._command,
-            subscriptions=(f"{root}/{home}/+/cmd/+",),
+            subscriptions=(commands_of_home(home, root),),
         )
 
     def connect(self) -> MqttSink:

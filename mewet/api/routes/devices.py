@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, status
 from mewet.api.deps import ApiState, Current, State
 from mewet.api.models import ERRORS, CommandRequest, CommandSent, DeviceCreate, MqttAccess
 from mewet.api.security import Principal
+from mewet.contract import Topic, device_commands
 from mewet.transport.access import DEVICE_KINDS, Account
 
 router = APIRouter(prefix="/api/devices", tags=["devices"], responses=ERRORS)
@@ -44,13 +45,13 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
             )
     user = _user(body.home, body.device)
     password = api.access.grant(user, "device", home=body.home, device=body.device, group=org)
-    base = f"{api.access.root}/{body.home}/{body.device}"
+    root = api.access.root
     return MqttAccess(
         host=api.broker_host,
         username=user,
         password=password,
-        read=[f"{base}/cmd/#"],
-        write=[f"{base}/{kind}" for kind in DEVICE_KINDS],
+        read=[device_commands(body.home, body.device, root)],
+        write=[str(Topic(body.home, body.device, kind, root=root)) for kind in DEVICE_KINDS],
     )
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from mewet.api.deps import (
+    ApiState,
     Current,
     State,
     Steerable,
@@ -32,27 +33,27 @@ from mewet.api.models import (
     NoteCreate,
     NotePublic,
     Outcome,
+    Participant,
 )
 from mewet.api.routes.scenarios import find
 from mewet.api.security import Principal, issue
-from mewet.contract import format_ts
+from mewet.contract import home_filter
 from mewet.exercises import debrief as debriefs
-from mewet.exercises.inputs import replay
-from mewet.exercises.live import Refused
-from mewet.exercises.manager import Entry
-from mewet.exercises.view import HomeView
+from mewet.exercises.errors import RefusedError
+from mewet.exercises.live import home_at
+from mewet.exercises.manager import Hosted
 
 router = APIRouter(prefix="/api/exercises", tags=["exercises"], responses=ERRORS)
 
 
-def public(entry: Entry, who: Principal, api: Any = None) -> ExercisePublic:
+def public(hosted: Hosted, who: Principal, api: ApiState | None = None) -> ExercisePublic:
     """The exercise as `who` may see it (the join code for its teacher only)."""
-    live, row = entry.live, entry.row
+    live, row = hosted.live, hosted.row
     own = who.kind == "user" and who.role in ("teacher", "admin")
     people = []
     if own and api is not None:
         people = [
-            {"name": p["name"], "role": p["role"], "joined": p["joined"]}
+            Participant(name=p["name"], role=p["role"], joined=p["joined"])
             for p in api.db.participants(row.id)
         ]
     return ExercisePublic(
@@ -61,7 +62,7 @@ def public(entry: Entry, who: Principal, api: Any = None) -> ExercisePublic:
         scenario=live.setup.scenario.id,
         phase=live.phase,
         sim_s=round(live.now_s, 3),
-        time=format_ts(live.sim.world.now()),
+        time=live.time(),
         speed=live.clock.speed,
         end_s=live.setup.end_s,
         roles=sorted(live.setup.roles),
@@ -71,13 +72,13 @@ def public(entry: Entry, who: Principal, api: Any = None) -> ExercisePublic:
     )
 
 
-def outcome(entry: Entry, result: str) -> Outcome:
+def outcome(hosted: Hosted, result: str) -> Outcome:
     """What came of an input, and when."""
-    live = entry.live
+    live = hosted.live
     return Outcome(
         result=result,
         sim_s=round(live.now_s, 3),
-        time=format_ts(live.sim.world.now()),
+        time=live.time(),
         phase=live.phase,
     )
 
@@ -96,7 +97,7 @@ async def create(api: State, who: Teacher, body: ExerciseCreate) -> ExercisePubl
     user = api.db.user(who.id)
     if user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "your account no longer exists")
-    entry = await api.exercises.create(
+    hosted = await api.exercises.create(
         user,
         body.title or scenario.title,
         text,
@@ -105,46 +106,51 @@ async def create(api: State, who: Teacher, body: ExerciseCreate) -> ExercisePubl
         body.speed,
         roles,
     )
-    return public(entry, who, api)
+    return public(hosted, who, api)
 
 
 @router.get("")
 async def list_exercises(api: State, who: Current) -> list[ExercisePublic]:
     """The exercises you may see: yours as a teacher, all as an admin, yours as a student."""
     no_companies(who)
-    entries = sorted(api.exercises.entries.items())
-    return [public(entry, who, api) for _, entry in entries if may_see(who, entry)]
+    return [
+        public(hosted, who, api)
+        for _, hosted in sorted(api.exercises.hosted.items())
+        if may_see(who, hosted)
+    ]
 
 
 @router.get("/{exercise_id}")
-async def get_exercise(api: State, who: Current, entry: Visible) -> ExercisePublic:
+async def get_exercise(api: State, who: Current, hosted: Visible) -> ExercisePublic:
     """One exercise: its clock, phase, roles and home id."""
-    return public(entry, who, api)
+    return public(hosted, who, api)
 
 
 @router.post("/{exercise_id}/join")
 async def join(api: State, exercise_id: int, body: JoinRequest) -> JoinResult:
     """Join with the teacher's code, a display name and a role; no account needed."""
-    entry = api.exercises.get(exercise_id)
-    if entry is None:
+    hosted = api.exercises.get(exercise_id)
+    if hosted is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no exercise {exercise_id}")
-    if body.code.strip().upper() != entry.row.join_code:
+    if body.code.strip().upper() != hosted.row.join_code:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the join code does not match")
-    if entry.live.phase == "ended":
+    if hosted.live.phase == "ended":
         raise HTTPException(status.HTTP_409_CONFLICT, "the exercise has ended")
     try:
-        entry.live.join(body.role, body.name)
-    except Refused as exc:
+        hosted.live.join(body.role, body.name)
+    except RefusedError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     pid = api.db.add_participant(exercise_id, body.name, body.role)
-    who = Principal("participant", pid, "student", entry.row.org, body.name, exercise_id, body.role)
+    who = Principal(
+        "participant", pid, "student", hosted.row.org, body.name, exercise_id, body.role
+    )
     token, seconds = issue(who, api.key, api.token_hours)
     mqtt = None
-    home = entry.live.setup.home_id
-    if api.access is not None and sees_sensors(who, entry):
+    home = hosted.live.setup.home_id
+    if api.access is not None and sees_sensors(who, hosted):
         user = f"s{pid}-ex{exercise_id}"
         password = api.access.grant(user, "student", home=home, group=f"exercise-{exercise_id}")
-        topic = f"{api.access.root}/{home}/#"
+        topic = home_filter(home, api.access.root)
         mqtt = MqttAccess(host=api.broker_host, username=user, password=password, read=[topic])
     return JoinResult(
         access_token=token,
@@ -157,17 +163,17 @@ async def join(api: State, exercise_id: int, body: JoinRequest) -> JoinResult:
 
 
 @router.post("/{exercise_id}/control")
-async def control(api: State, who: Current, entry: Steerable, body: ControlRequest) -> Outcome:
+async def control(api: State, who: Current, hosted: Steerable, body: ControlRequest) -> Outcome:
     """Steer: start, pause, resume, speed, step, inject an incident, end."""
     try:
-        result = entry.live.control(body.control, dict(body.args), who.name)
-    except Refused as exc:
+        result = hosted.live.control(body.control, dict(body.args), who.name)
+    except RefusedError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    api.exercises.after_control(entry)
-    return outcome(entry, result)
+    api.exercises.after_control(hosted)
+    return outcome(hosted, result)
 
 
-def _role_of(who: Principal, entry: Entry, asked: str | None) -> str:
+def _role_of(who: Principal, hosted: Hosted, asked: str | None) -> str:
     if who.kind == "participant":
         if asked is not None and asked != who.exercise_role:
             raise HTTPException(
@@ -182,42 +188,42 @@ def _role_of(who: Principal, entry: Entry, asked: str | None) -> str:
 
 
 @router.post("/{exercise_id}/actions")
-async def act(who: Current, entry: Visible, body: ActionRequest) -> Outcome:
+async def act(who: Current, hosted: Visible, body: ActionRequest) -> Outcome:
     """Act in your role at the current sim time, with the same effect as the default policy;
     an action that makes no sense now is answered 409 with the reason."""
-    role = _role_of(who, entry, body.role)
+    role = _role_of(who, hosted, body.role)
     try:
-        if not entry.live.plays(role):
-            if who.kind == "participant" or role not in entry.live.setup.roles:
-                raise Refused(f"the {role} role is played by its default policy here")
-            entry.live.check_running()
-            entry.live.join(role, who.name)  # the teacher takes the role over
-        result = entry.live.act(role, body.action, dict(body.args), who.name)
-    except Refused as exc:
+        if not hosted.live.plays(role):
+            if who.kind == "participant" or role not in hosted.live.setup.roles:
+                raise RefusedError(f"the {role} role is played by its default policy here")
+            hosted.live.check_running()
+            hosted.live.join(role, who.name)  # the teacher takes the role over
+        result = hosted.live.act(role, body.action, dict(body.args), who.name)
+    except RefusedError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return outcome(entry, result)
+    return outcome(hosted, result)
 
 
 @router.post("/{exercise_id}/notes", status_code=status.HTTP_201_CREATED)
-async def note(who: Current, entry: Visible, body: NoteCreate) -> NotePublic:
+async def note(who: Current, hosted: Visible, body: NoteCreate) -> NotePublic:
     """Write a note (documentation), timestamped with the sim time and signed with your name."""
     role = who.exercise_role if who.kind == "participant" else body.role
     try:
-        kept = entry.live.note(body.text, role, who.name)
-    except Refused as exc:
+        kept = hosted.live.note(body.text, role, who.name)
+    except RefusedError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     return NotePublic(
         n=kept.n,
         sim_s=round(kept.sim_s, 3),
-        time=format_ts(entry.live.sim.world.date(kept.sim_s)),
+        time=hosted.live.time(kept.sim_s),
         role=kept.role,
         by=kept.by,
         text=body.text,
     )
 
 
-def _sensors(who: Principal, entry: Entry) -> None:
-    if not sees_sensors(who, entry):
+def _sensors(who: Principal, hosted: Hosted) -> None:
+    if not sees_sensors(who, hosted):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, f"the {who.exercise_role} does not see the home's sensors"
         )
@@ -226,45 +232,42 @@ def _sensors(who: Principal, entry: Entry) -> None:
 @router.get("/{exercise_id}/home")
 async def home(
     who: Current,
-    entry: Visible,
+    hosted: Visible,
     at_min: Annotated[
         float | None,
         Query(ge=0, le=3660 * 1440, description="Minutes after the start: the home then."),
     ] = None,
 ) -> HomePublic:
     """Every device's state now, or at an earlier moment (replayed)."""
-    _sensors(who, entry)
-    live = entry.live
+    _sensors(who, hosted)
+    live = hosted.live
     if at_min is None or at_min * 60 >= live.now_s:
         return HomePublic(
             sim_s=round(live.now_s, 3),
-            time=format_ts(live.sim.world.now()),
+            time=live.time(),
             devices=live.view.devices(),
         )
-    view = HomeView()
-    sim = await asyncio.to_thread(replay, live.setup, list(live.inputs), at_min * 60, view)
-    return HomePublic(
-        sim_s=round(float(sim.env.now), 3), time=format_ts(sim.world.now()), devices=view.devices()
-    )
+    then = await asyncio.to_thread(home_at, live.setup, list(live.inputs), at_min * 60)
+    return HomePublic(sim_s=then.sim_s, time=then.time, devices=then.devices)
 
 
 @router.get("/{exercise_id}/home/{device}/history")
 async def history(
     who: Current,
-    entry: Visible,
+    hosted: Visible,
     device: str,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> History:
     """A device's latest telemetry and events, oldest first."""
-    _sensors(who, entry)
-    if device not in entry.live.sim.devices:
-        known = ", ".join(sorted(entry.live.sim.devices))
+    _sensors(who, hosted)
+    if device not in hosted.live.devices():
+        known = ", ".join(hosted.live.devices())
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no device {device!r} (known: {known})")
-    return History(device=device, messages=entry.live.view.recent(device, limit))
+    return History(device=device, messages=hosted.live.view.recent(device, limit))
 
 
-def _debrief_allowed(who: Principal, entry: Entry) -> None:
-    if who.kind == "participant" and entry.live.phase != "ended":
+def _debrief_allowed(who: Principal, hosted: Hosted) -> None:
+    if who.kind == "participant" and hosted.live.phase != "ended":
         raise HTTPException(
             status.HTTP_409_CONFLICT, "the debrief opens when the teacher ends the exercise"
         )
@@ -285,14 +288,14 @@ CHART_TYPES: dict[int | str, dict[str, Any]] = {
 async def debrief(
     api: State,
     who: Current,
-    entry: Visible,
+    hosted: Visible,
     format: Literal["json", "csv", "html"] = "json",
     until_min: Annotated[float | None, Query(ge=0, le=3660 * 1440)] = None,
 ) -> dict[str, Any] | Response:
     """One timeline of sensor events, alarms, actions and notes, with the KPIs against their
     targets; as JSON, CSV or a printable HTML report. `until_min`: up to that moment."""
-    _debrief_allowed(who, entry)
-    found = await api.exercises.debrief(entry, None if until_min is None else until_min * 60)
+    _debrief_allowed(who, hosted)
+    found = await api.exercises.debrief(hosted, None if until_min is None else until_min * 60)
     if format == "csv":
         return PlainTextResponse(debriefs.to_csv(found), media_type="text/csv")
     if format == "html":
@@ -304,13 +307,13 @@ async def debrief(
 async def chart(
     api: State,
     who: Current,
-    entry: Visible,
+    hosted: Visible,
     chart: Literal["timeline", "vitals"],
     fmt: Literal["png", "svg"],
 ) -> Response:
     """The timeline chart, or the vitals around the incident, as PNG or SVG."""
-    _debrief_allowed(who, entry)
-    found = await api.exercises.debrief(entry)
+    _debrief_allowed(who, hosted)
+    found = await api.exercises.debrief(hosted)
     draw = debriefs.timeline_plot if chart == "timeline" else debriefs.vitals_plot
     body = await asyncio.to_thread(draw, found, fmt)
     return Response(body, media_type="image/png" if fmt == "png" else "image/svg+xml")

@@ -13,6 +13,7 @@ import contextlib
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 
 from mewet.api.deps import ApiState, principal_of, sees_sensors, visible
+from mewet.exercises.frames import LaggingFrame, SnapshotFrame
 
 router = APIRouter(prefix="/api/exercises", tags=["live"])
 CLOSE_CODES = {401: 4401, 403: 4403, 404: 4404}
@@ -25,12 +26,12 @@ async def live(ws: WebSocket, exercise_id: int, token: str | None = None) -> Non
     await ws.accept()
     try:
         who = principal_of(token, api)
-        entry = visible(who, api, exercise_id)
+        hosted = visible(who, api, exercise_id)
     except HTTPException as exc:
         await ws.close(CLOSE_CODES.get(exc.status_code, 4400), str(exc.detail)[:120])
         return
-    sensors = sees_sensors(who, entry)
-    queue = entry.live.subscribe()
+    sensors = sees_sensors(who, hosted)
+    queue = hosted.live.subscribe()
     gone = asyncio.create_task(_until_closed(ws))
     try:
         while not gone.done():
@@ -40,18 +41,18 @@ async def live(ws: WebSocket, exercise_id: int, token: str | None = None) -> Non
                 get.cancel()
                 break
             frame = get.result()
-            if not sensors and frame["type"] in ("message", "alarm"):
+            if not sensors and frame.type in ("message", "alarm"):
                 continue
-            if not sensors and frame["type"] == "snapshot":
-                frame = {**frame, "home": {}, "cases": []}
-            await ws.send_json(frame)
-            if frame["type"] == "lagging":
+            if not sensors and isinstance(frame, SnapshotFrame):
+                frame = frame.model_copy(update={"home": {}, "cases": []})
+            await ws.send_text(frame.model_dump_json())
+            if isinstance(frame, LaggingFrame):
                 await ws.close(4408, "too slow for the live feed: reconnect for a fresh snapshot")
                 break
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        entry.live.subscribers.discard(queue)
+        hosted.live.subscribers.discard(queue)
         gone.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await gone

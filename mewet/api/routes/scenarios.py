@@ -10,8 +10,8 @@ from mewet.api.deps import Account, ApiState, State, Teacher
 from mewet.api.models import ERRORS, ScenarioDetail, ScenarioPublic, ScenarioUpload
 from mewet.api.security import Principal
 from mewet.exercises.manager import scenario_from_text
-from mewet.scenarios.home import builtin_homes
 from mewet.scenarios.scenario import Scenario, ScenarioError, library, load_scenario
+from mewet.sim.home import builtin_homes
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERRORS)
 

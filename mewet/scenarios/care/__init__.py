@@ -1,19 +1,25 @@
 """The care team: settings from the scenario, the roles' actions, default policies, KPIs."""
 
+from mewet.scenarios.care.actions import ACTIONS, REGISTRY
 from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.kpis import kpis
-from mewet.scenarios.care.settings import CareSettings, Protocol, Targets
-from mewet.scenarios.care.team import ACTIONS, AlarmTap, CareAction, CareTeam, Case
+from mewet.scenarios.care.policy import Policies
+from mewet.scenarios.care.records import CareAction, Case, Visit
+from mewet.scenarios.care.settings import CareSettings, Responses, Targets
+from mewet.scenarios.care.team import AlarmTap, CareTeam
 
 __all__ = [
     "ACTIONS",
+    "REGISTRY",
     "ActionError",
     "AlarmTap",
     "CareAction",
     "CareSettings",
     "CareTeam",
     "Case",
-    "Protocol",
+    "Policies",
+    "Responses",
     "Targets",
+    "Visit",
     "kpis",
 ]

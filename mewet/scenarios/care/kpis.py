@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mewet.scenarios.care.team import CareAction, CareTeam
+from mewet.scenarios.care.records import CareAction
+from mewet.scenarios.care.team import CareTeam
 from mewet.scenarios.truth import Truth
 
 

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mewet.sim.clock import HHMM
+
 Urgency = Literal["A", "B", "C", "D"]
 Situation = Literal["fallen", "injured", "gone_out", "smoke", "unwell", "dose_missed", "well"]
 Response = Literal[
@@ -33,8 +35,9 @@ class Targets(BaseModel):
     long_lie_min: float = Field(60.0, gt=0, description="On the floor for less than.")
 
 
-class Protocol(BaseModel):
-    """What the alarm centre does once it knows the situation (the default policy)."""
+class Responses(BaseModel):
+    """The protocol: what the alarm centre does once it knows the situation (its default
+    policy), one list of responses per situation."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     fallen: list[Response] = ["dispatch_home_care", "call_relative"]
@@ -85,14 +88,12 @@ class CareSettings(BaseModel):
     )
     paramedics: Paramedics = Paramedics()
     relative: RelativeSettings = RelativeSettings()
-    protocol: Protocol = Protocol()
+    protocol: Responses = Responses()
     targets: Targets = Targets()
 
     @field_validator("visits")
     @classmethod
     def _hhmm(cls, visits: list[str]) -> list[str]:
-        from mewet.scenarios.incidents import HHMM
-
         for v in visits:
             if not HHMM.fullmatch(v):
                 raise ValueError(f"visit {v!r}: use a clock time HH:MM, e.g. 08:00")

@@ -1,0 +1,1 @@
+"""The exercise API: FastAPI routers over the exercises, one per resource."""

@@ -1,0 +1,145 @@
+"""Running the lab: up, api, the broker's first accounts, the API's accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mewet.cli.common import app, broker_app, check_speed, console, err, user_app
+from mewet.config import load_settings
+from mewet.errors import MewetError
+
+
+@app.command()
+def up(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the lab keeps its data (default ./mewet-data).")
+    ] = None,
+    mqtt_port: Annotated[
+        int | None, typer.Option(help="Port of the embedded broker (default 1883).")
+    ] = None,
+    home: Annotated[str, typer.Option(help="Home to simulate live.")] = "default",
+    speed: Annotated[float, typer.Option(help="Sim speed of the live home.")] = 1.0,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed of the live home.")] = 1,
+    api_port: Annotated[
+        int | None, typer.Option(help="Port of the exercise API on 127.0.0.1 (default 8000).")
+    ] = None,
+    secure_broker: Annotated[
+        bool,
+        typer.Option(
+            help="Embedded broker with accounts only: students and companies' devices get "
+            "their own, limited to their topics."
+        ),
+    ] = False,
+) -> None:
+    """Run the lab: broker, store, ingest, the exercise API and a home live, until Ctrl-C."""
+    from mewet.lab.up import Lab
+
+    check_speed(speed)
+    settings = load_settings(data_dir=data_dir, mqtt_port=mqtt_port, api_port=api_port)
+    if secure_broker and settings.mqtt_url is not None:
+        raise MewetError("--secure-broker secures the embedded broker; MEWET_MQTT_URL is set")
+    lab = Lab(settings, home=home, speed=speed, seed=seed, secure=secure_broker, say=err.print)
+    lab.run()
+
+
+@app.command("api")
+def api_serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the app database is (default ./mewet-data).")
+    ] = None,
+) -> None:
+    """Serve the exercise API alone, on the broker of MEWET_MQTT_URL (a deployment's API).
+
+    With MEWET_BROKER_ACCESS_DIR (and MEWET_BROKER_PID_FILE to reload it), students and
+    companies' devices get their own broker accounts."""
+    import uvicorn
+
+    from mewet.api.app import create_app
+    from mewet.transport.access import BrokerAccess, signal_reload
+
+    settings = load_settings(data_dir=data_dir, api_port=port)
+    if settings.mqtt_url is None:
+        raise MewetError("set MEWET_MQTT_URL: the API publishes its exercises on that broker")
+    access = None
+    if settings.broker_access_dir is not None:
+        pid = settings.broker_pid_file
+        access = BrokerAccess(
+            settings.broker_access_dir,
+            settings.topic_root,
+            signal_reload(pid) if pid is not None else None,
+        )
+    api = create_app(
+        settings.data_dir,
+        settings.mqtt(),
+        root=settings.topic_root,
+        secret=settings.secret_key,
+        access=access,
+        broker_host=settings.broker_host,
+    )
+    uvicorn.run(api, host=host, port=settings.api_port, log_level="info", ws="websockets-sansio")
+
+
+@broker_app.command("init")
+def broker_init(
+    access_dir: Annotated[Path, typer.Option(help="Where the passwd and acl files go.")],
+) -> None:
+    """Write the broker's passwd and acl files with the lab's own accounts, before the broker
+    starts (a deployment's first step): `mewet-ingest` and `mewet-lab`, with the passwords in
+    MEWET_INGEST_PASSWORD and MEWET_LAB_PASSWORD. Accounts already there are kept."""
+    import os
+
+    from mewet.transport.access import BrokerAccess
+
+    passwords = {}
+    for user, var in (
+        ("mewet-ingest", "MEWET_INGEST_PASSWORD"),
+        ("mewet-lab", "MEWET_LAB_PASSWORD"),
+    ):
+        value = os.environ.get(var, "")
+        if len(value) < 12:
+            raise MewetError(f"set {var} to a password of at least 12 characters")
+        passwords[user] = value
+    settings = load_settings()
+    access = BrokerAccess(access_dir, settings.topic_root)
+    access.grant("mewet-ingest", "ingest", password=passwords["mewet-ingest"], apply=False)
+    access.grant("mewet-lab", "lab", password=passwords["mewet-lab"], apply=False)
+    access.apply()
+    console.print(f"wrote {access.password_file} and {access.acl_file}")
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Option(help="The person's email: their sign-in name.")],
+    role: Annotated[str, typer.Option(help="admin, teacher, student or company.")],
+    org: Annotated[str, typer.Option(help="School or company.")],
+    password: Annotated[
+        str | None, typer.Option(help="Asked for (twice, hidden) when not given.")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where the lab keeps its data (default ./mewet-data).")
+    ] = None,
+) -> None:
+    """Create an account for the exercise API."""
+    from mewet.api.security import hash_password
+    from mewet.exercises.db import AppDb
+
+    if "@" not in email or len(email) > 200:
+        raise MewetError(f"{email!r} does not look like an email address")
+    if not org.strip():
+        raise MewetError("--org: give the school or company")
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise MewetError("the password needs at least 8 characters")
+    settings = load_settings(data_dir=data_dir)
+    db = AppDb(settings.data_dir / "app.db")
+    try:
+        user = db.add_user(email, role, org.strip(), hash_password(password))
+    finally:
+        db.close()
+    console.print(f"account {user.email} ({user.role}, {user.org}) created")

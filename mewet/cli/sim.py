@@ -1,0 +1,258 @@
+"""Commands of the simulated home and its scenarios: simulate, run, scenario, home, devices."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mewet.cli.common import (
+    MqttOpt,
+    app,
+    check_speed,
+    console,
+    devices_app,
+    err,
+    home_app,
+    quiet_ctrl_c,
+    scenario_app,
+    start_date,
+)
+from mewet.config import load_settings, parse_duration
+from mewet.errors import MewetError
+
+
+@app.command()
+def simulate(
+    home: Annotated[str, typer.Option(help="Built-in home name or a home YAML file.")] = "default",
+    mqtt: MqttOpt = None,
+    speed: Annotated[
+        float, typer.Option(help="Sim seconds per wall second; 0 = as fast as the broker accepts.")
+    ] = 1.0,
+    duration: Annotated[str, typer.Option(help="How much sim time: 90m, 6h, 7d.")] = "1h",
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            min=0, help="Random seed (default 1, or the scenario's): same seed, same run."
+        ),
+    ] = None,
+    start: Annotated[str | None, typer.Option(help="Sim start date (ISO); default now.")] = None,
+    scenario: Annotated[
+        str | None, typer.Option(help="Run a scenario live (its home, incidents, care team).")
+    ] = None,
+    ha_discovery: Annotated[
+        bool,
+        typer.Option(help="Also publish Home Assistant discovery (retained) for every device."),
+    ] = False,
+) -> None:
+    """Publish one virtual home live over MQTT, then print the messages sent per device."""
+    from mewet.devices.homes import load_home
+    from mewet.lab.livehome import LiveHome
+    from mewet.scenarios.scenario import load_scenario
+
+    settings = load_settings(mqtt_url=mqtt)
+    check_speed(speed)
+    length = parse_duration(duration).total_seconds()
+    the_scenario = load_scenario(scenario) if scenario is not None else None
+    if the_scenario is not None:
+        the_home = the_scenario.build_home()
+        begin = start_date(start) if start is not None else the_scenario.start
+    else:
+        the_home = load_home(home)
+        begin = start_date(start)
+    live = LiveHome(
+        settings,
+        the_home,
+        seed,
+        begin,
+        scenario=the_scenario,
+        ha_discovery=ha_discovery,
+    )
+    live.connect()
+    err.print(
+        f"simulating home [bold]{the_home.id}[/] ({len(live.sim.devices)} devices) for {duration} "
+        f"at speed {speed:g} into {settings.mqtt()}"
+    )
+    try:
+        with quiet_ctrl_c():
+            asyncio.run(live.run(speed, length))
+    finally:
+        complete = live.close()
+    sink = live.sink
+    table = Table("device", "messages", title=f"sent by home {the_home.id}")
+    for device in sorted(sink.sent):
+        table.add_row(device, str(sink.sent[device]))
+    table.add_row("[bold]total", f"[bold]{sum(sink.sent.values())}")
+    console.print(table)
+    if not complete:
+        raise MewetError("the broker did not acknowledge every message before the timeout")
+
+
+@devices_app.command("list")
+def devices_list() -> None:
+    """Print the device catalogue with channels, units, rates, events and commands."""
+    from mewet.devices.catalogue import CATALOGUE
+
+    table = Table("type", "device", "channels (unit, every)", "events", "commands", "battery")
+    for spec in CATALOGUE.values():
+        channels = "\n".join(
+            f"{c.name} ({c.unit or '-'}, {_every(c.rate_s)})" for c in spec.channels
+        )
+        battery = f"{spec.faults.battery_days:g} d" if spec.faults.battery_days else "mains"
+        table.add_row(
+            spec.type,
+            spec.title,
+            channels or "-",
+            "\n".join(spec.all_events) or "-",
+            "\n".join(spec.commands) or "-",
+            battery,
+        )
+    console.print(table)
+
+
+def _every(rate_s: float | None) -> str:
+    if rate_s is None:
+        return "on use"
+    return f"{rate_s / 60:g} min" if rate_s >= 60 else f"{rate_s:g} s"
+
+
+@home_app.command("validate")
+def home_validate(file: Path) -> None:
+    """Check a home file; errors name the line and what is allowed."""
+    from mewet.devices.homes import load_home
+
+    home = load_home(file)
+    console.print(
+        f"{file}: home {home.id!r} is valid: {len(home.rooms)} rooms, "
+        f"{len(home.doors)} doors, {len(home.devices)} devices"
+    )
+
+
+@home_app.command("show")
+def home_show(
+    name: Annotated[str, typer.Argument(help="Built-in home name or file.")] = "default",
+) -> None:
+    """Print a home's rooms and devices."""
+    from mewet.devices.homes import load_home
+
+    home = load_home(name)
+    console.print(f"[bold]{home.name}[/] ({home.id}): {home.description.strip()}")
+    table = Table("device", "type", "room")
+    for d in home.devices:
+        table.add_row(d.id, d.type, home.room(d.room).name)
+    console.print(table)
+
+
+@scenario_app.command("list")
+def scenario_list() -> None:
+    """The scenarios in the library."""
+    from mewet.scenarios.scenario import library, load_scenario
+
+    table = Table("scenario", "title", "home", "days")
+    for name in sorted(library()):
+        s = load_scenario(name)
+        table.add_row(s.id, s.title, s.home, f"{s.days:g}")
+    console.print(table)
+
+
+@scenario_app.command("show")
+def scenario_show(name: Annotated[str, typer.Argument(help="Library id or file.")]) -> None:
+    """A scenario's description, learning goals and set-up."""
+    from mewet.scenarios.scenario import load_scenario
+
+    s = load_scenario(name)
+    console.print(f"[bold]{s.title}[/] ({s.id})\n{s.description.strip()}")
+    for goal in s.learning_goals:
+        console.print(f"  • {goal}")
+    console.print(f"home {s.home}, from {s.start.isoformat()} for {s.days:g} days, seed {s.seed}")
+    p = s.resident.persona
+    worn = "worn" if s.resident.wristband_worn else "NOT worn"
+    console.print(
+        f"resident {p.name}, {p.age}, mobility {p.mobility}, cognition {p.cognition}; "
+        f"wristband {worn}"
+    )
+    for device, override in s.devices.items():
+        console.print(f"device {device}: {override.model_dump(exclude_defaults=True)}")
+    for incident in s.incidents:
+        console.print(f"incident {incident.model_dump(exclude_defaults=True)}")
+    for role, brief in s.roles.items():
+        sees = "" if brief.sensors else " (no sensor feed)"
+        console.print(f"role {role}{sees}" + (f": {brief.brief}" if brief.brief else ""))
+    if s.teacher_guide:
+        console.print(f"[bold]teacher's guide[/] {s.teacher_guide.strip()}")
+
+
+@scenario_app.command("validate")
+def scenario_validate(file: Path) -> None:
+    """Check a scenario file; errors name the line and what is allowed."""
+    from mewet.scenarios.scenario import load_scenario
+
+    s = load_scenario(file)
+    console.print(f"{file}: scenario {s.id!r} is valid")
+
+
+@scenario_app.command("schema")
+def scenario_schema(out: Annotated[Path, typer.Option(help="File for the JSON Schema.")]) -> None:
+    """Write the JSON Schema of scenario files (for editors that check YAML against it)."""
+    from mewet.scenarios.scenario import Scenario
+
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+    console.print(f"wrote {out}")
+
+
+@app.command("run")
+def run_command(
+    scenario: Annotated[str, typer.Argument(help="Library id or scenario file.")],
+    seed: Annotated[int | None, typer.Option(min=0, help="Seed (default: the scenario's).")] = None,
+    days: Annotated[
+        float | None, typer.Option(min=0.001, help="Days to run (default: the scenario's).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the files (default runs/<id>-<seed>).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Run a scenario as fast as possible; write messages, ground truth and a CASAS dataset."""
+    from rich.progress import Progress
+
+    from mewet.scenarios.run import run_scenario, write_run
+    from mewet.scenarios.scenario import load_scenario
+
+    s = load_scenario(scenario)
+    total = s.days if days is None else days
+    folder = out or Path("runs") / f"{s.id}-{s.seed if seed is None else seed}"
+    with Progress(console=err, transient=True, disable=as_json) as bar:
+        task = bar.add_task(f"running {s.id}", total=total)
+        sim, sink = run_scenario(s, seed, days, lambda done: bar.update(task, completed=done))
+    summary = write_run(folder, s, sim, sink)
+    if as_json:
+        print(json.dumps(summary, sort_keys=True))
+        return
+    console.print(
+        f"wrote {folder}/messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json, "
+        "summary.json"
+    )
+    table = Table("", "value", title=f"{s.title}, seed {summary['seed']}, {summary['days']:g} days")
+    for key in ("messages", "sensor_events_per_day", "labelled_activities_per_day"):
+        table.add_row(key.replace("_", " "), str(summary[key]))
+    table.add_row("alarms", ", ".join(f"{k} {v}" for k, v in summary["alarms"].items()) or "none")
+    console.print(table)
+    k = summary["kpis"]
+    kpi = Table("KPI", "value", "target", "met", title="care KPIs")
+    for label, key, target, met in (
+        ("time to answer (max)", "time_to_answer_max_min", k["targets"]["answer_min"], "answer"),
+        ("time to help on site (max)", "time_to_help_max_min", k["targets"]["help_min"], "help"),
+        ("long lie (max)", "long_lie_max_min", k["targets"]["long_lie_min"], "long_lie"),
+    ):
+        value = "-" if k[key] is None else f"{k[key]:g} min"
+        kpi.add_row(label, value, f"{target:g} min", "yes" if k["met"][met] else "[red]no[/]")
+    kpi.add_row("missed doses", str(k["missed_doses"]), "", "")
+    kpi.add_row("false alarms handled", str(k["false_alarms_handled"]), "", "")
+    console.print(kpi)

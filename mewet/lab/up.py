@@ -1,0 +1,189 @@
+"""`mewet up`: the whole lab in one process, on its embedded defaults.
+
+The broker is Mosquitto run as a child process: no Python broker speaks MQTT 5 (the lab's
+persistent sessions, manual acks and shared subscriptions need it), and it is the same broker
+the tests and production use. Ingest, the live home and the exercise API (uvicorn, on
+127.0.0.1) run in this process, on one asyncio loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from mewet.api.app import create_app
+from mewet.config import MqttUrl, Settings
+from mewet.contract import root_filter
+from mewet.devices.homes import load_home
+from mewet.errors import MewetError
+from mewet.exercises.db import AppDb
+from mewet.ingest.service import Ingest
+from mewet.lab.livehome import LiveHome
+from mewet.servers import Server, free_port, mosquitto, port_free
+from mewet.store.base import open_store
+from mewet.transport.access import BrokerAccess
+
+FOREVER = 10 * 365 * 86400.0
+
+
+class Lab:
+    """Broker (unless MEWET_MQTT_URL is set), store, ingest, and one home simulated live."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        home: str,
+        speed: float,
+        seed: int,
+        secure: bool = False,
+        say: Callable[[str], Any] = print,
+    ) -> None:
+        self.settings = settings
+        self.home = load_home(home)
+        self.speed = speed
+        self.seed = seed
+        self.say = say
+        self.broker: Server | None = None
+        self.access: BrokerAccess | None = None
+        self.secure = secure
+        self._ingest_url: MqttUrl | None = None
+
+    def run(self) -> None:
+        """Start everything, run until Ctrl-C or SIGTERM, then stop in order, losing nothing."""
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        if not port_free(s.api_port):
+            raise MewetError(
+                f"port {s.api_port} for the exercise API is taken: use --api-port N "
+                "(or MEWET_API_PORT)"
+            )
+        if s.mqtt_url is None:
+            self._start_broker()
+            s = self.settings  # the broker may have had to take another port
+        store = open_store(s.store())
+        ingest_url = self._ingest_url or s.mqtt()
+        ingest = Ingest(ingest_url, store, s.ingest, root=s.topic_root, client_id="mewet-up-ingest")
+        live = LiveHome(s, self.home, self.seed, datetime.now(UTC).replace(microsecond=0))
+        try:
+            ingest.start()
+            live.connect()
+            self._banner()
+            asyncio.run(self._live(live))
+        finally:
+            live.close()
+            ingest.stop()
+            store.close()
+            if self.broker is not None:
+                self.broker.stop()
+            self.say("the lab has stopped; everything acknowledged is in the store")
+
+    def _start_broker(self) -> None:
+        """Mosquitto on the configured port; if that is only the default and it is taken (a
+        Debian mosquitto service listens on 1883 once the package is installed), a free one."""
+        s = self.settings
+        port = s.mqtt_port
+        if "mqtt_port" not in s.model_fields_set and not port_free(port):
+            port = free_port()
+            self.say(
+                f"port {s.mqtt_port} is taken (by another broker?); the lab's broker uses {port}"
+            )
+            self.settings = s = s.model_copy(update={"mqtt_port": port})
+        secured = s.data_dir / "broker-access" if self.secure else None
+        self.broker = mosquitto(s.data_dir / "broker", port=port, secured=secured)
+        if secured is not None:
+            # accounts for this run's own clients, with fresh passwords each time
+            self.access = BrokerAccess(secured, s.topic_root, self.broker.reload)
+            ingest_pw = self.access.grant("mewet-ingest", "ingest", apply=False)
+            lab_pw = self.access.grant("mewet-lab", "lab", homes=(self.home.id,), apply=False)
+            self.access.apply()
+            self._ingest_url = MqttUrl("127.0.0.1", port, "mewet-ingest", ingest_pw)
+            lab_url = f"mqtt://mewet-lab:{lab_pw}@127.0.0.1:{port}"
+            self.settings = s = s.model_copy(update={"mqtt_url": lab_url})
+        try:
+            self.broker.start()
+        except MewetError as exc:
+            raise MewetError(
+                f"the embedded broker could not start on port {port}: {exc}. "
+                "Is another broker using it? Use --mqtt-port N or MEWET_MQTT_URL."
+            ) from None
+
+    async def _live(self, live: LiveHome) -> None:
+        import uvicorn
+
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        # uvicorn takes SIGINT/SIGTERM while it serves and raises them again once it has
+        # shut down; these handlers then stop the rest of the lab
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        task = asyncio.create_task(live.run(self.speed, FOREVER))
+        s = self.settings
+        api = create_app(
+            s.data_dir,
+            s.mqtt(),
+            root=s.topic_root,
+            secret=s.secret_key,
+            access=self.access,
+            broker_host=s.broker_host,
+        )
+        config = uvicorn.Config(
+            api,
+            host="127.0.0.1",
+            port=s.api_port,
+            log_level="warning",
+            lifespan="on",
+            ws="websockets-sansio",
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        server.should_exit = True
+        try:
+            await serving
+        except SystemExit:  # uvicorn's way of saying it could not start
+            stop.set()
+        task.cancel()
+        stopped.cancel()
+        if not server.started:
+            raise MewetError(
+                f"the exercise API could not listen on 127.0.0.1:{s.api_port}: is the port "
+                "taken? Use --api-port N"
+            )
+
+    def _banner(self) -> None:
+        s = self.settings
+        mqtt = s.mqtt()
+        where = "embedded Mosquitto" if self.broker else "external broker"
+        if self.access is not None:
+            where += ", secured: accounts only, students get theirs when they join"
+        login = f" -u {mqtt.username} -P '<password>'" if mqtt.username else ""
+        self.say(
+            f"MeWeT lab is up\n"
+            f"  broker   {mqtt} ({where})\n"
+            f"  store    {s.store()}\n"
+            f"  home     {self.home.id}: {len(self.home.devices)} devices, "
+            f"live at speed {self.speed:g}\n"
+            f"  API      http://127.0.0.1:{s.api_port}/docs (accounts: mewet user add)\n"
+            f"watch it:  mosquitto_sub -h {mqtt.host} -p {mqtt.port}{login} "
+            f"-t '{root_filter(s.topic_root)}' -v\n"
+            f"totals:    mewet ingest stats --store {s.store()}\n"
+            f"stop:      Ctrl-C"
+        )
+        if not self._has_accounts():
+            self.say(
+                "no API accounts yet: create a teacher with\n"
+                f"  mewet user add --data-dir {s.data_dir} --email you@school --role teacher "
+                '--org "Your school"'
+            )
+
+    def _has_accounts(self) -> bool:
+        db = AppDb(self.settings.data_dir / "app.db")
+        try:
+            return db.has_users()
+        finally:
+            db.close()

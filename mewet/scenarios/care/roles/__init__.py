@@ -1,0 +1,1 @@
+"""One module per care role: its actions and its default policy."""

@@ -1,0 +1,42 @@
+"""The doctor (lääkäri): a phone consultation when home care or the alarm centre asks."""
+
+from __future__ import annotations
+
+from mewet.contract import Scalar
+from mewet.scenarios.care.errors import ActionError
+from mewet.scenarios.care.team import Action, CareTeam
+from mewet.sim.world import Process
+
+ROLE = "doctor"
+
+
+def consult(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+    """A phone consultation about the resident (treats an illness)."""
+    if not team.consult_asked:
+        raise ActionError("nobody has asked for a consultation")
+    team.consult_asked = False
+    w = team.world
+    if w.ill():
+        w.illness = 0.0
+        advice = "infection: antibiotics prescribed, vitals checked twice a day"
+    elif w.dehydrated():
+        advice = "dehydration: drink 1.5 l a day, home care to check fluids in the heat"
+    else:
+        advice = "no change of treatment"
+    team.log(role, "consulted", advice)
+    return advice
+
+
+ACTIONS = {
+    a.name: a
+    for a in (
+        Action("consult", "A phone consultation about the resident (treats an illness).", consult),
+    )
+}
+
+
+def calls_back(team: CareTeam) -> Process:
+    """The doctor calls back within the hour."""
+    yield team.env.timeout(float(team.policy_rng(ROLE).uniform(10, 40)) * 60)
+    if team.consult_asked:
+        team.policy_act(ROLE, "consult")

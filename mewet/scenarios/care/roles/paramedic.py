@@ -1,0 +1,80 @@
+"""The paramedics (ensihoito): come by urgency class A-D, examine, treat at home or take
+the resident to hospital."""
+
+from __future__ import annotations
+
+from mewet.contract import Scalar
+from mewet.scenarios.care.errors import ActionError
+from mewet.scenarios.care.records import Visit
+from mewet.scenarios.care.roles import visits
+from mewet.scenarios.care.team import Action, CareTeam
+from mewet.sim.home import OUTSIDE
+from mewet.sim.world import Process
+
+ROLE = "paramedic"
+
+
+def treat(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+    """Treat at home: help up, fluids, first treatment."""
+    team.visiting(role, inside=True)
+    w = team.world
+    if w.injured:
+        raise ActionError("an injury like this needs hospital: convey")
+    w.hydration = 1.0
+    w.illness = 0.0
+    if w.fallen:
+        team.get_up(role, "treated")
+    else:
+        team.log(role, "treated")
+    return "treated at home"
+
+
+def convey(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+    """Take the resident to hospital."""
+    visit = team.visiting(role, inside=True)
+    team.sim.occupant.stop()
+    team.world.set("fallen", False)
+    team.world.injured = False
+    team.log(role, "conveyed", "to hospital")
+    team.env.process(_hospital_stay(team))
+    visit.inside = False
+    visit.done = True
+    visits.step_out_if_last(team, role)
+    return "the resident goes to hospital"
+
+
+def _hospital_stay(team: CareTeam) -> Process:
+    world = team.world
+    yield team.env.timeout(30)
+    world.set("location", OUTSIDE)
+    world.set("activity", "hospital")
+    world.illness = 0.0
+    world.hydration = 1.0
+    yield team.env.timeout(team.settings.paramedics.hospital_hours * 3600)
+    world.set("location", "hall")
+    team.sim.occupant.resume()
+
+
+ACTIONS = {
+    a.name: a
+    for a in (
+        Action("arrive", "Reach the front door once the journey is over.", visits.arrive),
+        Action("unlock", "Go in (home care or the key safe opens).", visits.unlock),
+        Action("assess", "Examine the resident.", visits.assess),
+        Action("treat", "Treat at home: help up, fluids, first treatment.", treat),
+        Action("convey", "Take the resident to hospital.", convey),
+        Action("leave", "Leave the home.", visits.leave),
+    )
+}
+
+
+def job(team: CareTeam, visit: Visit) -> Process:
+    """Examine; take an injured or acutely ill resident to hospital, else treat at home."""
+    yield team.env.timeout(10 * 60 * float(team.policy_rng(ROLE).uniform(0.7, 1.3)))
+    team.policy_act(ROLE, "assess")
+    w = team.world
+    if w.injured or w.acutely_ill():
+        yield team.env.timeout(600)
+        team.policy_act(ROLE, "convey")
+    else:
+        team.policy_act(ROLE, "treat")

@@ -1,0 +1,173 @@
+"""A virtual home: rooms, doors between them, and the devices placed in them (a YAML file).
+
+This layer checks the floor plan itself; what a device type allows is checked by the
+devices layer (`mewet.devices.homes.load_home` loads a home with both checks).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from mewet.contract import ID_PATTERN
+from mewet.errors import HomeFileError
+from mewet.yamlfile import Loc, validate_yaml
+
+Id = Annotated[str, StringConstraints(pattern=rf"^{ID_PATTERN}$")]
+OUTSIDE = "outside"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Room(_Strict):
+    """A room of the floor plan."""
+
+    id: Id
+    name: str = Field(min_length=1, max_length=64)
+    area_m2: float = Field(10.0, gt=0, le=500)
+
+
+class Door(_Strict):
+    """A door or an open passage between two rooms (or a room and `outside`)."""
+
+    id: Id
+    between: tuple[Id, Id]
+    kind: Literal["door", "entrance", "opening", "window"] = "door"
+
+
+class DevicePlacement(_Strict):
+    """One device in the home: its type, room, and type-specific options and faults."""
+
+    id: Id
+    type: str
+    room: Id
+    door: Id | None = None
+    model: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    faults: dict[str, Any] = Field(default_factory=dict)
+
+
+class Home(_Strict):
+    """A floor plan with devices, as read from a home file."""
+
+    id: Id
+    name: str
+    description: str = ""
+    rooms: list[Room] = Field(min_length=1)
+    doors: list[Door] = Field(default_factory=list)
+    devices: list[DevicePlacement] = Field(default_factory=list)
+
+    def problems(self) -> list[tuple[Loc, str]]:
+        """Cross-references of the floor plan that do not hold: unknown rooms or doors,
+        repeated ids."""
+        found: list[tuple[Loc, str]] = []
+        rooms = {r.id for r in self.rooms}
+        known_rooms = ", ".join(sorted(rooms))
+        doors = {d.id for d in self.doors}
+        lists: dict[str, list[str]] = {
+            "rooms": [r.id for r in self.rooms],
+            "doors": [d.id for d in self.doors],
+            "devices": [d.id for d in self.devices],
+        }
+        for key, ids in lists.items():
+            seen: set[str] = set()
+            for i, item_id in enumerate(ids):
+                if item_id in seen:
+                    found.append(((key, i, "id"), f"{key[:-1]} id {item_id!r} is used twice"))
+                seen.add(item_id)
+        for i, door in enumerate(self.doors):
+            for side in door.between:
+                if side != OUTSIDE and side not in rooms:
+                    found.append(
+                        (
+                            ("doors", i, "between"),
+                            f"unknown room {side!r} (known: {known_rooms}, {OUTSIDE})",
+                        )
+                    )
+        for i, dev in enumerate(self.devices):
+            if dev.room not in rooms:
+                found.append(
+                    (("devices", i, "room"), f"unknown room {dev.room!r} (known: {known_rooms})")
+                )
+            if dev.door is not None and dev.door not in doors:
+                found.append(
+                    (
+                        ("devices", i, "door"),
+                        f"unknown door {dev.door!r} (known: {', '.join(sorted(doors)) or 'none'})",
+                    )
+                )
+        return found
+
+    def room(self, room_id: str) -> Room:
+        """The room with this id."""
+        return next(r for r in self.rooms if r.id == room_id)
+
+    def neighbours(self, room_id: str) -> list[str]:
+        """Rooms (or `outside`) reachable through one door from `room_id`."""
+        out = []
+        for d in self.doors:
+            if d.kind == "window":
+                continue
+            if d.between[0] == room_id:
+                out.append(d.between[1])
+            elif d.between[1] == room_id:
+                out.append(d.between[0])
+        return out
+
+    def door_between(self, a: str, b: str) -> Door | None:
+        """The door connecting two rooms, if any."""
+        return next(
+            (d for d in self.doors if set(d.between) == {a, b} and d.kind != "window"), None
+        )
+
+    def path(self, start: str, goal: str) -> list[str]:
+        """Rooms walked through from `start` to `goal`, both included (shortest by doors)."""
+        prev: dict[str, str | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            here = queue.popleft()
+            if here == goal:
+                break
+            for nxt in self.neighbours(here):
+                if nxt not in prev:
+                    prev[nxt] = here
+                    queue.append(nxt)
+        if goal not in prev:
+            raise HomeFileError(f"home {self.id}: no way from {start!r} to {goal!r}")
+        route: list[str] = []
+        node: str | None = goal
+        while node is not None:
+            route.append(node)
+            node = prev[node]
+        return route[::-1]
+
+
+def builtin_homes() -> dict[str, Path]:
+    """The homes that ship with the package, by name."""
+    folder = resources.files("mewet.sim") / "homes"
+    return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".yaml")}
+
+
+HomeCheck = Callable[[Home], list[tuple[Loc, str]]]
+
+
+def read_home(name_or_path: str | Path, check: HomeCheck | None = None) -> Home:
+    """Load a built-in home by name (e.g. 'default') or a home file by path; `check` adds the
+    checks of the layers above (device types and their options)."""
+    homes = builtin_homes()
+    if isinstance(name_or_path, str) and name_or_path in homes:
+        return validate_yaml(Home, homes[name_or_path], HomeFileError, check=check)
+    path = Path(name_or_path)
+    if not path.exists():
+        raise HomeFileError(
+            f"home {str(name_or_path)!r} is neither a built-in home ({', '.join(sorted(homes))}) "
+            "nor an existing file"
+        )
+    return validate_yaml(Home, path, HomeFileError, check=check)

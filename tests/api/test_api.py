@@ -1,0 +1,419 @@
+"""The exercise API over HTTP and WebSocket, with the real Mosquitto, ingest and store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mewet.config import MqttUrl, StoreUrl
+from mewet.ingest.service import Ingest
+from mewet.store.base import open_store
+from tests.support.apiserver import (
+    ADMIN,
+    COMPANY,
+    OTHER,
+    TEACHER,
+    Api,
+    act,
+    control,
+    create,
+    frames,
+    join,
+    serve,
+)
+from tests.support.helpers import REPO, eventually, unique_root
+
+
+@pytest.fixture
+def api(tmp_path: Path, mqtt_url: MqttUrl) -> Iterator[Api]:
+    with serve(tmp_path / "data", mqtt_url, unique_root()) as running:
+        yield running
+
+
+def when(ts: str) -> datetime:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
+def test_a_class_runs_night_fall_from_creation_to_debrief(
+    tmp_path: Path, mqtt_url: MqttUrl
+) -> None:
+    root = unique_root()
+    store = open_store(StoreUrl("sqlite", path=tmp_path / "store.db"))
+    ingest = Ingest(mqtt_url, store, root=root, client_id="api-flow-ingest")
+    ingest.start()
+    try:
+        with serve(tmp_path / "data", mqtt_url, root) as api:
+            run_the_class(api, store)
+    finally:
+        ingest.stop()
+        store.close()
+
+
+def run_the_class(api: Api, store: Any) -> None:
+    ex = create(api)
+    eid = ex["id"]
+    assert ex["phase"] == "created" and len(ex["join_code"]) == 6
+    centre = join(api, ex, "alarm_centre", "Ada")
+    care = join(api, ex, "home_care", "Bo")
+    relative = join(api, ex, "relative", "Cy")
+    ws = api.live(eid, centre)
+    snapshot = frames(ws, lambda f: f["type"] == "snapshot")[-1]
+    assert len(snapshot["home"]) == 26 and snapshot["clock"]["phase"] == "created"
+    family = api.live(eid, relative)
+    assert frames(family, lambda f: f["type"] == "snapshot")[-1]["home"] == {}
+
+    control(api, eid, "start")
+    # device messages reach the class through the broker
+    got = frames(ws, lambda f: f["type"] == "message" and f["kind"] == "telemetry")
+    assert got[-1]["topic"].startswith(f"{api.root}/{ex['home']}/")
+    # 18:00 to 03:15: past the fall at 03:10, paused there
+    paused = control(api, eid, "step", minutes=555)
+    assert paused["phase"] == "paused" and paused["time"].startswith("2026-11-23T02:15")
+    alarm = frames(ws, lambda f: f["type"] == "alarm" and f["time"] >= "2026-11-23T02:10")[-1]
+    case = alarm["id"]
+
+    r = act(api, eid, care, "help_up")
+    assert r.status_code == 409 and "no home care visit" in r.json()["detail"]
+    r = act(api, eid, centre, "dispatch_home_care", case=case)
+    assert r.status_code == 409 and r.json()["detail"] == f"answer alarm case {case} first"
+    assert act(api, eid, centre, "answer", case=case).status_code == 200
+    heard = act(api, eid, centre, "talk", case=case).json()["result"]
+    assert "fallen" in heard
+    assert act(api, eid, centre, "dispatch_home_care", case=case).status_code == 200
+    r = act(api, eid, centre, "dispatch_home_care", case=case)
+    assert r.status_code == 409 and "already on its way" in r.json()["detail"]
+    r = act(api, eid, care, "arrive")
+    assert r.status_code == 409 and "still on the way" in r.json()["detail"]
+    assert act(api, eid, centre, "close", case=case).status_code == 200
+
+    control(api, eid, "step", minutes=40)
+    for action in ("arrive", "unlock", "assess", "help_up"):
+        r = act(api, eid, care, action)
+        assert r.status_code == 200, (action, r.text)
+    r = api.call(
+        "POST",
+        f"/api/exercises/{eid}/notes",
+        care,
+        json={"text": "Found on the hall floor, no injury; helped to bed."},
+    )
+    assert r.status_code == 201 and r.json()["by"] == "Bo" and r.json()["role"] == "home_care"
+    seen = frames(ws, lambda f: f["type"] == "note")
+    assert {"action", "note"} <= {f["type"] for f in seen}
+
+    def unlocked(f: dict[str, Any]) -> bool:
+        return bool(
+            f["type"] == "message"
+            and f["device"] == "lock-front"
+            and f["kind"] == "event"
+            and f["payload"]["event_type"] == "unlocked"
+        )
+
+    # the lock opened for home care, and that came back through the broker
+    if not any(unlocked(f) for f in seen):
+        frames(ws, unlocked)
+    # the relative sees no sensor feed and no home
+    assert api.call("GET", f"/api/exercises/{eid}/home", relative).status_code == 403
+    relative_frames = frames(family, lambda f: f["type"] == "note")
+    assert not [f for f in relative_frames if f["type"] in ("message", "alarm")]
+
+    assert control(api, eid, "inject", type="smoke", minutes=10)["result"] == "smoke injected"
+    control(api, eid, "resume")
+    frames(ws, lambda f: f["type"] == "message" and f["device"] == "smoke-kitchen")
+    control(api, eid, "pause")
+    assert control(api, eid, "end")["phase"] == "ended"
+    ws.close()
+    family.close()
+
+    d = api.call("GET", f"/api/exercises/{eid}/debrief", centre).json()
+    k = d["kpis"]
+    rows = d["timeline"]
+    raised = when(alarm["time"])
+    answered = next(r for r in rows if r["what"] == "answered" and r["source"] == "alarm_centre")
+    arrived = next(r for r in rows if r["what"] == "arrived" and r["source"] == "home_care")
+    assert answered["by"] == "Ada" and arrived["by"] == "Bo"
+    to_answer = (when(answered["ts"]) - raised).total_seconds() / 60
+    to_help = (when(arrived["ts"]) - raised).total_seconds() / 60
+    assert k["time_to_answer_max_min"] >= round(to_answer, 1)
+    assert k["time_to_help_max_min"] == pytest.approx(to_help, abs=0.051)  # KPIs: to 0.1 min
+    assert k["actions_per_role"]["home_care"] == 4
+    assert any(r["kind"] == "note" and r["by"] == "Bo" for r in rows)
+    assert any(r["kind"] == "control" and r["what"] == "smoke" for r in rows)
+    csv = api.call("GET", f"/api/exercises/{eid}/debrief", centre, params={"format": "csv"})
+    assert (
+        csv.text.startswith("ts,kind,source,what,detail,by\n") and "Found on the hall" in csv.text
+    )
+    report = api.call("GET", f"/api/exercises/{eid}/debrief", TEACHER, params={"format": "html"})
+    assert "<svg" in report.text and "Night-time fall" in report.text
+    png = api.call("GET", f"/api/exercises/{eid}/debrief/vitals.png", TEACHER)
+    assert png.content.startswith(b"\x89PNG") and png.headers["content-type"] == "image/png"
+    svg = api.call("GET", f"/api/exercises/{eid}/debrief/timeline.svg", TEACHER)
+    assert b"<svg" in svg.content
+    # and the home went through the broker into the store, as any home of the lab
+    eventually(lambda: store.count("telemetry", ex["home"]) > 100)
+
+
+def test_a_restarted_server_restores_every_exercise_paused(
+    tmp_path: Path, mqtt_url: MqttUrl
+) -> None:
+    root = unique_root()
+    data = tmp_path / "data"
+    with serve(data, mqtt_url, root) as api:
+        ex = create(api)
+        centre = join(api, ex, "alarm_centre", "Ada")
+        control(api, ex["id"], "start")
+        control(api, ex["id"], "step", minutes=555)
+        act(api, ex["id"], centre, "answer")
+        act(api, ex["id"], centre, "talk")
+        assert act(api, ex["id"], centre, "dispatch_home_care").status_code == 200
+        control(api, ex["id"], "speed", speed=600)
+        control(api, ex["id"], "resume")
+        eventually(
+            lambda: api.call("GET", f"/api/exercises/{ex['id']}", TEACHER).json()["sim_s"] > 33400
+        )
+        before_home = api.call("GET", f"/api/exercises/{ex['id']}/home", TEACHER).json()
+        before = api.call("GET", f"/api/exercises/{ex['id']}/debrief", TEACHER).json()
+    with serve(data, mqtt_url, root) as api:
+        again = api.call("GET", f"/api/exercises/{ex['id']}", TEACHER).json()
+        assert again["phase"] == "paused"
+        # the clock is kept every few seconds and at shutdown: the home is as it was left
+        after_home = api.call("GET", f"/api/exercises/{ex['id']}/home", TEACHER).json()
+        assert again["sim_s"] >= before_home["sim_s"]
+        after = api.call(
+            "GET",
+            f"/api/exercises/{ex['id']}/debrief",
+            TEACHER,
+            params={"until_min": before["kpis"] and before_home["sim_s"] / 60},
+        ).json()
+        same = [r for r in before["timeline"] if r["ts"] <= before_home["time"]]
+        assert [r for r in after["timeline"] if r["ts"] <= before_home["time"]] == same
+        assert after_home["devices"].keys() == before_home["devices"].keys()
+        # the student's token still works, and the exercise goes on from there
+        assert api.call("GET", f"/api/exercises/{ex['id']}", centre).status_code == 200
+        assert control(api, ex["id"], "resume")["phase"] == "running"
+
+
+def test_time_travel_shows_the_home_at_an_earlier_moment(api: Api) -> None:
+    ex = create(api)
+    control(api, ex["id"], "start")
+    control(api, ex["id"], "step", minutes=600)  # to 04:00
+    then = api.call(
+        "GET", f"/api/exercises/{ex['id']}/home", TEACHER, params={"at_min": 120}
+    ).json()
+    now = api.call("GET", f"/api/exercises/{ex['id']}/home", TEACHER).json()
+    assert then["time"].startswith("2026-11-22T19:00") and now["time"].startswith(
+        "2026-11-23T03:00"
+    )
+    assert then["devices"]["bed"]["state"] != now["devices"]["bed"]["state"]  # in bed at 03:00
+    assert then["devices"]["vitals"]["last_seen"] < "2026-11-22T19:01"
+
+
+# -- who may do what ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(api: Api) -> dict[str, Any]:
+    """Two teachers' exercises, students in them, and every kind of caller."""
+    mine = create(api)
+    theirs = create(api, OTHER)
+    control(api, mine["id"], "start")
+    return {
+        "mine": mine["id"],
+        "theirs": theirs["id"],
+        "student": join(api, mine, "alarm_centre", "Ada"),
+        "relative": join(api, mine, "relative", "Cy"),
+        "stranger": join(api, theirs, "alarm_centre", "Eve"),
+    }
+
+
+CALLERS = (
+    "anonymous",
+    "admin",
+    "teacher",
+    "other_teacher",
+    "student",
+    "relative",
+    "stranger",
+    "company",
+)
+# the status each caller gets, in CALLERS order; the exercise is "mine" (TEACHER's), the
+# student and the relative joined it, the stranger joined the other teacher's
+MATRIX: dict[str, tuple[str, str, dict[str, Any] | None, str]] = {
+    "list scenarios": ("GET", "/api/scenarios", None,
+                       "401 200 200 200 403 403 403 200"),
+    "create exercise": ("POST", "/api/exercises", {"scenario": "quiet-day"},
+                        "401 201 201 201 403 403 403 403"),
+    "list exercises": ("GET", "/api/exercises", None,
+                       "401 200 200 200 200 200 200 403"),
+    "see exercise": ("GET", "/api/exercises/{mine}", None,
+                     "401 200 200 404 200 200 404 403"),
+    "steer": ("POST", "/api/exercises/{mine}/control", {"control": "speed", "args": {"speed": 30}},
+              "401 200 200 404 403 403 404 403"),
+    "act": ("POST", "/api/exercises/{mine}/actions", {"action": "answer_phone"},
+            "401 422 422 404 409 409 404 403"),
+    "note": ("POST", "/api/exercises/{mine}/notes", {"text": "hello"},
+             "401 201 201 404 201 201 404 403"),
+    "home": ("GET", "/api/exercises/{mine}/home", None,
+             "401 200 200 404 200 403 404 403"),
+    "history": ("GET", "/api/exercises/{mine}/home/vitals/history", None,
+                "401 200 200 404 200 403 404 403"),
+    "debrief": ("GET", "/api/exercises/{mine}/debrief", None,
+                "401 200 200 404 409 409 404 403"),
+}  # fmt: skip
+
+
+def token_of(api: Api, world: dict[str, Any], caller: str) -> str | None:
+    accounts = {"admin": ADMIN, "teacher": TEACHER, "other_teacher": OTHER, "company": COMPANY}
+    if caller == "anonymous":
+        return None
+    if caller in accounts:
+        return api.token(accounts[caller])
+    token: str = world[caller]
+    return token
+
+
+def test_every_cell_of_the_permission_matrix(api: Api, world: dict[str, Any]) -> None:
+    wrong = []
+    for name, (method, path, body, codes) in MATRIX.items():
+        for caller, expected in zip(CALLERS, codes.split(), strict=True):
+            token = token_of(api, world, caller)
+            r = api.call(method, path.format(**world), token, json=body)
+            if r.status_code != int(expected):
+                wrong.append(f"{name} as {caller}: {r.status_code} {r.text[:80]}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_live_feed_permissions(api: Api, world: dict[str, Any]) -> None:
+    from websockets.exceptions import ConnectionClosed
+
+    for caller, code in (("anonymous", 4401), ("stranger", 4404), ("company", 4403)):
+        token = token_of(api, world, caller) or ""
+        ws = api.live(world["mine"], token)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == code, caller
+    ws = api.live(world["mine"], world["student"])
+    assert frames(ws, lambda f: f["type"] == "snapshot")
+    ws.close()
+
+
+def test_a_student_token_is_for_one_role_and_one_exercise(api: Api, world: dict[str, Any]) -> None:
+    r = api.call(
+        "POST",
+        f"/api/exercises/{world['mine']}/actions",
+        world["student"],
+        json={"action": "arrive", "role": "home_care"},
+    )
+    assert r.status_code == 403 and "you joined as alarm_centre" in r.json()["detail"]
+    listed = api.call("GET", "/api/exercises", world["student"]).json()
+    assert [e["id"] for e in listed] == [world["mine"]] and listed[0]["join_code"] is None
+
+
+# -- bad input -----------------------------------------------------------------------------
+
+
+def test_bad_requests_get_a_clear_4xx(api: Api) -> None:
+    ex = create(api)
+    eid = ex["id"]
+    cases: list[tuple[str, str, Any, int, str]] = [
+        ("POST", "/api/exercises", {"scenario": "no-such"}, 404, "no scenario 'no-such'"),
+        ("POST", "/api/exercises", {"scenario": "night-fall", "speed": -1}, 422, "speed"),
+        ("POST", "/api/exercises", {"scenario": "night-fall", "roles": ["janitor"]}, 422, "roles"),
+        ("POST", f"/api/exercises/{eid}/control", {"control": "fly"}, 422, "control"),
+        ("POST", f"/api/exercises/{eid}/control", {"control": "pause"}, 409, "only a running"),
+        ("POST", f"/api/exercises/{eid}/control", {"control": "step", "args": {"minutes": 5}},
+         409, "start the exercise first"),
+        ("POST", f"/api/exercises/{eid}/actions", {"action": "answer", "role": "alarm_centre"},
+         409, "has not started"),
+        ("POST", f"/api/exercises/{eid}/notes", {"text": "x" * 5000}, 422, "text"),
+        ("POST", f"/api/exercises/{eid}/notes", {"text": "hi", "extra": 1}, 422, "extra"),
+        ("GET", f"/api/exercises/{eid}/home/fridge/history", None, 404, "no device 'fridge'"),
+        ("GET", "/api/exercises/99999", None, 404, "no exercise 99999"),
+        ("GET", "/api/exercises/abc", None, 422, "exercise_id"),
+    ]  # fmt: skip
+    for method, path, body, status, words in cases:
+        r = api.call(method, path, TEACHER, json=body)
+        assert r.status_code == status and words in r.text, (path, body, r.status_code, r.text)
+    # malformed JSON, and a body that is no object at all
+    r = api.client.post(
+        f"/api/exercises/{eid}/notes",
+        content=b"{not json",
+        headers={**api.as_(TEACHER), "content-type": "application/json"},
+    )
+    assert r.status_code == 422 and "JSON" in r.text
+    control(api, eid, "start")
+    r = api.call(
+        "POST",
+        f"/api/exercises/{eid}/control",
+        TEACHER,
+        json={"control": "speed", "args": {"speed": 1e9}},
+    )
+    assert r.status_code == 409 and "at most 3600" in r.json()["detail"]
+    r = api.call(
+        "POST",
+        f"/api/exercises/{eid}/control",
+        TEACHER,
+        json={"control": "inject", "args": {"type": "fall", "room": "attic"}},
+    )
+    assert r.status_code == 409 and "unknown room 'attic'" in r.json()["detail"]
+    r = api.call(
+        "POST",
+        f"/api/exercises/{eid}/control",
+        TEACHER,
+        json={"control": "inject", "args": {"type": "meteor"}},
+    )
+    assert r.status_code == 409 and "meteor" in r.json()["detail"]
+    r = api.call(
+        "POST",
+        f"/api/exercises/{eid}/actions",
+        TEACHER,
+        json={"action": "fly", "role": "home_care"},
+    )
+    assert r.status_code == 409 and "a home_care cannot 'fly'" in r.json()["detail"]
+    # join: wrong code, closed role
+    r = api.call(
+        "POST",
+        f"/api/exercises/{eid}/join",
+        json={"code": "WRONG1", "name": "X", "role": "home_care"},
+    )
+    assert r.status_code == 403 and "join code" in r.json()["detail"]
+    r = api.call(
+        "POST",
+        f"/api/exercises/{eid}/join",
+        json={"code": ex["join_code"], "name": "X", "role": "doctor"},
+    )
+    assert r.status_code == 409 and "not open to students" in r.json()["detail"]
+    # a forged or expired token
+    r = api.call("GET", "/api/exercises", "not-a-token")
+    assert r.status_code == 401 and "not valid" in r.json()["detail"]
+    r = api.client.post("/api/auth/token", data={"username": TEACHER, "password": "wrong"})
+    assert r.status_code == 401 and r.json()["detail"] == "wrong email or password"
+
+
+def test_teachers_upload_and_share_scenarios(api: Api) -> None:
+    text = (REPO / "mewet/scenarios/library/night-fall.yaml").read_text()
+    mine = text.replace("id: night-fall", "id: north-night-fall")
+    r = api.call("POST", "/api/scenarios", TEACHER, json={"yaml": mine, "shared": False})
+    assert r.status_code == 201, r.text
+    assert "north-night-fall" not in [
+        s["id"] for s in api.call("GET", "/api/scenarios", OTHER).json()
+    ]
+    assert api.call("GET", "/api/scenarios/north-night-fall", OTHER).status_code == 404
+    shared = text.replace("id: night-fall", "id: shared-night-fall")
+    assert api.call("POST", "/api/scenarios", TEACHER, json={"yaml": shared}).status_code == 201
+    ex = create(api, OTHER, scenario="shared-night-fall")
+    assert ex["scenario"] == "shared-night-fall"
+    # a broken file is answered with its line, as `mewet scenario validate` does
+    broken = shared.replace('at: "03:10"', 'at: "3:10"')
+    r = api.call("POST", "/api/scenarios", TEACHER, json={"yaml": broken})
+    line = broken.splitlines().index(next(x for x in broken.splitlines() if '"3:10"' in x)) + 1
+    assert r.status_code == 422 and f"line {line}:" in r.json()["detail"]
+    assert "use a clock time HH:MM" in r.json()["detail"]
+    r = api.call("POST", "/api/scenarios", TEACHER, json={"yaml": text})
+    assert r.status_code == 409 and "library scenario" in r.json()["detail"]
+    outside = shared.replace("home: default", "home: /etc/hostname")
+    r = api.call("POST", "/api/scenarios", TEACHER, json={"yaml": outside})
+    assert r.status_code == 422

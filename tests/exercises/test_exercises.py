@@ -1,0 +1,123 @@
+"""Exercises as their inputs: a live run and a replay of its inputs are the same run."""
+
+from __future__ import annotations
+
+import pytest
+
+from mewet.exercises.errors import RefusedError
+from mewet.exercises.inputs import Setup, replay
+from mewet.exercises.live import Exercise
+from mewet.scenarios.run import message_json
+from mewet.scenarios.scenario import load_scenario
+from mewet.sim.sink import MemorySink
+
+
+class Wall:
+    """A wall clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def setup(players: frozenset[str] = frozenset({"alarm_centre", "home_care"})) -> Setup:
+    scenario = load_scenario("night-fall")
+    return Setup(scenario, scenario.seed, scenario.start, players, "ex1-test", "mewet")
+
+
+def test_a_live_run_and_the_replay_of_its_inputs_are_the_same_run() -> None:
+    wall = Wall()
+    ex = Exercise(1, setup(), speed=600, monotonic=wall)
+    heard = MemorySink()
+    ex.connect(heard)
+    ex.control("start", {}, "teacher")
+    ex.join("alarm_centre", "Ada")
+    for _ in range(55):  # 55 wall seconds at speed 600: to 03:10
+        wall.t += 1
+        ex.advance()
+    ex.control("step", {"minutes": 5}, "teacher")
+    case = ex.sim.team.cases[-1].id
+    ex.act("alarm_centre", "answer", {"case": case}, "Ada")
+    ex.act("alarm_centre", "talk", {"case": case}, "Ada")
+    ex.act("alarm_centre", "dispatch_home_care", {"case": case}, "Ada")
+    with pytest.raises(RefusedError, match="already on its way"):
+        ex.act("alarm_centre", "dispatch_home_care", {"case": case}, "Ada")
+    ex.control("inject", {"type": "smoke", "minutes": 5}, "teacher")
+    ex.note("called the home, no answer at first", "alarm_centre", "Ada")
+    ex.control("resume", {}, "teacher")
+    for _ in range(10):
+        wall.t += 1
+        ex.advance()
+    ex.control("pause", {}, "teacher")
+    kinds = [(i.kind, i.name) for i in ex.inputs]
+    assert ("action", "dispatch_home_care") in kinds and kinds.count(
+        ("action", "dispatch_home_care")
+    ) == 1
+    assert ("inject", "smoke") in kinds
+
+    again = MemorySink()
+    sim = replay(ex.setup, ex.inputs, ex.now_s, again)
+    assert float(sim.env.now) == ex.now_s
+    # the live run's messages (after the devices came on) are the replay's, one for one
+    live = [message_json(m) for m in heard.messages]
+    assert live and [message_json(m) for m in again.messages][-len(live) :] == live
+
+    assert [a.as_json() for a in sim.team.timeline] == [a.as_json() for a in ex.sim.team.timeline]
+    assert any(a.by == "Ada" for a in sim.team.timeline)
+
+
+def test_controls_refuse_what_makes_no_sense_now() -> None:
+    ex = Exercise(1, setup(), monotonic=Wall())
+    with pytest.raises(RefusedError, match="only a running exercise can be paused"):
+        ex.control("pause", {}, "t")
+    with pytest.raises(RefusedError, match="has not started"):
+        ex.act("alarm_centre", "answer", {}, "Ada")
+    ex.control("start", {}, "t")
+    with pytest.raises(RefusedError, match="already running"):
+        ex.control("start", {}, "t")
+    with pytest.raises(RefusedError, match="speed must be a number above 0"):
+        ex.control("speed", {"speed": 0}, "t")
+    with pytest.raises(RefusedError, match="incident 7: the scenario has incidents 0 to 0"):
+        ex.control("inject", {"incident": 7}, "t")
+    with pytest.raises(RefusedError, match="unknown device 'fridge'"):
+        ex.control("inject", {"type": "device_fault", "device": "fridge"}, "t")
+    ex.control("end", {}, "t")
+    assert ex.phase == "ended"
+    with pytest.raises(RefusedError, match="has ended"):
+        ex.control("resume", {}, "t")
+    assert [i.name for i in ex.inputs] == ["start", "end"]  # refused inputs are not kept
+
+
+def run_to(ex: Exercise, wall: Wall, seconds: int) -> None:
+    for _ in range(seconds):
+        wall.t += 1
+        ex.advance()
+
+
+def test_a_role_nobody_took_is_played_by_its_policy_and_a_person_can_take_it_over() -> None:
+    wall = Wall()
+    ex = Exercise(1, setup(), speed=600, monotonic=wall)
+    ex.control("start", {}, "teacher")
+    ex.join("alarm_centre", "Ada")  # home care is open too, but nobody took it
+    run_to(ex, wall, 56)  # past the fall at 03:10
+    team = ex.sim.team
+    case = team.cases[-1].id
+    for action in ("answer", "talk", "dispatch_home_care"):
+        ex.act("alarm_centre", action, {"case": case}, "Ada")
+    while not [a for a in team.timeline if a.role == "home_care"]:
+        wall.t += 0.1  # a sim minute at a time, until home care comes on its own
+        ex.advance()
+    home_care = [(a.action, a.by) for a in team.timeline if a.role == "home_care"]
+    assert home_care == [("arrived", "policy"), ("unlocked", "policy")]
+    # now a student takes home care over mid-visit: the policy does nothing more
+    ex.join("home_care", "Bo")
+    done = len(team.timeline)
+    run_to(ex, wall, 6)
+    assert not [a for a in team.timeline[done:] if a.role == "home_care"]
+    assert "no injury" in ex.act("home_care", "assess", {}, "Bo")
+    ex.act("home_care", "help_up", {}, "Bo")
+    assert [a.by for a in team.timeline if a.action == "helped_up"] == ["Bo"]
+    with pytest.raises(RefusedError, match="not open to students"):
+        ex.join("doctor", "Cy")

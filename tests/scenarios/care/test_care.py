@@ -1,0 +1,292 @@
+"""The care team's roles and actions, personas and the newer incidents, on a real SimPy run."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mewet.contract import Telemetry
+from mewet.scenarios.care import ActionError, kpis
+from mewet.scenarios.homesim import HomeSim
+from mewet.scenarios.run import DAY_S, ScenarioSim, message_json, run_scenario
+from mewet.scenarios.scenario import Scenario, ScenarioError, load_scenario
+from mewet.sim.sink import MemorySink
+from tests.scenarios.test_run import FALL_WITH_CARE, events_of, scenario_file
+
+
+def values(sim: HomeSim, sink: MemorySink, device: str, channel: str) -> list[tuple[float, float]]:
+    """(hours since the start, value) of one telemetry channel."""
+    out = []
+    for m in sink.of(device, "telemetry"):
+        assert isinstance(m.payload, Telemetry)
+        hours = (m.payload.ts - sim.world.start).total_seconds() / 3600
+        out.append((hours, m.payload.data[channel]))
+    return out
+
+
+def mean(xs: list[float]) -> float:
+    assert xs, "no values in that window"
+    return sum(xs) / len(xs)
+
+
+def test_a_person_in_a_role_has_exactly_the_effect_of_the_policy(tmp_path: Path) -> None:
+    scenario = load_scenario(scenario_file(tmp_path, FALL_WITH_CARE))
+    by_policy, policy_sink = run_scenario(scenario)
+    done = {
+        "answered": "answer",
+        "talked": "talk",
+        "dispatched": "dispatch_home_care",
+        "called_relative": "call_relative",
+        "closed": "close",
+    }
+    start = scenario.start
+    steps = [
+        ((a.ts - start).total_seconds(), done[a.action])
+        for a in by_policy.team.timeline
+        if a.role == "alarm_centre"
+    ]
+    # the same decisions, taken by a person at the same moments
+    sink = MemorySink()
+    sim = ScenarioSim(scenario, sink, players=frozenset({"alarm_centre"}))
+    team = sim.team
+    for at_s, action in steps:
+        sim.at(at_s, partial(team.act, "alarm_centre", action, {"case": 1}))
+    sim.run(DAY_S)
+    sim.shutdown()
+    assert [message_json(m) for m in sink.messages] == [
+        message_json(m) for m in policy_sink.messages
+    ]
+    assert [a.by for a in team.timeline if a.role == "alarm_centre"] == ["person"] * len(steps)
+
+
+def played(tmp_path: Path, roles: set[str], body: str = FALL_WITH_CARE) -> ScenarioSim:
+    scenario = load_scenario(scenario_file(tmp_path, body))
+    return ScenarioSim(scenario, MemorySink(), players=frozenset(roles))
+
+
+def test_actions_that_make_no_sense_now_are_refused_with_the_reason(tmp_path: Path) -> None:
+    sim = played(tmp_path, {"alarm_centre", "home_care"})
+    team = sim.team
+    with pytest.raises(ActionError, match="there is no open alarm case"):
+        team.act("alarm_centre", "answer")
+    with pytest.raises(ActionError, match="a home_care cannot 'dispatch_home_care'"):
+        team.act("home_care", "dispatch_home_care")
+    sim.run(9.5 * 3600)  # 03:30, after the fall at 03:10
+    assert sim.world.fallen and [c.id for c in team.cases] == [1]
+    with pytest.raises(ActionError, match="answer alarm case 1 first"):
+        team.act("alarm_centre", "dispatch_home_care", {"case": 1})
+    team.act("alarm_centre", "answer", {"case": 1})
+    with pytest.raises(ActionError, match="already answered"):
+        team.act("alarm_centre", "answer", {"case": 1})
+    assert team.act("alarm_centre", "talk") == "the resident has fallen and cannot get up"
+    team.act("alarm_centre", "dispatch_home_care")
+    with pytest.raises(ActionError, match="already on its way"):
+        team.act("alarm_centre", "dispatch_home_care")
+    with pytest.raises(ActionError, match="has not arrived yet"):
+        team.act("home_care", "help_up")
+    with pytest.raises(ActionError, match=r"still on the way: about \d+ min to go"):
+        team.act("home_care", "arrive")
+    sim.run(sim.env.now + 40 * 60)
+    team.act("home_care", "arrive")
+    with pytest.raises(ActionError, match="go in first"):
+        team.act("home_care", "help_up")
+    team.act("home_care", "unlock")
+    assert "no injury" in team.act("home_care", "assess")
+    team.act("home_care", "help_up")
+    with pytest.raises(ActionError, match="not on the floor"):
+        team.act("home_care", "help_up")
+    assert not sim.world.fallen
+    sim.run(sim.env.now + 3600)
+    assert sim.world.in_bed  # back to bed at night
+    with pytest.raises(ActionError, match="urgency 'E'"):
+        team.act("home_care", "call_paramedics", {"urgency": "E"})
+
+
+def test_an_injured_resident_is_not_lifted_but_conveyed_by_the_paramedics() -> None:
+    sim, sink = run_scenario(load_scenario("fall-with-injury"))
+    team = sim.team
+    actions = [(a.role, a.action) for a in team.timeline]
+    assert ("alarm_centre", "called_paramedics") in actions
+    assert ("paramedic", "conveyed") in actions and ("home_care", "helped_up") not in actions
+    conveyed = next(a.ts for a in team.timeline if a.action == "conveyed")
+    hospital = [t for t in sim.truth.records if t.value == "hospital" and t.phase == "begin"]
+    assert hospital and hospital[0].ts - conveyed < timedelta(minutes=5)
+    assert any(e.data.get("key") == "paramedics" for e in events_of(sink, "unlocked"))
+    k = run_kpis(sim)
+    assert k["paramedics_called"] == 1 and k["conveyed_to_hospital"] == 1
+    # four hours in hospital, then home again and living
+    back = [t for t in sim.truth.records if t.value == "hospital" and t.phase == "end"]
+    assert back and timedelta(hours=3.9) <= back[0].ts - hospital[0].ts <= timedelta(hours=4.1)
+
+
+def run_kpis(sim: ScenarioSim) -> dict[str, Any]:
+
+    return kpis(sim.team, sim.truth.records, 0)
+
+
+def test_the_physiotherapist_visits_days_after_a_fall(tmp_path: Path) -> None:
+    scenario = load_scenario(scenario_file(tmp_path, FALL_WITH_CARE))
+    sim, _ = run_scenario(scenario, days=4)
+    physio = [a for a in sim.team.timeline if a.role == "physiotherapist"]
+    assert [a.action for a in physio] == ["set_off", "arrived", "unlocked", "assessed", "left"]
+    helped = next(a.ts for a in sim.team.timeline if a.action == "helped_up")
+    assert physio[0].ts.date() == (helped + timedelta(days=3)).date()
+    assert "fall risk" in physio[3].detail
+
+
+def test_a_fall_without_alarm_is_found_at_the_routine_morning_visit() -> None:
+    sim, sink = run_scenario(load_scenario("fall-no-wristband"))
+    assert not sim.team.cases  # no alarm at all
+    found = next(a for a in sim.team.timeline if a.action == "helped_up")
+    local = found.ts.astimezone(sim.world.start.tzinfo)
+    assert (local.hour, local.minute) >= (7, 30) and local.hour < 9
+    fall = next(t for t in sim.truth.records if t.value == "fall" and t.phase == "begin")
+    assert found.ts - fall.ts > timedelta(hours=4)
+    assert not [e for e in events_of(sink, "motion_detected") if fall.ts < e.ts < found.ts][1:]
+
+
+def test_a_heat_wave_warms_the_home_and_dehydrates_the_resident() -> None:
+    sim, sink = run_scenario(load_scenario("heat-wave"))
+    temp = values(sim, sink, "env-living", "temperature")
+    hr = values(sim, sink, "vitals", "heart_rate")
+    first_day = [v for h, v in temp if h < 4]
+    third_day = [v for h, v in temp if 52 < h < 72]
+    assert mean(third_day) > mean(first_day) + 4
+    assert (
+        mean([v for h, v in hr if 48 + 2 < h < 48 + 5]) > mean([v for h, v in hr if 2 < h < 5]) + 8
+    )  # the same morning hours, two days later
+    assert events_of(sink, "vitals_alert")
+    assert "gave_fluids" in [a.action for a in sim.team.timeline]
+
+
+def test_post_discharge_monitoring_warns_and_the_doctor_treats() -> None:
+    sim, sink = run_scenario(load_scenario("post-discharge"))
+    alerts = events_of(sink, "vitals_alert")
+    low, pulse = alerts[0].data["spo2"], alerts[0].data["heart_rate"]
+    assert isinstance(low, float) and isinstance(pulse, float)
+    assert low < 92 or pulse > 100
+    consulted = next(a for a in sim.team.timeline if a.action == "consulted")
+    assert "antibiotics" in consulted.detail
+    spo2 = [
+        (m.payload.ts, m.payload.data["spo2"])
+        for m in sink.of("vitals", "telemetry")
+        if isinstance(m.payload, Telemetry)
+    ]
+    before = [v for ts, v in spo2 if alerts[0].ts - timedelta(minutes=30) <= ts <= alerts[0].ts]
+    after = [v for ts, v in spo2 if ts > consulted.ts + timedelta(hours=2)]
+    assert mean(after) > mean(before) + 1.5
+
+
+def test_smoke_brings_the_fire_service(tmp_path: Path) -> None:
+    body = "incidents:\n  - {type: smoke, at: '19:00', minutes: 60}\n"
+    sim, sink = run_scenario(load_scenario(scenario_file(tmp_path, body)))
+    assert events_of(sink, "smoke_detected")
+    actions = [a.action for a in sim.team.timeline]
+    assert "called_fire_service" in actions and "fire_service_on_site" in actions
+    assert not sim.world.smoke
+
+
+def test_an_incident_by_chance_per_day_happens_in_its_window(tmp_path: Path) -> None:
+    body = (
+        "days: 20\n"
+        "incidents:\n"
+        "  - {type: stove_left_on, chance_per_day: 1, between: ['23:00', '23:30']}\n"
+        "  - {type: missed_dose, chance_per_day: 0.3, between: ['19:00', '19:30']}\n"
+        "resident: {persona: {forgets_dose: 0}}\n"
+    )
+    path = scenario_file(tmp_path, body.replace("days: 20\n", ""))
+    path.write_text(path.read_text().replace("days: 1\n", "days: 20\n"))
+    sim, sink = run_scenario(load_scenario(path))
+    cuts = events_of(sink, "power_cut")
+    tz = sim.world.start.tzinfo
+    stove_on = [e.ts.astimezone(tz) for e in events_of(sink, "stove_on")]
+    on = [t for t in stove_on if t.hour == 23]
+    assert len(on) == 20 and all(t.minute <= 30 for t in on)
+    assert len(cuts) == 20
+    missed = events_of(sink, "dose_missed")
+    assert 2 <= len(missed) <= 12  # about 6 of 20 days
+
+
+def test_an_incident_has_either_a_time_or_a_chance(tmp_path: Path) -> None:
+    body = "incidents:\n  - {type: fall, at: '03:00', chance_per_day: 0.5}\n"
+    with pytest.raises(ScenarioError, match=r"give either `at`.*or `chance_per_day`, not both"):
+        load_scenario(scenario_file(tmp_path, body))
+    body = "incidents:\n  - {type: fall, chance_per_day: 0.5, between: ['22:00', '6am']}\n"
+    with pytest.raises(ScenarioError, match="between '6am': use clock times HH:MM"):
+        load_scenario(scenario_file(tmp_path, body))
+
+
+def persona_run(tmp_path: Path, persona: str, days: int = 6) -> tuple[HomeSim, MemorySink]:
+    path = scenario_file(tmp_path, f"resident: {{persona: {persona}}}\n")
+    path.write_text(path.read_text().replace("days: 1\n", f"days: {days}\n"))
+    return run_scenario(load_scenario(path))
+
+
+def test_a_resident_with_a_walker_moves_slower(tmp_path: Path) -> None:
+    def walking_s(sim: HomeSim) -> float:
+        walks = [t for t in sim.truth.records if t.kind == "activity" and t.value == "walk"]
+        spans = [
+            (b2.ts - b1.ts).total_seconds() for b1, b2 in zip(walks[::2], walks[1::2], strict=True)
+        ]
+        return mean(spans)
+
+    fit, _ = persona_run(tmp_path, "{mobility: independent}")
+    slow, _ = persona_run(tmp_path, "{mobility: walker}")
+    assert walking_s(slow) > 1.3 * walking_s(fit)
+
+
+def test_dementia_forgets_more_doses(tmp_path: Path) -> None:
+    _, sharp = persona_run(tmp_path, "{cognition: normal, forgets_dose: 0}", days=10)
+    _, forgetful = persona_run(tmp_path, "{cognition: dementia}", days=10)
+    assert not events_of(sharp, "dose_missed")
+    assert len(events_of(forgetful, "dose_missed")) >= 2  # a fifth of 20 doses, about 4
+
+
+def test_night_toilet_visits_follow_the_persona(tmp_path: Path) -> None:
+    def per_night(sim: HomeSim) -> float:
+        visits = [t for t in sim.truth.records if t.value == "bed_to_toilet" and t.phase == "begin"]
+        return len(visits) / 10
+
+    rare, _ = persona_run(tmp_path, "{night_toilet: 0.3}", days=10)
+    often, _ = persona_run(tmp_path, "{night_toilet: 2.5}", days=10)
+    assert per_night(rare) < 0.8
+    assert per_night(often) > 1.5
+
+
+def test_scheduled_actions_run_at_their_sim_time(tmp_path: Path) -> None:
+    sim = played(tmp_path, set())
+    seen: list[float] = []
+    sim.at(3600, lambda: seen.append(float(sim.env.now)))
+    sim.at(60, lambda: seen.append(float(sim.env.now)))
+    sim.run(1800)
+    sim.at(0, lambda: seen.append(float(sim.env.now)))  # in the past: at once
+    sim.run(7200)
+    assert seen == [60.0, 1800.0, 3600.0]
+
+
+def test_roles_have_briefs_and_the_relative_sees_no_sensors() -> None:
+    scenario: Scenario = load_scenario("fall-with-injury")
+    assert set(scenario.roles) == {
+        "alarm_centre",
+        "home_care",
+        "paramedic",
+        "physiotherapist",
+        "doctor",
+        "relative",
+    }
+    assert not scenario.roles["relative"].sensors and scenario.roles["home_care"].sensors
+    assert scenario.teacher_guide
+
+
+def test_every_library_scenario_has_goals_and_a_guide() -> None:
+    from mewet.scenarios.scenario import library
+
+    for name in library():
+        s = load_scenario(name)
+        assert s.learning_goals, name
+        assert s.description, name
+        assert s.teacher_guide, name

@@ -1,0 +1,153 @@
+"""The exercise API served for real (uvicorn on a free port) over the session's Mosquitto."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from websockets.sync.client import ClientConnection, connect
+
+from mewet.api.app import create_app
+from mewet.api.security import hash_password
+from mewet.config import MqttUrl
+from mewet.exercises.db import AppDb
+from mewet.servers import free_port
+from mewet.transport.access import BrokerAccess
+
+SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+PASSWORD = "correct horse battery"
+ACCOUNTS = {
+    "admin@lab": ("admin", "lab"),
+    "teacher@north": ("teacher", "north school"),
+    "other@south": ("teacher", "south school"),
+    "dev@acme": ("company", "acme"),
+}
+
+
+def make_accounts(data_dir: Path) -> None:
+    """The accounts every API test signs in with."""
+    db = AppDb(data_dir / "app.db")
+    try:
+        for email, (role, org) in ACCOUNTS.items():
+            if db.user_by_email(email) is None:
+                db.add_user(email, role, org, hash_password(PASSWORD))
+    finally:
+        db.close()
+
+
+@dataclass
+class Api:
+    """A running API and a client for it."""
+
+    base: str
+    root: str
+    client: httpx.Client
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, email: str) -> str:
+        """Sign in once per account."""
+        if email not in self.tokens:
+            r = self.client.post("/api/auth/token", data={"username": email, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            self.tokens[email] = r.json()["access_token"]
+        return self.tokens[email]
+
+    def as_(self, who: str) -> dict[str, str]:
+        """Headers of an account (by email) or of a raw token."""
+        token = self.token(who) if "@" in who else who
+        return {"Authorization": f"Bearer {token}"}
+
+    def call(self, method: str, path: str, who: str | None = None, **kw: Any) -> httpx.Response:
+        """One request, as `who` (or anonymous)."""
+        headers = self.as_(who) if who else {}
+        return self.client.request(method, path, headers=headers, **kw)
+
+    def live(self, exercise: int, token: str) -> ClientConnection:
+        """The WebSocket live feed of an exercise."""
+        url = self.base.replace("http", "ws") + f"/api/exercises/{exercise}/live?token={token}"
+        return connect(url, open_timeout=10).__enter__()  # closed by the test
+
+
+def frames(ws: ClientConnection, until: Any, timeout_s: float = 20.0) -> list[dict[str, Any]]:
+    """Read frames until `until(frame)` is true; returns all read."""
+    got: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        frame = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        got.append(frame)
+        if until(frame):
+            return got
+    raise AssertionError(f"no such frame within {timeout_s} s; got {[f['type'] for f in got]}")
+
+
+@contextmanager
+def serve(
+    data_dir: Path, mqtt: MqttUrl, root: str, access: BrokerAccess | None = None
+) -> Iterator[Api]:
+    """The API on a free port until the block ends (then stopped, as Ctrl-C would)."""
+    make_accounts(data_dir)
+    app = create_app(
+        data_dir, mqtt, root=root, secret=SECRET, tick_s=0.02, access=access, broker_host="lab"
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
+        time.sleep(0.02)
+    base = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=base, timeout=30) as client:
+        try:
+            yield Api(base, root, client)
+        finally:
+            server.should_exit = True
+            thread.join(30)
+
+
+TEACHER, OTHER, ADMIN, COMPANY = "teacher@north", "other@south", "admin@lab", "dev@acme"
+
+
+def create(api: Api, who: str = TEACHER, **body: Any) -> dict[str, Any]:
+    body = {"scenario": "night-fall", "roles": ["alarm_centre", "home_care", "relative"]} | body
+    r = api.call("POST", "/api/exercises", who, json=body)
+    assert r.status_code == 201, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def join(api: Api, ex: dict[str, Any], role: str, name: str) -> str:
+    r = api.call(
+        "POST",
+        f"/api/exercises/{ex['id']}/join",
+        json={"code": ex["join_code"], "name": name, "role": role},
+    )
+    assert r.status_code == 200, r.text
+    token: str = r.json()["access_token"]
+    return token
+
+
+def control(api: Api, ex: int, name: str, who: str = TEACHER, **args: Any) -> dict[str, Any]:
+    r = api.call("POST", f"/api/exercises/{ex}/control", who, json={"control": name, "args": args})
+    assert r.status_code == 200, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def act(api: Api, ex: int, token: str, action: str, **args: Any) -> Any:
+    return api.call(
+        "POST", f"/api/exercises/{ex}/actions", token, json={"action": action, "args": args}
+    )

@@ -1,0 +1,169 @@
+"""The MQTT link against a real Mosquitto: Last Will, retained birth, bounded backlog."""
+
+from __future__ import annotations
+
+import getpass
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mewet.config import MqttUrl
+from mewet.devices.homes import load_home
+from mewet.errors import TransportError
+from mewet.scenarios.homesim import HomeSim, will_device
+from mewet.servers import LAB_BROKER_SETTINGS, Server, find_program, free_port, mosquitto
+from mewet.sim.sink import MemorySink
+from mewet.transport.client import MqttLink, Received
+from mewet.transport.sink import MqttSink
+from tests.support.helpers import REPO, START, eventually, telemetry, unique_root
+
+
+def collect(url: MqttUrl, topic_filter: str) -> tuple[MqttLink, list[Received]]:
+    got: list[Received] = []
+    link = MqttLink(
+        url, "", on_message=got.append, subscriptions=(topic_filter,), threaded=True
+    ).connect()
+    return link, got
+
+
+def test_a_home_announces_itself_retained_and_its_will_marks_the_gateway_offline(
+    mqtt_url: MqttUrl,
+) -> None:
+    root = unique_root()
+    home = load_home("default")
+    sink = MqttSink(mqtt_url, home.id, will_device(home), root=root)
+    sink.connect()
+    sim = HomeSim(home, sink, 1, START, root)
+    sim.run(60)
+    assert sink.link.wait_published(10)
+    # a late subscriber gets every device's retained status, meta and state at once
+    late, got = collect(mqtt_url, f"{root}/{home.id}/+/+")
+    eventually(lambda: len({(m.topic) for m in got if m.retain}) >= 3 * len(home.devices))
+    statuses = {m.topic.split("/")[2]: m.payload for m in got if m.topic.endswith("/status")}
+    assert set(statuses.values()) == {b"online"} and len(statuses) == len(home.devices)
+    # the simulator vanishes without a goodbye: the broker publishes the Last Will
+    sink.link.client._sock_close()  # an abrupt loss of the connection, no DISCONNECT sent
+    eventually(
+        lambda: any(
+            m.topic == f"{root}/{home.id}/gateway/status" and m.payload == b"offline" for m in got
+        ),
+        timeout_s=60,
+    )
+    late.close()
+
+
+def test_commands_over_mqtt_reach_the_device_and_the_result_comes_back(mqtt_url: MqttUrl) -> None:
+    root = unique_root()
+    home = load_home("default")
+    sink = MqttSink(mqtt_url, home.id, will_device(home), root=root).connect()
+    sim = HomeSim(home, sink, 1, START, root)
+    sim.run(10)
+    watcher, got = collect(mqtt_url, f"{root}/{home.id}/lock-front/event")
+    cmd = b'{"v":1,"id":"c-42","ts":"2026-11-22T06:00:10.000Z","args":{"key":"home-care-3"}}'
+    watcher.publish(f"{root}/{home.id}/lock-front/cmd/unlock", cmd)
+    watcher.publish(f"{root}/{home.id}/lock-front/cmd/unlock", b"not json")  # ignored, logged
+
+    def received() -> bool:
+        sink.pump()  # the simulation pumps its link between steps
+        return not sink.commands.empty()
+
+    eventually(received)
+    topic, command = sink.commands.get()
+    deadline = time.monotonic() + 0.5
+    while time.monotonic() < deadline:
+        sink.pump()
+    assert sink.commands.empty()  # the broken command was refused, not queued
+    sim.command(topic, command)
+    sim.run(20)
+    eventually(lambda: any(b'"ref":"c-42"' in m.payload for m in got))
+    assert any(b'"key":"home-care-3"' in m.payload for m in got)
+    sink.close()
+    watcher.close()
+
+
+def test_a_stalled_broker_blocks_the_publisher_at_the_backlog_bound(tmp_path: Path) -> None:
+    server = mosquitto(tmp_path / "stalled").start()
+    url = MqttUrl("127.0.0.1", server.port)
+    link = MqttLink(url, "backlog-test", backlog=50).connect()
+    sent = 0
+    stop = threading.Event()
+
+    def produce() -> None:
+        nonlocal sent
+        for seq in range(500):
+            if stop.is_set():
+                return
+            link.publish("mewet/h/d/telemetry", telemetry(seq))
+            sent += 1
+
+    try:
+        assert server.proc is not None
+        server.proc.send_signal(signal.SIGSTOP)  # the broker stops reading: a slow broker
+        worker = threading.Thread(target=produce, daemon=True)
+        worker.start()
+        time.sleep(2)
+        assert sent == 50  # blocked at the bound, memory does not grow
+        server.proc.send_signal(signal.SIGCONT)
+        worker.join(30)
+        assert sent == 500
+        assert link.wait_published(30)
+    finally:
+        stop.set()
+        if server.proc is not None:
+            server.proc.send_signal(signal.SIGCONT)
+        link.close()
+        server.stop()
+
+
+def test_memory_sink_and_mqtt_sink_see_the_same_messages(mqtt_url: MqttUrl) -> None:
+    root = unique_root()
+    home = load_home("default")
+    memory = MemorySink()
+    HomeSim(home, memory, 2, START, root).run(1800)
+    watcher, got = collect(mqtt_url, f"{root}/#")
+    sink = MqttSink(mqtt_url, home.id, will_device(home), root=root).connect()
+    HomeSim(home, sink, 2, START, root).run(1800)
+    assert sink.close()
+    eventually(lambda: len(got) >= len(memory.messages))
+    assert [(m.topic, m.payload) for m in got] == [
+        (str(m.topic), m.encode()) for m in memory.messages
+    ]
+    watcher.close()
+
+
+def test_the_broker_config_in_the_repository_carries_what_the_lab_needs() -> None:
+    conf = (REPO / "broker" / "mosquitto.conf").read_text()
+    lines = {line.strip() for line in conf.splitlines()}
+    for setting in LAB_BROKER_SETTINGS:
+        assert setting in lines, setting
+
+
+def test_a_broker_that_refuses_us_says_why(tmp_path: Path) -> None:
+    port = free_port()
+    conf = tmp_path / "locked.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous false\nuser {getpass.getuser()}\n")
+    server = Server(
+        "mosquitto", tmp_path, port, [find_program("mosquitto", "mosquitto"), "-c", str(conf)]
+    )
+    server.start()
+    try:
+        with pytest.raises(TransportError, match="refused us: Not authorized"):
+            MqttLink(MqttUrl("127.0.0.1", port, "ann", "wrong"), "refused").connect()
+    finally:
+        server.stop()
+
+
+def test_a_wait_that_ran_out_before_it_began_does_not_kill_the_caller(mqtt_url: MqttUrl) -> None:
+    """Ingest pumps the link while it waits to retry a store write; on a loaded machine the
+    time left could be negative by the time it asked, and paho raised, ending ingest."""
+    link = MqttLink(mqtt_url, "pump-negative").connect()
+    try:
+        link.pump(-0.004)
+        link.publish(f"{unique_root()}/h/d/telemetry", b"{}")
+        link.pump(0.05)
+        assert link.client.is_connected()
+    finally:
+        link.close()
