@@ -133,6 +133,33 @@ class IngestSettings(BaseModel):
     stats_every_s: float = Field(5.0, gt=0)
 
 
+class Limits(BaseModel):
+    """What one client may ask of the API: every limit answers 413, 422 or 429 with the
+    reason (and `Retry-After` for 429), never a slow answer for everyone else."""
+
+    body_bytes: int = Field(512 * 1024, ge=1024, description="Largest request body.")
+    logins_per_minute: int = Field(10, ge=1, description="Sign-in attempts per address.")
+    failures_before_lockout: int = Field(
+        5, ge=1, description="Wrong passwords in a row before an account waits."
+    )
+    lockout_s: float = Field(300.0, gt=0, description="How long a locked account waits.")
+    joins_per_minute: int = Field(20, ge=1, description="Join attempts per address.")
+    password_checks: int = Field(
+        2, ge=1, le=64, description="Password hashes checked at once (each takes ~0.2 s)."
+    )
+    exercises_per_teacher: int = Field(
+        20, ge=1, description="Exercises a teacher may have that have not ended."
+    )
+    uploads_per_hour: int = Field(30, ge=1, description="Scenario uploads per teacher an hour.")
+    live_per_token: int = Field(4, ge=1, description="Live feeds open at once per sign-in.")
+    replays: int = Field(
+        1, ge=1, le=16, description="Worker processes replaying exercises (debriefs, time travel)."
+    )
+    yaml_aliases: int = Field(
+        0, ge=0, le=1000, description="YAML aliases (*name) a scenario file may use."
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of the lab; environment variables are `MEWET_<NAME>` (nested: `__`)."""
 
@@ -160,7 +187,16 @@ class Settings(BaseSettings):
     broker_host: str | None = Field(
         None, description="Host name students and devices use for the broker (shown on join)."
     )
+    broker_port: int | None = Field(
+        None, ge=1, le=65535, description="Port students and devices use (their TLS listener)."
+    )
     ingest: IngestSettings = IngestSettings()
+    limits: Limits = Limits()
+    trusted_proxies: str = Field(
+        "127.0.0.1",
+        description="Addresses of the reverse proxies whose X-Forwarded-For the API believes "
+        "(comma-separated, '*' for any): rate limits count the client's address, not theirs.",
+    )
 
     def mqtt(self) -> MqttUrl:
         """The broker URL, defaulting to the embedded broker of `mewet up`."""

@@ -75,6 +75,9 @@ class Server:
     port: int
     argv: list[str]
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    clients_port: int | None = None
+    """Mosquitto, secured: the listener for students' and companies' clients, where each
+    client's id is its user name (so nobody can take over another's connection)."""
 
     @property
     def pid(self) -> int | None:
@@ -121,28 +124,39 @@ LAB_BROKER_SETTINGS = (
 
 
 def mosquitto(
-    folder: Path, port: int | None = None, host: str = "127.0.0.1", secured: Path | None = None
+    folder: Path,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    secured: Path | None = None,
+    clients_port: int | None = None,
 ) -> Server:
     """A Mosquitto broker with persistence and no per-client queue limit (nothing is dropped).
 
     `secured`: a folder with the lab's `passwd` and `acl` files (see transport.access): no
-    anonymous clients, and each account only its topics.
+    anonymous clients, and each account only its topics. A secured broker has a second
+    listener (`clients_port`, free if not given) for everyone but the lab's own clients: there
+    a client's id is replaced by its user name (`use_username_as_clientid`), so a student or a
+    device cannot connect with the id of the simulator or ingest and knock it off.
     """
     folder.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     conf = folder / "mosquitto.conf"
     auth = ["allow_anonymous true"]
+    clients: list[str] = []
     if secured is not None:
         auth = [
             "allow_anonymous false",
             f"password_file {secured / 'passwd'}",
             f"acl_file {secured / 'acl'}",
         ]
+        clients_port = clients_port or free_port()
+        clients = [f"listener {clients_port} {host}", "use_username_as_clientid true"]
     conf.write_text(
         "\n".join(
             [
-                f"listener {port} {host}",
                 *auth,
+                f"listener {port} {host}",
+                *clients,
                 # started as root, mosquitto would become user `mosquitto` and could not
                 # write its persistence file into our folder
                 f"user {getpass.getuser()}",
@@ -158,7 +172,11 @@ def mosquitto(
         )
     )
     return Server(
-        "mosquitto", folder, port, [find_program("mosquitto", "mosquitto"), "-c", str(conf)]
+        "mosquitto",
+        folder,
+        port,
+        [find_program("mosquitto", "mosquitto"), "-c", str(conf)],
+        clients_port=clients_port if secured is not None else None,
     )
 
 

@@ -1,4 +1,11 @@
-"""Loading YAML so that validation errors can name the file and the line."""
+"""Loading YAML so that validation errors can name the file and the line, and safely: a home
+or scenario file may come from anyone (an upload), so the loader takes plain data only.
+
+Refused, each with the line and what to write instead: aliases beyond `max_aliases` (a
+"billion laughs" file expands a few hundred bytes into gigabytes), tags other than YAML's own
+(`!!python/name:...`, `!custom`), merge keys (`<<`), keys that are not plain values, a key
+written twice in one mapping, and files nested or sized beyond what a scenario needs.
+"""
 
 from __future__ import annotations
 
@@ -13,36 +20,93 @@ from mewet.errors import MewetError
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[int | str, ...]
+YAML_TAGS = {
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+}
+MAX_NODES = 20_000  # a scenario has a few hundred; an alias-expanded file would have millions
+MAX_DEPTH = 32
 
 
-def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> Any:
-    lines[loc] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = yaml.SafeLoader(" ").construct_object(key_node)
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-            out[key] = _walk(value_node, (*loc, key), lines)
-            lines[(*loc, key)] = key_node.start_mark.line + 1
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_walk(item, (*loc, i), lines) for i, item in enumerate(node.value)]
-    return yaml.SafeLoader(" ").construct_object(node)
+class _Refused(Exception):  # noqa: N818 - carries a line and a reason to `load_with_lines`
+    def __init__(self, line: int, why: str) -> None:
+        super().__init__(why)
+        self.line = line
+        self.why = why
 
 
-def load_with_lines(text: str, name: str, error: type[MewetError]) -> tuple[Any, dict[Loc, int]]:
+class _Walk:
+    """Turns a composed node tree into plain data, with the line of every key."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Loc, int] = {}
+        self.nodes = 0
+        self.constructor = yaml.SafeLoader(" ")
+
+    def __call__(self, node: yaml.Node, loc: Loc, depth: int = 0) -> Any:
+        line = node.start_mark.line + 1
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(line, f"more than {MAX_NODES} values: a scenario is a short file")
+        if depth > MAX_DEPTH:
+            raise _Refused(line, f"nested more than {MAX_DEPTH} levels deep")
+        if node.tag not in YAML_TAGS:
+            raise _Refused(line, f"the tag {node.tag!r} is not allowed: write plain values")
+        self.lines[loc] = line
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            first: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                key_line = key_node.start_mark.line + 1
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise _Refused(key_line, "merge keys (<<) are not allowed: write the keys out")
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in YAML_TAGS:
+                    raise _Refused(key_line, "a key must be a plain word or number")
+                key = self.constructor.construct_object(key_node)
+                if key in first:
+                    raise _Refused(
+                        key_line, f"{key!r} is written twice (lines {first[key]} and {key_line})"
+                    )
+                first[key] = key_line
+                out[key] = self(value_node, (*loc, key), depth + 1)
+                self.lines[(*loc, key)] = key_line
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
+        return self.constructor.construct_object(node)
+
+
+def load_with_lines(
+    text: str, name: str, error: type[MewetError], max_aliases: int = 0
+) -> tuple[Any, dict[Loc, int]]:
     """Parse YAML into plain data and a map from each key path to its line number."""
     try:
+        aliases = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > max_aliases:
+                    allowed = f"at most {max_aliases} are" if max_aliases else "none are"
+                    mark = event.start_mark
+                    raise _Refused(
+                        mark.line + 1 if mark is not None else 0,
+                        f"YAML aliases (*{event.anchor}) are not allowed here ({allowed}): "
+                        "write the value out",
+                    )
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            raise error(f"{name}: the file is empty")
+        walk = _Walk()
+        return walk(node, ()), walk.lines
+    except _Refused as exc:
+        raise error(f"{name}, line {exc.line}: {exc.why}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise error(f"{name}{where}: not valid YAML: {problem}") from None
-    lines: dict[Loc, int] = {}
-    if node is None:
-        raise error(f"{name}: the file is empty")
-    return _walk(node, (), lines), lines
+    except RecursionError:
+        raise error(f"{name}: nested too deeply to read") from None
 
 
 def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
@@ -67,6 +131,7 @@ def validate_yaml(
     error: type[MewetError],
     text: str | None = None,
     check: Callable[[M], list[tuple[Loc, str]]] | None = None,
+    max_aliases: int = 0,
 ) -> M:
     """Read and validate a YAML file; errors name the file, the line and what is allowed.
 
@@ -78,7 +143,7 @@ def validate_yaml(
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise error(f"{path.name}: cannot read the file: {exc}") from None
-    data, lines = load_with_lines(text, path.name, error)
+    data, lines = load_with_lines(text, path.name, error, max_aliases)
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:

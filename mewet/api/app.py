@@ -10,15 +10,15 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from mewet.api.commands import CommandSender
 from mewet.api.deps import ApiState
-from mewet.api.routes import auth, devices, exercises, live, scenarios
+from mewet.api.guard import Guard
+from mewet.api.routes import auth, devices, exercises, join, live, scenarios
 from mewet.api.security import secret_key
-from mewet.config import MqttUrl
+from mewet.config import Limits, MqttUrl
 from mewet.contract import DEFAULT_ROOT
 from mewet.errors import TransportError
 from mewet.exercises.db import AppDb
@@ -26,6 +26,16 @@ from mewet.exercises.manager import Exercises
 from mewet.transport.access import BrokerAccess
 
 log = logging.getLogger(__name__)
+# FastAPI's /docs and /redoc pages load Swagger UI and ReDoc from a CDN with an inline script
+_CDN = "https://cdn.jsdelivr.net"
+_DOCS = (
+    f"default-src 'self'; script-src 'self' 'unsafe-inline' {_CDN}; style-src 'self' "
+    f"'unsafe-inline' {_CDN} https://fonts.googleapis.com; font-src https://fonts.gstatic.com; "
+    f"img-src 'self' data: https://fastapi.tiangolo.com {_CDN}; worker-src blob:; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+DOCS_CSP = {"/docs": _DOCS, "/redoc": _DOCS}
+ALLOWABLE = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 def create_app(
@@ -34,17 +44,20 @@ def create_app(
     *,
     root: str = DEFAULT_ROOT,
     secret: str | None = None,
-    tick_s: float = 0.05,
     access: BrokerAccess | None = None,
     broker_host: str | None = None,
+    limits: Limits | None = None,
+    broker_port: int | None = None,
 ) -> FastAPI:
     """The API over the app database in `data_dir`, publishing exercises to `mqtt`; with
     `access`, it gives students and companies' devices their own broker accounts."""
 
+    the_limits = limits or Limits()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = AppDb(data_dir / "app.db")
-        manager = Exercises(db, mqtt, root, tick_s, access)
+        manager = Exercises(db, mqtt, root, access, the_limits.replays)
         await manager.start()
         commands = None
         if manager.mqtt is not None and access is not None:  # companies' devices: secured only
@@ -58,9 +71,12 @@ def create_app(
             db,
             manager,
             secret_key(data_dir, secret),
+            limits=the_limits,
             access=access,
             broker_host=broker_host,
+            broker_port=broker_port,
             commands=commands,
+            revoked=db.revoked(),
         )
         try:
             yield
@@ -97,14 +113,22 @@ def create_app(
         (Starlette names only those of the first route that matched the path)."""
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            scope = {"type": "http", "path": request.url.path, "root_path": "", "method": ""}
-            methods: set[str] = set()
-            for route in app.router.routes:
-                if isinstance(route, APIRoute) and route.matches(scope)[0] is not Match.NONE:
-                    methods |= route.methods or set()
-            headers["Allow"] = ", ".join(sorted(methods))
+            path = request.url.path
+            headers["Allow"] = ", ".join(
+                method
+                for method in ALLOWABLE
+                if any(
+                    route.matches(
+                        {"type": "http", "path": path, "root_path": "", "method": method}
+                    )[0]
+                    is Match.FULL
+                    for route in app.router.routes
+                )
+            )
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
-    for router in (auth.router, scenarios.router, exercises.router, devices.router, live.router):
+    routers = (auth, join, scenarios, exercises, devices, live)
+    for router in (r.router for r in routers):
         app.include_router(router)
+    app.add_middleware(Guard, body_bytes=the_limits.body_bytes, page_csp=DOCS_CSP)
     return app

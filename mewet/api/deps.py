@@ -8,7 +8,10 @@ exist.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import jwt
@@ -16,7 +19,9 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
 from mewet.api.commands import CommandSender
+from mewet.api.limits import Lockout, RateLimit, Slots
 from mewet.api.security import Principal, read
+from mewet.config import Limits
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
 from mewet.transport.access import BrokerAccess
@@ -31,10 +36,47 @@ class ApiState:
     db: AppDb
     exercises: Exercises
     key: str
+    limits: Limits = field(default_factory=Limits)
     token_hours: float = 12.0
     access: BrokerAccess | None = None
     broker_host: str | None = None
+    broker_port: int | None = None
     commands: CommandSender | None = None  # to companies' devices, on a secured broker
+    revoked: set[str] = field(default_factory=set)
+    """Ids of signed-out tokens that have not expired yet."""
+    tickets: dict[str, tuple[Principal, int, float]] = field(default_factory=dict)
+    """Live-feed tickets: ticket → (who, exercise, when it expires)."""
+    live_open: Counter[str] = field(default_factory=Counter)
+    """Live feeds open per token id."""
+
+    def __post_init__(self) -> None:
+        self.logins = RateLimit(self.limits.logins_per_minute, 60.0)
+        self.lockout = Lockout(self.limits.failures_before_lockout, self.limits.lockout_s)
+        self.joins = RateLimit(self.limits.joins_per_minute, 60.0)
+        self.uploads = RateLimit(self.limits.uploads_per_hour, 3600.0)
+        self.password_checks = Slots(self.limits.password_checks, queue=8)
+        self.replays = Slots(self.limits.replays, queue=16)
+
+    def ticket(self, who: Principal, exercise: int, ttl_s: float = 30.0) -> str:
+        """A single-use ticket for one live feed, good for `ttl_s` seconds."""
+        now = time.monotonic()
+        for old in [t for t, (_, _, until) in self.tickets.items() if until < now]:
+            del self.tickets[old]
+        ticket = secrets.token_urlsafe(24)
+        self.tickets[ticket] = (who, exercise, now + ttl_s)
+        return ticket
+
+    def use_ticket(self, ticket: str | None, exercise: int) -> Principal | None:
+        """Who a ticket was given to, if it is for this exercise and still good; used up."""
+        if not ticket:
+            return None
+        found = self.tickets.pop(ticket, None)
+        if found is None:
+            return None
+        who, ex, until = found
+        if ex != exercise or until < time.monotonic() or who.token_id in self.revoked:
+            return None
+        return who
 
 
 def state(request: Request) -> ApiState:
@@ -51,11 +93,19 @@ def principal_of(token: str | None, api: ApiState) -> Principal:
     if not token:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "sign in first: POST /api/auth/token, then send 'Authorization: Bearer <token>'",
+            "sign in first (teachers, admins, companies: POST /api/auth/token; students join "
+            "with the code: POST /api/join), then send 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
     try:
-        return read(token, api.key)
+        who = read(token, api.key)
+        if who.token_id in api.revoked:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "this token was signed out: sign in (or join) again",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return who
     except jwt.ExpiredSignatureError:
         why = "the token has expired: sign in (or join) again"
     except (jwt.InvalidTokenError, ValueError, KeyError, TypeError):
@@ -136,3 +186,11 @@ def sees_sensors(who: Principal, hosted: Hosted) -> bool:
     if who.kind != "participant" or who.exercise_role is None:
         return True
     return hosted.live.setup.scenario.sees_sensors(who.exercise_role)
+
+
+def client_address(request: Request) -> str:
+    """The client's address, as the trusted proxy forwarded it (uvicorn's proxy headers)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+Address = Annotated[str, Depends(client_address)]

@@ -3,13 +3,36 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from mewet.contract import ID_PATTERN, NAME_PATTERN
 from mewet.exercises.frames import DeviceView, MessageFrame
 from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, RoleName
 
+# control characters (terminal escapes, NUL), C1 controls, and the invisible marks that turn
+# text around (U+202E shows "gnp.exe" as "exe.png"): never part of a name or a note
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile("[\t\n]+")
+
+
+def clean_text(text: str) -> str:
+    """Text as people wrote it, without control characters (line breaks and tabs kept)."""
+    cleaned = _CONTROLS.sub("", text).strip()
+    if not cleaned:
+        raise ValueError("there is no text once control characters are removed")
+    return cleaned
+
+
+def clean_line(text: str) -> str:
+    """One line (a name, a title): without control characters, line breaks as spaces."""
+    return clean_text(_BREAKS.sub(" ", text))
+
+
+Line = Annotated[str, AfterValidator(clean_line)]
+Text = Annotated[str, AfterValidator(clean_text)]
 Scalar = str | int | float | bool
 Control = Literal["start", "pause", "resume", "speed", "step", "inject", "end"]
 
@@ -40,7 +63,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (403, "Signed in, but not allowed to do this."),
         (404, "No such thing, or not one you may see."),
         (409, "Not now: the reason says why."),
+        (413, "The request body is too large."),
         (422, "The request is not valid: where, and what is wrong."),
+        (429, "Too many requests: `Retry-After` says when to try again."),
     )
 }
 
@@ -97,7 +122,7 @@ class ExerciseCreate(_In):
     """A new exercise of a scenario."""
 
     scenario: str = Field(min_length=1, max_length=64, description="Scenario id.")
-    title: str | None = Field(None, min_length=1, max_length=120)
+    title: Line | None = Field(None, min_length=1, max_length=120)
     seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Default: the scenario's.")
     speed: float = Field(60.0, gt=0, le=3600, description="Sim seconds per wall second.")
     start: AwareDatetime | None = Field(None, description="Default: the scenario's start.")
@@ -135,7 +160,7 @@ class JoinRequest(_In):
     """A student joins with the code the teacher gave, a display name and a role."""
 
     code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=60)
+    name: Line = Field(min_length=1, max_length=60)
     role: RoleName
 
 
@@ -143,6 +168,7 @@ class MqttAccess(BaseModel):
     """An account on the lab's broker, for MQTT Explorer, mosquitto_sub or a device."""
 
     host: str | None = Field(None, description="Where the broker is, when the lab says.")
+    port: int | None = Field(None, description="The broker's port for clients, when it says.")
     username: str
     password: str
     read: list[str] = Field(description="Topic filters this account may read.")
@@ -163,14 +189,14 @@ class JoinResult(Token):
 class DeviceCreate(_In):
     """A company's device under test: its home and device id on the broker."""
 
-    home: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
-    device: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    home: str = Field(pattern=rf"^{ID_PATTERN}$")
+    device: str = Field(pattern=rf"^{ID_PATTERN}$")
 
 
 class CommandRequest(_In):
     """A command for your device: its name (the last level of `.../cmd/<name>`) and args."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
+    name: str = Field(pattern=rf"^{NAME_PATTERN}$")
     args: dict[str, Scalar] = Field(default_factory=dict, max_length=16)
 
 
@@ -211,7 +237,7 @@ class Outcome(BaseModel):
 class NoteCreate(_In):
     """Documentation: what you saw, did, decided."""
 
-    text: str = Field(min_length=1, max_length=4000)
+    text: Text = Field(min_length=1, max_length=4000)
     role: RoleName | None = None
 
 

@@ -6,6 +6,8 @@ exercise in one role, whose token is good for that exercise and role only.
 
 from __future__ import annotations
 
+import functools
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,8 +27,22 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, hashed: str) -> bool:
-    """Whether the password matches the hash."""
+    """Whether the password matches the hash (slow on purpose: run it off the event loop)."""
     return _hasher.verify(password, hashed)
+
+
+@functools.cache
+def _nobodys_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def check_login(password: str, hashed: str | None) -> bool:
+    """Whether the password is right; for an email without an account (`hashed` None) a hash
+    is checked all the same, so the answer takes as long and says nothing of who has one."""
+    if hashed is None:
+        verify_password(password, _nobodys_hash())
+        return False
+    return verify_password(password, hashed)
 
 
 def secret_key(data_dir: Path, configured: str | None) -> str:
@@ -36,8 +52,10 @@ def secret_key(data_dir: Path, configured: str | None) -> str:
     path = data_dir / "secret.key"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
+        # created readable by its owner only, never for a moment by anyone else
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
     return path.read_text().strip()
 
 
@@ -52,6 +70,10 @@ class Principal:
     name: str
     exercise: int | None = None
     exercise_role: str | None = None
+    token_id: str = ""
+    """The token's own id (`jti`): what signing out revokes."""
+    expires: float = 0.0
+    """When the token expires (Unix seconds)."""
 
 
 def issue(principal: Principal, key: str, hours: float) -> tuple[str, int]:
@@ -64,6 +86,7 @@ def issue(principal: Principal, key: str, hours: float) -> tuple[str, int]:
         "name": principal.name,
         "iat": now,
         "exp": now + timedelta(hours=hours),
+        "jti": secrets.token_urlsafe(12),
     }
     if principal.exercise is not None:
         claims["ex"] = principal.exercise
@@ -73,7 +96,9 @@ def issue(principal: Principal, key: str, hours: float) -> tuple[str, int]:
 
 def read(token: str, key: str) -> Principal:
     """The principal of a valid token; jwt.InvalidTokenError (or ValueError) when it is not."""
-    claims = jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+    claims = jwt.decode(
+        token, key, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "jti"]}
+    )
     kind, _, ident = str(claims["sub"]).partition(":")
     if kind not in ("user", "participant"):
         raise ValueError("unknown subject")
@@ -85,4 +110,6 @@ def read(token: str, key: str) -> Principal:
         str(claims["name"]),
         claims.get("ex"),
         claims.get("exr"),
+        str(claims["jti"]),
+        float(claims["exp"]),
     )

@@ -80,8 +80,19 @@ def api_serve(
         secret=settings.secret_key,
         access=access,
         broker_host=settings.broker_host,
+        broker_port=settings.broker_port,
+        limits=settings.limits,
     )
-    uvicorn.run(api, host=host, port=settings.api_port, log_level="info", ws="websockets-sansio")
+    uvicorn.run(
+        api,
+        host=host,
+        port=settings.api_port,
+        log_level="info",
+        ws="websockets-sansio",
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
 
 
 @broker_app.command("init")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from mewet.devices.catalogue import CATALOGUE
-from mewet.sim.home import Home, read_home
+from mewet.errors import HomeFileError
+from mewet.sim.home import Home, builtin_homes, read_home
 from mewet.yamlfile import Loc
 
 
@@ -29,3 +30,12 @@ def check_home(home: Home) -> list[tuple[Loc, str]]:
 def load_home(name_or_path: str | Path) -> Home:
     """A built-in home by name (e.g. 'default') or a home file by path, every device checked."""
     return read_home(name_or_path, check_home)
+
+
+def home_by_id(home_id: str) -> Home:
+    """A built-in home by its id: what a scenario names (never a path, so a scenario file,
+    uploaded by anyone, cannot make the lab read a file of the server)."""
+    homes = builtin_homes()
+    if home_id not in homes:
+        raise HomeFileError(f"unknown home {home_id!r} (homes: {', '.join(sorted(homes))})")
+    return read_home(homes[home_id], check_home)

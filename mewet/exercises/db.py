@@ -8,8 +8,10 @@ restarted server needs to rebuild it by replaying.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +69,15 @@ CREATE TABLE IF NOT EXISTS inputs (
     wall TEXT NOT NULL,
     PRIMARY KEY (exercise, n)
 );
+CREATE TABLE IF NOT EXISTS revoked (
+    jti TEXT PRIMARY KEY,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS homes (
+    home TEXT PRIMARY KEY,
+    org TEXT NOT NULL,
+    created TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS participants (
     id INTEGER PRIMARY KEY,
     exercise INTEGER NOT NULL REFERENCES exercises(id),
@@ -120,6 +131,10 @@ class AppDb:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            # password hashes and join codes: readable by the lab's own user only (SQLite
+            # gives its -wal and -shm files the database file's permissions)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         self.path = path
         self._lock = threading.Lock()
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -274,6 +289,33 @@ class AppDb:
             )
             for r in rows
         ]
+
+    # -- signed-out tokens and companies' homes -------------------------------------------
+
+    def revoke(self, jti: str, expires: float) -> None:
+        """A token signed out: refused from now until it would have expired."""
+        self._run("INSERT OR REPLACE INTO revoked (jti, expires) VALUES (?,?)", (jti, expires))
+
+    def revoked(self) -> set[str]:
+        """The ids of tokens signed out that have not expired yet (older ones are dropped)."""
+        self._run("DELETE FROM revoked WHERE expires < ?", (time.time(),))
+        return {r["jti"] for r in self._all("SELECT jti FROM revoked")}
+
+    def claim_home(self, home: str, org: str) -> str:
+        """Give a home to a company, unless another has it; returns the home's owner."""
+        self._run(
+            "INSERT OR IGNORE INTO homes (home, org, created) VALUES (?,?,?)", (home, org, _now())
+        )
+        row = self._one("SELECT org FROM homes WHERE home = ?", (home,))
+        assert row is not None
+        return str(row["org"])
+
+    def uploads_since(self, owner: int, since: str) -> int:
+        """How many scenarios an account has uploaded since an ISO time."""
+        row = self._one(
+            "SELECT COUNT(*) AS n FROM scenarios WHERE owner = ? AND created >= ?", (owner, since)
+        )
+        return int(row["n"]) if row is not None else 0
 
     def add_participant(self, exercise: int, name: str, role: str) -> int:
         """A student joined an exercise in a role."""

@@ -84,13 +84,23 @@ def _row(ts: datetime, kind: str, source: str, what: str, detail: str, by: str) 
     }
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: object) -> str:
+    """A value as a spreadsheet cell that is never run: text that a spreadsheet would read as
+    a formula (=, +, -, @, a tab) gets a leading apostrophe (OWASP's advice for CSV)."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA) else text
+
+
 def to_csv(debrief: dict[str, Any]) -> str:
-    """The timeline as CSV, one row per entry."""
+    """The timeline as CSV, one row per entry, safe to open in a spreadsheet."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in debrief["timeline"]:
-        writer.writerow({k: row[k] for k in COLUMNS})
+        writer.writerow({k: cell(row[k]) for k in COLUMNS})
     return out.getvalue()
 
 
@@ -112,8 +122,9 @@ def timeline_plot(debrief: dict[str, Any], fmt: str) -> bytes:
         if pts:
             xs: Any = [p[0] for p in pts]  # matplotlib takes dates; its stubs say numbers
             ax.scatter(xs, [p[1] for p in pts], c=colour, label=kind, s=24)
-    ax.set_yticks(range(len(lanes)), lanes)
-    ax.set_title(f"{debrief['title']}: who did what, when (UTC)")
+    ax.set_yticks(range(len(lanes)), lanes, parse_math=False)
+    # parse_math off: a title with $...$ is text, not TeX for the chart library to choke on
+    ax.set_title(f"{debrief['title']}: who did what, when (UTC)", parse_math=False)
     ax.grid(axis="x", alpha=0.3)
     if rows:
         ax.legend(loc="upper left", fontsize="small")
@@ -142,7 +153,7 @@ def vitals_plot(debrief: dict[str, Any], fmt: str) -> bytes:
         ax.set_ylabel(name)
         if window is not None:
             ax.axvline(_when(incidents[0]), color="tab:red", lw=1)
-    axes[0].set_title(f"{debrief['title']}: vitals around the incident (UTC)")
+    axes[0].set_title(f"{debrief['title']}: vitals around the incident (UTC)", parse_math=False)
     fig.autofmt_xdate()
     return _save(fig, fmt)
 
@@ -153,6 +164,11 @@ def _save(fig: Any, fmt: str) -> bytes:
     fig.tight_layout()
     fig.savefig(out, format=fmt, dpi=100)
     return out.getvalue()
+
+
+def html_report(debrief: dict[str, Any], fmt: str = "html") -> bytes:
+    """`to_html` as bytes, the way the replay workers hand charts back."""
+    return to_html(debrief).encode()
 
 
 def to_html(debrief: dict[str, Any]) -> str:

@@ -9,30 +9,26 @@ and handed to `on_input` to be kept, so that a replay of them gives the same run
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
-from mewet.contract import Message, format_ts
+from mewet.contract import format_ts
 from mewet.exercises.errors import RefusedError
+from mewet.exercises.feed import Feed, LocalFeed
 from mewet.exercises.frames import (
     ActionFrame,
     AlarmFrame,
     ClockFrame,
     ControlFrame,
-    DeviceView,
     Frame,
     JoinedFrame,
-    LaggingFrame,
-    MessageFrame,
     NoteFrame,
     SnapshotFrame,
 )
 from mewet.exercises.inputs import Input, InputKind, Setup, apply, build, incident_of, replay
-from mewet.exercises.view import HomeView
+from mewet.exercises.view import HomeThen, HomeView, Relay, Stamps
 from mewet.scenarios.care import ActionError, CareAction, Case, kpis
 from mewet.scenarios.run import ScenarioSim
 from mewet.sim.clock import SimClock
@@ -42,49 +38,7 @@ Phase = Literal["created", "running", "paused", "ended"]
 CONTROLS = ("start", "pause", "resume", "speed", "step", "inject", "end")
 MAX_SPEED = 3600.0
 PUMP_S = 0.25  # acks and keep-alive: messages themselves go out as they are published
-
-
-class Relay:
-    """A sink passing every message to its targets; targets come and go (the broker's
-    connection after a replay, the local feed when there is no broker)."""
-
-    def __init__(self, *targets: Sink) -> None:
-        self._targets = list(targets)
-
-    def attach(self, target: Sink) -> None:
-        """Pass every message from now on to `target` too."""
-        self._targets.append(target)
-
-    def detach(self, target: Sink) -> None:
-        """Stop passing messages to `target`."""
-        if target in self._targets:
-            self._targets.remove(target)
-
-    def publish(self, message: Message) -> None:
-        """Pass the message to every target."""
-        for target in self._targets:
-            target.publish(message)
-
-
-class Stamps:
-    """When each telemetry and event message went out (wall clock, Unix seconds), by message
-    id: the live feed adds it to the frame, so a client can tell how late it is."""
-
-    def __init__(self, keep: int = 20_000) -> None:
-        self._sent: dict[str, float] = {}
-        self.keep = keep
-
-    def publish(self, message: Message) -> None:
-        """Note when the message went out."""
-        msg_id = getattr(message.payload, "id", None)
-        if msg_id is not None:
-            self._sent[msg_id] = time.time()
-            if len(self._sent) > self.keep:
-                self._sent.pop(next(iter(self._sent)))
-
-    def take(self, msg_id: str) -> float | None:
-        """When the message with this id went out (forgotten once asked)."""
-        return self._sent.pop(msg_id, None)
+CHUNK_S = 120.0  # sim seconds run between two looks at the wall clock
 
 
 class Exercise:
@@ -101,12 +55,12 @@ class Exercise:
         phase: Phase = "created",
         on_input: Callable[[Exercise, Input], None] | None = None,
         local_feed: bool = True,
-        tick_s: float = 0.05,
+        feed: Feed | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.id = exercise_id
         self.setup = setup
-        self.subscribers: set[asyncio.Queue[Frame]] = set()
+        self.feed = feed or Feed()
         self.inputs: list[Input] = list(inputs or [])
         self.view = HomeView()
         self.stamps = Stamps()
@@ -123,12 +77,10 @@ class Exercise:
         self.clock = SimClock(setup.start, speed, monotonic)
         self.clock.pause(float(self.sim.env.now))
         self.on_input = on_input
-        self.tick_s = tick_s
         self._pump: Callable[[], None] | None = None
-        self._ended = asyncio.Event()
+        self._pumped = self._clocked = 0.0
         if phase == "ended":  # restored after it ended: the home is switched off
             self.sim.shutdown()
-            self._ended.set()
         self.sim.team.acted.connect(self._acted)
         self.sim.team.case_raised.connect(self._alarm)
 
@@ -147,7 +99,7 @@ class Exercise:
 
     def feed_locally(self) -> None:
         """Send the home's messages straight to the participants (no broker in between)."""
-        self.relay.attach(LocalFeed(self))
+        self.relay.attach(LocalFeed(self.feed))
 
     # -- what everyone sees ------------------------------------------------------------
 
@@ -155,6 +107,10 @@ class Exercise:
     def now_s(self) -> float:
         """The exercise's sim time, in seconds from the start."""
         return float(self.sim.env.now)
+
+    def home_now(self) -> HomeThen:
+        """Every device's state now."""
+        return HomeThen(round(self.now_s, 3), self.time(), self.view.devices())
 
     def devices(self) -> list[str]:
         """The ids of the home's devices."""
@@ -186,21 +142,13 @@ class Exercise:
         )
 
     def broadcast(self, item: Frame) -> None:
-        """Send a frame to every connected participant; a participant who cannot keep up
-        (a full queue) is dropped and gets a fresh snapshot on reconnecting."""
-        for queue in list(self.subscribers):
-            try:
-                queue.put_nowait(item)
-            except asyncio.QueueFull:
-                self.subscribers.discard(queue)
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait(LaggingFrame())
+        """Send a frame to every connected participant (through the feed)."""
+        self.feed.post(item)
 
     def subscribe(self, size: int = 5000) -> asyncio.Queue[Frame]:
         """A queue that gets the snapshot now and every live frame after it."""
         queue: asyncio.Queue[Frame] = asyncio.Queue(size)
-        queue.put_nowait(self.snapshot())
-        self.subscribers.add(queue)
+        self.feed.join(queue, self.snapshot())
         return queue
 
     def _acted(self, action: CareAction) -> None:
@@ -370,11 +318,42 @@ class Exercise:
 
     # -- running -----------------------------------------------------------------------
 
-    def advance(self) -> None:
-        """Run the home up to where the clock allows."""
+    def advance(self, budget_s: float | None = None) -> bool:
+        """Run the home up to where the clock allows, for at most `budget_s` of wall time
+        (None: all the way); whether it is still behind the clock."""
         target = min(self.setup.end_s, self.clock.target())
-        if math.isfinite(target) and target > self.now_s:
+        if not math.isfinite(target) or target <= self.now_s:
+            return False
+        if budget_s is None:
             self.sim.run(target)
+            return False
+        deadline = time.monotonic() + budget_s
+        while self.now_s < target:
+            # a run cut into stretches is the same run (tests/sim/test_readings.py)
+            self.sim.run(min(target, self.now_s + CHUNK_S))
+            if time.monotonic() >= deadline:
+                break
+        return self.now_s < target
+
+    def turn(self, budget_s: float) -> bool:
+        """One turn on the runner: the broker's network work, the home run towards its
+        clock for at most `budget_s`, a clock frame every second, the end at the end.
+        Returns whether the home is still behind its clock."""
+        if self.phase == "ended":
+            return False
+        now = time.monotonic()
+        if self._pump is not None and now - self._pumped >= PUMP_S:
+            self._pumped = now
+            self._pump()
+        behind = self.advance(budget_s)
+        if self.now_s >= self.setup.end_s:
+            self.finish()
+            self.broadcast(self.clock_frame())
+            return False
+        if now - self._clocked >= 1.0 and self.phase == "running":
+            self._clocked = now
+            self.broadcast(self.clock_frame())
+        return behind
 
     def finish(self) -> None:
         """End: devices say offline, the clock stops, participants are told."""
@@ -383,59 +362,18 @@ class Exercise:
         self.phase = "ended"
         self.clock.pause(self.now_s)
         self.sim.shutdown()
-        self._ended.set()
 
-    async def run(self) -> None:
-        """Advance with the clock until the exercise ends; a clock frame every second."""
-        last = pumped = 0.0
-        while self.phase != "ended":
-            now = time.monotonic()
-            if self._pump is not None and now - pumped >= PUMP_S:
-                pumped = now
-                self._pump()
-            self.advance()
-            if self.now_s >= self.setup.end_s:
-                self.finish()
-                self.broadcast(self.clock_frame())
-                break
-            if now - last >= 1.0 and self.phase == "running":
-                last = now
-                self.broadcast(self.clock_frame())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._ended.wait(), self.tick_s)
+    def release(self) -> None:
+        """After the end: let go of what only a live run needs (each device's recent
+        messages, the send times); the debrief is replayed from the inputs anyway."""
+        self.view.history.clear()
+        self.stamps.clear()
 
     def kpis(self) -> dict[str, Any]:
         """The KPIs so far, against the scenario's targets."""
         team = self.sim.team
         missed = sum(1 for c in team.cases if c.event_type == "dose_missed")
         return kpis(team, self.sim.truth.records, missed)
-
-
-@dataclass(frozen=True, slots=True)
-class HomeThen:
-    """The home as it was at a moment of the exercise."""
-
-    sim_s: float
-    time: str
-    devices: dict[str, DeviceView]
-
-
-def home_at(setup: Setup, inputs: list[Input], sim_s: float) -> HomeThen:
-    """Every device's state at an earlier moment, replayed (slow: run it off the event loop)."""
-    view = HomeView()
-    sim = replay(setup, inputs, sim_s, view)
-    return HomeThen(round(float(sim.env.now), 3), format_ts(sim.world.now()), view.devices())
-
-
-class LocalFeed:
-    """The local live feed: device messages straight to the participants (no broker)."""
-
-    def __init__(self, exercise: Exercise) -> None:
-        self.exercise = exercise
-
-    def publish(self, message: Message) -> None:
-        """Send the message to the exercise's participants."""
-        self.exercise.broadcast(MessageFrame.of(message))
 
 
 def _note_frame(exercise: Exercise, entry: Input) -> NoteFrame:

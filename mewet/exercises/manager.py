@@ -9,22 +9,27 @@ broker (`mqtt=None`) the feed goes straight from the home to the participants.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import secrets
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from mewet.config import MqttUrl
 from mewet.contract import DEFAULT_ROOT, MAX_PAYLOAD_BYTES, Kind, Topic, subscription
 from mewet.errors import ContractError, TransportError
 from mewet.exercises import debrief
 from mewet.exercises.db import AppDb, ExerciseRow, User
+from mewet.exercises.feed import Feed
 from mewet.exercises.frames import MessageFrame
 from mewet.exercises.inputs import Input, Setup
 from mewet.exercises.live import Exercise, Phase
+from mewet.exercises.replays import Replays
+from mewet.exercises.runner import Runner
+from mewet.exercises.view import HomeThen, home_at
 from mewet.scenarios.homesim import will_device
 from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError
 from mewet.transport.access import BrokerAccess
@@ -33,16 +38,24 @@ from mewet.transport.sink import MqttSink
 from mewet.yamlfile import validate_yaml
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
 
 
-def scenario_from_text(text: str, name: str = "scenario.yaml") -> Scenario:
+def scenario_from_text(text: str, name: str = "scenario.yaml", max_aliases: int = 0) -> Scenario:
     """A scenario from YAML text (uploaded, or kept with an exercise); ScenarioError says why."""
     if len(text.encode()) > MAX_SCENARIO_BYTES:
         raise ScenarioError(
             f"{name}: larger than {MAX_SCENARIO_BYTES // 1024} KiB; a scenario is a short file"
         )
-    return validate_yaml(Scenario, name, ScenarioError, text=text)
+    return validate_yaml(Scenario, name, ScenarioError, text=text, max_aliases=max_aliases)
+
+
+def _connected(live: Exercise, sink: MqttSink) -> None:
+    """The exercise publishes on the broker from now on, first what its home says now."""
+    live.connect(sink, sink.pump)
+    for device in live.sim.devices.values():
+        device.announce()  # status, meta, state: the first thing on its topics
 
 
 def home_id(exercise_id: int, tag: str) -> str:
@@ -57,7 +70,6 @@ class Hosted:
     row: ExerciseRow
     live: Exercise
     sink: MqttSink | None = None
-    task: asyncio.Task[None] | None = None
 
 
 class Exercises:
@@ -68,19 +80,20 @@ class Exercises:
         db: AppDb,
         mqtt: MqttUrl | None,
         root: str = DEFAULT_ROOT,
-        tick_s: float = 0.05,
         access: BrokerAccess | None = None,
+        replays: int = 1,
     ) -> None:
         self.db = db
         self.mqtt = mqtt
         self.root = root
-        self.tick_s = tick_s
+        self.runner = Runner()
+        self.replays = Replays(replays)
         self.hosted: dict[int, Hosted] = {}
         self.by_home: dict[str, int] = {}
         self._feed: MqttLink | None = None
         self._saver: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._debriefs: dict[tuple[int, int, float], dict[str, Any]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self.access = access  # students' broker accounts, when the broker is secured
 
     # -- life cycle ------------------------------------------------------------------
@@ -88,6 +101,7 @@ class Exercises:
     async def start(self) -> None:
         """Subscribe the live feed, and restore every exercise that had not ended, paused."""
         self._loop = asyncio.get_running_loop()
+        self.runner.start()
         if self.mqtt is not None:
             self._feed = MqttLink(
                 self.mqtt,
@@ -112,15 +126,19 @@ class Exercises:
         """Stop every run, keep every clock, close every connection."""
         if self._saver is not None:
             self._saver.cancel()
-        tasks = [e.task for e in self.hosted.values() if e.task is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.to_thread(self.runner.stop)
         for hosted in self.hosted.values():
+            self._keep_clock(hosted)
             if hosted.sink is not None:
                 await asyncio.to_thread(hosted.sink.close, 5.0)
         if self._feed is not None:
             self._feed.close()
+        self.replays.close()
+
+    async def call(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the exercises' own thread (anything that reads or changes a live
+        exercise); its result, or its error."""
+        return await self.runner.call(fn)
 
     async def _open(self, row: ExerciseRow, inputs: list[Input]) -> Hosted:
         scenario = scenario_from_text(row.scenario_yaml, f"exercise {row.id}")
@@ -137,23 +155,28 @@ class Exercises:
             phase = "ended"
         elif row.phase == "created":
             phase = "created"
-        live = Exercise(
-            row.id,
-            setup,
-            speed=row.speed,
-            inputs=inputs,
-            at_s=row.sim_s,
-            phase=phase,
-            on_input=self._kept,
-            local_feed=self.mqtt is None,
-            tick_s=self.tick_s,
+        feed = Feed(self._loop)
+        # rebuilding an exercise replays it: on the exercises' thread, not the event loop
+        live = await self.runner.call(
+            partial(
+                Exercise,
+                row.id,
+                setup,
+                speed=row.speed,
+                inputs=inputs,
+                at_s=row.sim_s,
+                phase=phase,
+                on_input=self._kept,
+                local_feed=self.mqtt is None,
+                feed=feed,
+            )
         )
         hosted = Hosted(row, live)
         self.hosted[row.id] = hosted
         self.by_home[setup.home_id] = row.id
         if phase != "ended":
             await self._connect(hosted)
-            hosted.task = asyncio.create_task(self._run(hosted))
+            self.runner.add(live, self._ended)
         return hosted
 
     async def _connect(self, hosted: Hosted) -> None:
@@ -170,30 +193,32 @@ class Exercises:
             root=self.root,
             client_id=f"mewet-{setup.home_id}",
         )
+        live = hosted.live
         try:
             await asyncio.to_thread(sink.connect)
         except TransportError as exc:
             # the exercise still runs for its class; its home just is not on the broker
             log.error("exercise %d runs without the broker: %s", hosted.row.id, exc)
-            hosted.live.feed_locally()
+            await self.call(live.feed_locally)
             return
         hosted.sink = sink
-        hosted.live.connect(sink, sink.pump)
-        # what the home says now (status, meta, state) is the first thing on its topics
-        for device in hosted.live.sim.devices.values():
-            device.announce()
+        await self.call(partial(_connected, live, sink))
 
-    async def _run(self, hosted: Hosted) -> None:
-        try:
-            await hosted.live.run()
-        finally:
-            self._keep_clock(hosted)
-            if hosted.live.phase == "ended" and self.access is not None:
-                self.access.revoke(group=f"exercise-{hosted.row.id}")  # students' accounts go
-            if hosted.sink is not None and hosted.live.phase == "ended":
-                sink, hosted.sink = hosted.sink, None
-                hosted.live.disconnect(sink)
-                await asyncio.to_thread(sink.close, 5.0)
+    def _ended(self, live: Exercise) -> None:
+        """An exercise has ended (said on the runner's thread): tidy up on the event loop."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(lambda: self._spawn(self._tidy(live.id)))
+
+    async def _tidy(self, exercise_id: int) -> None:
+        hosted = self.hosted[exercise_id]
+        self._keep_clock(hosted)
+        await self.call(hosted.live.release)
+        if self.access is not None:
+            self.access.revoke(group=f"exercise-{exercise_id}")  # students' accounts go
+        if hosted.sink is not None:
+            sink, hosted.sink = hosted.sink, None
+            await self.call(partial(hosted.live.disconnect, sink))
+            await asyncio.to_thread(sink.close, 5.0)
 
     async def _save_clocks(self) -> None:
         while True:
@@ -253,6 +278,8 @@ class Exercises:
     ) -> Hosted:
         """A new exercise, its home switched on and its clock standing at the start."""
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        while self.by_code(code) is not None:  # the code alone finds the exercise
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         tag = secrets.token_hex(3)
         ex = self.db.add_exercise(
             teacher, title, scenario_yaml, seed, start, speed, roles, code, tag
@@ -264,21 +291,52 @@ class Exercises:
         """An exercise by id."""
         return self.hosted.get(exercise_id)
 
+    def by_code(self, code: str) -> Hosted | None:
+        """The exercise with this join code, if it has not ended."""
+        return next(
+            (
+                h
+                for h in self.hosted.values()
+                if secrets.compare_digest(h.row.join_code.encode(), code.encode())
+                and h.live.phase != "ended"
+            ),
+            None,
+        )
+
     def after_control(self, hosted: Hosted) -> None:
         """Keep the clock after a control."""
         self._keep_clock(hosted)
 
     async def debrief(self, hosted: Hosted, until_s: float | None = None) -> dict[str, Any]:
-        """The exercise's debrief up to `until_s` (default: now), built once per state."""
+        """The exercise's debrief up to `until_s` (default: now), replayed in a worker process
+        once per state of the exercise (BusyError when too many replays wait)."""
         live = hosted.live
         until = live.now_s if until_s is None else min(until_s, live.now_s)
-        key = (hosted.row.id, len(live.inputs), round(until, 3))
-        cached = self._debriefs.get(key)
-        if cached is None:
-            inputs = list(live.inputs)
-            cached = await asyncio.to_thread(debrief.build, live.setup, inputs, until)
-            if len(self._debriefs) > 64:
-                with contextlib.suppress(StopIteration):
-                    self._debriefs.pop(next(iter(self._debriefs)))
-            self._debriefs[key] = cached
-        return cached
+        inputs = list(live.inputs)
+        key = ("debrief", hosted.row.id, len(inputs), round(until, 3))
+        return await self.replays.run(key, debrief.build, live.setup, inputs, until)
+
+    async def home_at(self, hosted: Hosted, sim_s: float) -> HomeThen:
+        """The exercise's home at an earlier moment (to the second), replayed in a worker."""
+        live = hosted.live
+        inputs = [i for i in live.inputs if i.sim_s <= sim_s]  # later inputs change nothing
+        at = float(round(sim_s))
+        key = ("home", hosted.row.id, len(inputs), at)
+        return await self.replays.run(key, home_at, live.setup, inputs, at)
+
+    async def chart(self, hosted: Hosted, kind: str, fmt: str) -> bytes:
+        """A chart of the debrief now (`timeline` or `vitals`, `png` or `svg`), or the HTML
+        report (`report`, `html`), drawn in a worker."""
+        found = await self.debrief(hosted)
+        draw = {
+            "timeline": debrief.timeline_plot,
+            "vitals": debrief.vitals_plot,
+            "report": debrief.html_report,
+        }[kind]
+        key = (kind, fmt, hosted.row.id, len(hosted.live.inputs), found["until"])
+        return await self.replays.run(key, draw, found, fmt)
+
+    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

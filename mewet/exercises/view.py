@@ -1,4 +1,5 @@
-"""What an exercise's participants see of the home: every device's state and recent history.
+"""What an exercise's participants see of the home: every device's state and recent history,
+and the sinks an exercise's home publishes through (`Relay`, `Stamps`).
 
 `HomeView` is a sink: the exercise's devices publish into it (beside the broker), so the
 current state of every device and its recent messages are at hand without a query, and a
@@ -8,11 +9,15 @@ replay to any moment rebuilds them exactly.
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 from mewet.contract import Event, Kind, Message, State, Telemetry, format_ts
 from mewet.exercises.frames import DeviceView, MessageFrame
+from mewet.exercises.inputs import Input, Setup, replay
+from mewet.sim.sink import Sink
 
 HISTORY = 500  # messages kept per device: eight hours of one-minute vitals
 
@@ -60,3 +65,66 @@ class HomeView:
         """The device's latest telemetry and events, oldest first."""
         kept = list(self.history.get(device, ()))
         return [MessageFrame.of(m) for m in kept[-limit:]]
+
+
+class Relay:
+    """A sink passing every message to its targets; targets come and go (the broker's
+    connection after a replay, the local feed when there is no broker)."""
+
+    def __init__(self, *targets: Sink) -> None:
+        self._targets = list(targets)
+
+    def attach(self, target: Sink) -> None:
+        """Pass every message from now on to `target` too."""
+        self._targets.append(target)
+
+    def detach(self, target: Sink) -> None:
+        """Stop passing messages to `target`."""
+        if target in self._targets:
+            self._targets.remove(target)
+
+    def publish(self, message: Message) -> None:
+        """Pass the message to every target."""
+        for target in self._targets:
+            target.publish(message)
+
+
+class Stamps:
+    """When each telemetry and event message went out (wall clock, Unix seconds), by message
+    id: the live feed adds it to the frame, so a client can tell how late it is."""
+
+    def __init__(self, keep: int = 20_000) -> None:
+        self._sent: dict[str, float] = {}
+        self.keep = keep
+
+    def publish(self, message: Message) -> None:
+        """Note when the message went out."""
+        msg_id = getattr(message.payload, "id", None)
+        if msg_id is not None:
+            self._sent[msg_id] = time.time()
+            if len(self._sent) > self.keep:
+                self._sent.pop(next(iter(self._sent)))
+
+    def clear(self) -> None:
+        """Forget every send time."""
+        self._sent.clear()
+
+    def take(self, msg_id: str) -> float | None:
+        """When the message with this id went out (forgotten once asked)."""
+        return self._sent.pop(msg_id, None)
+
+
+@dataclass(frozen=True, slots=True)
+class HomeThen:
+    """The home as it was at a moment of the exercise."""
+
+    sim_s: float
+    time: str
+    devices: dict[str, DeviceView]
+
+
+def home_at(setup: Setup, inputs: list[Input], sim_s: float) -> HomeThen:
+    """Every device's state at an earlier moment, replayed (slow: run it off the event loop)."""
+    view = HomeView()
+    sim = replay(setup, inputs, sim_s, view)
+    return HomeThen(round(float(sim.env.now), 3), format_ts(sim.world.now()), view.devices())

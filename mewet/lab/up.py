@@ -129,6 +129,8 @@ class Lab:
             secret=s.secret_key,
             access=self.access,
             broker_host=s.broker_host,
+            broker_port=s.broker_port or (self.broker.clients_port if self.broker else None),
+            limits=s.limits,
         )
         config = uvicorn.Config(
             api,
@@ -137,6 +139,7 @@ class Lab:
             log_level="warning",
             lifespan="on",
             ws="websockets-sansio",
+            server_header=False,
         )
         server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve())

@@ -16,7 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from mewet.devices.base import Device
 from mewet.devices.catalogue import CATALOGUE
-from mewet.devices.homes import load_home
+from mewet.devices.homes import home_by_id
 from mewet.errors import HomeFileError, MewetError
 from mewet.scenarios.care.settings import CareSettings
 from mewet.scenarios.incidents import AnyIncident, FalseAlarmBurst, Incident
@@ -82,7 +82,7 @@ class Scenario(BaseModel):
     title: str = Field(min_length=1, max_length=120)
     description: str = ""
     learning_goals: list[str] = Field(default_factory=list)
-    home: str = "default"
+    home: Id = Field("default", description="The id of a built-in home, e.g. default.")
     start: AwareDatetime = Field(description="When the run starts, with its time zone.")
     days: float = Field(1.0, gt=0, le=3660)
     seed: int = Field(1, ge=0)
@@ -102,7 +102,7 @@ class Scenario(BaseModel):
     def problems(self) -> list[tuple[Loc, str]]:
         """Cross-references that do not hold: an unknown home, device, option or fault."""
         try:
-            home = load_home(self.home)
+            home = home_by_id(self.home)
         except HomeFileError as exc:
             return [(("home",), str(exc))]
         found: list[tuple[Loc, str]] = []
@@ -128,7 +128,7 @@ class Scenario(BaseModel):
 
     def build_home(self) -> Home:
         """The home with this scenario's device overrides applied."""
-        home = load_home(self.home)
+        home = home_by_id(self.home)
         devices = [self.devices[d.id].apply(d) if d.id in self.devices else d for d in home.devices]
         return home.model_copy(update={"devices": devices})
 

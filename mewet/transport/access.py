@@ -91,6 +91,12 @@ def rules(account: Account, root: str) -> list[str]:
     return [*writes, f"topic read {device_commands(account.home, account.device, root)}"]
 
 
+def device_user(home: str, device: str) -> str:
+    """The broker account of a company's device: ids never hold a dot, so no two (home,
+    device) pairs share one (with '-', ('acme-lab', 'bed') and ('acme', 'lab-bed') did)."""
+    return f"d.{check_id(home, 'home id')}.{check_id(device, 'device id')}"
+
+
 class BrokerAccess:
     """The broker's accounts, kept in `folder` as `access.json`, `passwd` and `acl`."""
 
@@ -132,7 +138,8 @@ class BrokerAccess:
         apply: bool = True,
     ) -> str:
         """Create (or replace) an account; returns its password (a new random one if none)."""
-        check_id(user.replace("_", "-").lower(), "broker user")
+        for part in user.split("."):  # a device's account is d.<home>.<device>
+            check_id(part.replace("_", "-").lower(), "broker user")
         if kind in ("student", "device") and home is None:
             raise ValueError(f"a {kind} account needs its home")
         if kind == "device" and device is None:
@@ -154,6 +161,10 @@ class BrokerAccess:
                 return
             self.accounts[user] = replace(account, homes=(*account.homes, home))
         self.apply()
+
+    def lab_homes(self) -> set[str]:
+        """The homes the lab's own accounts run (simulated live, exercises)."""
+        return {h for a in self.accounts.values() if a.kind == "lab" for h in a.homes}
 
     def revoke(self, user: str | None = None, group: str | None = None) -> int:
         """Remove one account, or every account of a group; returns how many went."""

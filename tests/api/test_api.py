@@ -287,17 +287,31 @@ def test_every_cell_of_the_permission_matrix(api: Api, world: dict[str, Any]) ->
 
 
 def test_live_feed_permissions(api: Api, world: dict[str, Any]) -> None:
+    """A live feed needs a ticket, which only those who may see the exercise get; a ticket
+    is for one exercise and one connection, and no token ever goes into a URL."""
     from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
 
-    for caller, code in (("anonymous", 4401), ("stranger", 4404), ("company", 4403)):
-        token = token_of(api, world, caller) or ""
-        ws = api.live(world["mine"], token)
-        with pytest.raises(ConnectionClosed) as closed:
+    path = f"/api/exercises/{world['mine']}/live/ticket"
+    for caller, code in (("anonymous", 401), ("stranger", 404), ("company", 403)):
+        token = token_of(api, world, caller)
+        assert api.call("POST", path, token).status_code == code, caller
+    ticket = api.call("POST", path, world["student"]).json()
+    base = api.base.replace("http", "ws")
+
+    def refused(url: str) -> int:
+        with connect(base + url, open_timeout=10) as ws, pytest.raises(ConnectionClosed) as end:
             ws.recv(timeout=10)
-        assert closed.value.rcvd is not None and closed.value.rcvd.code == code, caller
-    ws = api.live(world["mine"], world["student"])
-    assert frames(ws, lambda f: f["type"] == "snapshot")
-    ws.close()
+        assert end.value.rcvd is not None
+        return end.value.rcvd.code
+
+    other = ticket["url"].replace(f"/{world['mine']}/", f"/{world['theirs']}/")
+    assert refused(other) == 4401  # a ticket is for its own exercise (and is used up)
+    ticket = api.call("POST", path, world["student"]).json()
+    with connect(base + ticket["url"], open_timeout=10) as ws:
+        assert frames(ws, lambda f: f["type"] == "snapshot")
+    assert refused(ticket["url"]) == 4401  # used once already
+    assert refused(f"/api/exercises/{world['mine']}/live?token={world['student']}") == 4401
 
 
 def test_a_student_token_is_for_one_role_and_one_exercise(api: Api, world: dict[str, Any]) -> None:
@@ -379,7 +393,7 @@ def test_bad_requests_get_a_clear_4xx(api: Api) -> None:
         f"/api/exercises/{eid}/join",
         json={"code": "WRONG1", "name": "X", "role": "home_care"},
     )
-    assert r.status_code == 403 and "join code" in r.json()["detail"]
+    assert r.status_code == 404 and "join code" in r.json()["detail"]
     r = api.call(
         "POST",
         f"/api/exercises/{eid}/join",

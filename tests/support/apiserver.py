@@ -17,7 +17,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from mewet.api.app import create_app
 from mewet.api.security import hash_password
-from mewet.config import MqttUrl
+from mewet.config import Limits, MqttUrl
 from mewet.exercises.db import AppDb
 from mewet.servers import free_port
 from mewet.transport.access import BrokerAccess
@@ -29,6 +29,7 @@ ACCOUNTS = {
     "teacher@north": ("teacher", "north school"),
     "other@south": ("teacher", "south school"),
     "dev@acme": ("company", "acme"),
+    "dev@beta": ("company", "beta"),
 }
 
 
@@ -70,9 +71,12 @@ class Api:
         headers = self.as_(who) if who else {}
         return self.client.request(method, path, headers=headers, **kw)
 
-    def live(self, exercise: int, token: str) -> ClientConnection:
-        """The WebSocket live feed of an exercise."""
-        url = self.base.replace("http", "ws") + f"/api/exercises/{exercise}/live?token={token}"
+    def live(self, exercise: int, who: str) -> ClientConnection:
+        """The WebSocket live feed of an exercise, with a fresh ticket for `who` (an email or a
+        raw token)."""
+        r = self.call("POST", f"/api/exercises/{exercise}/live/ticket", who)
+        assert r.status_code == 200, r.text
+        url = self.base.replace("http", "ws") + r.json()["url"]
         return connect(url, open_timeout=10).__enter__()  # closed by the test
 
 
@@ -90,17 +94,26 @@ def frames(ws: ClientConnection, until: Any, timeout_s: float = 20.0) -> list[di
 
 @contextmanager
 def serve(
-    data_dir: Path, mqtt: MqttUrl, root: str, access: BrokerAccess | None = None
+    data_dir: Path,
+    mqtt: MqttUrl | None,
+    root: str,
+    access: BrokerAccess | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[Api]:
     """The API on a free port until the block ends (then stopped, as Ctrl-C would)."""
     make_accounts(data_dir)
     app = create_app(
-        data_dir, mqtt, root=root, secret=SECRET, tick_s=0.02, access=access, broker_host="lab"
+        data_dir, mqtt, root=root, secret=SECRET, access=access, broker_host="lab", limits=limits
     )
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            ws="websockets-sansio",
+            server_header=False,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

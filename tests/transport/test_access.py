@@ -36,9 +36,10 @@ class Client:
     client: paho.Client | None = None
     received: list[str] = field(default_factory=list)
     bodies: list[bytes] = field(default_factory=list)
+    client_id: str = ""
 
     def connect(self) -> str:
-        c = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+        c = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=paho.MQTTv5)
         c.username_pw_set(self.user, self.password)
         connected = threading.Event()
 
@@ -338,5 +339,75 @@ def test_students_and_company_devices_get_their_own_broker_accounts(tmp_path: Pa
                 ),
                 timeout_s=10,
             )
+    finally:
+        server.stop()
+
+
+def test_nobody_can_take_over_the_lab_s_connections(
+    secured: tuple[Server, BrokerAccess, dict[str, str]],
+) -> None:
+    """On the students' and devices' listener a client's id is its user name: a student who
+    connects with the client id of the lab's simulator no longer knocks the simulator off (its
+    Last Will used to mark the home offline)."""
+    from mewet.config import MqttUrl
+    from mewet.transport.client import MqttLink, Will
+
+    server, _, pw = secured
+    assert server.clients_port is not None and server.clients_port != server.port
+    watcher = client(server, pw, "mewet-ingest")
+    assert watcher.subscribe(f"{ROOT}/ex1-aa/gateway/status") == OK
+    lab = MqttLink(
+        MqttUrl("127.0.0.1", server.port, "mewet-lab", pw["mewet-lab"]),
+        "mewet-sim-ex1-aa",
+        will=Will(f"{ROOT}/ex1-aa/gateway/status", b"offline"),
+        threaded=True,
+    ).connect()
+    try:
+        for _ in range(5):
+            thief = Client(server.clients_port, "s-ada", pw["s-ada"], client_id="mewet-sim-ex1-aa")
+            assert thief.connect() == "Success"
+            thief.close()
+        time.sleep(1.0)
+        assert lab.connects == 1  # never knocked off
+        assert watcher.received == []  # no Last Will: the home never looked offline
+    finally:
+        lab.close()
+        watcher.close()
+
+
+def test_device_accounts_cannot_collide_and_the_lab_s_homes_cannot_be_claimed(
+    tmp_path: Path,
+) -> None:
+    """Two companies' devices whose ids once made the same account get two; the lab's own
+    homes and another company's home are refused."""
+    from mewet.config import MqttUrl
+    from tests.support.apiserver import serve
+
+    access = BrokerAccess(tmp_path / "access", ROOT)
+    lab_pw = access.grant("mewet-lab", "lab", homes=("default",))
+    server = mosquitto(tmp_path / "broker", secured=access.folder).start()
+    access.reload = server.reload
+    try:
+        url = MqttUrl("127.0.0.1", server.port, "mewet-lab", lab_pw)
+        with serve(tmp_path / "data", url, ROOT, access) as api:
+            first = api.call(
+                "POST", "/api/devices", "dev@acme", json={"home": "acme-lab", "device": "bed-02"}
+            )
+            second = api.call(
+                "POST", "/api/devices", "dev@beta", json={"home": "acme", "device": "lab-bed-02"}
+            )
+            assert first.status_code == second.status_code == 201, (first.text, second.text)
+            a, b = first.json(), second.json()
+            assert a["username"] != b["username"]
+            port = server.clients_port or 0
+            eventually(lambda: connected(port, a["username"], a["password"]), timeout_s=10)
+            eventually(lambda: connected(port, b["username"], b["password"]), timeout_s=10)
+            for home in ("default", "ex7-abcdef"):
+                r = api.call("POST", "/api/devices", "dev@acme", json={"home": home, "device": "x"})
+                assert r.status_code == 409 and "lab's own" in r.json()["detail"]
+            r = api.call(
+                "POST", "/api/devices", "dev@beta", json={"home": "acme-lab", "device": "y"}
+            )
+            assert r.status_code == 409 and "another company" in r.json()["detail"]
     finally:
         server.stop()

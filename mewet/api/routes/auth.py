@@ -2,31 +2,61 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from mewet.api.deps import Current, State
+from mewet.api.deps import Address, Current, State
+from mewet.api.limits import too_many
 from mewet.api.models import ERRORS, Me, Token
-from mewet.api.security import Principal, issue, verify_password
+from mewet.api.security import Principal, check_login, issue
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERRORS)
 
 
-@router.post("/token")
-async def token(api: State, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
-    """Sign in with `username` (the email) and `password` as a form; get a bearer token."""
-    user = api.db.user_by_email(form.username)
-    if user is None or not verify_password(form.password, user.password_hash):
+@router.post("/token", responses={429: ERRORS[429]})
+async def token(
+    api: State, address: Address, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> Token:
+    """Sign in with `username` (the email) and `password` as a form; get a bearer token.
+
+    Attempts are limited per address and per account (429 with `Retry-After`); the password
+    is checked off the event loop, a few at a time, so sign-ins never slow other requests."""
+    wait = api.logins.wait(address)
+    if wait:
+        raise too_many(wait, "too many sign-in attempts from this address")
+    email = form.username.strip().lower()[:200]
+    wait = api.lockout.wait(email)
+    if wait:
+        raise too_many(wait, "too many wrong passwords for this email")
+    if api.password_checks.full():
+        raise too_many(1, "the lab is checking many passwords just now")
+    user = api.db.user_by_email(email)
+    async with api.password_checks.turn():
+        right = await asyncio.to_thread(
+            check_login, form.password[:1024], user.password_hash if user else None
+        )
+    if user is None or not right:
+        api.lockout.failed(email)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "wrong email or password",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    api.lockout.succeeded(email)
     who = Principal("user", user.id, user.role, user.org, user.email)
     access, seconds = issue(who, api.key, api.token_hours)
     return Token(access_token=access, expires_in=seconds)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(api: State, who: Current) -> Response:
+    """Sign out: this token (an account's or a student's) is refused from now on."""
+    api.db.revoke(who.token_id, who.expires)
+    api.revoked.add(who.token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me")

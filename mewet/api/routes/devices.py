@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from fastapi import APIRouter, HTTPException, status
 
@@ -10,19 +11,24 @@ from mewet.api.deps import ApiState, Current, State
 from mewet.api.models import ERRORS, CommandRequest, CommandSent, DeviceCreate, MqttAccess
 from mewet.api.security import Principal
 from mewet.contract import Topic, device_commands
-from mewet.transport.access import DEVICE_KINDS, Account
+from mewet.errors import ContractError
+from mewet.sim.home import builtin_homes
+from mewet.transport.access import DEVICE_KINDS, Account, device_user
 
 router = APIRouter(prefix="/api/devices", tags=["devices"], responses=ERRORS)
+EXERCISE_HOME = re.compile(r"^ex\d")
+
+
+def reserved(api: ApiState, home: str) -> bool:
+    """Whether a home is the lab's own: never given to a company."""
+    lab = api.access.lab_homes() if api.access is not None else set()
+    return home in builtin_homes() or home in lab or bool(EXERCISE_HOME.match(home))
 
 
 def _company(who: Principal) -> str:
     if who.kind != "user" or who.role not in ("company", "admin"):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only companies (and admins) add devices")
     return who.org
-
-
-def _user(home: str, device: str) -> str:
-    return f"d-{home}-{device}"[:120]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -36,18 +42,22 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
             status.HTTP_409_CONFLICT,
             "this lab's broker is open (no accounts): connect without a user name",
         )
-    if body.home.startswith("ex") and body.home[2:3].isdigit():
-        raise HTTPException(status.HTTP_409_CONFLICT, "homes named ex<n>-... are exercises'")
-    for account in api.access.accounts.values():
-        if account.home == body.home and account.kind == "device" and account.group != org:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, f"home {body.home!r} belongs to another company"
-            )
-    user = _user(body.home, body.device)
+    if reserved(api, body.home):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"home {body.home!r} is one of the lab's own (its built-in homes, the homes it "
+            "simulates, ex<n>-... for exercises): choose another home id",
+        )
+    if api.db.claim_home(body.home, org) != org:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"home {body.home!r} belongs to another company"
+        )
+    user = device_user(body.home, body.device)
     password = api.access.grant(user, "device", home=body.home, device=body.device, group=org)
     root = api.access.root
     return MqttAccess(
         host=api.broker_host,
+        port=api.broker_port,
         username=user,
         password=password,
         read=[device_commands(body.home, body.device, root)],
@@ -58,7 +68,13 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
 def _owned(api: ApiState, who: Principal, home: str, device: str) -> Account:
     """Your device's broker account (any, for an admin); 404 when there is none of yours."""
     org = _company(who)
-    account = api.access.accounts.get(_user(home, device)) if api.access else None
+    try:
+        user = device_user(home, device)
+    except ContractError:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"no device {home}/{device} of yours"
+        ) from None
+    account = api.access.accounts.get(user) if api.access else None
     if account is None or (account.group != org and who.role != "admin"):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no device {home}/{device} of yours")
     return account

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any, Literal
+from collections.abc import Awaitable
+from functools import partial
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from mewet.api.deps import (
+    Address,
     ApiState,
     Current,
     State,
@@ -19,6 +21,7 @@ from mewet.api.deps import (
     no_companies,
     sees_sensors,
 )
+from mewet.api.limits import too_many
 from mewet.api.models import (
     ERRORS,
     ActionRequest,
@@ -29,21 +32,21 @@ from mewet.api.models import (
     HomePublic,
     JoinRequest,
     JoinResult,
-    MqttAccess,
     NoteCreate,
     NotePublic,
     Outcome,
     Participant,
 )
+from mewet.api.routes.join import join_with_code
 from mewet.api.routes.scenarios import find
-from mewet.api.security import Principal, issue
-from mewet.contract import home_filter
+from mewet.api.security import Principal
 from mewet.exercises import debrief as debriefs
 from mewet.exercises.errors import RefusedError
-from mewet.exercises.live import home_at
 from mewet.exercises.manager import Hosted
+from mewet.exercises.replays import BusyError
 
 router = APIRouter(prefix="/api/exercises", tags=["exercises"], responses=ERRORS)
+T = TypeVar("T")
 
 
 def public(hosted: Hosted, who: Principal, api: ApiState | None = None) -> ExercisePublic:
@@ -83,7 +86,7 @@ def outcome(hosted: Hosted, result: str) -> Outcome:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses={429: ERRORS[429]})
 async def create(api: State, who: Teacher, body: ExerciseCreate) -> ExercisePublic:
     """Create an exercise of a scenario; it waits, paused at its start, for `start`."""
     scenario, text, _ = find(api, who, body.scenario)
@@ -93,6 +96,17 @@ async def create(api: State, who: Teacher, body: ExerciseCreate) -> ExercisePubl
         raise HTTPException(
             422,
             f"roles {closed} are not in scenario {scenario.id!r} ({', '.join(scenario.roles)})",
+        )
+    running = sum(
+        1
+        for h in api.exercises.hosted.values()
+        if h.row.teacher == who.id and h.live.phase != "ended"
+    )
+    if running >= api.limits.exercises_per_teacher:
+        raise too_many(
+            60,
+            f"you have {running} exercises that have not ended (at most "
+            f"{api.limits.exercises_per_teacher}): end one first",
         )
     user = api.db.user(who.id)
     if user is None:
@@ -126,47 +140,21 @@ async def get_exercise(api: State, who: Current, hosted: Visible) -> ExercisePub
     return public(hosted, who, api)
 
 
-@router.post("/{exercise_id}/join")
-async def join(api: State, exercise_id: int, body: JoinRequest) -> JoinResult:
-    """Join with the teacher's code, a display name and a role; no account needed."""
+@router.post("/{exercise_id}/join", responses={429: ERRORS[429]})
+async def join(api: State, address: Address, exercise_id: int, body: JoinRequest) -> JoinResult:
+    """Join with the teacher's code, a display name and a role (as `POST /api/join`, which
+    needs no exercise id)."""
     hosted = api.exercises.get(exercise_id)
-    if hosted is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no exercise {exercise_id}")
-    if body.code.strip().upper() != hosted.row.join_code:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the join code does not match")
-    if hosted.live.phase == "ended":
-        raise HTTPException(status.HTTP_409_CONFLICT, "the exercise has ended")
-    try:
-        hosted.live.join(body.role, body.name)
-    except RefusedError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    pid = api.db.add_participant(exercise_id, body.name, body.role)
-    who = Principal(
-        "participant", pid, "student", hosted.row.org, body.name, exercise_id, body.role
-    )
-    token, seconds = issue(who, api.key, api.token_hours)
-    mqtt = None
-    home = hosted.live.setup.home_id
-    if api.access is not None and sees_sensors(who, hosted):
-        user = f"s{pid}-ex{exercise_id}"
-        password = api.access.grant(user, "student", home=home, group=f"exercise-{exercise_id}")
-        topic = home_filter(home, api.access.root)
-        mqtt = MqttAccess(host=api.broker_host, username=user, password=password, read=[topic])
-    return JoinResult(
-        access_token=token,
-        expires_in=seconds,
-        exercise=exercise_id,
-        role=body.role,
-        home=home,
-        mqtt=mqtt,
-    )
+    return await join_with_code(api, address, body, hosted)
 
 
 @router.post("/{exercise_id}/control")
 async def control(api: State, who: Current, hosted: Steerable, body: ControlRequest) -> Outcome:
     """Steer: start, pause, resume, speed, step, inject an incident, end."""
     try:
-        result = hosted.live.control(body.control, dict(body.args), who.name)
+        result = await api.exercises.call(
+            partial(hosted.live.control, body.control, dict(body.args), who.name)
+        )
     except RefusedError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     api.exercises.after_control(hosted)
@@ -188,28 +176,33 @@ def _role_of(who: Principal, hosted: Hosted, asked: str | None) -> str:
 
 
 @router.post("/{exercise_id}/actions")
-async def act(who: Current, hosted: Visible, body: ActionRequest) -> Outcome:
+async def act(api: State, who: Current, hosted: Visible, body: ActionRequest) -> Outcome:
     """Act in your role at the current sim time, with the same effect as the default policy;
     an action that makes no sense now is answered 409 with the reason."""
     role = _role_of(who, hosted, body.role)
-    try:
-        if not hosted.live.plays(role):
-            if who.kind == "participant" or role not in hosted.live.setup.roles:
+    live = hosted.live
+
+    def take_action() -> str:
+        if not live.plays(role):
+            if who.kind == "participant" or role not in live.setup.roles:
                 raise RefusedError(f"the {role} role is played by its default policy here")
-            hosted.live.check_running()
-            hosted.live.join(role, who.name)  # the teacher takes the role over
-        result = hosted.live.act(role, body.action, dict(body.args), who.name)
+            live.check_running()
+            live.join(role, who.name)  # the teacher takes the role over
+        return live.act(role, body.action, dict(body.args), who.name)
+
+    try:
+        result = await api.exercises.call(take_action)
     except RefusedError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     return outcome(hosted, result)
 
 
 @router.post("/{exercise_id}/notes", status_code=status.HTTP_201_CREATED)
-async def note(who: Current, hosted: Visible, body: NoteCreate) -> NotePublic:
+async def note(api: State, who: Current, hosted: Visible, body: NoteCreate) -> NotePublic:
     """Write a note (documentation), timestamped with the sim time and signed with your name."""
     role = who.exercise_role if who.kind == "participant" else body.role
     try:
-        kept = hosted.live.note(body.text, role, who.name)
+        kept = await api.exercises.call(partial(hosted.live.note, body.text, role, who.name))
     except RefusedError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     return NotePublic(
@@ -229,8 +222,9 @@ def _sensors(who: Principal, hosted: Hosted) -> None:
         )
 
 
-@router.get("/{exercise_id}/home")
+@router.get("/{exercise_id}/home", responses={429: ERRORS[429]})
 async def home(
+    api: State,
     who: Current,
     hosted: Visible,
     at_min: Annotated[
@@ -242,17 +236,15 @@ async def home(
     _sensors(who, hosted)
     live = hosted.live
     if at_min is None or at_min * 60 >= live.now_s:
-        return HomePublic(
-            sim_s=round(live.now_s, 3),
-            time=live.time(),
-            devices=live.view.devices(),
-        )
-    then = await asyncio.to_thread(home_at, live.setup, list(live.inputs), at_min * 60)
-    return HomePublic(sim_s=then.sim_s, time=then.time, devices=then.devices)
+        now = await api.exercises.call(live.home_now)
+    else:
+        now = await replayed(api.exercises.home_at(hosted, at_min * 60))
+    return HomePublic(sim_s=now.sim_s, time=now.time, devices=now.devices)
 
 
 @router.get("/{exercise_id}/home/{device}/history")
 async def history(
+    api: State,
     who: Current,
     hosted: Visible,
     device: str,
@@ -263,7 +255,8 @@ async def history(
     if device not in hosted.live.devices():
         known = ", ".join(hosted.live.devices())
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no device {device!r} (known: {known})")
-    return History(device=device, messages=hosted.live.view.recent(device, limit))
+    recent = await api.exercises.call(partial(hosted.live.view.recent, device, limit))
+    return History(device=device, messages=recent)
 
 
 def _debrief_allowed(who: Principal, hosted: Hosted) -> None:
@@ -284,7 +277,9 @@ CHART_TYPES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("/{exercise_id}/debrief", response_model=None, responses=DEBRIEF_TYPES)
+@router.get(
+    "/{exercise_id}/debrief", response_model=None, responses={**DEBRIEF_TYPES, 429: ERRORS[429]}
+)
 async def debrief(
     api: State,
     who: Current,
@@ -295,15 +290,20 @@ async def debrief(
     """One timeline of sensor events, alarms, actions and notes, with the KPIs against their
     targets; as JSON, CSV or a printable HTML report. `until_min`: up to that moment."""
     _debrief_allowed(who, hosted)
-    found = await api.exercises.debrief(hosted, None if until_min is None else until_min * 60)
+    if format == "html":
+        return HTMLResponse(await replayed(api.exercises.chart(hosted, "report", "html")))
+    until = None if until_min is None else until_min * 60
+    found = await replayed(api.exercises.debrief(hosted, until))
     if format == "csv":
         return PlainTextResponse(debriefs.to_csv(found), media_type="text/csv")
-    if format == "html":
-        return HTMLResponse(await asyncio.to_thread(debriefs.to_html, found))
     return found
 
 
-@router.get("/{exercise_id}/debrief/{chart}.{fmt}", response_class=Response, responses=CHART_TYPES)
+@router.get(
+    "/{exercise_id}/debrief/{chart}.{fmt}",
+    response_class=Response,
+    responses={**CHART_TYPES, 429: ERRORS[429]},
+)
 async def chart(
     api: State,
     who: Current,
@@ -313,7 +313,13 @@ async def chart(
 ) -> Response:
     """The timeline chart, or the vitals around the incident, as PNG or SVG."""
     _debrief_allowed(who, hosted)
-    found = await api.exercises.debrief(hosted)
-    draw = debriefs.timeline_plot if chart == "timeline" else debriefs.vitals_plot
-    body = await asyncio.to_thread(draw, found, fmt)
+    body = await replayed(api.exercises.chart(hosted, chart, fmt))
     return Response(body, media_type="image/png" if fmt == "png" else "image/svg+xml")
+
+
+async def replayed(job: Awaitable[T]) -> T:
+    """A replay's answer; 429 when too many replays are waiting already."""
+    try:
+        return await job
+    except BusyError as exc:
+        raise too_many(5, str(exc)) from None

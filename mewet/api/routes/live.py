@@ -1,8 +1,11 @@
 """The live feed: the clock, the home's messages, alarms, actions and notes over a WebSocket.
 
-Connect to `/api/exercises/{id}/live?token=<bearer token>`. The first frame is a snapshot of
-the current state (clock, every device, open cases, actions and notes so far); live frames
-follow. A role the scenario keeps from the sensors (the relative) gets no device messages.
+First ask for a ticket (`POST /api/exercises/{id}/live/ticket` with the bearer token): a
+single-use ticket good for 30 seconds, so no long-lived token ever travels in a URL (which
+proxies and servers log). Then connect to `/api/exercises/{id}/live?ticket=<ticket>`. The
+first frame is a snapshot of the current state (clock, every device, open cases, actions and
+notes so far); live frames follow. A role the scenario keeps from the sensors (the relative)
+gets no device messages. Participants send nothing; whatever they send is ignored.
 """
 
 from __future__ import annotations
@@ -11,27 +14,55 @@ import asyncio
 import contextlib
 
 from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel
 
-from mewet.api.deps import ApiState, principal_of, sees_sensors, visible
+from mewet.api.deps import ApiState, Current, State, Visible, sees_sensors, visible
+from mewet.api.models import ERRORS
 from mewet.exercises.frames import LaggingFrame, SnapshotFrame
 
-router = APIRouter(prefix="/api/exercises", tags=["live"])
-CLOSE_CODES = {401: 4401, 403: 4403, 404: 4404}
+router = APIRouter(prefix="/api/exercises", tags=["live"], responses=ERRORS)
+CLOSE_CODES = {401: 4401, 403: 4403, 404: 4404, 429: 4429}
+TICKET_S = 30.0
+
+
+class Ticket(BaseModel):
+    """A single-use ticket for one live feed."""
+
+    ticket: str
+    expires_in: float
+    url: str
+
+
+@router.post("/{exercise_id}/live/ticket")
+async def ticket(api: State, who: Current, hosted: Visible) -> Ticket:
+    """A ticket for `.../live?ticket=...`: single use, good for 30 seconds."""
+    ex = hosted.row.id
+    issued = api.ticket(who, ex, TICKET_S)
+    return Ticket(
+        ticket=issued, expires_in=TICKET_S, url=f"/api/exercises/{ex}/live?ticket={issued}"
+    )
 
 
 @router.websocket("/{exercise_id}/live")
-async def live(ws: WebSocket, exercise_id: int, token: str | None = None) -> None:
+async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> None:
     """Stream the exercise to one participant until they leave."""
     api: ApiState = ws.app.state.api
     await ws.accept()
+    who = api.use_ticket(ticket, exercise_id)
     try:
-        who = principal_of(token, api)
+        if who is None:
+            raise HTTPException(
+                401, "ask for a ticket first: POST /api/exercises/{id}/live/ticket (30 s, once)"
+            )
         hosted = visible(who, api, exercise_id)
+        if api.live_open[who.token_id] >= api.limits.live_per_token:
+            raise HTTPException(429, "too many live feeds open with this sign-in: close one")
     except HTTPException as exc:
         await ws.close(CLOSE_CODES.get(exc.status_code, 4400), str(exc.detail)[:120])
         return
+    api.live_open[who.token_id] += 1
     sensors = sees_sensors(who, hosted)
-    queue = hosted.live.subscribe()
+    queue = await api.exercises.call(hosted.live.subscribe)
     gone = asyncio.create_task(_until_closed(ws))
     try:
         while not gone.done():
@@ -52,13 +83,19 @@ async def live(ws: WebSocket, exercise_id: int, token: str | None = None) -> Non
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        hosted.live.subscribers.discard(queue)
+        api.live_open[who.token_id] -= 1
+        if api.live_open[who.token_id] <= 0:
+            del api.live_open[who.token_id]
+        hosted.live.feed.leave(queue)
         gone.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await gone
 
 
 async def _until_closed(ws: WebSocket) -> None:
+    """Read (and ignore) what the participant sends, text or binary, until they leave."""
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while True:
-            await ws.receive_text()  # participants send nothing; this notices them leave
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return

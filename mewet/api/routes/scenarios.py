@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 
 from mewet.api.deps import Account, ApiState, State, Teacher
+from mewet.api.limits import too_many
 from mewet.api.models import ERRORS, ScenarioDetail, ScenarioPublic, ScenarioUpload
 from mewet.api.security import Principal
 from mewet.exercises.manager import scenario_from_text
 from mewet.scenarios.scenario import Scenario, ScenarioError, library, load_scenario
-from mewet.sim.home import builtin_homes
 
 router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERRORS)
 
@@ -66,22 +67,23 @@ async def get_scenario(api: State, who: Account, scenario_id: str) -> ScenarioDe
     return ScenarioDetail(**public, teacher_guide=s.teacher_guide.strip(), yaml=text)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses={429: ERRORS[429]})
 async def upload(api: State, who: Teacher, body: ScenarioUpload) -> ScenarioPublic:
-    """Upload a scenario file (checked as `mewet scenario validate` does) to use and share."""
+    """Upload a scenario file (checked as `mewet scenario validate` does) to use and share.
+
+    A scenario names a built-in home by id; YAML aliases, tags and merge keys are refused."""
+    wait = api.uploads.wait(f"{who.kind}:{who.id}")
+    if wait:
+        raise too_many(wait, "too many scenario uploads from your account this hour")
     try:
-        s = scenario_from_text(body.yaml, "upload.yaml")
+        s = await asyncio.to_thread(
+            scenario_from_text, body.yaml, "upload.yaml", api.limits.yaml_aliases
+        )
     except ScenarioError as exc:
         raise HTTPException(422, str(exc)) from None
     if s.id in library():
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"{s.id!r} is a library scenario: give yours another id"
-        )
-    if s.home not in builtin_homes():
-        raise HTTPException(
-            422,
-            f"home {s.home!r}: an uploaded scenario uses a built-in home "
-            f"({', '.join(builtin_homes())})",
         )
     row = api.db.scenario(s.id)
     if row is not None and row["org"] != who.org and who.role != "admin":

@@ -1,0 +1,79 @@
+"""Replays of exercises (the debrief, the home at an earlier moment, charts), in worker
+processes and cached.
+
+A replay runs the engine from the start: 0.17 s per simulated day, and charts take as long
+again. Run on the API's event loop, or in a thread beside it (Python runs one thread at a
+time), eight students asking for different moments of a day-long exercise slowed every other
+answer. In a worker process it costs the API nothing but the wait of the one who asked;
+answers are kept, so the same question is replayed once, and at most `QUEUE` replays wait:
+past that, the API answers 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from mewet.errors import MewetError
+
+T = TypeVar("T")
+KEEP = 256  # answers kept
+QUEUE = 32  # replays waiting for a worker at most
+
+
+class BusyError(MewetError):
+    """Too many replays are waiting already: ask again in a moment."""
+
+
+class Replays:
+    """A pool of worker processes for replays, with the answers kept."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+        self._running: dict[Hashable, asyncio.Future[Any]] = {}
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: workers forked from a clean process, not from this one and its
+            # threads (the broker's network thread, the exercises' runner)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["mewet.exercises.debrief"])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._pool
+
+    async def run(self, key: Hashable, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` in a worker, or the answer kept for `key`; concurrent askers of the
+        same key share one run. BusyError when too many replays wait already."""
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            found: T = self._kept[key]
+            return found
+        running = self._running.get(key)
+        if running is None:
+            if len(self._running) >= QUEUE:
+                raise BusyError("too many replays are waiting: try again in a few seconds")
+            loop = asyncio.get_running_loop()
+            running = asyncio.ensure_future(loop.run_in_executor(self._executor(), fn, *args))
+            self._running[key] = running
+            try:
+                result = await asyncio.shield(running)
+            finally:
+                self._running.pop(key, None)
+            self._kept[key] = result
+            while len(self._kept) > KEEP:
+                self._kept.popitem(last=False)
+            return result
+        shared: T = await asyncio.shield(running)
+        return shared
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
