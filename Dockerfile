@@ -3,8 +3,12 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY mewet ./mewet
-RUN pip install --no-cache-dir . && useradd --system --home /data mewet && mkdir -p /data \
-    && chown mewet /data
+# the lab runs as `mewet`, in group 1883 (the broker image's) so that Mosquitto can read
+# the account files the lab writes, and nobody else can
+RUN pip install --no-cache-dir . && groupadd --system --gid 1883 broker \
+    && useradd --system --uid 10001 --gid broker --home /data mewet && mkdir -p /data \
+    && chown mewet:broker /data && chmod 750 /data
 WORKDIR /data
+USER mewet
 ENTRYPOINT ["mewet"]
 CMD ["--help"]

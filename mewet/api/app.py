@@ -22,6 +22,7 @@ from mewet.config import Limits, MqttUrl
 from mewet.contract import DEFAULT_ROOT
 from mewet.errors import TransportError
 from mewet.exercises.db import AppDb
+from mewet.exercises.errors import InvalidInputError
 from mewet.exercises.manager import Exercises
 from mewet.transport.access import BrokerAccess
 
@@ -106,6 +107,13 @@ def create_app(
         ]
         text = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
         return JSONResponse({"detail": text, "problems": problems}, status_code=422)
+
+    @app.exception_handler(InvalidInputError)
+    async def invalid_input(request: Request, exc: InvalidInputError) -> JSONResponse:
+        """422 for values that are wrong whenever they come (a control's speed, an incident's
+        room), in the same shape as a request that does not validate."""
+        problems = [{"where": where, "problem": problem} for where, problem in exc.problems]
+        return JSONResponse({"detail": str(exc), "problems": problems}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -16,6 +16,7 @@ from typing import Annotated
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordBearer
 
 from mewet.api.commands import CommandSender
@@ -194,3 +195,34 @@ def client_address(request: Request) -> str:
 
 
 Address = Annotated[str, Depends(client_address)]
+
+
+def known_query(request: Request) -> None:
+    """A query parameter the route does not take is a 422, not silently ignored (the debrief's
+    `until_min=` asked as `at_min=` would give the debrief of now)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known: set[str] = set()
+    stack = [dependant]
+    while stack:
+        d = stack.pop()
+        known |= {p.alias for p in d.query_params}
+        stack.extend(d.dependencies)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        allowed = ", ".join(sorted(known)) or "none"
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": f"unknown query parameter (this route takes: {allowed})",
+                    "type": "extra_forbidden",
+                }
+                for name in unknown
+            ]
+        )
+
+
+KnownQuery = Depends(known_query)

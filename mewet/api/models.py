@@ -139,6 +139,26 @@ class Participant(BaseModel):
     joined: str
 
 
+class ActionBrief(BaseModel):
+    """One action a role can take, and what it means."""
+
+    name: str
+    description: str
+
+
+class Briefing(BaseModel):
+    """What a student is told on joining: the exercise, the goals, their role."""
+
+    title: str
+    description: str
+    learning_goals: list[str]
+    resident: str = Field(description="Who lives in the home.")
+    role: str
+    brief: str = Field(description="What the role knows at the start and what it does.")
+    sensors: bool = Field(description="Whether the role sees the home's sensors.")
+    actions: list[ActionBrief]
+
+
 class ExercisePublic(BaseModel):
     """An exercise as its teacher and participants see it."""
 
@@ -153,7 +173,13 @@ class ExercisePublic(BaseModel):
     roles: list[str]
     home: str = Field(description="The home's id on the broker: `<root>/<home>/<device>/<kind>`.")
     join_code: str | None = Field(None, description="Only for the exercise's teacher.")
-    participants: list[Participant] = Field(default_factory=list)
+    participants: list[Participant] = Field(
+        default_factory=list, description="Who joined in which role (everyone in it sees)."
+    )
+    time_zone: str = Field(description="The home's time zone: every `time` is local, e.g. +01:00.")
+    briefing: Briefing | None = Field(
+        None, description="For a student: the exercise and their role (teachers: see the guide)."
+    )
 
 
 class JoinRequest(_In):
@@ -176,11 +202,12 @@ class MqttAccess(BaseModel):
 
 
 class JoinResult(Token):
-    """The student's token, good for this exercise and role only."""
+    """The student's token, good for this exercise and role only, and their briefing."""
 
     exercise: int
     role: str
     home: str
+    briefing: Briefing
     mqtt: MqttAccess | None = Field(
         None, description="Read access to this exercise's home (when the broker is secured)."
     )

@@ -153,4 +153,8 @@ def user_add(
         user = db.add_user(email, role, org.strip(), hash_password(password))
     finally:
         db.close()
-    console.print(f"account {user.email} ({user.role}, {user.org}) created")
+    where = settings.data_dir / "app.db"
+    console.print(
+        f"account {user.email} ({user.role}, {user.org}) created in {where}; the lab must run "
+        f"with the same data folder (mewet up --data-dir {settings.data_dir}) to find it"
+    )

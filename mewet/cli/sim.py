@@ -245,14 +245,27 @@ def run_command(
     table.add_row("alarms", ", ".join(f"{k} {v}" for k, v in summary["alarms"].items()) or "none")
     console.print(table)
     k = summary["kpis"]
-    kpi = Table("KPI", "value", "target", "met", title="care KPIs")
-    for label, key, target, met in (
-        ("time to answer (max)", "time_to_answer_max_min", k["targets"]["answer_min"], "answer"),
-        ("time to help on site (max)", "time_to_help_max_min", k["targets"]["help_min"], "help"),
-        ("long lie (max)", "long_lie_max_min", k["targets"]["long_lie_min"], "long_lie"),
+    marks = {"met": "met", "missed": "[red]missed[/]", "not yet": "not yet", "not applicable": "-"}
+    kpi = Table("KPI", "value", "target", "status", title="care KPIs")
+    for label, key, target, goal in (
+        ("time to answer (longest)", "time_to_answer_max_min", "answer_min", "answer"),
+        ("time to help on site (longest)", "time_to_help_max_min", "help_min", "help"),
+        ("long lie (longest)", "long_lie_max_min", "long_lie_min", "long_lie"),
     ):
         value = "-" if k[key] is None else f"{k[key]:g} min"
-        kpi.add_row(label, value, f"{target:g} min", "yes" if k["met"][met] else "[red]no[/]")
+        kpi.add_row(label, value, f"{k['targets'][target]:g} min", marks[k["status"][goal]])
     kpi.add_row("missed doses", str(k["missed_doses"]), "", "")
     kpi.add_row("false alarms handled", str(k["false_alarms_handled"]), "", "")
     console.print(kpi)
+    if k["cases"]:
+        cases = Table("case", "alarm", "answered", "on site", "answer", "help", title="per case")
+        for c in k["cases"]:
+            cases.add_row(
+                str(c["id"]),
+                f"{c['event_type']} ({c['device']})",
+                "-" if c["answer_min"] is None else f"{c['answer_min']:g} min",
+                "-" if c["help_min"] is None else f"{c['help_min']:g} min",
+                marks[c["status"]["answer"]],
+                marks[c["status"]["help"]],
+            )
+        console.print(cases)

@@ -6,12 +6,14 @@ Every frame has a `type`; the WebSocket sends each as JSON. `Frame` is their uni
 from __future__ import annotations
 
 import json
+from datetime import tzinfo
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from mewet.contract import Message, Topic
 from mewet.scenarios.care import CareAction, Case
+from mewet.sim.clock import local_time
 
 
 class _Frame(BaseModel):
@@ -102,9 +104,9 @@ class ActionFrame(_Frame):
     by: str
 
     @classmethod
-    def of(cls, action: CareAction) -> ActionFrame:
-        """The frame of one entry of the care timeline."""
-        return cls(**action.as_json())
+    def of(cls, action: CareAction, zone: tzinfo | None = None) -> ActionFrame:
+        """The frame of one entry of the care timeline, in the home's local time."""
+        return cls(**{**action.as_json(), "ts": local_time(action.ts, zone)})
 
 
 class NoteFrame(_Frame):

@@ -8,14 +8,16 @@ moment, into any sink; the live runner applies the same inputs as they come.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import partial
 from typing import Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 
 from mewet.contract import Scalar
+from mewet.exercises.errors import InvalidInputError
 from mewet.scenarios.care import ActionError
 from mewet.scenarios.incidents import AnyIncident, Incident, strike
 from mewet.scenarios.run import ScenarioSim
@@ -57,20 +59,28 @@ class Setup:
     root: str
 
     @property
+    def zone(self) -> tzinfo | None:
+        """The home's time zone: that of the scenario's start (people read local time)."""
+        return self.start.tzinfo
+
+    @property
     def end_s(self) -> float:
         """The scenario's length, in sim seconds."""
         return self.scenario.days * 86400.0
 
 
 def incident_of(spec: dict[str, Any]) -> AnyIncident:
-    """An ad hoc incident from its settings (no time: it happens now); ValueError says why not."""
+    """An ad hoc incident from its settings (no time: it happens now); InvalidInputError says
+    what is wrong where (`args.<field>`)."""
     try:
         return INCIDENT.validate_python({"at": "00:00", **spec})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'type'}: {e['msg']}" for e in exc.errors()
-        )
-        raise ValueError(f"incident {spec!r}: {problems}") from None
+        raise InvalidInputError(
+            [
+                ("args." + (".".join(str(p) for p in e["loc"][1:]) or "type"), e["msg"])
+                for e in exc.errors()
+            ]
+        ) from None
 
 
 def build(setup: Setup, sink: Sink) -> ScenarioSim:
@@ -103,13 +113,25 @@ def apply(sim: ScenarioSim, setup: Setup, entry: Input) -> str:
     return ""  # controls and notes change the clock or the record, not the home
 
 
-def replay(setup: Setup, inputs: list[Input], until_s: float, sink: Sink) -> ScenarioSim:
-    """The exercise run again to `until_s`, every input applied at its sim time."""
+def replay(
+    setup: Setup,
+    inputs: list[Input],
+    until_s: float,
+    sink: Sink,
+    seen: Callable[[ScenarioSim, Input], None] | None = None,
+) -> ScenarioSim:
+    """The exercise run again to `until_s`, every input applied at its sim time; `seen`
+    hears every other input (notes, controls) at its moment too (where it falls among the
+    actions of that moment), which changes nothing in the run."""
     sim = build(setup, sink)
     changes = [i for i in inputs if i.kind in CHANGES and i.sim_s <= until_s]
     for entry in changes:
         if entry.sim_s < until_s:
             sim.at(entry.sim_s, partial(_quietly, sim, setup, entry))
+    if seen is not None:
+        for entry in inputs:
+            if entry.kind not in CHANGES and entry.sim_s < until_s:
+                sim.at(entry.sim_s, partial(seen, sim, entry))
     sim.run(min(until_s, setup.end_s))
     for entry in changes:
         if entry.sim_s >= until_s:  # live, these came before anything else at that moment
@@ -119,5 +141,5 @@ def replay(setup: Setup, inputs: list[Input], until_s: float, sink: Sink) -> Sce
 
 def _quietly(sim: ScenarioSim, setup: Setup, entry: Input) -> None:
     # only inputs that were accepted live are recorded, and a replay makes the same world
-    with contextlib.suppress(ActionError, ValueError):
+    with contextlib.suppress(ActionError, ValueError, InvalidInputError):
         apply(sim, setup, entry)

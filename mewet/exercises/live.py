@@ -14,8 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from mewet.contract import format_ts
-from mewet.exercises.errors import RefusedError
+from mewet.exercises.errors import InvalidInputError, RefusedError
 from mewet.exercises.feed import Feed, LocalFeed
 from mewet.exercises.frames import (
     ActionFrame,
@@ -31,7 +30,7 @@ from mewet.exercises.inputs import Input, InputKind, Setup, apply, build, incide
 from mewet.exercises.view import HomeThen, HomeView, Relay, Stamps
 from mewet.scenarios.care import ActionError, CareAction, Case, kpis
 from mewet.scenarios.run import ScenarioSim
-from mewet.sim.clock import SimClock
+from mewet.sim.clock import SimClock, local_time
 from mewet.sim.sink import Sink
 
 Phase = Literal["created", "running", "paused", "ended"]
@@ -62,7 +61,8 @@ class Exercise:
         self.setup = setup
         self.feed = feed or Feed()
         self.inputs: list[Input] = list(inputs or [])
-        self.view = HomeView()
+        self.zone = setup.zone
+        self.view = HomeView(self.zone)
         self.stamps = Stamps()
         self.relay = Relay(self.view, self.stamps)
         if local_feed:
@@ -117,8 +117,9 @@ class Exercise:
         return sorted(self.sim.devices)
 
     def time(self, sim_s: float | None = None) -> str:
-        """The date and time of a sim time (default: now), as the API and frames give it."""
-        return format_ts(self.sim.world.date(self.now_s if sim_s is None else sim_s))
+        """The date and time of a sim time (default: now), as the API and frames give it: the
+        home's local time with its offset."""
+        return local_time(self.sim.world.date(self.now_s if sim_s is None else sim_s), self.zone)
 
     def clock_frame(self) -> ClockFrame:
         """Where the clock stands."""
@@ -137,7 +138,7 @@ class Exercise:
             clock=self.clock_frame(),
             home=self.view.devices(),
             cases=[c.public() for c in team.cases],
-            actions=[ActionFrame.of(a) for a in team.timeline],
+            actions=[ActionFrame.of(a, self.zone) for a in team.timeline],
             notes=[_note_frame(self, i) for i in self.inputs if i.kind == "note"],
         )
 
@@ -152,7 +153,7 @@ class Exercise:
         return queue
 
     def _acted(self, action: CareAction) -> None:
-        self.broadcast(ActionFrame.of(action))
+        self.broadcast(ActionFrame.of(action, self.zone))
 
     def _alarm(self, case: Case) -> None:
         self.broadcast(AlarmFrame.of(case, self.time()))
@@ -189,7 +190,7 @@ class Exercise:
         entry = self._record("action", action, role, args, by)
         try:
             result = apply(self.sim, self.setup, entry)
-        except (ActionError, ValueError) as exc:
+        except ActionError as exc:
             raise RefusedError(str(exc)) from None
         self._keep(entry)
         return result
@@ -273,14 +274,18 @@ class Exercise:
     def _speed(self, args: dict[str, Any]) -> str:
         speed = args.get("speed")
         if not isinstance(speed, int | float) or not 0 < speed <= MAX_SPEED:
-            raise RefusedError(f"speed must be a number above 0 and at most {MAX_SPEED:g}")
+            raise InvalidInputError(
+                [("args.speed", f"a number above 0 and at most {MAX_SPEED:g}, e.g. 600")]
+            )
         self.clock.set_speed(float(speed), self.now_s)
         return f"speed {speed:g}"
 
     def _step(self, args: dict[str, Any]) -> str:
         minutes = args.get("minutes")
         if not isinstance(minutes, int | float) or not 0 < minutes <= 24 * 60:
-            raise RefusedError("step takes minutes: a number above 0 and at most 1440")
+            raise InvalidInputError(
+                [("args.minutes", "a number of minutes above 0 and at most 1440, e.g. 30")]
+            )
         if self.phase == "created":
             raise RefusedError("start the exercise first")
         self.phase = "paused"
@@ -295,19 +300,17 @@ class Exercise:
         if index is not None:
             incidents = self.setup.scenario.incidents
             if not isinstance(index, int) or not 0 <= index < len(incidents):
-                raise RefusedError(
-                    f"incident {index!r}: the scenario has incidents 0 to {len(incidents) - 1}"
+                have = f"0 to {len(incidents) - 1}" if incidents else "none"
+                raise InvalidInputError(
+                    [("args.incident", f"{index!r}: the scenario's incidents are {have}")]
                 )
             spec = incidents[index].settings()
             args.clear()
             args.update(spec)
-        try:
-            incident = incident_of(args)
-        except ValueError as exc:
-            raise RefusedError(str(exc)) from None
+        incident = incident_of(args)
         problems = self.setup.scenario.model_copy(update={"incidents": [incident]}).problems()
         if problems:
-            raise RefusedError("; ".join(msg for _, msg in problems))
+            raise InvalidInputError([(f"args.{loc[-1]}", msg) for loc, msg in problems])
         args.clear()
         args.update(incident.settings())
         return f"{incident.type} injected"

@@ -39,6 +39,7 @@ from mewet.yamlfile import validate_yaml
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+RESTART = "the lab (restarted)"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
 
 
@@ -150,11 +151,11 @@ class Exercises:
             home_id(row.id, row.home_tag),
             self.root,
         )
-        phase: Phase = "paused"  # a restarted server brings every running exercise back paused
-        if row.phase == "ended":
-            phase = "ended"
-        elif row.phase == "created":
-            phase = "created"
+        # a restarted server brings every running exercise back paused, and says so on the
+        # timeline (a pause by the lab), so that the teacher's resume follows a pause
+        phase: Phase = "ended" if row.phase == "ended" else "created"
+        if row.phase in ("running", "paused"):
+            phase = "running" if row.phase == "running" else "paused"
         feed = Feed(self._loop)
         # rebuilding an exercise replays it: on the exercises' thread, not the event loop
         live = await self.runner.call(
@@ -171,6 +172,8 @@ class Exercises:
                 feed=feed,
             )
         )
+        if phase == "running":
+            await self.runner.call(partial(live.control, "pause", {}, RESTART))
         hosted = Hosted(row, live)
         self.hosted[row.id] = hosted
         self.by_home[setup.home_id] = row.id
@@ -231,9 +234,9 @@ class Exercises:
         live = hosted.live
         self.db.set_clock(hosted.row.id, live.phase, live.now_s, live.clock.speed)
 
-    def _kept(self, live: Exercise, hosted: Input) -> None:
-        self.db.add_input(live.id, hosted)
-        self._keep_clock(self.hosted[live.id])
+    def _kept(self, live: Exercise, entry: Input) -> None:
+        self.db.add_input(live.id, entry)
+        self.db.set_clock(live.id, live.phase, live.now_s, live.clock.speed)
 
     # -- the live feed back from the broker ----------------------------------------------
 
@@ -312,9 +315,10 @@ class Exercises:
         once per state of the exercise (BusyError when too many replays wait)."""
         live = hosted.live
         until = live.now_s if until_s is None else min(until_s, live.now_s)
+        final = live.phase == "ended" and until >= live.now_s
         inputs = list(live.inputs)
-        key = ("debrief", hosted.row.id, len(inputs), round(until, 3))
-        return await self.replays.run(key, debrief.build, live.setup, inputs, until)
+        key = ("debrief", hosted.row.id, len(inputs), round(until, 3), final)
+        return await self.replays.run(key, debrief.build, live.setup, inputs, until, final)
 
     async def home_at(self, hosted: Hosted, sim_s: float) -> HomeThen:
         """The exercise's home at an earlier moment (to the second), replayed in a worker."""

@@ -12,11 +12,13 @@ import json
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any
 
-from mewet.contract import Event, Kind, Message, State, Telemetry, format_ts
+from mewet.contract import Event, Kind, Message, State, Telemetry
 from mewet.exercises.frames import DeviceView, MessageFrame
 from mewet.exercises.inputs import Input, Setup, replay
+from mewet.sim.clock import local_time
 from mewet.sim.sink import Sink
 
 HISTORY = 500  # messages kept per device: eight hours of one-minute vitals
@@ -25,7 +27,8 @@ HISTORY = 500  # messages kept per device: eight hours of one-minute vitals
 class HomeView:
     """Current state and recent messages of every device of one home."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: tzinfo | None = None) -> None:
+        self.zone = zone
         self.status: dict[str, str] = {}
         self.state: dict[str, dict[str, Any]] = {}
         self.meta: dict[str, dict[str, Any]] = {}
@@ -44,7 +47,7 @@ class HomeView:
         elif kind is Kind.META:
             self.meta[device] = json.loads(message.encode())
         if isinstance(p, Telemetry | Event):
-            self.last_seen[device] = format_ts(p.ts)
+            self.last_seen[device] = local_time(p.ts, self.zone)
             self.history.setdefault(device, deque(maxlen=HISTORY)).append(message)
 
     def devices(self) -> dict[str, DeviceView]:
@@ -125,6 +128,7 @@ class HomeThen:
 
 def home_at(setup: Setup, inputs: list[Input], sim_s: float) -> HomeThen:
     """Every device's state at an earlier moment, replayed (slow: run it off the event loop)."""
-    view = HomeView()
+    view = HomeView(setup.zone)
     sim = replay(setup, inputs, sim_s, view)
-    return HomeThen(round(float(sim.env.now), 3), format_ts(sim.world.now()), view.devices())
+    when = local_time(sim.world.now(), setup.zone)
+    return HomeThen(round(float(sim.env.now), 3), when, view.devices())

@@ -1,18 +1,24 @@
-"""`mewet up`: the whole lab in one process, on its embedded defaults.
+"""`mewet up`: the whole lab from one command, on its embedded defaults.
 
 The broker is Mosquitto run as a child process: no Python broker speaks MQTT 5 (the lab's
 persistent sessions, manual acks and shared subscriptions need it), and it is the same broker
-the tests and production use. Ingest, the live home and the exercise API (uvicorn, on
-127.0.0.1) run in this process, on one asyncio loop.
+the tests and production use. Ingest runs as a child process too (`mewet ingest`), so that
+writing every home's messages never competes with the API's answers for one interpreter.
+The live home and the exercise API (uvicorn, on 127.0.0.1) run in this process, on one
+asyncio loop; the exercises' homes on a thread of their own (`exercises/runner.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from mewet.api.app import create_app
 from mewet.config import MqttUrl, Settings
@@ -20,13 +26,28 @@ from mewet.contract import root_filter
 from mewet.devices.homes import load_home
 from mewet.errors import MewetError
 from mewet.exercises.db import AppDb
-from mewet.ingest.service import Ingest
 from mewet.lab.livehome import LiveHome
 from mewet.servers import Server, free_port, mosquitto, port_free
 from mewet.store.base import open_store
 from mewet.transport.access import BrokerAccess
 
 FOREVER = 10 * 365 * 86400.0
+
+
+def _url(url: MqttUrl) -> str:
+    """The URL with its password, for a child process's environment."""
+    login = f"{quote(url.username)}:{quote(url.password or '')}@" if url.username else ""
+    return f"{'mqtts' if url.tls else 'mqtt'}://{login}{url.host}:{url.port}"
+
+
+def _stop(child: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+    """Stop a child as Ctrl-C would, and wait for it to finish what it holds."""
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
 class Lab:
@@ -64,22 +85,35 @@ class Lab:
         if s.mqtt_url is None:
             self._start_broker()
             s = self.settings  # the broker may have had to take another port
-        store = open_store(s.store())
-        ingest_url = self._ingest_url or s.mqtt()
-        ingest = Ingest(ingest_url, store, s.ingest, root=s.topic_root, client_id="mewet-up-ingest")
+        open_store(s.store()).close()  # a store URL that does not work is said at once
+        ingest = self._ingest(self._ingest_url or s.mqtt())
         live = LiveHome(s, self.home, self.seed, datetime.now(UTC).replace(microsecond=0))
         try:
-            ingest.start()
             live.connect()
             self._banner()
             asyncio.run(self._live(live))
         finally:
             live.close()
-            ingest.stop()
-            store.close()
+            _stop(ingest)  # it writes and acknowledges what it holds, then exits
             if self.broker is not None:
                 self.broker.stop()
             self.say("the lab has stopped; everything acknowledged is in the store")
+
+    def _ingest(self, url: MqttUrl) -> subprocess.Popen[bytes]:
+        """Ingest in a process of its own (`mewet ingest`): writing every message of every
+        home into the store is steady work that would otherwise share one interpreter with
+        the API's answers. Its URLs go in its environment, not its command line (which any
+        user of the machine can read)."""
+        s = self.settings
+        env = {
+            **os.environ,
+            "MEWET_MQTT_URL": _url(url),
+            "MEWET_STORE_URL": str(s.store_url or f"sqlite:///{s.data_dir / 'mewet.db'}"),
+            "MEWET_TOPIC_ROOT": s.topic_root,
+        }
+        argv = [sys.executable, "-m", "mewet", "ingest", "--client-id", "mewet-up-ingest"]
+        with (s.data_dir / "ingest.log").open("ab") as log:  # its totals, every few seconds
+            return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=log)
 
     def _start_broker(self) -> None:
         """Mosquitto on the configured port; if that is only the default and it is taken (a
@@ -174,7 +208,8 @@ class Lab:
             f"  API      http://127.0.0.1:{s.api_port}/docs (accounts: mewet user add)\n"
             f"watch it:  mosquitto_sub -h {mqtt.host} -p {mqtt.port}{login} "
             f"-t '{root_filter(s.topic_root)}' -v\n"
-            f"totals:    mewet ingest stats --store {s.store()}\n"
+            f"totals:    mewet ingest stats --store {s.store()} "
+            f"(ingest's log: {s.data_dir / 'ingest.log'})\n"
             f"stop:      Ctrl-C"
         )
         if not self._has_accounts():

@@ -142,5 +142,5 @@ def summarise(
         "sensor_events_per_day": round(sensor_events / days, 1),
         "labelled_activities_per_day": round(labelled / days, 1),
         "activities": dict(sorted(activities.items())),
-        "kpis": kpis(sim.team, sim.truth.records, alarms["dose_missed"]),
+        "kpis": kpis(sim.team, sim.truth.records, alarms["dose_missed"], final=True),
     }

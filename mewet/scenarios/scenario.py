@@ -18,6 +18,7 @@ from mewet.devices.base import Device
 from mewet.devices.catalogue import CATALOGUE
 from mewet.devices.homes import home_by_id
 from mewet.errors import HomeFileError, MewetError
+from mewet.scenarios.care.actions import ACTIONS
 from mewet.scenarios.care.settings import CareSettings
 from mewet.scenarios.incidents import AnyIncident, FalseAlarmBurst, Incident
 from mewet.scenarios.occupant import Persona
@@ -69,6 +70,38 @@ class RoleBrief(BaseModel):
     sensors: bool = Field(True, description="Whether this role sees the sensor feed live.")
 
 
+BRIEFS: dict[str, str] = {
+    "alarm_centre": (
+        "You are an operator at the alarm centre (turvapuhelinkeskus). The resident's safety "
+        "alarms come to you: answer, talk to the resident through the alarm unit, decide who "
+        "to send (home care, or an ambulance with an urgency class A-D), call the relative or "
+        "the doctor, and close the case once help is under way."
+    ),
+    "home_care": (
+        "You are the home-care nurse on duty (kotihoito). When the alarm centre sends you, "
+        "travel to the home, open the smart lock with your digital key, assess the resident, "
+        "help (help up, fluids, an ambulance if needed), document the visit, and lock up."
+    ),
+    "paramedic": (
+        "You are a paramedic (ensihoito). You come when called, by urgency class: examine the "
+        "resident, treat at home or take them to hospital."
+    ),
+    "physiotherapist": (
+        "You are the physiotherapist. After a fall you visit to assess the fall risk: "
+        "balance, walking aids and the home."
+    ),
+    "doctor": (
+        "You are the doctor on call. Home care or the alarm centre may ask you for a phone "
+        "consultation; your advice changes the treatment."
+    ),
+    "relative": (
+        "You are the resident's relative (omainen). You see no sensors: the alarm centre may "
+        "call you, and you decide whether to go over."
+    ),
+}
+"""What each role is told when a scenario gives no brief of its own."""
+
+
 def default_roles() -> dict[RoleName, RoleBrief]:
     """Every role, with the sensor feed for all but the relative."""
     return {role: RoleBrief(sensors=role != "relative") for role in get_args(RoleName)}
@@ -95,6 +128,12 @@ class Scenario(BaseModel):
     )
     teacher_guide: str = ""
 
+    def brief(self, role: str) -> str:
+        """What a student in the role is told at the start: the scenario's brief for it, or
+        the role's general one."""
+        given = next((b.brief for name, b in self.roles.items() if name == role), "")
+        return given.strip() or BRIEFS.get(role, "")
+
     def sees_sensors(self, role: str) -> bool:
         """Whether a role sees the home's sensor feed (a role not listed does)."""
         return next((b.sensors for name, b in self.roles.items() if name == role), True)
@@ -113,6 +152,15 @@ class Scenario(BaseModel):
                 why = f"unknown room {room!r} (known: {', '.join(sorted(rooms))})"
                 found.append((("incidents", i, "room"), why))
             found += _device_problems(incident, i, home)
+        for role, actions in self.care.durations.items():
+            if role not in ACTIONS:
+                why = f"unknown role {role!r} (roles: {', '.join(ACTIONS)})"
+                found.append((("care", "durations", role), why))
+                continue
+            for action in actions:
+                if action not in ACTIONS[role]:
+                    why = f"a {role} has no action {action!r} (actions: {', '.join(ACTIONS[role])})"
+                    found.append((("care", "durations", role, action), why))
         placements = {d.id: d for d in home.devices}
         for device_id, override in self.devices.items():
             placement = placements.get(device_id)

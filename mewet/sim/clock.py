@@ -10,10 +10,22 @@ import math
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 """A local clock time as scenarios write it: 03:10, 22:00."""
+
+
+def local_time(ts: datetime, zone: tzinfo | None) -> str:
+    """A time as people read it: in the home's zone, with its offset
+    (2026-11-23T03:10:00.000+01:00). Device messages keep UTC (the contract's `ts`)."""
+    return ts.astimezone(zone or UTC).isoformat(timespec="milliseconds")
+
+
+def zone_label(zone: tzinfo | None) -> str:
+    """A zone as a label for people: UTC+01:00."""
+    offset = datetime(2026, 1, 1, tzinfo=zone or UTC).strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}" if offset not in ("", "+0000") else "UTC"
 
 
 def minutes_of_day(hhmm: str) -> int:

@@ -7,7 +7,6 @@ import asyncio
 import getpass
 import json
 import os
-import signal
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
@@ -81,7 +80,8 @@ def test_the_compose_file_is_valid_and_demands_its_secrets() -> None:
     assert services["mosquitto"]["depends_on"]["broker-init"]["condition"] == (
         "service_completed_successfully"
     )
-    # only the broker listens on every interface; the rest on localhost, behind a proxy
+    # only the broker's TLS listener is on every interface; the rest on localhost, behind a
+    # proxy, and plain MQTT not published at all
     public = [
         (name, port)
         for name, service in services.items()
@@ -89,10 +89,21 @@ def test_the_compose_file_is_valid_and_demands_its_secrets() -> None:
         if not _host_ip(port).startswith("127.")
     ]
     assert [name for name, _ in public] == ["mosquitto"]
+    assert [_target(port) for port in services["mosquitto"]["ports"]] == [8883]
     assert "influxdb" not in [n for n, s in services.items() if s.get("ports")]
+    # the API runs as its own user, without the broker's process table
+    assert services["api"]["user"] == "mewet" and "pid" not in services["api"]
+    assert services["mosquitto"]["user"] == "1883:1883"
     # a secret left out is named, and nothing starts
     missing = compose_config({k: v for k, v in SECRETS.items() if k != "INFLUXDB_PASSWORD"})
     assert missing.returncode != 0 and "set INFLUXDB_PASSWORD" in missing.stderr
+
+
+def _target(port: str | dict[str, Any]) -> int:
+    """The container port a published port leads to."""
+    if isinstance(port, dict):
+        return int(port["target"])
+    return int(port.split(":")[-1].split("/")[0])
 
 
 def _host_ip(port: str | dict[str, Any]) -> str:
@@ -118,12 +129,14 @@ def test_every_file_the_compose_file_mounts_exists() -> None:
 
 
 def test_the_broker_config_is_the_labs_and_runs_on_mosquitto(tmp_path: Path) -> None:
-    """broker/mosquitto.docker.conf: the lab's broker settings, accounts only, and a config
-    the real Mosquitto accepts (its paths moved into a temporary folder)."""
+    """broker/mosquitto.docker.conf: the lab's broker settings, accounts only, TLS outside, and
+    a config the real Mosquitto accepts (its paths moved into a temporary folder), run by
+    broker/mosquitto-run.sh, which reloads the accounts when the lab rewrites them."""
     text = (REPO / "broker" / "mosquitto.docker.conf").read_text()
     lines = {line.strip() for line in text.splitlines()}
     assert set(LAB_BROKER_SETTINGS) <= lines
     assert "allow_anonymous false" in lines
+    assert "use_username_as_clientid true" in lines
     access = BrokerAccess(tmp_path / "access", "mewet")
     assert f"password_file /mosquitto/access/{access.password_file.name}" in lines
     assert f"acl_file /mosquitto/access/{access.acl_file.name}" in lines
@@ -137,31 +150,58 @@ def test_the_broker_config_is_the_labs_and_runs_on_mosquitto(tmp_path: Path) -> 
         check=False,
     )
     assert init.returncode == 0, init.stderr
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+         "-keyout", str(certs / "privkey.pem"), "-out", str(certs / "fullchain.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
     # the deployment's own config, its paths moved here, on the real Mosquitto
-    port = free_port()
+    port, tls_port = free_port(), free_port()
     conf = text.replace("/mosquitto/access/", f"{access.folder}/")
+    conf = conf.replace("/mosquitto/certs/", f"{certs}/")
     conf = conf.replace("/mosquitto/data/", f"{tmp_path}/")
     conf = conf.replace("listener 1883", f"listener {port} 127.0.0.1")
+    conf = conf.replace("listener 8883", f"listener {tls_port} 127.0.0.1")
     conf += f"user {getpass.getuser()}\n"  # as root, it would switch to user mosquitto
     (tmp_path / "mosquitto.conf").write_text(conf)
-    server = Server(
-        "mosquitto", tmp_path, port, ["mosquitto", "-c", str(tmp_path / "mosquitto.conf")]
-    )
+    run = REPO / "broker" / "mosquitto-run.sh"
+    argv = ["sh", str(run), str(tmp_path / "mosquitto.conf"), str(access.folder)]
+    server = Server("mosquitto", tmp_path, port, argv)
     server.start()
     try:
         url = MqttUrl("127.0.0.1", port, "mewet-lab", SECRETS["MEWET_LAB_PASSWORD"])
         link = MqttLink(url, "deploy-check", subscriptions=("$SYS/broker/uptime",))
         link.connect()  # the health check's account and topic
         link.close()
-        # the API reloads the broker by the PID in the pid file the config names
-        pid = int((access.folder / "mosquitto.pid").read_text())
-        assert pid == server.pid
+        # the lab writes a new account; the broker takes it without anyone signalling it
         student = access.grant("s1-ex1", "student", home="ex1-aa")
-        os.kill(pid, signal.SIGHUP)
-        time.sleep(0.5)
-        MqttLink(MqttUrl("127.0.0.1", port, "s1-ex1", student), "reloaded").connect().close()
+        eventually(lambda: tls_connects(tls_port, certs, "s1-ex1", student), timeout_s=15)
+        assert not tls_connects(tls_port, certs, "s1-ex1", "wrong password")
     finally:
         server.stop()
+
+
+def tls_connects(port: int, certs: Path, user: str, password: str) -> bool:
+    """Whether an MQTT 5 client gets in over TLS, checking the server's certificate."""
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    client = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    client.username_pw_set(user, password)
+    client.tls_set(ca_certs=str(certs / "fullchain.pem"))
+    answer: list[bool] = []
+    client.on_connect = lambda c, u, f, rc, p: answer.append(not rc.is_failure)
+    try:
+        client.connect("localhost", port)
+        deadline = time.monotonic() + 5
+        while not answer and time.monotonic() < deadline:
+            client.loop(0.1)
+    finally:
+        client.disconnect()
+    return answer == [True]
 
 
 def test_the_committed_dashboards_are_the_generated_ones() -> None:

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from mewet.api.deps import Address, Current, State
+from mewet.api.deps import Address, Current, KnownQuery, State
 from mewet.api.limits import too_many
 from mewet.api.models import ERRORS, Me, Token
 from mewet.api.security import Principal, check_login, issue
 
-router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERRORS)
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERRORS, dependencies=[KnownQuery])
 
 
 @router.post("/token", responses={429: ERRORS[429]})

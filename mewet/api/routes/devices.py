@@ -7,7 +7,7 @@ import re
 
 from fastapi import APIRouter, HTTPException, status
 
-from mewet.api.deps import ApiState, Current, State
+from mewet.api.deps import ApiState, Current, KnownQuery, State
 from mewet.api.models import ERRORS, CommandRequest, CommandSent, DeviceCreate, MqttAccess
 from mewet.api.security import Principal
 from mewet.contract import Topic, device_commands
@@ -15,7 +15,9 @@ from mewet.errors import ContractError
 from mewet.sim.home import builtin_homes
 from mewet.transport.access import DEVICE_KINDS, Account, device_user
 
-router = APIRouter(prefix="/api/devices", tags=["devices"], responses=ERRORS)
+router = APIRouter(
+    prefix="/api/devices", tags=["devices"], responses=ERRORS, dependencies=[KnownQuery]
+)
 EXERCISE_HOME = re.compile(r"^ex\d")
 
 

@@ -13,6 +13,7 @@ from mewet.api.deps import (
     Address,
     ApiState,
     Current,
+    KnownQuery,
     State,
     Steerable,
     Teacher,
@@ -37,6 +38,7 @@ from mewet.api.models import (
     Outcome,
     Participant,
 )
+from mewet.api.routes.briefs import briefing
 from mewet.api.routes.join import join_with_code
 from mewet.api.routes.scenarios import find
 from mewet.api.security import Principal
@@ -44,8 +46,11 @@ from mewet.exercises import debrief as debriefs
 from mewet.exercises.errors import RefusedError
 from mewet.exercises.manager import Hosted
 from mewet.exercises.replays import BusyError
+from mewet.sim.clock import zone_label
 
-router = APIRouter(prefix="/api/exercises", tags=["exercises"], responses=ERRORS)
+router = APIRouter(
+    prefix="/api/exercises", tags=["exercises"], responses=ERRORS, dependencies=[KnownQuery]
+)
 T = TypeVar("T")
 
 
@@ -54,11 +59,12 @@ def public(hosted: Hosted, who: Principal, api: ApiState | None = None) -> Exerc
     live, row = hosted.live, hosted.row
     own = who.kind == "user" and who.role in ("teacher", "admin")
     people = []
-    if own and api is not None:
+    if api is not None:
         people = [
             Participant(name=p["name"], role=p["role"], joined=p["joined"])
             for p in api.db.participants(row.id)
         ]
+    student_role = who.exercise_role if who.kind == "participant" else None
     return ExercisePublic(
         id=row.id,
         title=row.title,
@@ -72,6 +78,8 @@ def public(hosted: Hosted, who: Principal, api: ApiState | None = None) -> Exerc
         home=live.setup.home_id,
         join_code=row.join_code if own else None,
         participants=people,
+        time_zone=zone_label(live.zone),
+        briefing=briefing(hosted, student_role) if student_role else None,
     )
 
 

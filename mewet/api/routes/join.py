@@ -8,15 +8,16 @@ from functools import partial
 
 from fastapi import APIRouter, HTTPException, status
 
-from mewet.api.deps import Address, ApiState, State, sees_sensors
+from mewet.api.deps import Address, ApiState, KnownQuery, State, sees_sensors
 from mewet.api.limits import too_many
 from mewet.api.models import ERRORS, JoinRequest, JoinResult, MqttAccess
+from mewet.api.routes.briefs import briefing
 from mewet.api.security import Principal, issue
 from mewet.contract import home_filter
 from mewet.exercises.errors import RefusedError
 from mewet.exercises.manager import Hosted
 
-router = APIRouter(prefix="/api", tags=["join"], responses=ERRORS)
+router = APIRouter(prefix="/api", tags=["join"], responses=ERRORS, dependencies=[KnownQuery])
 NO_SUCH_CODE = "no exercise has this join code: check it with your teacher"
 
 
@@ -61,5 +62,11 @@ async def join_with_code(
             read=[topic],
         )
     return JoinResult(
-        access_token=token, expires_in=seconds, exercise=ex, role=body.role, home=home, mqtt=mqtt
+        access_token=token,
+        expires_in=seconds,
+        exercise=ex,
+        role=body.role,
+        home=home,
+        mqtt=mqtt,
+        briefing=briefing(found, body.role),
     )

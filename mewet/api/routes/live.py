@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from mewet.api.deps import ApiState, Current, State, Visible, sees_sensors, visible
 from mewet.api.models import ERRORS
-from mewet.exercises.frames import LaggingFrame, SnapshotFrame
+from mewet.exercises.frames import ActionFrame, LaggingFrame, SnapshotFrame
 
 router = APIRouter(prefix="/api/exercises", tags=["live"], responses=ERRORS)
 CLOSE_CODES = {401: 4401, 403: 4403, 404: 4404, 429: 4429}
@@ -62,6 +62,7 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
         return
     api.live_open[who.token_id] += 1
     sensors = sees_sensors(who, hosted)
+    role = who.exercise_role or ""
     queue = await api.exercises.call(hosted.live.subscribe)
     gone = asyncio.create_task(_until_closed(ws))
     try:
@@ -72,10 +73,14 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
                 get.cancel()
                 break
             frame = get.result()
-            if not sensors and frame.type in ("message", "alarm"):
-                continue
-            if not sensors and isinstance(frame, SnapshotFrame):
-                frame = frame.model_copy(update={"home": {}, "cases": []})
+            if not sensors:
+                if frame.type in ("message", "alarm"):
+                    continue
+                if isinstance(frame, ActionFrame) and not told(role, frame):
+                    continue
+                if isinstance(frame, SnapshotFrame):
+                    actions = [a for a in frame.actions if told(role, a)]
+                    frame = frame.model_copy(update={"home": {}, "cases": [], "actions": actions})
             await ws.send_text(frame.model_dump_json())
             if isinstance(frame, LaggingFrame):
                 await ws.close(4408, "too slow for the live feed: reconnect for a fresh snapshot")
@@ -90,6 +95,16 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
         gone.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await gone
+
+
+CALLS = {"relative": {"called_relative"}, "doctor": {"called_doctor"}}
+"""Actions of other roles that a role without sensors hears of: the phone ringing."""
+
+
+def told(role: str, frame: ActionFrame) -> bool:
+    """Whether a role that sees no sensors (the relative) hears of an action: its own, and
+    the calls made to it; not the alarm centre's cases and what the devices said."""
+    return frame.role == role or frame.action in CALLS.get(role, set())
 
 
 async def _until_closed(ws: WebSocket) -> None:

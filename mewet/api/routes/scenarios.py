@@ -7,14 +7,16 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 
-from mewet.api.deps import Account, ApiState, State, Teacher
+from mewet.api.deps import Account, ApiState, KnownQuery, State, Teacher
 from mewet.api.limits import too_many
 from mewet.api.models import ERRORS, ScenarioDetail, ScenarioPublic, ScenarioUpload
 from mewet.api.security import Principal
 from mewet.exercises.manager import scenario_from_text
 from mewet.scenarios.scenario import Scenario, ScenarioError, library, load_scenario
 
-router = APIRouter(prefix="/api/scenarios", tags=["scenarios"], responses=ERRORS)
+router = APIRouter(
+    prefix="/api/scenarios", tags=["scenarios"], responses=ERRORS, dependencies=[KnownQuery]
+)
 
 
 def _public(

@@ -40,8 +40,18 @@ class Case:
     event_type: str
     raised: float
     answered: float | None = None
+    answered_by: str | None = None
     situation: Situation | None = None
+    dispatched: float | None = None
+    """When help was first sent (home care, an ambulance)."""
+    dispatched_by: str | None = None
+    on_site: float | None = None
+    """When the first help sent for this case reached the front door."""
+    on_site_role: str | None = None
     closed: bool = False
+    closed_at: float | None = None
+    closed_by: str | None = None
+    false_alarm: bool = False
 
     def public(self) -> dict[str, Any]:
         """What an operator sees of the case."""

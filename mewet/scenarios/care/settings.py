@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -68,6 +68,35 @@ class RelativeSettings(BaseModel):
     stays_min: float = Field(60.0, gt=0, le=24 * 60)
 
 
+DURATIONS: dict[str, dict[str, float]] = {
+    "alarm_centre": {
+        "talk": 1.5,
+        "dispatch_home_care": 0.5,
+        "dispatch_paramedics": 1.0,
+        "call_relative": 1.0,
+        "call_doctor": 1.0,
+        "call_fire_service": 0.5,
+        "remind": 1.0,
+        "close": 0.5,
+    },
+    "home_care": {
+        "unlock": 0.5,
+        "help_up": 3.0,
+        "give_fluids": 5.0,
+        "bring_home": 10.0,
+        "call_paramedics": 1.0,
+        "document": 7.0,
+        "leave": 0.5,
+    },
+    "paramedic": {"unlock": 0.5, "assess": 10.0, "treat": 10.0, "convey": 10.0},
+    "physiotherapist": {"unlock": 0.5, "assess": 40.0, "leave": 0.5},
+    "doctor": {"consult": 10.0},
+    "relative": {"answer_phone": 2.0, "unlock": 0.5, "leave": 0.5},
+}
+"""How long each action keeps its role busy, minutes (home care's assessment: `assess_min`);
+an action not listed takes no time. A person in the role and its default policy alike."""
+
+
 class CareSettings(BaseModel):
     """Who answers, who comes, the protocol they follow, and the service levels."""
 
@@ -79,7 +108,14 @@ class CareSettings(BaseModel):
     travel_min: float | None = Field(
         None, gt=0, le=600, description="Default 20 in town, 45 in the countryside."
     )
-    assess_min: float = Field(8.0, gt=0, le=240)
+    assess_min: float = Field(
+        8.0, gt=0, le=240, description="How long home care's assessment takes, minutes."
+    )
+    durations: dict[str, dict[str, Annotated[float, Field(ge=0, le=24 * 60)]]] = Field(
+        default_factory=dict,
+        description="Minutes an action keeps its role busy, by role and action, over the "
+        "defaults (e.g. {home_care: {help_up: 5}}).",
+    )
     visits: list[str] = Field(
         default_factory=list, description="Daily routine home-care visits, HH:MM local."
     )
@@ -98,6 +134,15 @@ class CareSettings(BaseModel):
             if not HHMM.fullmatch(v):
                 raise ValueError(f"visit {v!r}: use a clock time HH:MM, e.g. 08:00")
         return visits
+
+    def duration_s(self, role: str, action: str) -> float:
+        """How long an action keeps its role busy, seconds."""
+        given = self.durations.get(role, {}).get(action)
+        if given is None and role == "home_care" and action == "assess":
+            given = self.assess_min
+        if given is None:
+            given = DURATIONS.get(role, {}).get(action, 0.0)
+        return given * 60
 
     def travel(self) -> float:
         """Mean travel time of home care, minutes."""

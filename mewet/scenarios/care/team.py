@@ -16,9 +16,9 @@ actions, taken through the API at the current sim time, have exactly the same ef
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import simpy
@@ -116,6 +116,7 @@ class CareTeam:
         """Someone is needed: 'relative' (the phone rings), 'doctor', 'fire_service', or
         'physiotherapist' (after a fall)."""
         self._actor = ""
+        self._busy: dict[str, tuple[float, str]] = {}  # who → (busy until, doing what)
         # one generator per role's default policy: a person in one role changes no other's draws
         self._policy_rngs = {
             r: rng_for(sim.seed, f"care-policy:{r}") for r in [*actions, "fire_service"]
@@ -135,11 +136,40 @@ class CareTeam:
         if found is None:
             known = ", ".join(self.actions[role])
             raise ActionError(f"a {role} cannot {action!r} (can: {known})")
+        given = dict(args or {})
+        who = self._worker(role, given)
+        until, doing = self._busy.get(who, (0.0, ""))
+        left = until - float(self.env.now)
+        if left > 0:
+            minutes = f"{left / 60:.0f} min" if left >= 120 else f"{left:.0f} s"
+            raise ActionError(
+                f"the {role.replace('_', ' ')} is still busy ({doing.replace('_', ' ')}) "
+                f"for about {minutes}"
+            )
         self._actor = by
         try:
-            return found.do(self, role, dict(args or {}))
+            result = found.do(self, role, given)
         finally:
             self._actor = ""
+        busy = self.settings.duration_s(role, action)
+        if busy > 0:
+            self._busy[who] = (float(self.env.now) + busy, action)
+        return result
+
+    def busy_s(self, role: str, args: dict[str, Scalar] | None = None) -> float:
+        """How long the role (for the alarm centre: its operator on this case) is still busy
+        with its last action, seconds."""
+        until, _ = self._busy.get(self._worker(role, dict(args or {})), (0.0, ""))
+        return max(0.0, until - float(self.env.now))
+
+    def _worker(self, role: str, args: dict[str, Scalar]) -> str:
+        # the alarm centre has an operator per case; every other role is one worker
+        if role == "alarm_centre":
+            case = args.get("case")
+            if case is None:  # the newest open case, as the action itself takes it
+                case = next((c.id for c in reversed(self.cases) if not c.closed), None)
+            return f"{role}:{case}"
+        return role
 
     def take(self, role: str) -> None:
         """A person takes the role over from now: its policy stands aside, mid-task too."""
@@ -151,9 +181,13 @@ class CareTeam:
         """Whether a person plays this role (so its default policy stands aside)."""
         return role in self.players
 
+    def actor(self, role: str) -> str:
+        """Who is acting in `role` now: the person's name, "person", or "policy"."""
+        return self._actor or ("person" if self.played(role) else "policy")
+
     def log(self, role: str, action: str, detail: str = "") -> None:
         """Write one action to the care timeline."""
-        by = self._actor or ("person" if self.played(role) else "policy")
+        by = self.actor(role)
         entry = CareAction(self.world.now(), role, action, detail, by)
         self.timeline.append(entry)
         self.acted.emit(entry)
@@ -171,6 +205,16 @@ class CareTeam:
         except ActionError as exc:
             self.log(role, "skipped", f"{action}: {exc}")
             return ""
+
+    def policy_do(
+        self, role: str, action: str, args: dict[str, Scalar] | None = None
+    ) -> Generator[simpy.Event, Any, str]:
+        """`policy_act` once the role is free: a policy waits out its own last action's
+        duration, as a person must (the same durations bind both)."""
+        busy = self.busy_s(role, args)
+        if busy > 0:
+            yield self.env.timeout(busy)
+        return self.policy_act(role, action, args)
 
     def policy_rng(self, role: str) -> np.random.Generator:
         """The generator of one role's default policy (its delays and choices)."""
@@ -261,10 +305,14 @@ class CareTeam:
             device.command("silence", {}, f"care-{len(self.timeline)}")
 
     def get_up(self, role: str, action: str) -> None:
-        """The resident is off the floor and back to the day; a fall-risk visit follows."""
+        """The resident is off the floor and back to the day; a fall-risk visit follows.
+        Whoever helped resets the alarms still on at the devices (the wristband's)."""
         self.world.set("fallen", False)
         self.world.injured = False
         self.log(role, action)
+        for device in self.sim.devices.values():
+            if device.state.get("alarm") is True:
+                self.silence(device.id)
         self.sim.occupant.resume()
         if self.settings.physio_after_fall_days is not None:
             self.summoned.emit("physiotherapist")

@@ -83,7 +83,12 @@ def test_actions_that_make_no_sense_now_are_refused_with_the_reason(tmp_path: Pa
     with pytest.raises(ActionError, match="already answered"):
         team.act("alarm_centre", "answer", {"case": 1})
     assert team.act("alarm_centre", "talk") == "the resident has fallen and cannot get up"
+    # talking takes time, for a person as for the default policy
+    with pytest.raises(ActionError, match=r"still busy \(talk\) for about 90 s"):
+        team.act("alarm_centre", "dispatch_home_care")
+    free(sim, "alarm_centre")
     team.act("alarm_centre", "dispatch_home_care")
+    free(sim, "alarm_centre")
     with pytest.raises(ActionError, match="already on its way"):
         team.act("alarm_centre", "dispatch_home_care")
     with pytest.raises(ActionError, match="has not arrived yet"):
@@ -95,8 +100,13 @@ def test_actions_that_make_no_sense_now_are_refused_with_the_reason(tmp_path: Pa
     with pytest.raises(ActionError, match="go in first"):
         team.act("home_care", "help_up")
     team.act("home_care", "unlock")
+    free(sim, "home_care")
     assert "no injury" in team.act("home_care", "assess")
+    with pytest.raises(ActionError, match=r"still busy \(assess\) for about 8 min"):
+        team.act("home_care", "help_up")  # an assessment takes 8 minutes, for anyone
+    free(sim, "home_care")
     team.act("home_care", "help_up")
+    free(sim, "home_care")
     with pytest.raises(ActionError, match="not on the floor"):
         team.act("home_care", "help_up")
     assert not sim.world.fallen
@@ -104,6 +114,11 @@ def test_actions_that_make_no_sense_now_are_refused_with_the_reason(tmp_path: Pa
     assert sim.world.in_bed  # back to bed at night
     with pytest.raises(ActionError, match="urgency 'E'"):
         team.act("home_care", "call_paramedics", {"urgency": "E"})
+
+
+def free(sim: ScenarioSim, role: str) -> None:
+    """Run on until the role has finished its last action."""
+    sim.run(sim.env.now + sim.team.busy_s(role))
 
 
 def test_an_injured_resident_is_not_lifted_but_conveyed_by_the_paramedics() -> None:
@@ -290,3 +305,17 @@ def test_every_library_scenario_has_goals_and_a_guide() -> None:
         assert s.learning_goals, name
         assert s.description, name
         assert s.teacher_guide, name
+
+
+def test_action_durations_are_the_scenario_s_and_checked(tmp_path: Path) -> None:
+    """A scenario sets how long actions take; a person is bound by them as the policy is, and
+    a name that is no action is refused with the actions allowed."""
+    body = FALL_WITH_CARE.replace("town}", "town, durations: {home_care: {help_up: 12}}}")
+    sim = played(tmp_path, {"home_care"}, body)
+    assert sim.team.settings.duration_s("home_care", "help_up") == 12 * 60
+    assert sim.team.settings.duration_s("home_care", "assess") == 8 * 60  # assess_min
+    bad = scenario_file(
+        tmp_path, FALL_WITH_CARE.replace("town}", "town, durations: {home_care: {fly: 3}}}")
+    )
+    with pytest.raises(ScenarioError, match=r"a home_care has no action 'fly' \(actions: arrive"):
+        load_scenario(bad)

@@ -21,6 +21,7 @@ def answer(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     if case.answered is not None:
         raise ActionError(f"alarm case {case.id} is already answered")
     case.answered = float(team.env.now)
+    case.answered_by = team.actor(role)
     team.log(role, "answered", f"case {case.id}: {case.event_type} from {case.device}")
     return f"case {case.id}: {case.event_type} from {case.device}"
 
@@ -68,12 +69,20 @@ def _heard(team: CareTeam, found: Situation) -> str:
     }[found]
 
 
+def dispatched(team: CareTeam, case: Case | None, role: str) -> None:
+    """Note on the case when help was first sent, and by whom."""
+    if case is not None and case.dispatched is None:
+        case.dispatched = float(team.env.now)
+        case.dispatched_by = team.actor(role)
+
+
 def dispatch_home_care(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     """Send home care to the home."""
     case = team.answered_case(args) if role == ROLE else None
     if team.visit("home_care") is not None:
         raise ActionError("home care is already on its way or in the home")
     travel = team.travel_s(team.settings.travel())
+    dispatched(team, case, role)
     team.begin_visit("home_care", "alarm", travel, case)
     team.log(role, "dispatched", f"home care, about {round(travel / 60)} min away")
     return f"home care on its way, about {round(travel / 60)} min"
@@ -90,6 +99,7 @@ def dispatch_paramedics(team: CareTeam, role: str, args: dict[str, Scalar]) -> s
         raise ActionError("the paramedics are already on their way or in the home")
     klass: Urgency = urgency  # type: ignore[assignment]
     travel = team.travel_s(team.settings.response(klass), 0.6, 1.3)
+    dispatched(team, case, role)
     visit = team.begin_visit("paramedic", "ambulance", travel, case)
     visit.urgency = klass
     team.log(role, "called_paramedics", f"urgency {urgency}, about {round(travel / 60)} min")
@@ -131,6 +141,9 @@ def close(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     case = team.answered_case(args)
     false_alarm = bool(args.get("false_alarm", False))
     case.closed = True
+    case.closed_at = float(team.env.now)
+    case.closed_by = team.actor(role)
+    case.false_alarm = false_alarm
     if false_alarm:
         team.false_alarms += 1
     team.log(role, "closed", f"case {case.id}" + (": false alarm" if false_alarm else ""))
@@ -168,26 +181,27 @@ def operator(team: CareTeam, case: Case) -> Process:
         yield free
         pickup = float(rng.gamma(4.0, team.settings.answer_s / 4.0))
         yield team.env.timeout(pickup)
-        team.policy_act(ROLE, "answer", {"case": case.id})
-        yield team.env.timeout(float(rng.uniform(45, 120)))  # talking, or trying to
-        team.policy_act(ROLE, "talk", {"case": case.id})
-        respond(team, case)
+        yield from team.policy_do(ROLE, "answer", {"case": case.id})
+        yield team.env.timeout(float(rng.uniform(20, 60)))  # reaching the resident, or not
+        yield from team.policy_do(ROLE, "talk", {"case": case.id})
+        yield from respond(team, case)
 
 
-def respond(team: CareTeam, case: Case) -> None:
-    """The protocol's responses to the situation the operator found."""
+def respond(team: CareTeam, case: Case) -> Process:
+    """The protocol's responses to the situation the operator found, in the order written."""
     found = case.situation or "well"
+    on_case: dict[str, Scalar] = {"case": case.id}
     helping = [v for v in team.visits if not v.done and v.case is not None]
     if helping and (found != "well" or case.event_type == "door_opened_at_night"):
         # the same fall seen by a second device, or the door opened by the visitors
         team.policy_log(ROLE, "linked", f"case {case.id}: help is already under way")
-        team.policy_act(ROLE, "close", {"case": case.id})
+        yield from team.policy_do(ROLE, "close", on_case)
         return
     for response in getattr(team.settings.protocol, found):
-        args: dict[str, Scalar] = {"case": case.id}
+        args: dict[str, Scalar] = dict(on_case)
         if response == "close":
             false_alarm = case.event_type not in ("dose_missed", "door_opened_at_night")
-            team.policy_act(ROLE, "close", {**args, "false_alarm": false_alarm})
+            yield from team.policy_do(ROLE, "close", {**args, "false_alarm": false_alarm})
             return
         action: str = response
         if response.startswith("dispatch_paramedics_"):
@@ -195,8 +209,8 @@ def respond(team: CareTeam, case: Case) -> None:
                 continue
             args["urgency"] = response[-1]
             action = "dispatch_paramedics"
-        team.policy_act(ROLE, action, args)
-    team.policy_act(ROLE, "close", {"case": case.id})
+        yield from team.policy_do(ROLE, action, args)
+    yield from team.policy_do(ROLE, "close", on_case)
 
 
 def fire_service(team: CareTeam) -> Process:

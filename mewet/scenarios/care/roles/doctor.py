@@ -39,4 +39,4 @@ def calls_back(team: CareTeam) -> Process:
     """The doctor calls back within the hour."""
     yield team.env.timeout(float(team.policy_rng(ROLE).uniform(10, 40)) * 60)
     if team.consult_asked:
-        team.policy_act(ROLE, "consult")
+        yield from team.policy_do(ROLE, "consult")

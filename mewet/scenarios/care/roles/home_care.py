@@ -53,6 +53,15 @@ def call_paramedics(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     return dispatch_paramedics(team, role, args)
 
 
+def document(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+    """Write the visit's record (kotihoidon kirjaus): what was found and done."""
+    text = str(args.get("text", "")).strip()[:1000]
+    if not text:
+        raise ActionError("write what you found and did (args: text)")
+    team.log(role, "documented", text)
+    return "documented"
+
+
 ACTIONS = {
     a.name: a
     for a in (
@@ -67,6 +76,7 @@ ACTIONS = {
             "Call an ambulance from the home (args: urgency A-D).",
             call_paramedics,
         ),
+        Action("document", "Write the visit's record (args: text).", document),
         Action("leave", "Lock up and leave.", visits.leave),
     )
 }
@@ -78,37 +88,32 @@ ACTIONS = {
 def job(team: CareTeam, visit: Visit) -> Process:
     """Once inside: find out what is wrong, do what it needs, document."""
     w = team.world
-    rng = team.policy_rng(ROLE)
     if w.location == OUTSIDE and w.activity == "wandering":
-        yield team.env.timeout(float(rng.uniform(300, 900)))  # searching nearby
-        team.policy_act(ROLE, "bring_home")
+        yield from team.policy_do(ROLE, "bring_home")  # searching nearby, then home
         note = "found outside at night, cold; dementia follow-up advised"
     else:
-        assess = team.settings.assess_min * 60 * float(rng.uniform(0.7, 1.3))
-        yield team.env.timeout(assess)
-        found = team.policy_act(ROLE, "assess")
+        found = yield from team.policy_do(ROLE, "assess")
         note = found
         if w.fallen and w.injured:
-            team.policy_act(ROLE, "call_paramedics", {"urgency": "B"})
+            yield from team.policy_do(ROLE, "call_paramedics", {"urgency": "B"})
             paramedics = team.visit("paramedic")
             while paramedics is not None and not paramedics.done:
                 yield team.env.timeout(60)
             note = "fall with a suspected hip fracture; conveyed by ambulance"
         elif w.fallen:
-            team.policy_act(ROLE, "help_up")
+            yield from team.policy_do(ROLE, "help_up")
             note = "fall at home, helped up, fall-risk follow-up advised"
         elif w.unwell():
-            team.policy_act(ROLE, "give_fluids")
+            yield from team.policy_do(ROLE, "give_fluids")
             if w.acutely_ill():
-                team.policy_act(ROLE, "call_paramedics", {"urgency": "B"})
+                yield from team.policy_do(ROLE, "call_paramedics", {"urgency": "B"})
                 note = "acutely ill, sent to hospital"
             else:
                 note = "unwell, fluids given; doctor informed"
                 if not team.consult_asked:
                     team.ask_doctor(ROLE)
-    yield team.env.timeout(float(rng.uniform(300, 600)))
     if visit.inside:
-        team.policy_log(ROLE, "documented", note)
+        yield from team.policy_do(ROLE, "document", {"text": note})
 
 
 def routine_visits(team: CareTeam, at: str) -> Process:

@@ -70,11 +70,9 @@ ACTIONS = {
 
 def job(team: CareTeam, visit: Visit) -> Process:
     """Examine; take an injured or acutely ill resident to hospital, else treat at home."""
-    yield team.env.timeout(10 * 60 * float(team.policy_rng(ROLE).uniform(0.7, 1.3)))
-    team.policy_act(ROLE, "assess")
+    yield from team.policy_do(ROLE, "assess")
     w = team.world
     if w.injured or w.acutely_ill():
-        yield team.env.timeout(600)
-        team.policy_act(ROLE, "convey")
+        yield from team.policy_do(ROLE, "convey")
     else:
-        team.policy_act(ROLE, "treat")
+        yield from team.policy_do(ROLE, "treat")

@@ -28,10 +28,9 @@ def after_fall(team: CareTeam) -> Process:
     wait = days * 86400 + ((10 - now.hour) * 3600 - now.minute * 60) % 86400
     yield team.env.timeout(wait)
     if team.visit(ROLE) is None:
-        team.policy_act(ROLE, "set_off")
+        yield from team.policy_do(ROLE, "set_off")
 
 
 def job(team: CareTeam, visit: Visit) -> Process:
-    """About forty minutes on balance, walking aids and the home, then the assessment."""
-    yield team.env.timeout(40 * 60 * float(team.policy_rng(ROLE).uniform(0.8, 1.2)))
-    team.policy_act(ROLE, "assess")
+    """The fall-risk assessment: balance, walking aids and the home (about forty minutes)."""
+    yield from team.policy_do(ROLE, "assess")

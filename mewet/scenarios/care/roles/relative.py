@@ -44,11 +44,11 @@ def phone(team: CareTeam) -> Process:
         team.phone_ringing = False
         team.policy_log(ROLE, "missed_call")
         return
-    team.policy_act(ROLE, "answer_phone")
+    yield from team.policy_do(ROLE, "answer_phone")
     w = team.world
     serious = w.fallen or w.unwell() or w.location == OUTSIDE
     if serious and team.visit(ROLE) is None:
-        team.policy_act(ROLE, "set_off")
+        yield from team.policy_do(ROLE, "set_off")
 
 
 def job(team: CareTeam, visit: Visit) -> Process:

@@ -40,6 +40,10 @@ def arrive(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     if left > 0:
         raise ActionError(f"still on the way: about {max(1, round(left / 60))} min to go")
     visit.arrived = float(team.env.now)
+    case = visit.case
+    if case is not None and case.on_site is None:
+        case.on_site = visit.arrived
+        case.on_site_role = role
     team.log(role, "arrived", visit.reason)
     return "at the front door"
 
@@ -139,12 +143,11 @@ def trip(team: CareTeam, visit: Visit, job: Job) -> Process:
             yield staff
             visit.eta += float(team.env.now) - visit.dispatched
         yield team.env.timeout(max(0.0, visit.eta - float(team.env.now)))
-        team.policy_act(role, "arrive")
-        team.policy_act(role, "unlock")
-        yield team.env.timeout(30)
+        yield from team.policy_do(role, "arrive")
+        yield from team.policy_do(role, "unlock")
         yield from job(team, visit)
         if team.visit(role) is visit and visit.inside:
-            team.policy_act(role, "leave")
+            yield from team.policy_do(role, "leave")
     finally:
         if staff is not None:
             team.staff.release(staff)
