@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-servers lint layers typecheck servers bench bench-engine bench-api docs clean
+.PHONY: run test test-servers lint layers typecheck servers bench bench-engine bench-api bench-ui docs screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,13 @@ bench-engine: $(STAMP)
 
 bench-api: $(STAMP) servers
 	$(BIN)/python bench/api.py
+
+bench-ui: $(STAMP) test-servers
+	$(BIN)/python bench/ui.py
+
+# the README's tour: the browser tests, keeping a screenshot of each page
+screenshots: $(STAMP) test-servers
+	MEWET_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/pages -k "class_runs"
 
 docs: $(STAMP)
 	$(BIN)/mewet contract docs --out docs/contract.md

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the real servers the lab and its tests use (Debian packages), when missing.
 # `install-servers.sh test` adds what only the tests need: docker-compose, which validates
-# the deployment's compose file (no Docker engine needed for that).
+# the deployment's compose file (no Docker engine needed for that), and chromium, the real
+# browser the web app's tests drive (Playwright cannot download its own here).
 set -eu
 PATH="$PATH:/usr/sbin:/sbin"
 need=""
@@ -10,6 +11,7 @@ command -v mosquitto_sub >/dev/null 2>&1 || need="$need mosquitto-clients"
 command -v influxd >/dev/null 2>&1 || need="$need influxdb"
 if [ "${1:-}" = test ]; then
     command -v docker-compose >/dev/null 2>&1 || need="$need docker-compose"
+    command -v chromium >/dev/null 2>&1 || need="$need chromium"
 fi
 [ -z "$need" ] && exit 0
 echo "installing Debian packages:$need"

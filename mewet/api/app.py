@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -24,18 +27,23 @@ from mewet.errors import TransportError
 from mewet.exercises.db import AppDb
 from mewet.exercises.errors import InvalidInputError
 from mewet.exercises.manager import Exercises
+from mewet.pages import router as pages
 from mewet.transport.access import BrokerAccess
 
 log = logging.getLogger(__name__)
-# FastAPI's /docs and /redoc pages load Swagger UI and ReDoc from a CDN with an inline script
-_CDN = "https://cdn.jsdelivr.net"
+# /docs is Swagger UI served by the lab itself (a school network may not reach a CDN); its
+# page starts the UI with an inline script, allowed on that page only
 _DOCS = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {_CDN}; style-src 'self' "
-    f"'unsafe-inline' {_CDN} https://fonts.googleapis.com; font-src https://fonts.gstatic.com; "
-    f"img-src 'self' data: https://fastapi.tiangolo.com {_CDN}; worker-src blob:; "
-    "frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
 )
-DOCS_CSP = {"/docs": _DOCS, "/redoc": _DOCS}
+DOCS_CSP = {"/docs": _DOCS}
+SWAGGER = Path(swagger_ui_bundle.swagger_ui_path)
+SWAGGER_FILES = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
 ALLOWABLE = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
@@ -88,6 +96,8 @@ def create_app(
             db.close()
 
     app = FastAPI(
+        docs_url=None,
+        redoc_url=None,
         title="MeWeT exercise API",
         version="1",
         description="Teachers launch and steer care scenarios; students act in roles; "
@@ -138,5 +148,26 @@ def create_app(
     routers = (auth, join, scenarios, exercises, devices, live)
     for router in (r.router for r in routers):
         app.include_router(router)
+    app.include_router(pages.router)
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """The API's reference, Swagger UI served from the lab's own origin."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="MeWeT exercise API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+    @app.get("/docs-assets/{name}", include_in_schema=False)
+    async def docs_assets(name: str) -> Response:
+        """Swagger UI's files (from the swagger-ui-bundle package)."""
+        if name not in SWAGGER_FILES:
+            return Response("not found", status_code=404, media_type="text/plain")
+        body = await asyncio.to_thread((SWAGGER / name).read_bytes)
+        return Response(body, media_type=SWAGGER_FILES[name])
+
     app.add_middleware(Guard, body_bytes=the_limits.body_bytes, page_csp=DOCS_CSP)
     return app

@@ -25,6 +25,7 @@ from mewet.api.security import Principal, read
 from mewet.config import Limits
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
+from mewet.pages.i18n import choose
 from mewet.transport.access import BrokerAccess
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -226,3 +227,13 @@ def known_query(request: Request) -> None:
 
 
 KnownQuery = Depends(known_query)
+
+
+def language(request: Request) -> str:
+    """The language texts are given in: the one chosen on the pages, else the browser's;
+    English for a client that says nothing (scripts, other systems)."""
+    cookie, accept = request.cookies.get("lang"), request.headers.get("accept-language")
+    return choose(cookie, accept) if cookie or accept else "en"
+
+
+Language = Annotated[str, Depends(language)]

@@ -292,3 +292,42 @@ class History(BaseModel):
 
     device: str
     messages: list[MessageFrame]
+
+
+class PlanRoom(BaseModel):
+    """A room on the floor plan: its rectangle in metres from the plan's top left."""
+
+    id: str
+    name: str
+    name_fi: str
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+class PlanDoor(BaseModel):
+    """A door, opening or window between two rooms (or a room and outside)."""
+
+    id: str
+    between: list[str]
+    kind: str
+
+
+class PlanDevice(BaseModel):
+    """A device on the floor plan: in its room, at its place when the home file gives one."""
+
+    id: str
+    type: str
+    room: str
+    door: str | None = None
+    x: float | None = None
+    y: float | None = None
+
+
+class FloorPlan(BaseModel):
+    """The home drawn: rooms, doors, devices."""
+
+    rooms: list[PlanRoom]
+    doors: list[PlanDoor]
+    devices: list[PlanDevice]

@@ -67,6 +67,7 @@ class RoleBrief(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     brief: str = ""
+    brief_fi: str = Field("", description="The brief in Finnish.")
     sensors: bool = Field(True, description="Whether this role sees the sensor feed live.")
 
 
@@ -101,6 +102,37 @@ BRIEFS: dict[str, str] = {
 }
 """What each role is told when a scenario gives no brief of its own."""
 
+BRIEFS_FI: dict[str, str] = {
+    "alarm_centre": (
+        "Olet turvapuhelinkeskuksen päivystäjä. Asukkaan turvalaitteiden hälytykset tulevat "
+        "sinulle: vastaa, puhu asukkaan kanssa turvapuhelimen kautta, päätä kuka lähtee "
+        "(kotihoito tai ensihoito kiireellisyysluokalla A-D), soita omaiselle tai lääkärille "
+        "ja sulje hälytys, kun apu on matkalla."
+    ),
+    "home_care": (
+        "Olet päivystävä kotihoidon hoitaja. Kun turvapuhelinkeskus lähettää sinut, mene "
+        "kotiin, avaa älylukko digitaalisella avaimella, arvioi asukkaan tila, auta (ylös "
+        "nostaminen, nesteet, ensihoito tarvittaessa), kirjaa käynti ja lukitse ovi."
+    ),
+    "paramedic": (
+        "Olet ensihoitaja. Tulet, kun sinut hälytetään, kiireellisyysluokan mukaan: tutki "
+        "asukas, hoida kotona tai vie sairaalaan."
+    ),
+    "physiotherapist": (
+        "Olet fysioterapeutti. Kaatumisen jälkeen arvioit kotikäynnillä kaatumisriskin: "
+        "tasapainon, apuvälineet ja kodin."
+    ),
+    "doctor": (
+        "Olet päivystävä lääkäri. Kotihoito tai turvapuhelinkeskus voi pyytää sinulta "
+        "puhelinkonsultaation; ohjeesi muuttaa hoitoa."
+    ),
+    "relative": (
+        "Olet asukkaan omainen. Et näe antureita: turvapuhelinkeskus voi soittaa sinulle, ja "
+        "päätät, lähdetkö paikalle."
+    ),
+}
+"""The same in Finnish."""
+
 
 def default_roles() -> dict[RoleName, RoleBrief]:
     """Every role, with the sensor feed for all but the relative."""
@@ -113,8 +145,13 @@ class Scenario(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: Id
     title: str = Field(min_length=1, max_length=120)
+    title_fi: str | None = Field(None, max_length=120, description="The title in Finnish.")
     description: str = ""
+    description_fi: str = Field("", description="The description in Finnish.")
     learning_goals: list[str] = Field(default_factory=list)
+    learning_goals_fi: list[str] = Field(
+        default_factory=list, description="The learning goals in Finnish."
+    )
     home: Id = Field("default", description="The id of a built-in home, e.g. default.")
     start: AwareDatetime = Field(description="When the run starts, with its time zone.")
     days: float = Field(1.0, gt=0, le=3660)
@@ -127,12 +164,29 @@ class Scenario(BaseModel):
         default_factory=default_roles, description="Roles students can take, with their brief."
     )
     teacher_guide: str = ""
+    teacher_guide_fi: str = Field("", description="The teacher's guide in Finnish.")
 
-    def brief(self, role: str) -> str:
+    def text(self, lang: str) -> tuple[str, str, list[str], str]:
+        """Title, description, learning goals and teacher's guide in a language (Finnish
+        where the scenario gives it, else the English)."""
+        if lang == "fi":
+            return (
+                self.title_fi or self.title,
+                (self.description_fi or self.description).strip(),
+                self.learning_goals_fi or self.learning_goals,
+                (self.teacher_guide_fi or self.teacher_guide).strip(),
+            )
+        return self.title, self.description.strip(), self.learning_goals, self.teacher_guide.strip()
+
+    def brief(self, role: str, lang: str = "en") -> str:
         """What a student in the role is told at the start: the scenario's brief for it, or
-        the role's general one."""
-        given = next((b.brief for name, b in self.roles.items() if name == role), "")
-        return given.strip() or BRIEFS.get(role, "")
+        the role's general one (in Finnish with `lang` fi)."""
+        given = next((b for name, b in self.roles.items() if name == role), None)
+        if lang == "fi":
+            own = given.brief_fi if given is not None else ""
+            return own.strip() or BRIEFS_FI.get(role, "")
+        own = given.brief if given is not None else ""
+        return own.strip() or BRIEFS.get(role, "")
 
     def sees_sensors(self, role: str) -> bool:
         """Whether a role sees the home's sensor feed (a role not listed does)."""

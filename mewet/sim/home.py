@@ -27,11 +27,17 @@ class _Strict(BaseModel):
 
 
 class Room(_Strict):
-    """A room of the floor plan."""
+    """A room of the floor plan; `x`, `y`, `w`, `h` (metres, from the plan's top left) place
+    it on a drawn plan; a room without them is laid out automatically."""
 
     id: Id
     name: str = Field(min_length=1, max_length=64)
+    name_fi: str | None = Field(None, max_length=64, description="The room's Finnish name.")
     area_m2: float = Field(10.0, gt=0, le=500)
+    x: float | None = Field(None, ge=0, le=200)
+    y: float | None = Field(None, ge=0, le=200)
+    w: float | None = Field(None, gt=0, le=200)
+    h: float | None = Field(None, gt=0, le=200)
 
 
 class Door(_Strict):
@@ -43,12 +49,15 @@ class Door(_Strict):
 
 
 class DevicePlacement(_Strict):
-    """One device in the home: its type, room, and type-specific options and faults."""
+    """One device in the home: its type, room, and type-specific options and faults; `x`,
+    `y` (metres) place it on a drawn plan (else it goes in its room's free space)."""
 
     id: Id
     type: str
     room: Id
     door: Id | None = None
+    x: float | None = Field(None, ge=0, le=200)
+    y: float | None = Field(None, ge=0, le=200)
     model: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
     faults: dict[str, Any] = Field(default_factory=dict)
@@ -104,6 +113,23 @@ class Home(_Strict):
                     )
                 )
         return found
+
+    def plan(self) -> list[tuple[Room, float, float, float, float]]:
+        """Every room with its rectangle (x, y, w, h in metres): as the file gives it, or laid
+        out in rows by area for a home without geometry."""
+        out = []
+        cursor_x = cursor_y = row_h = 0.0
+        for room in self.rooms:
+            if None not in (room.x, room.y, room.w, room.h):
+                out.append((room, room.x or 0.0, room.y or 0.0, room.w or 0.0, room.h or 0.0))
+                continue
+            side = max(2.0, room.area_m2**0.5)
+            if cursor_x + side > 12.0 and cursor_x > 0:
+                cursor_x, cursor_y, row_h = 0.0, cursor_y + row_h, 0.0
+            out.append((room, cursor_x, cursor_y, side, side))
+            cursor_x += side
+            row_h = max(row_h, side)
+        return out
 
     def room(self, room_id: str) -> Room:
         """The room with this id."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Awaitable
 from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
@@ -14,6 +15,7 @@ from mewet.api.deps import (
     ApiState,
     Current,
     KnownQuery,
+    Language,
     State,
     Steerable,
     Teacher,
@@ -29,6 +31,7 @@ from mewet.api.models import (
     ControlRequest,
     ExerciseCreate,
     ExercisePublic,
+    FloorPlan,
     History,
     HomePublic,
     JoinRequest,
@@ -37,6 +40,9 @@ from mewet.api.models import (
     NotePublic,
     Outcome,
     Participant,
+    PlanDevice,
+    PlanDoor,
+    PlanRoom,
 )
 from mewet.api.routes.briefs import briefing
 from mewet.api.routes.join import join_with_code
@@ -54,7 +60,9 @@ router = APIRouter(
 T = TypeVar("T")
 
 
-def public(hosted: Hosted, who: Principal, api: ApiState | None = None) -> ExercisePublic:
+def public(
+    hosted: Hosted, who: Principal, api: ApiState | None = None, lang: str = "en"
+) -> ExercisePublic:
     """The exercise as `who` may see it (the join code for its teacher only)."""
     live, row = hosted.live, hosted.row
     own = who.kind == "user" and who.role in ("teacher", "admin")
@@ -79,7 +87,7 @@ def public(hosted: Hosted, who: Principal, api: ApiState | None = None) -> Exerc
         join_code=row.join_code if own else None,
         participants=people,
         time_zone=zone_label(live.zone),
-        briefing=briefing(hosted, student_role) if student_role else None,
+        briefing=briefing(hosted, student_role, lang) if student_role else None,
     )
 
 
@@ -143,17 +151,20 @@ async def list_exercises(api: State, who: Current) -> list[ExercisePublic]:
 
 
 @router.get("/{exercise_id}")
-async def get_exercise(api: State, who: Current, hosted: Visible) -> ExercisePublic:
-    """One exercise: its clock, phase, roles and home id."""
-    return public(hosted, who, api)
+async def get_exercise(api: State, who: Current, hosted: Visible, lang: Language) -> ExercisePublic:
+    """One exercise: its clock, phase, roles and home id (a student's: their briefing too, in
+    the language of the pages or of the browser)."""
+    return public(hosted, who, api, lang)
 
 
 @router.post("/{exercise_id}/join", responses={429: ERRORS[429]})
-async def join(api: State, address: Address, exercise_id: int, body: JoinRequest) -> JoinResult:
+async def join(
+    api: State, address: Address, lang: Language, exercise_id: int, body: JoinRequest
+) -> JoinResult:
     """Join with the teacher's code, a display name and a role (as `POST /api/join`, which
     needs no exercise id)."""
     hosted = api.exercises.get(exercise_id)
-    return await join_with_code(api, address, body, hosted)
+    return await join_with_code(api, address, body, hosted, lang)
 
 
 @router.post("/{exercise_id}/control")
@@ -265,6 +276,46 @@ async def history(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no device {device!r} (known: {known})")
     recent = await api.exercises.call(partial(hosted.live.view.recent, device, limit))
     return History(device=device, messages=recent)
+
+
+@router.get("/{exercise_id}/plan")
+async def plan(hosted: Visible) -> FloorPlan:
+    """The home's floor plan, for drawing: rooms with their rectangles (metres), doors, and
+    each device in its room. Every participant may see it (the relative too: it is their
+    mother's flat)."""
+    home = hosted.live.sim.home
+    rooms = [
+        PlanRoom(id=r.id, name=r.name, name_fi=r.name_fi or r.name, x=x, y=y, w=w, h=h)
+        for r, x, y, w, h in home.plan()
+    ]
+    return FloorPlan(
+        rooms=rooms,
+        doors=[PlanDoor(id=d.id, between=list(d.between), kind=d.kind) for d in home.doors],
+        devices=[
+            PlanDevice(id=d.id, type=d.type, room=d.room, door=d.door, x=d.x, y=d.y)
+            for d in home.devices
+        ],
+    )
+
+
+@router.get(
+    "/{exercise_id}/qr.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+)
+async def qr(
+    who: Current,
+    hosted: Steerable,
+    url: Annotated[str, Query(min_length=1, max_length=300, pattern=r"^https?://")],
+) -> Response:
+    """The join page's address with this exercise's code, as a QR code for the class's
+    phones (for the exercise's teacher)."""
+    import segno
+
+    link = f"{url.rstrip('/')}/join?code={hosted.row.join_code}"
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="svg", scale=8, border=2)
+    return Response(out.getvalue(), media_type="image/svg+xml")
 
 
 def _debrief_allowed(who: Principal, hosted: Hosted) -> None:

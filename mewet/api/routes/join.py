@@ -7,8 +7,9 @@ from __future__ import annotations
 from functools import partial
 
 from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, Field
 
-from mewet.api.deps import Address, ApiState, KnownQuery, State, sees_sensors
+from mewet.api.deps import Address, ApiState, KnownQuery, Language, State, sees_sensors
 from mewet.api.limits import too_many
 from mewet.api.models import ERRORS, JoinRequest, JoinResult, MqttAccess
 from mewet.api.routes.briefs import briefing
@@ -21,14 +22,35 @@ router = APIRouter(prefix="/api", tags=["join"], responses=ERRORS, dependencies=
 NO_SUCH_CODE = "no exercise has this join code: check it with your teacher"
 
 
+class JoinPreview(BaseModel):
+    """What a code leads to, before joining: the exercise's title and the roles open."""
+
+    title: str
+    roles: list[str]
+    taken: list[str] = Field(description="Open roles someone has joined in already.")
+
+
+@router.get("/join/{code}", responses={429: ERRORS[429]})
+async def preview(api: State, address: Address, code: str) -> JoinPreview:
+    """The exercise a join code leads to (its title and open roles), for the join page."""
+    wait = api.joins.wait(address)
+    if wait:
+        raise too_many(wait, "too many join attempts from this address")
+    found = api.exercises.by_code(code.strip().upper()[:32])
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_CODE)
+    taken = sorted({p["role"] for p in api.db.participants(found.row.id)})
+    return JoinPreview(title=found.row.title, roles=sorted(found.live.setup.roles), taken=taken)
+
+
 @router.post("/join", responses={429: ERRORS[429]})
-async def join(api: State, address: Address, body: JoinRequest) -> JoinResult:
+async def join(api: State, address: Address, lang: Language, body: JoinRequest) -> JoinResult:
     """Join with the code the teacher gave, a display name and a role; no account needed."""
-    return await join_with_code(api, address, body, None)
+    return await join_with_code(api, address, body, None, lang)
 
 
 async def join_with_code(
-    api: ApiState, address: str, body: JoinRequest, hosted: Hosted | None
+    api: ApiState, address: str, body: JoinRequest, hosted: Hosted | None, lang: str = "en"
 ) -> JoinResult:
     """Join the exercise whose code this is (`hosted`: the one the path named, if any)."""
     wait = api.joins.wait(address)
@@ -68,5 +90,5 @@ async def join_with_code(
         role=body.role,
         home=home,
         mqtt=mqtt,
-        briefing=briefing(found, body.role),
+        briefing=briefing(found, body.role, lang),
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 
-from mewet.api.deps import Account, ApiState, KnownQuery, State, Teacher
+from mewet.api.deps import Account, ApiState, KnownQuery, Language, State, Teacher
 from mewet.api.limits import too_many
 from mewet.api.models import ERRORS, ScenarioDetail, ScenarioPublic, ScenarioUpload
 from mewet.api.security import Principal
@@ -20,13 +20,14 @@ router = APIRouter(
 
 
 def _public(
-    s: Scenario, source: str, org: str | None = None, shared: bool = True
+    s: Scenario, source: str, org: str | None = None, shared: bool = True, lang: str = "en"
 ) -> dict[str, Any]:
+    title, description, goals, _ = s.text(lang)
     return {
         "id": s.id,
-        "title": s.title,
-        "description": s.description.strip(),
-        "learning_goals": s.learning_goals,
+        "title": title,
+        "description": description,
+        "learning_goals": goals,
         "roles": list(s.roles),
         "days": s.days,
         "source": source,
@@ -35,38 +36,46 @@ def _public(
     }
 
 
-def find(api: ApiState, who: Principal, sid: str) -> tuple[Scenario, str, dict[str, Any]]:
+def find(
+    api: ApiState, who: Principal, sid: str, lang: str = "en"
+) -> tuple[Scenario, str, dict[str, Any]]:
     """A scenario the caller may use, its file text and its public fields; 404 otherwise."""
     known = library()
     if sid in known:
         s = load_scenario(sid)
-        return s, known[sid].read_text(encoding="utf-8"), _public(s, "library")
+        return s, known[sid].read_text(encoding="utf-8"), _public(s, "library", lang=lang)
     row = api.db.scenario(sid)
     if row is not None and (row["shared"] or row["org"] == who.org or who.role == "admin"):
         s = scenario_from_text(row["yaml"], f"{sid}.yaml")
-        return s, row["yaml"], _public(s, "uploaded", row["org"], bool(row["shared"]))
+        return s, row["yaml"], _public(s, "uploaded", row["org"], bool(row["shared"]), lang)
     raise HTTPException(status.HTTP_404_NOT_FOUND, f"no scenario {sid!r}")
 
 
 @router.get("")
-async def list_scenarios(api: State, who: Account) -> list[ScenarioPublic]:
+async def list_scenarios(api: State, who: Account, lang: Language) -> list[ScenarioPublic]:
     """The library's scenarios and the uploaded ones you may use."""
-    out = [ScenarioPublic(**_public(load_scenario(sid), "library")) for sid in sorted(library())]
+    out = [
+        ScenarioPublic(**_public(load_scenario(sid), "library", lang=lang))
+        for sid in sorted(library())
+    ]
     for row in api.db.scenarios():
         if row["shared"] or row["org"] == who.org or who.role == "admin":
             try:
                 s = scenario_from_text(row["yaml"], f"{row['id']}.yaml")
             except ScenarioError:
                 continue  # kept from an older version of the lab that accepted it
-            out.append(ScenarioPublic(**_public(s, "uploaded", row["org"], bool(row["shared"]))))
+            shared = bool(row["shared"])
+            out.append(ScenarioPublic(**_public(s, "uploaded", row["org"], shared, lang)))
     return out
 
 
 @router.get("/{scenario_id}")
-async def get_scenario(api: State, who: Account, scenario_id: str) -> ScenarioDetail:
+async def get_scenario(
+    api: State, who: Account, scenario_id: str, lang: Language
+) -> ScenarioDetail:
     """One scenario, with its file and its teacher's guide."""
-    s, text, public = find(api, who, scenario_id)
-    return ScenarioDetail(**public, teacher_guide=s.teacher_guide.strip(), yaml=text)
+    s, text, public = find(api, who, scenario_id, lang)
+    return ScenarioDetail(**public, teacher_guide=s.text(lang)[3], yaml=text)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses={429: ERRORS[429]})

@@ -1,0 +1,108 @@
+"""The pages: sign-in and join, the teacher's library and console, a student's role view,
+the debrief. Each is a template; its script talks to the API."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Header, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from mewet.pages.i18n import LANGUAGES, catalogue, choose
+
+router = APIRouter(include_in_schema=False)
+_env = Environment(
+    loader=PackageLoader("mewet.pages", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+PAGES = {
+    "index": "index.html",
+    "join": "join.html",
+    "play": "play.html",
+    "teach": "teach.html",
+    "console": "console.html",
+    "debrief": "debrief.html",
+}
+STATIC = resources.files("mewet.pages") / "static"
+TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+Lang = Annotated[str | None, Cookie(alias="lang")]
+Accept = Annotated[str | None, Header(alias="accept-language")]
+
+
+def render(page: str, lang: str, **context: object) -> HTMLResponse:
+    """A page in one language; its script gets the same messages (as JSON data, not code)."""
+    messages = catalogue(lang)
+    html = _env.get_template(PAGES[page]).render(
+        t=messages,
+        lang=lang,
+        page=page,
+        messages_json=json.dumps(messages, ensure_ascii=False),
+        **context,
+    )
+    return HTMLResponse(html, headers={"Content-Language": lang, "Vary": "Accept-Language"})
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """Sign-in for accounts, join for students."""
+    return render("index", choose(lang, accept))
+
+
+@router.get("/join", response_class=HTMLResponse)
+async def join(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """A student joins: the code, a name, then one of the open roles."""
+    return render("join", choose(lang, accept))
+
+
+@router.get("/play/{exercise_id}", response_class=HTMLResponse)
+async def play(exercise_id: int, lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """A student's view of the exercise, in their role."""
+    return render("play", choose(lang, accept), exercise_id=exercise_id)
+
+
+@router.get("/teach", response_class=HTMLResponse)
+async def teach(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """The teacher's scenarios and exercises."""
+    return render("teach", choose(lang, accept))
+
+
+@router.get("/teach/{exercise_id}", response_class=HTMLResponse)
+async def console(exercise_id: int, lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """The teacher's live console of one exercise."""
+    return render("console", choose(lang, accept), exercise_id=exercise_id)
+
+
+@router.get("/debrief/{exercise_id}", response_class=HTMLResponse)
+async def debrief(exercise_id: int, lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """The debrief: KPIs per case, the timeline, the charts, exports."""
+    return render("debrief", choose(lang, accept), exercise_id=exercise_id)
+
+
+@router.get("/lang/{code}")
+async def language(code: str, request: Request) -> Response:
+    """Switch the pages' language (kept in a cookie) and go back where one was."""
+    back = request.headers.get("referer", "/")
+    target = back if back.startswith(str(request.base_url)) else "/"
+    answer = RedirectResponse(target, status_code=303)
+    if code in LANGUAGES:
+        answer.set_cookie("lang", code, max_age=365 * 86400, samesite="lax")
+    return answer
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    """The pages' scripts and style, served by the lab itself (no other origin)."""
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    path = STATIC / name
+    if "/" in name or suffix not in TYPES or not path.is_file():
+        return Response("not found", status_code=404, media_type="text/plain")
+    return Response(
+        path.read_bytes(),
+        media_type=TYPES[suffix],
+        headers={"Cache-Control": "public, max-age=300"},
+    )

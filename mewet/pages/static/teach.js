@@ -1,0 +1,53 @@
+// The teacher's exercises and the scenario library: create an exercise with the roles open
+// to students and its speed, then go to its console.
+import { api, el, roleName, session, show, signOutButton, t } from "./api.js";
+
+signOutButton();
+if (!session()) location.href = "/";
+
+async function main() {
+  const mine = await api("GET", "/api/exercises");
+  document.getElementById("exercises").replaceChildren(...mine.reverse().map((ex) =>
+    el("li", { class: "card" },
+      el("h3", { text: ex.title }),
+      el("p", { text: `${t.code}: ${ex.join_code} · ${t.phase[ex.phase] || ex.phase}` }),
+      el("p", {},
+        el("a", { href: `/teach/${ex.id}`, text: t.console }), " · ",
+        el("a", { href: `/debrief/${ex.id}`, text: t.debrief })))));
+  const scenarios = await api("GET", "/api/scenarios");
+  document.getElementById("library").replaceChildren(...scenarios.map((s) => {
+    const form = el("form", { class: "create", "data-scenario": s.id });
+    const roles = el("fieldset", {}, el("legend", { text: t.open_roles }),
+      ...s.roles.map((role) => el("label", {},
+        el("input", { type: "checkbox", name: "role", value: role,
+          checked: ["alarm_centre", "home_care", "relative"].includes(role) }),
+        ` ${roleName(role)} `)));
+    const speedId = `speed-${s.id}`;
+    form.append(roles, el("label", { for: speedId, text: `${t.speed} ` }),
+      el("input", { id: speedId, name: "speed", type: "number", min: "1", max: "3600",
+        value: "60" }),
+      el("button", { type: "submit", text: t.create }));
+    form.addEventListener("submit", (event) => create(event, s.id, form));
+    return el("li", { class: "card" },
+      el("h3", { text: s.title }),
+      el("p", { text: `${s.days} ${t.days}` }),
+      el("p", { text: s.description }),
+      el("ul", {}, ...s.learning_goals.map((g) => el("li", { text: g }))),
+      form);
+  }));
+}
+
+async function create(event, scenario, form) {
+  event.preventDefault();
+  show("create-error", null);
+  const roles = [...form.querySelectorAll("input[name=role]:checked")].map((i) => i.value);
+  const speed = Number(form.querySelector("input[name=speed]").value);
+  try {
+    const ex = await api("POST", "/api/exercises", { scenario, roles, speed });
+    location.href = `/teach/${ex.id}`;
+  } catch (error) {
+    show("create-error", error);
+  }
+}
+
+main().catch((error) => show("create-error", error));

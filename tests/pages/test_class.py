@@ -1,0 +1,239 @@
+"""A class in a real browser (Debian's Chromium driven by Playwright): a teacher signs in and
+creates a night fall, two students join by code in their own browsers, the fall alarm reaches
+the alarm centre's screen, the students act, the teacher sees it live and ends, and the
+debrief shows the KPIs; every page in Finnish and in English; a refused action shows why."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mewet.config import MqttUrl
+from tests.support.apiserver import PASSWORD, Api, serve
+from tests.support.helpers import unique_root
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="make test installs chromium")
+
+if Path(CHROMIUM).exists():
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def lab(tmp_path: Path, mqtt_url: MqttUrl) -> Iterator[Api]:
+    with serve(tmp_path / "data", mqtt_url, unique_root()) as api:
+        yield api
+
+
+SHOTS = os.environ.get("MEWET_SCREENSHOTS")  # `make screenshots`: where to keep them
+
+
+def shot(page: Page, name: str) -> None:
+    """Keep a screenshot of the page for the README's tour (only for `make screenshots`)."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+def page_in(browser: Browser, lang: str = "en") -> Page:
+    context = browser.new_context(locale=lang, extra_http_headers={"Accept-Language": lang})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+def sign_in(page: Page, base: str) -> None:
+    page.goto(base + "/")
+    page.get_by_label("Email").fill("teacher@north")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/teach$"))
+
+
+def join(browser: Browser, base: str, code: str, name: str, role: str) -> Page:
+    page = page_in(browser)
+    page.goto(f"{base}/join?code={code}")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name=f"Join as: {role}").click()
+    page.wait_for_url(re.compile(r"/play/\d+$"))
+    return page
+
+
+def step(teacher: Page, minutes: int) -> None:
+    teacher.get_by_label("Step (minutes)").fill(str(minutes))
+    teacher.get_by_role("button", name="Step", exact=True).click()
+
+
+def test_a_class_runs_in_the_browser(browser: Browser, lab: Api) -> None:
+    base = lab.base
+    teacher = page_in(browser)
+    teacher.set_viewport_size({"width": 1280, "height": 900})
+    teacher.goto(base + "/")
+    shot(teacher, "1-sign-in-and-join")
+    sign_in(teacher, base)
+    shot(teacher, "2-teacher-library")
+    card = teacher.locator("form[data-scenario=night-fall]")
+    card.get_by_role("button", name="Create an exercise").click()
+    teacher.wait_for_url(re.compile(r"/teach/\d+$"))
+    code = teacher.locator("#join-code")
+    expect(code).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+    expect(teacher.locator("#qr")).to_have_attribute("src", re.compile("^blob:"))
+
+    centre = join(browser, base, code.inner_text(), "Ada", "Alarm centre")
+    care = join(browser, base, code.inner_text(), "Bo", "Home care")
+    expect(centre.locator("#title")).to_have_text("Night-time fall, wristband worn")
+    expect(centre.locator("#brief")).to_contain_text("alarm centre")
+    expect(teacher.locator("#participants")).to_contain_text("Ada: Alarm centre", timeout=15_000)
+    expect(centre.locator("svg.plan [data-device=wristband]")).to_be_visible()
+
+    teacher.get_by_role("button", name="Start").click()
+    step(teacher, 552)  # to 03:12, just after the fall at 03:10
+    expect(centre.locator("#alarms")).to_contain_text("fall_detected")  # live, on her screen
+    expect(centre.locator("#clock")).to_contain_text("03:12")
+    shot(centre, "4-alarm-centre")
+
+    # a refused action shows its reason in plain words
+    care.get_by_role("button", name="help up").click()
+    expect(care.locator("#action-error")).to_contain_text("no home care visit is under way")
+
+    centre.get_by_role("button", name="answer", exact=True).click()
+    expect(centre.locator("#action-result")).to_contain_text("fall_detected from wristband")
+    centre.get_by_role("button", name="talk").click()
+    expect(centre.locator("#action-result")).to_contain_text("has fallen")
+    step(teacher, 2)
+    centre.get_by_role("button", name="dispatch home care").click()
+    expect(centre.locator("#action-result")).to_contain_text("home care on its way")
+    step(teacher, 20)
+    for action in ("arrive", "unlock"):
+        care.get_by_role("button", name=action, exact=True).click()
+        expect(care.locator("#action-result")).to_contain_text("Done")
+    step(teacher, 1)
+    care.get_by_role("button", name="assess", exact=True).click()
+    expect(care.locator("#action-result")).to_contain_text("on the floor")
+    step(teacher, 9)
+    care.get_by_role("button", name="help up").click()
+    expect(care.locator("#action-result")).to_contain_text("back on their feet")
+    # the teacher sees every role's actions live
+    expect(teacher.locator("#timeline")).to_contain_text("helped_up")
+    expect(teacher.locator("#timeline")).to_contain_text("Ada")
+    shot(care, "5-home-care")
+    shot(teacher, "3-teacher-console")
+
+    teacher.get_by_role("button", name="End").click()
+    expect(teacher.locator("#clock")).to_contain_text("ended")
+    teacher.get_by_role("link", name="Debrief").click()
+    expect(teacher.locator("#kpis")).to_contain_text("Time to answer the alarm")
+    expect(teacher.locator("#cases")).to_contain_text("fall_detected")
+    expect(teacher.locator("#cases")).to_contain_text("Ada")
+    expect(teacher.locator("#zone")).to_contain_text("UTC+01:00")
+    expect(teacher.locator("#chart-timeline")).to_have_attribute("src", re.compile("^blob:"))
+    shot(teacher, "6-debrief")
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fi", ["Liity harjoitukseen", "Kirjaudu", "Opettajat"]),
+        ("en", ["Join an exercise", "Sign in", "Teachers"]),
+    ],
+)
+def test_every_page_speaks_finnish_and_english(
+    browser: Browser, lab: Api, lang: str, words: list[str]
+) -> None:
+    page = page_in(browser, lang)
+    page.goto(lab.base + "/")
+    assert page.locator("html").get_attribute("lang") == lang
+    for word in words:
+        expect(page.locator("main")).to_contain_text(word)
+    for path in ("/join", "/teach", "/teach/1", "/play/1", "/debrief/1"):
+        page.goto(lab.base + path)
+        assert page.locator("html").get_attribute("lang") == lang, path
+    other = "en" if lang == "fi" else "fi"
+    page.goto(lab.base + "/join")
+    page.locator("#lang-switch").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == other  # switchable, and kept
+
+
+def test_no_page_has_serious_accessibility_problems(browser: Browser, lab: Api) -> None:
+    """axe-core (offline, from axe-playwright-python) on every page, signed in as each user
+    sees it: no serious or critical violations; and the student's actions work from the
+    keyboard alone."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    teacher = page_in(browser)
+    sign_in(teacher, lab.base)
+    teacher.locator("form[data-scenario=night-fall]").get_by_role(
+        "button", name="Create an exercise"
+    ).click()
+    teacher.wait_for_url(re.compile(r"/teach/\d+$"))
+    code = teacher.locator("#join-code")
+    expect(code).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
+    student = join(browser, lab.base, code.inner_text(), "Ada", "Alarm centre")
+    expect(student.locator("#actions button").first).to_be_visible()
+    exercise = teacher.url.rsplit("/", 1)[1]
+    found = {}
+    for page, path in (
+        (teacher, "/"),
+        (teacher, "/join"),
+        (teacher, "/teach"),
+        (teacher, f"/teach/{exercise}"),
+        (student, f"/play/{exercise}"),
+        (teacher, f"/debrief/{exercise}"),
+    ):
+        page.goto(lab.base + path)
+        page.wait_for_load_state("networkidle")
+        violations = axe.run(page).response["violations"]
+        bad = [v["id"] for v in violations if v.get("impact") in ("serious", "critical")]
+        if bad:
+            found[path] = bad
+    assert not found, found
+    # keyboard only: tab to the first action and press it
+    student.goto(f"{lab.base}/play/{exercise}")
+    expect(student.locator("#actions button").first).to_be_visible()
+    for _ in range(40):
+        student.keyboard.press("Tab")
+        if student.evaluate("document.activeElement.dataset.action") == "answer":
+            break
+    student.keyboard.press("Enter")
+    expect(student.locator("#action-error")).to_contain_text("not started")
+
+
+def test_a_finnish_student_gets_the_scenario_in_finnish(browser: Browser, lab: Api) -> None:
+    r = lab.call("POST", "/api/exercises", "teacher@north", json={"scenario": "night-fall"})
+    code = r.json()["join_code"]
+    page = page_in(browser, "fi")
+    page.goto(f"{lab.base}/join?code={code}")
+    page.get_by_label("Nimesi").fill("Aino")
+    page.get_by_role("button", name="Seuraava").click()
+    page.get_by_role("button", name="Liity roolissa: Turvapuhelinkeskus").click()
+    page.wait_for_url(re.compile(r"/play/\d+$"))
+    expect(page.locator("#title")).to_have_text("Yöllinen kaatuminen, turvaranneke käytössä")
+    expect(page.locator("#brief")).to_contain_text("turvapuhelinkeskuksen päivystäjä")
+    expect(page.locator("#resident")).to_contain_text("asuu yksin")
+    expect(page.locator("#goals")).to_contain_text("Tunnista kaatuminen")
