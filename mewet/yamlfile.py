@@ -9,12 +9,16 @@ written twice in one mapping, and files nested or sized beyond what a scenario n
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from mewet.errors import MewetError
 
@@ -147,7 +151,7 @@ def validate_yaml(
     try:
         obj = model.model_validate(data)
     except ValidationError as exc:
-        found = [(tuple(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        found = [_plain(model, e) for e in exc.errors()]
         raise error(_report(path.name, lines, found)) from None
     own = getattr(obj, "problems", None)
     found = (own() if own is not None else []) + (check(obj) if check is not None else [])
@@ -155,6 +159,119 @@ def validate_yaml(
         found.sort(key=lambda problem: line_of(lines, problem[0]) or 0)  # in reading order
         raise error(_report(path.name, lines, found))
     return obj
+
+
+def _plain(model: type[BaseModel], err: ErrorDetails) -> tuple[Loc, str]:
+    """A validation error in the words of whoever wrote the file: what is allowed there."""
+    loc: Loc = _file_loc(model, tuple(err["loc"]))
+    msg = err["msg"].removeprefix("Value error, ")
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        owner = _model_at(model, tuple(err["loc"])[:-1])
+        if owner is not None:
+            known = ", ".join(owner.model_fields)
+            return loc, f"unknown key {loc[-1]!r} (keys here: {known})"
+        return loc, f"unknown key {loc[-1]!r}"
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx") or {}
+        tag, allowed = ctx.get("tag"), str(ctx.get("expected_tags", "")).replace("'", "")
+        return loc, f"unknown type {tag!r} (types: {allowed})"
+    field = _field_at(model, tuple(err["loc"]))
+    example = None
+    if field is not None and field.examples:
+        example = field.examples[0]
+    if kind in ("list_type", "string_type", "float_parsing", "int_parsing", "bool_parsing"):
+        what = {
+            "list_type": "a list",
+            "string_type": "text",
+            "float_parsing": "a number",
+            "int_parsing": "a whole number",
+            "bool_parsing": "true or false",
+        }[kind]
+        shown = f", e.g. {_yaml_inline(example)}" if example is not None else ""
+        return loc, f"use {what}{shown}"
+    return loc, msg
+
+
+def _file_loc(model: type[BaseModel], loc: Loc) -> Loc:
+    """The location as the file has it: without the tags pydantic adds for a tagged union's
+    member (`incidents[0].fall.room` is `incidents[0].room` in the file)."""
+    out: list[int | str] = []
+    current: Any = model
+    for i, part in enumerate(loc):
+        if current is None:
+            out.extend(loc[i:])
+            break
+        if not (isinstance(part, str) and _is_tag(current, part)):
+            out.append(part)
+        current = _inner(current, part)
+    return tuple(out)
+
+
+def _is_tag(annotation: Any, part: str) -> bool:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _is_tag(typing.get_args(annotation)[0], part)
+    if origin in (types.UnionType, typing.Union):
+        for member in typing.get_args(annotation):
+            tag = getattr(member, "model_fields", {}).get("type")
+            if tag is not None and part in typing.get_args(tag.annotation):
+                return True
+    return False
+
+
+def _yaml_inline(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_inline(v) for v in value) + "]"
+    return str(value)
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model whose fields are at `loc` (through lists, dicts and tagged unions)."""
+    current: Any = model
+    for part in loc:
+        current = _inner(current, part)
+        if current is None:
+            return None
+    current = _inner(current, None)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _field_at(model: type[BaseModel], loc: Loc) -> FieldInfo | None:
+    owner = _model_at(model, loc[:-1]) if loc else None
+    if owner is None or not isinstance(loc[-1], str):
+        return None
+    return owner.model_fields.get(loc[-1])
+
+
+def _inner(annotation: Any, part: int | str | None) -> Any:
+    """One step into a type: a model's field, a list's item, a dict's value, a union's member
+    (by its tag, as pydantic's locations name it); `part` None: the type itself."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _inner(typing.get_args(annotation)[0], part)
+    if origin in (types.UnionType, typing.Union):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if isinstance(part, str):  # a tagged union's member, by its tag
+            for member in members:
+                tag = getattr(member, "model_fields", {}).get("type")
+                if tag is not None and part in typing.get_args(tag.annotation):
+                    return member
+        for member in members:
+            found = _inner(member, part)
+            if found is not None:
+                return found
+        return None
+    if part is None:
+        return annotation
+    if origin in (list, tuple) and isinstance(part, int):
+        return typing.get_args(annotation)[0]
+    if origin is dict:
+        return typing.get_args(annotation)[1]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+        field = annotation.model_fields.get(part)
+        return None if field is None else field.annotation
+    return None
 
 
 def _report(name: str, lines: dict[Loc, int], found: list[tuple[Loc, str]]) -> str:

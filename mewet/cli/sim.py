@@ -141,9 +141,13 @@ def home_show(
 
     home = load_home(name)
     console.print(f"[bold]{home.name}[/] ({home.id}): {home.description.strip()}")
-    table = Table("device", "type", "room")
+    rooms = Table("room id (what scenarios name)", "name", "area m²")
+    for r in home.rooms:
+        rooms.add_row(r.id, r.name + (f" / {r.name_fi}" if r.name_fi else ""), f"{r.area_m2:g}")
+    console.print(rooms)
+    table = Table("device", "type", "room id")
     for d in home.devices:
-        table.add_row(d.id, d.type, home.room(d.room).name)
+        table.add_row(d.id, d.type, d.room)
     console.print(table)
 
 

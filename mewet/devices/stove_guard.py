@@ -22,6 +22,9 @@ class Options(BaseModel):
     unattended_min: float = Field(15.0, gt=0, le=240)
     max_temp_c: float = Field(280.0, gt=50, le=500)
     period_s: float = Field(60.0, ge=1, le=3600)
+    alarm_on_cut: bool = Field(
+        False, description="Report a power cut to the alarm centre as an alarm (not a warning)."
+    )
 
 
 class StoveGuard(Device):
@@ -44,7 +47,11 @@ class StoveGuard(Device):
         target = HOT_C if heating else ROOM_C
         tau = 240.0 if heating else 600.0
         self.temp += (target - self.temp) * (1 - math.exp(-self.options.period_s / tau))
-        here = self.world.location == self.room
+        # somebody at the hob: the resident in the kitchen and on their feet (one lying on the
+        # floor attends nothing), or a visitor there
+        here = (self.world.location == self.room and not self.world.fallen) or (
+            self.world.visitor == self.room
+        )
         if heating and not here:
             self.unattended_since = self.unattended_since or float(self.env.now)
         else:
@@ -75,7 +82,7 @@ class StoveGuard(Device):
     def _cut(self, reason: str) -> None:
         self.world.set("stove_power", False)
         self.update_state(power=False)
-        self.event("power_cut", "warning", reason=reason)
+        self.event("power_cut", "alarm" if self.options.alarm_on_cut else "warning", reason=reason)
 
     def handle(self, name: str, args: dict[str, Scalar]) -> tuple[bool, str]:
         if name == "cut_power":

@@ -28,6 +28,8 @@ ACTIVITIES = {
     "wash_dishes": "Wash_Dishes",
     "personal_hygiene": "Personal_Hygiene",
     "medication": "Medication",
+    "fall": "Fall",  # incidents are labelled as activities, so analytics can find them
+    "wandering": "Wandering",
 }
 VALUES = {
     "motion_detected": "ON",

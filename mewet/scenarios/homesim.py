@@ -14,6 +14,7 @@ from mewet.contract import DEFAULT_ROOT, Command, Topic
 from mewet.devices.base import Device
 from mewet.devices.catalogue import CATALOGUE
 from mewet.errors import HomeFileError
+from mewet.scenarios.body import body
 from mewet.scenarios.occupant import Occupant, Persona
 from mewet.scenarios.truth import TruthLog
 from mewet.sim.clock import SimClock
@@ -74,6 +75,7 @@ class HomeSim:
             for device in self.devices.values():
                 device.start()
             self.occupant.start()
+            self.env.process(body(self.world, self.truth))
 
     def run(self, until_s: float) -> None:
         """Advance the simulation to `until_s` sim seconds."""

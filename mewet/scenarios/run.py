@@ -19,6 +19,7 @@ from mewet.scenarios.casas import dataset
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.incidents import happen
 from mewet.scenarios.scenario import Scenario
+from mewet.sim.clock import local_time, zone_label
 from mewet.sim.seeds import rng_for
 from mewet.sim.sink import MemorySink, Sink
 
@@ -99,13 +100,18 @@ def write_run(out: Path, scenario: Scenario, sim: ScenarioSim, sink: MemorySink)
     out.mkdir(parents=True, exist_ok=True)
     with (out / "messages.jsonl").open("w", encoding="utf-8") as f:
         f.writelines(message_json(m) + "\n" for m in sink.messages)
+    zone = scenario.start.tzinfo
+    # people read truth.jsonl and care.jsonl (the scenario's local time, with its offset);
+    # messages.jsonl is what the devices sent (the contract's UTC `ts`)
     with (out / "truth.jsonl").open("w", encoding="utf-8") as f:
         f.writelines(
-            json.dumps(t.as_json(), separators=(",", ":")) + "\n" for t in sim.truth.records
+            json.dumps({**t.as_json(), "ts": local_time(t.ts, zone)}, separators=(",", ":")) + "\n"
+            for t in sim.truth.records
         )
     with (out / "care.jsonl").open("w", encoding="utf-8") as f:
         f.writelines(
-            json.dumps(a.as_json(), separators=(",", ":")) + "\n" for a in sim.team.timeline
+            json.dumps({**a.as_json(), "ts": local_time(a.ts, zone)}, separators=(",", ":")) + "\n"
+            for a in sim.team.timeline
         )
     lines, labelled = dataset(sink.messages, sim.truth.records)
     (out / "casas.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
@@ -142,5 +148,50 @@ def summarise(
         "sensor_events_per_day": round(sensor_events / days, 1),
         "labelled_activities_per_day": round(labelled / days, 1),
         "activities": dict(sorted(activities.items())),
-        "kpis": kpis(sim.team, sim.truth.records, alarms["dose_missed"], final=True),
+        "time_zone": zone_label(scenario.start.tzinfo),
+        "what_happened": what_happened(sim, sink),
+        "kpis": kpis(
+            sim.team,
+            sim.truth.records,
+            alarms["dose_missed"],
+            lambda ts: local_time(ts, scenario.start.tzinfo),
+            final=True,
+        ),
+    }
+
+
+def what_happened(sim: ScenarioSim, sink: MemorySink) -> dict[str, Any]:
+    """What the incidents did, in figures a teacher checks a scenario by: the warmest each
+    room got, the lowest hydration, how long the hob was on and when its power was cut, and
+    whom the alarm centre called when (local times)."""
+    zone = sim.scenario.start.tzinfo
+    rooms: dict[str, float] = {}
+    hob_on: datetime | None = None
+    stove_min = 0.0
+    cuts = []
+    for m in sink.messages:
+        p = m.payload
+        if isinstance(p, Telemetry) and "temperature" in p.data:
+            room = sim.home.room(sim.devices[m.topic.device].room).id
+            rooms[room] = max(rooms.get(room, -99.0), p.data["temperature"])
+        elif isinstance(p, Event) and p.event_type == "stove_on":
+            hob_on = hob_on or p.ts
+        elif isinstance(p, Event) and p.event_type in ("stove_off", "power_cut"):
+            if hob_on is not None:
+                stove_min += (p.ts - hob_on).total_seconds() / 60
+                hob_on = None
+            if p.event_type == "power_cut":
+                cuts.append({"at": local_time(p.ts, zone), "reason": p.data.get("reason")})
+    levels = [float(t.value) for t in sim.truth.records if t.kind == "hydration"]
+    calls = [
+        {"at": local_time(a.ts, zone), "by": a.role, "call": a.action, "detail": a.detail}
+        for a in sim.team.timeline
+        if a.action.startswith("called_") or a.action == "dispatched"
+    ]
+    return {
+        "warmest_by_room_c": dict(sorted(rooms.items())),
+        "lowest_hydration": min(levels, default=None),
+        "stove_on_min": round(stove_min, 1),
+        "stove_power_cuts": cuts,
+        "calls": calls,
     }

@@ -8,6 +8,7 @@ students can take, and the learning goals with a short guide for the teacher.
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -261,11 +262,17 @@ def library() -> dict[str, Path]:
     return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".yaml")}
 
 
+@functools.cache
+def _from_library(sid: str) -> Scenario:
+    # the library ships with the package and does not change while the lab runs: read once
+    return validate_yaml(Scenario, library()[sid], ScenarioError)
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """A library scenario by id, or a scenario file by path."""
     known = library()
     if isinstance(name_or_path, str) and name_or_path in known:
-        return validate_yaml(Scenario, known[name_or_path], ScenarioError)
+        return _from_library(name_or_path)
     path = Path(name_or_path)
     if not path.exists():
         raise ScenarioError(

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from mewet.contract import format_ts
 from mewet.sim.world import World
 
-TruthKind = Literal["activity", "location"]
+TruthKind = Literal["activity", "location", "hydration"]
 TRACKED: tuple[TruthKind, ...] = ("activity", "location")
 
 
@@ -24,7 +24,8 @@ class Truth:
     ts: datetime
     kind: TruthKind
     value: str
-    phase: Literal["begin", "end"]
+    phase: Literal["begin", "end", "level"]
+    """`begin` and `end` of an activity or a location; `level` of a measure (hydration)."""
 
     def as_json(self) -> dict[str, str]:
         """The record as written to truth.jsonl."""
@@ -62,6 +63,10 @@ class TruthLog:
         self.records.append(Truth(now, kind, self._open[kind], "end"))
         self._open[kind] = str(value)
         self.records.append(Truth(now, kind, str(value), "begin"))
+
+    def level(self, kind: TruthKind, value: str) -> None:
+        """A measure of the resident's body as it stands now (hydration: 1 well, 0 very dry)."""
+        self.records.append(Truth(self.world.now(), kind, value, "level"))
 
     def close(self) -> None:
         """End whatever is still going on (at the end of a run)."""

@@ -237,3 +237,38 @@ def test_a_finnish_student_gets_the_scenario_in_finnish(browser: Browser, lab: A
     expect(page.locator("#brief")).to_contain_text("turvapuhelinkeskuksen päivystäjä")
     expect(page.locator("#resident")).to_contain_text("asuu yksin")
     expect(page.locator("#goals")).to_contain_text("Tunnista kaatuminen")
+
+
+def test_a_lost_connection_says_so_and_catches_up(browser: Browser, lab: Api) -> None:
+    """The network drops: the page says it is reconnecting; back online, it takes a fresh
+    ticket and snapshot and shows what happened meanwhile."""
+    ex = lab.call("POST", "/api/exercises", "teacher@north", json={"scenario": "night-fall"}).json()
+    page = page_in(browser)
+    # keep a handle on the page's sockets, to cut them as a dropped network would
+    page.add_init_script(
+        "window.__sockets = []; const Native = window.WebSocket;"
+        "window.WebSocket = function (...a) { const s = new Native(...a);"
+        " window.__sockets.push(s); return s; };"
+        "window.WebSocket.prototype = Native.prototype;"
+    )
+    page.goto(f"{lab.base}/join?code={ex['join_code']}")
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Join as: Alarm centre").click()
+    expect(page.locator("#status")).to_have_text("Live")
+    page.context.set_offline(True)
+    page.evaluate("window.__sockets.forEach((s) => s.close())")
+    expect(page.locator("#status")).to_contain_text("reconnecting")
+    lab.call(
+        "POST", f"/api/exercises/{ex['id']}/control", "teacher@north", json={"control": "start"}
+    )
+    lab.call(
+        "POST",
+        f"/api/exercises/{ex['id']}/control",
+        "teacher@north",
+        json={"control": "step", "args": {"minutes": 552}},
+    )
+    page.context.set_offline(False)
+    expect(page.locator("#status")).to_have_text("Live", timeout=30_000)
+    expect(page.locator("#alarms")).to_contain_text("fall_detected")  # from the fresh snapshot
+    expect(page.locator("#clock")).to_contain_text("03:12")

@@ -239,14 +239,36 @@ def test_incident_settings_are_checked_with_their_line(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as exc:
         load_scenario(path)
     text = str(exc.value)
-    assert "line 7: incidents[0].fall.at: at '25:10': use a clock time HH:MM" in text
-    assert "line 9: incidents[2]: Input tag 'flood' found using 'type' does not match" in text
+    assert "line 7: incidents[0].at: at '25:10': use a clock time HH:MM" in text
+    assert "line 9: incidents[2]: unknown type 'flood' (types: fall, stove_left_on," in text
     path.write_text(
         path.read_text()
         .replace("'25:10'", "'02:10'")
         .replace("  - {type: flood, at: '03:00'}\n", "")
     )
     with pytest.raises(ScenarioError, match=r"line 8: incidents\[1\]\.room: unknown room 'attic'"):
+        load_scenario(path)
+
+
+def test_errors_say_what_is_allowed_there(tmp_path: Path) -> None:
+    """An unknown key lists the keys allowed at that place, a list that is not one says what
+    it should look like, a key written twice names both lines."""
+    path = scenario_file(
+        tmp_path,
+        "resident: {persona: {drinks_per_day: 3}}\n"
+        "care:\n  visits: '08:00'\n  relative: {calls_at: '18:00'}\n",
+    )
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(path)
+    text = str(exc.value)
+    assert (
+        "resident.persona.drinks_per_day: unknown key 'drinks_per_day' (keys here: name, age,"
+        in text
+    )
+    assert "line 8: care.visits: use a list, e.g. [08:00, 20:00]" in text
+    assert "care.relative.calls_at: unknown key 'calls_at' (keys here: who, answers," in text
+    path.write_text(path.read_text() + "title: again\n")
+    with pytest.raises(ScenarioError, match=r"'title' is written twice \(lines 2 and 10\)"):
         load_scenario(path)
 
 

@@ -57,3 +57,22 @@ def test_step_advances_and_holds() -> None:
     assert clock.target() == pytest.approx(1002)
     with pytest.raises(ValueError, match="positive"):
         clock.step(0, sim_now=1000)
+
+
+def test_a_home_without_geometry_still_gets_a_readable_plan() -> None:
+    """Rooms without a place on the plan are laid out in rows, none overlapping; rooms with
+    one keep it."""
+    from mewet.devices.homes import load_home
+
+    home = load_home("default")
+    bare = home.model_copy(
+        update={"rooms": [r.model_copy(update={"x": None, "y": None}) for r in home.rooms]}
+    )
+    boxes = [(x, y, w, h) for _, x, y, w, h in bare.plan()]
+    assert len(boxes) == len(home.rooms)
+    for i, (x, y, w, h) in enumerate(boxes):
+        assert w >= 2 and h >= 2
+        for x2, y2, w2, h2 in boxes[i + 1 :]:
+            assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y  # no overlap
+    kitchen = next(r for r in home.plan() if r[0].id == "kitchen")
+    assert kitchen[1:] == (8.0, 1.2, 3.0, 3.0)

@@ -117,7 +117,9 @@ class CareSettings(BaseModel):
         "defaults (e.g. {home_care: {help_up: 5}}).",
     )
     visits: list[str] = Field(
-        default_factory=list, description="Daily routine home-care visits, HH:MM local."
+        default_factory=list,
+        description="Daily routine home-care visits, HH:MM local.",
+        examples=[["08:00", "20:00"]],
     )
     physio_after_fall_days: float | None = Field(
         3.0, ge=0, le=60, description="Fall-risk visit this many days after a fall (null: none)."

@@ -319,3 +319,61 @@ def test_action_durations_are_the_scenario_s_and_checked(tmp_path: Path) -> None
     )
     with pytest.raises(ScenarioError, match=r"a home_care has no action 'fly' \(actions: arrive"):
         load_scenario(bad)
+
+
+SUMMER_FALL = """id: summer
+title: Summer heat, a fall in the kitchen
+start: 2026-07-12T08:00:00+03:00
+days: 1
+seed: 5
+resident: {wristband_worn: false}
+devices:
+  stove-guard: {options: {unattended_min: 15, alarm_on_cut: false}}
+  fall-bathroom: {faults: {false_alarms_per_h: 0}}
+incidents:
+  - {type: heat_wave, at: "08:30", days: 1, indoor_rise_c: 10, drinks: 0.1}
+  - {type: stove_left_on, at: "14:50"}
+  - {type: fall, at: "14:52", room: kitchen, presses_button: 0, injury: 0}
+care: {visits: ["21:00"]}
+"""
+
+
+def test_the_stove_guard_guards_a_resident_lying_on_the_kitchen_floor(tmp_path: Path) -> None:
+    """She falls beside the hob she left on: lying there, she is not attending it, so the
+    guard cuts the power 15 minutes after, as documented (it waited until she was helped up
+    before)."""
+    path = tmp_path / "summer.yaml"
+    path.write_text(SUMMER_FALL)
+    sim, sink = run_scenario(load_scenario(path))
+    cut = events_of(sink, "power_cut")
+    on = events_of(sink, "stove_on")
+    fell = next(t.ts for t in sim.truth.records if t.value == "fall" and t.phase == "begin")
+    assert cut and cut[0].data["reason"] == "unattended"
+    assert cut[0].ts - fell < timedelta(minutes=18)
+    assert any(e.ts <= cut[0].ts for e in on)
+
+
+def test_hours_on_the_floor_in_the_heat_dehydrate_and_home_care_gives_fluids(
+    tmp_path: Path,
+) -> None:
+    """Six hours on the floor of a hot flat leave her dehydrated (the ground truth shows it,
+    the assessment finds it) and home care gives fluids as well as helping her up."""
+    path = tmp_path / "summer.yaml"
+    path.write_text(SUMMER_FALL)
+    sim, _ = run_scenario(load_scenario(path))
+    levels = [float(t.value) for t in sim.truth.records if t.kind == "hydration"]
+    assert levels[0] == 1.0 and min(levels) < 0.6
+    actions = [(a.action, a.detail) for a in sim.team.timeline if a.role == "home_care"]
+    found = next(d for a, d in actions if a == "assessed")
+    assert "on the floor" in found and "nothing to drink" in found
+    names = [a for a, _ in actions]
+    assert names.index("helped_up") < names.index("gave_fluids")
+
+
+def test_a_protocol_runs_in_the_order_written(tmp_path: Path) -> None:
+    body = FALL_WITH_CARE.replace(
+        "area: town}", "area: town, protocol: {fallen: [call_relative, dispatch_home_care]}}"
+    )
+    sim, _ = run_scenario(load_scenario(scenario_file(tmp_path, body)))
+    centre = [a.action for a in sim.team.timeline if a.role == "alarm_centre"]
+    assert centre.index("called_relative") < centre.index("dispatched")

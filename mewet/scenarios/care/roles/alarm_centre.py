@@ -13,6 +13,8 @@ from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
 
 ROLE = "alarm_centre"
+NOT_FALSE = ("dose_missed", "door_opened_at_night", "power_cut")
+"""Alarms that are never false when nothing else is wrong: they report what happened."""
 
 
 def answer(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
@@ -200,7 +202,7 @@ def respond(team: CareTeam, case: Case) -> Process:
     for response in getattr(team.settings.protocol, found):
         args: dict[str, Scalar] = dict(on_case)
         if response == "close":
-            false_alarm = case.event_type not in ("dose_missed", "door_opened_at_night")
+            false_alarm = case.event_type not in NOT_FALSE
             yield from team.policy_do(ROLE, "close", {**args, "false_alarm": false_alarm})
             return
         action: str = response

@@ -103,6 +103,9 @@ def job(team: CareTeam, visit: Visit) -> Process:
         elif w.fallen:
             yield from team.policy_do(ROLE, "help_up")
             note = "fall at home, helped up, fall-risk follow-up advised"
+            if w.dehydrated():  # hours on the floor, or the heat: she needs to drink
+                yield from team.policy_do(ROLE, "give_fluids")
+                note += "; dehydrated after the long lie, fluids given"
         elif w.unwell():
             yield from team.policy_do(ROLE, "give_fluids")
             if w.acutely_ill():

@@ -88,6 +88,8 @@ def assess(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
         found = "on the floor, " + (
             "pain in the hip, cannot bear weight" if w.injured else "no injury found"
         )
+        if w.dehydrated():
+            found += "; dry mouth and confused: has had nothing to drink for hours"
     elif w.ill():
         found = "fever, fast pulse, short of breath"
     elif w.dehydrated():

@@ -1,0 +1,32 @@
+"""The resident's body over the hours: what lying on the floor and the heat do to it.
+
+Every half hour: a resident on the floor drinks nothing and dries out, faster in the heat
+(six hours on the floor of a 31 °C flat leave them dehydrated); and the ground truth notes the
+hydration whenever it has moved by a twentieth since it last did, so analytics and the debrief
+can see it. (Heat waves and illness change it too, in `incidents.py`; fluids from home care
+or the paramedics restore it.)
+"""
+
+from __future__ import annotations
+
+from mewet.scenarios.truth import TruthLog
+from mewet.sim.world import Process, World
+
+STEP_S = 1800.0
+FLOOR_LOSS = 0.025  # hydration lost per half hour on the floor at room temperature
+NOTED = 0.05
+
+
+def body(world: World, truth: TruthLog) -> Process:
+    """The resident's hydration, half hour by half hour."""
+    env = world.env
+    noted = world.hydration
+    truth.level("hydration", f"{noted:.2f}")
+    while True:
+        yield env.timeout(STEP_S)
+        if world.fallen:
+            heat = 1.0 + max(0.0, world.indoor_heat_c) / 7.0
+            world.hydration = max(0.0, world.hydration - FLOOR_LOSS * heat)
+        if abs(world.hydration - noted) >= NOTED:
+            noted = world.hydration
+            truth.level("hydration", f"{noted:.2f}")
