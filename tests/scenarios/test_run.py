@@ -256,7 +256,7 @@ def test_errors_say_what_is_allowed_there(tmp_path: Path) -> None:
     path = scenario_file(
         tmp_path,
         "resident: {persona: {drinks_per_day: 3}}\n"
-        "care:\n  visits: '08:00'\n  relative: {calls_at: '18:00'}\n",
+        "care:\n  visits: '08:00'\n  relative: {phones_at: '18:00', calls_at: '18:00'}\n",
     )
     with pytest.raises(ScenarioError) as exc:
         load_scenario(path)
@@ -266,7 +266,8 @@ def test_errors_say_what_is_allowed_there(tmp_path: Path) -> None:
         in text
     )
     assert "line 8: care.visits: use a list, e.g. [08:00, 20:00]" in text
-    assert "care.relative.calls_at: unknown key 'calls_at' (keys here: who, answers," in text
+    assert "care.relative.phones_at: unknown key 'phones_at' (keys here: who, answers," in text
+    assert "care.relative.calls_at: use a list, e.g. [18:00]" in text
     path.write_text(path.read_text() + "title: again\n")
     with pytest.raises(ScenarioError, match=r"'title' is written twice \(lines 2 and 10\)"):
         load_scenario(path)

@@ -26,7 +26,7 @@ from mewet.scenarios.truth import Truth
 
 Status = Literal["met", "missed", "not yet", "not applicable"]
 STATUSES: tuple[Status, ...] = ("met", "missed", "not yet", "not applicable")
-NEEDS_HELP = {"fallen", "injured", "gone_out", "smoke", "unwell"}
+NEEDS_HELP = {"fallen", "injured", "gone_out", "no_answer", "smoke", "unwell"}
 GOT_UP = {"helped_up", "treated", "conveyed"}
 Stamp = Callable[[datetime], str]
 

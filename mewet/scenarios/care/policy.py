@@ -51,9 +51,12 @@ class Policies:
         team.summoned.connect(self._summoned)
 
     def start(self) -> None:
-        """Start the scheduled parts of the policies (home care's routine visits)."""
+        """Start the scheduled parts of the policies (home care's routine visits, the
+        relative's calls)."""
         for at in self.team.settings.visits:
             self.team.env.process(home_care.routine_visits(self.team, at))
+        for at in self.team.settings.relative.calls_at:
+            self.team.env.process(relative.scheduled_calls(self.team, at))
 
     def _case(self, case: Case) -> None:
         if not self.team.played(alarm_centre.ROLE):

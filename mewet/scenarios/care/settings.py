@@ -9,7 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from mewet.sim.clock import HHMM
 
 Urgency = Literal["A", "B", "C", "D"]
-Situation = Literal["fallen", "injured", "gone_out", "smoke", "unwell", "dose_missed", "well"]
+Situation = Literal[
+    "fallen", "injured", "gone_out", "no_answer", "smoke", "unwell", "dose_missed", "well"
+]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Response = Literal[
     "dispatch_home_care",
     "dispatch_paramedics_A",
@@ -43,6 +47,7 @@ class Responses(BaseModel):
     fallen: list[Response] = ["dispatch_home_care", "call_relative"]
     injured: list[Response] = ["dispatch_paramedics_B", "dispatch_home_care", "call_relative"]
     gone_out: list[Response] = ["dispatch_home_care", "call_relative"]
+    no_answer: list[Response] = ["dispatch_home_care", "call_relative"]
     smoke: list[Response] = ["call_fire_service", "dispatch_home_care"]
     unwell: list[Response] = ["dispatch_home_care", "call_doctor"]
     dose_missed: list[Response] = ["remind"]
@@ -66,6 +71,25 @@ class RelativeSettings(BaseModel):
     answers: float = Field(0.7, ge=0, le=1, description="Chance the phone is answered.")
     travel_min: float = Field(30.0, gt=0, le=600)
     stays_min: float = Field(60.0, gt=0, le=24 * 60)
+    calls_at: list[str] = Field(
+        default_factory=list,
+        description="When the relative calls the resident, HH:MM local (no answer: they "
+        "alert the alarm centre).",
+        examples=[["18:00"]],
+    )
+    call_days: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS),
+        description="On which days (mon ... sun); default every day.",
+        examples=[["sun"]],
+    )
+
+    @field_validator("calls_at")
+    @classmethod
+    def _hhmm(cls, calls: list[str]) -> list[str]:
+        for c in calls:
+            if not HHMM.fullmatch(c):
+                raise ValueError(f"call {c!r}: use a clock time HH:MM, e.g. 18:00")
+        return calls
 
 
 DURATIONS: dict[str, dict[str, float]] = {

@@ -233,7 +233,12 @@ class CareTeam:
 
     def alarm(self, device: str, event: Event) -> Case:
         """An alarm reaches the alarm centre: a new case, answered by policy or by a person."""
-        case = Case(len(self.cases) + 1, device, event.event_type, float(self.env.now))
+        return self.raise_case(device, event.event_type)
+
+    def raise_case(self, source: str, event_type: str) -> Case:
+        """A new case at the alarm centre, from a device or by phone (the relative found no
+        answer)."""
+        case = Case(len(self.cases) + 1, source, event_type, float(self.env.now))
         self.cases.append(case)
         self.case_raised.emit(case)
         return case

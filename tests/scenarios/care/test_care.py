@@ -377,3 +377,69 @@ def test_a_protocol_runs_in_the_order_written(tmp_path: Path) -> None:
     sim, _ = run_scenario(load_scenario(scenario_file(tmp_path, body)))
     centre = [a.action for a in sim.team.timeline if a.role == "alarm_centre"]
     assert centre.index("called_relative") < centre.index("dispatched")
+
+
+CALLING_RELATIVE = """
+id: evening-call
+title: The daughter's evening call
+home: default
+start: 2026-11-22T12:00:00+01:00
+days: 1
+seed: 4
+resident: {wristband_worn: false}
+devices:
+  fall-bathroom: {faults: {false_alarms_per_h: 0}}
+incidents:
+  - {type: fall, at: "16:00", room: hall, presses_button: 0, injury: 0}
+care:
+  visits: ["21:00"]
+  relative: {calls_at: ["17:00"], call_days: [sun]}
+"""
+
+
+def calling(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "evening-call.yaml"
+    path.write_text(body)
+    return path
+
+
+def test_a_relative_whose_call_goes_unanswered_alerts_the_alarm_centre(tmp_path: Path) -> None:
+    """No wristband, no alarm: the daughter's 17:00 call goes unanswered, so does the one
+    ten minutes later, and she phones the alarm centre, which sends home care at once
+    instead of leaving the resident on the floor until the 21:00 visit."""
+    sim, _ = run_scenario(load_scenario(calling(tmp_path, CALLING_RELATIVE)))
+    tz = sim.world.start.tzinfo
+    calls = [a for a in sim.team.timeline if a.action == "called_resident"]
+    assert [(a.ts.astimezone(tz).strftime("%H:%M"), a.detail) for a in calls] == [
+        ("17:00", "no answer"),
+        ("17:10", "no answer"),
+    ]
+    [case] = sim.team.cases
+    assert (case.device, case.situation) == ("relative", "no_answer")
+    centre = [a.action for a in sim.team.timeline if a.role == "alarm_centre"]
+    assert "dispatched" in centre
+    helped = next(a for a in sim.team.timeline if a.action == "helped_up")
+    assert helped.ts.astimezone(tz).hour < 21
+    [counted] = kpis(sim.team, sim.truth.records, 0, final=True)["cases"]
+    assert counted["help_min"] is not None and counted["status"]["help"] != "not applicable"
+
+
+def test_a_relative_s_call_that_is_answered_raises_nothing(tmp_path: Path) -> None:
+    body = CALLING_RELATIVE.replace('at: "16:00"', 'at: "19:00"')
+    sim, _ = run_scenario(load_scenario(calling(tmp_path, body)))
+    calls = [a.detail for a in sim.team.timeline if a.action == "called_resident"]
+    assert calls == ["she answered: all is well"]
+    assert not [c for c in sim.team.cases if c.device == "relative"]
+
+
+def test_a_relative_calls_only_on_the_agreed_days(tmp_path: Path) -> None:
+    body = CALLING_RELATIVE.replace("call_days: [sun]", "call_days: [mon, sat]")
+    sim, _ = run_scenario(load_scenario(calling(tmp_path, body)))
+    assert not [a for a in sim.team.timeline if a.action == "called_resident"]
+    assert not [c for c in sim.team.cases if c.device == "relative"]
+
+
+def test_a_call_time_that_is_no_clock_time_is_refused_in_plain_words(tmp_path: Path) -> None:
+    body = CALLING_RELATIVE.replace('calls_at: ["17:00"]', 'calls_at: ["5pm"]')
+    with pytest.raises(ScenarioError, match="HH:MM"):
+        load_scenario(calling(tmp_path, body))

@@ -53,17 +53,23 @@ def talk(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     if case.event_type == "dose_missed" and case.situation == "well":
         case.situation = "dose_missed"
     heard = _heard(team, case.situation)
+    if heard == NO_ANSWER:  # the operator learns only that nobody answers
+        case.situation = "no_answer"
     team.log(role, "talked", f"case {case.id}: {heard}")
     return heard
 
 
+NO_ANSWER = "no answer from the home"
+
+
 def _heard(team: CareTeam, found: Situation) -> str:
     if not team.world.wristband_worn and found in ("fallen", "injured"):
-        return "no answer from the home"
+        return NO_ANSWER
     return {
         "fallen": "the resident has fallen and cannot get up",
         "injured": "the resident has fallen and is in pain, cannot move a leg",
         "gone_out": "no answer: nobody is at home",
+        "no_answer": NO_ANSWER,
         "smoke": "the resident says there is smoke in the flat",
         "unwell": "the resident sounds weak and confused, feels unwell",
         "dose_missed": "the resident forgot the medicine",

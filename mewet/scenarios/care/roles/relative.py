@@ -22,10 +22,38 @@ def answer_phone(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     return "you are told what happened"
 
 
+def answers(team: CareTeam) -> bool:
+    """Whether the resident can come to the phone now."""
+    w = team.world
+    return not w.fallen and w.location != OUTSIDE and w.activity not in ("hospital", "wandering")
+
+
+def call_resident(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+    """Phone the resident, as the relative does at the agreed time."""
+    if answers(team):
+        team.log(role, "called_resident", "she answered: all is well")
+        return "she answered: all is well"
+    team.log(role, "called_resident", "no answer")
+    return "no answer"
+
+
+def alert_alarm_centre(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+    """Tell the alarm centre that the resident does not answer: a case for it."""
+    case = team.raise_case("relative", "no_answer_relative")
+    team.log(role, "alerted_alarm_centre", f"case {case.id}: she does not answer the phone")
+    return f"the alarm centre has it: case {case.id}"
+
+
 ACTIONS = {
     a.name: a
     for a in (
         Action("answer_phone", "Answer the alarm centre's call.", answer_phone),
+        Action("call_resident", "Phone the resident.", call_resident),
+        Action(
+            "alert_alarm_centre",
+            "Tell the alarm centre she does not answer.",
+            alert_alarm_centre,
+        ),
         Action("set_off", "Go over to the resident.", visits.set_off),
         Action("arrive", "Reach the front door.", visits.arrive),
         Action("unlock", "Go in with your own key.", visits.unlock),
@@ -54,3 +82,22 @@ def phone(team: CareTeam) -> Process:
 def job(team: CareTeam, visit: Visit) -> Process:
     """Stay a while with the resident."""
     yield team.env.timeout(team.settings.relative.stays_min * 60)
+
+
+def scheduled_calls(team: CareTeam, at: str) -> Process:
+    """The relative's call at the agreed time, on the agreed days; no answer twice, ten
+    minutes apart, and they alert the alarm centre."""
+    h, m = map(int, at.split(":"))
+    days = team.settings.relative.call_days
+    while True:
+        now = team.world.now()
+        wait = ((h * 3600 + m * 60) - (now.hour * 3600 + now.minute * 60 + now.second)) % 86400
+        yield team.env.timeout(wait or 86400)
+        today = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[team.world.now().weekday()]
+        if today not in days or team.played(ROLE):
+            continue
+        if (yield from team.policy_do(ROLE, "call_resident")) != "no answer":
+            continue
+        yield team.env.timeout(600)
+        if (yield from team.policy_do(ROLE, "call_resident")) == "no answer":
+            yield from team.policy_do(ROLE, "alert_alarm_centre")
