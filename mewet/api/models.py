@@ -143,6 +143,7 @@ class ActionBrief(BaseModel):
     """One action a role can take, and what it means."""
 
     name: str
+    label: str = Field(description="The button's words, in the asker's language.")
     description: str
 
 

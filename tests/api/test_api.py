@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from mewet.api.routes.action_words import ACTIONS_FI
 from mewet.config import MqttUrl, StoreUrl
 from mewet.ingest.service import Ingest
+from mewet.scenarios.care import ACTIONS
 from mewet.store.base import open_store
 from tests.support.apiserver import (
     ADMIN,
@@ -239,6 +241,10 @@ def test_a_student_is_told_what_the_exercise_is(api: Api) -> None:
         ("Cy", "relative"),
     }
     assert seen["briefing"]["role"] == "alarm_centre" and seen["join_code"] is None
+    finnish = {**api.as_(token), "Accept-Language": "fi"}
+    fi = api.client.get(f"/api/exercises/{ex['id']}", headers=finnish)
+    words = {a["name"]: a["label"] for a in fi.json()["briefing"]["actions"]}
+    assert words["answer"] == "vastaa hälytykseen" and words["call_relative"] == "soita omaiselle"
     assert seen["time_zone"] == "UTC+01:00"
     r = api.call("GET", f"/api/exercises/{ex['id']}/debrief", TEACHER, params={"at_min": 5})
     assert r.status_code == 422 and "until_min" in r.json()["detail"]
@@ -481,3 +487,14 @@ def test_teachers_upload_and_share_scenarios(api: Api) -> None:
     outside = shared.replace("home: default", "home: /etc/hostname")
     r = api.call("POST", "/api/scenarios", TEACHER, json={"yaml": outside})
     assert r.status_code == 422
+
+
+def test_every_action_has_its_finnish_words() -> None:
+    """A new action cannot reach a Finnish class as an English button."""
+    missing = [
+        (role, name)
+        for role, actions in ACTIONS.items()
+        for name in actions
+        if name not in ACTIONS_FI.get(role, {})
+    ]
+    assert not missing

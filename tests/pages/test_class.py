@@ -237,6 +237,8 @@ def test_a_finnish_student_gets_the_scenario_in_finnish(browser: Browser, lab: A
     expect(page.locator("#brief")).to_contain_text("turvapuhelinkeskuksen päivystäjä")
     expect(page.locator("#resident")).to_contain_text("asuu yksin")
     expect(page.locator("#goals")).to_contain_text("Tunnista kaatuminen")
+    expect(page.get_by_role("button", name="vastaa hälytykseen")).to_be_visible()
+    expect(page.get_by_role("button", name="lähetä kotihoito")).to_be_visible()
 
 
 def test_a_lost_connection_says_so_and_catches_up(browser: Browser, lab: Api) -> None:

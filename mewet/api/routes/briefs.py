@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mewet.api.models import ActionBrief, Briefing
+from mewet.api.routes.action_words import action_words
 from mewet.exercises.manager import Hosted
 from mewet.scenarios.care import ACTIONS
 
@@ -38,5 +39,10 @@ def briefing(hosted: Hosted, role: str, lang: str = "en") -> Briefing:
         role=role,
         brief=scenario.brief(role, lang),
         sensors=scenario.sees_sensors(role),
-        actions=[ActionBrief(name=n, description=d) for n, d in ACTIONS.get(role, {}).items()],
+        actions=[_action(role, n, d, lang) for n, d in ACTIONS.get(role, {}).items()],
     )
+
+
+def _action(role: str, name: str, description: str, lang: str) -> ActionBrief:
+    label, said = action_words(role, name, description, lang)
+    return ActionBrief(name=name, label=label, description=said)

@@ -76,7 +76,7 @@ function renderActions(briefing) {
   document.getElementById("action-args").replaceChildren(...extra);
   document.getElementById("actions").replaceChildren(...briefing.actions.map((a) =>
     el("button", { type: "button", "data-action": a.name, title: a.description,
-      onclick: () => act(a.name) }, a.name.replaceAll("_", " "))));
+      onclick: () => act(a.name) }, a.label)));
 }
 
 function frame(f) {
