@@ -21,7 +21,7 @@ from mewet.api.deps import ApiState
 from mewet.api.guard import Guard
 from mewet.api.routes import auth, devices, exercises, join, live, scenarios
 from mewet.api.security import secret_key
-from mewet.config import Limits, MqttUrl
+from mewet.config import Limits, MqttUrl, StoreUrl
 from mewet.contract import DEFAULT_ROOT
 from mewet.errors import TransportError
 from mewet.exercises.db import AppDb
@@ -57,9 +57,11 @@ def create_app(
     broker_host: str | None = None,
     limits: Limits | None = None,
     broker_port: int | None = None,
+    store: StoreUrl | None = None,
 ) -> FastAPI:
     """The API over the app database in `data_dir`, publishing exercises to `mqtt`; with
-    `access`, it gives students and companies' devices their own broker accounts."""
+    `access`, it gives students and companies' devices their own broker accounts; with
+    `store`, it shows companies what the lab received from their devices."""
 
     the_limits = limits or Limits()
 
@@ -85,6 +87,7 @@ def create_app(
             broker_host=broker_host,
             broker_port=broker_port,
             commands=commands,
+            store=store,
             revoked=db.revoked(),
         )
         try:

@@ -22,7 +22,7 @@ from fastapi.security import OAuth2PasswordBearer
 from mewet.api.commands import CommandSender
 from mewet.api.limits import Lockout, RateLimit, Slots
 from mewet.api.security import Principal, read
-from mewet.config import Limits
+from mewet.config import Limits, StoreUrl
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
 from mewet.pages.i18n import choose
@@ -44,6 +44,7 @@ class ApiState:
     broker_host: str | None = None
     broker_port: int | None = None
     commands: CommandSender | None = None  # to companies' devices, on a secured broker
+    store: StoreUrl | None = None  # what ingest stored, for companies' device pages
     revoked: set[str] = field(default_factory=set)
     """Ids of signed-out tokens that have not expired yet."""
     tickets: dict[str, tuple[Principal, int, float]] = field(default_factory=dict)

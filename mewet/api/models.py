@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -219,6 +220,35 @@ class DeviceCreate(_In):
 
     home: str = Field(pattern=rf"^{ID_PATTERN}$")
     device: str = Field(pattern=rf"^{ID_PATTERN}$")
+
+
+class DeadLetterSeen(BaseModel):
+    """A message of the device that the lab refused, and why."""
+
+    received: datetime
+    topic: str
+    reason: str
+    size: int
+
+
+class DeviceStatus(BaseModel):
+    """A company's device as the lab sees it."""
+
+    home: str
+    device: str
+    type: str = Field(description="From its `meta`; `unknown` until it sends one.")
+    status: Literal["online", "offline", "no status yet", "never seen"] = Field(
+        description="From its retained status (its Last Will says offline)."
+    )
+    last_seen: datetime | None
+    state: dict[str, Any] = Field(default_factory=dict, description="Its last retained state.")
+    refused: int = Field(description="Its messages the lab refused (dead letters), lately.")
+
+
+class DeviceDetail(DeviceStatus):
+    """One device with the reasons its messages were refused, newest first."""
+
+    dead_letters: list[DeadLetterSeen]
 
 
 class CommandRequest(_In):

@@ -82,6 +82,7 @@ def api_serve(
         broker_host=settings.broker_host,
         broker_port=settings.broker_port,
         limits=settings.limits,
+        store=settings.store(),
     )
     uvicorn.run(
         api,

@@ -165,6 +165,7 @@ class Lab:
             broker_host=s.broker_host,
             broker_port=s.broker_port or (self.broker.clients_port if self.broker else None),
             limits=s.limits,
+            store=s.store(),
         )
         config = uvicorn.Config(
             api,

@@ -17,7 +17,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from mewet.api.app import create_app
 from mewet.api.security import hash_password
-from mewet.config import Limits, MqttUrl
+from mewet.config import Limits, MqttUrl, StoreUrl
 from mewet.exercises.db import AppDb
 from mewet.servers import free_port
 from mewet.transport.access import BrokerAccess
@@ -99,11 +99,19 @@ def serve(
     root: str,
     access: BrokerAccess | None = None,
     limits: Limits | None = None,
+    store: StoreUrl | None = None,
 ) -> Iterator[Api]:
     """The API on a free port until the block ends (then stopped, as Ctrl-C would)."""
     make_accounts(data_dir)
     app = create_app(
-        data_dir, mqtt, root=root, secret=SECRET, access=access, broker_host="lab", limits=limits
+        data_dir,
+        mqtt,
+        root=root,
+        secret=SECRET,
+        access=access,
+        broker_host="lab",
+        limits=limits,
+        store=store,
     )
     port = free_port()
     server = uvicorn.Server(

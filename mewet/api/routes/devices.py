@@ -4,21 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import re
+from contextlib import closing
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, status
 
 from mewet.api.deps import ApiState, Current, KnownQuery, State
-from mewet.api.models import ERRORS, CommandRequest, CommandSent, DeviceCreate, MqttAccess
+from mewet.api.models import (
+    ERRORS,
+    CommandRequest,
+    CommandSent,
+    DeadLetterSeen,
+    DeviceCreate,
+    DeviceDetail,
+    DeviceStatus,
+    MqttAccess,
+)
 from mewet.api.security import Principal
+from mewet.config import StoreUrl
 from mewet.contract import Topic, device_commands
 from mewet.errors import ContractError
 from mewet.sim.home import builtin_homes
+from mewet.store.base import DeadLetter, DeviceView, open_store
 from mewet.transport.access import DEVICE_KINDS, Account, device_user
 
 router = APIRouter(
     prefix="/api/devices", tags=["devices"], responses=ERRORS, dependencies=[KnownQuery]
 )
 EXERCISE_HOME = re.compile(r"^ex\d")
+Status = Literal["online", "offline", "no status yet", "never seen"]
+DEAD_LETTERS_SCANNED = 2000  # the newest of the lab's dead letters, searched per request
 
 
 def reserved(api: ApiState, home: str) -> bool:
@@ -64,6 +79,75 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
         password=password,
         read=[device_commands(body.home, body.device, root)],
         write=[str(Topic(body.home, body.device, kind, root=root)) for kind in DEVICE_KINDS],
+    )
+
+
+@router.get("")
+async def list_devices(api: State, who: Current) -> list[DeviceStatus]:
+    """Your devices (every company's, for an admin) as the lab sees them: online or
+    offline, when last seen, their type from `meta`, their last state, and how many of
+    their messages were refused lately."""
+    org = _company(who)
+    accounts = list(api.access.accounts.values()) if api.access is not None else []
+    mine = sorted(
+        (a.home, a.device)
+        for a in accounts
+        if a.kind == "device" and a.home and a.device and (who.role == "admin" or a.group == org)
+    )
+    if api.store is None:
+        return [_status(home, device, None, []) for home, device in mine]
+    found = await asyncio.to_thread(_seen, api.store, _root(api), mine)
+    return [DeviceStatus(**d.model_dump(exclude={"dead_letters"})) for d in found]
+
+
+@router.get("/{home}/{device}")
+async def show_device(api: State, who: Current, home: str, device: str) -> DeviceDetail:
+    """One of your devices, with the reasons the lab refused its messages (newest first):
+    what to fix on the device."""
+    _owned(api, who, home, device)
+    if api.store is None:
+        return _status(home, device, None, [])
+    [found] = await asyncio.to_thread(_seen, api.store, _root(api), [(home, device)])
+    return found
+
+
+def _root(api: ApiState) -> str:
+    return api.access.root if api.access is not None else ""
+
+
+def _seen(url: StoreUrl, root: str, devices: list[tuple[str, str]]) -> list[DeviceDetail]:
+    """What the store holds of each device (a worker thread: the store answers slowly)."""
+    with closing(open_store(url)) as store:
+        views = {home: store.devices(home) for home in {h for h, _ in devices}}
+        letters = store.dead_letters(DEAD_LETTERS_SCANNED)
+    out = []
+    for home, device in devices:
+        prefix = f"{root}/{home}/{device}/"
+        own = [d for d in letters if (d.topic + "/").startswith(prefix)]
+        out.append(_status(home, device, views[home].get(device), own))
+    return out
+
+
+def _status(
+    home: str, device: str, seen: DeviceView | None, letters: list[DeadLetter]
+) -> DeviceDetail:
+    status: Status = "never seen" if seen is None or seen.last_seen is None else "no status yet"
+    if seen is not None and seen.status == "online":
+        status = "online"
+    elif seen is not None and seen.status == "offline":
+        status = "offline"
+    return DeviceDetail(
+        home=home,
+        device=device,
+        type=seen.type if seen else "unknown",
+        status=status,
+        last_seen=seen.last_seen if seen else None,
+        state=seen.state if seen else {},
+        refused=len(letters),
+        dead_letters=[
+            DeadLetterSeen(received=d.received, topic=d.topic, reason=d.reason, size=d.size)
+            for d in letters[:50]
+        ],
     )
 
 
