@@ -131,6 +131,18 @@ def test_contract_docs_are_up_to_date() -> None:
     assert written == render(), "docs/contract.md is stale: run `make docs`"
 
 
+def test_the_committed_json_schemas_are_up_to_date(tmp_path: Path) -> None:
+    """A company reads the schemas in the repository, without a lab install: they must be
+    what the lab checks against."""
+    assert mewet("contract", "schema", "--out", str(tmp_path)).returncode == 0
+    assert mewet("scenario", "schema", "--out", str(tmp_path / "scenario.json")).returncode == 0
+    committed = ROOT / "docs" / "schema"
+    fresh = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    assert fresh == {p.name: p.read_text() for p in committed.iterdir()}, (
+        "docs/schema is stale: run `make docs`"
+    )
+
+
 def test_home_validate_names_the_line_and_what_is_allowed(tmp_path: Path) -> None:
     bad = tmp_path / "flat.yaml"
     bad.write_text(
