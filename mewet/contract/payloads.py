@@ -18,6 +18,7 @@ from pydantic import (
     PlainSerializer,
     RootModel,
     StrictBool,
+    StrictInt,
     StringConstraints,
     TypeAdapter,
     field_validator,
@@ -50,6 +51,7 @@ RoomName = Annotated[
     ),
 ]
 Scalar = FiniteFloat | StrictBool | Text
+CommandArg = StrictInt | FiniteFloat | StrictBool | Text  # 60 stays 60 on the way to a device
 Severity = Literal["info", "warning", "alarm"]
 
 
@@ -151,7 +153,7 @@ class Command(_Frozen):
     v: Literal[1] = 1
     id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     ts: Timestamp
-    args: Annotated[dict[Name, Scalar], Field(max_length=16)] = Field(default_factory=dict)
+    args: Annotated[dict[Name, CommandArg], Field(max_length=16)] = Field(default_factory=dict)
 
 
 Status = Literal["online", "offline"]

@@ -109,6 +109,8 @@ class DeviceView:
     status: str | None
     state: dict[str, Any]
     last_seen: datetime | None
+    meta: dict[str, Any] | None = None
+    """Its last `meta` as sent (what it declares: channels, events, commands)."""
 
 
 class Store(Protocol):

@@ -269,14 +269,16 @@ class InfluxStore:
 
         def view(device: str) -> dict[str, Any]:
             return views.setdefault(
-                device, {"type": "unknown", "room": "", "status": None, "state": {}, "seen": None}
+                device,
+                {"type": "unknown", "room": "", "status": None, "state": {}, "seen": None},
             )
 
-        for tags, _ in self._grouped(
+        for tags, points in self._grouped(
             f"SELECT last(value) FROM meta WHERE home = {h} GROUP BY device, type, room"
         ):
             v = view(tags["device"])
             v["type"], v["room"] = tags.get("type", "unknown"), tags.get("room", "")
+            v["meta"] = json.loads(points[0]["last"])
         for tags, points in self._grouped(
             f"SELECT last(value) FROM status WHERE home = {h} GROUP BY device"
         ):
@@ -292,7 +294,9 @@ class InfluxStore:
                 v = view(tags["device"])
                 v["seen"] = max(v["seen"], seen) if v["seen"] else seen
         return {
-            d: DeviceView(d, v["type"], v["room"], v["status"], v["state"], v["seen"])
+            d: DeviceView(
+                d, v["type"], v["room"], v["status"], v["state"], v["seen"], v.get("meta")
+            )
             for d, v in sorted(views.items())
         }
 

@@ -214,7 +214,7 @@ class SQLiteStore:
     def devices(self, home: str) -> dict[str, DeviceView]:
         """Latest view of every device of a home."""
         rows = self._query(
-            "SELECT device, type, room, status, state, last_seen FROM device "
+            "SELECT device, type, room, status, state, last_seen, meta FROM device "
             "WHERE home=? ORDER BY device",
             (home,),
         )
@@ -226,8 +226,9 @@ class SQLiteStore:
                 status,
                 json.loads(state) if state else {},
                 from_ns(seen) if seen else None,
+                json.loads(meta) if meta else None,
             )
-            for d, t, room, status, state, seen in rows
+            for d, t, room, status, state, seen, meta in rows
         }
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:

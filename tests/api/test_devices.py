@@ -26,14 +26,16 @@ META = {
     "room": "kitchen",
     "firmware": "1.0",
     "channels": [{"name": "power", "unit": "W"}],
+    "commands": ["switch_off"],
 }
 
 
-def connect(port: int, user: str, password: str) -> paho.Client:
+def connect(port: int, user: str, password: str, inbox: list[bytes]) -> paho.Client:
     client = paho.Client(CallbackAPIVersion.VERSION2, client_id=user, protocol=paho.MQTTv5)
     client.username_pw_set(user, password)
     connected = threading.Event()
     client.on_connect = lambda *a: connected.set()
+    client.on_message = lambda c, u, msg: inbox.append(bytes(msg.payload))
     client.connect("127.0.0.1", port)
     client.loop_start()
     assert connected.wait(10)
@@ -54,12 +56,14 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
         lab = MqttUrl("127.0.0.1", server.port, "mewet-lab", lab_pw)
         with serve(tmp_path / "data", lab, ROOT, access, store=store_url) as api:
             for device in ("plug-1", "plug-2"):
-                body = {"home": "acme", "device": device}
-                assert api.call("POST", "/api/devices", COMPANY, json=body).status_code == 201
+                which = {"home": "acme", "device": device}
+                assert api.call("POST", "/api/devices", COMPANY, json=which).status_code == 201
             r = api.call("POST", "/api/devices", COMPANY, json={"home": "acme", "device": "plug-1"})
             creds = r.json()
-            plug = connect(server.port, creds["username"], creds["password"])
+            inbox: list[bytes] = []
+            plug = connect(server.port, creds["username"], creds["password"], inbox)
             topic = f"{ROOT}/acme/plug-1"
+            plug.subscribe(creds["read"][0], qos=1)
             plug.publish(f"{topic}/meta", json.dumps(META), qos=1, retain=True)
             plug.publish(f"{topic}/status", "online", qos=1, retain=True)
             reading = {"v": 1, "id": "m1", "ts": "2026-11-30T10:00:00Z", "seq": 0}
@@ -80,6 +84,19 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
             detail = api.call("GET", "/api/devices/acme/plug-1", COMPANY).json()
             reasons = " | ".join(d["reason"] for d in detail["dead_letters"])
             assert "JSON" in reasons and "power" in reasons, reasons
+            # commands: only those the device declares, arguments as typed
+            sent = "/api/devices/acme/plug-1/commands"
+            body: dict[str, object] = {"name": "switch_off", "args": {"delay_s": 60, "level": 0.5}}
+            r = api.call("POST", sent, COMPANY, json=body)
+            assert r.status_code == 202, r.text
+            eventually(lambda: len(inbox) == 1, timeout_s=10)
+            assert json.loads(inbox[0])["args"] == {"delay_s": 60, "level": 0.5}
+            assert isinstance(json.loads(inbox[0])["args"]["delay_s"], int)
+            r = api.call("POST", sent, COMPANY, json={"name": "explode"})
+            assert r.status_code == 422 and "declares: switch_off" in r.json()["detail"]
+            r = api.call("POST", sent.replace("plug-1", "plug-2"), COMPANY, json=body)
+            assert r.status_code == 422 and "not sent its meta" in r.json()["detail"]
+            assert len(inbox) == 1  # nothing refused reached a device
             # the Last Will: pulled out without a goodbye, the lab shows it offline
             plug.publish(f"{topic}/status", "offline", qos=1, retain=True)
             eventually(lambda: listed()[0]["status"] == "offline", timeout_s=15)

@@ -118,6 +118,7 @@ def test_latest_state_of_every_device(store: Store) -> None:
     assert (view.type, view.room, view.status) == ("motion", "Hall", "offline")
     assert view.state == {"motion": True, "battery": 89.5}
     assert view.last_seen == START + timedelta(minutes=3)
+    assert view.meta == {"type": "motion"}  # what it declared, for the commands it takes
     assert store.devices("home-2") == {}
     assert store.device_types() == {("home-1", "motion-hall"): "motion"}
 

@@ -111,6 +111,15 @@ async def show_device(api: State, who: Current, home: str, device: str) -> Devic
     return found
 
 
+def _declared_commands(url: StoreUrl, home: str, device: str) -> list[str] | None:
+    """The commands a device lists in its last `meta`; None when it has sent none."""
+    with closing(open_store(url)) as store:
+        seen = store.devices(home).get(device)
+    if seen is None or seen.meta is None:
+        return None
+    return [str(c) for c in seen.meta.get("commands", [])]
+
+
 def _root(api: ApiState) -> str:
     return api.access.root if api.access is not None else ""
 
@@ -184,6 +193,20 @@ async def send_command(
     _owned(api, who, home, device)
     if api.commands is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker connection now")
+    if api.store is not None:
+        declared = await asyncio.to_thread(_declared_commands, api.store, home, device)
+        if declared is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"{home}/{device} has not sent its meta yet: the lab sends only the commands "
+                "a device declares there (its `commands` list)",
+            )
+        if body.name not in declared:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"{home}/{device} does not declare the command {body.name!r} in its meta "
+                f"(it declares: {', '.join(declared) or 'none'})",
+            )
     topic, command = await asyncio.to_thread(
         api.commands.send, home, device, body.name, dict(body.args)
     )
