@@ -1,9 +1,10 @@
 """The pages: sign-in and join, the teacher's library and console, a student's role view,
-the debrief. Each is a template; its script talks to the API."""
+the debrief, a company's devices. Each is a template; its script talks to the API."""
 
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from typing import Annotated
 
@@ -27,9 +28,12 @@ PAGES = {
     "teach": "teach.html",
     "console": "console.html",
     "debrief": "debrief.html",
+    "devices": "devices.html",
 }
 STATIC = resources.files("mewet.pages") / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+# a path of this lab for the language switch to return to: never //host or /\host
+SAME_SITE_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9/_\-.?=&%]*")
 Lang = Annotated[str | None, Cookie(alias="lang")]
 Accept = Annotated[str | None, Header(alias="accept-language")]
 
@@ -83,11 +87,20 @@ async def debrief(exercise_id: int, lang: Lang = None, accept: Accept = None) ->
     return render("debrief", choose(lang, accept), exercise_id=exercise_id)
 
 
+@router.get("/devices", response_class=HTMLResponse)
+async def devices(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """A company's devices: what the lab received, and why it refused what it refused."""
+    return render("devices", choose(lang, accept))
+
+
 @router.get("/lang/{code}")
-async def language(code: str, request: Request) -> Response:
-    """Switch the pages' language (kept in a cookie) and go back where one was."""
+async def language(code: str, request: Request, next: str | None = None) -> Response:
+    """Switch the pages' language (kept in a cookie) and go back where one was: `next`, a
+    path of this lab only (never another site), else the front page."""
     back = request.headers.get("referer", "/")
     target = back if back.startswith(str(request.base_url)) else "/"
+    if next and SAME_SITE_PATH.fullmatch(next):
+        target = next
     answer = RedirectResponse(target, status_code=303)
     if code in LANGUAGES:
         answer.set_cookie("lang", code, max_age=365 * 86400, samesite="lax")

@@ -219,6 +219,23 @@ def test_hostile_scenario_files_get_a_clear_422(api: Api, text: str, said: str) 
 # -- answers: headers, tokens, the live feed --------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("nxt", "goes"),
+    [
+        ("/devices", "/devices"),
+        ("/play/3?x=1", "/play/3?x=1"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/x\r\nSet-Cookie: a=b", "/"),
+    ],
+)
+def test_the_language_switch_returns_only_within_the_lab(api: Api, nxt: str, goes: str) -> None:
+    r = api.client.get("/lang/fi", params={"next": nxt}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == goes
+    assert "lang=fi" in r.headers["set-cookie"]
+
+
 def test_every_answer_carries_security_headers(api: Api) -> None:
     r = api.client.post("/api/auth/token", data={"username": TEACHER, "password": PASSWORD})
     assert r.headers["cache-control"] == "no-store"  # the token is never cached

@@ -1,7 +1,8 @@
 """A class in a real browser (Debian's Chromium driven by Playwright): a teacher signs in and
 creates a night fall, two students join by code in their own browsers, the fall alarm reaches
 the alarm centre's screen, the students act, the teacher sees it live and ends, and the
-debrief shows the KPIs; every page in Finnish and in English; a refused action shows why."""
+debrief shows the KPIs; every page in Finnish and in English; a refused action shows why; a
+company's engineer sees what the lab made of their device."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from mewet.config import MqttUrl
 from tests.support.apiserver import PASSWORD, Api, serve
 from tests.support.helpers import unique_root
+from tests.support.securelab import secured_lab
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -274,3 +276,37 @@ def test_a_lost_connection_says_so_and_catches_up(browser: Browser, lab: Api) ->
     expect(page.locator("#status")).to_have_text("Live", timeout=30_000)
     expect(page.locator("#alarms")).to_contain_text("fall_detected")  # from the fresh snapshot
     expect(page.locator("#clock")).to_contain_text("03:12")
+
+
+def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: Path) -> None:
+    """The engineer signs in and lands on their devices: the plug is online with two refused
+    messages; opening it shows why each was refused. In Finnish, the words of the page are
+    Finnish. No serious accessibility problems."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    with secured_lab(tmp_path) as lab:
+        plug = lab.device("acme", "plug-1")
+        lab.device("acme", "plug-2").close()
+        plug.send("status", "online", retain=True)
+        plug.send("telemetry", "not json at all")
+        plug.send("event", '{"v": 1}')
+        page = page_in(browser)
+        page.goto(lab.api.base + "/")
+        page.get_by_label("Email").fill("dev@acme")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(r"/devices$"))
+        row = page.locator('tr[data-device="acme/plug-1"]')
+        expect(row).to_contain_text("online")
+        expect(page.locator('tr[data-device="acme/plug-2"]')).to_contain_text("never seen")
+        expect(row.locator("td").last).to_have_text("2", timeout=25_000)  # refreshes itself
+        row.get_by_role("button", name="acme/plug-1").click()
+        expect(page.locator("#dead-letters li")).to_have_count(2)
+        expect(page.locator("#dead-letters")).to_contain_text("JSON")
+        shot(page, "7-company-devices")
+        violations = Axe().run(page).response["violations"]
+        assert not [v["id"] for v in violations if v.get("impact") in ("serious", "critical")]
+        page.get_by_role("link", name="Suomeksi").click()
+        expect(page.locator("h1")).to_have_text("Omat laitteet")
+        expect(page.locator('tr[data-device="acme/plug-2"]')).to_contain_text("ei koskaan nähty")
+        plug.close()

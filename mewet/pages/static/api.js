@@ -5,6 +5,12 @@ export const t = JSON.parse(document.getElementById("messages").textContent);
 export const lang = t.lang;
 const KEY = "mewet-session";
 
+// the language switch comes back to this page (the lab sends no Referer, by policy)
+const switcher = document.getElementById("lang-switch");
+if (switcher) {
+  switcher.href += `?next=${encodeURIComponent(location.pathname + location.search)}`;
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     super(typeof body.detail === "string" ? body.detail : `${status}`);

@@ -9,7 +9,7 @@ document.getElementById("signin-form").addEventListener("submit", async (event) 
     remember({ token: token.access_token });
     const me = await api("GET", "/api/auth/me");
     remember({ token: token.access_token, role: me.role, name: me.name });
-    location.href = me.role === "company" ? "/docs" : "/teach";
+    location.href = me.role === "company" ? "/devices" : "/teach";
   } catch (error) {
     show("signin-error", error);
   }

@@ -1,0 +1,43 @@
+// A company's devices as the lab received them: status, last seen, refused messages; one
+// device's dead letters with the reasons, to fix the device by.
+import { api, el, session, show, signOutButton, t } from "./api.js";
+
+signOutButton();
+if (!session()) location.href = "/";
+let chosen = null;
+
+function when(iso) {
+  return iso ? new Date(iso).toLocaleString(t.lang) : "–";
+}
+
+async function refresh() {
+  const devices = await api("GET", "/api/devices");
+  document.getElementById("no-devices").hidden = devices.length > 0;
+  document.querySelector("#devices tbody").replaceChildren(...devices.map((d) =>
+    el("tr", { "data-device": `${d.home}/${d.device}` },
+      el("th", { scope: "row" }, el("button", { type: "button", class: "link",
+        onclick: () => open(d.home, d.device) }, `${d.home}/${d.device}`)),
+      el("td", { text: d.type }),
+      el("td", { class: `status-${d.status.replaceAll(" ", "-")}`,
+        text: t.device_status[d.status] || d.status }),
+      el("td", { text: when(d.last_seen) }),
+      el("td", { text: String(d.refused) }))));
+  if (chosen) await open(...chosen);
+  show("devices-error", null);
+}
+
+async function open(home, device) {
+  chosen = [home, device];
+  const d = await api("GET", `/api/devices/${home}/${device}`);
+  document.getElementById("detail").hidden = false;
+  document.getElementById("detail-title").textContent =
+    `${t.refused_title}: ${home}/${device}`;
+  const letters = d.dead_letters.map((l) => el("li", {},
+    el("time", { datetime: l.received, text: when(l.received) }), ` ${l.reason} `,
+    el("code", { text: l.topic })));
+  document.getElementById("dead-letters").replaceChildren(
+    ...(letters.length ? letters : [el("li", { text: t.none_refused })]));
+}
+
+refresh().catch((error) => show("devices-error", error));
+setInterval(() => refresh().catch((error) => show("devices-error", error)), 10_000);

@@ -1,0 +1,83 @@
+"""A lab as a school runs it: Mosquitto with accounts, ingest into a store, and the API that
+gives companies' devices their broker logins and shows what the lab received."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from mewet.config import MqttUrl, StoreUrl
+from mewet.ingest.service import Ingest
+from mewet.servers import mosquitto
+from mewet.store.base import open_store
+from mewet.transport.access import BrokerAccess
+from tests.support.apiserver import COMPANY, Api, serve
+
+ROOT = "mewet"
+
+
+@dataclass
+class Device:
+    """A company's device on the lab's broker, with its own login (paho, MQTT 5)."""
+
+    client: paho.Client
+    topic: str
+    inbox: list[bytes] = field(default_factory=list)
+
+    def send(self, kind: str, payload: str, retain: bool = False) -> None:
+        self.client.publish(f"{self.topic}/{kind}", payload, qos=1, retain=retain)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@dataclass
+class SecuredLab:
+    api: Api
+    port: int
+
+    def device(self, home: str, device: str) -> Device:
+        """A new broker login for a company's device (through the API), connected."""
+        r = self.api.call("POST", "/api/devices", COMPANY, json={"home": home, "device": device})
+        assert r.status_code == 201, r.text
+        creds = r.json()
+        user = creds["username"]
+        client = paho.Client(CallbackAPIVersion.VERSION2, client_id=user, protocol=paho.MQTTv5)
+        client.username_pw_set(user, creds["password"])
+        found = Device(client, f"{ROOT}/{home}/{device}")
+        connected = threading.Event()
+        client.on_connect = lambda *a: connected.set()
+        client.on_message = lambda c, u, msg: found.inbox.append(bytes(msg.payload))
+        client.connect("127.0.0.1", self.port)
+        client.loop_start()
+        assert connected.wait(10)
+        client.subscribe(creds["read"][0], qos=1)
+        return found
+
+
+@contextmanager
+def secured_lab(tmp_path: Path) -> Iterator[SecuredLab]:
+    access = BrokerAccess(tmp_path / "access", ROOT)
+    lab_pw = access.grant("mewet-lab", "lab")
+    ingest_pw = access.grant("mewet-ingest", "ingest")
+    server = mosquitto(tmp_path / "broker", secured=access.folder).start()
+    access.reload = server.reload
+    store_url = StoreUrl("sqlite", path=tmp_path / "store.db")
+    store = open_store(store_url)
+    ingest = Ingest(MqttUrl("127.0.0.1", server.port, "mewet-ingest", ingest_pw), store, root=ROOT)
+    ingest.start()
+    try:
+        lab = MqttUrl("127.0.0.1", server.port, "mewet-lab", lab_pw)
+        with serve(tmp_path / "data", lab, ROOT, access, store=store_url) as api:
+            yield SecuredLab(api, server.port)
+    finally:
+        ingest.stop()
+        store.close()
+        server.stop()
