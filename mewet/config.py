@@ -151,6 +151,9 @@ class Limits(BaseModel):
         20, ge=1, description="Exercises a teacher may have that have not ended."
     )
     uploads_per_hour: int = Field(30, ge=1, description="Scenario uploads per teacher an hour.")
+    device_requests_per_minute: int = Field(
+        60, ge=1, description="A company's device lists, pages and commands a minute."
+    )
     live_per_token: int = Field(4, ge=1, description="Live feeds open at once per sign-in.")
     replays: int = Field(
         1, ge=1, le=16, description="Worker processes replaying exercises (debriefs, time travel)."

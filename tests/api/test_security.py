@@ -15,6 +15,8 @@ import pytest
 
 from mewet.config import Limits, MqttUrl
 from tests.support.apiserver import (
+    ADMIN,
+    COMPANY,
     PASSWORD,
     TEACHER,
     Api,
@@ -166,6 +168,15 @@ def test_limits_per_teacher_answer_429(tmp_path: Path, mqtt_url: MqttUrl) -> Non
             "POST", "/api/scenarios", TEACHER, json={"yaml": text.replace("quiet-day", "mine-2")}
         )
         assert again.status_code == 429 and "Retry-After" in again.headers
+
+
+def test_a_company_s_device_requests_are_paced(tmp_path: Path, mqtt_url: MqttUrl) -> None:
+    """The device list asks the store: a script polling it gets a 429, not the lab's time."""
+    limits = Limits(device_requests_per_minute=3)
+    with serve(tmp_path / "data", mqtt_url, unique_root(), limits=limits) as api:
+        answers = [api.call("GET", "/api/devices", COMPANY).status_code for _ in range(4)]
+        assert answers == [200, 200, 200, 429]
+        assert api.call("GET", "/api/devices", ADMIN).status_code == 200  # per account
 
 
 # -- scenario files: YAML bombs and the server's files ----------------------------------

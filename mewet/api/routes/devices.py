@@ -10,6 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, status
 
 from mewet.api.deps import ApiState, Current, KnownQuery, State
+from mewet.api.limits import too_many
 from mewet.api.models import (
     ERRORS,
     CommandRequest,
@@ -46,6 +47,13 @@ def _company(who: Principal) -> str:
     if who.kind != "user" or who.role not in ("company", "admin"):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "only companies (and admins) add devices")
     return who.org
+
+
+def _paced(api: ApiState, who: Principal) -> None:
+    """Each of these asks the store or the broker: a company's account gets so many a minute."""
+    wait = api.device_requests.wait(f"{who.kind}:{who.id}")
+    if wait:
+        raise too_many(wait, "too many device requests from your account this minute")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -88,6 +96,7 @@ async def list_devices(api: State, who: Current) -> list[DeviceStatus]:
     offline, when last seen, their type from `meta`, their last state, and how many of
     their messages were refused lately."""
     org = _company(who)
+    _paced(api, who)
     accounts = list(api.access.accounts.values()) if api.access is not None else []
     mine = sorted(
         (a.home, a.device)
@@ -105,6 +114,7 @@ async def show_device(api: State, who: Current, home: str, device: str) -> Devic
     """One of your devices, with the reasons the lab refused its messages (newest first):
     what to fix on the device."""
     _owned(api, who, home, device)
+    _paced(api, who)
     if api.store is None:
         return _status(home, device, None, [])
     [found] = await asyncio.to_thread(_seen, api.store, _root(api), [(home, device)])
@@ -191,6 +201,7 @@ async def send_command(
     answers with a `command_result` event whose `ref` is the command's id. The API sends it
     with a broker account that may write commands and nothing else."""
     _owned(api, who, home, device)
+    _paced(api, who)
     if api.commands is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker connection now")
     if api.store is not None:
