@@ -57,7 +57,7 @@ bench-ui: $(STAMP) test-servers
 
 # the README's tour: the browser tests, keeping a screenshot of each page
 screenshots: $(STAMP) test-servers
-	MEWET_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/pages -k "class_runs"
+	MEWET_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/pages -k "class_runs or company"
 
 docs: $(STAMP)
 	$(BIN)/mewet contract docs --out docs/contract.md

@@ -140,7 +140,7 @@ def test_a_class_runs_in_the_browser(browser: Browser, lab: Api) -> None:
     care.get_by_role("button", name="help up").click()
     expect(care.locator("#action-result")).to_contain_text("back on their feet")
     # the teacher sees every role's actions live
-    expect(teacher.locator("#timeline")).to_contain_text("helped_up")
+    expect(teacher.locator("#timeline")).to_contain_text("helped up")
     expect(teacher.locator("#timeline")).to_contain_text("Ada")
     shot(care, "5-home-care")
     shot(teacher, "3-teacher-console")

@@ -216,6 +216,7 @@ export function timelineItem(frame) {
   const who = frame.role ? roleName(frame.role) : "";
   const text = frame.type === "note"
     ? `${clock(frame.ts)} ${who} – ${frame.by}: ${frame.text}`
-    : `${clock(frame.ts)} ${who} – ${frame.action} ${frame.detail || ""} (${frame.by})`;
+    : `${clock(frame.ts)} ${who} – ${t.done_actions[frame.action] || frame.action} `
+      + `${frame.detail || ""} (${frame.by})`;
   return el("li", { class: frame.type, text });
 }

@@ -17,7 +17,8 @@ function renderTimeline() {
   document.getElementById("timeline").replaceChildren(...rows
     .filter((r) => r.kind !== "sensor" && (!role || r.source === role))
     .map((r) => el("li", { class: r.kind,
-      text: `${clock(r.ts)} ${roleName(r.source)} – ${r.what} ${r.detail} ${r.by ? `(${r.by})` : ""}` })));
+      text: `${clock(r.ts)} ${roleName(r.source)} – ${t.done_actions[r.what] || r.what} `
+        + `${r.detail} ${r.by ? `(${r.by})` : ""}` })));
 }
 
 async function load(untilMin) {
