@@ -16,6 +16,7 @@ from mewet.scenarios.run import DAY_S, ScenarioSim, message_json, run_scenario
 from mewet.scenarios.scenario import Scenario, ScenarioError, load_scenario
 from mewet.sim.sink import MemorySink
 from tests.scenarios.test_run import FALL_WITH_CARE, events_of, scenario_file
+from tests.support.helpers import REPO
 
 
 def values(sim: HomeSim, sink: MemorySink, device: str, channel: str) -> list[tuple[float, float]]:
@@ -443,3 +444,36 @@ def test_a_call_time_that_is_no_clock_time_is_refused_in_plain_words(tmp_path: P
     body = CALLING_RELATIVE.replace('calls_at: ["17:00"]', 'calls_at: ["5pm"]')
     with pytest.raises(ScenarioError, match="HH:MM"):
         load_scenario(calling(tmp_path, body))
+
+
+def test_the_worked_story_in_the_guide_happens_as_told(tmp_path: Path) -> None:
+    """docs/scenarios.md tells a teacher's summer story step by step: the run does each step."""
+    guide = (REPO / "docs" / "scenarios.md").read_text()
+    story = guide.split("### A worked story", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "summer-sunday.yaml"
+    path.write_text(story)
+    sim, sink = run_scenario(load_scenario(path))
+    tz = sim.world.start.tzinfo
+
+    def local(ts: Any) -> str:
+        return str(ts.astimezone(tz).strftime("%H:%M"))
+
+    [cut] = events_of(sink, "power_cut")
+    assert (local(cut.ts), cut.data["reason"]) == ("14:05", "unattended")
+    steps = [(a.role, a.action, local(a.ts), a.detail) for a in sim.team.timeline]
+    calls = [s for s in steps if s[1] == "called_resident"]
+    assert [(t, d) for _, _, t, d in calls] == [("18:00", "no answer"), ("18:10", "no answer")]
+    [case] = sim.team.cases
+    assert (case.device, case.situation) == ("relative", "no_answer")
+    assessed = next(s for s in steps if s[:2] == ("home_care", "assessed"))
+    assert assessed[2] == "18:29" and "nothing to drink" in assessed[3]
+    done = [a for r, a, _, _ in steps if r == "home_care"]
+    assert done.index("helped_up") < done.index("gave_fluids") < done.index("documented")
+    levels = [float(t.value) for t in sim.truth.records if t.kind == "hydration"]
+    assert round(min(levels), 2) == 0.53
+    counted = kpis(sim.team, sim.truth.records, 0, final=True)
+    [answered] = counted["cases"]
+    assert (answered["answer_min"], round(answered["help_min"])) == (0.3, 19)
+    assert answered["status"] == {"answer": "met", "help": "met"}
+    [fall] = counted["falls"]
+    assert round(fall["lie_min"]) == 285 and fall["status"] == "missed"

@@ -93,6 +93,7 @@ def job(team: CareTeam, visit: Visit) -> Process:
         note = "found outside at night, cold; dementia follow-up advised"
     else:
         found = yield from team.policy_do(ROLE, "assess")
+        dry = w.dehydrated()  # what the assessment found decides the fluids, not later signs
         note = found
         if w.fallen and w.injured:
             yield from team.policy_do(ROLE, "call_paramedics", {"urgency": "B"})
@@ -103,7 +104,7 @@ def job(team: CareTeam, visit: Visit) -> Process:
         elif w.fallen:
             yield from team.policy_do(ROLE, "help_up")
             note = "fall at home, helped up, fall-risk follow-up advised"
-            if w.dehydrated():  # hours on the floor, or the heat: she needs to drink
+            if dry:  # hours on the floor, or the heat: she needs to drink
                 yield from team.policy_do(ROLE, "give_fluids")
                 note += "; dehydrated after the long lie, fluids given"
         elif w.unwell():
