@@ -53,8 +53,8 @@ class Policies:
     def start(self) -> None:
         """Start the scheduled parts of the policies (home care's routine visits, the
         relative's calls)."""
-        for at in self.team.settings.visits:
-            self.team.env.process(home_care.routine_visits(self.team, at))
+        for visit in self.team.settings.visits:
+            self.team.env.process(home_care.routine_visits(self.team, visit))
         for at in self.team.settings.relative.calls_at:
             self.team.env.process(relative.scheduled_calls(self.team, at))
 

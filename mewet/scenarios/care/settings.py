@@ -63,6 +63,25 @@ class Paramedics(BaseModel):
     hospital_hours: float = Field(6.0, gt=0, le=24 * 14, description="Away when conveyed.")
 
 
+class RoutineVisit(BaseModel):
+    """A routine home-care visit: when, and on which days."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: str = Field(description="HH:MM local.", examples=["08:00"])
+    days: list[Weekday] = Field(
+        default_factory=lambda: list(WEEKDAYS),
+        description="On which days (mon ... sun); default every day.",
+        examples=[["mon", "thu"]],
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _hhmm(cls, at: str) -> str:
+        if not HHMM.fullmatch(at):
+            raise ValueError(f"visit {at!r}: use a clock time HH:MM, e.g. 08:00")
+        return at
+
+
 class RelativeSettings(BaseModel):
     """The resident's next of kin."""
 
@@ -140,9 +159,9 @@ class CareSettings(BaseModel):
         description="Minutes an action keeps its role busy, by role and action, over the "
         "defaults (e.g. {home_care: {help_up: 5}}).",
     )
-    visits: list[str] = Field(
+    visits: list[RoutineVisit] = Field(
         default_factory=list,
-        description="Daily routine home-care visits, HH:MM local.",
+        description="Routine home-care visits: HH:MM every day, or {at: HH:MM, days: [...]}.",
         examples=[["08:00", "20:00"]],
     )
     physio_after_fall_days: float | None = Field(
@@ -153,12 +172,12 @@ class CareSettings(BaseModel):
     protocol: Responses = Responses()
     targets: Targets = Targets()
 
-    @field_validator("visits")
+    @field_validator("visits", mode="before")
     @classmethod
-    def _hhmm(cls, visits: list[str]) -> list[str]:
-        for v in visits:
-            if not HHMM.fullmatch(v):
-                raise ValueError(f"visit {v!r}: use a clock time HH:MM, e.g. 08:00")
+    def _every_day(cls, visits: object) -> object:
+        """ "08:00" is short for a visit at 08:00 every day."""
+        if isinstance(visits, list):
+            return [{"at": v} if isinstance(v, str) else v for v in visits]
         return visits
 
     def duration_s(self, role: str, action: str) -> float:

@@ -16,7 +16,7 @@ actions, taken through the API at the current sim time, have exactly the same ef
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -27,7 +27,7 @@ from mewet.contract import Event, Message, Scalar
 from mewet.devices.base import Device
 from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.records import CareAction, Case, Visit
-from mewet.scenarios.care.settings import CareSettings
+from mewet.scenarios.care.settings import WEEKDAYS, CareSettings, Weekday
 from mewet.scenarios.homesim import HomeSim
 from mewet.sim.seeds import rng_for
 from mewet.sim.sink import Sink
@@ -215,6 +215,19 @@ class CareTeam:
         if busy > 0:
             yield self.env.timeout(busy)
         return self.policy_act(role, action, args)
+
+    def next_time(
+        self, at: str, days: Sequence[Weekday] = WEEKDAYS
+    ) -> Generator[simpy.Event, Any, None]:
+        """Wait until the clock next shows `at` (HH:MM local) on one of `days`: a schedule's
+        `yield from` in a loop (a routine visit, the relative's call)."""
+        h, m = map(int, at.split(":"))
+        while True:
+            now = self.world.now()
+            wait = (h * 3600 + m * 60 - (now.hour * 3600 + now.minute * 60 + now.second)) % 86400
+            yield self.env.timeout(wait or 86400)
+            if WEEKDAYS[self.world.now().weekday()] in days:
+                return
 
     def policy_rng(self, role: str) -> np.random.Generator:
         """The generator of one role's default policy (its delays and choices)."""

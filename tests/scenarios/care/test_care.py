@@ -477,3 +477,21 @@ def test_the_worked_story_in_the_guide_happens_as_told(tmp_path: Path) -> None:
     assert answered["status"] == {"answer": "met", "help": "met"}
     [fall] = counted["falls"]
     assert round(fall["lie_min"]) == 285 and fall["status"] == "missed"
+
+
+def test_routine_visits_keep_to_their_weekdays(tmp_path: Path) -> None:
+    """Every day at 08:00, and on Mondays and Thursdays at 14:00 as well (the scenario
+    starts on a Sunday evening and runs to Friday)."""
+    path = scenario_file(tmp_path, "care:\n  visits: ['08:00', {at: '14:00', days: [mon, thu]}]\n")
+    path.write_text(path.read_text().replace("days: 1", "days: 5"))
+    sim, _ = run_scenario(load_scenario(path))
+    tz = sim.world.start.tzinfo
+    visits = [
+        a.ts.astimezone(tz).strftime("%a %H:%M")
+        for a in sim.team.timeline
+        if a.action == "routine_visit"
+    ]
+    assert [v for v in visits if v.endswith("14:00")] == ["Mon 14:00", "Thu 14:00"]
+    assert [v for v in visits if v.endswith("08:00")] == [
+        f"{d} 08:00" for d in ("Mon", "Tue", "Wed", "Thu", "Fri")
+    ]

@@ -9,6 +9,7 @@ from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.records import Visit
 from mewet.scenarios.care.roles import visits
 from mewet.scenarios.care.roles.alarm_centre import dispatch_paramedics
+from mewet.scenarios.care.settings import RoutineVisit
 from mewet.scenarios.care.team import Action, CareTeam
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
@@ -120,13 +121,10 @@ def job(team: CareTeam, visit: Visit) -> Process:
         yield from team.policy_do(ROLE, "document", {"text": note})
 
 
-def routine_visits(team: CareTeam, at: str) -> Process:
-    """Home care's routine visit at the same time every day."""
-    h, m = map(int, at.split(":"))
+def routine_visits(team: CareTeam, visit: RoutineVisit) -> Process:
+    """Home care's routine visit at its time, on its days."""
     while True:
-        now = team.world.now()
-        wait = ((h * 3600 + m * 60) - (now.hour * 3600 + now.minute * 60 + now.second)) % 86400
-        yield team.env.timeout(wait or 86400)
+        yield from team.next_time(visit.at, visit.days)
         if team.visit(ROLE) is None and not team.played(ROLE):
-            team.log(ROLE, "routine_visit", at)
+            team.log(ROLE, "routine_visit", visit.at)
             team.begin_visit(ROLE, "routine visit", 0.0, None)

@@ -87,14 +87,9 @@ def job(team: CareTeam, visit: Visit) -> Process:
 def scheduled_calls(team: CareTeam, at: str) -> Process:
     """The relative's call at the agreed time, on the agreed days; no answer twice, ten
     minutes apart, and they alert the alarm centre."""
-    h, m = map(int, at.split(":"))
-    days = team.settings.relative.call_days
     while True:
-        now = team.world.now()
-        wait = ((h * 3600 + m * 60) - (now.hour * 3600 + now.minute * 60 + now.second)) % 86400
-        yield team.env.timeout(wait or 86400)
-        today = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[team.world.now().weekday()]
-        if today not in days or team.played(ROLE):
+        yield from team.next_time(at, team.settings.relative.call_days)
+        if team.played(ROLE):
             continue
         if (yield from team.policy_do(ROLE, "call_resident")) != "no answer":
             continue
