@@ -60,6 +60,7 @@ class ScenarioSim(HomeSim):
         self.policies = Policies(self.team)
         self.policies.start()
         self.world.wristband_worn = scenario.resident.wristband_worn
+        self.world.outdoor_temp_c = scenario.weather.outdoor_c
         for i, incident in enumerate(scenario.incidents):
             rng = rng_for(self.seed, f"incident:{i}")
             self.env.process(happen(incident, self, rng))

@@ -63,6 +63,20 @@ class Resident(BaseModel):
     persona: Persona = Persona()
 
 
+class Weather(BaseModel):
+    """The temperatures at the start: outside, and in the flat."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    outdoor_c: float = Field(2.0, ge=-40, le=45, description="The temperature outside, °C.")
+    indoor_c: float | None = Field(
+        None,
+        ge=5,
+        le=35,
+        description="The flat's temperature, °C (what the heating keeps it at; a heat wave "
+        "adds to it); default each environment sensor's own setpoint, 21.5.",
+    )
+
+
 class RoleBrief(BaseModel):
     """What a student in this role is told, and whether the role sees the home's sensors."""
 
@@ -158,6 +172,7 @@ class Scenario(BaseModel):
     days: float = Field(1.0, gt=0, le=3660)
     seed: int = Field(1, ge=0)
     resident: Resident = Resident()
+    weather: Weather = Weather()
     devices: dict[str, DeviceOverride] = Field(default_factory=dict)
     incidents: list[Incident] = Field(default_factory=list)
     care: CareSettings = CareSettings()
@@ -232,8 +247,19 @@ class Scenario(BaseModel):
     def build_home(self) -> Home:
         """The home with this scenario's device overrides applied."""
         home = home_by_id(self.home)
-        devices = [self.devices[d.id].apply(d) if d.id in self.devices else d for d in home.devices]
+        devices = []
+        for placed in home.devices:
+            warmed = self._warmed(placed)
+            over = self.devices.get(placed.id)
+            devices.append(over.apply(warmed) if over else warmed)
         return home.model_copy(update={"devices": devices})
+
+    def _warmed(self, placed: DevicePlacement) -> DevicePlacement:
+        """An environment sensor's room at the scenario's indoor temperature, if it sets one."""
+        indoor = self.weather.indoor_c
+        if placed.type != "environment" or indoor is None:
+            return placed
+        return placed.model_copy(update={"options": {**placed.options, "setpoint_c": indoor}})
 
 
 def _device_problems(incident: AnyIncident, i: int, home: Home) -> list[tuple[Loc, str]]:

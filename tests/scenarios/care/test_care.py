@@ -495,3 +495,15 @@ def test_routine_visits_keep_to_their_weekdays(tmp_path: Path) -> None:
     assert [v for v in visits if v.endswith("08:00")] == [
         f"{d} 08:00" for d in ("Mon", "Tue", "Wed", "Thu", "Fri")
     ]
+
+
+def test_the_weather_sets_the_flat_s_and_the_outdoor_temperature(tmp_path: Path) -> None:
+    """A summer flat at 26 °C reads about 26 from the first hour, not the default 21.5;
+    the outdoor temperature is the scenario's."""
+    path = scenario_file(tmp_path, "weather: {outdoor_c: 28, indoor_c: 26}\n")
+    sim, sink = run_scenario(load_scenario(path))
+    temps = [v for h, v in values(sim, sink, "env-living", "temperature") if h > 1]
+    assert 25 < mean(temps) < 27.5
+    assert sim.world.outdoor_temp_c == 28
+    plain, plain_sink = run_scenario(load_scenario(scenario_file(tmp_path, "")))
+    assert mean([v for h, v in values(plain, plain_sink, "env-living", "temperature")]) < 23
