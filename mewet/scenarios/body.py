@@ -17,6 +17,11 @@ FLOOR_LOSS = 0.025  # hydration lost per half hour on the floor at room temperat
 NOTED = 0.05
 
 
+def floor_loss(world: World) -> float:
+    """Hydration lost in half an hour without a drink, more in the heat."""
+    return FLOOR_LOSS * (1.0 + max(0.0, world.indoor_heat_c) / 7.0)
+
+
 def body(world: World, truth: TruthLog) -> Process:
     """The resident's hydration, half hour by half hour."""
     env = world.env
@@ -25,8 +30,7 @@ def body(world: World, truth: TruthLog) -> Process:
     while True:
         yield env.timeout(STEP_S)
         if world.fallen:
-            heat = 1.0 + max(0.0, world.indoor_heat_c) / 7.0
-            world.hydration = max(0.0, world.hydration - FLOOR_LOSS * heat)
+            world.hydration = max(0.0, world.hydration - floor_loss(world))
         if abs(world.hydration - noted) >= NOTED:
             noted = world.hydration
             truth.level("hydration", f"{noted:.2f}")

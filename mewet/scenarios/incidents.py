@@ -17,6 +17,7 @@ import numpy as np
 import simpy
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mewet.scenarios.body import floor_loss
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.occupant import Occupant
 from mewet.sim.clock import HHMM, minutes_of_day
@@ -149,6 +150,14 @@ class HeatWave(_Incident):
     )
 
 
+class SkippedDrinks(_Incident):
+    """The resident forgets to drink for some hours (memory problems, a busy day, the heat):
+    she dries out as on the floor, then drinks again and slowly makes it up."""
+
+    type: Literal["skipped_drinks"]
+    hours: float = Field(6.0, gt=0, le=72, description="How long nothing is drunk.")
+
+
 class Illness(_Incident):
     """An acute illness after discharge (e.g. an infection): heart rate up, SpO2 down, fever."""
 
@@ -171,6 +180,7 @@ AnyIncident = (
     | FalseAlarmBurst
     | Wandering
     | HeatWave
+    | SkippedDrinks
     | Illness
     | Smoke
 )
@@ -203,6 +213,8 @@ def strike(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
         yield from _wander(incident, env, world, occupant)
     elif isinstance(incident, HeatWave):
         yield from _heat_wave(incident, env, world)
+    elif isinstance(incident, SkippedDrinks):
+        yield from _skipped_drinks(incident, env, world)
     elif isinstance(incident, Illness):
         yield from _illness(incident, env, world)
     elif isinstance(incident, Smoke):
@@ -237,6 +249,20 @@ def _heat_wave(incident: HeatWave, env: simpy.Environment, world: World) -> Proc
         world.indoor_heat_c = max(0.0, round(world.indoor_heat_c - incident.indoor_rise_c / 24, 2))
         world.hydration = min(1.0, world.hydration + 0.02)
         yield env.timeout(STEP_S)
+
+
+def _skipped_drinks(incident: SkippedDrinks, env: simpy.Environment, world: World) -> Process:
+    """Nothing drunk for `hours` (the loss of a long lie, more in the heat), then the usual
+    drinks again: back up a little every half hour, unless lying on the floor (the body
+    process counts that)."""
+    for _ in range(max(1, int(incident.hours * 3600 / STEP_S))):
+        yield env.timeout(STEP_S)
+        if not world.fallen:
+            world.hydration = max(0.0, world.hydration - floor_loss(world))
+    while world.hydration < 1.0:
+        yield env.timeout(STEP_S)
+        if not world.fallen:
+            world.hydration = min(1.0, world.hydration + 0.02)
 
 
 def _illness(incident: Illness, env: simpy.Environment, world: World) -> Process:

@@ -507,3 +507,23 @@ def test_the_weather_sets_the_flat_s_and_the_outdoor_temperature(tmp_path: Path)
     assert sim.world.outdoor_temp_c == 28
     plain, plain_sink = run_scenario(load_scenario(scenario_file(tmp_path, "")))
     assert mean([v for h, v in values(plain, plain_sink, "env-living", "temperature")]) < 23
+
+
+def test_a_day_without_drinking_dehydrates_and_the_evening_visit_finds_it(
+    tmp_path: Path,
+) -> None:
+    """She forgets to drink from 08:00 for nine hours: the ground truth shows her hydration
+    falling to dehydration; the 17:30 visit finds her dry-mouthed and gives fluids; a day
+    with drinks leaves her well."""
+    body = (
+        "incidents:\n  - {type: skipped_drinks, at: '08:00', hours: 9}\ncare: {visits: ['17:30']}\n"
+    )
+    sim, _ = run_scenario(load_scenario(scenario_file(tmp_path, body)))
+    levels = [float(t.value) for t in sim.truth.records if t.kind == "hydration"]
+    assert min(levels) < 0.6
+    found = [a.detail for a in sim.team.timeline if a.action == "assessed"]
+    assert found and "dry mouth" in found[0]
+    assert "gave_fluids" in [a.action for a in sim.team.timeline]
+    plain, _ = run_scenario(load_scenario(scenario_file(tmp_path, "care: {visits: ['17:30']}\n")))
+    well = next(a.detail for a in plain.team.timeline if a.action == "assessed")
+    assert well == "the resident is well"

@@ -93,7 +93,9 @@ def assess(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     elif w.ill():
         found = "fever, fast pulse, short of breath"
     elif w.dehydrated():
-        found = "dry mouth, confused, has drunk little in the heat"
+        found = "dry mouth, confused, has drunk little" + (
+            " in the heat" if w.indoor_heat_c else ""
+        )
     else:
         found = "the resident is well"
     team.log(role, "assessed", found)
