@@ -45,7 +45,9 @@ def reserved(api: ApiState, home: str) -> bool:
 
 def _company(who: Principal) -> str:
     if who.kind != "user" or who.role not in ("company", "admin"):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only companies (and admins) add devices")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "only companies (and admins) have devices in the lab"
+        )
     return who.org
 
 
@@ -150,16 +152,16 @@ def _seen(url: StoreUrl, root: str, devices: list[tuple[str, str]]) -> list[Devi
 def _status(
     home: str, device: str, seen: DeviceView | None, letters: list[DeadLetter]
 ) -> DeviceDetail:
-    status: Status = "never seen" if seen is None or seen.last_seen is None else "no status yet"
+    shown: Status = "never seen" if seen is None or seen.last_seen is None else "no status yet"
     if seen is not None and seen.status == "online":
-        status = "online"
+        shown = "online"
     elif seen is not None and seen.status == "offline":
-        status = "offline"
+        shown = "offline"
     return DeviceDetail(
         home=home,
         device=device,
         type=seen.type if seen else "unknown",
-        status=status,
+        status=shown,
         last_seen=seen.last_seen if seen else None,
         state=seen.state if seen else {},
         refused=len(letters),

@@ -16,17 +16,17 @@ async function refresh() {
   document.querySelector("#devices tbody").replaceChildren(...devices.map((d) =>
     el("tr", { "data-device": `${d.home}/${d.device}` },
       el("th", { scope: "row" }, el("button", { type: "button", class: "link",
-        onclick: () => open(d.home, d.device) }, `${d.home}/${d.device}`)),
+        onclick: () => showDevice(d.home, d.device) }, `${d.home}/${d.device}`)),
       el("td", { text: d.type }),
       el("td", { class: `status-${d.status.replaceAll(" ", "-")}`,
         text: t.device_status[d.status] || d.status }),
       el("td", { text: when(d.last_seen) }),
       el("td", { text: String(d.refused) }))));
-  if (chosen) await open(...chosen);
+  if (chosen) await showDevice(...chosen);
   show("devices-error", null);
 }
 
-async function open(home, device) {
+async function showDevice(home, device) {
   chosen = [home, device];
   const d = await api("GET", `/api/devices/${home}/${device}`);
   document.getElementById("detail").hidden = false;
