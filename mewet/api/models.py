@@ -245,9 +245,20 @@ class DeviceStatus(BaseModel):
     refused: int = Field(description="Its messages the lab refused (dead letters), lately.")
 
 
-class DeviceDetail(DeviceStatus):
-    """One device with the reasons its messages were refused, newest first."""
+class EventSeen(BaseModel):
+    """One event the device sent, as stored."""
 
+    ts: datetime
+    event_type: str
+    severity: str
+    data: dict[str, Any]
+
+
+class DeviceDetail(DeviceStatus):
+    """One device with its last events and the reasons its messages were refused, newest
+    first."""
+
+    events: list[EventSeen] = Field(default_factory=list)
     dead_letters: list[DeadLetterSeen]
 
 

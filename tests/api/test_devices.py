@@ -4,6 +4,7 @@ the reasons its messages were refused; on the real Mosquitto, ingest and store."
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.support.apiserver import ADMIN, COMPANY, TEACHER
@@ -59,6 +60,19 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
         r = api.call("POST", sent.replace("plug-1", "plug-2"), COMPANY, json=body)
         assert r.status_code == 422 and "not sent its meta" in r.json()["detail"]
         assert len(plug.inbox) == 1  # nothing refused reached the device
+        # the device answers; the company sees the answer among its last events
+        ref = json.loads(plug.inbox[0])["id"]
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        answer = {"v": 1, "id": "m3", "ts": now, "seq": 1, "event_type": "command_result"}
+        answer["data"] = {"command": "switch_off", "ok": True, "ref": ref, "detail": ""}
+        plug.send("event", json.dumps(answer))
+
+        def last_events() -> list[dict[str, object]]:
+            return list(api.call("GET", "/api/devices/acme/plug-1", COMPANY).json()["events"])
+
+        eventually(lambda: len(last_events()) == 1, timeout_s=15)
+        [seen] = last_events()
+        assert seen["event_type"] == "command_result" and seen["data"]["ref"] == ref  # type: ignore[index]
         # what its Last Will says when it is pulled out: the lab shows it offline
         plug.send("status", "offline", retain=True)
         eventually(lambda: listed()[0]["status"] == "offline", timeout_s=15)

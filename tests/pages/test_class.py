@@ -6,10 +6,12 @@ company's engineer sees what the lab made of their device."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -290,6 +292,9 @@ def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: P
         plug.send("status", "online", retain=True)
         plug.send("telemetry", "not json at all")
         plug.send("event", '{"v": 1}')
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        pressed = {"v": 1, "id": "e1", "ts": now, "seq": 0, "event_type": "button_pressed"}
+        plug.send("event", json.dumps(pressed))
         page = page_in(browser)
         page.goto(lab.api.base + "/")
         page.get_by_label("Email").fill("dev@acme")
@@ -303,6 +308,7 @@ def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: P
         row.get_by_role("button", name="acme/plug-1").click()
         expect(page.locator("#dead-letters li")).to_have_count(2)
         expect(page.locator("#dead-letters")).to_contain_text("JSON")
+        expect(page.locator("#events")).to_contain_text("button_pressed")
         shot(page, "7-company-devices")
         violations = Axe().run(page).response["violations"]
         assert not [v["id"] for v in violations if v.get("impact") in ("serious", "critical")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, status
@@ -19,6 +20,7 @@ from mewet.api.models import (
     DeviceCreate,
     DeviceDetail,
     DeviceStatus,
+    EventSeen,
     MqttAccess,
 )
 from mewet.api.security import Principal
@@ -35,6 +37,7 @@ router = APIRouter(
 EXERCISE_HOME = re.compile(r"^ex\d")
 Status = Literal["online", "offline", "no status yet", "never seen"]
 DEAD_LETTERS_SCANNED = 2000  # the newest of the lab's dead letters, searched per request
+EVENTS_SHOWN, EVENTS_DAYS = 20, 7  # a device's last events, from its last week
 
 
 def reserved(api: ApiState, home: str) -> bool:
@@ -113,14 +116,15 @@ async def list_devices(api: State, who: Current) -> list[DeviceStatus]:
 
 @router.get("/{home}/{device}")
 async def show_device(api: State, who: Current, home: str, device: str) -> DeviceDetail:
-    """One of your devices, with the reasons the lab refused its messages (newest first):
-    what to fix on the device."""
+    """One of your devices, with its last events and the reasons the lab refused its
+    messages (newest first): what to fix on the device."""
     _owned(api, who, home, device)
     _paced(api, who)
     if api.store is None:
         return _status(home, device, None, [])
     [found] = await asyncio.to_thread(_seen, api.store, _root(api), [(home, device)])
-    return found
+    events = await asyncio.to_thread(_events, api.store, home, device)
+    return found.model_copy(update={"events": events})
 
 
 def _declared_commands(url: StoreUrl, home: str, device: str) -> list[str] | None:
@@ -130,6 +134,19 @@ def _declared_commands(url: StoreUrl, home: str, device: str) -> list[str] | Non
     if seen is None or seen.meta is None:
         return None
     return [str(c) for c in seen.meta.get("commands", [])]
+
+
+def _events(url: StoreUrl, home: str, device: str) -> list[EventSeen]:
+    """The device's newest events of its last week (by its own clock, a day's slack ahead)."""
+    now = datetime.now(UTC)
+    with closing(open_store(url)) as store:
+        found = store.events(
+            home, now - timedelta(days=EVENTS_DAYS), now + timedelta(days=1), device
+        )
+    return [
+        EventSeen(ts=e.ts, event_type=e.event_type, severity=e.severity, data=e.data)
+        for e in reversed(found[-EVENTS_SHOWN:])
+    ]
 
 
 def _root(api: ApiState) -> str:

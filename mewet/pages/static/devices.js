@@ -1,5 +1,5 @@
 // A company's devices as the lab received them: status, last seen, refused messages; one
-// device's dead letters with the reasons, to fix the device by.
+// device's last events and its dead letters with the reasons, to fix the device by.
 import { api, el, session, show, signOutButton, t } from "./api.js";
 
 signOutButton();
@@ -30,8 +30,12 @@ async function showDevice(home, device) {
   chosen = [home, device];
   const d = await api("GET", `/api/devices/${home}/${device}`);
   document.getElementById("detail").hidden = false;
-  document.getElementById("detail-title").textContent =
-    `${t.refused_title}: ${home}/${device}`;
+  document.getElementById("detail-title").textContent = `${home}/${device}`;
+  const events = d.events.map((e) => el("li", {},
+    el("time", { datetime: e.ts, text: when(e.ts) }), ` ${e.event_type} (${e.severity}) `,
+    el("code", { text: JSON.stringify(e.data) })));
+  document.getElementById("events").replaceChildren(
+    ...(events.length ? events : [el("li", { text: t.no_events })]));
   const letters = d.dead_letters.map((l) => el("li", {},
     el("time", { datetime: l.received, text: when(l.received) }), ` ${l.reason} `,
     el("code", { text: l.topic })));
