@@ -26,7 +26,7 @@ from tests.support.apiserver import (
     join,
     serve,
 )
-from tests.support.helpers import REPO, unique_root
+from tests.support.helpers import REPO, eventually, unique_root
 
 
 @pytest.fixture
@@ -145,9 +145,12 @@ def test_twenty_exercises_at_full_speed_leave_the_api_responsive(tmp_path: Path)
         for ex in ids:
             control(api, ex, "start")
         slowest = max(timed(api, f"/api/exercises/{ids[i % 20]}", TEACHER) for i in range(40))
-        moved = api.call("GET", f"/api/exercises/{ids[0]}", TEACHER).json()["sim_s"]
+
+        def moved() -> bool:  # and the homes do run, sharing their thread
+            return bool(api.call("GET", f"/api/exercises/{ids[0]}", TEACHER).json()["sim_s"] > 600)
+
+        eventually(moved, timeout_s=30)
     assert slowest < 1.0, slowest
-    assert moved > 600  # and the homes did run
 
 
 def test_limits_per_teacher_answer_429(tmp_path: Path, mqtt_url: MqttUrl) -> None:
