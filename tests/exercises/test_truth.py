@@ -90,17 +90,22 @@ def test_a_resident_helped_up_as_the_exercise_ends_has_a_long_lie() -> None:
     assert k["status"]["long_lie"] == "missed"
 
 
+def home_care_at_the_door(ex: Exercise) -> None:
+    """Ada answers the fall, talks and sends home care; the clock steps to its arrival."""
+    for action in ("answer", "talk", "dispatch_home_care"):
+        ex.act("alarm_centre", action, {"case": 1}, "Ada")
+        ex.control("step", {"minutes": 2}, "teacher")
+    visit = ex.sim.team.visit("home_care")
+    assert visit is not None
+    ex.control("step", {"minutes": (visit.eta - ex.now_s) / 60 + 1}, "teacher")
+
+
 def test_the_wristband_alarm_clears_once_she_is_helped_up() -> None:
     ex, _ = night_fall(frozenset({"alarm_centre", "home_care"}))
     step(ex, 6)
     assert ex.view.state["wristband"]["alarm"] is True
     team = ex.sim.team
-    for action in ("answer", "talk", "dispatch_home_care"):
-        ex.act("alarm_centre", action, {"case": 1}, "Ada")
-        ex.control("step", {"minutes": 2}, "teacher")
-    visit = team.visit("home_care")
-    assert visit is not None
-    ex.control("step", {"minutes": (visit.eta - ex.now_s) / 60 + 1}, "teacher")
+    home_care_at_the_door(ex)
     for action in ("arrive", "unlock", "assess", "help_up"):
         ex.act("home_care", action, {}, "Bo")
         ex.control("step", {"minutes": team.busy_s("home_care") / 60 + 0.1}, "teacher")
@@ -113,13 +118,7 @@ def test_the_wristband_alarm_clears_once_she_is_helped_up() -> None:
 def test_a_note_written_before_leaving_is_listed_before_it() -> None:
     ex, _ = night_fall(frozenset({"alarm_centre", "home_care"}))
     step(ex, 6)
-    team = ex.sim.team
-    for action in ("answer", "talk", "dispatch_home_care"):
-        ex.act("alarm_centre", action, {"case": 1}, "Ada")
-        ex.control("step", {"minutes": 2}, "teacher")
-    visit = team.visit("home_care")
-    assert visit is not None
-    ex.control("step", {"minutes": (visit.eta - ex.now_s) / 60 + 1}, "teacher")
+    home_care_at_the_door(ex)
     for action in ("arrive", "unlock"):
         ex.act("home_care", action, {}, "Bo")
         ex.control("step", {"minutes": 1}, "teacher")

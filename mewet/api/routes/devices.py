@@ -28,7 +28,7 @@ from mewet.config import StoreUrl
 from mewet.contract import Topic, device_commands
 from mewet.errors import ContractError
 from mewet.sim.home import builtin_homes
-from mewet.store.base import DeadLetter, DeviceView, open_store
+from mewet.store.base import DeadLetter, DeviceView, Store, open_store
 from mewet.transport.access import DEVICE_KINDS, Account, device_user
 
 router = APIRouter(
@@ -122,9 +122,8 @@ async def show_device(api: State, who: Current, home: str, device: str) -> Devic
     _paced(api, who)
     if api.store is None:
         return _status(home, device, None, [])
-    [found] = await asyncio.to_thread(_seen, api.store, _root(api), [(home, device)])
-    events = await asyncio.to_thread(_events, api.store, home, device)
-    return found.model_copy(update={"events": events})
+    [found] = await asyncio.to_thread(_seen, api.store, _root(api), [(home, device)], True)
+    return found
 
 
 def _declared_commands(url: StoreUrl, home: str, device: str) -> list[str] | None:
@@ -136,13 +135,10 @@ def _declared_commands(url: StoreUrl, home: str, device: str) -> list[str] | Non
     return [str(c) for c in seen.meta.get("commands", [])]
 
 
-def _events(url: StoreUrl, home: str, device: str) -> list[EventSeen]:
+def _events(store: Store, home: str, device: str) -> list[EventSeen]:
     """The device's newest events of its last week (by its own clock, a day's slack ahead)."""
     now = datetime.now(UTC)
-    with closing(open_store(url)) as store:
-        found = store.events(
-            home, now - timedelta(days=EVENTS_DAYS), now + timedelta(days=1), device
-        )
+    found = store.events(home, now - timedelta(days=EVENTS_DAYS), now + timedelta(days=1), device)
     return [
         EventSeen(ts=e.ts, event_type=e.event_type, severity=e.severity, data=e.data)
         for e in reversed(found[-EVENTS_SHOWN:])
@@ -153,16 +149,21 @@ def _root(api: ApiState) -> str:
     return api.access.root if api.access is not None else ""
 
 
-def _seen(url: StoreUrl, root: str, devices: list[tuple[str, str]]) -> list[DeviceDetail]:
-    """What the store holds of each device (a worker thread: the store answers slowly)."""
+def _seen(
+    url: StoreUrl, root: str, devices: list[tuple[str, str]], events: bool = False
+) -> list[DeviceDetail]:
+    """What the store holds of each device, with its last events if asked (a worker
+    thread: the store answers slowly)."""
     with closing(open_store(url)) as store:
         views = {home: store.devices(home) for home in {h for h, _ in devices}}
         letters = store.dead_letters(DEAD_LETTERS_SCANNED)
+        recent = {(h, d): _events(store, h, d) for h, d in devices} if events else {}
     out = []
     for home, device in devices:
         prefix = f"{root}/{home}/{device}/"
         own = [d for d in letters if (d.topic + "/").startswith(prefix)]
-        out.append(_status(home, device, views[home].get(device), own))
+        seen = _status(home, device, views[home].get(device), own)
+        out.append(seen.model_copy(update={"events": recent.get((home, device), [])}))
     return out
 
 
