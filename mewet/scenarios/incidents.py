@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from mewet.scenarios.body import floor_loss
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.occupant import Occupant
-from mewet.sim.clock import HHMM, minutes_of_day
+from mewet.sim.clock import HHMM, clock_time, minutes_of_day
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process, World
 
@@ -41,9 +41,7 @@ class _Incident(BaseModel):
     @field_validator("at")
     @classmethod
     def _hhmm(cls, at: str | None) -> str | None:
-        if at is not None and not HHMM.fullmatch(at):
-            raise ValueError(f"at {at!r}: use a clock time HH:MM, e.g. 03:10")
-        return at
+        return None if at is None else clock_time(at, "at", "03:10")
 
     @field_validator("between")
     @classmethod

@@ -16,6 +16,13 @@ HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 """A local clock time as scenarios write it: 03:10, 22:00."""
 
 
+def clock_time(value: str, what: str, example: str) -> str:
+    """`value` when it is a clock time HH:MM, else a ValueError in the writer's words."""
+    if not HHMM.fullmatch(value):
+        raise ValueError(f"{what} {value!r}: use a clock time HH:MM, e.g. {example}")
+    return value
+
+
 def local_time(ts: datetime, zone: tzinfo | None) -> str:
     """A time as people read it: in the home's zone, with its offset
     (2026-11-23T03:10:00.000+01:00). Device messages keep UTC (the contract's `ts`)."""

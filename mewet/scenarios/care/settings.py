@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mewet.sim.clock import HHMM
+from mewet.sim.clock import clock_time
 
 Urgency = Literal["A", "B", "C", "D"]
 Situation = Literal[
@@ -77,9 +77,7 @@ class RoutineVisit(BaseModel):
     @field_validator("at")
     @classmethod
     def _hhmm(cls, at: str) -> str:
-        if not HHMM.fullmatch(at):
-            raise ValueError(f"visit {at!r}: use a clock time HH:MM, e.g. 08:00")
-        return at
+        return clock_time(at, "visit", "08:00")
 
 
 class RelativeSettings(BaseModel):
@@ -105,10 +103,7 @@ class RelativeSettings(BaseModel):
     @field_validator("calls_at")
     @classmethod
     def _hhmm(cls, calls: list[str]) -> list[str]:
-        for c in calls:
-            if not HHMM.fullmatch(c):
-                raise ValueError(f"call {c!r}: use a clock time HH:MM, e.g. 18:00")
-        return calls
+        return [clock_time(c, "call", "18:00") for c in calls]
 
 
 DURATIONS: dict[str, dict[str, float]] = {
