@@ -10,11 +10,11 @@ import sys
 
 from pydantic import ValidationError
 
-from mewet.cli import contract, ingest, lab, sim
+from mewet.cli import benchmark, contract, ingest, lab, sim
 from mewet.cli.common import app, err
 from mewet.errors import MewetError
 
-__all__ = ["app", "contract", "ingest", "lab", "main", "sim"]
+__all__ = ["app", "benchmark", "contract", "ingest", "lab", "main", "sim"]
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from mewet.cli.common import (
     start_date,
 )
 from mewet.config import load_settings, parse_duration
-from mewet.errors import MewetError
+from mewet.errors import ConfigError, MewetError
 
 
 @app.command()
@@ -211,6 +211,45 @@ def scenario_schema(out: Annotated[Path, typer.Option(help="File for the JSON Sc
     console.print(f"wrote {out}")
 
 
+def _campaign(
+    scenario: str,
+    seeds: str,
+    days: float | None,
+    out: Path | None,
+    jobs: int | None,
+    scheduler: str | None,
+    as_json: bool,
+) -> None:
+    from rich.progress import Progress
+
+    from mewet.benchmark.campaign import parse_seeds, run_campaign
+    from mewet.scenarios.scenario import load_scenario
+
+    numbers = parse_seeds(seeds)
+    s = load_scenario(scenario)
+    folder = out or Path("runs") / f"{s.id}-campaign"
+    with Progress(console=err, transient=True, disable=as_json) as bar:
+        task = bar.add_task(f"{s.id}: {len(numbers)} seeds", total=len(numbers))
+        result = run_campaign(
+            scenario,
+            numbers,
+            days,
+            folder,
+            jobs=jobs,
+            scheduler=scheduler,
+            progress=lambda _run: bar.advance(task),
+        )
+    if as_json:
+        print(json.dumps({k: v for k, v in result.items() if k != "runs"}, sort_keys=True))
+        return
+    console.print(
+        f"wrote {result['seeds']} runs of {s.id} into {folder}/ (one folder per seed) and "
+        f"campaign.json: {result['resident_years']:g} resident-years, {result['falls']} falls, "
+        f"{result['messages']} messages in {result['elapsed_s']:g} s on {result['workers']} "
+        f"workers ({result['resident_years_per_min']:g} resident-years per minute)"
+    )
+
+
 @app.command("run")
 def run_command(
     scenario: Annotated[str, typer.Argument(help="Library id or scenario file.")],
@@ -222,9 +261,26 @@ def run_command(
         Path | None, typer.Option(help="Folder for the files (default runs/<id>-<seed>).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    seeds: Annotated[
+        str | None,
+        typer.Option(help="A campaign: many seeds (1-100, 1,5,9), each in its own folder."),
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="Campaign runs at once (default: all cores).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Campaign on a Dask cluster: its scheduler, tcp://host:8786."),
+    ] = None,
 ) -> None:
     """Run a scenario as fast as possible; write messages, ground truth and a CASAS dataset."""
     from rich.progress import Progress
+
+    if seeds is not None:
+        _campaign(scenario, seeds, days, out, jobs, scheduler, as_json)
+        return
+    if jobs is not None or scheduler is not None:
+        raise ConfigError("--jobs and --scheduler are for a campaign: give --seeds too")
 
     from mewet.scenarios.run import run_scenario, write_run
     from mewet.scenarios.scenario import load_scenario

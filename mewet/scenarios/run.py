@@ -71,10 +71,12 @@ def run_scenario(
     seed: int | None = None,
     days: float | None = None,
     progress: Callable[[float], None] | None = None,
+    home_id: str | None = None,
 ) -> tuple[ScenarioSim, MemorySink]:
-    """Run a scenario to its end into a memory sink; `progress` hears the days done."""
+    """Run a scenario to its end into a memory sink; `progress` hears the days done.
+    `home_id` renames the home (a campaign numbers its homes by seed)."""
     sink = MemorySink()
-    sim = ScenarioSim(scenario, sink, seed)
+    sim = ScenarioSim(scenario, sink, seed, home_id=home_id)
     end = (scenario.days if days is None else days) * DAY_S
     while sim.env.now < end:
         sim.run(min(end, sim.env.now + DAY_S))
@@ -139,6 +141,7 @@ def summarise(
     return {
         "scenario": scenario.id,
         "seed": sim.seed,
+        "home": sim.home.id,
         "days": round(days, 3),
         "messages": len(sink.messages),
         "messages_by_kind": dict(sorted(kinds.items())),

@@ -1,0 +1,1 @@
+"""Benchmarks for companies: their analytics scored against the lab's ground truth."""
