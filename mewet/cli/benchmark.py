@@ -1,4 +1,5 @@
-"""Commands for companies' analytics: score detections against a run's ground truth."""
+"""Commands for companies' analytics: a live benchmark over MQTT, and scoring detections
+against a run's ground truth."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from mewet.cli.common import app, console
+from mewet.cli.common import MqttOpt, app, check_speed, console, err, quiet_ctrl_c
+from mewet.config import load_settings
 
 
 @app.command()
@@ -53,6 +55,68 @@ def score(
     if as_json:
         print(json.dumps(result, sort_keys=True))
         return
+    console.print(
+        _table(
+            f"{len(runs)} runs, {result['hours']:g} h, window {window:g} s", detections.name, result
+        )
+    )
+    if html is not None:
+        console.print(f"wrote {html}")
+
+
+@app.command()
+def benchmark(
+    detector: Annotated[
+        str,
+        typer.Option(help="Your analytics' device, HOME/DEVICE: detections come as its events."),
+    ],
+    scenarios: Annotated[
+        str,
+        typer.Option(help="Scenarios to play, comma-separated (default: the library's falls)."),
+    ] = "night-fall,fall-with-injury,fall-no-wristband,falls-by-chance",
+    seeds: Annotated[str, typer.Option(help="Seeds for each scenario: 1-3, 1,5,9.")] = "1",
+    speed: Annotated[float, typer.Option(help="Sim seconds per wall second.")] = 600.0,
+    window: Annotated[
+        float,
+        typer.Option(min=1, max=3600, help="Seconds after a fall's onset a detection counts."),
+    ] = 300.0,
+    out: Annotated[Path, typer.Option(help="Folder for the runs and the report.")] = Path(
+        "runs/benchmark"
+    ),
+    mqtt: MqttOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Play fall scenarios live to your analytics over MQTT, then score its detections
+    against the ground truth (kept in the lab until the run is over)."""
+    from mewet.benchmark.campaign import parse_seeds
+    from mewet.benchmark.live import run_benchmark, stimuli
+
+    settings = load_settings(mqtt_url=mqtt)
+    check_speed(speed)
+    plays = stimuli([s.strip() for s in scenarios.split(",") if s.strip()], parse_seeds(seeds))
+    longest = max(p.scenario.days for p in plays) * 86400 / speed if speed else 0
+    err.print(
+        f"playing {len(plays)} homes at speed {speed:g} (about {longest / 60:.0f} min): "
+        + ", ".join(p.home for p in plays)
+        + f"\nsubscribe to {settings.topic_root}/<home>/#; publish detections as events of "
+        f"{settings.topic_root}/{detector}/event with data.home"
+    )
+    with quiet_ctrl_c():
+        result = run_benchmark(settings, plays, detector, out, speed=speed, window_s=window)
+    if as_json:
+        print(json.dumps(result, sort_keys=True))
+        return
+    console.print(
+        _table(f"{len(plays)} homes, {result['hours']:g} h, window {window:g} s", detector, result)
+    )
+    console.print(
+        f"wrote {out}/report.html, report.json, detections.jsonl "
+        f"({result['refused']} refused: refused.jsonl says why) and one folder per home"
+    )
+
+
+def _table(title: str, name: str, result: dict[str, Any]) -> Table:
+    """The detector's row, the reference row, then a row per scenario."""
     table = Table(
         "detector",
         "falls",
@@ -61,15 +125,13 @@ def score(
         "F1",
         "false alarms / 100 h",
         "delay p50 / p90 s",
-        title=f"{len(runs)} runs, {result['hours']:g} h, window {window:g} s",
+        title=title,
     )
-    table.add_row(detections.name, *_cells(result))
+    table.add_row(name, *_cells(result))
     table.add_row("[italic]the lab's detectors", *_cells(result["reference"]))
-    for name, figures in result["by_scenario"].items():
-        table.add_row(f"  {name}", *_cells(figures))
-    console.print(table)
-    if html is not None:
-        console.print(f"wrote {html}")
+    for scenario, figures in result["by_scenario"].items():
+        table.add_row(f"  {scenario}", *_cells(figures))
+    return table
 
 
 def _cells(f: dict[str, Any]) -> list[str]:
