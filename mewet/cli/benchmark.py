@@ -12,6 +12,7 @@ from rich.table import Table
 
 from mewet.cli.common import MqttOpt, app, check_speed, console, err, quiet_ctrl_c
 from mewet.config import load_settings
+from mewet.errors import MewetError
 
 
 @app.command()
@@ -150,3 +151,86 @@ def _cells(f: dict[str, Any]) -> list[str]:
         "-" if rate is None else f"{rate:.2f} ({f['false_alarms']})",
         "-" if delay["p50"] is None else f"{delay['p50']:g} / {delay['p90']:g}",
     ]
+
+
+@app.command()
+def replay(
+    file: Annotated[Path, typer.Argument(help="The dataset file.")],
+    format: Annotated[
+        str, typer.Option("--format", help="The dataset's format (casas).")
+    ] = "casas",
+    mqtt: MqttOpt = None,
+    speed: Annotated[
+        float, typer.Option(help="Dataset seconds per wall second; 0 = as fast as possible.")
+    ] = 1.0,
+    home: Annotated[
+        str | None, typer.Option(help="The replayed home's id (default: from the file name).")
+    ] = None,
+    tz: Annotated[
+        str,
+        typer.Option(
+            help="Time zone of the file's times: a name or an offset (the lab's own casas.txt "
+            "is in the scenario's local time, e.g. +01:00)."
+        ),
+    ] = "UTC",
+    truth: Annotated[
+        Path | None, typer.Option(help="Also write the activity labels as truth.jsonl here.")
+    ] = None,
+) -> None:
+    """Publish a CASAS dataset through the contract: binary sensors as events, numbers as
+    telemetry, status and meta first."""
+    import asyncio
+    import re
+    from datetime import timedelta, timezone, tzinfo
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from mewet.benchmark.replay import ReadReport, Replay, home_from_file, play, read_casas
+    from mewet.benchmark.replay import write_truth as write_labels
+    from mewet.errors import ConfigError
+    from mewet.transport.sink import MqttSink
+
+    if format != "casas":
+        raise ConfigError(f"--format {format}: the lab replays casas files")
+    check_speed(speed)
+    zone: tzinfo
+    if offset := re.fullmatch(r"([+-])(\d\d):(\d\d)", tz):
+        sign = -1 if offset[1] == "-" else 1
+        zone = timezone(sign * timedelta(hours=int(offset[2]), minutes=int(offset[3])))
+    else:
+        try:
+            zone = ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"--tz {tz}: not a time zone (e.g. UTC, Europe/Helsinki, +01:00)"
+            ) from None
+    if not file.is_file():
+        raise ConfigError(f"{file}: no such file")
+    settings = load_settings(mqtt_url=mqtt)
+    the_home = home or home_from_file(file)
+    player = Replay(the_home, settings.topic_root)
+    found = ReadReport()
+    lines = player.learn(read_casas(file, zone, found), found)
+    if not lines:
+        raise ConfigError(f"{file}: not one line reads as CASAS ({'; '.join(found.problems)})")
+    if truth is not None:
+        err.print(f"wrote {write_labels(truth, lines)} activity labels to {truth}")
+    sink = MqttSink(settings.mqtt(), the_home, "gateway", root=settings.topic_root).connect()
+    span = (lines[-1].ts - lines[0].ts).total_seconds()
+    err.print(
+        f"replaying {len(lines)} lines of {len(player.devices)} sensors ({span / 3600:.1f} h of "
+        f"data) as home [bold]{the_home}[/] at speed {speed:g} into {settings.mqtt()}"
+    )
+    try:
+        with quiet_ctrl_c():
+            asyncio.run(play(player, lines, sink, speed, sink.pump))
+    finally:
+        complete = sink.close()
+    table = Table("device", "messages", title=f"replayed as home {the_home}")
+    for device in sorted(sink.sent):
+        table.add_row(device, str(sink.sent[device]))
+    table.add_row("[bold]total", f"[bold]{sum(sink.sent.values())}")
+    console.print(table)
+    if found.skipped:
+        err.print(f"skipped {found.skipped} lines that do not read: " + "; ".join(found.problems))
+    if not complete:
+        raise MewetError("the broker did not acknowledge every message before the timeout")
