@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-servers lint layers typecheck servers bench bench-engine bench-api bench-ui docs screenshots clean
+.PHONY: run test test-servers lint layers typecheck servers bench bench-engine bench-api bench-ui bench-fleet docs screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench-api: $(STAMP) servers
 
 bench-ui: $(STAMP) test-servers
 	$(BIN)/python bench/ui.py
+
+bench-fleet: $(STAMP) test-servers
+	$(BIN)/python bench/fleet.py
 
 # the README's tour: the browser tests, keeping a screenshot of each page
 screenshots: $(STAMP) test-servers

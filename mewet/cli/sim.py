@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -24,6 +24,9 @@ from mewet.cli.common import (
 )
 from mewet.config import load_settings, parse_duration
 from mewet.errors import ConfigError, MewetError
+
+if TYPE_CHECKING:
+    from mewet.sim.home import Home
 
 
 @app.command()
@@ -48,9 +51,26 @@ def simulate(
         bool,
         typer.Option(help="Also publish Home Assistant discovery (retained) for every device."),
     ] = False,
+    homes: Annotated[
+        int | None,
+        typer.Option(help="A fleet: this many copies of the home, numbered, seeded 1..N."),
+    ] = None,
+    shard: Annotated[
+        str | None, typer.Option(help="With --homes: run part i of n of the fleet (i/n).")
+    ] = None,
 ) -> None:
-    """Publish one virtual home live over MQTT, then print the messages sent per device."""
+    """Publish one virtual home (or a fleet of them) live over MQTT, then print the messages
+    sent."""
     from mewet.devices.homes import load_home
+
+    if homes is not None or shard is not None:
+        if scenario is not None or seed is not None or ha_discovery:
+            raise ConfigError(
+                "--homes runs copies of a home, seeded 1..N: no --scenario, --seed or "
+                "--ha-discovery with it (mewet benchmark plays scenarios)"
+            )
+        _fleet(load_home(home), 1 if homes is None else homes, shard, mqtt, speed, duration, start)
+        return
     from mewet.lab.livehome import LiveHome
     from mewet.scenarios.scenario import load_scenario
 
@@ -88,6 +108,38 @@ def simulate(
         table.add_row(device, str(sink.sent[device]))
     table.add_row("[bold]total", f"[bold]{sum(sink.sent.values())}")
     console.print(table)
+    if not complete:
+        raise MewetError("the broker did not acknowledge every message before the timeout")
+
+
+def _fleet(
+    the_home: Home,
+    homes: int,
+    shard: str | None,
+    mqtt: str | None,
+    speed: float,
+    duration: str,
+    start: str | None,
+) -> None:
+    from mewet.benchmark.fleet import Fleet, Shard
+
+    settings = load_settings(mqtt_url=mqtt)
+    check_speed(speed)
+    length = parse_duration(duration).total_seconds()
+    part = Shard.parse(shard) if shard is not None else Shard()
+    fleet = Fleet(settings, the_home, homes, start_date(start), part).connect()
+    err.print(
+        f"simulating {len(fleet.sims)} homes ({the_home.id}-…, shard {part.index}/{part.count} "
+        f"of {homes}) for {duration} at speed {speed:g} into {settings.mqtt()}"
+    )
+    try:
+        with quiet_ctrl_c():
+            asyncio.run(fleet.run(speed, length))
+    finally:
+        complete = fleet.close()
+    sink = fleet.sink
+    late = f", {sink.late} more than 1 s late (worst {sink.worst_s:.2f} s)" if speed else ""
+    console.print(f"sent {sink.messages} messages from {len(fleet.sims)} homes{late}")
     if not complete:
         raise MewetError("the broker did not acknowledge every message before the timeout")
 
