@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mewet.contract import DEFAULT_ROOT, Event, Kind, Message, Telemetry
+from mewet.contract import DEFAULT_ROOT, Event, Kind, Message, Telemetry, Topic
 from mewet.scenarios.care import REGISTRY, AlarmTap, CareTeam, Policies, kpis
 from mewet.scenarios.casas import dataset
 from mewet.scenarios.homesim import HomeSim
@@ -87,22 +87,26 @@ def run_scenario(
     return sim, sink
 
 
-def message_json(m: Message) -> str:
-    """One line of messages.jsonl: topic, retain flag and the payload as sent."""
+def message_json(m: Message, names: dict[Topic, str] | None = None) -> str:
+    """One line of messages.jsonl: topic, retain flag and the payload as sent, byte for byte
+    (the encoded payload is put in as it is: no parsing it back to write it out again)."""
+    name = None if names is None else names.get(m.topic)
+    if name is None:
+        name = str(m.topic)
+        if names is not None:
+            names[m.topic] = name
     raw = m.encode().decode()
-    payload: Any = raw if m.topic.kind is Kind.STATUS else json.loads(raw)
-    return json.dumps(
-        {"topic": str(m.topic), "retain": m.retain, "payload": payload},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    payload = json.dumps(raw, ensure_ascii=False) if m.topic.kind is Kind.STATUS else raw
+    retain = "true" if m.retain else "false"
+    return f'{{"topic":"{name}","retain":{retain},"payload":{payload}}}'
 
 
 def write_run(out: Path, scenario: Scenario, sim: ScenarioSim, sink: MemorySink) -> dict[str, Any]:
     """Write messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json and summary.json."""
     out.mkdir(parents=True, exist_ok=True)
-    with (out / "messages.jsonl").open("w", encoding="utf-8") as f:
-        f.writelines(message_json(m) + "\n" for m in sink.messages)
+    names: dict[Topic, str] = {}
+    with (out / "messages.jsonl").open("w", encoding="utf-8", buffering=1 << 20) as f:
+        f.writelines(message_json(m, names) + "\n" for m in sink.messages)
     zone = scenario.start.tzinfo
     # people read truth.jsonl and care.jsonl (the scenario's local time, with its offset);
     # messages.jsonl is what the devices sent (the contract's UTC `ts`)
