@@ -4,12 +4,16 @@ Prints the machine, the raw SimPy timeout rate measured in the same run (the cei
 SimPy model here), the message floor (building readings and nothing else), the messages per
 second and wall time of a resident-year of the default home into a counting sink, the same
 year with its periodic readings switched off, and a 30-day run's daily figures next to the
-published CASAS Aruba ones. Run: `make bench-engine` (or python bench/engine.py [--days 365]).
+published CASAS Aruba ones, and the whole `mewet run` command next to the engine. Run:
+`make bench-engine` (or python bench/engine.py [--days 365]).
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -94,6 +98,29 @@ def year(scenario: Scenario, days: float, readings: bool = True) -> tuple[int, f
     return sink.count, time.perf_counter() - t0, sim
 
 
+def run_command(days: float) -> float:
+    """Wall seconds of `mewet run quiet-day --days N --out DIR`, as a user runs it."""
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mewet",
+                "run",
+                "quiet-day",
+                "--days",
+                str(days),
+                "--out",
+                out,
+                "--json",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return time.perf_counter() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=float, default=365)
@@ -120,6 +147,12 @@ def main() -> None:
     print(
         f"  {sim.world.readings.taken_in_bulk / count:.0%} of the messages were readings taken"
         " in bulk, between the world's changes"
+    )
+    command = run_command(args.days)
+    print(
+        f"  the command a user runs, `mewet run quiet-day --days {args.days:g} --out DIR` "
+        f"(engine, files, summary): {command:.1f} s = {command / wall:.2f} x the engine "
+        "(target: 2x or less)"
     )
     quiet_count, quiet_wall, _ = year(scenario, args.days, readings=False)
     print(

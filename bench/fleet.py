@@ -16,6 +16,8 @@ import argparse
 import asyncio
 import gc
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -45,7 +47,6 @@ def fleet_run(url: str, homes: int, seconds: float, warmup_s: float) -> None:
     t0 = time.perf_counter()
     fleet = Fleet(settings, home, homes, datetime.now(UTC).replace(microsecond=0)).connect()
     built = time.perf_counter() - t0
-    per_home_kib = (rss_mib() - before) * 1024 / homes
 
     async def go() -> tuple[int, int, float]:
         run = asyncio.create_task(fleet.run(1.0, seconds))
@@ -58,6 +59,7 @@ def fleet_run(url: str, homes: int, seconds: float, warmup_s: float) -> None:
     burst, late_burst, worst = asyncio.run(go())
     steady = fleet.sink.messages - burst
     late = fleet.sink.late
+    per_home_kib = (rss_mib() - before) * 1024 / homes  # running: draws and readings in hand
     fleet.close()
     verdict = "on schedule" if late == 0 else f"BEHIND: {late} of {steady} late"
     print(
@@ -74,15 +76,29 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=60)
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--days", type=float, default=30)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one fleet, in a child
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        fleet_run(args.url, args.one, args.seconds, args.warmup)
+        return
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         broker = mosquitto(Path(tmp) / "mosquitto").start()
         try:
             url = f"mqtt://127.0.0.1:{broker.port}"
             print(f"fleets of the default home at speed 1 for {args.seconds:g} s, one process:")
-            for size in (int(s) for s in args.sizes.split(",")):
-                fleet_run(url, size, args.seconds, args.warmup)
+            for size in args.sizes.split(","):
+                # each fleet in a fresh process: its memory is its own
+                subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        *("--one", size, "--url", url),
+                        *("--seconds", str(args.seconds), "--warmup", str(args.warmup)),
+                    ],
+                    check=True,
+                )
         finally:
             broker.stop()
         out = Path(tmp) / "campaign"

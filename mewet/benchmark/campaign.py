@@ -38,14 +38,16 @@ def parse_seeds(text: str) -> list[int]:
     return sorted(set(seeds))
 
 
-def run_seed(scenario: str, seed: int, days: float | None, out: Path) -> dict[str, Any]:
+def run_seed(
+    scenario: str, seed: int, days: float | None, out: Path, parquet: bool = False
+) -> dict[str, Any]:
     """One seed of a campaign, in a worker: run, write its folder, return its summary."""
     from mewet.scenarios.run import run_scenario, write_run
     from mewet.scenarios.scenario import load_scenario
 
     s = load_scenario(scenario)
     sim, sink = run_scenario(s, seed, days, home_id=f"{s.id}-{seed}")
-    summary = write_run(out / f"{s.id}-{seed}", s, sim, sink)
+    summary = write_run(out / f"{s.id}-{seed}", s, sim, sink, parquet=parquet)
     return {key: summary[key] for key in ("scenario", "seed", "home", "days", "messages")} | {
         "falls": summary["activities"].get("fall", 0)
     }
@@ -60,6 +62,7 @@ def run_campaign(
     jobs: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    parquet: bool = False,
 ) -> dict[str, Any]:
     """Run every seed, `jobs` at a time on this machine (default: all cores) or on the Dask
     cluster at `scheduler`; write `campaign.json` and return it."""
@@ -72,12 +75,12 @@ def run_campaign(
     began = time.perf_counter()
     runs: list[dict[str, Any]] = []
     if scheduler is not None:
-        runs = _on_dask(scheduler, ref, seeds, days, out, progress)
+        runs = _on_dask(scheduler, ref, seeds, days, out, progress, parquet)
         workers = "dask"
     else:
         workers = str(jobs or os.cpu_count() or 1)
         with ProcessPoolExecutor(max_workers=int(workers)) as pool:
-            futures = [pool.submit(run_seed, ref, seed, days, out) for seed in seeds]
+            futures = [pool.submit(run_seed, ref, seed, days, out, parquet) for seed in seeds]
             for future in as_completed(futures):
                 runs.append(future.result())
                 if progress is not None:
@@ -107,6 +110,7 @@ def _on_dask(
     days: float | None,
     out: Path,
     progress: Callable[[dict[str, Any]], None] | None,
+    parquet: bool,
 ) -> list[dict[str, Any]]:
     """The seeds as tasks on a Dask cluster whose workers share `out` (one machine, or a
     shared file system)."""
@@ -131,6 +135,7 @@ def _on_dask(
             seeds,
             [days] * len(seeds),
             [out] * len(seeds),
+            [parquet] * len(seeds),
             pure=False,
         )
         for future in dask_completed(futures):  # type: ignore[no-untyped-call]

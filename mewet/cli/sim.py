@@ -271,6 +271,7 @@ def _campaign(
     jobs: int | None,
     scheduler: str | None,
     as_json: bool,
+    parquet: bool,
 ) -> None:
     from rich.progress import Progress
 
@@ -290,6 +291,7 @@ def _campaign(
             jobs=jobs,
             scheduler=scheduler,
             progress=lambda _run: bar.advance(task),
+            parquet=parquet,
         )
     if as_json:
         print(json.dumps({k: v for k, v in result.items() if k != "runs"}, sort_keys=True))
@@ -324,12 +326,15 @@ def run_command(
         str | None,
         typer.Option(help="Campaign on a Dask cluster: its scheduler, tcp://host:8786."),
     ] = None,
+    parquet: Annotated[
+        bool, typer.Option(help="Also write telemetry, events and truth as Parquet tables.")
+    ] = False,
 ) -> None:
     """Run a scenario as fast as possible; write messages, ground truth and a CASAS dataset."""
     from rich.progress import Progress
 
     if seeds is not None:
-        _campaign(scenario, seeds, days, out, jobs, scheduler, as_json)
+        _campaign(scenario, seeds, days, out, jobs, scheduler, as_json, parquet)
         return
     if jobs is not None or scheduler is not None:
         raise ConfigError("--jobs and --scheduler are for a campaign: give --seeds too")
@@ -343,13 +348,14 @@ def run_command(
     with Progress(console=err, transient=True, disable=as_json) as bar:
         task = bar.add_task(f"running {s.id}", total=total)
         sim, sink = run_scenario(s, seed, days, lambda done: bar.update(task, completed=done))
-    summary = write_run(folder, s, sim, sink)
+    summary = write_run(folder, s, sim, sink, parquet=parquet)
     if as_json:
         print(json.dumps(summary, sort_keys=True))
         return
+    tables = ", telemetry.parquet, events.parquet, truth.parquet" if parquet else ""
     console.print(
         f"wrote {folder}/messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json, "
-        "summary.json"
+        f"summary.json{tables}"
     )
     table = Table("", "value", title=f"{s.title}, seed {summary['seed']}, {summary['days']:g} days")
     for key in ("messages", "sensor_events_per_day", "labelled_activities_per_day"):

@@ -19,6 +19,7 @@ from mewet.scenarios.casas import dataset
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.incidents import happen
 from mewet.scenarios.scenario import Scenario
+from mewet.scenarios.tables import write_tables
 from mewet.sim.clock import local_time, zone_label
 from mewet.sim.seeds import rng_for
 from mewet.sim.sink import MemorySink, Sink
@@ -101,8 +102,11 @@ def message_json(m: Message, names: dict[Topic, str] | None = None) -> str:
     return f'{{"topic":"{name}","retain":{retain},"payload":{payload}}}'
 
 
-def write_run(out: Path, scenario: Scenario, sim: ScenarioSim, sink: MemorySink) -> dict[str, Any]:
-    """Write messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json and summary.json."""
+def write_run(
+    out: Path, scenario: Scenario, sim: ScenarioSim, sink: MemorySink, *, parquet: bool = False
+) -> dict[str, Any]:
+    """Write messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json and summary.json
+    (and with `parquet`, telemetry, events and truth as Parquet tables)."""
     out.mkdir(parents=True, exist_ok=True)
     names: dict[Topic, str] = {}
     with (out / "messages.jsonl").open("w", encoding="utf-8", buffering=1 << 20) as f:
@@ -125,6 +129,8 @@ def write_run(out: Path, scenario: Scenario, sim: ScenarioSim, sink: MemorySink)
     summary = summarise(scenario, sim, sink, len(lines), labelled)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     (out / "kpis.json").write_text(json.dumps(summary["kpis"], indent=2, sort_keys=True) + "\n")
+    if parquet:
+        write_tables(out, sink.messages, sim.truth.records)
     return summary
 
 

@@ -413,3 +413,57 @@ def test_night_wandering_raises_the_door_alarm_and_home_care_brings_the_resident
     outside = [v for ts, v in skin if out[0].ts + timedelta(minutes=10) <= ts < found]
     asleep = [v for ts, v in skin if out[0].ts - timedelta(hours=2) <= ts < out[0].ts]
     assert sum(outside) / len(outside) < sum(asleep) / len(asleep) - 2
+
+
+def test_a_run_as_parquet_reads_in_pandas_and_polars_with_what_the_jsonl_says(
+    tmp_path: Path,
+) -> None:
+    import pandas as pd
+    import polars as pl
+
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mewet",
+            "run",
+            "night-fall",
+            "--days",
+            "0.5",
+            "--parquet",
+            "--out",
+            str(tmp_path),
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(out.stdout)["scenario"] == "night-fall"
+    lines = [json.loads(x) for x in (tmp_path / "messages.jsonl").read_text().splitlines()]
+    values = [
+        (x["payload"]["ts"], x["topic"].split("/")[-2], name, v)
+        for x in lines
+        if x["topic"].endswith("/telemetry")
+        for name, v in x["payload"]["data"].items()
+    ]
+    events = [x["payload"] for x in lines if x["topic"].endswith("/event")]
+    telemetry = pl.read_parquet(tmp_path / "telemetry.parquet")
+    assert telemetry.height == len(values)
+    first = telemetry.row(0, named=True)
+    assert (
+        first["ts"].strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        first["device"],
+        first["field"],
+        first["value"],
+    ) == values[0]
+    table = pd.read_parquet(tmp_path / "events.parquet")
+    assert len(table) == len(events) and str(table["ts"].dt.tz) == "UTC"
+    falls = table[table["event_type"] == "fall_detected"]
+    assert len(falls) == sum(1 for e in events if e["event_type"] == "fall_detected") > 0
+    assert json.loads(falls["data"].iloc[0]) == next(
+        e["data"] for e in events if e["event_type"] == "fall_detected"
+    )
+    truth = pd.read_parquet(tmp_path / "truth.parquet")
+    assert len(truth) == len((tmp_path / "truth.jsonl").read_text().splitlines())
+    assert ((truth["value"] == "fall") & (truth["phase"] == "begin")).sum() == 1
