@@ -29,6 +29,8 @@ ACTIVITIES = {
     "personal_hygiene": "Personal_Hygiene",
     "medication": "Medication",
     "fall": "Fall",  # incidents are labelled as activities, so analytics can find them
+    "near_fall": "Near_Fall",
+    "rest_on_floor": "Lying_On_Floor",
     "wandering": "Wandering",
 }
 VALUES = {

@@ -99,6 +99,30 @@ class Fall(_Incident):
     )
 
 
+class NearFall(_Incident):
+    """The resident stumbles and catches herself: no fall, but a jolt the wristband may take
+    for one (near-falls are a main source of wearables' false alarms)."""
+
+    type: Literal["near_fall"]
+    wristband_alarm: float = Field(
+        0.3, ge=0, le=1, description="Chance the wristband (if worn) reports it as a fall."
+    )
+
+
+class LieOnFloor(_Incident):
+    """The resident lies down on the floor on purpose (a sore back, stretching, looking under
+    the sofa) and gets up again alone: not a fall, though the room looks like one."""
+
+    type: Literal["lie_on_floor"]
+    room: str | None = Field(
+        None, description="Where (the resident goes there first); default: where they are."
+    )
+    minutes: float = Field(15.0, gt=0, le=240, description="How long before getting up.")
+    radar_alarm: float = Field(
+        0.15, ge=0, le=1, description="Chance the room's fall detector reports it as a fall."
+    )
+
+
 class StoveLeftOn(_Incident):
     """The resident switches the hob on and walks away."""
 
@@ -172,6 +196,8 @@ class Smoke(_Incident):
 
 AnyIncident = (
     Fall
+    | NearFall
+    | LieOnFloor
     | StoveLeftOn
     | MissedDose
     | DeviceFault
@@ -203,6 +229,8 @@ def strike(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
     env, world, occupant = sim.env, sim.world, sim.occupant
     if isinstance(incident, Fall):
         yield from _fall(incident, env, world, occupant, rng)
+    elif isinstance(incident, NearFall | LieOnFloor):
+        yield from _not_a_fall(incident, sim, rng)
     elif isinstance(incident, StoveLeftOn):
         world.set("stove_on", True)  # switched on and forgotten; the day goes on elsewhere
     elif isinstance(incident, MissedDose):
@@ -283,6 +311,31 @@ def _wander(
     yield env.timeout(incident.minutes * 60)
     if world.location == OUTSIDE and not occupant.driven():
         occupant.resume()  # nobody found them: they find the way home alone
+
+
+def _not_a_fall(incident: NearFall | LieOnFloor, sim: HomeSim, rng: np.random.Generator) -> Process:
+    """A stumble, or lying on the floor on purpose: the truth says what it was, a device may
+    take it for a fall, then the day goes on."""
+    env, world, occupant = sim.env, sim.world, sim.occupant
+    occupant.stop()
+    world.set("in_bed", False)
+    if isinstance(incident, NearFall):
+        world.set("activity", "near_fall")
+        kind, chance, minutes = "wristband", incident.wristband_alarm, 0.5
+        if not world.wristband_worn:
+            chance = 0.0
+    else:
+        if incident.room is not None and world.location != incident.room:
+            yield from occupant.walk_to(incident.room)
+        world.set("activity", "rest_on_floor")
+        kind, chance, minutes = "fall_detector", incident.radar_alarm, incident.minutes
+    yield env.timeout(float(rng.uniform(2, 10)))
+    if rng.random() < chance:
+        for device in sim.devices.values():
+            if device.spec.type == kind and (kind == "wristband" or device.room == world.location):
+                device.false_alarm()
+    yield env.timeout(minutes * 60)
+    occupant.resume()
 
 
 def _fall(

@@ -267,3 +267,42 @@ def test_a_campaign_with_no_scheduler_there_says_so(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="no Dask scheduler answers"):
         run_campaign("night-fall", [1], 0.1, tmp_path, scheduler=f"tcp://127.0.0.1:{free_port()}")
+
+
+NOT_FALLS = """
+id: not-falls
+title: A stumble and a rest on the floor
+description: Neither is a fall, though devices may think so.
+home: default
+start: 2026-11-23T08:00:00+01:00
+days: 0.5
+seed: 2
+incidents:
+  - {type: near_fall, at: "10:00", wristband_alarm: 1}
+  - {type: lie_on_floor, at: "14:00", room: bathroom, minutes: 10, radar_alarm: 1}
+"""
+
+
+def test_a_near_fall_and_lying_on_the_floor_are_false_alarms_not_falls(tmp_path: Path) -> None:
+    path = tmp_path / "not-falls.yaml"
+    path.write_text(NOT_FALLS)
+    s = load_scenario(path)
+    sim, sink = run_scenario(s)
+    write_run(tmp_path / "run", s, sim, sink)
+    truth = [json.loads(x) for x in (tmp_path / "run" / "truth.jsonl").read_text().splitlines()]
+    begun = [t["value"] for t in truth if t["kind"] == "activity" and t["phase"] == "begin"]
+    assert "near_fall" in begun and "rest_on_floor" in begun and "fall" not in begun
+    runs = find_runs(tmp_path / "run")
+    alarms = lab_detections(runs)
+    devices = {
+        m.topic.device
+        for m in sink.messages
+        if m.topic.kind.value == "event" and m.payload.event_type == "fall_detected"
+    }
+    assert {"wristband", "fall-bathroom"} <= devices  # each took it for a fall
+    r = score(runs, alarms)
+    assert r["falls"] == 0 and r["false_alarms"] == len(alarms) >= 2
+    assert r["sensitivity"] is None and r["precision"] == 0
+    # and the resident carries on: she moves about after getting up
+    after = [m for m in sink.of("motion-living", "event") if m.payload.ts.hour >= 15]
+    assert after

@@ -240,7 +240,10 @@ def test_incident_settings_are_checked_with_their_line(tmp_path: Path) -> None:
         load_scenario(path)
     text = str(exc.value)
     assert "line 7: incidents[0].at: at '25:10': use a clock time HH:MM" in text
-    assert "line 9: incidents[2]: unknown type 'flood' (types: fall, stove_left_on," in text
+    assert (
+        "line 9: incidents[2]: unknown type 'flood' (types: fall, near_fall, lie_on_floor, "
+        "stove_left_on," in text
+    )
     path.write_text(
         path.read_text()
         .replace("'25:10'", "'02:10'")
