@@ -158,6 +158,9 @@ class Limits(BaseModel):
     replays: int = Field(
         1, ge=1, le=16, description="Worker processes replaying exercises (debriefs, time travel)."
     )
+    benchmarks: int = Field(
+        1, ge=1, le=16, description="Companies' benchmark runs at once (a worker process each)."
+    )
     yaml_aliases: int = Field(
         0, ge=0, le=1000, description="YAML aliases (*name) a scenario file may use."
     )

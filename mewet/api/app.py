@@ -19,8 +19,10 @@ from starlette.routing import Match
 from mewet.api.commands import CommandSender
 from mewet.api.deps import ApiState
 from mewet.api.guard import Guard
-from mewet.api.routes import auth, devices, exercises, join, live, scenarios
+from mewet.api.routes import auth, benchmarks, devices, exercises, join, live, scenarios
 from mewet.api.security import secret_key
+from mewet.benchmark.jobs import Benchmarks
+from mewet.benchmark.live import Broker
 from mewet.config import Limits, MqttUrl, StoreUrl
 from mewet.contract import DEFAULT_ROOT
 from mewet.errors import TransportError
@@ -89,10 +91,16 @@ def create_app(
             commands=commands,
             store=store,
             revoked=db.revoked(),
+            benchmarks=Benchmarks(
+                data_dir / "benchmarks",
+                Broker(manager.mqtt, root) if manager.mqtt is not None else None,
+                the_limits.benchmarks,
+            ),
         )
         try:
             yield
         finally:
+            app.state.api.benchmarks.close()
             if commands is not None:
                 commands.close()
             await manager.stop()
@@ -148,7 +156,7 @@ def create_app(
             )
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
-    routers = (auth, join, scenarios, exercises, devices, live)
+    routers = (auth, join, scenarios, exercises, devices, benchmarks, live)
     for router in (r.router for r in routers):
         app.include_router(router)
     app.include_router(pages.router)

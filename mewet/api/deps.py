@@ -12,6 +12,7 @@ import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 import jwt
@@ -22,6 +23,7 @@ from fastapi.security import OAuth2PasswordBearer
 from mewet.api.commands import CommandSender
 from mewet.api.limits import Lockout, RateLimit, Slots
 from mewet.api.security import Principal, read
+from mewet.benchmark.jobs import Benchmarks
 from mewet.config import Limits, StoreUrl
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
@@ -45,6 +47,7 @@ class ApiState:
     broker_port: int | None = None
     commands: CommandSender | None = None  # to companies' devices, on a secured broker
     store: StoreUrl | None = None  # what ingest stored, for companies' device pages
+    benchmarks: Benchmarks = field(default_factory=lambda: Benchmarks(Path("benchmarks"), None))
     revoked: set[str] = field(default_factory=set)
     """Ids of signed-out tokens that have not expired yet."""
     tickets: dict[str, tuple[Principal, int, float]] = field(default_factory=dict)

@@ -373,3 +373,50 @@ class FloorPlan(BaseModel):
     rooms: list[PlanRoom]
     doors: list[PlanDoor]
     devices: list[PlanDevice]
+
+
+class BenchmarkCreate(_In):
+    """A benchmark of a company's fall detector: which of its devices sends the detections,
+    which scenarios and seeds are played, how fast."""
+
+    home: str = Field(pattern=rf"^{ID_PATTERN}$", description="Your detector device's home.")
+    device: str = Field(pattern=rf"^{ID_PATTERN}$", description="Your detector device.")
+    scenarios: list[Annotated[str, Field(pattern=rf"^{ID_PATTERN}$")]] = Field(
+        default_factory=lambda: [
+            "night-fall",
+            "fall-with-injury",
+            "fall-no-wristband",
+            "falls-by-chance",
+        ],
+        min_length=1,
+        max_length=6,
+        description="Library scenarios to play (default: the library's falls and a random week).",
+    )
+    seeds: str = Field(
+        "1", max_length=40, description="Seeds of each scenario: 1-3, 1,5,9 (at most 5)."
+    )
+    speed: float = Field(600.0, ge=60, le=3600, description="Sim seconds per wall second.")
+    window_s: float = Field(
+        300.0, ge=1, le=3600, description="Seconds after a fall's onset a detection counts."
+    )
+
+
+class BenchmarkSeen(BaseModel):
+    """A benchmark run: where to listen and publish, how far it is, and its figures when done."""
+
+    id: int
+    status: Literal["running", "done", "failed"]
+    detector: str
+    homes: list[str] = Field(description="Subscribe to <root>/<home>/# for each.")
+    publish_to: str = Field(description="Publish detections here, as events with data.home.")
+    speed: float
+    window_s: float
+    started: datetime
+    ends_about: datetime
+    error: str | None = None
+    mqtt: MqttAccess | None = Field(
+        None, description="On a secured broker: an account that reads the benchmark's homes."
+    )
+    report: dict[str, Any] | None = Field(
+        None, description="When done: the figures, as `mewet score --json` prints them."
+    )

@@ -26,8 +26,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from mewet.benchmark.score import Detection, ScoreError, html, read_run, report
-from mewet.config import Settings
-from mewet.contract import Event, Kind, Message, Topic, check_id, format_ts
+from mewet.config import MqttUrl
+from mewet.contract import DEFAULT_ROOT, Event, Kind, Message, Topic, check_id, format_ts
 from mewet.scenarios.homesim import run_live, will_device
 from mewet.scenarios.run import ScenarioSim, write_run
 from mewet.scenarios.scenario import Scenario, load_scenario
@@ -41,6 +41,15 @@ FALL_SCENARIOS = ("night-fall", "fall-with-injury", "fall-no-wristband", "falls-
 MAX_HOMES = 200
 MAX_DETECTIONS = 100_000
 MAX_PAYLOAD = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Broker:
+    """Where a benchmark plays: the broker, the topic root, how much may await its acks."""
+
+    url: MqttUrl
+    root: str = DEFAULT_ROOT
+    backlog: int = 1000
 
 
 class _Tee:
@@ -66,14 +75,16 @@ class Refused:
 class Inbox:
     """The company's detections, as they arrive on its device's event topic."""
 
-    def __init__(self, settings: Settings, home: str, device: str, homes: frozenset[str]) -> None:
-        self.topic = str(Topic(home, device, Kind.EVENT, root=settings.topic_root))
+    def __init__(
+        self, url: MqttUrl, root: str, home: str, device: str, homes: frozenset[str]
+    ) -> None:
+        self.topic = str(Topic(home, device, Kind.EVENT, root=root))
         self.homes = homes
         self.detections: list[Detection] = []
         self.refused: list[Refused] = []
         self._lock = threading.Lock()
         self.link = MqttLink(
-            settings.mqtt(),
+            url,
             f"mewet-benchmark-{home}-{device}-{time.monotonic_ns() % 10**9}",
             on_message=self._take,
             subscriptions=(self.topic,),
@@ -110,23 +121,29 @@ class Stimulus:
 
     scenario: Scenario
     seed: int
+    prefix: str = ""
 
     @property
     def home(self) -> str:
-        """The home's id, as a campaign names it."""
-        return f"{self.scenario.id}-{self.seed}"
+        """The home's id, as a campaign names it (after the prefix of a benchmark run through
+        the API, so two companies' runs never share a home)."""
+        return f"{self.prefix}{self.scenario.id}-{self.seed}"
 
 
-def stimuli(scenarios: Sequence[str], seeds: Sequence[int]) -> list[Stimulus]:
+def stimuli(
+    scenarios: Sequence[str], seeds: Sequence[int], prefix: str = "", most: int = MAX_HOMES
+) -> list[Stimulus]:
     """Every scenario with every seed (a bad scenario fails here, before anything starts)."""
-    out = [Stimulus(load_scenario(name), seed) for name in scenarios for seed in seeds]
-    if len(out) > MAX_HOMES:
-        raise ScoreError(f"{len(out)} homes: a benchmark plays at most {MAX_HOMES} at once")
-    return out
+    if len(scenarios) * len(seeds) > most:
+        raise ScoreError(
+            f"{len(scenarios)} scenarios x {len(seeds)} seeds: a benchmark plays at most "
+            f"{most} homes at once"
+        )
+    return [Stimulus(load_scenario(name), seed, prefix) for name in scenarios for seed in seeds]
 
 
 def run_benchmark(
-    settings: Settings,
+    link: Broker,
     plays: Sequence[Stimulus],
     detector: str,
     out: Path,
@@ -144,22 +161,20 @@ def run_benchmark(
     homes = frozenset(p.home for p in plays)
     if home in homes:
         raise ScoreError(f"the detector's home {home!r} is one of the benchmark's homes")
-    inbox = Inbox(settings, home, device, homes)
+    inbox = Inbox(link.url, link.root, home, device, homes)
     inbox.link.connect()
     sims: list[tuple[Stimulus, ScenarioSim, _Tee]] = []
     try:
         for play in plays:
             mqtt = MqttSink(
-                settings.mqtt(),
+                link.url,
                 play.home,
                 will_device(play.scenario.build_home()),
-                root=settings.topic_root,
-                backlog=settings.publish_backlog,
+                root=link.root,
+                backlog=link.backlog,
             ).connect()
             tee = _Tee(mqtt)
-            sim = ScenarioSim(
-                play.scenario, tee, play.seed, root=settings.topic_root, home_id=play.home
-            )
+            sim = ScenarioSim(play.scenario, tee, play.seed, root=link.root, home_id=play.home)
             sims.append((play, sim, tee))
         asyncio.run(_play(sims, speed))
     finally:

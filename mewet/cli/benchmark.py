@@ -90,7 +90,7 @@ def benchmark(
     """Play fall scenarios live to your analytics over MQTT, then score its detections
     against the ground truth (kept in the lab until the run is over)."""
     from mewet.benchmark.campaign import parse_seeds
-    from mewet.benchmark.live import run_benchmark, stimuli
+    from mewet.benchmark.live import Broker, run_benchmark, stimuli
 
     settings = load_settings(mqtt_url=mqtt)
     check_speed(speed)
@@ -103,7 +103,8 @@ def benchmark(
         f"{settings.topic_root}/{detector}/event with data.home"
     )
     with quiet_ctrl_c():
-        result = run_benchmark(settings, plays, detector, out, speed=speed, window_s=window)
+        where = Broker(settings.mqtt(), settings.topic_root, settings.publish_backlog)
+        result = run_benchmark(where, plays, detector, out, speed=speed, window_s=window)
     if as_json:
         print(json.dumps(result, sort_keys=True))
         return

@@ -43,7 +43,7 @@ from mewet.contract import (
     root_filter,
 )
 
-AccountKind = Literal["ingest", "lab", "commands", "student", "device"]
+AccountKind = Literal["ingest", "lab", "commands", "student", "device", "analytics"]
 DEVICE_KINDS = tuple(k for k in Kind if k is not Kind.CMD)
 ITERATIONS = 101
 
@@ -81,6 +81,8 @@ def rules(account: Account, root: str) -> list[str]:
         return reads + discovery + writes
     if account.kind == "commands":
         return [f"topic write {all_commands(root)}"]
+    if account.kind == "analytics":  # a company's analytics in a benchmark: its homes, read only
+        return [f"topic read {home_filter(h, root)}" for h in account.homes]
     assert account.home is not None  # `grant` checks a student and a device have one
     if account.kind == "student":
         return [f"topic read {home_filter(account.home, root)}"]
@@ -153,13 +155,17 @@ class BrokerAccess:
             self.apply()
         return password
 
-    def run_home(self, user: str, home: str) -> None:
-        """Let a lab account write the device topics of one more home (a new exercise)."""
+    def run_home(self, user: str, *homes: str) -> None:
+        """Let a lab account write the device topics of more homes (a new exercise, a
+        benchmark's homes)."""
         with self._lock:
             account = self.accounts.get(user)
-            if account is None or account.kind != "lab" or home in account.homes:
+            if account is None or account.kind != "lab":
                 return
-            self.accounts[user] = replace(account, homes=(*account.homes, home))
+            new = tuple(h for h in dict.fromkeys(homes) if h not in account.homes)
+            if not new:
+                return
+            self.accounts[user] = replace(account, homes=(*account.homes, *new))
         self.apply()
 
     def lab_homes(self) -> set[str]:

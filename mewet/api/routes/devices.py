@@ -34,7 +34,7 @@ from mewet.transport.access import DEVICE_KINDS, Account, device_user
 router = APIRouter(
     prefix="/api/devices", tags=["devices"], responses=ERRORS, dependencies=[KnownQuery]
 )
-EXERCISE_HOME = re.compile(r"^ex\d")
+EXERCISE_HOME = re.compile(r"^(ex|bm)\d")  # exercises, benchmarks
 Status = Literal["online", "offline", "no status yet", "never seen"]
 DEAD_LETTERS_SCANNED = 2000  # the newest of the lab's dead letters, searched per request
 EVENTS_SHOWN, EVENTS_DAYS = 20, 7  # a device's last events, from its last week
@@ -46,7 +46,7 @@ def reserved(api: ApiState, home: str) -> bool:
     return home in builtin_homes() or home in lab or bool(EXERCISE_HOME.match(home))
 
 
-def _company(who: Principal) -> str:
+def company_org(who: Principal) -> str:
     if who.kind != "user" or who.role not in ("company", "admin"):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "only companies (and admins) have devices in the lab"
@@ -66,7 +66,7 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
     """A broker account for your device: it may write its own meta, status, state, telemetry
     and event topics and read its own commands, nothing else. Asking again gives a new
     password (the old one stops working)."""
-    org = _company(who)
+    org = company_org(who)
     if api.access is None:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
@@ -76,7 +76,7 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"home {body.home!r} is one of the lab's own (its built-in homes, the homes it "
-            "simulates, ex<n>-... for exercises): choose another home id",
+            "simulates, ex<n>-... for exercises, bm<n>-... for benchmarks): choose another home id",
         )
     if api.db.claim_home(body.home, org) != org:
         raise HTTPException(
@@ -100,7 +100,7 @@ async def list_devices(api: State, who: Current) -> list[DeviceStatus]:
     """Your devices (every company's, for an admin) as the lab sees them: online or
     offline, when last seen, their type from `meta`, their last state, and how many of
     their messages were refused lately."""
-    org = _company(who)
+    org = company_org(who)
     _paced(api, who)
     accounts = list(api.access.accounts.values()) if api.access is not None else []
     mine = sorted(
@@ -118,7 +118,7 @@ async def list_devices(api: State, who: Current) -> list[DeviceStatus]:
 async def show_device(api: State, who: Current, home: str, device: str) -> DeviceDetail:
     """One of your devices, with its last events and the reasons the lab refused its
     messages (newest first): what to fix on the device."""
-    _owned(api, who, home, device)
+    own_device(api, who, home, device)
     _paced(api, who)
     if api.store is None:
         return _status(home, device, None, [])
@@ -190,9 +190,9 @@ def _status(
     )
 
 
-def _owned(api: ApiState, who: Principal, home: str, device: str) -> Account:
+def own_device(api: ApiState, who: Principal, home: str, device: str) -> Account:
     """Your device's broker account (any, for an admin); 404 when there is none of yours."""
-    org = _company(who)
+    org = company_org(who)
     try:
         user = device_user(home, device)
     except ContractError:
@@ -208,7 +208,7 @@ def _owned(api: ApiState, who: Principal, home: str, device: str) -> Account:
 @router.delete("/{home}/{device}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_device(api: State, who: Current, home: str, device: str) -> None:
     """Remove your device's broker account."""
-    account = _owned(api, who, home, device)
+    account = own_device(api, who, home, device)
     assert api.access is not None
     api.access.revoke(user=account.user)
 
@@ -220,7 +220,7 @@ async def send_command(
     """Send your device a command on `.../cmd/<name>` (QoS 1), as the lab would: the device
     answers with a `command_result` event whose `ref` is the command's id. The API sends it
     with a broker account that may write commands and nothing else."""
-    _owned(api, who, home, device)
+    own_device(api, who, home, device)
     _paced(api, who)
     if api.commands is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker connection now")

@@ -1,0 +1,186 @@
+"""Benchmark runs started through the API: each in a worker process, one at a time per
+company, a few at a time in the lab.
+
+A run plays its homes for many minutes of wall time; in the API's own process it would take
+the interpreter from the requests, so it runs in a process of its own (spawned, not forked:
+the API's threads and connections stay behind) and writes its files into the lab's data
+folder, `benchmarks/<id>/`. Its homes are `bm<id>-<scenario>-<seed>`: two companies' runs
+never share one, and no company can claim them as its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any, Literal
+
+from mewet.benchmark.live import Broker, run_benchmark, stimuli
+from mewet.errors import MewetError
+
+log = logging.getLogger(__name__)
+JobStatus = Literal["running", "done", "failed"]
+
+
+class BusyError(MewetError):
+    """No room for another benchmark now: one of yours runs, or the lab's are all busy."""
+
+
+@dataclass
+class Job:
+    """One benchmark run and what came of it."""
+
+    id: int
+    org: str
+    detector: str
+    homes: list[str]
+    speed: float
+    window_s: float
+    folder: Path
+    started: datetime
+    ends_about: datetime
+    status: JobStatus = "running"
+    error: str | None = None
+    result: dict[str, Any] | None = field(default=None, repr=False)
+
+
+def play(
+    answer: Connection,
+    broker: Broker,
+    scenarios: Sequence[str],
+    seeds: Sequence[int],
+    prefix: str,
+    detector: str,
+    out: Path,
+    speed: float,
+    window_s: float,
+) -> None:
+    """One benchmark, in a worker process: sends back ("done", report) or ("failed", why)."""
+    try:
+        plays = stimuli(scenarios, seeds, prefix)
+        report = run_benchmark(broker, plays, detector, out, speed=speed, window_s=window_s)
+        answer.send(("done", report))
+    except MewetError as exc:
+        answer.send(("failed", str(exc)))
+    except Exception as exc:
+        log.exception("benchmark in %s broke off", out)
+        answer.send(("failed", f"the run broke off ({type(exc).__name__})"))
+    finally:
+        answer.close()
+
+
+class Benchmarks:
+    """The lab's benchmark runs: started, watched, kept in memory with their files on disk."""
+
+    def __init__(self, folder: Path, broker: Broker | None, workers: int = 2) -> None:
+        self.folder = folder
+        self.broker = broker
+        self.workers = workers
+        self.jobs: dict[int, Job] = {}
+        self._lock = threading.Lock()
+        self._workers: dict[int, BaseProcess] = {}
+        # spawned, not forked: the API's threads and connections stay behind
+        self._context = multiprocessing.get_context("spawn")
+
+    def start(
+        self,
+        org: str,
+        detector: str,
+        scenarios: Sequence[str],
+        seeds: Sequence[int],
+        speed: float,
+        window_s: float,
+        before: Callable[[Job], None] = lambda job: None,
+        after: Callable[[Job], None] = lambda job: None,
+    ) -> Job:
+        """Start one for `org`; BusyError when it has one running or the lab is full.
+        `before` runs once the job exists (broker accounts), `after` when it has ended."""
+        if self.broker is None:
+            raise BusyError("this lab has no broker to play a benchmark on")
+        with self._lock:
+            running = [j for j in self.jobs.values() if j.status == "running"]
+            mine = [j for j in running if j.org == org]
+            if mine:
+                raise BusyError(
+                    f"your benchmark {mine[0].id} is still running (until about "
+                    f"{mine[0].ends_about:%H:%M} UTC): one at a time per company"
+                )
+            if len(running) >= self.workers:
+                raise BusyError(
+                    f"the lab runs {self.workers} benchmarks at once and all are busy: "
+                    "try again later"
+                )
+            number = max(self.jobs, default=0) + 1
+            prefix = f"bm{number}-"
+            plays = stimuli(scenarios, seeds, prefix)
+            longest = max(p.scenario.days for p in plays) * 86400 / speed
+            now = datetime.now(UTC)
+            job = Job(
+                number,
+                org,
+                detector,
+                [p.home for p in plays],
+                speed,
+                window_s,
+                self.folder / str(number),
+                now,
+                now + timedelta(seconds=longest + 30),
+            )
+            self.jobs[number] = job
+        try:
+            before(job)
+            ours, theirs = self._context.Pipe(duplex=False)
+            worker = self._context.Process(
+                target=play,
+                args=(
+                    theirs,
+                    self.broker,
+                    list(scenarios),
+                    list(seeds),
+                    prefix,
+                    detector,
+                    job.folder,
+                    speed,
+                    window_s,
+                ),
+                name=f"mewet-benchmark-{number}",
+                daemon=True,
+            )
+            worker.start()
+            theirs.close()
+        except Exception as exc:
+            job.status, job.error = "failed", f"could not start: {exc}"
+            after(job)
+            raise
+        self._workers[number] = worker
+        threading.Thread(target=self._wait, args=(job, worker, ours, after), daemon=True).start()
+        return job
+
+    def _wait(
+        self, job: Job, worker: BaseProcess, answer: Connection, after: Callable[[Job], None]
+    ) -> None:
+        """Wait for the worker's answer (a thread per run: the runs are few and long)."""
+        try:
+            status, what = answer.recv()
+            if status == "done":
+                job.result, job.status = what, "done"
+            else:
+                job.status, job.error = "failed", str(what)
+        except EOFError:  # the worker died without a word (killed, out of memory)
+            job.status, job.error = "failed", "the run was stopped before it ended"
+        finally:
+            answer.close()
+            worker.join(5)
+            self._workers.pop(job.id, None)
+            after(job)
+
+    def close(self) -> None:
+        """Stop every run in hand (the server is going down): their jobs end as failed."""
+        for worker in list(self._workers.values()):
+            worker.terminate()

@@ -1,0 +1,148 @@
+"""A company benchmarks its fall detector through the API, on a secured lab: the run plays
+in a worker process, the company's analytics listens with the account it is given and
+publishes through its own device, and the figures come back; every bad request is refused."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+
+from mewet.contract import Event, Topic
+from tests.support.apiserver import COMPANY, TEACHER
+from tests.support.helpers import eventually
+from tests.support.securelab import ROOT, Device, secured_lab
+
+OTHER_COMPANY = "dev@beta"
+
+
+def listen(port: int, creds: dict[str, Any], detector: Device) -> paho.Client:
+    """The company's analytics: reads the benchmark's homes with the account the API gave,
+    relays the lab's own fall alarms ten seconds late through the detector device."""
+    client = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    client.username_pw_set(creds["username"], creds["password"])
+    connected = threading.Event()
+    client.on_connect = lambda *a: connected.set()
+    sent = [0]
+
+    def heard(c: paho.Client, u: object, msg: paho.MQTTMessage) -> None:
+        if not msg.topic.endswith("/event"):
+            return
+        event = Event.model_validate_json(msg.payload)
+        if event.event_type == "fall_detected":
+            sent[0] += 1
+            home = Topic.parse(msg.topic, ROOT).home
+            detection = {
+                "v": 1,
+                "id": f"det-{sent[0]}",
+                "ts": (event.ts + timedelta(seconds=10)).isoformat(),
+                "seq": sent[0],
+                "event_type": "fall_detected",
+                "severity": "alarm",
+                "data": {"home": home},
+            }
+            detector.send("event", json.dumps(detection))
+
+    client.on_message = heard
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    assert connected.wait(10)
+    for topic in creds["read"]:
+        client.subscribe(topic, qos=1)
+    return client
+
+
+def test_a_company_benchmarks_its_detector_through_the_api(tmp_path: Path) -> None:
+    with secured_lab(tmp_path) as lab:
+        api = lab.api
+        detector = lab.device("acme", "detector")
+        body = {
+            "home": "acme",
+            "device": "detector",
+            "scenarios": ["night-fall"],
+            "seeds": "1-2",
+            "speed": 3600,
+        }
+        r = api.call("POST", "/api/benchmarks", COMPANY, json=body)
+        assert r.status_code == 202, r.text
+        started = r.json()
+        number = started["id"]
+        assert started["homes"] == [f"bm{number}-night-fall-1", f"bm{number}-night-fall-2"]
+        assert started["publish_to"] == f"{ROOT}/acme/detector/event"
+        analytics = listen(lab.port, started["mqtt"], detector)
+        try:
+            # one at a time per company; others' runs are not theirs to see
+            again = api.call("POST", "/api/benchmarks", COMPANY, json=body)
+            assert again.status_code == 429 and "still running" in again.json()["detail"]
+            assert api.call("GET", f"/api/benchmarks/{number}", OTHER_COMPANY).status_code == 404
+            early = api.call("GET", f"/api/benchmarks/{number}/report.html", COMPANY)
+            assert early.status_code == 409
+
+            def done() -> dict[str, Any]:
+                seen: dict[str, Any] = api.call("GET", f"/api/benchmarks/{number}", COMPANY).json()
+                return seen if seen["status"] != "running" else {}
+
+            finished = eventually(done, timeout_s=120, every_s=1)
+        finally:
+            analytics.loop_stop()
+            analytics.disconnect()
+        assert finished["status"] == "done", finished["error"]
+        report = finished["report"]
+        ref = report["reference"]
+        assert report["falls"] == 2 and report["refused"] == 0
+        assert report["detected"] == ref["detected"] > 0
+        assert report["delay_s"]["p50"] == ref["delay_s"]["p50"] + 10
+        page = api.call("GET", f"/api/benchmarks/{number}/report.html", COMPANY)
+        assert page.status_code == 200 and "<svg" in page.text
+        assert "attachment" in page.headers["content-disposition"]
+        listed = api.call("GET", "/api/benchmarks", COMPANY).json()
+        assert [b["id"] for b in listed] == [number] and listed[0]["report"] is None
+        assert api.call("GET", "/api/benchmarks", OTHER_COMPANY).json() == []
+        # the analytics account was for this run only
+        assert f"a.{number}" not in lab_accounts(tmp_path)
+
+
+def lab_accounts(tmp_path: Path) -> set[str]:
+    """The users Mosquitto's password file lets in."""
+    lines = (tmp_path / "access" / "passwd").read_text().splitlines()
+    return {line.split(":", 1)[0] for line in lines if line}
+
+
+def test_bad_benchmark_requests_are_refused_in_plain_words(tmp_path: Path) -> None:
+    with secured_lab(tmp_path) as lab:
+        api = lab.api
+        lab.device("acme", "detector").close()
+        good: dict[str, Any] = {"home": "acme", "device": "detector", "scenarios": ["night-fall"]}
+        cases: list[tuple[dict[str, Any], int, str]] = [
+            ({"speed": 10}, 422, "speed"),
+            ({"seeds": "1-9"}, 422, "at most 5 seeds"),
+            ({"seeds": "9-1"}, 422, "goes down"),
+            ({"seeds": "x" * 41}, 422, "seeds"),
+            ({"scenarios": ["no-such-story"]}, 422, "not in the library"),
+            ({"scenarios": ["../../etc/passwd"]}, 422, "scenarios"),
+            ({"scenarios": []}, 422, "scenarios"),
+            ({"scenarios": ["falls-by-chance"], "speed": 60}, 422, "raise the speed"),
+            ({"window_s": 0}, 422, "window_s"),
+            ({"speed": "fast"}, 422, "speed"),
+            ({"truth": "please"}, 422, "truth"),
+            ({"device": "ghost"}, 404, "no device acme/ghost"),
+        ]
+        for change, code, says in cases:
+            r = api.call("POST", "/api/benchmarks", COMPANY, json=good | change)
+            assert r.status_code == code and says in r.text, (change, r.status_code, r.text)
+        r = api.call("POST", "/api/benchmarks", TEACHER, json=good)
+        assert r.status_code == 403
+        r = api.call("POST", "/api/benchmarks", OTHER_COMPANY, json=good)
+        assert r.status_code == 404  # acme's detector is not beta's
+        assert api.call("GET", "/api/benchmarks/999", COMPANY).status_code == 404
+        assert api.call("GET", "/api/benchmarks", None).status_code == 401
+        # a company cannot claim a benchmark's home as its own
+        r = api.call(
+            "POST", "/api/devices", COMPANY, json={"home": "bm1-night-fall-1", "device": "x"}
+        )
+        assert r.status_code == 409 and "benchmarks" in r.text
