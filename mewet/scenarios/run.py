@@ -6,18 +6,21 @@ seeded generators and every timestamp from the simulation clock.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mewet.contract import DEFAULT_ROOT, Event, Kind, Message, Telemetry, Topic
+from mewet.contract import DEFAULT_ROOT, Event, Kind, Message
 from mewet.scenarios.care import REGISTRY, AlarmTap, CareTeam, Policies, kpis
 from mewet.scenarios.casas import dataset
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.incidents import happen
+from mewet.scenarios.jsonl import CHUNK_DAYS, MessagesFile
 from mewet.scenarios.scenario import Scenario
 from mewet.scenarios.tables import write_tables
 from mewet.sim.clock import local_time, zone_label
@@ -73,44 +76,49 @@ def run_scenario(
     days: float | None = None,
     progress: Callable[[float], None] | None = None,
     home_id: str | None = None,
+    messages: MessagesFile | None = None,
 ) -> tuple[ScenarioSim, MemorySink]:
     """Run a scenario to its end into a memory sink; `progress` hears the days done.
-    `home_id` renames the home (a campaign numbers its homes by seed)."""
+    `home_id` renames the home (a campaign numbers its homes by seed); `messages` is the
+    messages.jsonl to be written beside the run, a stretch at a time."""
     sink = MemorySink()
     sim = ScenarioSim(scenario, sink, seed, home_id=home_id)
     end = (scenario.days if days is None else days) * DAY_S
-    while sim.env.now < end:
-        sim.run(min(end, sim.env.now + DAY_S))
-        if progress is not None:
-            progress(float(sim.env.now) / DAY_S)
+    try:
+        while sim.env.now < end:
+            sim.run(min(end, sim.env.now + DAY_S))
+            # the sink keeps millions of messages: without this, every full collection of the
+            # garbage collector walks all of them again (a year took a third longer)
+            gc.freeze()
+            if messages is not None and round(float(sim.env.now) / DAY_S) % CHUNK_DAYS == 0:
+                messages.hand_over(sink.messages)
+            if progress is not None:
+                progress(float(sim.env.now) / DAY_S)
+    finally:
+        gc.unfreeze()
     sim.shutdown()
     sim.truth.close()
     return sim, sink
 
 
-def message_json(m: Message, names: dict[Topic, str] | None = None) -> str:
-    """One line of messages.jsonl: topic, retain flag and the payload as sent, byte for byte
-    (the encoded payload is put in as it is: no parsing it back to write it out again)."""
-    name = None if names is None else names.get(m.topic)
-    if name is None:
-        name = str(m.topic)
-        if names is not None:
-            names[m.topic] = name
-    raw = m.encode().decode()
-    payload = json.dumps(raw, ensure_ascii=False) if m.topic.kind is Kind.STATUS else raw
-    retain = "true" if m.retain else "false"
-    return f'{{"topic":"{name}","retain":{retain},"payload":{payload}}}'
-
-
 def write_run(
-    out: Path, scenario: Scenario, sim: ScenarioSim, sink: MemorySink, *, parquet: bool = False
+    out: Path,
+    scenario: Scenario,
+    sim: ScenarioSim,
+    sink: MemorySink,
+    *,
+    parquet: bool = False,
+    messages: MessagesFile | None = None,
 ) -> dict[str, Any]:
     """Write messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json and summary.json
-    (and with `parquet`, telemetry, events and truth as Parquet tables)."""
+    (and with `parquet`, telemetry, events and truth as Parquet tables). messages.jsonl is
+    written by a child process meanwhile (`messages`, when the run has begun it already: its
+    last stretch is added at the end)."""
     out.mkdir(parents=True, exist_ok=True)
-    names: dict[Topic, str] = {}
-    with (out / "messages.jsonl").open("w", encoding="utf-8", buffering=1 << 20) as f:
-        f.writelines(message_json(m, names) + "\n" for m in sink.messages)
+    jsonl = messages
+    if jsonl is None:  # all of it, in a child, while this process writes the rest
+        jsonl = MessagesFile(out / "messages.jsonl")
+        jsonl.hand_over(sink.messages)
     zone = scenario.start.tzinfo
     # people read truth.jsonl and care.jsonl (the scenario's local time, with its offset);
     # messages.jsonl is what the devices sent (the contract's UTC `ts`)
@@ -131,7 +139,54 @@ def write_run(
     (out / "kpis.json").write_text(json.dumps(summary["kpis"], indent=2, sort_keys=True) + "\n")
     if parquet:
         write_tables(out, sink.messages, sim.truth.records)
+    jsonl.close(sink.messages)
     return summary
+
+
+@dataclass(slots=True)
+class _Tally:
+    """What the messages of a run add up to, counted in one pass over them (a year is 2.7
+    million: every pass costs a second)."""
+
+    kinds: Counter[str] = field(default_factory=Counter)
+    alarms: Counter[str] = field(default_factory=Counter)
+    telemetry_values: int = 0
+    warmest: dict[str, float] = field(default_factory=dict)
+    stove_min: float = 0.0
+    cuts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _tally(sim: ScenarioSim, messages: Sequence[Message]) -> _Tally:
+    zone = sim.scenario.start.tzinfo
+    t = _Tally()
+    room_of = {ident: sim.home.room(d.room).id for ident, d in sim.devices.items()}
+    hob_on: datetime | None = None
+    telemetry, event = Kind.TELEMETRY, Kind.EVENT
+    kinds: Counter[Kind] = Counter()
+    for m in messages:
+        kind = m.topic.kind
+        kinds[kind] += 1
+        p = m.payload
+        if kind is telemetry:
+            data: dict[str, float] = p.data  # type: ignore[union-attr,assignment]  # by its kind
+            t.telemetry_values += len(data)
+            if "temperature" in data:
+                room = room_of[m.topic.device]
+                t.warmest[room] = max(t.warmest.get(room, -99.0), data["temperature"])
+        elif kind is event:
+            assert isinstance(p, Event)
+            if p.severity == "alarm":
+                t.alarms[p.event_type] += 1
+            if p.event_type == "stove_on":
+                hob_on = hob_on or p.ts
+            elif p.event_type in ("stove_off", "power_cut"):
+                if hob_on is not None:
+                    t.stove_min += (p.ts - hob_on).total_seconds() / 60
+                    hob_on = None
+                if p.event_type == "power_cut":
+                    t.cuts.append({"at": local_time(p.ts, zone), "reason": p.data.get("reason")})
+    t.kinds = Counter({k.value: n for k, n in kinds.items()})
+    return t
 
 
 def summarise(
@@ -139,12 +194,7 @@ def summarise(
 ) -> dict[str, Any]:
     """What a run produced, per day where that is what one compares."""
     days = float(sim.env.now) / DAY_S
-    kinds = Counter(m.topic.kind.value for m in sink.messages)
-    alarms = Counter(
-        p.event_type
-        for m in sink.messages
-        if isinstance(p := m.payload, Event) and p.severity == "alarm"
-    )
+    tally = _tally(sim, sink.messages)
     activities = Counter(
         t.value for t in sim.truth.records if t.kind == "activity" and t.phase == "begin"
     )
@@ -154,48 +204,29 @@ def summarise(
         "home": sim.home.id,
         "days": round(days, 3),
         "messages": len(sink.messages),
-        "messages_by_kind": dict(sorted(kinds.items())),
-        "telemetry_values": sum(
-            len(p.data) for m in sink.messages if isinstance(p := m.payload, Telemetry)
-        ),
-        "alarms": dict(sorted(alarms.items())),
+        "messages_by_kind": dict(sorted(tally.kinds.items())),
+        "telemetry_values": tally.telemetry_values,
+        "alarms": dict(sorted(tally.alarms.items())),
         "sensor_events_per_day": round(sensor_events / days, 1),
         "labelled_activities_per_day": round(labelled / days, 1),
         "activities": dict(sorted(activities.items())),
         "time_zone": zone_label(scenario.start.tzinfo),
-        "what_happened": what_happened(sim, sink),
+        "what_happened": what_happened(sim, tally),
         "kpis": kpis(
             sim.team,
             sim.truth.records,
-            alarms["dose_missed"],
+            tally.alarms["dose_missed"],
             lambda ts: local_time(ts, scenario.start.tzinfo),
             final=True,
         ),
     }
 
 
-def what_happened(sim: ScenarioSim, sink: MemorySink) -> dict[str, Any]:
+def what_happened(sim: ScenarioSim, tally: _Tally) -> dict[str, Any]:
     """What the incidents did, in figures a teacher checks a scenario by: the warmest each
     room got, the lowest hydration, how long the hob was on and when its power was cut, and
     whom the alarm centre called when (local times)."""
     zone = sim.scenario.start.tzinfo
-    rooms: dict[str, float] = {}
-    hob_on: datetime | None = None
-    stove_min = 0.0
-    cuts = []
-    for m in sink.messages:
-        p = m.payload
-        if isinstance(p, Telemetry) and "temperature" in p.data:
-            room = sim.home.room(sim.devices[m.topic.device].room).id
-            rooms[room] = max(rooms.get(room, -99.0), p.data["temperature"])
-        elif isinstance(p, Event) and p.event_type == "stove_on":
-            hob_on = hob_on or p.ts
-        elif isinstance(p, Event) and p.event_type in ("stove_off", "power_cut"):
-            if hob_on is not None:
-                stove_min += (p.ts - hob_on).total_seconds() / 60
-                hob_on = None
-            if p.event_type == "power_cut":
-                cuts.append({"at": local_time(p.ts, zone), "reason": p.data.get("reason")})
     levels = [float(t.value) for t in sim.truth.records if t.kind == "hydration"]
     calls = [
         {"at": local_time(a.ts, zone), "by": a.role, "call": a.action, "detail": a.detail}
@@ -203,9 +234,9 @@ def what_happened(sim: ScenarioSim, sink: MemorySink) -> dict[str, Any]:
         if a.action.startswith("called_") or a.action == "dispatched"
     ]
     return {
-        "warmest_by_room_c": dict(sorted(rooms.items())),
+        "warmest_by_room_c": dict(sorted(tally.warmest.items())),
         "lowest_hydration": min(levels, default=None),
-        "stove_on_min": round(stove_min, 1),
-        "stove_power_cuts": cuts,
+        "stove_on_min": round(tally.stove_min, 1),
+        "stove_power_cuts": tally.cuts,
         "calls": calls,
     }

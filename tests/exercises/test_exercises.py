@@ -7,7 +7,7 @@ import pytest
 from mewet.exercises.errors import InvalidInputError, RefusedError
 from mewet.exercises.inputs import Setup, replay
 from mewet.exercises.live import Exercise
-from mewet.scenarios.run import message_json
+from mewet.scenarios.jsonl import message_json
 from mewet.scenarios.scenario import load_scenario
 from mewet.sim.sink import MemorySink
 

@@ -470,3 +470,25 @@ def test_a_run_as_parquet_reads_in_pandas_and_polars_with_what_the_jsonl_says(
     truth = pd.read_parquet(tmp_path / "truth.parquet")
     assert len(truth) == len((tmp_path / "truth.jsonl").read_text().splitlines())
     assert ((truth["value"] == "fall") & (truth["phase"] == "begin")).sum() == 1
+
+
+def test_messages_written_beside_the_run_are_the_same_bytes_in_order(tmp_path: Path) -> None:
+    from mewet.scenarios.jsonl import MessagesFile, message_json
+
+    _, sink = run_scenario(load_scenario("night-fall"), days=0.5)
+    messages = sink.messages
+    expected = "".join(message_json(m) + "\n" for m in messages).encode()
+    forked = MessagesFile(tmp_path / "forked.jsonl")
+    for upto in (0, 1000, 1000, 4000):  # stretches as a run hands them over, one empty
+        forked.hand_over(messages[:upto])
+    forked.close(messages)
+    alone = MessagesFile(tmp_path / "alone.jsonl")
+    alone._can_fork = False  # where there is no fork
+    alone.hand_over(messages[:2500])
+    alone.close(messages)
+    assert (tmp_path / "forked.jsonl").read_bytes() == expected
+    assert (tmp_path / "alone.jsonl").read_bytes() == expected
+    # a run folder written again starts its messages.jsonl afresh
+    again = MessagesFile(tmp_path / "forked.jsonl")
+    again.close(messages)
+    assert (tmp_path / "forked.jsonl").read_bytes() == expected

@@ -13,7 +13,8 @@ from mewet.devices.base import Device
 from mewet.devices.draws import Draws
 from mewet.devices.homes import load_home
 from mewet.scenarios.homesim import HomeSim
-from mewet.scenarios.run import message_json, run_scenario
+from mewet.scenarios.jsonl import message_json
+from mewet.scenarios.run import run_scenario
 from mewet.scenarios.scenario import library, load_scenario
 from mewet.sim.readings import Many, Measure, Readings, SimEnvironment, Stream
 from mewet.sim.sink import MemorySink

@@ -12,7 +12,8 @@ import pytest
 from mewet.contract import Telemetry
 from mewet.scenarios.care import ActionError, kpis
 from mewet.scenarios.homesim import HomeSim
-from mewet.scenarios.run import DAY_S, ScenarioSim, message_json, run_scenario
+from mewet.scenarios.jsonl import message_json
+from mewet.scenarios.run import DAY_S, ScenarioSim, run_scenario
 from mewet.scenarios.scenario import Scenario, ScenarioError, load_scenario
 from mewet.sim.sink import MemorySink
 from tests.scenarios.test_run import FALL_WITH_CARE, events_of, scenario_file
