@@ -6,7 +6,9 @@ One module per command group; importing them registers their commands on `app`.
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from typing import NoReturn
 
 from pydantic import ValidationError
 
@@ -22,6 +24,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
+    except SystemExit as done:  # how typer says the command has finished
+        _leave(done.code)
     except MewetError as exc:
         err.print(f"[red]error:[/] {exc}")
         sys.exit(2)
@@ -32,3 +36,16 @@ def main() -> None:
         where = f": {exc.filename}" if exc.filename else ""
         err.print(f"[red]error:[/] {exc.strerror or exc}{where}")
         sys.exit(2)
+
+
+def _leave(code: object) -> NoReturn:
+    """Leave once the command's work is done and its files are closed, without tearing the
+    interpreter down object by object: after a year's run that release alone took 4 s of the
+    command's 34 (2.7 million messages)."""
+    if isinstance(code, str):
+        err.print(code)
+        code = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0)

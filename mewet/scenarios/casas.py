@@ -57,15 +57,20 @@ class Line:
         return f"{stamp} {self.sensor} {self.value}" + (f" {self.label}" if self.label else "")
 
 
+def sensor_line(m: Message) -> Line | None:
+    """The line a message makes, if it makes one: a binary event, another event by name, a
+    room temperature."""
+    p = m.payload
+    if isinstance(p, Event) and p.event_type != "command_result":
+        return Line(p.ts, m.topic.device, VALUES.get(p.event_type, p.event_type.upper()))
+    if isinstance(p, Telemetry) and "temperature" in p.data:
+        return Line(p.ts, m.topic.device, f"{p.data['temperature']:g}")
+    return None
+
+
 def sensor_lines(messages: Iterable[Message]) -> list[Line]:
-    """Sensor events in time order: binary events, other events by name, room temperatures."""
-    lines = []
-    for m in messages:
-        p = m.payload
-        if isinstance(p, Event) and p.event_type != "command_result":
-            lines.append(Line(p.ts, m.topic.device, VALUES.get(p.event_type, p.event_type.upper())))
-        elif isinstance(p, Telemetry) and "temperature" in p.data:
-            lines.append(Line(p.ts, m.topic.device, f"{p.data['temperature']:g}"))
+    """Sensor events in time order."""
+    lines = [line for m in messages if (line := sensor_line(m)) is not None]
     lines.sort(key=lambda line: line.ts)
     return lines
 
@@ -86,7 +91,11 @@ def activities(truth: Sequence[Truth]) -> list[tuple[str, datetime, datetime]]:
 
 def dataset(messages: Iterable[Message], truth: Sequence[Truth]) -> tuple[list[Line], int]:
     """The labelled lines, and how many activities could be labelled (two sensor events or more)."""
-    lines = sensor_lines(messages)
+    return label(sensor_lines(messages), truth)
+
+
+def label(lines: list[Line], truth: Sequence[Truth]) -> tuple[list[Line], int]:
+    """Activity labels put on sensor lines in time order (in place); how many activities."""
     times = [line.ts for line in lines]
     labelled = 0
     for name, begin, end in activities(truth):

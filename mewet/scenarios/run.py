@@ -17,7 +17,7 @@ from typing import Any
 
 from mewet.contract import DEFAULT_ROOT, Event, Kind, Message
 from mewet.scenarios.care import REGISTRY, AlarmTap, CareTeam, Policies, kpis
-from mewet.scenarios.casas import dataset
+from mewet.scenarios.casas import Line, label, sensor_line
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.incidents import happen
 from mewet.scenarios.jsonl import CHUNK_DAYS, MessagesFile
@@ -132,9 +132,11 @@ def write_run(
             json.dumps({**a.as_json(), "ts": local_time(a.ts, zone)}, separators=(",", ":")) + "\n"
             for a in sim.team.timeline
         )
-    lines, labelled = dataset(sink.messages, sim.truth.records)
+    tally = _tally(sim, sink.messages)
+    tally.lines.sort(key=lambda line: line.ts)
+    lines, labelled = label(tally.lines, sim.truth.records)
     (out / "casas.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    summary = summarise(scenario, sim, sink, len(lines), labelled)
+    summary = summarise(scenario, sim, sink, tally, labelled)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     (out / "kpis.json").write_text(json.dumps(summary["kpis"], indent=2, sort_keys=True) + "\n")
     if parquet:
@@ -152,6 +154,8 @@ class _Tally:
     alarms: Counter[str] = field(default_factory=Counter)
     telemetry_values: int = 0
     warmest: dict[str, float] = field(default_factory=dict)
+    lines: list[Line] = field(default_factory=list)
+    """The CASAS dataset's sensor lines, in the order of the messages."""
     stove_min: float = 0.0
     cuts: list[dict[str, Any]] = field(default_factory=list)
 
@@ -173,8 +177,11 @@ def _tally(sim: ScenarioSim, messages: Sequence[Message]) -> _Tally:
             if "temperature" in data:
                 room = room_of[m.topic.device]
                 t.warmest[room] = max(t.warmest.get(room, -99.0), data["temperature"])
+                t.lines.append(sensor_line(m))  # type: ignore[arg-type]  # it makes one
         elif kind is event:
             assert isinstance(p, Event)
+            if p.event_type != "command_result":
+                t.lines.append(sensor_line(m))  # type: ignore[arg-type]
             if p.severity == "alarm":
                 t.alarms[p.event_type] += 1
             if p.event_type == "stove_on":
@@ -190,11 +197,10 @@ def _tally(sim: ScenarioSim, messages: Sequence[Message]) -> _Tally:
 
 
 def summarise(
-    scenario: Scenario, sim: ScenarioSim, sink: MemorySink, sensor_events: int, labelled: int
+    scenario: Scenario, sim: ScenarioSim, sink: MemorySink, tally: _Tally, labelled: int
 ) -> dict[str, Any]:
     """What a run produced, per day where that is what one compares."""
     days = float(sim.env.now) / DAY_S
-    tally = _tally(sim, sink.messages)
     activities = Counter(
         t.value for t in sim.truth.records if t.kind == "activity" and t.phase == "begin"
     )
@@ -207,7 +213,7 @@ def summarise(
         "messages_by_kind": dict(sorted(tally.kinds.items())),
         "telemetry_values": tally.telemetry_values,
         "alarms": dict(sorted(tally.alarms.items())),
-        "sensor_events_per_day": round(sensor_events / days, 1),
+        "sensor_events_per_day": round(len(tally.lines) / days, 1),
         "labelled_activities_per_day": round(labelled / days, 1),
         "activities": dict(sorted(activities.items())),
         "time_zone": zone_label(scenario.start.tzinfo),
