@@ -7,7 +7,7 @@ size the memory per home and how late messages left: a fleet is *on schedule* wh
 telemetry or event left more than 1 s after its simulated moment once the start-up burst
 (every device's status, meta and state, and first readings) is out. Then a campaign of seeds
 on all cores (`mewet run quiet-day --seeds ... --days 30`, files and all): resident-years per
-minute. Run: `make bench-fleet` (or python bench/fleet.py [--sizes 1000,5000,10000]).
+minute. Run: `make bench-fleet` (or python bench/fleet.py [--sizes 2000,4000]).
 """
 
 from __future__ import annotations
@@ -71,9 +71,9 @@ def fleet_run(url: str, homes: int, seconds: float, warmup_s: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="1000,2500,5000,10000")
-    parser.add_argument("--seconds", type=float, default=120)
-    parser.add_argument("--warmup", type=float, default=60)
+    parser.add_argument("--sizes", default="2000,4000,6000,8000")
+    parser.add_argument("--seconds", type=float, default=240)
+    parser.add_argument("--warmup", type=float, default=120)
     parser.add_argument("--seeds", type=int, default=8)
     parser.add_argument("--days", type=float, default=30)
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one fleet, in a child
