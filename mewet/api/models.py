@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from mewet.benchmark import FALL_SCENARIOS
 from mewet.contract import ID_PATTERN, NAME_PATTERN
 from mewet.exercises.frames import DeviceView, MessageFrame
 from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, RoleName
@@ -382,12 +383,7 @@ class BenchmarkCreate(_In):
     home: str = Field(pattern=rf"^{ID_PATTERN}$", description="Your detector device's home.")
     device: str = Field(pattern=rf"^{ID_PATTERN}$", description="Your detector device.")
     scenarios: list[Annotated[str, Field(pattern=rf"^{ID_PATTERN}$")]] = Field(
-        default_factory=lambda: [
-            "night-fall",
-            "fall-with-injury",
-            "fall-no-wristband",
-            "falls-by-chance",
-        ],
+        default_factory=lambda: list(FALL_SCENARIOS),
         min_length=1,
         max_length=6,
         description="Library scenarios to play (default: the library's falls and a random week).",

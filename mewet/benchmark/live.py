@@ -36,10 +36,9 @@ from mewet.sim.sink import MemorySink
 from mewet.transport.client import MqttLink, Received
 from mewet.transport.sink import MqttSink
 
-FALL_SCENARIOS = ("night-fall", "fall-with-injury", "fall-no-wristband", "falls-by-chance")
-"""The library's falls and the random week: the default stimuli of a fall benchmark."""
 MAX_HOMES = 200
 MAX_DETECTIONS = 100_000
+"""Messages taken on the detector's topic in one run; later ones are counted, not kept."""
 MAX_PAYLOAD = 4096
 
 
@@ -82,6 +81,7 @@ class Inbox:
         self.homes = homes
         self.detections: list[Detection] = []
         self.refused: list[Refused] = []
+        self.overflow = 0
         self._lock = threading.Lock()
         self.link = MqttLink(
             url,
@@ -94,6 +94,7 @@ class Inbox:
     def _take(self, msg: Received) -> None:
         with self._lock:
             if len(self.detections) + len(self.refused) >= MAX_DETECTIONS:
+                self.overflow += 1
                 return
             text = msg.payload[:200].decode("utf-8", "replace")
             if len(msg.payload) > MAX_PAYLOAD:
@@ -130,14 +131,12 @@ class Stimulus:
         return f"{self.prefix}{self.scenario.id}-{self.seed}"
 
 
-def stimuli(
-    scenarios: Sequence[str], seeds: Sequence[int], prefix: str = "", most: int = MAX_HOMES
-) -> list[Stimulus]:
+def stimuli(scenarios: Sequence[str], seeds: Sequence[int], prefix: str = "") -> list[Stimulus]:
     """Every scenario with every seed (a bad scenario fails here, before anything starts)."""
-    if len(scenarios) * len(seeds) > most:
+    if len(scenarios) * len(seeds) > MAX_HOMES:
         raise ScoreError(
             f"{len(scenarios)} scenarios x {len(seeds)} seeds: a benchmark plays at most "
-            f"{most} homes at once"
+            f"{MAX_HOMES} homes at once"
         )
     return [Stimulus(load_scenario(name), seed, prefix) for name in scenarios for seed in seeds]
 
@@ -203,6 +202,7 @@ def run_benchmark(
     result["detector"] = detector
     result["speed"] = speed
     result["refused"] = len(refused)
+    result["not_taken"] = inbox.overflow  # beyond MAX_DETECTIONS
     (out / "report.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     (out / "report.html").write_text(html(result, detector), encoding="utf-8")
     return result

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from mewet.benchmark import FALL_SCENARIOS
 from mewet.cli.common import MqttOpt, app, check_speed, console, err, quiet_ctrl_c
 from mewet.config import load_settings
 from mewet.errors import MewetError
@@ -74,7 +75,7 @@ def benchmark(
     scenarios: Annotated[
         str,
         typer.Option(help="Scenarios to play, comma-separated (default: the library's falls)."),
-    ] = "night-fall,fall-with-injury,fall-no-wristband,falls-by-chance",
+    ] = ",".join(FALL_SCENARIOS),
     seeds: Annotated[str, typer.Option(help="Seeds for each scenario: 1-3, 1,5,9.")] = "1",
     speed: Annotated[float, typer.Option(help="Sim seconds per wall second.")] = 600.0,
     window: Annotated[
