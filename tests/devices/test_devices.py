@@ -417,3 +417,29 @@ def test_a_door_opened_at_night_raises_an_alarm_when_set_up(
     alarms = events(sink, "door_opened_at_night")
     assert len(alarms) == expected and all(a.severity == "alarm" for a in alarms)
     assert len(events(sink, "opened")) == 2
+
+
+def test_draws_are_each_stream_s_blocks_handed_out_from_the_end_mixed_in_any_order() -> None:
+    """What a seed gives: the draws of two streams spawned from the device's generator, each a
+    block of 1,024 at a time handed out last first, however single and bulk draws interleave
+    (whatever the lab keeps in memory to give them)."""
+    normals_rng, uniforms_rng = np.random.default_rng(7).spawn(2)
+    normal_blocks = [normals_rng.standard_normal(1024)[::-1] for _ in range(3)]
+    uniform_blocks = [uniforms_rng.random(1024)[::-1] for _ in range(3)]
+    want_normals = np.concatenate(normal_blocks).tolist()
+    want_uniforms = np.concatenate(uniform_blocks).tolist()
+    draws = Draws(np.random.default_rng(7))
+    got_normals: list[float] = []
+    got_uniforms: list[float] = []
+    sizes = np.random.default_rng(3).integers(1, 300, 40)
+    for i, n in enumerate(sizes):
+        if i % 3 == 0:
+            got_uniforms += draws.uniforms(int(n))
+        elif i % 3 == 1:
+            got_normals += draws.normals(int(n), 0.0, 1.0)
+        else:
+            got_uniforms += [draws.random() for _ in range(int(n) % 70)]
+            got_normals += [draws.normal(0.0, 1.0) for _ in range(int(n) % 50)]
+    assert len(got_uniforms) > 1100 and len(got_normals) > 1100  # past a block's end
+    assert got_uniforms == want_uniforms[: len(got_uniforms)]
+    assert got_normals == want_normals[: len(got_normals)]
