@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mewet.config import Settings
-from mewet.contract import Event, Message, Telemetry, Topic
+from mewet.contract import Event, Message, Telemetry
 from mewet.errors import ConfigError
 from mewet.scenarios.homesim import HomeSim
 from mewet.sim.clock import SimClock
@@ -62,15 +62,12 @@ class FleetSink:
         self.late = 0
         """Messages that left more than a second after their moment (at speed > 0)."""
         self.worst_s = 0.0
-        self._names: dict[Topic, str] = {}
         self._began = time.monotonic()
 
     def publish(self, message: Message) -> None:
-        """Send one message on the shared connection and note how late it left."""
-        name = self._names.get(message.topic)
-        if name is None:
-            name = self._names[message.topic] = str(message.topic)
-        self.link.publish(name, message.encode(), retain=message.retain)
+        """Send one message on the shared connection and note how late it left (topic names
+        are not cached: for 10,000 homes the cache alone took 150 MB)."""
+        self.link.publish(str(message.topic), message.encode(), retain=message.retain)
         self.messages += 1
         clock = self.clock
         p = message.payload
@@ -131,7 +128,8 @@ class Fleet:
             target = clock.target()
             now = min(length_s, now + 60.0 if math.isinf(target) else target)
             for i, sim in enumerate(self.sims):
-                sim.run(now)
+                if sim.env.peek() <= now:  # most homes have nothing due in a tick: no step
+                    sim.run(now)
                 if i % 64 == 0:
                     self.link.pump(0)
             await asyncio.sleep(0 if math.isinf(target) else tick_s)
