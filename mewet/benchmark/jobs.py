@@ -85,6 +85,9 @@ class Benchmarks:
         self.jobs: dict[int, Job] = {}
         self._lock = threading.Lock()
         self._workers: dict[int, BaseProcess] = {}
+        # numbers go on from the runs kept on disk: a restart never writes over one
+        kept = [int(p.name) for p in folder.glob("*") if p.name.isdigit()]
+        self._last = max(kept, default=0)
         # spawned, not forked: the API's threads and connections stay behind
         self._context = multiprocessing.get_context("spawn")
 
@@ -116,7 +119,8 @@ class Benchmarks:
                     f"the lab runs {self.workers} benchmarks at once and all are busy: "
                     "try again later"
                 )
-            number = max(self.jobs, default=0) + 1
+            self._last += 1
+            number = self._last
             prefix = f"bm{number}-"
             plays = stimuli(scenarios, seeds, prefix)
             longest = max(p.scenario.days for p in plays) * 86400 / speed

@@ -85,6 +85,8 @@ async def start_benchmark(api: State, who: Current, body: BenchmarkCreate) -> Be
     org = company_org(who)
     if api.access is not None:
         own_device(api, who, body.home, body.device)
+    if api.benchmarks.broker is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker to play on")
     seeds = await asyncio.to_thread(_checked, body)
     granted: list[MqttAccess] = []
 
