@@ -158,7 +158,7 @@ def _cells(f: dict[str, Any]) -> list[str]:
 @app.command()
 def replay(
     file: Annotated[Path, typer.Argument(help="The dataset file.")],
-    format: Annotated[
+    dataset_format: Annotated[
         str, typer.Option("--format", help="The dataset's format (casas).")
     ] = "casas",
     mqtt: MqttOpt = None,
@@ -191,8 +191,8 @@ def replay(
     from mewet.errors import ConfigError
     from mewet.transport.sink import MqttSink
 
-    if format != "casas":
-        raise ConfigError(f"--format {format}: the lab replays casas files")
+    if dataset_format != "casas":
+        raise ConfigError(f"--format {dataset_format}: the lab replays casas files")
     check_speed(speed)
     zone: tzinfo
     if offset := re.fullmatch(r"([+-])(\d\d):(\d\d)", tz):
