@@ -196,7 +196,9 @@ class Tally:
         alarms = self.detected + self.false_alarms
         sens = self.detected / self.falls if self.falls else None
         prec = self.detected / alarms if alarms else None
-        f1 = 2 * sens * prec / (sens + prec) if sens is not None and prec and sens + prec else None
+        f1 = None
+        if sens is not None and prec is not None:  # 0 when none of its alarms was a fall
+            f1 = 2 * sens * prec / (sens + prec) if sens + prec else 0.0
         per_100h = 100 * self.false_alarms / self.hours if self.hours else None
         rate_ci = (
             [100 * x / self.hours for x in poisson_ci(self.false_alarms)] if self.hours else None

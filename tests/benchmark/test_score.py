@@ -92,6 +92,7 @@ def test_a_detection_after_the_window_is_a_false_alarm_and_the_fall_missed(
 ) -> None:
     r = score(find_runs(campaign), truth_detections(campaign, 301), window_s=300)
     assert r["detected"] == 0 and r["missed"] == 10 and r["false_alarms"] == 10
+    assert r["precision"] == 0 and r["f1"] == 0
     wide = score(find_runs(campaign), truth_detections(campaign, 301), window_s=600)
     assert wide["detected"] == 10
 
@@ -302,7 +303,7 @@ def test_a_near_fall_and_lying_on_the_floor_are_false_alarms_not_falls(tmp_path:
     assert {"wristband", "fall-bathroom"} <= devices  # each took it for a fall
     r = score(runs, alarms)
     assert r["falls"] == 0 and r["false_alarms"] == len(alarms) >= 2
-    assert r["sensitivity"] is None and r["precision"] == 0
+    assert r["sensitivity"] is None and r["precision"] == 0 and r["f1"] is None
     # and the resident carries on: she moves about after getting up
     after = [m for m in sink.of("motion-living", "event") if m.payload.ts.hour >= 15]
     assert after
