@@ -11,9 +11,18 @@ import typer
 from rich.table import Table
 
 from mewet.benchmark import FALL_SCENARIOS
-from mewet.cli.common import MqttOpt, app, check_speed, console, err, quiet_ctrl_c
+from mewet.cli.common import (
+    MqttOpt,
+    app,
+    check_acknowledged,
+    check_speed,
+    console,
+    err,
+    publish_live,
+    quiet_ctrl_c,
+    sent_table,
+)
 from mewet.config import load_settings
-from mewet.errors import MewetError
 
 
 @app.command()
@@ -181,7 +190,6 @@ def replay(
 ) -> None:
     """Publish a CASAS dataset through the contract: binary sensors as events, numbers as
     telemetry, status and meta first."""
-    import asyncio
     import re
     from datetime import timedelta, timezone, tzinfo
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -222,17 +230,8 @@ def replay(
         f"replaying {len(lines)} lines of {len(player.devices)} sensors ({span / 3600:.1f} h of "
         f"data) as home [bold]{the_home}[/] at speed {speed:g} into {settings.mqtt()}"
     )
-    try:
-        with quiet_ctrl_c():
-            asyncio.run(play(player, lines, sink, speed, sink.pump))
-    finally:
-        complete = sink.close()
-    table = Table("device", "messages", title=f"replayed as home {the_home}")
-    for device in sorted(sink.sent):
-        table.add_row(device, str(sink.sent[device]))
-    table.add_row("[bold]total", f"[bold]{sum(sink.sent.values())}")
-    console.print(table)
+    complete = publish_live(play(player, lines, sink, speed, sink.pump), sink.close)
+    console.print(sent_table(sink.sent, f"replayed as home {the_home}"))
     if found.skipped:
         err.print(f"skipped {found.skipped} lines that do not read: " + "; ".join(found.problems))
-    if not complete:
-        raise MewetError("the broker did not acknowledge every message before the timeout")
+    check_acknowledged(complete)

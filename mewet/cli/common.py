@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import math
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
-from mewet.errors import ConfigError
+from mewet.errors import ConfigError, MewetError
 
 app = typer.Typer(
     help="MeWeT: a virtual welfare-technology home and sensor lab.",
@@ -62,6 +63,32 @@ def quiet_ctrl_c() -> Iterator[None]:
     except KeyboardInterrupt:
         err.print("stopped")
         raise typer.Exit(130) from None
+
+
+def publish_live(work: Coroutine[Any, Any, None], close: Callable[[], bool]) -> bool:
+    """Run a live publisher until it ends (or Ctrl-C), then close it; whether the broker
+    acknowledged every message."""
+    try:
+        with quiet_ctrl_c():
+            asyncio.run(work)
+    finally:
+        complete = close()
+    return complete
+
+
+def check_acknowledged(complete: bool) -> None:
+    """The error for messages the broker never acknowledged (after the command's report)."""
+    if not complete:
+        raise MewetError("the broker did not acknowledge every message before the timeout")
+
+
+def sent_table(sent: Mapping[str, int], title: str) -> Table:
+    """Messages sent per device, with the total."""
+    table = Table("device", "messages", title=title)
+    for device in sorted(sent):
+        table.add_row(device, str(sent[device]))
+    table.add_row("[bold]total", f"[bold]{sum(sent.values())}")
+    return table
 
 
 def check_speed(speed: float) -> None:

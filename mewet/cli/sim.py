@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -13,17 +12,19 @@ from rich.table import Table
 from mewet.cli.common import (
     MqttOpt,
     app,
+    check_acknowledged,
     check_speed,
     console,
     devices_app,
     err,
     home_app,
-    quiet_ctrl_c,
+    publish_live,
     scenario_app,
+    sent_table,
     start_date,
 )
 from mewet.config import load_settings, parse_duration
-from mewet.errors import ConfigError, MewetError
+from mewet.errors import ConfigError
 
 if TYPE_CHECKING:
     from mewet.sim.home import Home
@@ -97,19 +98,9 @@ def simulate(
         f"simulating home [bold]{the_home.id}[/] ({len(live.sim.devices)} devices) for {duration} "
         f"at speed {speed:g} into {settings.mqtt()}"
     )
-    try:
-        with quiet_ctrl_c():
-            asyncio.run(live.run(speed, length))
-    finally:
-        complete = live.close()
-    sink = live.sink
-    table = Table("device", "messages", title=f"sent by home {the_home.id}")
-    for device in sorted(sink.sent):
-        table.add_row(device, str(sink.sent[device]))
-    table.add_row("[bold]total", f"[bold]{sum(sink.sent.values())}")
-    console.print(table)
-    if not complete:
-        raise MewetError("the broker did not acknowledge every message before the timeout")
+    complete = publish_live(live.run(speed, length), live.close)
+    console.print(sent_table(live.sink.sent, f"sent by home {the_home.id}"))
+    check_acknowledged(complete)
 
 
 def _fleet(
@@ -132,16 +123,11 @@ def _fleet(
         f"simulating {len(fleet.sims)} homes ({the_home.id}-…, shard {part.index}/{part.count} "
         f"of {homes}) for {duration} at speed {speed:g} into {settings.mqtt()}"
     )
-    try:
-        with quiet_ctrl_c():
-            asyncio.run(fleet.run(speed, length))
-    finally:
-        complete = fleet.close()
+    complete = publish_live(fleet.run(speed, length), fleet.close)
     sink = fleet.sink
     late = f", {sink.late} more than 1 s late (worst {sink.worst_s:.2f} s)" if speed else ""
     console.print(f"sent {sink.messages} messages from {len(fleet.sims)} homes{late}")
-    if not complete:
-        raise MewetError("the broker did not acknowledge every message before the timeout")
+    check_acknowledged(complete)
 
 
 @devices_app.command("list")
