@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,12 +27,6 @@ from tests.support.apiserver import (
     serve,
 )
 from tests.support.helpers import REPO, eventually, unique_root
-
-
-@pytest.fixture
-def api(tmp_path: Path, mqtt_url: MqttUrl) -> Iterator[Api]:
-    with serve(tmp_path / "data", mqtt_url, unique_root()) as running:
-        yield running
 
 
 def when(ts: str) -> datetime:

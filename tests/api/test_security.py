@@ -29,12 +29,6 @@ from tests.support.apiserver import (
 from tests.support.helpers import REPO, eventually, unique_root
 
 
-@pytest.fixture
-def api(tmp_path: Path, mqtt_url: MqttUrl) -> Iterator[Api]:
-    with serve(tmp_path / "data", mqtt_url, unique_root()) as running:
-        yield running
-
-
 def timed(api: Api, path: str, who: str | None = None) -> float:
     start = time.perf_counter()
     r = api.call("GET", path, who)
