@@ -53,15 +53,20 @@ class Shard:
 
 
 class FleetSink:
-    """One connection for every home; keeps per device what was sent and how late."""
+    """One connection for every home; counts what was sent and, once timed, how late."""
 
-    def __init__(self, link: MqttLink, clock: SimClock | None = None) -> None:
+    def __init__(self, link: MqttLink) -> None:
         self.link = link
-        self.clock = clock
+        self.clock: SimClock | None = None
+        self._began = 0.0
         self.messages = 0
         self.late = 0
         """Messages that left more than a second after their moment (at speed > 0)."""
         self.worst_s = 0.0
+
+    def timed_by(self, clock: SimClock) -> None:
+        """From now on, note how late each message leaves by `clock`, which starts now."""
+        self.clock = clock
         self._began = time.monotonic()
 
     def publish(self, message: Message) -> None:
@@ -119,8 +124,7 @@ class Fleet:
     async def run(self, speed: float, length_s: float, tick_s: float = 0.5) -> None:
         """Every home live at `speed` for `length_s` sim seconds."""
         clock = SimClock(self.start, speed)
-        self.sink.clock = clock
-        self.sink._began = time.monotonic()
+        self.sink.timed_by(clock)
         for sim in self.sims:
             sim.start()
         now = 0.0
