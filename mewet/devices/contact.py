@@ -12,10 +12,21 @@ from mewet.sim.world import Process
 
 
 class Options(BaseModel):
-    """A night alarm: opening the door between these times raises an alarm (dementia care)."""
+    """Night alarms: opening the door at night (dementia care), or leaving it open."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    night_alarm: bool = False
+    night_alarm: bool = Field(
+        False, description="An alarm to the alarm centre when the door is opened at night."
+    )
+    left_open_min: float | None = Field(
+        None,
+        gt=0,
+        le=24 * 60,
+        description=(
+            "An alarm to the alarm centre when the door has stayed open this many minutes "
+            "and it is night (the balcony door left open on a winter night)."
+        ),
+    )
     night: tuple[str, str] = Field(("23:00", "06:00"), description="From, to (HH:MM, local).")
 
     @field_validator("night")
@@ -28,7 +39,7 @@ class Options(BaseModel):
 
 
 class Contact(Device):
-    """A reed contact on a door or window, with an optional night alarm."""
+    """A reed contact on a door or window, with optional night alarms."""
 
     needs_door = True
 
@@ -45,6 +56,7 @@ class Contact(Device):
         return {**super().initial_state(), "open": self.world.doors_open.get(str(self.door), False)}
 
     def behave(self) -> Process:
+        self.openings = 0
         while True:
             is_open = yield self.world.on(f"door:{self.door}")
             if self.detects():
@@ -52,6 +64,20 @@ class Contact(Device):
                 self.event("opened" if is_open else "closed", door=str(self.door))
                 if is_open and self.options.night_alarm and self.at_night():
                     self.event("door_opened_at_night", "alarm", door=str(self.door))
+                if is_open:
+                    self.openings += 1
+                    if self.options.left_open_min is not None:
+                        self.env.process(self._left_open(self.openings, self.options.left_open_min))
+
+    def _left_open(self, opening: int, minutes: float) -> Process:
+        """If this opening lasts `minutes` as the contact sees it (no closing in between), an
+        alarm then if it is night, or as soon as the night begins with the door still open."""
+        yield self.env.timeout(minutes * 60)
+        while self.state.get("open") and self.openings == opening:
+            if self.at_night():
+                self.event("door_left_open", "alarm", door=str(self.door), minutes=minutes)
+                return
+            yield self.env.timeout(60)
 
 
 SPEC = DeviceSpec(
@@ -59,7 +85,7 @@ SPEC = DeviceSpec(
     title="Door/window contact",
     factory=Contact,
     channels=(Channel(name="battery", unit="%", rate_s=3600),),
-    events=("opened", "closed", "door_opened_at_night"),
+    events=("opened", "closed", "door_opened_at_night", "door_left_open"),
     options=Options,
     faults=Faults(battery_days=730, sensitivity=0.999),
     model="DW-1",

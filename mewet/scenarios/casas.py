@@ -32,6 +32,7 @@ ACTIVITIES = {
     "near_fall": "Near_Fall",
     "rest_on_floor": "Lying_On_Floor",
     "wandering": "Wandering",
+    "skipped_meal": "Skipped_Meal",
 }
 VALUES = {
     "motion_detected": "ON",

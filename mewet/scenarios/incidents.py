@@ -24,6 +24,9 @@ from mewet.sim.clock import HHMM, clock_time, minutes_of_day
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process, World
 
+WHEN = {"at", "day", "chance_per_day", "dizzy_chance_per_hour", "between"}
+"""The fields that say when an incident happens (the rest say what it does)."""
+
 
 class _Incident(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -34,8 +37,19 @@ class _Incident(BaseModel):
     chance_per_day: float | None = Field(
         None, gt=0, le=1, description="Instead of `at`: the chance it happens on any one day."
     )
+    dizzy_chance_per_hour: float | None = Field(
+        None,
+        gt=0,
+        le=1,
+        description=(
+            "Instead of `at`: the chance per hour at full dizziness, while the resident is up "
+            "and about at home; it rises with dizziness (drying out, heat, illness, skipped "
+            "meals) and is 0 while she is steady."
+        ),
+    )
     between: tuple[str, str] = Field(
-        ("00:00", "23:59"), description="With `chance_per_day`: from, to (HH:MM, local)."
+        ("00:00", "23:59"),
+        description="With `chance_per_day` or `dizzy_chance_per_hour`: from, to (HH:MM, local).",
     )
 
     @field_validator("at")
@@ -53,13 +67,25 @@ class _Incident(BaseModel):
 
     @model_validator(mode="after")
     def _when(self) -> _Incident:
-        if (self.at is None) == (self.chance_per_day is None):
-            raise ValueError("give either `at` (a clock time) or `chance_per_day`, not both")
+        given = [self.at, self.chance_per_day, self.dizzy_chance_per_hour]
+        if sum(when is not None for when in given) != 1:
+            raise ValueError(
+                "give either `at` (a clock time) or `chance_per_day`, not both "
+                "(or `dizzy_chance_per_hour`, alone)"
+            )
         return self
 
     def settings(self) -> dict[str, Any]:
         """What the incident does, without when: an injected one happens now."""
-        return self.model_dump(exclude={"at", "day", "chance_per_day", "between"})
+        return self.model_dump(exclude=WHEN)
+
+    def in_window(self, now: datetime) -> bool:
+        """Whether a local clock time is inside `between` (which may cross midnight)."""
+        first, last = (minutes_of_day(t) for t in self.between)
+        minute = now.hour * 60 + now.minute
+        if first <= last:
+            return first <= minute <= last
+        return minute >= first or minute <= last
 
     def delay_s(self, start: datetime) -> float:
         """Seconds from the start to this incident (for one with `at`)."""
@@ -117,7 +143,7 @@ class LieOnFloor(_Incident):
     room: str | None = Field(
         None, description="Where (the resident goes there first); default: where they are."
     )
-    minutes: float = Field(15.0, gt=0, le=240, description="How long before getting up.")
+    minutes: float = Field(15.0, gt=0, le=240, description="Minutes before getting up.")
     radar_alarm: float = Field(
         0.15, ge=0, le=1, description="Chance the room's fall detector reports it as a fall."
     )
@@ -133,40 +159,46 @@ class MissedDose(_Incident):
     """The resident forgets the next dose(s) from the dispenser."""
 
     type: Literal["missed_dose"]
-    doses: int = Field(1, ge=1, le=10)
+    doses: int = Field(1, ge=1, le=10, description="How many doses in a row are forgotten.")
 
 
 class DeviceFault(_Incident):
     """A device fails: its battery runs out at once, or it goes offline (e.g. the gateway)."""
 
     type: Literal["device_fault"]
-    device: str
-    fault: Literal["battery_empty", "offline"] = "battery_empty"
+    device: str = Field(description="Which device (an id of the home's devices).")
+    fault: Literal["battery_empty", "offline"] = Field(
+        "battery_empty", description="Its battery runs out, or it drops off the network."
+    )
 
 
 class FalseAlarmBurst(_Incident):
     """A device raises a run of false alarms (a loose wristband, a steamy bathroom)."""
 
     type: Literal["false_alarm_burst"]
-    device: str
-    alarms: int = Field(5, ge=1, le=100)
-    over_min: float = Field(60.0, gt=0, le=24 * 60)
+    device: str = Field(description="Which device (one that can raise false alarms).")
+    alarms: int = Field(5, ge=1, le=100, description="How many false alarms.")
+    over_min: float = Field(
+        60.0, gt=0, le=24 * 60, description="Minutes they are spread over (at random)."
+    )
 
 
 class Wandering(_Incident):
     """The resident (with dementia) gets up at night and goes out of the front door."""
 
     type: Literal["wandering"]
-    minutes: float = Field(40.0, gt=0, le=24 * 60, description="How long before coming back alone.")
-    outdoor_c: float = Field(-5.0, ge=-40, le=45, description="The temperature outside.")
+    minutes: float = Field(
+        40.0, gt=0, le=24 * 60, description="Minutes before coming back alone (if not found)."
+    )
+    outdoor_c: float = Field(-5.0, ge=-40, le=45, description="The temperature outside, °C.")
 
 
 class HeatWave(_Incident):
     """Days of heat: the home warms up and a resident who drinks too little dehydrates."""
 
     type: Literal["heat_wave"]
-    days: float = Field(3.0, gt=0, le=30)
-    indoor_rise_c: float = Field(7.0, gt=0, le=20, description="How much warmer indoors.")
+    days: float = Field(3.0, gt=0, le=30, description="How many days the heat lasts.")
+    indoor_rise_c: float = Field(7.0, gt=0, le=20, description="How much warmer indoors, °C.")
     drinks: float = Field(
         0.4, ge=0, le=1, description="Share of the extra water the heat needs that gets drunk."
     )
@@ -177,21 +209,43 @@ class SkippedDrinks(_Incident):
     she dries out as on the floor, then drinks again and slowly makes it up."""
 
     type: Literal["skipped_drinks"]
-    hours: float = Field(6.0, gt=0, le=72, description="How long nothing is drunk.")
+    hours: float = Field(6.0, gt=0, le=72, description="Hours nothing is drunk.")
+
+
+class SkippedMeals(_Incident):
+    """The resident skips her next meals (no appetite, memory problems, the heat): she sits in
+    the living room instead of cooking; she gets dizzier with each, and eating makes up for
+    them."""
+
+    type: Literal["skipped_meals"]
+    meals: int = Field(1, ge=1, le=9, description="How many meals in a row (of three a day).")
+
+
+class DoorLeftOpen(_Incident):
+    """A door or window is left open (the balcony door on a winter evening): it stays open
+    until the resident notices, or someone closes it for her."""
+
+    type: Literal["door_left_open"]
+    door: str = Field("balcony-door", description="Which door (an id of the home's doors).")
+    minutes: float = Field(
+        120.0, gt=0, le=24 * 60, description="Minutes before the resident notices and closes it."
+    )
 
 
 class Illness(_Incident):
     """An acute illness after discharge (e.g. an infection): heart rate up, SpO2 down, fever."""
 
     type: Literal["illness"]
-    hours_to_worst: float = Field(12.0, gt=0, le=240)
+    hours_to_worst: float = Field(
+        12.0, gt=0, le=240, description="Hours from the first signs to the worst."
+    )
 
 
 class Smoke(_Incident):
     """Smoke in a room (a pan on the hob, a heater): the smoke alarm there goes off."""
 
     type: Literal["smoke"]
-    minutes: float = Field(20.0, gt=0, le=24 * 60, description="How long before it clears.")
+    minutes: float = Field(20.0, gt=0, le=24 * 60, description="Minutes before it clears.")
 
 
 AnyIncident = (
@@ -205,6 +259,8 @@ AnyIncident = (
     | Wandering
     | HeatWave
     | SkippedDrinks
+    | SkippedMeals
+    | DoorLeftOpen
     | Illness
     | Smoke
 )
@@ -214,6 +270,9 @@ Incident = Annotated[AnyIncident, Field(discriminator="type")]
 def happen(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Process:
     """The incident as a SimPy process: wait for its time (or its chance), then strike."""
     env = sim.env
+    if incident.dizzy_chance_per_hour is not None:
+        yield from _when_dizzy(incident, incident.dizzy_chance_per_hour, sim, rng)
+        return
     if incident.chance_per_day is None:
         yield env.timeout(incident.delay_s(sim.world.start))
         yield from strike(incident, sim, rng)
@@ -222,6 +281,27 @@ def happen(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
         if delay > env.now:
             yield env.timeout(delay - env.now)
             env.process(strike(incident, sim, rng))
+
+
+DIZZY_CHECK_S = 600.0
+
+
+def _when_dizzy(
+    incident: AnyIncident, per_hour: float, sim: HomeSim, rng: np.random.Generator
+) -> Process:
+    """Every ten minutes the resident is up and about at home (not in bed, not on the floor,
+    not out) within `between`, the incident happens with a chance that grows with her
+    dizziness: never while she is steady, `per_hour` an hour when she is at her dizziest."""
+    env, world = sim.env, sim.world
+    while True:
+        yield env.timeout(DIZZY_CHECK_S)
+        if world.in_bed or world.fallen or world.location == OUTSIDE or world.visitor:
+            continue
+        if not incident.in_window(world.now()):
+            continue
+        dizzy = world.dizziness()
+        if dizzy > 0 and rng.random() < per_hour * dizzy * DIZZY_CHECK_S / 3600:
+            yield from strike(incident, sim, rng)
 
 
 def strike(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Process:
@@ -241,6 +321,10 @@ def strike(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
         yield from _heat_wave(incident, env, world)
     elif isinstance(incident, SkippedDrinks):
         yield from _skipped_drinks(incident, env, world)
+    elif isinstance(incident, SkippedMeals):
+        occupant.meals_to_skip += incident.meals
+    elif isinstance(incident, DoorLeftOpen):
+        yield from _door_left_open(incident, env, world)
     elif isinstance(incident, Illness):
         yield from _illness(incident, env, world)
     elif isinstance(incident, Smoke):
@@ -289,6 +373,13 @@ def _skipped_drinks(incident: SkippedDrinks, env: simpy.Environment, world: Worl
         yield env.timeout(STEP_S)
         if not world.fallen:
             world.hydration = min(1.0, world.hydration + 0.02)
+
+
+def _door_left_open(incident: DoorLeftOpen, env: simpy.Environment, world: World) -> Process:
+    """Open now; closed when she notices, unless someone closed it first (then it stays so)."""
+    world.set_door(incident.door, True)
+    yield env.timeout(incident.minutes * 60)
+    world.set_door(incident.door, False)
 
 
 def _illness(incident: Illness, env: simpy.Environment, world: World) -> Process:

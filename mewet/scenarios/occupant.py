@@ -97,6 +97,7 @@ class Occupant:
         world.in_bed = asleep
         world.activity = "sleep" if asleep else "relax"
         self.doses_to_skip = 0
+        self.meals_to_skip = 0
         self.process: simpy.Process | None = None
 
     def start(self) -> simpy.Process:
@@ -195,6 +196,29 @@ class Occupant:
         self.world.set("stove_on", False)
         self.world.set("stove_power", True)
 
+    def meal(self, cook_min: float, eat_min: float, wash_min: float) -> Process:
+        """Cook, eat and wash up, unless this meal is one to skip."""
+        if self.meals_to_skip > 0:
+            yield from self.skip_meal(cook_min + eat_min)
+            return
+        yield from self.cook(cook_min)
+        yield from self.eat(eat_min, wash_min)
+
+    def eat(self, eat_min: float, wash_min: float) -> Process:
+        """Eat (which makes up for any skipped meal), then wash up."""
+        yield from self.do("eat", eat_min)
+        self.world.meals_missed = 0
+        yield from self.do("wash_dishes", wash_min)
+
+    def skip_meal(self, minutes: float) -> Process:
+        """Sit through a mealtime in the living room without eating: the truth says
+        `skipped_meal`; no kitchen, no hob."""
+        self.meals_to_skip -= 1
+        self.world.meals_missed += 1
+        yield from self.walk_to("living-room")
+        yield from self.do("skipped_meal", minutes)
+        self.world.set("activity", "relax")
+
     def take_dose_if_due(self) -> None:
         """Take the medicine when the dispenser offers it (unless this one is forgotten)."""
         if self.doses_to_skip > 0:
@@ -233,12 +257,16 @@ class Occupant:
         yield from self.do("personal_hygiene", 15)
 
     def breakfast(self) -> Process:
-        """Breakfast, with the morning dose."""
+        """Breakfast, with the morning dose (taken even when breakfast is skipped)."""
+        if self.meals_to_skip > 0:
+            yield from self.walk_to("kitchen")
+            self.take_dose_if_due()
+            yield from self.skip_meal(26)
+            return
         yield from self.cook(6)
         yield self.env.timeout(60 * 15)
         self.take_dose_if_due()
-        yield from self.do("eat", 20)
-        yield from self.do("wash_dishes", 8)
+        yield from self.eat(20, 8)
 
     def relax(self) -> Process:
         """Sit in the living room with the TV on."""
@@ -254,9 +282,7 @@ class Occupant:
 
     def lunch(self) -> Process:
         """Cook and eat lunch."""
-        yield from self.cook(15)
-        yield from self.do("eat", 20)
-        yield from self.do("wash_dishes", 8)
+        yield from self.meal(15, 20, 8)
 
     def go_out(self) -> Process:
         """A walk or shopping: out of the front door and back."""
@@ -274,9 +300,7 @@ class Occupant:
 
     def dinner(self) -> Process:
         """Cook and eat dinner."""
-        yield from self.cook(20)
-        yield from self.do("eat", 25)
-        yield from self.do("wash_dishes", 10)
+        yield from self.meal(20, 25, 10)
 
     def medication(self) -> Process:
         """The evening dose from the dispenser, then back to the sofa."""

@@ -230,10 +230,16 @@ def summarise(
 
 def what_happened(sim: ScenarioSim, tally: _Tally) -> dict[str, Any]:
     """What the incidents did, in figures a teacher checks a scenario by: the warmest each
-    room got, the lowest hydration, how long the hob was on and when its power was cut, and
+    room got, the lowest hydration and the most dizzy (0 steady, 1 barely standing), the
+    meals skipped, how long the hob was on and when its power was cut, and
     whom the alarm centre called when (local times)."""
     zone = sim.scenario.start.tzinfo
     levels = [float(t.value) for t in sim.truth.records if t.kind == "hydration"]
+    dizzy = [float(t.value) for t in sim.truth.records if t.kind == "dizziness"]
+    skipped = sum(
+        t.kind == "activity" and t.phase == "begin" and t.value == "skipped_meal"
+        for t in sim.truth.records
+    )
     calls = [
         {"at": local_time(a.ts, zone), "by": a.role, "call": a.action, "detail": a.detail}
         for a in sim.team.timeline
@@ -242,6 +248,8 @@ def what_happened(sim: ScenarioSim, tally: _Tally) -> dict[str, Any]:
     return {
         "warmest_by_room_c": dict(sorted(tally.warmest.items())),
         "lowest_hydration": min(levels, default=None),
+        "most_dizzy": max(dizzy, default=None),
+        "meals_skipped": skipped,
         "stove_on_min": round(tally.stove_min, 1),
         "stove_power_cuts": tally.cuts,
         "calls": calls,

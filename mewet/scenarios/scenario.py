@@ -222,6 +222,11 @@ class Scenario(BaseModel):
                 why = f"unknown room {room!r} (known: {', '.join(sorted(rooms))})"
                 found.append((("incidents", i, "room"), why))
             found += _device_problems(incident, i, home)
+            door = getattr(incident, "door", None)
+            closable = sorted(d.id for d in home.doors if d.kind != "opening")
+            if door is not None and door not in closable:
+                why = f"no door {door!r} that can be left open (doors: {', '.join(closable)})"
+                found.append((("incidents", i, "door"), why))
         for role, actions in self.care.durations.items():
             if role not in ACTIONS:
                 why = f"unknown role {role!r} (roles: {', '.join(ACTIONS)})"

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from mewet.contract import format_ts
 from mewet.sim.world import World
 
-TruthKind = Literal["activity", "location", "hydration"]
+TruthKind = Literal["activity", "location", "hydration", "dizziness"]
 TRACKED: tuple[TruthKind, ...] = ("activity", "location")
 
 
@@ -25,7 +25,8 @@ class Truth:
     kind: TruthKind
     value: str
     phase: Literal["begin", "end", "level"]
-    """`begin` and `end` of an activity or a location; `level` of a measure (hydration)."""
+    """`begin` and `end` of an activity or a location; `level` of a measure (hydration,
+    dizziness)."""
 
     def as_json(self) -> dict[str, str]:
         """The record as written to truth.jsonl."""
@@ -65,7 +66,8 @@ class TruthLog:
         self.records.append(Truth(now, kind, str(value), "begin"))
 
     def level(self, kind: TruthKind, value: str) -> None:
-        """A measure of the resident's body as it stands now (hydration: 1 well, 0 very dry)."""
+        """A measure of the resident's body as it stands now (hydration: 1 well, 0 very dry;
+        dizziness: 0 steady, 1 barely standing)."""
         self.records.append(Truth(self.world.now(), kind, value, "level"))
 
     def close(self) -> None:

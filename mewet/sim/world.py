@@ -40,6 +40,7 @@ class World:
     indoor_heat_c: float = 0.0  # degrees a heat wave adds indoors
     hydration: float = 1.0  # 1 well hydrated, 0 severely dehydrated
     illness: float = 0.0  # 0 well, 1 at the worst of an acute illness (e.g. an infection)
+    meals_missed: int = 0  # meals skipped since the last one eaten
     injured: bool = False  # hurt in a fall: needs paramedics, not just help up
     visitor: str | None = None  # the room a care worker is in, if one is here
     doors_open: dict[str, bool] = field(default_factory=dict)
@@ -90,6 +91,13 @@ class World:
     def dehydrated(self) -> bool:
         """Whether dehydration shows (dry mouth, confusion)."""
         return self.hydration < 0.6
+
+    def dizziness(self) -> float:
+        """How dizzy the resident is on her feet, 0 steady to 1 barely standing: from drying
+        out (from hydration 0.9 down), the heat indoors, illness and skipped meals."""
+        dry = max(0.0, 0.9 - self.hydration) / 0.5
+        heat = 0.04 * max(0.0, self.indoor_heat_c)
+        return min(1.0, dry + heat + 0.5 * self.illness + 0.1 * self.meals_missed)
 
     def unwell(self) -> bool:
         """Whether the resident is noticeably unwell (dehydrated or ill)."""

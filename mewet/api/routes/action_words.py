@@ -27,6 +27,7 @@ ACTIONS_FI: dict[str, dict[str, tuple[str, str]]] = {
         "assess": ("arvioi tilanne", "Arvioi asukkaan tila: mikä on hätänä?"),
         "help_up": ("auta ylös", "Auta asukas ylös lattialta (ei, jos hän on loukkaantunut)."),
         "give_fluids": ("anna juotavaa", "Anna asukkaalle juotavaa."),
+        "give_meal": ("anna ruokaa", "Valmista asukkaalle jotain syötävää."),
         "bring_home": ("tuo kotiin", "Etsi lähistöltä ja tuo harhaileva asukas kotiin."),
         "call_paramedics": (
             "soita ensihoito",

@@ -121,6 +121,7 @@ DURATIONS: dict[str, dict[str, float]] = {
         "unlock": 0.5,
         "help_up": 3.0,
         "give_fluids": 5.0,
+        "give_meal": 10.0,
         "bring_home": 10.0,
         "call_paramedics": 1.0,
         "document": 7.0,

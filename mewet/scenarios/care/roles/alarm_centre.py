@@ -13,7 +13,7 @@ from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
 
 ROLE = "alarm_centre"
-NOT_FALSE = ("dose_missed", "door_opened_at_night", "power_cut")
+NOT_FALSE = ("dose_missed", "door_opened_at_night", "door_left_open", "power_cut")
 """Alarms that are never false when nothing else is wrong: they report what happened."""
 
 
@@ -55,11 +55,22 @@ def talk(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     heard = _heard(team, case.situation)
     if heard == NO_ANSWER:  # the operator learns only that nobody answers
         case.situation = "no_answer"
+    elif case.event_type == "door_left_open" and case.situation == "well":
+        heard = "the resident had left the door open and goes to close it"
+        team.env.process(_close_the_door(team, case.device))
     team.log(role, "talked", f"case {case.id}: {heard}")
     return heard
 
 
 NO_ANSWER = "no answer from the home"
+
+
+def _close_the_door(team: CareTeam, device: str) -> Process:
+    """Asked on the phone, a resident who is well closes the door she left open."""
+    door = team.sim.devices[device].door
+    yield team.env.timeout(90)
+    if door is not None and not team.world.fallen:
+        team.world.set_door(door, False)
 
 
 def _heard(team: CareTeam, found: Situation) -> str:

@@ -1,5 +1,5 @@
 """Home care (kotihoito): travels to the home, goes in with the digital key, assesses, helps
-the resident up, gives fluids, brings a wandering resident home, calls an ambulance, and
+the resident up, gives fluids and meals, brings a wandering resident home, calls an ambulance, and
 documents the visit. Its default policy also makes the scenario's routine visits."""
 
 from __future__ import annotations
@@ -34,6 +34,17 @@ def give_fluids(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     team.world.hydration = min(1.0, team.world.hydration + 0.35)
     team.log(role, "gave_fluids")
     return "the resident drank"
+
+
+def give_meal(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+    """Make the resident something to eat (and a drink with it)."""
+    team.visiting(role, inside=True)
+    if team.world.fallen:
+        raise ActionError("the resident is on the floor: help her up first")
+    team.world.meals_missed = 0
+    team.world.hydration = min(1.0, team.world.hydration + 0.1)
+    team.log(role, "gave_meal")
+    return "the resident ate"
 
 
 def bring_home(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
@@ -71,6 +82,7 @@ ACTIONS = {
         Action("assess", "Look at the resident: what is wrong?", visits.assess),
         Action("help_up", "Help the resident up from the floor (not when injured).", help_up),
         Action("give_fluids", "Give the resident something to drink.", give_fluids),
+        Action("give_meal", "Make the resident something to eat.", give_meal),
         Action("bring_home", "Search nearby and bring a wandering resident home.", bring_home),
         Action(
             "call_paramedics",
@@ -117,6 +129,10 @@ def job(team: CareTeam, visit: Visit) -> Process:
                 note = "unwell, fluids given; doctor informed"
                 if not team.consult_asked:
                     team.ask_doctor(ROLE)
+        hungry = w.meals_missed
+        if hungry and not w.fallen and w.location != OUTSIDE:
+            yield from team.policy_do(ROLE, "give_meal")
+            note += f"; had skipped {hungry} meal(s), a meal made"
     if visit.inside:
         yield from team.policy_do(ROLE, "document", {"text": note})
 

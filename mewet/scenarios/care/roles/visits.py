@@ -98,6 +98,8 @@ def assess(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
         )
     else:
         found = "the resident is well"
+    if role != "physiotherapist" and w.location != OUTSIDE and w.meals_missed:
+        found += f"; has not eaten: {w.meals_missed} meal(s) skipped"
     team.log(role, "assessed", found)
     return found
 
