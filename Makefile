@@ -67,6 +67,7 @@ docs: $(STAMP)
 	$(BIN)/mewet dashboards --out dashboards
 	$(BIN)/mewet contract schema --out docs/schema
 	$(BIN)/mewet scenario schema --out docs/schema/scenario.json
+	$(BIN)/mewet scenario incidents --out docs/incidents.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

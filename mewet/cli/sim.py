@@ -237,6 +237,18 @@ def scenario_validate(file: Path) -> None:
     console.print(f"{file}: scenario {s.id!r} is valid")
 
 
+@scenario_app.command("incidents")
+def scenario_incidents(
+    out: Annotated[Path, typer.Option(help="File for the incidents' reference (markdown).")],
+) -> None:
+    """Write every incident's settings, with units, defaults and allowed values."""
+    from mewet.scenarios.reference import render
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(), encoding="utf-8")
+    console.print(f"wrote {out}")
+
+
 @scenario_app.command("schema")
 def scenario_schema(out: Annotated[Path, typer.Option(help="File for the JSON Schema.")]) -> None:
     """Write the JSON Schema of scenario files (for editors that check YAML against it)."""

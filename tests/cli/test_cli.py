@@ -131,6 +131,19 @@ def test_contract_docs_are_up_to_date() -> None:
     assert written == render(), "docs/contract.md is stale: run `make docs`"
 
 
+def test_the_incidents_reference_lists_every_setting_and_is_up_to_date(tmp_path: Path) -> None:
+    """A teacher reads each incident's settings with units and defaults in the repository's
+    docs: the page is what the lab checks against, including the newest incidents."""
+    out = tmp_path / "incidents.md"
+    assert mewet("scenario", "incidents", "--out", str(out)).returncode == 0
+    page = out.read_text()
+    assert "| `minutes` | 120 | number > 0 and ≤ 1440 | Minutes before the resident notices" in page
+    assert "## `skipped_meals`" in page and "`dizzy_chance_per_hour`" in page
+    assert page == (ROOT / "docs" / "incidents.md").read_text(), (
+        "docs/incidents.md is stale: run `make docs`"
+    )
+
+
 def test_the_committed_json_schemas_are_up_to_date(tmp_path: Path) -> None:
     """A company reads the schemas in the repository, without a lab install: they must be
     what the lab checks against."""
