@@ -12,7 +12,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from mewet.contract import MAX_PAYLOAD_BYTES
+from mewet.contract import MAX_PAYLOAD_BYTES, MAX_SKEW_S
 from mewet.errors import ConfigError
 
 
@@ -131,6 +131,9 @@ class IngestSettings(BaseModel):
     session_expiry_s: int = Field(7 * 86400, ge=0)
     max_payload_bytes: int = Field(MAX_PAYLOAD_BYTES, ge=256)
     stats_every_s: float = Field(5.0, gt=0)
+    max_skew_s: float = Field(
+        MAX_SKEW_S, gt=0, description="How far a message's ts may be from the lab's clock."
+    )
 
 
 class Limits(BaseModel):

@@ -244,6 +244,14 @@ class DeviceStatus(BaseModel):
     last_seen: datetime | None
     state: dict[str, Any] = Field(default_factory=dict, description="Its last retained state.")
     refused: int = Field(description="Its messages the lab refused (dead letters), lately.")
+    deviations: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            "How often its messages strayed from its `meta` or the contract's rules, per kind "
+            "(stored all the same): no_meta, undeclared_channel, undeclared_event, "
+            "out_of_range, ts_skew, id_reused, bad_result, unmatched_result."
+        ),
+    )
 
 
 class EventSeen(BaseModel):
@@ -255,12 +263,22 @@ class EventSeen(BaseModel):
     data: dict[str, Any]
 
 
+class DeviationSeen(BaseModel):
+    """One place where a device strayed from what it declared."""
+
+    received: datetime
+    kind: str
+    detail: str
+    msg_id: str
+
+
 class DeviceDetail(DeviceStatus):
-    """One device with its last events and the reasons its messages were refused, newest
-    first."""
+    """One device with its last events, the reasons its messages were refused and where
+    they strayed from its declaration, newest first."""
 
     events: list[EventSeen] = Field(default_factory=list)
     dead_letters: list[DeadLetterSeen]
+    recent_deviations: list[DeviationSeen] = Field(default_factory=list)
 
 
 class CommandRequest(_In):

@@ -5,7 +5,9 @@ are built and parsed in `topics.py` and nowhere else; payload models are in `pay
 """
 
 from mewet.contract.payloads import (
+    LAB_DEVICES,
     MAX_PAYLOAD_BYTES,
+    MAX_SKEW_S,
     PAYLOAD_MODELS,
     RESERVED,
     VERSION,
@@ -53,7 +55,9 @@ __all__ = [
     "DEFAULT_ROOT",
     "DISCOVERY_PREFIX",
     "ID_PATTERN",
+    "LAB_DEVICES",
     "MAX_PAYLOAD_BYTES",
+    "MAX_SKEW_S",
     "NAME_PATTERN",
     "PAYLOAD_MODELS",
     "RESERVED",

@@ -22,12 +22,20 @@ from pydantic import (
     StringConstraints,
     TypeAdapter,
     field_validator,
+    model_validator,
 )
 
 from mewet.contract.topics import NAME_PATTERN, Kind, Topic
 
 VERSION = 1
 MAX_PAYLOAD_BYTES = 64 * 1024
+MAX_SKEW_S = 300.0
+"""How far a message's `ts` may be from the lab's clock when it arrives."""
+LAB_DEVICES = frozenset({"MeWeT virtual devices", "dataset"})
+"""`meta.manufacturer` of the devices the lab plays itself (its virtual devices, a replayed
+dataset): on a simulated or recorded clock, and commanded from inside the engine as well as
+over MQTT, so ingest compares neither their `ts` with its clock nor their command results with
+the commands it saw."""
 
 
 def format_ts(ts: datetime) -> str:
@@ -132,6 +140,16 @@ class Channel(_Frozen):
     rate_s: Annotated[float, Field(gt=0)] | None = Field(
         None, description="Default reporting period in seconds; None when reported on change."
     )
+    min: FiniteFloat | None = Field(None, description="The lowest value it can report, if bounded.")
+    max: FiniteFloat | None = Field(
+        None, description="The highest value it can report, if bounded."
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> Channel:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"channel {self.name!r}: min {self.min:g} is above max {self.max:g}")
+        return self
 
 
 class Meta(_Frozen):

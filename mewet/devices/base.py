@@ -88,7 +88,7 @@ class DeviceSpec:
     commands: tuple[str, ...] = ()
     faults: Faults = field(default_factory=Faults)
     options: builtins.type[BaseModel] = NoOptions
-    manufacturer: str = "MeWeT virtual devices"
+    manufacturer: str = "MeWeT virtual devices"  # one of the contract's LAB_DEVICES
     model: str = ""
     sources: str = ""
 
@@ -225,10 +225,21 @@ class Device:
             manufacturer=self.spec.manufacturer,
             room=self.world.home.room(self.room).name,
             firmware="1.0.0",
-            channels=list(self.spec.channels),
-            events=list(self.spec.all_events),
+            channels=self._channels(),
+            events=list(dict.fromkeys(self.spec.all_events + self._battery_events())),
             commands=list(self.spec.commands),
         )
+
+    def _channels(self) -> list[Channel]:
+        """The type's channels, and the battery whenever this one runs on a battery (a
+        scenario may give one to a device of a mains-powered type): what it sends, declared."""
+        channels = list(self.spec.channels)
+        if self.faults.battery_days is not None and "battery" not in {c.name for c in channels}:
+            channels.append(Channel(name="battery", unit="%", rate_s=self.heartbeat_s))
+        return channels
+
+    def _battery_events(self) -> tuple[str, ...]:
+        return ("battery_low",) if self.faults.battery_days is not None else ()
 
     def initial_state(self) -> StateDict:
         """The state published when the device comes online."""

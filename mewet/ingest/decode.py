@@ -20,7 +20,7 @@ PAYLOAD_SHOWN = 1024
 
 
 @functools.lru_cache(maxsize=65536)
-def _parse_topic(topic: str, root: str) -> Topic:
+def parse_topic(topic: str, root: str) -> Topic:
     """Topic.parse, remembered: a home's few dozen topics arrive over and over."""
     return Topic.parse(topic, root)
 
@@ -47,6 +47,8 @@ class Decoder:
         self.root = root
         self.max_bytes = max_bytes
         self.types: dict[tuple[str, str], str] = dict(types or {})
+        self.metas: dict[tuple[str, str], Meta] = {}
+        """Each device's last `meta`, as received: what it declares."""
 
     def dead(self, msg: Received, reason: str, now: datetime) -> DeadLetter:
         """A dead letter for `msg`, with its payload shown as text, cut short."""
@@ -62,7 +64,7 @@ class Decoder:
                 msg, f"payload too large: {len(msg.payload)} bytes (limit {self.max_bytes})", now
             )
         try:
-            topic = _parse_topic(msg.topic, self.root)
+            topic = parse_topic(msg.topic, self.root)
         except ContractError as exc:
             return self.dead(msg, f"unknown topic: {exc}", now)
         try:
@@ -106,6 +108,7 @@ class Decoder:
         if kind is Kind.META:
             m = Meta.model_validate_json(text)
             self.types[key] = m.type
+            self.metas[key] = m
             return DeviceRecord(
                 topic.home,
                 topic.device,

@@ -13,6 +13,7 @@ Nothing a message contains can stop it.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
@@ -23,11 +24,13 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
 from mewet.config import IngestSettings, MqttUrl
-from mewet.contract import DEFAULT_ROOT, Kind, Topic, subscription
-from mewet.errors import StoreError
-from mewet.ingest.decode import Decoder
+from mewet.contract import DEFAULT_ROOT, Kind, Topic, all_commands, subscription
+from mewet.errors import ContractError, StoreError
+from mewet.ingest.declared import Declared
+from mewet.ingest.decode import Decoder, parse_topic
 from mewet.store.base import (
     DeadLetter,
+    Deviation,
     DeviceRecord,
     EventRecord,
     IngestStats,
@@ -79,11 +82,17 @@ class Ingest:
         self.report = report
         self.counters = Counters()
         self._pending: list[tuple[Received, float]] = []
-        self._recent: OrderedDict[tuple[str, str, str], None] = OrderedDict()
+        self._recent: OrderedDict[tuple[str, str, str], int] = OrderedDict()
+        """Recent message ids, each with its content's fingerprint."""
         self._last_seq: dict[tuple[str, str], int] = {}
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self.decoder = Decoder(root, self.settings.max_payload_bytes)
+        self.declared = Declared(datetime.now(UTC), self.settings.max_skew_s)
+        self.declared.metas = self.decoder.metas
+        # commands too (not stored): a command_result's `ref` must name one of them; a member
+        # of a shared group sees a share of each, so it does not check results
+        commands = () if share_group else (all_commands(root),)
         self.link = MqttLink(
             mqtt,
             self.instance,
@@ -92,7 +101,7 @@ class Ingest:
             receive_maximum=self.settings.receive_maximum,
             manual_ack=True,
             on_message=lambda m: self._pending.append((m, time.monotonic())),
-            subscriptions=(subscription(root, share_group),),
+            subscriptions=(subscription(root, share_group), *commands),
         )
 
     # -- life cycle ---------------------------------------------------------------
@@ -119,6 +128,7 @@ class Ingest:
             try:
                 self._last_seq = self.store.last_seqs()
                 self.decoder.types.update(self.store.device_types())
+                self.declared.known.update(self.decoder.types)
                 return
             except StoreError as exc:
                 log.warning("store not ready (%s); retrying in %.0f s", exc, delay)
@@ -166,9 +176,12 @@ class Ingest:
     def _handle(self, batch: list[tuple[Received, float]]) -> None:
         now = datetime.now(UTC)
         records: list[Record] = []
-        fresh_keys: set[tuple[str, str, str]] = set()
         rejected = 0
+        fresh: dict[tuple[str, str, str], int] = {}
+        deviations: list[Record] = []
         for msg, _ in batch:
+            if self._is_command(msg):
+                continue
             self.counters.received += 1
             record = self.decoder.decode(msg, now)
             if isinstance(record, DeadLetter):
@@ -176,15 +189,18 @@ class Ingest:
                 log.warning("dead letter on %s: %s", record.topic, record.reason)
             elif isinstance(record, TelemetryRecord | EventRecord):
                 key = (record.home, record.device, record.msg_id)
-                if key in self._recent or key in fresh_keys:
+                first = self._recent.get(key, fresh.get(key))
+                if first is not None:
                     self.counters.duplicates += 1
+                    if first != _fingerprint(record):
+                        deviations.append(_reused(record, now))
                     continue
-                fresh_keys.add(key)
+                fresh[key] = _fingerprint(record)
                 self._count_gap(record)
+                deviations += self.declared.check(record, now)
             records.append(record)
-        refused = self._write(records, now)
-        for key in fresh_keys:
-            self._recent[key] = None
+        refused = self._write(records + deviations, now)
+        self._recent.update(fresh)
         while len(self._recent) > RECENT_IDS:
             self._recent.popitem(last=False)
         self.counters.written += len(records) - rejected - refused
@@ -193,6 +209,24 @@ class Ingest:
         for msg, arrived in batch:
             self.link.ack(msg)
             self.counters.lag_s = max(self.counters.lag_s, done - arrived)
+
+    def _is_command(self, msg: Received) -> bool:
+        """A command the lab sent a device: remembered for its result, acked, not stored."""
+        if f"/{Kind.CMD.value}/" not in msg.topic:
+            return False
+        try:
+            topic = parse_topic(msg.topic, self.root)
+        except ContractError:
+            return False  # not a device topic at all: the decoder says why
+        if topic.kind is not Kind.CMD:
+            return False
+        try:
+            command_id = json.loads(msg.payload).get("id")
+        except (ValueError, AttributeError):
+            command_id = None
+        if isinstance(command_id, str):
+            self.declared.command(topic.home, topic.device, command_id)
+        return True
 
     def _count_gap(self, record: TelemetryRecord | EventRecord) -> None:
         if self.share_group:
@@ -263,6 +297,17 @@ class Ingest:
         if self.report is not None:
             self.report(stats)
         self.counters = replace(c, lag_s=0.0)
+
+
+def _fingerprint(r: TelemetryRecord | EventRecord) -> int:
+    """What a message says (its seq and content), to tell a redelivery from a reused id."""
+    said = r.data if isinstance(r, TelemetryRecord) else (r.event_type, r.severity, r.data)
+    return hash((r.seq, json.dumps(said, sort_keys=True, default=str)))
+
+
+def _reused(r: TelemetryRecord | EventRecord, now: datetime) -> Deviation:
+    why = f"id {r.msg_id!r} used again with a different seq or content (seq {r.seq}); not stored"
+    return Deviation(now, r.home, r.device, "id_reused", why, r.msg_id)
 
 
 def refused_letter(record: Record, reason: str, now: datetime, root: str) -> DeadLetter:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from mewet.contract import MAX_PAYLOAD_BYTES, Message
+from mewet.contract import LAB_DEVICES, MAX_PAYLOAD_BYTES, MAX_SKEW_S, Message
 from mewet.contract.topics import ID_PATTERN, NAME_PATTERN, Kind
 from mewet.devices.catalogue import CATALOGUE
 from mewet.devices.homes import load_home
@@ -81,13 +81,36 @@ A message over a limit is a dead letter with the limit named in its reason.
 
 ## What happens to invalid messages
 
-Ingest subscribes to `mewet/+/+/+` (commands, one level deeper, are not stored) and never
+Ingest subscribes to `mewet/+/+/+` (and to the commands, one level deeper, which it never
+stores) and never
 drops a message silently nor stops because of one. A message that is not UTF-8, not JSON, of
 the wrong shape or types, holds NaN or Infinity, is larger than {MAX_PAYLOAD_BYTES // 1024} KiB, or arrives
 on `mewet/<a>/<b>/<c>` where those are not a valid home id, device id and kind is stored as a dead
 letter: arrival time, topic, the reason (e.g. `telemetry: data.heart_rate: Input should be a
 finite number`), the first 1024 characters of the payload and its size. Dead letters are
 counted (`rejected` in `mewet ingest stats`) and listed by the store's `dead_letters()` query.
+
+## Declared vs sent: deviations
+
+A valid message is stored even when it strays from what its device declared in `meta`; each
+such place is also kept as a *deviation* of that device, with the reason, so a company sees
+what to fix (`GET /api/devices/{{home}}/{{device}}`, and the company page):
+
+| kind | when |
+|---|---|
+| `no_meta` | telemetry or an event from a device that has not sent its `meta` |
+| `undeclared_channel` | a telemetry channel not in `meta.channels` |
+| `undeclared_event` | an event type not in `meta.events` (`command_result` and `battery_low` always allowed) |
+| `out_of_range` | a value below the channel's declared `min` or above its `max` |
+| `ts_skew` | `ts` more than {MAX_SKEW_S:g} s from the lab's clock on arrival |
+| `id_reused` | a message id the device used before, with a different seq or content (not stored: the first keeps the id; a redelivery with the same content is a duplicate, silently) |
+| `bad_result` | a `command_result` without `ref`, or with `ok` not `true`/`false` |
+| `unmatched_result` | a `command_result` whose `ref` is no command the lab sent the device (ingest reads `cmd` topics for this, never stores them) |
+
+The lab's own virtual devices and replayed datasets (`manufacturer` {", ".join(f"`{m}`" for m in sorted(LAB_DEVICES))})
+run on a simulated or recorded clock and are also commanded from inside the engine: they are
+not held to the clock nor to the commands ingest saw. Units are not checked: telemetry carries
+numbers, in the unit its channel declares.
 
 """
 

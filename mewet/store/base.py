@@ -82,6 +82,42 @@ class DeadLetter:
     size: int
 
 
+DeviationKind = Literal[
+    "no_meta",
+    "undeclared_channel",
+    "undeclared_event",
+    "out_of_range",
+    "ts_skew",
+    "id_reused",
+    "bad_result",
+    "unmatched_result",
+]
+DEVIATION_KINDS: tuple[DeviationKind, ...] = (
+    "no_meta",
+    "undeclared_channel",
+    "undeclared_event",
+    "out_of_range",
+    "ts_skew",
+    "id_reused",
+    "bad_result",
+    "unmatched_result",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Deviation:
+    """Where a valid message differs from what its device declared in `meta` (or from the
+    contract's rules between messages): kept beside the message, which is stored all the
+    same, so a company sees what to fix without losing data."""
+
+    received: datetime
+    home: str
+    device: str
+    kind: DeviationKind
+    detail: str
+    msg_id: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class IngestStats:
     """The running totals of one ingest process."""
@@ -96,7 +132,7 @@ class IngestStats:
     lag_s: float = 0.0
 
 
-Record = TelemetryRecord | EventRecord | DeviceRecord | DeadLetter | IngestStats
+Record = TelemetryRecord | EventRecord | DeviceRecord | DeadLetter | Deviation | IngestStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +177,12 @@ class Store(Protocol):
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
         """The newest dead letters, newest first."""
+
+    def deviations(self, home: str, device: str, limit: int = 100) -> list[Deviation]:
+        """A device's newest deviations from its declaration, newest first."""
+
+    def deviation_counts(self, home: str, device: str) -> dict[str, int]:
+        """How many deviations of each kind a device has had."""
 
     def count(
         self, kind: Literal["telemetry", "event", "deadletter"], home: str | None = None

@@ -28,6 +28,7 @@ from mewet.store.base import (
     AGGREGATES,
     Aggregate,
     DeadLetter,
+    Deviation,
     DeviceRecord,
     DeviceView,
     EventRecord,
@@ -43,7 +44,7 @@ _ERRORS = (requests.exceptions.RequestException, InfluxDBClientError, InfluxDBSe
 
 # what ingest writes, by measurement (the dashboards and their tests take these names)
 TELEMETRY, EVENT, META, STATE, STATUS = "telemetry", "event", "meta", "state", "status"
-DEADLETTER, INGEST = "deadletter", "ingest"
+DEADLETTER, DEVIATION, INGEST = "deadletter", "deviation", "ingest"
 
 
 def tag(value: str) -> str:
@@ -176,6 +177,10 @@ class InfluxStore:
             ns = to_ns(r.received) + next(self._dl_counter) % 1000
             fields = {"topic": r.topic, "reason": r.reason, "payload": r.payload, "size": r.size}
             return line(DEADLETTER, {}, fields, ns)
+        if isinstance(r, Deviation):
+            ns = to_ns(r.received) + next(self._dl_counter) % 1000
+            tags = {"home": r.home, "device": r.device, "kind": r.kind}
+            return line(DEVIATION, tags, {"detail": r.detail, "msg_id": r.msg_id}, ns)
         fields = {
             "received": r.received,
             "written": r.written,
@@ -307,6 +312,25 @@ class InfluxStore:
             DeadLetter(from_ns(p["time"]), p["topic"], p["reason"], p["payload"], int(p["size"]))
             for p in self._select(q)
         ]
+
+    def deviations(self, home: str, device: str, limit: int = 100) -> list[Deviation]:
+        """Newest first."""
+        q = (
+            f"SELECT * FROM {DEVIATION} WHERE home = {literal(home)} AND device = "
+            f"{literal(device)} ORDER BY time DESC LIMIT {int(limit)}"
+        )
+        return [
+            Deviation(from_ns(p["time"]), home, device, p["kind"], p["detail"], p["msg_id"])
+            for p in self._select(q)
+        ]
+
+    def deviation_counts(self, home: str, device: str) -> dict[str, int]:
+        """Per kind."""
+        q = (
+            f"SELECT count(detail) FROM {DEVIATION} WHERE home = {literal(home)} AND device = "
+            f"{literal(device)} GROUP BY kind"
+        )
+        return {tags["kind"]: int(points[0]["count"]) for tags, points in self._grouped(q)}
 
     def count(
         self, kind: Literal["telemetry", "event", "deadletter"], home: str | None = None

@@ -15,6 +15,7 @@ from mewet.store.base import (
     AGGREGATES,
     Aggregate,
     DeadLetter,
+    Deviation,
     DeviceRecord,
     DeviceView,
     EventRecord,
@@ -48,6 +49,11 @@ CREATE TABLE IF NOT EXISTS deadletter (
     received INTEGER NOT NULL, topic TEXT NOT NULL, reason TEXT NOT NULL,
     payload TEXT NOT NULL, size INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS deviation (
+    received INTEGER NOT NULL, home TEXT NOT NULL, device TEXT NOT NULL, kind TEXT NOT NULL,
+    detail TEXT NOT NULL, msg_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deviation_device ON deviation (home, device, received);
 CREATE TABLE IF NOT EXISTS ingest_stats (
     instance TEXT PRIMARY KEY, ts INTEGER NOT NULL, received INTEGER, written INTEGER,
     duplicates INTEGER, rejected INTEGER, gaps INTEGER, lag_s REAL
@@ -137,6 +143,11 @@ class SQLiteStore:
             db.execute(
                 "INSERT INTO deadletter VALUES (?,?,?,?,?)",
                 (to_ns(r.received), r.topic, r.reason, r.payload, r.size),
+            )
+        elif isinstance(r, Deviation):
+            db.execute(
+                "INSERT INTO deviation VALUES (?,?,?,?,?,?)",
+                (to_ns(r.received), r.home, r.device, r.kind, r.detail, r.msg_id),
             )
         else:
             db.execute(
@@ -239,6 +250,23 @@ class SQLiteStore:
             (limit,),
         )
         return [DeadLetter(from_ns(r), t, why, p, n) for r, t, why, p, n in rows]
+
+    def deviations(self, home: str, device: str, limit: int = 100) -> list[Deviation]:
+        """Newest first."""
+        rows = self._query(
+            "SELECT received, kind, detail, msg_id FROM deviation WHERE home=? AND device=? "
+            "ORDER BY received DESC LIMIT ?",
+            (home, device, limit),
+        )
+        return [Deviation(from_ns(r), home, device, k, d, m) for r, k, d, m in rows]
+
+    def deviation_counts(self, home: str, device: str) -> dict[str, int]:
+        """Per kind."""
+        rows = self._query(
+            "SELECT kind, count(*) FROM deviation WHERE home=? AND device=? GROUP BY kind",
+            (home, device),
+        )
+        return {str(k): int(n) for k, n in rows}
 
     def count(
         self, kind: Literal["telemetry", "event", "deadletter"], home: str | None = None

@@ -20,7 +20,12 @@ META = {
     "channels": [{"name": "power", "unit": "W"}],
     "commands": ["switch_off"],
 }
-READING = {"v": 1, "id": "m1", "ts": "2026-11-30T10:00:00Z", "seq": 0}
+
+
+def reading(msg_id: str, seq: int) -> dict[str, object]:
+    """A telemetry envelope stamped now (a ts far from the lab's clock is a deviation)."""
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    return {"v": 1, "id": msg_id, "ts": now, "seq": seq}
 
 
 def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path) -> None:
@@ -30,9 +35,10 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
         lab.device("acme", "plug-2").close()
         plug.send("meta", json.dumps(META), retain=True)
         plug.send("status", "online", retain=True)
-        plug.send("telemetry", json.dumps(READING | {"data": {"power": 3.5}}))
+        plug.send("telemetry", json.dumps(reading("m1", 0) | {"data": {"power": 3.5}}))
         plug.send("telemetry", '{"v": 1, "id": "m2", "data": ')
-        plug.send("telemetry", json.dumps(READING | {"data": {"power": "x"}}))
+        plug.send("telemetry", json.dumps(reading("m1", 0) | {"data": {"power": "x"}}))
+        plug.send("telemetry", json.dumps(reading("m4", 2) | {"data": {"voltage": 230.0}}))
 
         def listed() -> list[dict[str, object]]:
             r = api.call("GET", "/api/devices", COMPANY)
@@ -47,6 +53,13 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
         detail = api.call("GET", "/api/devices/acme/plug-1", COMPANY).json()
         reasons = " | ".join(d["reason"] for d in detail["dead_letters"])
         assert "JSON" in reasons and "power" in reasons, reasons
+        # stored all the same, but not what it declared: a deviation with the reason
+        eventually(lambda: listed()[0]["deviations"] == {"undeclared_channel": 1}, timeout_s=15)
+        assert two["deviations"] == {}
+        detail = api.call("GET", "/api/devices/acme/plug-1", COMPANY).json()
+        [strayed] = detail["recent_deviations"]
+        assert strayed["detail"] == "channel 'voltage' (declared: power)"
+        assert strayed["msg_id"] == "m4"
         # commands: only those the device declares, arguments as typed
         sent = "/api/devices/acme/plug-1/commands"
         body: dict[str, object] = {"name": "switch_off", "args": {"delay_s": 60, "level": 0.5}}

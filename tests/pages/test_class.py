@@ -282,7 +282,8 @@ def test_a_lost_connection_says_so_and_catches_up(browser: Browser, lab: Api) ->
 
 def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: Path) -> None:
     """The engineer signs in and lands on their devices: the plug is online with two refused
-    messages; opening it shows why each was refused. In Finnish, the words of the page are
+    messages and one deviation (an event before its meta); opening it shows why each was
+    refused and where it strayed. In Finnish, the words of the page are
     Finnish. No serious accessibility problems."""
     from axe_playwright_python.sync_playwright import Axe
 
@@ -304,10 +305,12 @@ def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: P
         row = page.locator('tr[data-device="acme/plug-1"]')
         expect(row).to_contain_text("online")
         expect(page.locator('tr[data-device="acme/plug-2"]')).to_contain_text("never seen")
-        expect(row.locator("td").last).to_have_text("2", timeout=25_000)  # refreshes itself
+        expect(row.locator("td").nth(3)).to_have_text("2", timeout=25_000)  # refreshes itself
+        expect(row.locator("td").nth(4)).to_have_text("1")  # an event before any meta
         row.get_by_role("button", name="acme/plug-1").click()
         expect(page.locator("#dead-letters li")).to_have_count(2)
         expect(page.locator("#dead-letters")).to_contain_text("JSON")
+        expect(page.locator("#deviations")).to_contain_text("no meta sent")
         expect(page.locator("#events")).to_contain_text("button_pressed")
         shot(page, "7-company-devices")
         violations = Axe().run(page).response["violations"]

@@ -17,6 +17,7 @@ from mewet.api.models import (
     CommandRequest,
     CommandSent,
     DeadLetterSeen,
+    DeviationSeen,
     DeviceCreate,
     DeviceDetail,
     DeviceStatus,
@@ -38,6 +39,7 @@ EXERCISE_HOME = re.compile(r"^(ex|bm)\d")  # exercises, benchmarks
 Status = Literal["online", "offline", "no status yet", "never seen"]
 DEAD_LETTERS_SCANNED = 2000  # the newest of the lab's dead letters, searched per request
 EVENTS_SHOWN, EVENTS_DAYS = 20, 7  # a device's last events, from its last week
+DEVIATIONS_SHOWN = 50
 
 
 def reserved(api: ApiState, home: str) -> bool:
@@ -111,13 +113,14 @@ async def list_devices(api: State, who: Current) -> list[DeviceStatus]:
     if api.store is None:
         return [_status(home, device, None, []) for home, device in mine]
     found = await asyncio.to_thread(_seen, api.store, _root(api), mine)
-    return [DeviceStatus(**d.model_dump(exclude={"dead_letters"})) for d in found]
+    hidden = {"dead_letters", "events", "recent_deviations"}
+    return [DeviceStatus(**d.model_dump(exclude=hidden)) for d in found]
 
 
 @router.get("/{home}/{device}")
 async def show_device(api: State, who: Current, home: str, device: str) -> DeviceDetail:
-    """One of your devices, with its last events and the reasons the lab refused its
-    messages (newest first): what to fix on the device."""
+    """One of your devices, with its last events, the reasons the lab refused its messages
+    and where its messages strayed from its `meta` (newest first): what to fix on it."""
     own_device(api, who, home, device)
     _paced(api, who)
     if api.store is None:
@@ -158,12 +161,25 @@ def _seen(
         views = {home: store.devices(home) for home in {h for h, _ in devices}}
         letters = store.dead_letters(DEAD_LETTERS_SCANNED)
         recent = {(h, d): _events(store, h, d) for h, d in devices} if events else {}
+        counts = {(h, d): store.deviation_counts(h, d) for h, d in devices}
+        strayed = {
+            (h, d): [
+                DeviationSeen(received=x.received, kind=x.kind, detail=x.detail, msg_id=x.msg_id)
+                for x in store.deviations(h, d, DEVIATIONS_SHOWN)
+            ]
+            for h, d in (devices if events else [])
+        }
     out = []
     for home, device in devices:
         prefix = f"{root}/{home}/{device}/"
         own = [d for d in letters if (d.topic + "/").startswith(prefix)]
         seen = _status(home, device, views[home].get(device), own)
-        out.append(seen.model_copy(update={"events": recent.get((home, device), [])}))
+        update = {
+            "events": recent.get((home, device), []),
+            "deviations": counts[(home, device)],
+            "recent_deviations": strayed.get((home, device), []),
+        }
+        out.append(seen.model_copy(update=update))
     return out
 
 

@@ -1,5 +1,6 @@
-// A company's devices as the lab received them: status, last seen, refused messages; one
-// device's last events and its dead letters with the reasons, to fix the device by.
+// A company's devices as the lab received them: status, last seen, refused messages and
+// deviations from their meta; one device's last events, its dead letters with the reasons
+// and its deviations, to fix the device by.
 import { api, el, session, show, signOutButton, t } from "./api.js";
 
 signOutButton();
@@ -21,7 +22,10 @@ async function refresh() {
       el("td", { class: `status-${d.status.replaceAll(" ", "-")}`,
         text: t.device_status[d.status] || d.status }),
       el("td", { text: when(d.last_seen) }),
-      el("td", { text: String(d.refused) }))));
+      el("td", { text: String(d.refused) }),
+      el("td", { text: String(Object.values(d.deviations).reduce((a, b) => a + b, 0)),
+        title: Object.entries(d.deviations)
+          .map(([k, n]) => `${t.deviation_kind[k] || k}: ${n}`).join(", ") }))));
   if (chosen) await showDevice(...chosen);
   show("devices-error", null);
 }
@@ -41,6 +45,11 @@ async function showDevice(home, device) {
     el("code", { text: l.topic })));
   document.getElementById("dead-letters").replaceChildren(
     ...(letters.length ? letters : [el("li", { text: t.none_refused })]));
+  const strayed = d.recent_deviations.map((x) => el("li", {},
+    el("time", { datetime: x.received, text: when(x.received) }),
+    ` ${t.deviation_kind[x.kind] || x.kind}: `, el("code", { text: x.detail })));
+  document.getElementById("deviations").replaceChildren(
+    ...(strayed.length ? strayed : [el("li", { text: t.none_deviated })]));
 }
 
 refresh().catch((error) => show("devices-error", error));
