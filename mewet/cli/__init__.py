@@ -12,11 +12,11 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
-from mewet.cli import benchmark, contract, ingest, lab, sim
+from mewet.cli import benchmark, conformance, contract, ingest, lab, sim
 from mewet.cli.common import app, err
 from mewet.errors import MewetError
 
-__all__ = ["app", "benchmark", "contract", "ingest", "lab", "main", "sim"]
+__all__ = ["app", "benchmark", "conformance", "contract", "ingest", "lab", "main", "sim"]
 
 
 def main() -> None:

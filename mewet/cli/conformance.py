@@ -1,0 +1,81 @@
+"""`mewet conformance HOME/DEVICE`: test a company's device live against the contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from mewet.cli.common import MqttOpt, app, console, err, quiet_ctrl_c
+from mewet.config import load_settings
+from mewet.contract import check_id
+from mewet.errors import MewetError
+
+SHOWN = {"pass": "[green]pass", "fail": "[red]FAIL", "not_applicable": "n/a"}
+
+
+@app.command()
+def conformance(
+    device: Annotated[str, typer.Argument(help="The device under test: HOME/DEVICE.")],
+    watch: Annotated[
+        float, typer.Option(min=5, max=3600, help="Seconds to watch it (commands halfway).")
+    ] = 30.0,
+    answer: Annotated[
+        float, typer.Option(min=1, max=300, help="Seconds a command result may take.")
+    ] = 10.0,
+    unplug: Annotated[
+        bool,
+        typer.Option(
+            help="Test the Last Will and the persistent session: you are asked to pull the "
+            "plug, then to plug it back in."
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for report.json, report.xml (JUnit), report.html.")
+    ] = None,
+    mqtt: MqttOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Watch a device on the broker, send it each command it declares, and judge what it
+    sends check by check (a verdict and its evidence each). Exits 1 when a check fails."""
+    from mewet.conformance.report import report, write
+    from mewet.conformance.run import Plan, observe
+
+    home, _, name = device.partition("/")
+    try:
+        check_id(home, "home id")
+        check_id(name, "device id")
+    except MewetError as exc:
+        raise MewetError(f"{device!r}: give the device as HOME/DEVICE ({exc})") from None
+    settings = load_settings(mqtt_url=mqtt)
+
+    def ask(what: str) -> None:
+        console.input(f"[bold]{what}[/], then press Enter: ")
+
+    plan = Plan(
+        watch_s=watch,
+        answer_s=answer,
+        unplug=(lambda: ask("pull the plug (power or network)")) if unplug else None,
+        replug=(lambda: ask("plug it back in")) if unplug else None,
+        say=err.print,
+    )
+    with quiet_ctrl_c():
+        record = observe(settings.mqtt(), settings.topic_root, home, name, plan)
+    found = report(record)
+    if out is not None:
+        write(found, out)
+    if as_json:
+        print(json.dumps(found))
+    else:
+        table = Table("check", "verdict", "evidence", title=f"{device}: {found['verdict']}")
+        for c in found["checks"]:
+            shown = SHOWN.get(c["verdict"], c["verdict"])
+            table.add_row(f"{c['title']}\n[dim]{c['id']}", shown, "\n".join(c["evidence"][:3]))
+        console.print(table)
+        if out is not None:
+            console.print(f"wrote {out}/report.json, report.xml (JUnit) and report.html")
+    if found["verdict"] == "fail":
+        raise typer.Exit(1)

@@ -1,0 +1,433 @@
+"""The conformance checks: each turns a run's record into a verdict with its evidence.
+
+Every check has an id, a title, the clause of the contract it tests (a section of
+`docs/contract.md`) and a verdict: `pass`, `fail`, `not_applicable` (the device declares
+nothing it applies to, or the run did not include that step) or `inconclusive` (the run saw
+too little to say). Evidence is the messages and times that decided it, a few lines each.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Literal
+
+from pydantic import BaseModel, ValidationError
+
+from mewet.conformance.run import Record, Seen, result_ref, stamp
+from mewet.contract import MAX_PAYLOAD_BYTES, MAX_SKEW_S, Event, Kind, Meta, State, Telemetry
+from mewet.ingest.decode import explain
+
+Verdict = Literal["pass", "fail", "not_applicable", "inconclusive"]
+EVIDENCE_SHOWN = 10
+RATE_TOLERANCE = 0.25
+"""A channel's median reporting period may be this far (as a share) from its `rate_s`."""
+CONTRACT = "docs/contract.md"
+MODELS: dict[Kind, type[BaseModel]] = {
+    Kind.TELEMETRY: Telemetry,
+    Kind.EVENT: Event,
+    Kind.META: Meta,
+    Kind.STATE: State,
+}
+
+
+@dataclass
+class Outcome:
+    """One check's verdict and what it rests on."""
+
+    id: str
+    title: str
+    clause: str
+    verdict: Verdict
+    evidence: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "clause": self.clause,
+            "verdict": self.verdict,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    id: str
+    title: str
+    clause: str
+    judge: Callable[[Record], tuple[Verdict, list[str]]]
+
+
+def _line(s: Seen, why: str = "") -> str:
+    kind = s.kind.value if s.kind else "?"
+    return f"{stamp(s.at)} {kind}: {s.text(120)}" + (f" → {why}" if why else "")
+
+
+def _live(record: Record) -> list[Seen]:
+    """The messages sent during the run (not the retained ones found on connect)."""
+    return [s for s in record.seen if not s.retained]
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    seen: Seen
+    id: str
+    ts: datetime
+    seq: int
+    body: Telemetry | Event
+
+
+def _envelopes(record: Record) -> Iterator[Envelope]:
+    for s in _live(record):
+        body: Telemetry | Event
+        try:
+            if s.kind is Kind.TELEMETRY:
+                body = Telemetry.model_validate_json(s.payload)
+            elif s.kind is Kind.EVENT:
+                body = Event.model_validate_json(s.payload)
+            else:
+                continue
+        except (ValidationError, ValueError):
+            continue
+        yield Envelope(s, body.id, body.ts, body.seq, body)
+
+
+def _retained(
+    kind: Kind, validate: Callable[[bytes], object]
+) -> Callable[[Record], tuple[Verdict, list[str]]]:
+    def judge(record: Record) -> tuple[Verdict, list[str]]:
+        found = record.retained_at_connect.get(kind)
+        if found is None:
+            return "fail", [
+                f"no retained {kind.value} on {record.home}/{record.device}/{kind.value}"
+            ]
+        try:
+            validate(found.payload)
+        except (ValidationError, ValueError) as exc:
+            why = explain(exc) if isinstance(exc, ValidationError) else str(exc)
+            return "fail", [_line(found, why)]
+        return "pass", [_line(found)]
+
+    return judge
+
+
+def _status(payload: bytes) -> None:
+    if payload != b"online":
+        raise ValueError(f"status is {payload[:20].decode('utf-8', 'replace')!r}, not 'online'")
+
+
+def _valid(record: Record) -> tuple[Verdict, list[str]]:
+    bad = []
+    for s in _live(record):
+        model = MODELS.get(s.kind) if s.kind is not None else None
+        if len(s.payload) > MAX_PAYLOAD_BYTES:
+            bad.append(_line(s, f"{len(s.payload)} bytes, over {MAX_PAYLOAD_BYTES}"))
+        elif s.kind is Kind.STATUS and s.payload not in (b"online", b"offline"):
+            bad.append(_line(s, "status must be online or offline"))
+        elif s.kind is None:
+            bad.append(_line(s, "not a topic of the contract"))
+        elif model is not None:
+            try:
+                model.model_validate_json(s.payload)
+            except ValidationError as exc:
+                bad.append(_line(s, explain(exc)))
+            except ValueError as exc:
+                bad.append(_line(s, str(exc)))
+    if bad:
+        return "fail", bad
+    count = sum(s.kind is not Kind.CMD for s in _live(record))
+    return (
+        ("pass", [f"{count} messages, all valid"]) if count else ("inconclusive", ["no messages"])
+    )
+
+
+def _seq(record: Record) -> tuple[Verdict, list[str]]:
+    env = list(_envelopes(record))
+    if len(env) < 2:
+        return "inconclusive", [f"{len(env)} telemetry or event messages: too few to follow seq"]
+    wrong = [
+        _line(b.seen, f"seq {b.seq} after {a.seq}")
+        for a, b in pairwise(env)
+        if b.seq != a.seq + 1 and b.seq != 0
+    ]
+    return ("fail", wrong) if wrong else ("pass", [f"seq {env[0].seq} to {env[-1].seq}, +1 each"])
+
+
+def _ids(record: Record) -> tuple[Verdict, list[str]]:
+    first: dict[str, Envelope] = {}
+    wrong = []
+    for e in _envelopes(record):
+        was = first.setdefault(e.id, e)
+        if was is not e and (was.seq, was.seen.payload) != (e.seq, e.seen.payload):
+            wrong.append(_line(e.seen, f"id {e.id!r} already used by seq {was.seq}"))
+    if not first:
+        return "inconclusive", ["no telemetry or events"]
+    return ("fail", wrong) if wrong else ("pass", [f"{len(first)} ids, none reused"])
+
+
+def _skew(record: Record) -> tuple[Verdict, list[str]]:
+    limit = timedelta(seconds=MAX_SKEW_S)
+    env = list(_envelopes(record))
+    wrong = [
+        _line(e.seen, f"ts {stamp(e.ts)} is {abs(e.ts - e.seen.at).total_seconds():.0f} s off")
+        for e in env
+        if abs(e.ts - e.seen.at) > limit
+    ]
+    if not env:
+        return "inconclusive", ["no telemetry or events"]
+    worst = max(abs(e.ts - e.seen.at).total_seconds() for e in env)
+    ok = f"largest difference {worst:.1f} s (allowed {MAX_SKEW_S:g} s)"
+    return ("fail", wrong) if wrong else ("pass", [ok])
+
+
+def _monotonic(record: Record) -> tuple[Verdict, list[str]]:
+    env = list(_envelopes(record))
+    wrong = [
+        _line(b.seen, f"ts {stamp(b.ts)} before the previous {stamp(a.ts)}")
+        for a, b in pairwise(env)
+        if b.ts < a.ts and b.seq != 0
+    ]
+    if len(env) < 2:
+        return "inconclusive", ["too few telemetry or event messages"]
+    return ("fail", wrong) if wrong else ("pass", [f"{len(env)} messages in time order"])
+
+
+def _channels(record: Record) -> tuple[Verdict, list[str]]:
+    meta = record.meta()
+    if meta is None:
+        return "inconclusive", ["no valid meta: nothing declared to compare with"]
+    declared = {c.name: c for c in meta.channels}
+    wrong, values = [], 0
+    for e in _envelopes(record):
+        if not isinstance(e.body, Telemetry):
+            continue
+        for name, value in e.body.data.items():
+            values += 1
+            c = declared.get(name)
+            if c is None:
+                wrong.append(_line(e.seen, f"channel {name!r} not declared"))
+            elif (c.min is not None and value < c.min) or (c.max is not None and value > c.max):
+                wrong.append(_line(e.seen, f"{name} = {value:g} outside {c.min}..{c.max}"))
+    if not values:
+        verdict: Verdict = "not_applicable" if not declared else "inconclusive"
+        return verdict, ["no telemetry seen"]
+    return ("fail", wrong) if wrong else ("pass", [f"{values} values, all declared and in range"])
+
+
+def _events(record: Record) -> tuple[Verdict, list[str]]:
+    meta = record.meta()
+    if meta is None:
+        return "inconclusive", ["no valid meta: nothing declared to compare with"]
+    own = {"command_result", "battery_low"}
+    wrong, count = [], 0
+    for e in _envelopes(record):
+        if isinstance(e.body, Event):
+            count += 1
+            if e.body.event_type not in meta.events and e.body.event_type not in own:
+                declared = ", ".join(meta.events) or "none"
+                wrong.append(_line(e.seen, f"{e.body.event_type!r} not declared ({declared})"))
+    if not count:
+        return "not_applicable", ["no events seen"]
+    return ("fail", wrong) if wrong else ("pass", [f"{count} events, all declared"])
+
+
+def _period(record: Record) -> tuple[Verdict, list[str]]:
+    meta = record.meta()
+    rated = [c for c in (meta.channels if meta else []) if c.rate_s is not None]
+    if not rated:
+        return "not_applicable", ["no channel declares a reporting period (rate_s)"]
+    verdicts: list[Verdict] = []
+    evidence = []
+    for c in rated:
+        times = [
+            e.ts
+            for e in _envelopes(record)
+            if isinstance(e.body, Telemetry) and c.name in e.body.data
+        ]
+        gaps = [(b - a).total_seconds() for a, b in pairwise(times)]
+        assert c.rate_s is not None
+        if len(gaps) < 3:
+            verdicts.append("inconclusive")
+            evidence.append(f"{c.name}: {len(times)} readings, too few for its {c.rate_s:g} s")
+            continue
+        median = statistics.median(gaps)
+        off = abs(median - c.rate_s) / c.rate_s
+        verdicts.append("pass" if off <= RATE_TOLERANCE else "fail")
+        evidence.append(
+            f"{c.name}: median {median:.2f} s between {len(times)} readings, declared "
+            f"{c.rate_s:g} s ({off:.0%} off, allowed {RATE_TOLERANCE:.0%})"
+        )
+    verdict: Verdict = (
+        "fail" if "fail" in verdicts else "inconclusive" if "inconclusive" in verdicts else "pass"
+    )
+    return verdict, evidence
+
+
+def _results(record: Record, purpose: str) -> list[tuple[str, str, Seen | None]]:
+    """(command, id, its first result or None) for the commands sent for `purpose`."""
+    out = []
+    for sent in (c for c in record.sent if c.purpose == purpose):
+        answer = next(
+            (s for s in _live(record) if s.at >= sent.at and result_ref(s) == sent.id), None
+        )
+        out.append((sent.name, sent.id, answer))
+    return out
+
+
+def _answered(record: Record) -> tuple[Verdict, list[str]]:
+    found = _results(record, "declared")
+    if not found:
+        return "not_applicable", ["the device declares no commands"]
+    evidence, verdict = [], "pass"
+    for name, cid, answer in found:
+        sent = next(c for c in record.sent if c.id == cid)
+        if answer is None:
+            verdict = "fail"
+            evidence.append(f"{stamp(sent.at)} sent {name} ({cid}): no command_result in time")
+            continue
+        ok = _ok(answer)
+        late = (answer.at - sent.at).total_seconds()
+        evidence.append(f"{name}: answered in {late:.2f} s, ok={ok}")
+        if not isinstance(ok, bool):
+            verdict = "fail"
+            evidence[-1] += " → ok must be true or false"
+    return verdict, evidence  # type: ignore[return-value]
+
+
+def _ok(s: Seen) -> object:
+    body = json.loads(s.payload)
+    return body.get("data", {}).get("ok")
+
+
+def _repeat(record: Record) -> tuple[Verdict, list[str]]:
+    found = _results(record, "repeat")
+    if not found:
+        return "not_applicable", ["the device declares no commands"]
+    [(name, cid, answer)] = found
+    if answer is None:
+        return "fail", [f"{name} sent again with the same id {cid}: no command_result"]
+    after = [s for s in _live(record) if s.at > answer.at and s.kind is Kind.TELEMETRY]
+    return "pass", [
+        f"{name} sent again with the same id: answered after "
+        f"{(answer.at - record.sent[-1].at).total_seconds():.2f} s; {len(after)} readings since"
+    ]
+
+
+def _will(record: Record) -> tuple[Verdict, list[str]]:
+    if record.unplugged_at is None:
+        return "not_applicable", ["not tested: run with an operator to pull the plug (--unplug)"]
+    offline = next(
+        (
+            s
+            for s in record.seen
+            if s.kind is Kind.STATUS and s.payload == b"offline" and s.at >= record.unplugged_at
+        ),
+        None,
+    )
+    if offline is None:
+        return "fail", [f"{stamp(record.unplugged_at)} plug pulled: status never went offline"]
+    waited = (offline.at - record.unplugged_at).total_seconds()
+    return "pass", [f"plug pulled {stamp(record.unplugged_at)}; offline {waited:.1f} s later"]
+
+
+def _session(record: Record) -> tuple[Verdict, list[str]]:
+    found = _results(record, "while_offline")
+    if record.replugged_at is None or not found:
+        why = "not tested: needs commands, and an operator to unplug and replug (--unplug)"
+        return "not_applicable", [why]
+    [(name, cid, answer)] = found
+    if answer is None:
+        return "fail", [f"{name} ({cid}) sent while offline: never answered after reconnecting"]
+    late = (answer.at - record.replugged_at).total_seconds()
+    return "pass", [f"{name} sent while offline; answered {late:.1f} s after replugging"]
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "status-online",
+        "Retained status is online while connected",
+        f"{CONTRACT}#topics",
+        _retained(Kind.STATUS, _status),
+    ),
+    Check(
+        "meta-valid",
+        "Retained meta is present and valid",
+        f"{CONTRACT}#topics",
+        _retained(Kind.META, Meta.model_validate_json),
+    ),
+    Check(
+        "state-valid",
+        "Retained state is present and valid",
+        f"{CONTRACT}#topics",
+        _retained(Kind.STATE, State.model_validate_json),
+    ),
+    Check("payloads-valid", "Every message keeps the contract", f"{CONTRACT}#envelopes", _valid),
+    Check("seq-by-one", "seq rises by one per message", f"{CONTRACT}#envelopes", _seq),
+    Check("ids-unique", "Message ids are not reused", f"{CONTRACT}#envelopes", _ids),
+    Check(
+        "ts-skew",
+        "ts is within the allowed skew of the lab's clock",
+        f"{CONTRACT}#declared-vs-sent-deviations",
+        _skew,
+    ),
+    Check("ts-monotonic", "ts never goes back", f"{CONTRACT}#envelopes", _monotonic),
+    Check(
+        "channels-declared",
+        "Every channel is declared, values within min/max",
+        f"{CONTRACT}#declared-vs-sent-deviations",
+        _channels,
+    ),
+    Check(
+        "events-declared",
+        "Every event type is declared",
+        f"{CONTRACT}#declared-vs-sent-deviations",
+        _events,
+    ),
+    Check(
+        "reporting-period",
+        "Channels report at their declared rate_s",
+        f"{CONTRACT}#topics",
+        _period,
+    ),
+    Check(
+        "commands-answered",
+        "Every declared command is answered with a matching command_result",
+        f"{CONTRACT}#envelopes",
+        _answered,
+    ),
+    Check(
+        "command-redelivered",
+        "A command delivered twice (same id) is handled",
+        f"{CONTRACT}#envelopes",
+        _repeat,
+    ),
+    Check(
+        "last-will",
+        "The Last Will marks the device offline when its connection drops",
+        f"{CONTRACT}#topics",
+        _will,
+    ),
+    Check(
+        "persistent-session",
+        "A command sent while offline is answered after reconnecting",
+        f"{CONTRACT}#topics",
+        _session,
+    ),
+)
+
+
+def judge(record: Record) -> list[Outcome]:
+    """Every check's outcome on a run's record."""
+    out = []
+    for check in CHECKS:
+        verdict, evidence = check.judge(record)
+        shown = evidence[:EVIDENCE_SHOWN]
+        if len(evidence) > EVIDENCE_SHOWN:
+            shown.append(f"… and {len(evidence) - EVIDENCE_SHOWN} more")
+        out.append(Outcome(check.id, check.title, check.clause, verdict, shown))
+    return out

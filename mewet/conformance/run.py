@@ -1,0 +1,233 @@
+"""A conformance run: watch one device on the broker, command it, and keep what it sends.
+
+The run is the lab's side of a device test harness (as the Sparkplug TCK or AWS IoT Device
+Tester are): it subscribes to everything of the device (its commands too, so its own are in
+the record), reads the retained `status`, `meta` and `state` it finds on connect, watches for
+a while, sends each command the device declares and one of them twice with the same id (a
+redelivery), and, if an operator is there to pull the plug, waits for the Last Will and then
+for the device to come back and answer a command sent while it was away (a persistent
+session). Every message is kept with its arrival time on the lab's clock; `checks.py` turns
+the record into verdicts.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import ValidationError
+
+from mewet.config import MqttUrl
+from mewet.contract import Command, Kind, Meta, Topic, format_ts
+from mewet.errors import ContractError
+from mewet.transport.client import MqttLink, Received
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """One message of the device, as it arrived."""
+
+    at: datetime
+    topic: str
+    kind: Kind | None
+    payload: bytes
+    retained: bool
+
+    def text(self, limit: int = 200) -> str:
+        shown = self.payload[:limit].decode("utf-8", "backslashreplace")
+        return shown + ("…" if len(self.payload) > limit else "")
+
+
+Purpose = Literal["declared", "repeat", "while_offline"]
+"""Why a command was sent: each declared one once, the first again with the same id (a
+redelivery), one while the device was unplugged (for its persistent session)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A command the run sent."""
+
+    at: datetime
+    name: str
+    id: str
+    purpose: Purpose
+
+
+@dataclass
+class Record:
+    """Everything the run saw and did, for the checks."""
+
+    home: str
+    device: str
+    started: datetime
+    watch_s: float
+    seen: list[Seen] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    retained_at_connect: dict[Kind, Seen] = field(default_factory=dict)
+    unplugged_at: datetime | None = None
+    replugged_at: datetime | None = None
+    ended: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def meta(self) -> Meta | None:
+        """The device's declaration, from the retained meta found on connect."""
+        found = self.retained_at_connect.get(Kind.META)
+        if found is None:
+            return None
+        try:
+            return Meta.model_validate_json(found.payload)
+        except (ValidationError, ValueError):
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How long to watch and wait; `unplug` and `replug` are the operator's hands (the CLI
+    asks a person; a test kills and restarts the device); without them the Last Will and
+    the persistent session are not tested."""
+
+    watch_s: float = 30.0
+    answer_s: float = 10.0
+    will_s: float = 90.0
+    unplug: Callable[[], None] | None = None
+    replug: Callable[[], None] | None = None
+    say: Callable[[str], None] = lambda _: None
+
+
+def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Record:
+    """Run the whole conformance run against the live device and return its record."""
+    record = Record(home, device, datetime.now(UTC), plan.watch_s)
+    arrived = threading.Condition()
+    base = f"{root}/{home}/{device}"
+
+    def keep(msg: Received) -> None:
+        try:
+            kind: Kind | None = Topic.parse(msg.topic, root).kind
+        except ContractError:
+            kind = None
+        seen = Seen(datetime.now(UTC), msg.topic, kind, msg.payload, msg.retain)
+        with arrived:
+            record.seen.append(seen)
+            arrived.notify_all()
+
+    link = MqttLink(
+        url,
+        f"mewet-conformance-{uuid.uuid4().hex[:12]}",
+        on_message=keep,
+        subscriptions=(f"{base}/#",),
+        threaded=True,
+    )
+    link.connect()
+    try:
+        time.sleep(1.0)  # the retained messages come at once on subscribing
+        with arrived:
+            for s in record.seen:
+                if s.retained and s.kind is not None and s.kind not in record.retained_at_connect:
+                    record.retained_at_connect[s.kind] = s
+        plan.say(f"watching {home}/{device} for {plan.watch_s:g} s")
+        time.sleep(plan.watch_s / 2)
+        meta = record.meta()
+        commands = list(meta.commands) if meta else []
+        for name in commands:
+            _command(link, base, record, arrived, name, plan.answer_s, "declared")
+        if commands:
+            again = record.sent[0]
+            _send(link, base, record, again.name, again.id, "repeat")
+            _await_result(record, arrived, again.id, plan.answer_s, after=record.sent[-1].at)
+        time.sleep(plan.watch_s / 2)
+        if plan.unplug is not None:
+            plan.say("pull the plug now: cut the device's power or network")
+            record.unplugged_at = datetime.now(UTC)
+            plan.unplug()
+            offline = _await(record, arrived, plan.will_s, lambda s: _is_offline(s, record))
+            if offline and commands and plan.replug is not None:
+                _send(link, base, record, commands[0], _new_id(), "while_offline")
+                plan.say("plug it back in")
+                record.replugged_at = datetime.now(UTC)
+                plan.replug()
+                waiting = record.sent[-1]
+                _await_result(record, arrived, waiting.id, plan.will_s, after=waiting.at)
+    finally:
+        record.ended = datetime.now(UTC)
+        link.close()
+    return record
+
+
+def _new_id() -> str:
+    return f"conf-{uuid.uuid4().hex[:16]}"
+
+
+def _send(link: MqttLink, base: str, record: Record, name: str, cid: str, purpose: Purpose) -> None:
+    now = datetime.now(UTC)
+    command = Command(id=cid, ts=now)
+    link.publish(f"{base}/{Kind.CMD.value}/{name}", command.model_dump_json().encode())
+    record.sent.append(Sent(now, name, cid, purpose))
+
+
+def _command(
+    link: MqttLink,
+    base: str,
+    record: Record,
+    arrived: threading.Condition,
+    name: str,
+    answer_s: float,
+    purpose: Purpose,
+) -> None:
+    cid = _new_id()
+    _send(link, base, record, name, cid, purpose)
+    _await_result(record, arrived, cid, answer_s, after=record.sent[-1].at)
+
+
+def result_ref(s: Seen) -> str | None:
+    """The `ref` of a `command_result` event, if the message is one."""
+    if s.kind is not Kind.EVENT:
+        return None
+    try:
+        body = json.loads(s.payload)
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or body.get("event_type") != "command_result":
+        return None
+    data = body.get("data")
+    ref = data.get("ref") if isinstance(data, dict) else None
+    return ref if isinstance(ref, str) else None
+
+
+def _await_result(
+    record: Record, arrived: threading.Condition, cid: str, timeout_s: float, after: datetime
+) -> bool:
+    return _await(record, arrived, timeout_s, lambda s: s.at >= after and result_ref(s) == cid)
+
+
+def _is_offline(s: Seen, record: Record) -> bool:
+    return (
+        s.kind is Kind.STATUS
+        and s.payload == b"offline"
+        and record.unplugged_at is not None
+        and s.at >= record.unplugged_at
+    )
+
+
+def _await(
+    record: Record, arrived: threading.Condition, timeout_s: float, found: Callable[[Seen], bool]
+) -> bool:
+    deadline = time.monotonic() + timeout_s
+    with arrived:
+        while True:
+            if any(found(s) for s in record.seen):
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            arrived.wait(left)
+
+
+def stamp(ts: datetime) -> str:
+    """A time as the report shows it (the contract's UTC form)."""
+    return format_ts(ts)

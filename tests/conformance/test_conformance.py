@@ -1,0 +1,180 @@
+"""Conformance runs on the real broker: the docs' shell device (Mosquitto's C clients, no
+paho) passes every check, the operator's plug pulled and put back; a deliberately broken
+device fails exactly the checks it should, each with its evidence; the reports are JSON,
+JUnit XML and HTML."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from mewet.config import MqttUrl
+from mewet.conformance.report import report, write
+from mewet.conformance.run import Plan, observe
+from mewet.transport.client import MqttLink
+from tests.support.helpers import REPO, eventually, unique_root
+
+SHELL_DEVICE = REPO / "docs" / "examples" / "shell-device.sh"
+BROKEN_DEVICE = Path(__file__).with_name("broken_device.py")
+
+
+@contextmanager
+def device_process(
+    start: Callable[[], subprocess.Popen[bytes]],
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """A device as a process group of its own (a shell and its clients); the list holds the
+    running one, so a test can pull the plug (SIGKILL to the group) and start it again."""
+    running = [start()]
+    try:
+        yield running
+    finally:
+        for p in running:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+def wait_online(url: MqttUrl, base: str) -> None:
+    """Until the device's retained `online` is on the broker (the operator starts the run on
+    a device that is up)."""
+    got: list[bytes] = []
+    link = MqttLink(
+        url,
+        f"wait-{base.replace('/', '-')}",
+        on_message=lambda m: got.append(m.payload),
+        subscriptions=(f"{base}/status",),
+        threaded=True,
+    ).connect()
+    try:
+        eventually(lambda: b"online" in got, timeout_s=20)
+    finally:
+        link.close()
+
+
+def pull_plug(p: subprocess.Popen[bytes]) -> None:
+    """Power cut: every process of the device dies at once, no goodbye to the broker."""
+    os.killpg(p.pid, signal.SIGKILL)
+    p.wait()
+
+
+def verdicts(found: dict[str, Any]) -> dict[str, str]:
+    return {c["id"]: c["verdict"] for c in found["checks"]}
+
+
+def test_the_docs_shell_device_passes_every_check_with_the_plug_pulled_and_put_back(
+    mqtt_url: MqttUrl, tmp_path: Path
+) -> None:
+    root = unique_root()
+    env = {
+        **os.environ,
+        "MQTT_HOST": mqtt_url.host,
+        "MQTT_PORT": str(mqtt_url.port),
+        "ROOT": root,
+        "HOME_ID": "acme",
+        "DEVICE": "thermo-1",
+    }
+
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            ["sh", str(SHELL_DEVICE)],
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    with device_process(start) as running:
+        wait_online(mqtt_url, f"{root}/acme/thermo-1")
+        plan = Plan(
+            watch_s=12,
+            answer_s=8,
+            will_s=20,
+            unplug=lambda: pull_plug(running[0]),
+            replug=lambda: running.append(start()),
+        )
+        found = report(observe(mqtt_url, root, "acme", "thermo-1", plan))
+    assert verdicts(found) == {c: "pass" for c in verdicts(found)}, found
+    assert len(found["checks"]) == 15 and found["verdict"] == "pass"
+    evidence = {c["id"]: c["evidence"] for c in found["checks"]}
+    assert "offline" in evidence["last-will"][0]
+    assert "answered" in evidence["persistent-session"][0]
+    write(found, tmp_path)
+    suite = ET.parse(tmp_path / "report.xml").getroot()
+    assert (suite.get("tests"), suite.get("failures")) == ("15", "0")
+
+
+def test_a_broken_device_fails_exactly_the_checks_it_should_each_with_evidence(
+    mqtt_url: MqttUrl, tmp_path: Path
+) -> None:
+    """seq +2, a clock an hour ahead, an undeclared event, no Last Will, no command result."""
+    root = unique_root()
+
+    def start() -> subprocess.Popen[bytes]:
+        args = [mqtt_url.host, str(mqtt_url.port), root, "broken", "door-1"]
+        return subprocess.Popen(
+            [sys.executable, str(BROKEN_DEVICE), *args], start_new_session=True, cwd=REPO
+        )
+
+    with device_process(start) as running:
+        wait_online(mqtt_url, f"{root}/broken/door-1")
+        plan = Plan(watch_s=10, answer_s=3, will_s=5, unplug=lambda: pull_plug(running[0]))
+        found = report(observe(mqtt_url, root, "broken", "door-1", plan))
+    failed = sorted(c for c, v in verdicts(found).items() if v == "fail")
+    assert failed == [
+        "command-redelivered",
+        "commands-answered",
+        "events-declared",
+        "last-will",
+        "seq-by-one",
+        "ts-skew",
+    ]
+    assert verdicts(found)["persistent-session"] == "not_applicable"
+    assert found["verdict"] == "fail"
+    why = {c["id"]: " | ".join(c["evidence"]) for c in found["checks"]}
+    jump = re.search(r"seq (\d+) after (\d+)", why["seq-by-one"])
+    assert jump and int(jump[1]) - int(jump[2]) == 2
+    assert "'exploded' not declared (opened)" in why["events-declared"]
+    assert "3600 s off" in why["ts-skew"] or "3599 s off" in why["ts-skew"]
+    assert "no command_result in time" in why["commands-answered"]
+    assert "status never went offline" in why["last-will"]
+    write(found, tmp_path)
+    suite = ET.parse(tmp_path / "report.xml").getroot()
+    failures = [str(c.get("name")) for c in suite.iter("testcase") if c.find("failure") is not None]
+    assert sorted(failures) == failed
+    page = (tmp_path / "report.html").read_text()
+    assert "FAIL" in page and "status never went offline" in page
+
+
+def test_without_an_operator_the_plug_checks_are_not_applicable(mqtt_url: MqttUrl) -> None:
+    """Nobody to pull the plug (the default): the Last Will and the persistent session are
+    'not applicable', said so, and nothing else changes; a device that never appears gets
+    failures for what it should have retained, not a crash."""
+    root = unique_root()
+    found = report(observe(mqtt_url, root, "nobody", "ghost", Plan(watch_s=2)))
+    v = verdicts(found)
+    assert v["last-will"] == "not_applicable" and v["persistent-session"] == "not_applicable"
+    assert v["status-online"] == v["meta-valid"] == v["state-valid"] == "fail"
+    assert v["seq-by-one"] == "inconclusive"
+
+
+@pytest.mark.parametrize("bad", ["acme", "acme/", "../etc/passwd", "Acme/Plug", "a/b/c"])
+def test_the_command_refuses_a_device_that_is_not_home_slash_device(bad: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mewet", "conformance", bad, "--mqtt", "mqtt://127.0.0.1:1"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "HOME/DEVICE" in done.stderr and "Traceback" not in done.stderr
