@@ -164,6 +164,9 @@ class Limits(BaseModel):
     benchmarks: int = Field(
         1, ge=1, le=16, description="Companies' benchmark runs at once (a worker process each)."
     )
+    conformance_runs: int = Field(
+        4, ge=1, le=64, description="Companies' device conformance runs at once (a thread each)."
+    )
     yaml_aliases: int = Field(
         0, ge=0, le=1000, description="YAML aliases (*name) a scenario file may use."
     )

@@ -24,6 +24,7 @@ from mewet.api.security import secret_key
 from mewet.benchmark.jobs import Benchmarks
 from mewet.benchmark.live import Broker
 from mewet.config import Limits, MqttUrl, StoreUrl
+from mewet.conformance.jobs import ConformanceRuns
 from mewet.contract import DEFAULT_ROOT
 from mewet.errors import TransportError
 from mewet.exercises.db import AppDb
@@ -96,11 +97,15 @@ def create_app(
                 Broker(manager.mqtt, root) if manager.mqtt is not None else None,
                 the_limits.benchmarks,
             ),
+            conformance=ConformanceRuns(
+                data_dir / "conformance", manager.mqtt, root, the_limits.conformance_runs
+            ),
         )
         try:
             yield
         finally:
             app.state.api.benchmarks.close()
+            app.state.api.conformance.close()
             if commands is not None:
                 commands.close()
             await manager.stop()

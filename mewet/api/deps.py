@@ -25,6 +25,8 @@ from mewet.api.limits import Lockout, RateLimit, Slots
 from mewet.api.security import Principal, read
 from mewet.benchmark.jobs import Benchmarks
 from mewet.config import Limits, StoreUrl
+from mewet.conformance.jobs import ConformanceRuns
+from mewet.contract import DEFAULT_ROOT
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
 from mewet.pages.i18n import choose
@@ -48,6 +50,9 @@ class ApiState:
     commands: CommandSender | None = None  # to companies' devices, on a secured broker
     store: StoreUrl | None = None  # what ingest stored, for companies' device pages
     benchmarks: Benchmarks = field(default_factory=lambda: Benchmarks(Path("benchmarks"), None))
+    conformance: ConformanceRuns = field(
+        default_factory=lambda: ConformanceRuns(Path("conformance"), None, DEFAULT_ROOT)
+    )
     revoked: set[str] = field(default_factory=set)
     """Ids of signed-out tokens that have not expired yet."""
     tickets: dict[str, tuple[Principal, int, float]] = field(default_factory=dict)

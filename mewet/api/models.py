@@ -394,6 +394,31 @@ class FloorPlan(BaseModel):
     devices: list[PlanDevice]
 
 
+class ConformanceCreate(_In):
+    """A conformance run of your device: how long to watch it (its declared commands are sent
+    halfway). Through the API the plug is not pulled: the Last Will and the persistent
+    session are `not_applicable` (run `mewet conformance --unplug` beside the device)."""
+
+    watch_s: float = Field(30.0, ge=5, le=300, description="Seconds to watch the device.")
+    answer_s: float = Field(
+        10.0, ge=1, le=60, description="Seconds each command's result may take."
+    )
+
+
+class ConformanceSeen(BaseModel):
+    """One conformance run of a device: going on, done (with the verdict) or failed."""
+
+    id: int
+    status: Literal["running", "done", "failed"]
+    started: datetime
+    verdict: Literal["pass", "fail"] | None = None
+    counts: dict[str, int] | None = Field(
+        None, description="Checks per verdict: pass, fail, not_applicable, inconclusive."
+    )
+    error: str | None = None
+    report: str | None = Field(None, description="The full report (JSON); .html and .xml beside.")
+
+
 class BenchmarkCreate(_In):
     """A benchmark of a company's fall detector: which of its devices sends the detections,
     which scenarios and seeds are played, how fast."""

@@ -73,7 +73,7 @@ class Record:
     unplugged_at: datetime | None = None
     replugged_at: datetime | None = None
     ended: datetime | None = None
-    notes: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def meta(self) -> Meta | None:
         """The device's declaration, from the retained meta found on connect."""
@@ -98,11 +98,16 @@ class Plan:
     unplug: Callable[[], None] | None = None
     replug: Callable[[], None] | None = None
     say: Callable[[str], None] = lambda _: None
+    publish: Callable[[str, bytes], None] | None = None
+    """How commands go out, when not on the watching connection (the API sends them on its
+    commands-only account)."""
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set to end the run early (the lab shutting down): the record is then incomplete."""
 
 
 def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Record:
     """Run the whole conformance run against the live device and return its record."""
-    record = Record(home, device, datetime.now(UTC), plan.watch_s)
+    record = Record(home, device, datetime.now(UTC), plan.watch_s, stop=plan.stop)
     arrived = threading.Condition()
     base = f"{root}/{home}/{device}"
 
@@ -124,30 +129,31 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
         threaded=True,
     )
     link.connect()
+    publish = plan.publish or link.publish
     try:
-        time.sleep(1.0)  # the retained messages come at once on subscribing
+        plan.stop.wait(1.0)  # the retained messages come at once on subscribing
         with arrived:
             for s in record.seen:
                 if s.retained and s.kind is not None and s.kind not in record.retained_at_connect:
                     record.retained_at_connect[s.kind] = s
         plan.say(f"watching {home}/{device} for {plan.watch_s:g} s")
-        time.sleep(plan.watch_s / 2)
+        plan.stop.wait(plan.watch_s / 2)
         meta = record.meta()
         commands = list(meta.commands) if meta else []
         for name in commands:
-            _command(link, base, record, arrived, name, plan.answer_s, "declared")
+            _command(publish, base, record, arrived, name, plan.answer_s, "declared")
         if commands:
             again = record.sent[0]
-            _send(link, base, record, again.name, again.id, "repeat")
+            _send(publish, base, record, again.name, again.id, "repeat")
             _await_result(record, arrived, again.id, plan.answer_s, after=record.sent[-1].at)
-        time.sleep(plan.watch_s / 2)
+        plan.stop.wait(plan.watch_s / 2)
         if plan.unplug is not None:
             plan.say("pull the plug now: cut the device's power or network")
             record.unplugged_at = datetime.now(UTC)
             plan.unplug()
             offline = _await(record, arrived, plan.will_s, lambda s: _is_offline(s, record))
             if offline and commands and plan.replug is not None:
-                _send(link, base, record, commands[0], _new_id(), "while_offline")
+                _send(publish, base, record, commands[0], _new_id(), "while_offline")
                 plan.say("plug it back in")
                 record.replugged_at = datetime.now(UTC)
                 plan.replug()
@@ -163,15 +169,22 @@ def _new_id() -> str:
     return f"conf-{uuid.uuid4().hex[:16]}"
 
 
-def _send(link: MqttLink, base: str, record: Record, name: str, cid: str, purpose: Purpose) -> None:
+def _send(
+    publish: Callable[[str, bytes], None],
+    base: str,
+    record: Record,
+    name: str,
+    cid: str,
+    purpose: Purpose,
+) -> None:
     now = datetime.now(UTC)
     command = Command(id=cid, ts=now)
-    link.publish(f"{base}/{Kind.CMD.value}/{name}", command.model_dump_json().encode())
+    publish(f"{base}/{Kind.CMD.value}/{name}", command.model_dump_json().encode())
     record.sent.append(Sent(now, name, cid, purpose))
 
 
 def _command(
-    link: MqttLink,
+    publish: Callable[[str, bytes], None],
     base: str,
     record: Record,
     arrived: threading.Condition,
@@ -180,7 +193,7 @@ def _command(
     purpose: Purpose,
 ) -> None:
     cid = _new_id()
-    _send(link, base, record, name, cid, purpose)
+    _send(publish, base, record, name, cid, purpose)
     _await_result(record, arrived, cid, answer_s, after=record.sent[-1].at)
 
 
@@ -223,9 +236,9 @@ def _await(
             if any(found(s) for s in record.seen):
                 return True
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or record.stop.is_set():
                 return False
-            arrived.wait(left)
+            arrived.wait(min(left, 0.5))
 
 
 def stamp(ts: datetime) -> str:

@@ -178,3 +178,11 @@ def test_the_command_refuses_a_device_that_is_not_home_slash_device(bad: str) ->
     )
     assert done.returncode == 2
     assert "HOME/DEVICE" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_devices_guide_lists_every_check() -> None:
+    """A company reads in docs/devices.md what each check wants: none is missing there."""
+    from mewet.conformance.checks import CHECKS
+
+    guide = (REPO / "docs" / "devices.md").read_text()
+    assert [c.id for c in CHECKS if f"`{c.id}`" not in guide] == []

@@ -283,8 +283,9 @@ def test_a_lost_connection_says_so_and_catches_up(browser: Browser, lab: Api) ->
 def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: Path) -> None:
     """The engineer signs in and lands on their devices: the plug is online with two refused
     messages and one deviation (an event before its meta); opening it shows why each was
-    refused and where it strayed. In Finnish, the words of the page are
-    Finnish. No serious accessibility problems."""
+    refused and where it strayed; a conformance test shows its report check by check, and
+    another starts from the page. In Finnish, the words of the page are Finnish. No serious
+    accessibility problems."""
     from axe_playwright_python.sync_playwright import Axe
 
     with secured_lab(tmp_path) as lab:
@@ -296,6 +297,9 @@ def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: P
         now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         pressed = {"v": 1, "id": "e1", "ts": now, "seq": 0, "event_type": "button_pressed"}
         plug.send("event", json.dumps(pressed))
+        run = "/api/devices/acme/plug-1/conformance"
+        r = lab.api.call("POST", run, "dev@acme", json={"watch_s": 5, "answer_s": 1})
+        assert r.status_code == 202, r.text
         page = page_in(browser)
         page.goto(lab.api.base + "/")
         page.get_by_label("Email").fill("dev@acme")
@@ -312,6 +316,15 @@ def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: P
         expect(page.locator("#dead-letters")).to_contain_text("JSON")
         expect(page.locator("#deviations")).to_contain_text("no meta sent")
         expect(page.locator("#events")).to_contain_text("button_pressed")
+        # the conformance test started above: its report, check by check
+        expect(page.locator("#conformance-runs")).to_contain_text("FAIL", timeout=30_000)
+        page.locator('[data-run="1"]').get_by_role("button", name="Show report").click()
+        report = page.locator("#conformance-report")
+        expect(report).to_contain_text("Retained meta is present and valid")
+        expect(report.locator("tr", has_text="meta-valid")).to_contain_text("FAIL")
+        page.get_by_role("button", name="Test this device now").click()
+        expect(page.locator("#conformance-said")).to_contain_text("Test started")
+        expect(page.locator('[data-run="2"]')).to_contain_text("running")
         shot(page, "7-company-devices")
         violations = Axe().run(page).response["violations"]
         assert not [v["id"] for v in violations if v.get("impact") in ("serious", "critical")]

@@ -12,7 +12,7 @@ from pathlib import Path
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from mewet.config import MqttUrl, StoreUrl
+from mewet.config import Limits, MqttUrl, StoreUrl
 from mewet.ingest.service import Ingest
 from mewet.servers import mosquitto
 from mewet.store.base import open_store
@@ -63,7 +63,7 @@ class SecuredLab:
 
 
 @contextmanager
-def secured_lab(tmp_path: Path) -> Iterator[SecuredLab]:
+def secured_lab(tmp_path: Path, limits: Limits | None = None) -> Iterator[SecuredLab]:
     access = BrokerAccess(tmp_path / "access", ROOT)
     lab_pw = access.grant("mewet-lab", "lab")
     ingest_pw = access.grant("mewet-ingest", "ingest")
@@ -75,7 +75,7 @@ def secured_lab(tmp_path: Path) -> Iterator[SecuredLab]:
     ingest.start()
     try:
         lab = MqttUrl("127.0.0.1", server.port, "mewet-lab", lab_pw)
-        with serve(tmp_path / "data", lab, ROOT, access, store=store_url) as api:
+        with serve(tmp_path / "data", lab, ROOT, access, store=store_url, limits=limits) as api:
             yield SecuredLab(api, server.port)
     finally:
         ingest.stop()

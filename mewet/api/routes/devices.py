@@ -6,9 +6,9 @@ import asyncio
 import re
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Response, status
 
 from mewet.api.deps import ApiState, Current, KnownQuery, State
 from mewet.api.limits import too_many
@@ -16,6 +16,8 @@ from mewet.api.models import (
     ERRORS,
     CommandRequest,
     CommandSent,
+    ConformanceCreate,
+    ConformanceSeen,
     DeadLetterSeen,
     DeviationSeen,
     DeviceCreate,
@@ -26,8 +28,9 @@ from mewet.api.models import (
 )
 from mewet.api.security import Principal
 from mewet.config import StoreUrl
+from mewet.conformance.jobs import BusyError, RunSeen
 from mewet.contract import Topic, device_commands
-from mewet.errors import ContractError
+from mewet.errors import ContractError, MewetError
 from mewet.sim.home import builtin_homes
 from mewet.store.base import DeadLetter, DeviceView, Store, open_store
 from mewet.transport.access import DEVICE_KINDS, Account, device_user
@@ -258,3 +261,94 @@ async def send_command(
         api.commands.send, home, device, body.name, dict(body.args)
     )
     return CommandSent(id=command.id, topic=str(topic))
+
+
+# -- conformance runs ---------------------------------------------------------------------
+
+
+@router.post("/{home}/{device}/conformance", status_code=status.HTTP_202_ACCEPTED)
+async def start_conformance(
+    api: State, who: Current, home: str, device: str, body: ConformanceCreate
+) -> ConformanceSeen:
+    """Test your device against the contract now: the lab watches it for `watch_s`, sends each
+    command it declares (and one again with the same id), then keeps the report. One run per
+    device at a time (409), a few in the lab (429)."""
+    own_device(api, who, home, device)
+    _paced(api, who)
+    commands = api.commands
+    if commands is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker connection now")
+    try:
+        run = api.conformance.start(
+            home, device, commands.link.publish, body.watch_s, body.answer_s
+        )
+    except BusyError as exc:
+        if exc.lab_full:
+            raise too_many(60, str(exc)) from None
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    except MewetError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return _conformance_seen(home, device, run)
+
+
+@router.get("/{home}/{device}/conformance")
+async def list_conformance(
+    api: State, who: Current, home: str, device: str
+) -> list[ConformanceSeen]:
+    """Your device's conformance runs, newest first."""
+    own_device(api, who, home, device)
+    runs = await asyncio.to_thread(api.conformance.runs, home, device)
+    return [_conformance_seen(home, device, r) for r in runs]
+
+
+@router.get("/{home}/{device}/conformance/{number}")
+async def show_conformance(
+    api: State, who: Current, home: str, device: str, number: int
+) -> dict[str, Any]:
+    """One finished run's whole report: every check with its verdict, clause and evidence."""
+    own_device(api, who, home, device)
+    found = await asyncio.to_thread(api.conformance.report, home, device, number)
+    if found is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"no finished conformance run {number} of {home}/{device}"
+        )
+    return found
+
+
+@router.get(
+    "/{home}/{device}/conformance/{number}/report.{form}",
+    responses={
+        200: {"description": "The report.", "content": {"text/html": {}, "application/xml": {}}}
+    },
+)
+async def conformance_file(
+    api: State, who: Current, home: str, device: str, number: int, form: Literal["html", "xml"]
+) -> Response:
+    """The report as a page (html) or as JUnit XML for your CI (xml), as a download."""
+    own_device(api, who, home, device)
+    path = api.conformance.device_folder(home, device) / str(number) / f"report.{form}"
+    if not await asyncio.to_thread(path.is_file):
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"no finished conformance run {number} of {home}/{device}"
+        )
+    body = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    name = f"conformance-{home}-{device}-{number}.{form}"
+    return Response(
+        body,
+        media_type="text/html" if form == "html" else "application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _conformance_seen(home: str, device: str, run: RunSeen) -> ConformanceSeen:
+    done = run.status == "done"
+    where = f"/api/devices/{home}/{device}/conformance/{run.id}"
+    return ConformanceSeen(
+        id=run.id,
+        status=run.status,
+        started=run.started,
+        verdict=run.verdict if done else None,
+        counts=run.counts,
+        error=run.error,
+        report=where if done else None,
+    )

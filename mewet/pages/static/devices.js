@@ -1,6 +1,6 @@
 // A company's devices as the lab received them: status, last seen, refused messages and
 // deviations from their meta; one device's last events, its dead letters with the reasons
-// and its deviations, to fix the device by.
+// and its deviations, to fix the device by; its conformance tests, started and read here.
 import { api, el, session, show, signOutButton, t } from "./api.js";
 
 signOutButton();
@@ -50,7 +50,60 @@ async function showDevice(home, device) {
     ` ${t.deviation_kind[x.kind] || x.kind}: `, el("code", { text: x.detail })));
   document.getElementById("deviations").replaceChildren(
     ...(strayed.length ? strayed : [el("li", { text: t.none_deviated })]));
+  await showRuns(home, device);
 }
+
+async function showRuns(home, device) {
+  const base = `/api/devices/${home}/${device}/conformance`;
+  const runs = await api("GET", base);
+  const items = runs.map((r) => {
+    const said = r.status === "done"
+      ? `${t.verdict[r.verdict]} (${r.counts.pass} ✓, ${r.counts.fail} ✗)`
+      : r.status === "running" ? t.conformance_running : `${t.conformance_failed}: ${r.error}`;
+    const parts = [el("time", { datetime: r.started, text: when(r.started) }), ` #${r.id} ${said} `];
+    if (r.status === "done") {
+      parts.push(el("button", { type: "button", class: "link",
+        onclick: () => showReport(`${base}/${r.id}`) }, t.conformance_show));
+      for (const form of ["html", "xml"]) {
+        parts.push(" ", el("button", { type: "button", class: "link",
+          onclick: () => download(`${base}/${r.id}/report.${form}`,
+            `conformance-${home}-${device}-${r.id}.${form}`) }, `${t.conformance_download} .${form}`));
+      }
+    }
+    return el("li", { "data-run": String(r.id) }, ...parts);
+  });
+  document.getElementById("conformance-runs").replaceChildren(
+    ...(items.length ? items : [el("li", { text: t.conformance_none })]));
+}
+
+async function showReport(path) {
+  const found = await api("GET", path);
+  const table = document.getElementById("conformance-report");
+  table.querySelector("tbody").replaceChildren(...found.checks.map((c) => el("tr", {},
+    el("td", {}, el("strong", { text: c.title }), el("br"), el("code", { text: c.id })),
+    el("td", { class: `verdict-${c.verdict}`, text: t.verdict[c.verdict] }),
+    el("td", {}, el("ul", {}, ...c.evidence.map((e) => el("li", {}, el("code", { text: e }))))))));
+  table.hidden = false;
+}
+
+async function download(path, name) {
+  const answer = await api("GET", path, undefined, true);
+  const link = el("a", { href: URL.createObjectURL(await answer.blob()), download: name });
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
+document.getElementById("conformance-start").addEventListener("click", async () => {
+  if (!chosen) return;
+  try {
+    await api("POST", `/api/devices/${chosen[0]}/${chosen[1]}/conformance`, {});
+    document.getElementById("conformance-said").textContent = t.conformance_started;
+    show("devices-error", null);
+    await showRuns(...chosen);
+  } catch (error) {
+    show("devices-error", error);
+  }
+});
 
 refresh().catch((error) => show("devices-error", error));
 setInterval(() => refresh().catch((error) => show("devices-error", error)), 10_000);

@@ -1,0 +1,71 @@
+"""A company tests its device through the API: the run goes on in the background, its report
+is kept per device and listed, and every limit answers in plain words; on the real
+Mosquitto (secured), ingest and store."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from mewet.config import Limits
+from tests.api.test_devices import META
+from tests.support.apiserver import ADMIN, COMPANY, TEACHER
+from tests.support.helpers import eventually
+from tests.support.securelab import secured_lab
+
+RUN = "/api/devices/acme/plug-1/conformance"
+
+
+def test_a_company_runs_a_conformance_test_through_the_api_and_downloads_the_report(
+    tmp_path: Path,
+) -> None:
+    with secured_lab(tmp_path, Limits(conformance_runs=1)) as lab:
+        api = lab.api
+        plug = lab.device("acme", "plug-1")
+        lab.device("acme", "plug-2").close()
+        plug.send("status", "online", retain=True)
+        plug.send("meta", json.dumps(META), retain=True)
+        plug.send("state", '{"on": true}', retain=True)
+        r = api.call("POST", RUN, COMPANY, json={"watch_s": 5, "answer_s": 2})
+        assert r.status_code == 202, r.text
+        assert (r.json()["id"], r.json()["status"]) == (1, "running")
+        # one run per device; the lab's limit (1 here) for the next device; nonsense refused
+        again = api.call("POST", RUN, COMPANY, json={"watch_s": 5})
+        assert again.status_code == 409 and "going on" in again.json()["detail"]
+        other = api.call("POST", RUN.replace("plug-1", "plug-2"), COMPANY, json={})
+        assert other.status_code == 429 and other.headers["Retry-After"]
+        assert api.call("POST", RUN, COMPANY, json={"watch_s": 1}).status_code == 422
+        assert api.call("POST", RUN, COMPANY, json={"watch_s": 5, "x": 1}).status_code == 422
+        assert api.call("POST", RUN, TEACHER, json={}).status_code == 403
+        for seq in range(6):  # the plug reports while it is watched; it never answers commands
+            now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+            reading = {"v": 1, "id": f"r{seq}", "ts": now, "seq": seq, "data": {"power": 3.5}}
+            plug.send("telemetry", json.dumps(reading))
+            time.sleep(1)
+
+        def listed() -> list[dict[str, object]]:
+            return list(api.call("GET", RUN, COMPANY).json())
+
+        [done] = eventually(lambda: [x for x in listed() if x["status"] == "done"], timeout_s=30)
+        assert (done["verdict"], done["report"]) == ("fail", f"{RUN}/1")
+        found = api.call("GET", f"{RUN}/1", COMPANY).json()
+        verdicts = {c["id"]: c["verdict"] for c in found["checks"]}
+        assert verdicts["status-online"] == verdicts["meta-valid"] == "pass"
+        assert verdicts["seq-by-one"] == verdicts["channels-declared"] == "pass"
+        assert verdicts["commands-answered"] == "fail"
+        assert verdicts["last-will"] == "not_applicable"  # nobody pulls a plug through the API
+        assert len(plug.inbox) >= 2  # switch_off, and again with the same id
+        page = api.call("GET", f"{RUN}/1/report.html", COMPANY)
+        assert page.status_code == 200 and "attachment" in page.headers["content-disposition"]
+        assert "no command_result in time" in page.text
+        xml = api.call("GET", f"{RUN}/1/report.xml", COMPANY)
+        assert ET.fromstring(xml.content).get("failures") == str(found["counts"]["fail"])
+        assert api.call("GET", f"{RUN}/9", COMPANY).status_code == 404
+        assert api.call("GET", f"{RUN}/1/report.pdf", COMPANY).status_code in (404, 422)
+        assert api.call("GET", f"{RUN}/1/../../x", COMPANY).status_code == 404
+        assert [x["id"] for x in api.call("GET", RUN, ADMIN).json()] == [1]
+        assert api.call("GET", "/api/devices/acme/nobody/conformance", COMPANY).status_code == 404
+        plug.close()
