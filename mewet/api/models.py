@@ -272,6 +272,19 @@ class DeviationSeen(BaseModel):
     msg_id: str
 
 
+class CommandSeen(BaseModel):
+    """A command sent to the device, with its result matched by `ref`."""
+
+    id: str
+    name: str
+    args: dict[str, Any]
+    sent: datetime
+    answered: datetime | None = Field(None, description="The result's ts (the device's clock).")
+    latency_s: float | None = Field(None, description="From sending to the result's ts.")
+    ok: bool | None = None
+    detail: str | None = None
+
+
 class DeviceDetail(DeviceStatus):
     """One device with its last events, the reasons its messages were refused and where
     they strayed from its declaration, newest first."""
@@ -279,6 +292,9 @@ class DeviceDetail(DeviceStatus):
     events: list[EventSeen] = Field(default_factory=list)
     dead_letters: list[DeadLetterSeen]
     recent_deviations: list[DeviationSeen] = Field(default_factory=list)
+    commands: list[CommandSeen] = Field(
+        default_factory=list, description="The newest commands sent, with their results."
+    )
 
 
 class CommandRequest(_In):

@@ -22,13 +22,17 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import ValidationError
 
 from mewet.config import IngestSettings, MqttUrl
-from mewet.contract import DEFAULT_ROOT, Kind, Topic, all_commands, subscription
+from mewet.contract import DEFAULT_ROOT, Command, Kind, Topic, all_commands, subscription
 from mewet.errors import ContractError, StoreError
 from mewet.ingest.declared import Declared
 from mewet.ingest.decode import Decoder, parse_topic
 from mewet.store.base import (
+    CommandRecord,
     DeadLetter,
     Deviation,
     DeviceRecord,
@@ -179,8 +183,12 @@ class Ingest:
         rejected = 0
         fresh: dict[tuple[str, str, str], int] = {}
         deviations: list[Record] = []
+        commands: list[Record] = []
         for msg, _ in batch:
-            if self._is_command(msg):
+            command = self._command(msg)
+            if command is not False:
+                if command is not None:
+                    commands.append(command)
                 continue
             self.counters.received += 1
             record = self.decoder.decode(msg, now)
@@ -199,7 +207,7 @@ class Ingest:
                 self._count_gap(record)
                 deviations += self.declared.check(record, now)
             records.append(record)
-        refused = self._write(records + deviations, now)
+        refused = self._write(records + deviations + commands, now)
         self._recent.update(fresh)
         while len(self._recent) > RECENT_IDS:
             self._recent.popitem(last=False)
@@ -210,23 +218,24 @@ class Ingest:
             self.link.ack(msg)
             self.counters.lag_s = max(self.counters.lag_s, done - arrived)
 
-    def _is_command(self, msg: Received) -> bool:
-        """A command the lab sent a device: remembered for its result, acked, not stored."""
+    def _command(self, msg: Received) -> CommandRecord | Literal[False] | None:
+        """A command the lab sent a device: remembered for its result and kept for the
+        device's history (None when it is not a valid command; False: not a command topic)."""
         if f"/{Kind.CMD.value}/" not in msg.topic:
             return False
         try:
             topic = parse_topic(msg.topic, self.root)
         except ContractError:
             return False  # not a device topic at all: the decoder says why
-        if topic.kind is not Kind.CMD:
+        if topic.kind is not Kind.CMD or topic.command is None:
             return False
         try:
-            command_id = json.loads(msg.payload).get("id")
-        except (ValueError, AttributeError):
-            command_id = None
-        if isinstance(command_id, str):
-            self.declared.command(topic.home, topic.device, command_id)
-        return True
+            command = Command.model_validate_json(msg.payload)
+        except (ValidationError, ValueError):
+            return None  # the lab's own sender makes them: nothing of a device's to keep
+        self.declared.command(topic.home, topic.device, command.id)
+        args = dict(command.args)
+        return CommandRecord(topic.home, topic.device, command.ts, topic.command, command.id, args)
 
     def _count_gap(self, record: TelemetryRecord | EventRecord) -> None:
         if self.share_group:

@@ -119,6 +119,19 @@ class Deviation:
 
 
 @dataclass(frozen=True, slots=True)
+class CommandRecord:
+    """A command the lab sent a device (on its `cmd` topic), kept to match the device's
+    `command_result` (its `ref`) and show the history."""
+
+    home: str
+    device: str
+    ts: datetime
+    name: str
+    msg_id: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class IngestStats:
     """The running totals of one ingest process."""
 
@@ -132,7 +145,15 @@ class IngestStats:
     lag_s: float = 0.0
 
 
-Record = TelemetryRecord | EventRecord | DeviceRecord | DeadLetter | Deviation | IngestStats
+Record = (
+    TelemetryRecord
+    | EventRecord
+    | DeviceRecord
+    | DeadLetter
+    | Deviation
+    | CommandRecord
+    | IngestStats
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +204,9 @@ class Store(Protocol):
 
     def deviation_counts(self, home: str, device: str) -> dict[str, int]:
         """How many deviations of each kind a device has had."""
+
+    def commands(self, home: str, device: str, limit: int = 50) -> list[CommandRecord]:
+        """The newest commands sent to a device, newest first."""
 
     def count(
         self, kind: Literal["telemetry", "event", "deadletter"], home: str | None = None

@@ -27,6 +27,7 @@ from mewet.errors import StoreError
 from mewet.store.base import (
     AGGREGATES,
     Aggregate,
+    CommandRecord,
     DeadLetter,
     Deviation,
     DeviceRecord,
@@ -45,6 +46,7 @@ _ERRORS = (requests.exceptions.RequestException, InfluxDBClientError, InfluxDBSe
 # what ingest writes, by measurement (the dashboards and their tests take these names)
 TELEMETRY, EVENT, META, STATE, STATUS = "telemetry", "event", "meta", "state", "status"
 DEADLETTER, DEVIATION, INGEST = "deadletter", "deviation", "ingest"
+COMMAND = "command"
 
 
 def tag(value: str) -> str:
@@ -177,6 +179,10 @@ class InfluxStore:
             ns = to_ns(r.received) + next(self._dl_counter) % 1000
             fields = {"topic": r.topic, "reason": r.reason, "payload": r.payload, "size": r.size}
             return line(DEADLETTER, {}, fields, ns)
+        if isinstance(r, CommandRecord):
+            tags = {"home": r.home, "device": r.device, "name": r.name}
+            fields = {"msg_id": r.msg_id, "args": json.dumps(r.args, ensure_ascii=False)}
+            return line(COMMAND, tags, fields, to_ns(r.ts))
         if isinstance(r, Deviation):
             ns = to_ns(r.received) + next(self._dl_counter) % 1000
             tags = {"home": r.home, "device": r.device, "kind": r.kind}
@@ -321,6 +327,19 @@ class InfluxStore:
         )
         return [
             Deviation(from_ns(p["time"]), home, device, p["kind"], p["detail"], p["msg_id"])
+            for p in self._select(q)
+        ]
+
+    def commands(self, home: str, device: str, limit: int = 50) -> list[CommandRecord]:
+        """Newest first."""
+        q = (
+            f"SELECT * FROM {COMMAND} WHERE home = {literal(home)} AND device = "
+            f"{literal(device)} ORDER BY time DESC LIMIT {int(limit)}"
+        )
+        return [
+            CommandRecord(
+                home, device, from_ns(p["time"]), p["name"], p["msg_id"], json.loads(p["args"])
+            )
             for p in self._select(q)
         ]
 

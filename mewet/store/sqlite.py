@@ -14,6 +14,7 @@ from mewet.errors import StoreError
 from mewet.store.base import (
     AGGREGATES,
     Aggregate,
+    CommandRecord,
     DeadLetter,
     Deviation,
     DeviceRecord,
@@ -54,6 +55,11 @@ CREATE TABLE IF NOT EXISTS deviation (
     detail TEXT NOT NULL, msg_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deviation_device ON deviation (home, device, received);
+CREATE TABLE IF NOT EXISTS command (
+    home TEXT NOT NULL, device TEXT NOT NULL, ts INTEGER NOT NULL, name TEXT NOT NULL,
+    msg_id TEXT NOT NULL, args TEXT NOT NULL,
+    PRIMARY KEY (home, device, msg_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS ingest_stats (
     instance TEXT PRIMARY KEY, ts INTEGER NOT NULL, received INTEGER, written INTEGER,
     duplicates INTEGER, rejected INTEGER, gaps INTEGER, lag_s REAL
@@ -143,6 +149,11 @@ class SQLiteStore:
             db.execute(
                 "INSERT INTO deadletter VALUES (?,?,?,?,?)",
                 (to_ns(r.received), r.topic, r.reason, r.payload, r.size),
+            )
+        elif isinstance(r, CommandRecord):
+            db.execute(
+                "INSERT OR IGNORE INTO command VALUES (?,?,?,?,?,?)",
+                (r.home, r.device, to_ns(r.ts), r.name, r.msg_id, json.dumps(r.args)),
             )
         elif isinstance(r, Deviation):
             db.execute(
@@ -259,6 +270,15 @@ class SQLiteStore:
             (home, device, limit),
         )
         return [Deviation(from_ns(r), home, device, k, d, m) for r, k, d, m in rows]
+
+    def commands(self, home: str, device: str, limit: int = 50) -> list[CommandRecord]:
+        """Newest first."""
+        rows = self._query(
+            "SELECT ts, name, msg_id, args FROM command WHERE home=? AND device=? "
+            "ORDER BY ts DESC LIMIT ?",
+            (home, device, limit),
+        )
+        return [CommandRecord(home, device, from_ns(t), n, m, json.loads(a)) for t, n, m, a in rows]
 
     def deviation_counts(self, home: str, device: str) -> dict[str, int]:
         """Per kind."""

@@ -84,6 +84,11 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
             return list(api.call("GET", "/api/devices/acme/plug-1", COMPANY).json()["events"])
 
         eventually(lambda: len(last_events()) == 1, timeout_s=15)
+        # the command's history: sent, answered, how long it took
+        [history] = api.call("GET", "/api/devices/acme/plug-1", COMPANY).json()["commands"]
+        assert (history["id"], history["name"], history["ok"]) == (ref, "switch_off", True)
+        assert history["args"] == {"delay_s": 60, "level": 0.5}
+        assert 0 <= history["latency_s"] < 30
         [seen] = last_events()
         assert seen["event_type"] == "command_result" and seen["data"]["ref"] == ref  # type: ignore[index]
         # what its Last Will says when it is pulled out: the lab shows it offline

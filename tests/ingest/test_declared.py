@@ -86,6 +86,9 @@ def test_every_kind_of_deviation_is_recorded_beside_the_message_and_ingest_goes_
     assert "bad_result: command_result: ok must be true or false, not 'yes'" in why
     assert "unmatched_result: command_result for 'c-9': no such command sent" in why
     assert store.deviation_counts("acme-home", "ghost") == {"no_meta": 1}
+    # the command the lab sent is kept for the device's history
+    [kept] = store.commands("acme-home", "patch")
+    assert (kept.name, kept.msg_id, kept.args) == ("reboot", "c-1", {})
     # the messages are stored all the same (but for the reused id: the first keeps it)
     assert store.count("telemetry", "acme-home") == 6
     assert (

@@ -15,6 +15,7 @@ from mewet.api.limits import too_many
 from mewet.api.models import (
     ERRORS,
     CommandRequest,
+    CommandSeen,
     CommandSent,
     ConformanceCreate,
     ConformanceSeen,
@@ -43,6 +44,7 @@ Status = Literal["online", "offline", "no status yet", "never seen"]
 DEAD_LETTERS_SCANNED = 2000  # the newest of the lab's dead letters, searched per request
 EVENTS_SHOWN, EVENTS_DAYS = 20, 7  # a device's last events, from its last week
 DEVIATIONS_SHOWN = 50
+COMMANDS_SHOWN = 20
 
 
 def reserved(api: ApiState, home: str) -> bool:
@@ -116,7 +118,7 @@ async def list_devices(api: State, who: Current) -> list[DeviceStatus]:
     if api.store is None:
         return [_status(home, device, None, []) for home, device in mine]
     found = await asyncio.to_thread(_seen, api.store, _root(api), mine)
-    hidden = {"dead_letters", "events", "recent_deviations"}
+    hidden = {"dead_letters", "events", "recent_deviations", "commands"}
     return [DeviceStatus(**d.model_dump(exclude=hidden)) for d in found]
 
 
@@ -151,6 +153,37 @@ def _events(store: Store, home: str, device: str) -> list[EventSeen]:
     ]
 
 
+def _commands(store: Store, home: str, device: str) -> list[CommandSeen]:
+    """The device's newest commands, each with the `command_result` whose `ref` is its id."""
+    sent = store.commands(home, device, COMMANDS_SHOWN)
+    if not sent:
+        return []
+    now = datetime.now(UTC)
+    since = min(c.ts for c in sent) - timedelta(minutes=1)
+    results = {
+        str(e.data.get("ref")): e
+        for e in store.events(home, since, now + timedelta(days=1), device)
+        if e.event_type == "command_result"
+    }
+    out = []
+    for c in sent:
+        r = results.get(c.msg_id)
+        ok = r.data.get("ok") if r else None
+        out.append(
+            CommandSeen(
+                id=c.msg_id,
+                name=c.name,
+                args=c.args,
+                sent=c.ts,
+                answered=r.ts if r else None,
+                latency_s=round((r.ts - c.ts).total_seconds(), 3) if r else None,
+                ok=ok if isinstance(ok, bool) else None,
+                detail=str(r.data.get("detail", ""))[:256] if r else None,
+            )
+        )
+    return out
+
+
 def _root(api: ApiState) -> str:
     return api.access.root if api.access is not None else ""
 
@@ -164,6 +197,7 @@ def _seen(
         views = {home: store.devices(home) for home in {h for h, _ in devices}}
         letters = store.dead_letters(DEAD_LETTERS_SCANNED)
         recent = {(h, d): _events(store, h, d) for h, d in devices} if events else {}
+        history = {(h, d): _commands(store, h, d) for h, d in devices} if events else {}
         counts = {(h, d): store.deviation_counts(h, d) for h, d in devices}
         strayed = {
             (h, d): [
@@ -181,6 +215,7 @@ def _seen(
             "events": recent.get((home, device), []),
             "deviations": counts[(home, device)],
             "recent_deviations": strayed.get((home, device), []),
+            "commands": history.get((home, device), []),
         }
         out.append(seen.model_copy(update=update))
     return out

@@ -50,6 +50,13 @@ async function showDevice(home, device) {
     ` ${t.deviation_kind[x.kind] || x.kind}: `, el("code", { text: x.detail })));
   document.getElementById("deviations").replaceChildren(
     ...(strayed.length ? strayed : [el("li", { text: t.none_deviated })]));
+  const commands = d.commands.map((c) => el("li", {},
+    el("time", { datetime: c.sent, text: when(c.sent) }), " ", el("code", { text: c.name }),
+    ` ${JSON.stringify(c.args)} → `,
+    c.answered === null ? t.no_answer
+      : `${c.ok ? "ok" : "not ok"}, ${t.answered_in} ${c.latency_s} s${c.detail ? `: ${c.detail}` : ""}`));
+  document.getElementById("commands").replaceChildren(
+    ...(commands.length ? commands : [el("li", { text: t.no_commands })]));
   await showRuns(home, device);
 }
 
