@@ -81,8 +81,8 @@ A message over a limit is a dead letter with the limit named in its reason.
 
 ## What happens to invalid messages
 
-Ingest subscribes to `mewet/+/+/+` (and to the commands, one level deeper, which it never
-stores) and never
+Ingest subscribes to `mewet/+/+/+` (and to the commands, one level deeper, kept apart as
+each device's command history) and never
 drops a message silently nor stops because of one. A message that is not UTF-8, not JSON, of
 the wrong shape or types, holds NaN or Infinity, is larger than {MAX_PAYLOAD_BYTES // 1024} KiB, or arrives
 on `mewet/<a>/<b>/<c>` where those are not a valid home id, device id and kind is stored as a dead
@@ -105,7 +105,7 @@ what to fix (`GET /api/devices/{{home}}/{{device}}`, and the company page):
 | `ts_skew` | `ts` more than {MAX_SKEW_S:g} s from the lab's clock on arrival |
 | `id_reused` | a message id the device used before, with a different seq or content (not stored: the first keeps the id; a redelivery with the same content is a duplicate, silently) |
 | `bad_result` | a `command_result` without `ref`, or with `ok` not `true`/`false` |
-| `unmatched_result` | a `command_result` whose `ref` is no command the lab sent the device (ingest reads `cmd` topics for this, never stores them) |
+| `unmatched_result` | a `command_result` whose `ref` is no command the lab sent the device since ingest started (ingest reads the `cmd` topics) |
 
 The lab's own virtual devices and replayed datasets (`manufacturer` {", ".join(f"`{m}`" for m in sorted(LAB_DEVICES))})
 run on a simulated or recorded clock and are also commanded from inside the engine: they are
