@@ -244,6 +244,9 @@ class DeviceStatus(BaseModel):
     last_seen: datetime | None
     state: dict[str, Any] = Field(default_factory=dict, description="Its last retained state.")
     refused: int = Field(description="Its messages the lab refused (dead letters), lately.")
+    messages: dict[str, int] = Field(
+        default_factory=dict, description="Its messages stored, per kind: telemetry, event."
+    )
     deviations: dict[str, int] = Field(
         default_factory=dict,
         description=(

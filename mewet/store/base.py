@@ -209,9 +209,12 @@ class Store(Protocol):
         """The newest commands sent to a device, newest first."""
 
     def count(
-        self, kind: Literal["telemetry", "event", "deadletter"], home: str | None = None
+        self,
+        kind: Literal["telemetry", "event", "deadletter"],
+        home: str | None = None,
+        device: str | None = None,
     ) -> int:
-        """How many messages of a kind are stored."""
+        """How many messages of a kind are stored (of one home, or one device of it)."""
 
     def last_seqs(self) -> dict[tuple[str, str], int]:
         """The highest sequence number stored per (home, device)."""

@@ -352,11 +352,16 @@ class InfluxStore:
         return {tags["kind"]: int(points[0]["count"]) for tags, points in self._grouped(q)}
 
     def count(
-        self, kind: Literal["telemetry", "event", "deadletter"], home: str | None = None
+        self,
+        kind: Literal["telemetry", "event", "deadletter"],
+        home: str | None = None,
+        device: str | None = None,
     ) -> int:
         """Messages of a kind stored."""
         column = "size" if kind == "deadletter" else "seq"
         where = f" WHERE home = {literal(home)}" if home and kind != "deadletter" else ""
+        if where and device is not None:
+            where += f" AND device = {literal(device)}"
         points = self._select(f"SELECT count({column}) FROM {kind}{where}")
         return int(points[0]["count"]) if points else 0
 

@@ -289,10 +289,17 @@ class SQLiteStore:
         return {str(k): int(n) for k, n in rows}
 
     def count(
-        self, kind: Literal["telemetry", "event", "deadletter"], home: str | None = None
+        self,
+        kind: Literal["telemetry", "event", "deadletter"],
+        home: str | None = None,
+        device: str | None = None,
     ) -> int:
         """Messages of a kind stored (telemetry counted per message, not per field)."""
-        where, args = ("WHERE home=?", (home,)) if home and kind != "deadletter" else ("", ())
+        where, args = "", []
+        if home and kind != "deadletter":
+            where, args = "WHERE home=?", [home]
+            if device is not None:
+                where, args = where + " AND device=?", [home, device]
         sql = {
             "telemetry": "SELECT count(*) FROM "
             f"(SELECT DISTINCT home, device, msg_id FROM telemetry {where})",

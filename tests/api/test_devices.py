@@ -56,6 +56,8 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
         # stored all the same, but not what it declared: a deviation with the reason
         eventually(lambda: listed()[0]["deviations"] == {"undeclared_channel": 1}, timeout_s=15)
         assert two["deviations"] == {}
+        assert listed()[0]["messages"] == {"telemetry": 2, "event": 0}
+        assert two["messages"] == {"telemetry": 0, "event": 0}
         detail = api.call("GET", "/api/devices/acme/plug-1", COMPANY).json()
         [strayed] = detail["recent_deviations"]
         assert strayed["detail"] == "channel 'voltage' (declared: power)"

@@ -199,6 +199,10 @@ def _seen(
         recent = {(h, d): _events(store, h, d) for h, d in devices} if events else {}
         history = {(h, d): _commands(store, h, d) for h, d in devices} if events else {}
         counts = {(h, d): store.deviation_counts(h, d) for h, d in devices}
+        stored = {
+            (h, d): {kind: store.count(kind, h, d) for kind in ("telemetry", "event")}
+            for h, d in devices
+        }
         strayed = {
             (h, d): [
                 DeviationSeen(received=x.received, kind=x.kind, detail=x.detail, msg_id=x.msg_id)
@@ -214,6 +218,7 @@ def _seen(
         update = {
             "events": recent.get((home, device), []),
             "deviations": counts[(home, device)],
+            "messages": stored[(home, device)],
             "recent_deviations": strayed.get((home, device), []),
             "commands": history.get((home, device), []),
         }
