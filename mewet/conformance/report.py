@@ -30,6 +30,7 @@ def report(record: Record) -> dict[str, Any]:
         "ended": stamp(record.ended or record.started),
         "watched_s": record.watch_s,
         "messages": sum(not s.retained for s in record.seen),
+        "not_kept": record.not_kept,
         "verdict": "fail" if counts["fail"] else "pass",
         "counts": {v: counts[v] for v in ("pass", "fail", "not_applicable", "inconclusive")},
         "checks": [o.as_json() for o in outcomes],

@@ -28,6 +28,9 @@ from mewet.contract import Command, Kind, Meta, Topic, format_ts
 from mewet.errors import ContractError
 from mewet.transport.client import MqttLink, Received
 
+KEPT = 20_000
+"""Messages a run keeps (a device flooding the broker cannot fill the lab's memory)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Seen:
@@ -74,6 +77,8 @@ class Record:
     replugged_at: datetime | None = None
     ended: datetime | None = None
     stop: threading.Event = field(default_factory=threading.Event, repr=False)
+    not_kept: int = 0
+    """Messages beyond `KEPT` (a flooding device): counted, not kept."""
 
     def meta(self) -> Meta | None:
         """The device's declaration, from the retained meta found on connect."""
@@ -118,6 +123,9 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
             kind = None
         seen = Seen(datetime.now(UTC), msg.topic, kind, msg.payload, msg.retain)
         with arrived:
+            if len(record.seen) >= KEPT:
+                record.not_kept += 1
+                return
             record.seen.append(seen)
             arrived.notify_all()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from mewet.config import StoreUrl
 
@@ -92,16 +92,7 @@ DeviationKind = Literal[
     "bad_result",
     "unmatched_result",
 ]
-DEVIATION_KINDS: tuple[DeviationKind, ...] = (
-    "no_meta",
-    "undeclared_channel",
-    "undeclared_event",
-    "out_of_range",
-    "ts_skew",
-    "id_reused",
-    "bad_result",
-    "unmatched_result",
-)
+DEVIATION_KINDS: tuple[DeviationKind, ...] = get_args(DeviationKind)
 
 
 @dataclass(frozen=True, slots=True)

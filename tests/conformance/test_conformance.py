@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -186,3 +187,31 @@ def test_the_devices_guide_lists_every_check() -> None:
 
     guide = (REPO / "docs" / "devices.md").read_text()
     assert [c.id for c in CHECKS if f"`{c.id}`" not in guide] == []
+
+
+def test_a_flooding_device_cannot_fill_the_lab_s_memory(
+    mqtt_url: MqttUrl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run keeps a bounded number of messages and counts the rest (here 100, to flood
+    it quickly): the report says how many were not kept, and still judges what was."""
+    import threading
+
+    from mewet.conformance import run
+
+    monkeypatch.setattr(run, "KEPT", 100)
+    root = unique_root()
+    flood = MqttLink(mqtt_url, f"flood-{root}").connect()
+
+    def send() -> None:
+        time.sleep(1.5)
+        for i in range(300):
+            flood.publish(f"{root}/acme/flood/telemetry", b'{"v": 1, "id": "x%d"}' % i)
+        flood.wait_published(30)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    found = report(observe(mqtt_url, root, "acme", "flood", Plan(watch_s=4)))
+    sender.join()
+    flood.close()
+    assert found["messages"] == 100 and found["not_kept"] == 200
+    assert verdicts(found)["payloads-valid"] == "fail"
