@@ -92,10 +92,13 @@ class Ingest:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self.decoder = Decoder(root, self.settings.max_payload_bytes)
-        self.declared = Declared(datetime.now(UTC), self.settings.max_skew_s)
+        # commands too, kept as each device's history: a command_result's `ref` must name one
+        # of them; a member of a shared group would see a share of each, so it reads none and
+        # does not match results
+        self.declared = Declared(
+            datetime.now(UTC), self.settings.max_skew_s, match_results=share_group is None
+        )
         self.declared.metas = self.decoder.metas
-        # commands too (not stored): a command_result's `ref` must name one of them; a member
-        # of a shared group sees a share of each, so it does not check results
         commands = () if share_group else (all_commands(root),)
         self.link = MqttLink(
             mqtt,

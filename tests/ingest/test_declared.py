@@ -118,3 +118,27 @@ def test_the_lab_s_own_virtual_devices_on_a_simulated_clock_are_not_called_skewe
         assert link.wait_published(30)
         eventually(lambda: store.count("telemetry", "default"))
     assert store.deviation_counts("default", "env") == {}
+
+
+def test_an_ingest_in_a_shared_group_does_not_call_results_unmatched() -> None:
+    """A member of a shared group reads no commands (it would see only a share of them), so
+    it cannot tell an unmatched result: it does not say so; a lone ingest does."""
+    from mewet.ingest.declared import Declared
+    from mewet.store.base import EventRecord
+
+    started = datetime.now(UTC) - timedelta(hours=1)
+    result = EventRecord(
+        "acme-home",
+        "patch",
+        "hr_patch",
+        datetime.now(UTC),
+        1,
+        "e1",
+        "command_result",
+        "info",
+        {"ok": True, "ref": "c-7"},
+    )
+    for match, kinds in ((True, ["unmatched_result"]), (False, [])):
+        declared = Declared(started, match_results=match)
+        declared.metas[("acme-home", "patch")] = META
+        assert [d.kind for d in declared.check(result, datetime.now(UTC))] == kinds
