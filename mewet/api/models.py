@@ -275,6 +275,14 @@ class DeviationSeen(BaseModel):
     msg_id: str
 
 
+class TelemetrySeen(BaseModel):
+    """One telemetry message the device sent, as stored."""
+
+    ts: datetime
+    seq: int
+    data: dict[str, float]
+
+
 class CommandSeen(BaseModel):
     """A command sent to the device, with its result matched by `ref`."""
 
@@ -293,6 +301,9 @@ class DeviceDetail(DeviceStatus):
     they strayed from its declaration, newest first."""
 
     events: list[EventSeen] = Field(default_factory=list)
+    telemetry: list[TelemetrySeen] = Field(
+        default_factory=list, description="Its newest telemetry messages (by its ts)."
+    )
     dead_letters: list[DeadLetterSeen]
     recent_deviations: list[DeviationSeen] = Field(default_factory=list)
     commands: list[CommandSeen] = Field(

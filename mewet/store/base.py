@@ -199,6 +199,9 @@ class Store(Protocol):
     def commands(self, home: str, device: str, limit: int = 50) -> list[CommandRecord]:
         """The newest commands sent to a device, newest first."""
 
+    def latest_telemetry(self, home: str, device: str, limit: int = 20) -> list[TelemetryRecord]:
+        """A device's newest telemetry messages (by its `ts`), newest first."""
+
     def count(
         self,
         kind: Literal["telemetry", "event", "deadletter"],

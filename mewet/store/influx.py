@@ -343,6 +343,21 @@ class InfluxStore:
             for p in self._select(q)
         ]
 
+    def latest_telemetry(self, home: str, device: str, limit: int = 20) -> list[TelemetryRecord]:
+        """Newest first (one point per message: its fields together)."""
+        q = (
+            f"SELECT * FROM {TELEMETRY} WHERE home = {literal(home)} AND device = "
+            f"{literal(device)} ORDER BY time DESC LIMIT {int(limit)}"
+        )
+        out = []
+        skip = {"time", "home", "device", "type", "seq", "msg_id"}
+        for p in self._select(q):
+            data = {k: float(v) for k, v in p.items() if k not in skip and v is not None}
+            seen = from_ns(p["time"] - int(p["seq"]) % 1_000_000)
+            kind = p.get("type") or "unknown"
+            out.append(TelemetryRecord(home, device, kind, seen, int(p["seq"]), p["msg_id"], data))
+        return out
+
     def deviation_counts(self, home: str, device: str) -> dict[str, int]:
         """Per kind."""
         q = (

@@ -280,6 +280,25 @@ class SQLiteStore:
         )
         return [CommandRecord(home, device, from_ns(t), n, m, json.loads(a)) for t, n, m, a in rows]
 
+    def latest_telemetry(self, home: str, device: str, limit: int = 20) -> list[TelemetryRecord]:
+        """Newest first: the newest messages' ids, then all their fields."""
+        rows = self._query(
+            "SELECT t.ts, t.seq, t.msg_id, t.type, t.field, t.value FROM telemetry t JOIN "
+            "(SELECT DISTINCT msg_id, ts FROM telemetry WHERE home=? AND device=? "
+            "ORDER BY ts DESC LIMIT ?) n ON t.msg_id = n.msg_id "
+            "WHERE t.home=? AND t.device=? ORDER BY t.ts DESC, t.msg_id",
+            (home, device, limit, home, device),
+        )
+        found: dict[str, TelemetryRecord] = {}
+        for ts, seq, msg_id, kind, name, value in rows:
+            record = found.get(msg_id)
+            if record is None:
+                record = found[msg_id] = TelemetryRecord(
+                    home, device, kind, from_ns(ts), seq, msg_id, {}
+                )
+            record.data[name] = value
+        return list(found.values())
+
     def deviation_counts(self, home: str, device: str) -> dict[str, int]:
         """Per kind."""
         rows = self._query(

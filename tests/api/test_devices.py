@@ -62,6 +62,8 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
         [strayed] = detail["recent_deviations"]
         assert strayed["detail"] == "channel 'voltage' (declared: power)"
         assert strayed["msg_id"] == "m4"
+        # its last readings, newest first, every channel of each
+        assert [r["data"] for r in detail["telemetry"]] == [{"voltage": 230.0}, {"power": 3.5}]
         # commands: only those the device declares, arguments as typed
         sent = "/api/devices/acme/plug-1/commands"
         body: dict[str, object] = {"name": "switch_off", "args": {"delay_s": 60, "level": 0.5}}

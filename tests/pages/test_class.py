@@ -318,6 +318,7 @@ def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: P
         expect(page.locator("#events")).to_contain_text("button_pressed")
         # the conformance test started above: its report, check by check
         expect(page.locator("#commands")).to_contain_text("No commands sent yet")
+        expect(page.locator("#readings")).to_contain_text("No readings yet")
         expect(page.locator("#conformance-runs")).to_contain_text("FAIL", timeout=30_000)
         page.locator('[data-run="1"]').get_by_role("button", name="Show report").click()
         report = page.locator("#conformance-report")

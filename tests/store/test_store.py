@@ -179,3 +179,15 @@ def test_last_seq_per_device_and_ingest_totals(store: Store) -> None:
         for s in stats
     ] == [("ingest-a", 20, 18, 1, 2, 2, 0.5)]
     assert stats[0].ts == START + timedelta(seconds=5)  # when they were written
+
+
+def test_a_device_s_latest_telemetry_messages_newest_first(store: Store) -> None:
+    """What a company's page shows as the device's last readings: whole messages (every
+    channel of each), newest first, only that device's."""
+    two = [tele(i, heart_rate=60.0 + i, spo2=95.0) for i in range(8)]
+    store.write(two + [tele(i, device="other", minutes=100 + i) for i in range(5)])
+    latest = store.latest_telemetry("home-1", "vitals", 3)
+    assert [r.seq for r in latest] == [7, 6, 5]
+    assert latest[0].data == {"heart_rate": 67.0, "spo2": 95.0}
+    assert latest[0].ts == START + timedelta(minutes=7) and latest[0].msg_id == "vitals-7"
+    assert store.latest_telemetry("home-1", "nobody") == []

@@ -26,6 +26,7 @@ from mewet.api.models import (
     DeviceStatus,
     EventSeen,
     MqttAccess,
+    TelemetrySeen,
 )
 from mewet.api.security import Principal
 from mewet.config import StoreUrl
@@ -118,7 +119,7 @@ async def list_devices(api: State, who: Current) -> list[DeviceStatus]:
     if api.store is None:
         return [_status(home, device, None, []) for home, device in mine]
     found = await asyncio.to_thread(_seen, api.store, _root(api), mine)
-    hidden = {"dead_letters", "events", "recent_deviations", "commands"}
+    hidden = {"dead_letters", "events", "recent_deviations", "commands", "telemetry"}
     return [DeviceStatus(**d.model_dump(exclude=hidden)) for d in found]
 
 
@@ -198,6 +199,13 @@ def _seen(
         letters = store.dead_letters(DEAD_LETTERS_SCANNED)
         recent = {(h, d): _events(store, h, d) for h, d in devices} if events else {}
         history = {(h, d): _commands(store, h, d) for h, d in devices} if events else {}
+        readings = {
+            (h, d): [
+                TelemetrySeen(ts=r.ts, seq=r.seq, data=r.data)
+                for r in store.latest_telemetry(h, d, EVENTS_SHOWN)
+            ]
+            for h, d in (devices if events else [])
+        }
         counts = {(h, d): store.deviation_counts(h, d) for h, d in devices}
         stored = {
             (h, d): {kind: store.count(kind, h, d) for kind in ("telemetry", "event")}
@@ -221,6 +229,7 @@ def _seen(
             "messages": stored[(home, device)],
             "recent_deviations": strayed.get((home, device), []),
             "commands": history.get((home, device), []),
+            "telemetry": readings.get((home, device), []),
         }
         out.append(seen.model_copy(update=update))
     return out

@@ -40,6 +40,11 @@ async function showDevice(home, device) {
     el("code", { text: JSON.stringify(e.data) })));
   document.getElementById("events").replaceChildren(
     ...(events.length ? events : [el("li", { text: t.no_events })]));
+  const readings = d.telemetry.map((r) => el("li", {},
+    el("time", { datetime: r.ts, text: when(r.ts) }), ` #${r.seq} `,
+    el("code", { text: Object.entries(r.data).map(([k, v]) => `${k} ${v}`).join(", ") })));
+  document.getElementById("readings").replaceChildren(
+    ...(readings.length ? readings : [el("li", { text: t.no_readings })]));
   const letters = d.dead_letters.map((l) => el("li", {},
     el("time", { datetime: l.received, text: when(l.received) }), ` ${l.reason} `,
     el("code", { text: l.topic })));
