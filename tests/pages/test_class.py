@@ -118,6 +118,12 @@ def test_a_class_runs_in_the_browser(browser: Browser, lab: Api) -> None:
     step(teacher, 552)  # to 03:12, just after the fall at 03:10
     expect(centre.locator("#alarms")).to_contain_text("fall_detected")  # live, on her screen
     expect(centre.locator("#clock")).to_contain_text("03:12")
+    # the vitals panel: the latest values and their trend over the hours
+    pulse = centre.locator('#vital-trends tr[data-vital="heart_rate"]')
+    expect(pulse).to_contain_text("Heart rate")
+    expect(pulse.locator(".now")).to_have_text(re.compile(r"^\d+(\.\d+)? /min$"))
+    expect(pulse.locator(".range")).to_contain_text("lowest")
+    assert len((pulse.locator("polyline").get_attribute("points") or "").split()) >= 60
     shot(centre, "4-alarm-centre")
 
     # a refused action shows its reason in plain words

@@ -111,10 +111,56 @@ function frame(f) {
   } else if (f.type === "message" && f.kind === "event") {
     paintDevice(plan, f.device, { state: {}, status: "online" }, true);
   } else if (f.type === "message" && f.kind === "telemetry" && f.device === "vitals") {
-    const d = f.payload.data || {};
-    document.getElementById("vitals").textContent = ["heart_rate", "spo2", "skin_temp"]
-      .filter((k) => k in d).map((k) => `${k}: ${d[k]}`).join(" · ");
+    addVitals(f.payload);
+    drawTrends();
   }
+}
+
+// the vitals monitor's channels, each with its last readings for the trend
+const VITALS = { heart_rate: "/min", spo2: "%", skin_temp: "°C" };
+const TREND_POINTS = 120;
+const trends = Object.fromEntries(Object.keys(VITALS).map((k) => [k, []]));
+
+function addVitals(payload) {
+  const d = (payload && payload.data) || {};
+  for (const k of Object.keys(VITALS)) {
+    if (!(k in d)) continue;
+    trends[k].push(d[k]);
+    if (trends[k].length > TREND_POINTS) trends[k].shift();
+  }
+}
+
+function sparkline(values) {
+  const w = 160, h = 32, low = Math.min(...values), high = Math.max(...values);
+  const span = high - low || 1;
+  const points = values.map((v, i) =>
+    `${(i * w / Math.max(1, values.length - 1)).toFixed(1)},${(h - 2 - (v - low) * (h - 4) / span).toFixed(1)}`);
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  svg.setAttribute("width", w);
+  svg.setAttribute("height", h);
+  svg.setAttribute("aria-hidden", "true");
+  const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+  line.setAttribute("points", points.join(" "));
+  svg.append(line);
+  return svg;
+}
+
+function drawTrends() {
+  const shown = Object.keys(VITALS).filter((k) => trends[k].length);
+  document.getElementById("vitals").textContent = shown
+    .map((k) => `${t.vital_names[k]} ${trends[k].at(-1)} ${VITALS[k]}`).join(" · ");
+  const table = document.getElementById("vital-trends");
+  table.hidden = !shown.length;
+  table.querySelector("tbody").replaceChildren(...shown.map((k) => {
+    const values = trends[k];
+    const range = t.trend_range.replace("{low}", Math.min(...values))
+      .replace("{high}", Math.max(...values));
+    return el("tr", { "data-vital": k },
+      el("th", { scope: "row", text: t.vital_names[k] }),
+      el("td", { class: "now", text: `${values.at(-1)} ${VITALS[k]}` }),
+      el("td", {}, sparkline(values), el("span", { class: "range", text: range })));
+  }));
 }
 
 async function main() {
@@ -130,8 +176,14 @@ async function main() {
   document.getElementById("alarm-section").hidden = b.role !== "alarm_centre";
   renderActions(b);
   if (b.sensors) {
-    plan = drawPlan(document.getElementById("plan"), await api("GET",
-      `/api/exercises/${exercise}/plan`));
+    const floor = await api("GET", `/api/exercises/${exercise}/plan`);
+    plan = drawPlan(document.getElementById("plan"), floor);
+    if (floor.devices.some((d) => d.id === "vitals")) {
+      const past = await api("GET",
+        `/api/exercises/${exercise}/home/vitals/history?limit=${TREND_POINTS}`);
+      past.messages.filter((m) => m.kind === "telemetry").forEach((m) => addVitals(m.payload));
+      drawTrends();
+    }
   } else {
     document.getElementById("no-sensors").hidden = false;
     document.getElementById("plan").hidden = true;
