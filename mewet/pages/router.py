@@ -29,6 +29,7 @@ PAGES = {
     "console": "console.html",
     "debrief": "debrief.html",
     "devices": "devices.html",
+    "classroom": "classroom.html",
 }
 STATIC = resources.files("mewet.pages") / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
@@ -73,6 +74,12 @@ async def play(exercise_id: int, lang: Lang = None, accept: Accept = None) -> HT
 async def teach(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
     """The teacher's scenarios and exercises."""
     return render("teach", choose(lang, accept))
+
+
+@router.get("/classroom", response_class=HTMLResponse)
+async def classroom(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """All the teacher's running exercises side by side (ten groups in one class)."""
+    return render("classroom", choose(lang, accept))
 
 
 @router.get("/teach/{exercise_id}", response_class=HTMLResponse)

@@ -179,7 +179,7 @@ def test_every_page_speaks_finnish_and_english(
     assert page.locator("html").get_attribute("lang") == lang
     for word in words:
         expect(page.locator("main")).to_contain_text(word)
-    for path in ("/join", "/teach", "/teach/1", "/play/1", "/debrief/1"):
+    for path in ("/join", "/teach", "/classroom", "/teach/1", "/play/1", "/debrief/1"):
         page.goto(lab.base + path)
         assert page.locator("html").get_attribute("lang") == lang, path
     other = "en" if lang == "fi" else "fi"
@@ -212,6 +212,7 @@ def test_no_page_has_serious_accessibility_problems(browser: Browser, lab: Api) 
         (teacher, "/"),
         (teacher, "/join"),
         (teacher, "/teach"),
+        (teacher, "/classroom"),
         (teacher, f"/teach/{exercise}"),
         (student, f"/play/{exercise}"),
         (teacher, f"/debrief/{exercise}"),
@@ -232,6 +233,39 @@ def test_no_page_has_serious_accessibility_problems(browser: Browser, lab: Api) 
             break
     student.keyboard.press("Enter")
     expect(student.locator("#action-error")).to_contain_text("not started")
+
+
+def test_a_teacher_steers_every_group_side_by_side(browser: Browser, lab: Api) -> None:
+    """Three groups of one class, each its own exercise: on one page side by side with
+    their codes; 'Start all' starts them all, one is paused on its own card, and the page
+    keeps up with what happened elsewhere (an exercise ended from its console leaves)."""
+    made = [
+        lab.call("POST", "/api/exercises", "teacher@north", json={"scenario": "night-fall"})
+        for _ in range(3)
+    ]
+    assert all(r.status_code == 201 for r in made), [r.text for r in made]
+    ids = [str(r.json()["id"]) for r in made]
+    teacher = page_in(browser)
+    sign_in(teacher, lab.base)
+    teacher.get_by_role("link", name="All groups").click()
+    teacher.wait_for_url(re.compile(r"/classroom$"))
+    cards = {i: teacher.locator(f'[data-exercise="{i}"]') for i in ids}
+    for i, card in cards.items():
+        expect(card).to_contain_text("not started")
+        expect(card.locator(".code")).to_have_text(made[ids.index(i)].json()["join_code"])
+    teacher.get_by_role("button", name="Start all").click()
+    for card in cards.values():
+        expect(card).to_contain_text("running")
+    cards[ids[0]].get_by_role("button", name="Pause").click()
+    expect(cards[ids[0]]).to_contain_text("paused")
+    expect(cards[ids[1]]).to_contain_text("running")
+    ended = lab.call(
+        "POST", f"/api/exercises/{ids[2]}/control", "teacher@north", json={"control": "end"}
+    )
+    assert ended.status_code == 200, ended.text
+    expect(cards[ids[2]]).to_have_count(0, timeout=10_000)  # refreshed on its own
+    for i in ids[:2]:
+        lab.call("POST", f"/api/exercises/{i}/control", "teacher@north", json={"control": "end"})
 
 
 def test_a_finnish_student_gets_the_scenario_in_finnish(browser: Browser, lab: Api) -> None:
