@@ -283,6 +283,43 @@ def test_a_finnish_student_gets_the_scenario_in_finnish(browser: Browser, lab: A
     expect(page.locator("#goals")).to_contain_text("Tunnista kaatuminen")
     expect(page.get_by_role("button", name="vastaa hälytykseen")).to_be_visible()
     expect(page.get_by_role("button", name="lähetä kotihoito")).to_be_visible()
+    # a refused action's reason, and what the care team writes, in Finnish too
+    page.get_by_role("button", name="vastaa hälytykseen").click()
+    expect(page.locator("#action-error")).to_have_text("Ei nyt: harjoitus ei ole vielä alkanut")
+    lab.call(
+        "POST",
+        f"/api/exercises/{r.json()['id']}/control",
+        "teacher@north",
+        json={"control": "start"},
+    )
+    page.get_by_role("button", name="vastaa hälytykseen").click()
+    expect(page.locator("#action-error")).to_contain_text("avoimia hälytystapauksia ei ole")
+
+
+ENGLISH = re.compile(r"\b(the|is|and|has|was|not|with|from|about|resident|already|case)\b")
+
+
+def test_everything_the_care_team_writes_reads_in_finnish(browser: Browser, lab: Api) -> None:
+    """Every finding, result and note the engine's care team wrote in the library's
+    scenarios, as a Finnish page shows it: no English left (the page's own translation)."""
+    from mewet.scenarios.run import run_scenario
+    from mewet.scenarios.scenario import library, load_scenario
+
+    written = set()
+    for name in sorted(library()):
+        sim, _ = run_scenario(load_scenario(name), days=2)
+        written |= {a.detail for a in sim.team.timeline if a.detail and a.action != "documented"}
+        written |= {a.detail for a in sim.team.timeline if a.action == "documented"}
+    assert len(written) > 20
+    page = page_in(browser, "fi")
+    page.goto(f"{lab.base}/join")
+    shown = page.evaluate(
+        "async (texts) => { const m = await import('/static/api.js');"
+        " return texts.map((x) => [x, m.say(x)]); }",
+        sorted(written),
+    )
+    left = {en: fi for en, fi in shown if ENGLISH.search(fi)}
+    assert not left, left
 
 
 def test_a_lost_connection_says_so_and_catches_up(browser: Browser, lab: Api) -> None:

@@ -212,11 +212,30 @@ export function paintDevice(root, device, view, latest = false) {
   }
 }
 
+// The care team's words (findings, results, reasons for a refusal) come from the engine in
+// English; `phrases` in the page's catalogue says each in the page's language: an English
+// phrase with `{}` for a word that varies (a case number, a device, minutes), and its
+// translation with {1}, {2}... in its own order. Longest first, replaced wherever they occur,
+// so findings made of several phrases come out whole.
+const PHRASES = (t.phrases || [])
+  .slice().sort((a, b) => b[0].length - a[0].length)
+  .map(([en, said]) => [new RegExp(en.split("{}")
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("([^\\s:;,()]+)"), "g"),
+  said]);
+
+export function say(text) {
+  let out = text || "";
+  for (const [pattern, said] of PHRASES) {
+    out = out.replace(pattern, (...found) => said.replace(/\{(\d)\}/g, (_, i) => found[Number(i)]));
+  }
+  return out;
+}
+
 export function timelineItem(frame) {
   const who = frame.role ? roleName(frame.role) : "";
   const text = frame.type === "note"
     ? `${clock(frame.ts)} ${who} – ${frame.by}: ${frame.text}`
     : `${clock(frame.ts)} ${who} – ${t.done_actions[frame.action] || frame.action} `
-      + `${frame.detail || ""} (${frame.by})`;
+      + `${say(frame.detail)} (${frame.by})`;
   return el("li", { class: frame.type, text });
 }

@@ -1,6 +1,8 @@
 // The debrief: KPIs against their targets, per case; the timeline with a filter per role; the
 // charts; a slider that rebuilds it at an earlier moment; exports.
-import { ApiError, api, clock, el, roleName, session, show, signOutButton, t } from "./api.js";
+import {
+  ApiError, api, clock, el, roleName, say, session, show, signOutButton, t,
+} from "./api.js";
 
 const exercise = document.body.dataset.exercise;
 signOutButton();
@@ -18,7 +20,7 @@ function renderTimeline() {
     .filter((r) => r.kind !== "sensor" && (!role || r.source === role))
     .map((r) => el("li", { class: r.kind,
       text: `${clock(r.ts)} ${roleName(r.source)} – ${t.done_actions[r.what] || r.what} `
-        + `${r.detail} ${r.by ? `(${r.by})` : ""}` })));
+        + `${say(r.detail)} ${r.by ? `(${r.by})` : ""}` })));
 }
 
 async function load(untilMin) {

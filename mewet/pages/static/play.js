@@ -2,7 +2,7 @@
 // queue for the alarm centre, the role's actions as buttons (with the reason when one is
 // refused), notes, and the timeline.
 import {
-  api, clock, drawPlan, el, live, paintDevice, roleName, session, show, signOutButton, t,
+  api, clock, drawPlan, el, live, paintDevice, roleName, say, session, show, signOutButton, t,
   timelineItem,
 } from "./api.js";
 
@@ -50,10 +50,10 @@ async function act(action) {
   try {
     const done = await api("POST", `/api/exercises/${exercise}/actions`,
       { action, args: args(action) });
-    document.getElementById("action-result").textContent = `${t.done}: ${done.result}`;
+    document.getElementById("action-result").textContent = `${t.done}: ${say(done.result)}`;
   } catch (error) {
     // the reason in plain words, next to the buttons: "still on the way: about 12 min to go"
-    show("action-error", Object.assign(error, { message: `${t.refused}: ${error.message}` }));
+    show("action-error", Object.assign(error, { message: `${t.refused}: ${say(error.message)}` }));
   }
 }
 
