@@ -92,7 +92,8 @@ async function showReport(path) {
   const found = await api("GET", path);
   const table = document.getElementById("conformance-report");
   table.querySelector("tbody").replaceChildren(...found.checks.map((c) => el("tr", {},
-    el("td", {}, el("strong", { text: c.title }), el("br"), el("code", { text: c.id })),
+    el("td", {}, el("strong", { text: t.check_titles[c.id] || c.title }), el("br"),
+      el("code", { text: c.id })),
     el("td", { class: `verdict-${c.verdict}`, text: t.verdict[c.verdict] }),
     el("td", {}, el("ul", {}, ...c.evidence.map((e) => el("li", {}, el("code", { text: e }))))))));
   table.hidden = false;
