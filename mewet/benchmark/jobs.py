@@ -10,6 +10,7 @@ never share one, and no company can claim them as its own.
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import threading
@@ -75,8 +76,57 @@ def play(
         answer.close()
 
 
+def _save(job: Job) -> None:
+    """The job's own record beside its files (`job.json`), so a restarted lab lists it."""
+    job.folder.mkdir(parents=True, exist_ok=True)
+    kept = {
+        "id": job.id,
+        "org": job.org,
+        "detector": job.detector,
+        "homes": job.homes,
+        "speed": job.speed,
+        "window_s": job.window_s,
+        "started": job.started.isoformat(),
+        "ends_about": job.ends_about.isoformat(),
+        "status": job.status,
+        "error": job.error,
+    }
+    (job.folder / "job.json").write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
+
+
+def _load(folder: Path) -> Job | None:
+    """A job as a lab before this one left it (None when its record is unreadable). One it
+    left running was cut off by that lab's stopping."""
+    try:
+        kept = json.loads((folder / "job.json").read_text(encoding="utf-8"))
+        job = Job(
+            int(kept["id"]),
+            str(kept["org"]),
+            str(kept["detector"]),
+            [str(h) for h in kept["homes"]],
+            float(kept["speed"]),
+            float(kept["window_s"]),
+            folder,
+            datetime.fromisoformat(kept["started"]),
+            datetime.fromisoformat(kept["ends_about"]),
+            kept["status"],
+            kept.get("error"),
+        )
+        if job.status == "done":
+            job.result = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("benchmark record in %s not read: %s", folder, exc)
+        return None
+    if job.status not in ("running", "done", "failed"):
+        return None
+    if job.status == "running":
+        job.status, job.error = "failed", "the lab stopped during the run"
+    return job
+
+
 class Benchmarks:
-    """The lab's benchmark runs: started, watched, kept in memory with their files on disk."""
+    """The lab's benchmark runs: started, watched, and each kept on disk with its record, so
+    the list survives a restart."""
 
     def __init__(self, folder: Path, broker: Broker | None, workers: int = 2) -> None:
         self.folder = folder
@@ -88,6 +138,10 @@ class Benchmarks:
         # numbers go on from the runs kept on disk: a restart never writes over one
         kept = [int(p.name) for p in folder.glob("*") if p.name.isdigit()]
         self._last = max(kept, default=0)
+        for number in sorted(kept):
+            job = _load(folder / str(number))
+            if job is not None:
+                self.jobs[number] = job
         # spawned, not forked: the API's threads and connections stay behind
         self._context = multiprocessing.get_context("spawn")
 
@@ -138,6 +192,7 @@ class Benchmarks:
             )
             self.jobs[number] = job
         try:
+            _save(job)
             before(job)
             ours, theirs = self._context.Pipe(duplex=False)
             worker = self._context.Process(
@@ -182,6 +237,10 @@ class Benchmarks:
             answer.close()
             worker.join(5)
             self._workers.pop(job.id, None)
+            try:
+                _save(job)
+            except OSError as exc:
+                log.error("benchmark %d's record not written: %s", job.id, exc)
             after(job)
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
+from mewet.benchmark.jobs import Benchmarks
 from mewet.contract import Event, Topic
 from tests.support.apiserver import COMPANY, TEACHER
 from tests.support.helpers import eventually
@@ -105,6 +106,32 @@ def test_a_company_benchmarks_its_detector_through_the_api(tmp_path: Path) -> No
         assert api.call("GET", "/api/benchmarks", OTHER_COMPANY).json() == []
         # the analytics account was for this run only
         assert f"a.{number}" not in lab_accounts(tmp_path)
+    # a lab started again on the same data lists the run, with its figures, and numbers on
+    restarted = Benchmarks(tmp_path / "data" / "benchmarks", None)
+    kept = restarted.jobs[number]
+    assert (kept.status, kept.org, kept.homes) == ("done", "acme", started["homes"])
+    assert kept.result == report
+    assert restarted._last == number  # the next run is number + 1
+
+
+def test_a_run_the_lab_stopped_during_is_listed_as_failed_after_a_restart(tmp_path: Path) -> None:
+    """The record a lab leaves of a run it was playing when it stopped: failed, with why;
+    an unreadable record is passed over, never a crash."""
+    from datetime import UTC, datetime
+
+    from mewet.benchmark.jobs import Job, _save
+
+    now = datetime.now(UTC)
+    _save(Job(1, "acme", "acme/d", ["bm1-night-fall-1"], 600, 300, tmp_path / "1", now, now))
+    (tmp_path / "2").mkdir()
+    (tmp_path / "2" / "job.json").write_text('{"id": "not a number"')
+    restarted = Benchmarks(tmp_path, None)
+    assert list(restarted.jobs) == [1]
+    assert (restarted.jobs[1].status, restarted.jobs[1].error) == (
+        "failed",
+        "the lab stopped during the run",
+    )
+    assert restarted._last == 2
 
 
 def lab_accounts(tmp_path: Path) -> set[str]:
