@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import swagger_ui_bundle
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -40,12 +40,16 @@ _DOCS = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"
 )
-DOCS_CSP = {"/docs": _DOCS}
-SWAGGER = Path(swagger_ui_bundle.swagger_ui_path)
-SWAGGER_FILES = {
+# ReDoc renders in a web worker it makes from a blob
+DOCS_CSP = {"/docs": _DOCS, "/redoc": _DOCS + "; worker-src 'self' blob:"}
+# Swagger UI and ReDoc as the fastapi-offline package bundles them (a Swagger UI that reads
+# FastAPI's OpenAPI 3.1: the swagger-ui-bundle package's older one could not)
+DOCS_FILES = Path(fastapi_offline.__file__).parent / "static"
+DOCS_TYPES = {
     "swagger-ui-bundle.js": "text/javascript",
     "swagger-ui.css": "text/css",
-    "favicon-32x32.png": "image/png",
+    "favicon.png": "image/png",
+    "redoc.standalone.js": "text/javascript",
 }
 ALLOWABLE = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -174,16 +178,27 @@ def create_app(
             title="MeWeT exercise API",
             swagger_js_url="/docs-assets/swagger-ui-bundle.js",
             swagger_css_url="/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+            swagger_favicon_url="/docs-assets/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        """The API's reference as one long page, ReDoc served from the lab's own origin."""
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="MeWeT exercise API",
+            redoc_js_url="/docs-assets/redoc.standalone.js",
+            redoc_favicon_url="/docs-assets/favicon.png",
+            with_google_fonts=False,
         )
 
     @app.get("/docs-assets/{name}", include_in_schema=False)
     async def docs_assets(name: str) -> Response:
-        """Swagger UI's files (from the swagger-ui-bundle package)."""
-        if name not in SWAGGER_FILES:
+        """Swagger UI's and ReDoc's files, from the lab's own origin."""
+        if name not in DOCS_TYPES:
             return Response("not found", status_code=404, media_type="text/plain")
-        body = await asyncio.to_thread((SWAGGER / name).read_bytes)
-        return Response(body, media_type=SWAGGER_FILES[name])
+        body = await asyncio.to_thread((DOCS_FILES / name).read_bytes)
+        return Response(body, media_type=DOCS_TYPES[name])
 
     app.add_middleware(Guard, body_bytes=the_limits.body_bytes, page_csp=DOCS_CSP)
     return app

@@ -35,7 +35,7 @@ FLAGS = [
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="make test installs chromium")
 
 if Path(CHROMIUM).exists():
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
+    from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -233,6 +233,34 @@ def test_no_page_has_serious_accessibility_problems(browser: Browser, lab: Api) 
             break
     student.keyboard.press("Enter")
     expect(student.locator("#action-error")).to_contain_text("not started")
+
+
+def test_the_api_reference_works_without_the_internet(browser: Browser, lab: Api) -> None:
+    """/docs (Swagger UI) and /redoc (ReDoc) on a school network that reaches nothing but
+    the lab: every file comes from the lab's origin and the reference renders. (ReDoc's
+    footer asks for its maker's logo from a CDN: the CSP blocks that, and only that.)"""
+    page = page_in(browser)
+    outside: list[str] = []
+    problems: list[str] = []
+
+    def only_the_lab(route: Route) -> None:
+        if route.request.url.startswith(lab.base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_lab)
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(lab.base + "/docs")
+    expect(page.locator(".swagger-ui .title")).to_contain_text("MeWeT exercise API")
+    expect(page.get_by_text("/api/exercises/{exercise_id}/control").first).to_be_visible()
+    page.goto(lab.base + "/redoc")
+    expect(page.locator("h1")).to_contain_text("MeWeT exercise API", timeout=15_000)
+    expect(page.get_by_text("Steer: start, pause, resume").first).to_be_attached()
+    logo = "Loading the image 'https://cdn.redoc.ly/"
+    assert outside == [], outside
+    assert [p for p in problems if not p.startswith(logo)] == [], problems
 
 
 def test_a_teacher_steers_every_group_side_by_side(browser: Browser, lab: Api) -> None:
