@@ -95,9 +95,21 @@ class DeviceSpec:
     @property
     def all_events(self) -> tuple[str, ...]:
         """The type's events plus those every device of its kind sends (battery, commands)."""
-        extra: tuple[str, ...] = ("battery_low",) if self.faults.battery_days is not None else ()
+        return self.events_for(self.faults)
+
+    def events_for(self, faults: Faults) -> tuple[str, ...]:
+        """The events a device of this type sends with these faults: its type's, the battery's
+        if it runs on one (a scenario may give one to a mains-powered type), command results."""
+        extra: tuple[str, ...] = ("battery_low",) if faults.battery_days is not None else ()
         extra += ("command_result",) if self.commands else ()
         return self.events + extra
+
+    def channels_for(self, faults: Faults) -> tuple[Channel, ...]:
+        """The channels a device of this type sends with these faults: its type's, and the
+        battery whenever it runs on one."""
+        if faults.battery_days is None or "battery" in {c.name for c in self.channels}:
+            return self.channels
+        return (*self.channels, Channel(name="battery", unit="%", rate_s=self.factory.heartbeat_s))
 
     def check_placement(
         self, placement: DevicePlacement
@@ -225,21 +237,10 @@ class Device:
             manufacturer=self.spec.manufacturer,
             room=self.world.home.room(self.room).name,
             firmware="1.0.0",
-            channels=self._channels(),
-            events=list(dict.fromkeys(self.spec.all_events + self._battery_events())),
+            channels=list(self.spec.channels_for(self.faults)),
+            events=list(self.spec.events_for(self.faults)),
             commands=list(self.spec.commands),
         )
-
-    def _channels(self) -> list[Channel]:
-        """The type's channels, and the battery whenever this one runs on a battery (a
-        scenario may give one to a device of a mains-powered type): what it sends, declared."""
-        channels = list(self.spec.channels)
-        if self.faults.battery_days is not None and "battery" not in {c.name for c in channels}:
-            channels.append(Channel(name="battery", unit="%", rate_s=self.heartbeat_s))
-        return channels
-
-    def _battery_events(self) -> tuple[str, ...]:
-        return ("battery_low",) if self.faults.battery_days is not None else ()
 
     def initial_state(self) -> StateDict:
         """The state published when the device comes online."""

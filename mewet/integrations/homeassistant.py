@@ -68,7 +68,7 @@ def config(device: Device, root: str = DEFAULT_ROOT) -> dict[str, Any]:
             if BINARY[key] is not None:
                 component["device_class"] = BINARY[key]
             components[key] = component
-    for channel in device.spec.channels:
+    for channel in device.spec.channels_for(device.faults):
         battery = channel.name == "battery"
         # a telemetry message need not carry every channel (a scale's hourly heartbeat has its
         # battery only): then the template gives '', which a numeric sensor (state_class set)
@@ -93,7 +93,7 @@ def config(device: Device, root: str = DEFAULT_ROOT) -> dict[str, Any]:
         if battery:
             component["entity_category"] = "diagnostic"
         components[channel.name] = component
-    events = list(device.spec.all_events)
+    events = list(device.spec.events_for(device.faults))
     if events:
         component = {
             "p": "event",
