@@ -42,14 +42,21 @@ class Declared:
     checks of every valid message against them."""
 
     def __init__(
-        self, started: datetime, max_skew_s: float = MAX_SKEW_S, *, match_results: bool = True
+        self,
+        started: datetime,
+        max_skew_s: float = MAX_SKEW_S,
+        *,
+        metas: dict[Key, Meta] | None = None,
+        types: dict[Key, str] | None = None,
+        match_results: bool = True,
     ) -> None:
         self.started = started
         self.match_results = match_results
         self.max_skew = timedelta(seconds=max_skew_s)
-        self.metas: dict[Key, Meta] = {}
-        self.known: set[Key] = set()
-        """Devices whose `meta` the store has seen before this ingest started."""
+        self.metas = {} if metas is None else metas
+        """Each device's last `meta` (the decoder's, as it learns them)."""
+        self.types = {} if types is None else types
+        """Device types known from a `meta`, this ingest's or one the store kept from before."""
         self.commands: OrderedDict[tuple[str, str, str], None] = OrderedDict()
 
     def command(self, home: str, device: str, command_id: str) -> None:
@@ -63,7 +70,7 @@ class Declared:
         key = (r.home, r.device)
         meta = self.metas.get(key)
         found: list[tuple[DeviationKind, str]] = []
-        if meta is None and key not in self.known:
+        if meta is None and key not in self.types:
             found.append(("no_meta", "no meta from this device yet: its messages have no type"))
         lab = meta is not None and meta.manufacturer in LAB_DEVICES
         if meta is not None and not lab:

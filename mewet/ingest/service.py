@@ -96,9 +96,12 @@ class Ingest:
         # of them; a member of a shared group would see a share of each, so it reads none and
         # does not match results
         self.declared = Declared(
-            datetime.now(UTC), self.settings.max_skew_s, match_results=share_group is None
+            datetime.now(UTC),
+            self.settings.max_skew_s,
+            metas=self.decoder.metas,
+            types=self.decoder.types,
+            match_results=share_group is None,
         )
-        self.declared.metas = self.decoder.metas
         commands = () if share_group else (all_commands(root),)
         self.link = MqttLink(
             mqtt,
@@ -135,7 +138,6 @@ class Ingest:
             try:
                 self._last_seq = self.store.last_seqs()
                 self.decoder.types.update(self.store.device_types())
-                self.declared.known.update(self.decoder.types)
                 return
             except StoreError as exc:
                 log.warning("store not ready (%s); retrying in %.0f s", exc, delay)
