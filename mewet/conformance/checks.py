@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import pairwise
 from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from mewet.conformance.run import Record, Seen, result_ref, stamp
+from mewet.conformance.run import Envelope, Record, Seen, result_ref, stamp
 from mewet.contract import MAX_PAYLOAD_BYTES, MAX_SKEW_S, Event, Kind, Meta, State, Telemetry
 from mewet.ingest.decode import explain
 
@@ -68,35 +68,6 @@ def _line(s: Seen, why: str = "") -> str:
     return f"{stamp(s.at)} {kind}: {s.text(120)}" + (f" → {why}" if why else "")
 
 
-def _live(record: Record) -> list[Seen]:
-    """The messages sent during the run (not the retained ones found on connect)."""
-    return [s for s in record.seen if not s.retained]
-
-
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    seen: Seen
-    id: str
-    ts: datetime
-    seq: int
-    body: Telemetry | Event
-
-
-def _envelopes(record: Record) -> Iterator[Envelope]:
-    for s in _live(record):
-        body: Telemetry | Event
-        try:
-            if s.kind is Kind.TELEMETRY:
-                body = Telemetry.model_validate_json(s.payload)
-            elif s.kind is Kind.EVENT:
-                body = Event.model_validate_json(s.payload)
-            else:
-                continue
-        except (ValidationError, ValueError):
-            continue
-        yield Envelope(s, body.id, body.ts, body.seq, body)
-
-
 def _retained(
     kind: Kind, validate: Callable[[bytes], object]
 ) -> Callable[[Record], tuple[Verdict, list[str]]]:
@@ -123,7 +94,7 @@ def _status(payload: bytes) -> None:
 
 def _valid(record: Record) -> tuple[Verdict, list[str]]:
     bad = []
-    for s in _live(record):
+    for s in record.live():
         model = MODELS.get(s.kind) if s.kind is not None else None
         if len(s.payload) > MAX_PAYLOAD_BYTES:
             bad.append(_line(s, f"{len(s.payload)} bytes, over {MAX_PAYLOAD_BYTES}"))
@@ -140,14 +111,14 @@ def _valid(record: Record) -> tuple[Verdict, list[str]]:
                 bad.append(_line(s, str(exc)))
     if bad:
         return "fail", bad
-    count = sum(s.kind is not Kind.CMD for s in _live(record))
+    count = sum(s.kind is not Kind.CMD for s in record.live())
     return (
         ("pass", [f"{count} messages, all valid"]) if count else ("inconclusive", ["no messages"])
     )
 
 
 def _seq(record: Record) -> tuple[Verdict, list[str]]:
-    env = list(_envelopes(record))
+    env = record.envelopes()
     if len(env) < 2:
         return "inconclusive", [f"{len(env)} telemetry or event messages: too few to follow seq"]
     wrong = [
@@ -161,7 +132,7 @@ def _seq(record: Record) -> tuple[Verdict, list[str]]:
 def _ids(record: Record) -> tuple[Verdict, list[str]]:
     first: dict[str, Envelope] = {}
     wrong = []
-    for e in _envelopes(record):
+    for e in record.envelopes():
         was = first.setdefault(e.id, e)
         if was is not e and (was.seq, was.seen.payload) != (e.seq, e.seen.payload):
             wrong.append(_line(e.seen, f"id {e.id!r} already used by seq {was.seq}"))
@@ -172,7 +143,7 @@ def _ids(record: Record) -> tuple[Verdict, list[str]]:
 
 def _skew(record: Record) -> tuple[Verdict, list[str]]:
     limit = timedelta(seconds=MAX_SKEW_S)
-    env = list(_envelopes(record))
+    env = record.envelopes()
     wrong = [
         _line(e.seen, f"ts {stamp(e.ts)} is {abs(e.ts - e.seen.at).total_seconds():.0f} s off")
         for e in env
@@ -186,7 +157,7 @@ def _skew(record: Record) -> tuple[Verdict, list[str]]:
 
 
 def _monotonic(record: Record) -> tuple[Verdict, list[str]]:
-    env = list(_envelopes(record))
+    env = record.envelopes()
     wrong = [
         _line(b.seen, f"ts {stamp(b.ts)} before the previous {stamp(a.ts)}")
         for a, b in pairwise(env)
@@ -203,7 +174,7 @@ def _channels(record: Record) -> tuple[Verdict, list[str]]:
         return "inconclusive", ["no valid meta: nothing declared to compare with"]
     declared = {c.name: c for c in meta.channels}
     wrong, values = [], 0
-    for e in _envelopes(record):
+    for e in record.envelopes():
         if not isinstance(e.body, Telemetry):
             continue
         for name, value in e.body.data.items():
@@ -225,7 +196,7 @@ def _events(record: Record) -> tuple[Verdict, list[str]]:
         return "inconclusive", ["no valid meta: nothing declared to compare with"]
     own = {"command_result", "battery_low"}
     wrong, count = [], 0
-    for e in _envelopes(record):
+    for e in record.envelopes():
         if isinstance(e.body, Event):
             count += 1
             if e.body.event_type not in meta.events and e.body.event_type not in own:
@@ -246,7 +217,7 @@ def _period(record: Record) -> tuple[Verdict, list[str]]:
     for c in rated:
         times = [
             e.ts
-            for e in _envelopes(record)
+            for e in record.envelopes()
             if isinstance(e.body, Telemetry) and c.name in e.body.data
         ]
         gaps = [(b - a).total_seconds() for a, b in pairwise(times)]
@@ -273,7 +244,7 @@ def _results(record: Record, purpose: str) -> list[tuple[str, str, Seen | None]]
     out = []
     for sent in (c for c in record.sent if c.purpose == purpose):
         answer = next(
-            (s for s in _live(record) if s.at >= sent.at and result_ref(s) == sent.id), None
+            (s for s in record.live() if s.at >= sent.at and result_ref(s) == sent.id), None
         )
         out.append((sent.name, sent.id, answer))
     return out
@@ -311,7 +282,7 @@ def _repeat(record: Record) -> tuple[Verdict, list[str]]:
     [(name, cid, answer)] = found
     if answer is None:
         return "fail", [f"{name} sent again with the same id {cid}: no command_result"]
-    after = [s for s in _live(record) if s.at > answer.at and s.kind is Kind.TELEMETRY]
+    after = [s for s in record.live() if s.at > answer.at and s.kind is Kind.TELEMETRY]
     return "pass", [
         f"{name} sent again with the same id: answered after "
         f"{(answer.at - record.sent[-1].at).total_seconds():.2f} s; {len(after)} readings since"

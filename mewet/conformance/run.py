@@ -24,7 +24,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from mewet.config import MqttUrl
-from mewet.contract import Command, Kind, Meta, Topic, format_ts
+from mewet.contract import Command, Event, Kind, Meta, Telemetry, Topic, format_ts
 from mewet.errors import ContractError
 from mewet.transport.client import MqttLink, Received
 
@@ -62,6 +62,17 @@ class Sent:
     purpose: Purpose
 
 
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A valid telemetry or event message of the run, parsed."""
+
+    seen: Seen
+    id: str
+    ts: datetime
+    seq: int
+    body: Telemetry | Event
+
+
 @dataclass
 class Record:
     """Everything the run saw and did, for the checks."""
@@ -79,6 +90,31 @@ class Record:
     stop: threading.Event = field(default_factory=threading.Event, repr=False)
     not_kept: int = 0
     """Messages beyond `KEPT` (a flooding device): counted, not kept."""
+
+    _parsed: list[Envelope] | None = field(default=None, init=False, repr=False)
+
+    def live(self) -> list[Seen]:
+        """The messages sent during the run (not the retained ones found on connect)."""
+        return [s for s in self.seen if not s.retained]
+
+    def envelopes(self) -> list[Envelope]:
+        """The valid telemetry and events sent during the run, in order: parsed once, for
+        every check that reads them (once the run is over)."""
+        if self._parsed is None:
+            self._parsed = []
+            for s in self.live():
+                body: Telemetry | Event
+                try:
+                    if s.kind is Kind.TELEMETRY:
+                        body = Telemetry.model_validate_json(s.payload)
+                    elif s.kind is Kind.EVENT:
+                        body = Event.model_validate_json(s.payload)
+                    else:
+                        continue
+                except (ValidationError, ValueError):
+                    continue
+                self._parsed.append(Envelope(s, body.id, body.ts, body.seq, body))
+        return self._parsed
 
     def meta(self) -> Meta | None:
         """The device's declaration, from the retained meta found on connect."""
