@@ -28,7 +28,7 @@ async function refresh() {
 }
 
 async function steer(exercises, control) {
-  const wanted = { start: "created", pause: "running", resume: "paused" }[control];
+  const wanted = Object.keys(CONTROLS).find((phase) => CONTROLS[phase].includes(control));
   try {
     await Promise.all(exercises.filter((ex) => ex.phase === wanted).map((ex) =>
       api("POST", `/api/exercises/${ex.id}/control`, { control })));
