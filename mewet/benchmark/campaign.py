@@ -42,12 +42,12 @@ def run_seed(
     scenario: str, seed: int, days: float | None, out: Path, parquet: bool = False
 ) -> dict[str, Any]:
     """One seed of a campaign, in a worker: run, write its folder, return its summary."""
-    from mewet.scenarios.run import run_scenario, write_run
+    from mewet.scenarios.run import run_to_folder
     from mewet.scenarios.scenario import load_scenario
 
     s = load_scenario(scenario)
-    sim, sink = run_scenario(s, seed, days, home_id=f"{s.id}-{seed}")
-    summary = write_run(out / f"{s.id}-{seed}", s, sim, sink, parquet=parquet)
+    home = f"{s.id}-{seed}"
+    summary = run_to_folder(out / home, s, seed, days, home_id=home, parquet=parquet)
     return {key: summary[key] for key in ("scenario", "seed", "home", "days", "messages")} | {
         "falls": summary["activities"].get("fall", 0)
     }

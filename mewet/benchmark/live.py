@@ -187,7 +187,7 @@ def run_benchmark(
     runs = []
     for play, sim, tee in sims:
         sim.truth.close()
-        write_run(out / play.home, play.scenario, sim, tee.memory)
+        write_run(out / play.home, sim, tee.memory)
         runs.append(read_run(out / play.home))
     with inbox._lock:
         detections, refused = list(inbox.detections), list(inbox.refused)

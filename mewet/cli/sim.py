@@ -337,19 +337,16 @@ def run_command(
     if jobs is not None or scheduler is not None:
         raise ConfigError("--jobs and --scheduler are for a campaign: give --seeds too")
 
-    from mewet.scenarios.jsonl import MessagesFile
-    from mewet.scenarios.run import run_scenario, write_run
+    from mewet.scenarios.run import run_to_folder
     from mewet.scenarios.scenario import load_scenario
 
     s = load_scenario(scenario)
     total = s.days if days is None else days
     folder = out or Path("runs") / f"{s.id}-{s.seed if seed is None else seed}"
-    messages = MessagesFile(folder / "messages.jsonl")  # written beside the run
     with Progress(console=err, transient=True, disable=as_json) as bar:
         task = bar.add_task(f"running {s.id}", total=total)
         progress = lambda done: bar.update(task, completed=done)  # noqa: E731
-        sim, sink = run_scenario(s, seed, days, progress, messages=messages)
-    summary = write_run(folder, s, sim, sink, parquet=parquet, messages=messages)
+        summary = run_to_folder(folder, s, seed, days, progress, parquet=parquet)
     if as_json:
         print(json.dumps(summary, sort_keys=True))
         return

@@ -4,8 +4,9 @@ A year of the default home is 2.7 million messages, half a gigabyte of JSON line
 them takes about as long as simulating them. So the run hands its messages over every
 `CHUNK_DAYS` simulated days to a forked child process, which encodes that stretch and adds it
 to the file while the engine goes on with the next. A forked child sees the messages as they
-are (no copying or pickling them over); one child at a time, each after the one before has
-finished, so the stretches land in order and two cores are two workers. Where there is no
+are (no copying or pickling them over), and the run lets them go once the child has them;
+one child at a time, each after the one before has finished, so the stretches land in order
+and two cores are two workers. Where there is no
 `fork`, everything is written in this process, to the same bytes.
 """
 
@@ -36,10 +37,10 @@ def message_json(m: Message, names: dict[Topic, str] | None = None) -> str:
     return f'{{"topic":"{name}","retain":{retain},"payload":{payload}}}'
 
 
-def _write(path: Path, messages: Sequence[Message], start: int, stop: int) -> None:
+def _write(path: Path, messages: Sequence[Message]) -> None:
     names: dict[Topic, str] = {}
     with path.open("a", encoding="utf-8", buffering=1 << 20) as f:
-        f.writelines(message_json(messages[i], names) + "\n" for i in range(start, stop))
+        f.writelines(message_json(m, names) + "\n" for m in messages)
 
 
 class MessagesFile:
@@ -49,40 +50,41 @@ class MessagesFile:
         self.path = path
         self.written = 0
         self._child: int | None = None
+        self._held: Sequence[Message] = ()
+        """The stretch the child is writing, kept until it has finished: let go while the
+        child shares its memory, every page of it would be copied."""
         self._can_fork = hasattr(os, "fork")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"")  # a run folder written again starts its messages afresh
 
-    def hand_over(self, messages: Sequence[Message]) -> None:
-        """Write the messages not written yet (in a child process, while the caller goes on)."""
-        start, stop = self.written, len(messages)
-        if start == 0:  # a new file
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_bytes(b"")
-        if stop == start:
+    def add(self, stretch: Sequence[Message]) -> None:
+        """Add the next messages (in a child process, while the caller goes on; the caller
+        may let them go, they are kept here until written)."""
+        if not stretch:
             return
-        self.written = stop
+        self.written += len(stretch)
         if not self._can_fork:
-            _write(self.path, messages, start, stop)
+            _write(self.path, stretch)
             return
         self._wait()
         pid = os.fork()
         if pid == 0:  # the child: write the stretch and leave without running any cleanup
             code = 1
             try:
-                _write(self.path, messages, start, stop)
+                _write(self.path, stretch)
                 code = 0
             finally:
                 os._exit(code)
-        self._child = pid
+        self._child, self._held = pid, stretch
 
-    def close(self, messages: Sequence[Message]) -> None:
-        """Write the rest and wait until it is written."""
-        self.hand_over(messages)
+    def close(self) -> None:
+        """Wait until everything added is written."""
         self._wait()
 
     def _wait(self) -> None:
         if self._child is None:
             return
         _, status = os.waitpid(self._child, 0)
-        self._child = None
+        self._child, self._held = None, ()
         if os.waitstatus_to_exitcode(status) != 0:
             raise MewetError(f"writing {self.path} failed (a writer process ended badly)")

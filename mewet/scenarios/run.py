@@ -10,7 +10,6 @@ import gc
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.incidents import happen
 from mewet.scenarios.jsonl import CHUNK_DAYS, MessagesFile
 from mewet.scenarios.scenario import Scenario
-from mewet.scenarios.tables import write_tables
+from mewet.scenarios.tables import Tables
 from mewet.sim.clock import local_time, zone_label
 from mewet.sim.seeds import rng_for
 from mewet.sim.sink import MemorySink, Sink
@@ -76,129 +75,193 @@ def run_scenario(
     days: float | None = None,
     progress: Callable[[float], None] | None = None,
     home_id: str | None = None,
-    messages: MessagesFile | None = None,
 ) -> tuple[ScenarioSim, MemorySink]:
-    """Run a scenario to its end into a memory sink; `progress` hears the days done.
-    `home_id` renames the home (a campaign numbers its homes by seed); `messages` is the
-    messages.jsonl to be written beside the run, a stretch at a time."""
+    """Run a scenario to its end into a memory sink that keeps every message; `progress`
+    hears the days done. `home_id` renames the home (a campaign numbers its homes by seed)."""
     sink = MemorySink()
     sim = ScenarioSim(scenario, sink, seed, home_id=home_id)
-    end = (scenario.days if days is None else days) * DAY_S
+    _advance(sim, scenario.days if days is None else days, progress)
+    return sim, sink
+
+
+def run_to_folder(
+    out: Path,
+    scenario: Scenario,
+    seed: int | None = None,
+    days: float | None = None,
+    progress: Callable[[float], None] | None = None,
+    *,
+    home_id: str | None = None,
+    parquet: bool = False,
+    chunk_days: int = CHUNK_DAYS,
+) -> dict[str, Any]:
+    """Run a scenario to its end and write its files as it goes (`RunFiles`); the summary.
+
+    Every `chunk_days` the messages of the stretch go to the files and this process lets them
+    go: a resident-year keeps one stretch in memory (400 MB) instead of all 2.7 million
+    messages (2.2 GB), and its messages.jsonl is written on the other core meanwhile.
+    """
+    sink = MemorySink()
+    sim = ScenarioSim(scenario, sink, seed, home_id=home_id)
+    files = RunFiles(out, sim, parquet=parquet)
+
+    def each_day(done: float) -> None:
+        if round(done) % chunk_days == 0:
+            files.add(sink.messages)
+            sink.messages = []
+        if progress is not None:
+            progress(done)
+
+    _advance(sim, scenario.days if days is None else days, each_day)
+    files.add(sink.messages)
+    sink.messages = []
+    return files.finish()
+
+
+def _advance(sim: ScenarioSim, days: float, each_day: Callable[[float], None] | None) -> None:
+    """Run the simulation `days` a day at a time, then switch the home off."""
+    end = days * DAY_S
     try:
         while sim.env.now < end:
             sim.run(min(end, sim.env.now + DAY_S))
-            # the sink keeps millions of messages: without this, every full collection of the
+            # the messages kept reach millions: without this, every full collection of the
             # garbage collector walks all of them again (a year took a third longer)
             gc.freeze()
-            if messages is not None and round(float(sim.env.now) / DAY_S) % CHUNK_DAYS == 0:
-                messages.hand_over(sink.messages)
-            if progress is not None:
-                progress(float(sim.env.now) / DAY_S)
+            if each_day is not None:
+                each_day(float(sim.env.now) / DAY_S)
     finally:
         gc.unfreeze()
     sim.shutdown()
     sim.truth.close()
-    return sim, sink
 
 
 def write_run(
-    out: Path,
-    scenario: Scenario,
-    sim: ScenarioSim,
-    sink: MemorySink,
-    *,
-    parquet: bool = False,
-    messages: MessagesFile | None = None,
+    out: Path, sim: ScenarioSim, sink: MemorySink, *, parquet: bool = False
 ) -> dict[str, Any]:
-    """Write messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json and summary.json
-    (and with `parquet`, telemetry, events and truth as Parquet tables). messages.jsonl is
-    written by a child process meanwhile (`messages`, when the run has begun it already: its
-    last stretch is added at the end)."""
-    out.mkdir(parents=True, exist_ok=True)
-    jsonl = messages
-    if jsonl is None:  # all of it, in a child, while this process writes the rest
-        jsonl = MessagesFile(out / "messages.jsonl")
-        jsonl.hand_over(sink.messages)
-    zone = scenario.start.tzinfo
-    # people read truth.jsonl and care.jsonl (the scenario's local time, with its offset);
-    # messages.jsonl is what the devices sent (the contract's UTC `ts`)
-    with (out / "truth.jsonl").open("w", encoding="utf-8") as f:
-        f.writelines(
-            json.dumps({**t.as_json(), "ts": local_time(t.ts, zone)}, separators=(",", ":")) + "\n"
-            for t in sim.truth.records
-        )
-    with (out / "care.jsonl").open("w", encoding="utf-8") as f:
-        f.writelines(
-            json.dumps({**a.as_json(), "ts": local_time(a.ts, zone)}, separators=(",", ":")) + "\n"
-            for a in sim.team.timeline
-        )
-    tally = _tally(sim, sink.messages)
-    tally.lines.sort(key=lambda line: line.ts)
-    lines, labelled = label(tally.lines, sim.truth.records)
-    (out / "casas.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-    summary = summarise(scenario, sim, sink, tally, labelled)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    (out / "kpis.json").write_text(json.dumps(summary["kpis"], indent=2, sort_keys=True) + "\n")
-    if parquet:
-        write_tables(out, sink.messages, sim.truth.records)
-    jsonl.close(sink.messages)
-    return summary
+    """Write the files of a run whose messages are all in `sink` (see `RunFiles`); the
+    summary."""
+    files = RunFiles(out, sim, parquet=parquet)
+    files.add(sink.messages)
+    return files.finish()
 
 
-@dataclass(slots=True)
+class RunFiles:
+    """A run's files: messages.jsonl, truth.jsonl, care.jsonl, casas.txt, kpis.json and
+    summary.json (and with `parquet`, telemetry, events and truth as Parquet tables).
+
+    Messages come in stretches (`add`), in order: each is counted into the summary and added to
+    the Parquet tables here, then handed to a child process that adds it to messages.jsonl, so
+    the caller may let it go. `finish` writes the rest once the run has ended.
+    """
+
+    def __init__(self, out: Path, sim: ScenarioSim, *, parquet: bool = False) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.out = out
+        self.sim = sim
+        self.messages = MessagesFile(out / "messages.jsonl")
+        self.tables = Tables(out) if parquet else None  # refused now if pyarrow is missing
+        self.tally = _Tally(sim)
+
+    def add(self, stretch: Sequence[Message]) -> None:
+        """The next messages of the run, in order."""
+        # counted before the writer is forked: this process touching the messages while a
+        # child shares their memory would copy every page of them (a year took 3 s longer)
+        self.tally.add(stretch)
+        if self.tables is not None:
+            self.tables.add(stretch)
+        self.messages.add(stretch)
+
+    def finish(self) -> dict[str, Any]:
+        """Write the files that need the whole run, wait for messages.jsonl; the summary."""
+        sim, out = self.sim, self.out
+        zone = sim.scenario.start.tzinfo
+        # people read truth.jsonl and care.jsonl (the scenario's local time, with its offset);
+        # messages.jsonl is what the devices sent (the contract's UTC `ts`)
+        with (out / "truth.jsonl").open("w", encoding="utf-8") as f:
+            f.writelines(
+                json.dumps({**t.as_json(), "ts": local_time(t.ts, zone)}, separators=(",", ":"))
+                + "\n"
+                for t in sim.truth.records
+            )
+        with (out / "care.jsonl").open("w", encoding="utf-8") as f:
+            f.writelines(
+                json.dumps({**a.as_json(), "ts": local_time(a.ts, zone)}, separators=(",", ":"))
+                + "\n"
+                for a in sim.team.timeline
+            )
+        tally = self.tally
+        tally.lines.sort(key=lambda line: line.ts)
+        lines, labelled = label(tally.lines, sim.truth.records)
+        (out / "casas.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+        summary = summarise(sim.scenario, sim, tally, labelled)
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+        (out / "kpis.json").write_text(json.dumps(summary["kpis"], indent=2, sort_keys=True) + "\n")
+        if self.tables is not None:
+            self.tables.close(sim.truth.records)
+        self.messages.close()
+        return summary
+
+
 class _Tally:
-    """What the messages of a run add up to, counted in one pass over them (a year is 2.7
-    million: every pass costs a second)."""
+    """What the messages of a run add up to, counted a stretch at a time in one pass (a year
+    is 2.7 million: every pass costs seconds)."""
 
-    kinds: Counter[str] = field(default_factory=Counter)
-    alarms: Counter[str] = field(default_factory=Counter)
-    telemetry_values: int = 0
-    warmest: dict[str, float] = field(default_factory=dict)
-    lines: list[Line] = field(default_factory=list)
-    """The CASAS dataset's sensor lines, in the order of the messages."""
-    stove_min: float = 0.0
-    cuts: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self, sim: ScenarioSim) -> None:
+        self.zone = sim.scenario.start.tzinfo
+        self.room_of = {ident: sim.home.room(d.room).id for ident, d in sim.devices.items()}
+        self.count = 0
+        self.kinds: Counter[str] = Counter()
+        """Messages by kind."""
+        self.telemetry_values = 0
+        self.warmest: dict[str, float] = {}
+        self.lines: list[Line] = []
+        """The CASAS dataset's sensor lines, in the order of the messages."""
+        self.alarms: Counter[str] = Counter()
+        self.stove_min = 0.0
+        self.cuts: list[dict[str, Any]] = []
+        self._hob_on: datetime | None = None
 
+    def add(self, messages: Sequence[Message]) -> None:
+        """Count the next messages of the run."""
+        telemetry, event = Kind.TELEMETRY, Kind.EVENT
+        kinds: Counter[Kind] = Counter()
+        values = 0
+        for m in messages:
+            kind = m.topic.kind
+            kinds[kind] += 1
+            if kind is telemetry:
+                data: dict[str, float] = m.payload.data  # type: ignore[union-attr,assignment]
+                values += len(data)
+                if "temperature" in data:
+                    room = self.room_of[m.topic.device]
+                    self.warmest[room] = max(self.warmest.get(room, -99.0), data["temperature"])
+                    self.lines.append(sensor_line(m))  # type: ignore[arg-type]  # it makes one
+            elif kind is event:
+                self._event(m)
+        self.count += len(messages)
+        self.telemetry_values += values
+        self.kinds.update({k.value: n for k, n in kinds.items()})
 
-def _tally(sim: ScenarioSim, messages: Sequence[Message]) -> _Tally:
-    zone = sim.scenario.start.tzinfo
-    t = _Tally()
-    room_of = {ident: sim.home.room(d.room).id for ident, d in sim.devices.items()}
-    hob_on: datetime | None = None
-    telemetry, event = Kind.TELEMETRY, Kind.EVENT
-    kinds: Counter[Kind] = Counter()
-    for m in messages:
-        kind = m.topic.kind
-        kinds[kind] += 1
+    def _event(self, m: Message) -> None:
         p = m.payload
-        if kind is telemetry:
-            data: dict[str, float] = p.data  # type: ignore[union-attr,assignment]  # by its kind
-            t.telemetry_values += len(data)
-            if "temperature" in data:
-                room = room_of[m.topic.device]
-                t.warmest[room] = max(t.warmest.get(room, -99.0), data["temperature"])
-                t.lines.append(sensor_line(m))  # type: ignore[arg-type]  # it makes one
-        elif kind is event:
-            assert isinstance(p, Event)
-            if p.event_type != "command_result":
-                t.lines.append(sensor_line(m))  # type: ignore[arg-type]
-            if p.severity == "alarm":
-                t.alarms[p.event_type] += 1
-            if p.event_type == "stove_on":
-                hob_on = hob_on or p.ts
-            elif p.event_type in ("stove_off", "power_cut"):
-                if hob_on is not None:
-                    t.stove_min += (p.ts - hob_on).total_seconds() / 60
-                    hob_on = None
-                if p.event_type == "power_cut":
-                    t.cuts.append({"at": local_time(p.ts, zone), "reason": p.data.get("reason")})
-    t.kinds = Counter({k.value: n for k, n in kinds.items()})
-    return t
+        assert isinstance(p, Event)
+        if p.event_type != "command_result":
+            self.lines.append(sensor_line(m))  # type: ignore[arg-type]  # it makes one
+        if p.severity == "alarm":
+            self.alarms[p.event_type] += 1
+        if p.event_type == "stove_on":
+            self._hob_on = self._hob_on or p.ts
+        elif p.event_type in ("stove_off", "power_cut"):
+            if self._hob_on is not None:
+                self.stove_min += (p.ts - self._hob_on).total_seconds() / 60
+                self._hob_on = None
+            if p.event_type == "power_cut":
+                self.cuts.append(
+                    {"at": local_time(p.ts, self.zone), "reason": p.data.get("reason")}
+                )
 
 
-def summarise(
-    scenario: Scenario, sim: ScenarioSim, sink: MemorySink, tally: _Tally, labelled: int
-) -> dict[str, Any]:
+def summarise(scenario: Scenario, sim: ScenarioSim, tally: _Tally, labelled: int) -> dict[str, Any]:
     """What a run produced, per day where that is what one compares."""
     days = float(sim.env.now) / DAY_S
     activities = Counter(
@@ -209,7 +272,7 @@ def summarise(
         "seed": sim.seed,
         "home": sim.home.id,
         "days": round(days, 3),
-        "messages": len(sink.messages),
+        "messages": tally.count,
         "messages_by_kind": dict(sorted(tally.kinds.items())),
         "telemetry_values": tally.telemetry_values,
         "alarms": dict(sorted(tally.alarms.items())),

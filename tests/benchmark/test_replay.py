@@ -51,7 +51,7 @@ def test_a_run_s_casas_export_replayed_and_ingested_gives_the_same_sensor_events
 ) -> None:
     s = load_scenario("night-fall")
     sim, sink = run_scenario(s, 3, days=0.4)
-    write_run(tmp_path / "run", s, sim, sink)
+    write_run(tmp_path / "run", sim, sink)
     original = casas_lines(tmp_path / "run" / "casas.txt")
     root = unique_root()
     store = open_store(StoreUrl("sqlite", path=tmp_path / "store.db"))

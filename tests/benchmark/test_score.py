@@ -70,7 +70,7 @@ def test_a_campaign_is_one_folder_per_seed_each_its_own_home(campaign: Path) -> 
 def test_a_campaign_seed_is_the_same_run_as_alone(campaign: Path, tmp_path: Path) -> None:
     s = load_scenario("night-fall")
     sim, sink = run_scenario(s, 4, home_id="night-fall-4")
-    write_run(tmp_path, s, sim, sink)
+    write_run(tmp_path, sim, sink)
     for name in ("messages.jsonl", "truth.jsonl", "casas.txt"):
         assert (tmp_path / name).read_bytes() == (campaign / "night-fall-4" / name).read_bytes()
 
@@ -200,7 +200,7 @@ def test_a_folder_without_truth_or_with_one_home_twice_is_refused(tmp_path: Path
     s = load_scenario("night-fall")
     for seed in (1, 2):
         sim, sink = run_scenario(s, seed, days=0.2)
-        write_run(tmp_path / f"run{seed}", s, sim, sink)
+        write_run(tmp_path / f"run{seed}", sim, sink)
     with pytest.raises(ScoreError, match="are both home 'default'"):
         find_runs(tmp_path)
 
@@ -289,7 +289,7 @@ def test_a_near_fall_and_lying_on_the_floor_are_false_alarms_not_falls(tmp_path:
     path.write_text(NOT_FALLS)
     s = load_scenario(path)
     sim, sink = run_scenario(s)
-    write_run(tmp_path / "run", s, sim, sink)
+    write_run(tmp_path / "run", sim, sink)
     truth = [json.loads(x) for x in (tmp_path / "run" / "truth.jsonl").read_text().splitlines()]
     begun = [t["value"] for t in truth if t["kind"] == "activity" and t["phase"] == "begin"]
     assert "near_fall" in begun and "rest_on_floor" in begun and "fall" not in begun

@@ -26,7 +26,7 @@ CASAS_LINE = re.compile(
 def test_every_library_scenario_runs_seeded(name: str, tmp_path: Path) -> None:
     scenario = load_scenario(name)
     sim, sink = run_scenario(scenario, days=min(scenario.days, 1.0))
-    summary = write_run(tmp_path, scenario, sim, sink)
+    summary = write_run(tmp_path, sim, sink)
     assert summary["messages"] == len(sink.messages) > 1000
     assert summary["labelled_activities_per_day"] > 3  # fewer when the resident lies after a fall
     for file in ("messages.jsonl", "truth.jsonl", "casas.txt", "summary.json"):
@@ -36,10 +36,10 @@ def test_every_library_scenario_runs_seeded(name: str, tmp_path: Path) -> None:
 def test_the_same_scenario_and_seed_give_byte_identical_files(tmp_path: Path) -> None:
     scenario = load_scenario("quiet-day")
     for folder in ("a", "b"):
-        write_run(tmp_path / folder, scenario, *run_scenario(scenario))
+        write_run(tmp_path / folder, *run_scenario(scenario))
     for file in ("messages.jsonl", "truth.jsonl", "casas.txt", "summary.json"):
         assert (tmp_path / "a" / file).read_bytes() == (tmp_path / "b" / file).read_bytes(), file
-    write_run(tmp_path / "c", scenario, *run_scenario(scenario, seed=99))
+    write_run(tmp_path / "c", *run_scenario(scenario, seed=99))
     assert (tmp_path / "a" / "messages.jsonl").read_bytes() != (
         tmp_path / "c" / "messages.jsonl"
     ).read_bytes()
@@ -48,7 +48,7 @@ def test_the_same_scenario_and_seed_give_byte_identical_files(tmp_path: Path) ->
 def test_casas_dataset_and_ground_truth_agree(tmp_path: Path) -> None:
     scenario = load_scenario("quiet-day")
     sim, sink = run_scenario(scenario)
-    write_run(tmp_path, scenario, sim, sink)
+    write_run(tmp_path, sim, sink)
     lines = (tmp_path / "casas.txt").read_text().splitlines()
     assert all(CASAS_LINE.match(line) for line in lines)
     labels = [line.split()[-2:] for line in lines if line.endswith(("begin", "end"))]
@@ -330,7 +330,7 @@ def test_the_care_team_answers_comes_in_with_its_key_and_helps_up(tmp_path: Path
 def test_kpis_are_measured_from_what_happened(tmp_path: Path) -> None:
     scenario = load_scenario(scenario_file(tmp_path, FALL_WITH_CARE))
     sim, sink = run_scenario(scenario)
-    summary = write_run(tmp_path / "out", scenario, sim, sink)
+    summary = write_run(tmp_path / "out", sim, sink)
     k = json.loads((tmp_path / "out" / "kpis.json").read_text())
     assert k == summary["kpis"]
     alarm = events_of(sink, "fall_detected")[-1].ts
@@ -369,7 +369,7 @@ def test_an_undetected_fall_is_a_long_lie_nobody_answers(tmp_path: Path) -> None
     )
     scenario = load_scenario(scenario_file(tmp_path, body))
     sim, sink = run_scenario(scenario)
-    k = write_run(tmp_path / "out", scenario, sim, sink)["kpis"]
+    k = write_run(tmp_path / "out", sim, sink)["kpis"]
     # no alarm from the fall itself: the missed morning dose is what brings help, hours later
     assert k["alarms_answered"] == 1 and k["missed_doses"] == 1
     assert k["long_lie_max_min"] > 5 * 60 and k["status"]["long_lie"] == "missed"
@@ -384,7 +384,7 @@ def test_a_device_fault_and_a_false_alarm_burst(tmp_path: Path) -> None:
     assert last == "offline"
     failed = [m.payload for m in sink.of("motion-bathroom", "state")][-1].root
     assert failed["reason"] == "battery empty"
-    k = write_run(tmp_path, scenario, sim, sink)["kpis"]
+    k = write_run(tmp_path, sim, sink)["kpis"]
     burst = [e for e in events_of(sink, "fall_detected") if e.ts.day == 23 and 14 <= e.ts.hour < 17]
     assert len(burst) >= 6 - 1  # six over about 90 minutes; one may fall after 17:00
     assert k["false_alarms_handled"] >= len(burst)
@@ -472,23 +472,38 @@ def test_a_run_as_parquet_reads_in_pandas_and_polars_with_what_the_jsonl_says(
     assert ((truth["value"] == "fall") & (truth["phase"] == "begin")).sum() == 1
 
 
-def test_messages_written_beside_the_run_are_the_same_bytes_in_order(tmp_path: Path) -> None:
+def test_a_run_written_as_it_goes_is_the_run_written_at_the_end(tmp_path: Path) -> None:
+    """`mewet run` hands its messages to the files a stretch at a time and lets them go: the
+    files are the same bytes (the Parquet tables the same rows) as a run kept whole."""
+    import pandas as pd
+
+    from mewet.scenarios.run import run_to_folder
+
+    scenario = load_scenario("night-fall")
+    streamed = run_to_folder(tmp_path / "streamed", scenario, days=3, parquet=True, chunk_days=1)
+    whole = write_run(tmp_path / "whole", *run_scenario(scenario, days=3), parquet=True)
+    assert streamed == whole and whole["messages"] > 20_000
+    for name in ("messages.jsonl", "truth.jsonl", "care.jsonl", "casas.txt", "kpis.json"):
+        assert (tmp_path / "streamed" / name).read_bytes() == (
+            tmp_path / "whole" / name
+        ).read_bytes()
+    for name in ("telemetry.parquet", "events.parquet", "truth.parquet"):
+        rows = [pd.read_parquet(tmp_path / folder / name) for folder in ("streamed", "whole")]
+        pd.testing.assert_frame_equal(*rows)
+
+
+def test_messages_are_the_same_bytes_where_there_is_no_fork(tmp_path: Path) -> None:
     from mewet.scenarios.jsonl import MessagesFile, message_json
 
     _, sink = run_scenario(load_scenario("night-fall"), days=0.5)
     messages = sink.messages
     expected = "".join(message_json(m) + "\n" for m in messages).encode()
-    forked = MessagesFile(tmp_path / "forked.jsonl")
-    for upto in (0, 1000, 1000, 4000):  # stretches as a run hands them over, one empty
-        forked.hand_over(messages[:upto])
-    forked.close(messages)
-    alone = MessagesFile(tmp_path / "alone.jsonl")
-    alone._can_fork = False  # where there is no fork
-    alone.hand_over(messages[:2500])
-    alone.close(messages)
-    assert (tmp_path / "forked.jsonl").read_bytes() == expected
-    assert (tmp_path / "alone.jsonl").read_bytes() == expected
-    # a run folder written again starts its messages.jsonl afresh
-    again = MessagesFile(tmp_path / "forked.jsonl")
-    again.close(messages)
-    assert (tmp_path / "forked.jsonl").read_bytes() == expected
+    for can_fork in (True, False):
+        path = tmp_path / f"fork-{can_fork}.jsonl"
+        path.write_text("a run folder written again starts its messages afresh\n")
+        file = MessagesFile(path)
+        file._can_fork = can_fork
+        for stretch in (messages[:1000], [], messages[1000:4000], messages[4000:]):
+            file.add(stretch)
+        file.close()
+        assert path.read_bytes() == expected
