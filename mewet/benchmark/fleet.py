@@ -6,8 +6,9 @@ zero-padded to the width of N) and the seed `k`, so a fleet is the same on every
 home: shard `i` takes the homes `k` with `(k - 1) % n == i - 1`.
 
 All homes of a process share one broker connection (thousands of connections would cost the
-broker more than the messages do) and one loop: every tick, each home runs up to the wall
-clock's sim time, so a message leaves at most about a tick after its moment. The sink keeps
+broker more than the messages do) and one loop: every tick (a tenth of a second), the homes
+with something due run up to the wall clock's sim time, so a message leaves about a tick after
+its moment. The sink keeps
 how late each message left (`lateness`), which is what `bench/fleet.py` reports.
 """
 
@@ -18,7 +19,8 @@ import math
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from heapq import heapreplace
 
 from mewet.config import Settings
 from mewet.contract import Event, Message, Telemetry
@@ -29,6 +31,8 @@ from mewet.sim.home import Home
 from mewet.transport.client import MqttLink
 
 MAX_HOMES = 100_000
+STARTS_PER_S = 50.0
+"""Homes a fleet switches on per second of wall time, by default."""
 _SHARD_RE = re.compile(r"^(\d+)/(\d+)$")
 
 
@@ -85,7 +89,13 @@ class FleetSink:
 
 
 class Fleet:
-    """`homes` copies of a home (this shard's part of them), publishing through one sink."""
+    """`homes` copies of a home (this shard's part of them), publishing through one sink.
+
+    The homes switch on one after the other, `starts_per_s` a second of wall time, each
+    built as it switches on: a real fleet does not power up in one second, and ten thousand
+    homes' start-up messages at once (92 a home: every device's status, meta, state and first
+    readings) took the broker two minutes to swallow while every reading waited behind them.
+    """
 
     def __init__(
         self,
@@ -94,48 +104,80 @@ class Fleet:
         homes: int,
         start: datetime,
         shard: Shard = Shard(),
+        starts_per_s: float = STARTS_PER_S,
     ) -> None:
         if not 1 <= homes <= MAX_HOMES:
             raise ConfigError(f"--homes {homes}: from 1 to {MAX_HOMES}")
+        if not 0 <= starts_per_s < math.inf:
+            raise ConfigError(f"--starts-per-s {starts_per_s}: 0 (all at once) or more")
         self.start = start
-        width = len(str(homes))
+        self.home = home
+        self.root = settings.topic_root
+        self.starts_per_s = starts_per_s
+        self.numbers = list(shard.numbers(homes))
+        """The home numbers this process runs, in the order they switch on."""
+        self._width = len(str(homes))
         self.link = MqttLink(
             settings.mqtt(),
             f"mewet-fleet-{home.id}-{shard.index}of{shard.count}-{time.monotonic_ns() % 10**6}",
             backlog=settings.publish_backlog,
         )
         self.sink = FleetSink(self.link)
-        self.sims = [
-            HomeSim(
-                home.model_copy(update={"id": f"{home.id}-{k:0{width}d}"}),
-                self.sink,
-                k,
-                start,
-                settings.topic_root,
-            )
-            for k in shard.numbers(homes)
-        ]
+        self.sims: list[HomeSim] = []
+        """The homes switched on so far."""
+        self._offsets: list[float] = []
 
     def connect(self) -> Fleet:
         """Connect the shared link (TransportError when the broker is not there)."""
         self.link.connect()
         return self
 
-    async def run(self, speed: float, length_s: float, tick_s: float = 0.5) -> None:
-        """Every home live at `speed` for `length_s` sim seconds."""
+    def _switch_on(self, offset_s: float) -> HomeSim:
+        """Build and start the next home; its clock begins `offset_s` sim seconds in."""
+        k = self.numbers[len(self.sims)]
+        sim = HomeSim(
+            self.home.model_copy(update={"id": f"{self.home.id}-{k:0{self._width}d}"}),
+            self.sink,
+            k,
+            self.start + timedelta(seconds=offset_s),
+            self.root,
+        )
+        sim.start()
+        self.sims.append(sim)
+        self._offsets.append(offset_s)
+        return sim
+
+    async def run(self, speed: float, length_s: float, tick_s: float = 0.1) -> None:
+        """Every home live at `speed` for `length_s` sim seconds.
+
+        Each tick steps only the homes with something due by the wall clock's sim time, in
+        the order their next events fall (a heap of them), with `HomeSim.advance`: a home of
+        the default kind has an event every eight seconds or so (its readings are taken in
+        bulk in between), so a short tick leaves most homes alone, and a message leaves about
+        a tick after its moment however many homes there are.
+        """
         clock = SimClock(self.start, speed)
         self.sink.timed_by(clock)
-        for sim in self.sims:
-            sim.start()
+        gap = speed / self.starts_per_s if speed > 0 and self.starts_per_s > 0 else 0.0
+        # (the sim time of the home's next event, the home's place); a home not switched on
+        # yet is due when it switches on. Sorted, so a heap already.
+        due = [(i * gap - 1e-9, i) for i in range(len(self.numbers))]
         now = 0.0
         while now < length_s:
             target = clock.target()
             now = min(length_s, now + 60.0 if math.isinf(target) else target)
-            for i, sim in enumerate(self.sims):
-                if sim.env.peek() <= now:  # most homes have nothing due in a tick: no step
-                    sim.run(now)
-                if i % 64 == 0:
+            stepped = 0
+            while due and due[0][0] < now:  # what falls at `now` itself waits for the next tick
+                _, i = due[0]
+                sim = self.sims[i] if i < len(self.sims) else self._switch_on(i * gap)
+                offset = self._offsets[i]
+                sim.advance(now - offset)
+                # never before `now` again in this tick (an event at `now` itself, rounding)
+                heapreplace(due, (max(now, offset + sim.env.peek()), i))
+                stepped += 1
+                if stepped % 64 == 0:
                     self.link.pump(0)
+            self.link.pump(0)
             await asyncio.sleep(0 if math.isinf(target) else tick_s)
 
     def close(self, timeout_s: float = 60.0) -> bool:

@@ -59,18 +59,33 @@ def simulate(
     shard: Annotated[
         str | None, typer.Option(help="With --homes: run part i of n of the fleet (i/n).")
     ] = None,
+    starts_per_s: Annotated[
+        float | None,
+        typer.Option(
+            help="With --homes: homes switched on per second (default 50; 0: all at once)."
+        ),
+    ] = None,
 ) -> None:
     """Publish one virtual home (or a fleet of them) live over MQTT, then print the messages
     sent."""
     from mewet.devices.homes import load_home
 
-    if homes is not None or shard is not None:
+    if homes is not None or shard is not None or starts_per_s is not None:
         if scenario is not None or seed is not None or ha_discovery:
             raise ConfigError(
                 "--homes runs copies of a home, seeded 1..N: no --scenario, --seed or "
                 "--ha-discovery with it (mewet benchmark plays scenarios)"
             )
-        _fleet(load_home(home), 1 if homes is None else homes, shard, mqtt, speed, duration, start)
+        _fleet(
+            load_home(home),
+            1 if homes is None else homes,
+            shard,
+            mqtt,
+            speed,
+            duration,
+            start,
+            starts_per_s,
+        )
         return
     from mewet.lab.livehome import LiveHome
     from mewet.scenarios.scenario import load_scenario
@@ -111,16 +126,18 @@ def _fleet(
     speed: float,
     duration: str,
     start: str | None,
+    starts_per_s: float | None,
 ) -> None:
-    from mewet.benchmark.fleet import Fleet, Shard
+    from mewet.benchmark.fleet import STARTS_PER_S, Fleet, Shard
 
     settings = load_settings(mqtt_url=mqtt)
     check_speed(speed)
     length = parse_duration(duration).total_seconds()
     part = Shard.parse(shard) if shard is not None else Shard()
-    fleet = Fleet(settings, the_home, homes, start_date(start), part).connect()
+    ramp = STARTS_PER_S if starts_per_s is None else starts_per_s
+    fleet = Fleet(settings, the_home, homes, start_date(start), part, ramp).connect()
     err.print(
-        f"simulating {len(fleet.sims)} homes ({the_home.id}-…, shard {part.index}/{part.count} "
+        f"simulating {len(fleet.numbers)} homes ({the_home.id}-…, shard {part.index}/{part.count} "
         f"of {homes}) for {duration} at speed {speed:g} into {settings.mqtt()}"
     )
     complete = publish_live(fleet.run(speed, length), fleet.close)

@@ -30,6 +30,7 @@ device, message for message, and a run in steps against a run in one go).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -90,6 +91,11 @@ STRETCH_S = 3600.0
 class SimEnvironment(simpy.Environment):
     """A SimPy environment whose clock can skip ahead through a stretch where nothing is due."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.horizon = math.inf
+        """Where `advance` stops: nothing may be taken or skipped to from there on."""
+
     def skip_to(self, t: float) -> bool:
         """Move the clock on to `t` if no event is scheduled until then (inclusive).
 
@@ -99,10 +105,30 @@ class SimEnvironment(simpy.Environment):
         if t < self._now:
             raise ValueError(f"the clock cannot go back from {self._now} to {t}")
         queue = self._queue
-        if queue and queue[0][0] <= t:
+        if (queue and queue[0][0] <= t) or t >= self.horizon:
             return False
         self._now = t
         return True
+
+    def next_due(self) -> float:
+        """The time of the next event, or the horizon of `advance` if that comes first."""
+        queue = self._queue
+        return min(queue[0][0], self.horizon) if queue else self.horizon
+
+    def advance(self, until: float) -> None:
+        """What `run(until)` does, without its stop event and the exception that stops it:
+        every event before `until` processed, the clock at `until`. A fleet steps thousands
+        of homes a few events at a time, where that machinery was most of the cost."""
+        if until <= self._now:
+            return
+        self.horizon = until
+        queue, step = self._queue, self.step
+        try:
+            while queue and queue[0][0] < until:
+                step()
+        finally:
+            self.horizon = math.inf
+        self._now = until
 
 
 class Stream:
@@ -222,7 +248,7 @@ class Readings:
                 heappop(due_list)
                 continue
             if self.bulk:
-                until = self._steady_until(min(env.peek(), env.now + STRETCH_S))
+                until = self._steady_until(min(env.next_due(), env.now + STRETCH_S))
                 if due < until:
                     self._take_stretch(until)
                     continue

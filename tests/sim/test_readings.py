@@ -8,7 +8,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from mewet.contract import Telemetry
+from mewet.contract import Event, Message, Telemetry
 from mewet.devices.base import Device
 from mewet.devices.draws import Draws
 from mewet.devices.homes import load_home
@@ -87,6 +87,40 @@ def test_a_run_in_steps_is_the_run_in_one_go() -> None:
         sim.run(minute * 60.0)
     assert len(whole.messages) > 1500
     assert [message_json(m) for m in stepped.messages] == [message_json(m) for m in whole.messages]
+
+
+class Stamped(MemorySink):
+    """Keeps each message with the sim time the home had been advanced to when it came."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.until = 0.0
+        self.sent_by: list[float] = []
+
+    def publish(self, message: Message) -> None:
+        super().publish(message)
+        self.sent_by.append(self.until)
+
+
+def test_a_fleet_home_advanced_in_small_steps_sends_the_same_and_never_early() -> None:
+    """A fleet advances each home a fraction of a second at a time (`advance`, not `run`):
+    the same messages as a run in one go, and none before its moment, bulk readings
+    included."""
+    whole, stepped = MemorySink(), Stamped()
+    HomeSim(load_home("default"), whole, 3, START).run(2 * 3600)
+    sim = HomeSim(load_home("default"), stepped, 3, START)
+    rng = np.random.default_rng(5)
+    until = 0.0
+    while until < 2 * 3600:
+        until = min(2 * 3600.0, until + float(rng.choice([0.1, 0.25, 0.5, 7.0])))
+        stepped.until = until
+        sim.advance(until)
+        assert sim.env.now == until
+    assert len(whole.messages) > 500
+    assert [message_json(m) for m in stepped.messages] == [message_json(m) for m in whole.messages]
+    for m, sent_by in zip(stepped.messages, stepped.sent_by, strict=True):
+        if isinstance(m.payload, Telemetry | Event):
+            assert (m.payload.ts - START).total_seconds() <= sent_by + 0.1  # clocks off by 2%
 
 
 def test_a_device_switched_on_later_reports_on_time() -> None:
