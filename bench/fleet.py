@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,12 +43,14 @@ def fleet_run(url: str, homes: int, steady_s: float) -> None:
     gc.collect()
     before = rss_mib()
     settings = load_settings(mqtt_url=url, publish_backlog=10_000)
+    t0 = time.perf_counter()
     fleet = Fleet(settings, load_home("default"), homes, datetime.now(UTC).replace(microsecond=0))
+    built = time.perf_counter() - t0
     fleet.connect()
     ramp_s = homes / STARTS_PER_S
 
     async def go() -> tuple[int, int, float]:
-        run = asyncio.create_task(fleet.run(1.0, ramp_s + steady_s))
+        run = asyncio.create_task(fleet.run(ramp_s + steady_s))
         await asyncio.sleep(ramp_s)
         ramp, late_ramp, worst_ramp = fleet.sink.messages, fleet.sink.late, fleet.sink.worst_s
         fleet.sink.late, fleet.sink.worst_s = 0, 0.0
@@ -61,7 +64,8 @@ def fleet_run(url: str, homes: int, steady_s: float) -> None:
     fleet.close()
     verdict = "on schedule" if late + late_ramp == 0 else f"BEHIND: {late_ramp + late:,} late"
     print(
-        f"  {homes:>6,} homes: {per_home_kib:,.0f} KiB per home ({rss_mib():,.0f} MiB in all); "
+        f"  {homes:>6,} homes: {per_home_kib:,.0f} KiB per home ({rss_mib():,.0f} MiB in all), "
+        f"built in {built:.0f} s; "
         f"switching on over {ramp_s:.0f} s: {ramp:,} messages, worst {worst_ramp:.2f} s late; "
         f"then {steady:,} messages in {steady_s:.0f} s, worst {worst:.2f} s late: {verdict}"
     )

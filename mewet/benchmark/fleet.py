@@ -91,10 +91,11 @@ class FleetSink:
 class Fleet:
     """`homes` copies of a home (this shard's part of them), publishing through one sink.
 
-    The homes switch on one after the other, `starts_per_s` a second of wall time, each
-    built as it switches on: a real fleet does not power up in one second, and ten thousand
-    homes' start-up messages at once (92 a home: every device's status, meta, state and first
-    readings) took the broker two minutes to swallow while every reading waited behind them.
+    The homes switch on one after the other, `starts_per_s` a second of wall time: a real
+    fleet does not power up in one second, and ten thousand homes' start-up messages at once
+    (92 a home: every device's status, meta, state and first readings) took the broker two
+    minutes to swallow while every reading waited behind them. Home `i` of this process (from
+    0) switches on `i / starts_per_s` wall seconds in, its clock starting that much later.
     """
 
     def __init__(
@@ -104,6 +105,8 @@ class Fleet:
         homes: int,
         start: datetime,
         shard: Shard = Shard(),
+        *,
+        speed: float = 1.0,
         starts_per_s: float = STARTS_PER_S,
     ) -> None:
         if not 1 <= homes <= MAX_HOMES:
@@ -111,44 +114,37 @@ class Fleet:
         if not 0 <= starts_per_s < math.inf:
             raise ConfigError(f"--starts-per-s {starts_per_s}: 0 (all at once) or more")
         self.start = start
-        self.home = home
-        self.root = settings.topic_root
-        self.starts_per_s = starts_per_s
-        self.numbers = list(shard.numbers(homes))
-        """The home numbers this process runs, in the order they switch on."""
-        self._width = len(str(homes))
+        self.speed = speed
+        gap = speed / starts_per_s if speed > 0 and starts_per_s > 0 else 0.0
+        width = len(str(homes))
         self.link = MqttLink(
             settings.mqtt(),
             f"mewet-fleet-{home.id}-{shard.index}of{shard.count}-{time.monotonic_ns() % 10**6}",
             backlog=settings.publish_backlog,
+            batched=True,  # it pumps every 64 homes stepped
         )
         self.sink = FleetSink(self.link)
-        self.sims: list[HomeSim] = []
-        """The homes switched on so far."""
-        self._offsets: list[float] = []
+        self.offsets = [i * gap for i in range(len(shard.numbers(homes)))]
+        """Sim seconds from the fleet's start to each home's switching on."""
+        self.sims = [
+            HomeSim(
+                home.model_copy(update={"id": f"{home.id}-{k:0{width}d}"}),
+                self.sink,
+                k,
+                start + timedelta(seconds=offset),
+                settings.topic_root,
+            )
+            for k, offset in zip(shard.numbers(homes), self.offsets, strict=True)
+        ]
+        self.switched_on = 0
 
     def connect(self) -> Fleet:
         """Connect the shared link (TransportError when the broker is not there)."""
         self.link.connect()
         return self
 
-    def _switch_on(self, offset_s: float) -> HomeSim:
-        """Build and start the next home; its clock begins `offset_s` sim seconds in."""
-        k = self.numbers[len(self.sims)]
-        sim = HomeSim(
-            self.home.model_copy(update={"id": f"{self.home.id}-{k:0{self._width}d}"}),
-            self.sink,
-            k,
-            self.start + timedelta(seconds=offset_s),
-            self.root,
-        )
-        sim.start()
-        self.sims.append(sim)
-        self._offsets.append(offset_s)
-        return sim
-
-    async def run(self, speed: float, length_s: float, tick_s: float = 0.1) -> None:
-        """Every home live at `speed` for `length_s` sim seconds.
+    async def run(self, length_s: float, tick_s: float = 0.1) -> None:
+        """Every home live at the fleet's speed for `length_s` sim seconds.
 
         Each tick steps only the homes with something due by the wall clock's sim time, in
         the order their next events fall (a heap of them), with `HomeSim.advance`: a home of
@@ -156,12 +152,12 @@ class Fleet:
         bulk in between), so a short tick leaves most homes alone, and a message leaves about
         a tick after its moment however many homes there are.
         """
-        clock = SimClock(self.start, speed)
+        clock = SimClock(self.start, self.speed)
         self.sink.timed_by(clock)
-        gap = speed / self.starts_per_s if speed > 0 and self.starts_per_s > 0 else 0.0
-        # (the sim time of the home's next event, the home's place); a home not switched on
-        # yet is due when it switches on. Sorted, so a heap already.
-        due = [(i * gap - 1e-9, i) for i in range(len(self.numbers))]
+        sims, offsets = self.sims, self.offsets
+        # (the sim time of the home's next event, the home): a home not switched on yet is
+        # due when it switches on. Sorted, so a heap already.
+        due = [(offset - 1e-9, i) for i, offset in enumerate(offsets)]
         now = 0.0
         while now < length_s:
             target = clock.target()
@@ -169,8 +165,10 @@ class Fleet:
             stepped = 0
             while due and due[0][0] < now:  # what falls at `now` itself waits for the next tick
                 _, i = due[0]
-                sim = self.sims[i] if i < len(self.sims) else self._switch_on(i * gap)
-                offset = self._offsets[i]
+                sim, offset = sims[i], offsets[i]
+                if i == self.switched_on:  # they switch on in order
+                    sim.start()
+                    self.switched_on += 1
                 sim.advance(now - offset)
                 # never before `now` again in this tick (an event at `now` itself, rounding)
                 heapreplace(due, (max(now, offset + sim.env.peek()), i))
@@ -182,7 +180,7 @@ class Fleet:
 
     def close(self, timeout_s: float = 60.0) -> bool:
         """Every device offline; wait for the broker's acks; whether all came."""
-        for sim in self.sims:
+        for sim in self.sims[: self.switched_on]:
             sim.shutdown()
         done = self.link.wait_published(timeout_s)
         self.link.close()

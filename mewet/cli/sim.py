@@ -135,15 +135,17 @@ def _fleet(
     length = parse_duration(duration).total_seconds()
     part = Shard.parse(shard) if shard is not None else Shard()
     ramp = STARTS_PER_S if starts_per_s is None else starts_per_s
-    fleet = Fleet(settings, the_home, homes, start_date(start), part, ramp).connect()
+    fleet = Fleet(
+        settings, the_home, homes, start_date(start), part, speed=speed, starts_per_s=ramp
+    ).connect()
     err.print(
-        f"simulating {len(fleet.numbers)} homes ({the_home.id}-…, shard {part.index}/{part.count} "
+        f"simulating {len(fleet.sims)} homes ({the_home.id}-…, shard {part.index}/{part.count} "
         f"of {homes}) for {duration} at speed {speed:g} into {settings.mqtt()}"
     )
-    complete = publish_live(fleet.run(speed, length), fleet.close)
+    complete = publish_live(fleet.run(length), fleet.close)
     sink = fleet.sink
     late = f", {sink.late} more than 1 s late (worst {sink.worst_s:.2f} s)" if speed else ""
-    console.print(f"sent {sink.messages} messages from {len(fleet.sims)} homes{late}")
+    console.print(f"sent {sink.messages} messages from {fleet.switched_on} homes{late}")
     check_acknowledged(complete)
 
 

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -30,6 +30,9 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from mewet.config import MqttUrl
 from mewet.errors import TransportError
+
+if TYPE_CHECKING:
+    from paho.mqtt.client import _OutPacket  # paho's queued packet (typing only)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,12 @@ class Will:
 
 
 _PUBACK_OK = ReasonCode(PacketTypes.PUBACK, "Success")
+
+
+def _nothing(*_: Any) -> None:
+    """A callback with nothing to do."""
+
+
 _NO_PROPERTIES = Properties(PacketTypes.PUBACK)  # type: ignore[no-untyped-call]
 _NO_PUBLISH_PROPERTIES = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
 
@@ -127,6 +136,52 @@ class BufferedClient(paho.Client):
             rc = super().loop_read(max_packets)
         return rc
 
+    def _packet_write(self) -> MQTTErrorCode:
+        """Send queued QoS 1 PUBLISH and PUBACK packets many to a `send` (up to 64 KiB):
+        paho sends each packet with a system call of its own. Anything else (a packet begun,
+        a QoS 0 publish, whose callback comes on sending, a DISCONNECT) goes paho's way."""
+        out = self._out_packet
+        while len(out) > 1:
+            batch: list[_OutPacket] = []
+            size = 0
+            while out and size < 65536:
+                packet = out[0]
+                kind = packet["command"] & 0xF0
+                if packet["pos"] or not (
+                    kind == paho.PUBACK or (kind == paho.PUBLISH and packet["qos"] > 0)
+                ):
+                    break
+                batch.append(out.popleft())
+                size += len(packet["packet"])
+            if len(batch) < 2:
+                out.extendleft(reversed(batch))
+                break
+            try:
+                sent = self._sock_send(b"".join(bytes(p["packet"]) for p in batch))
+            except BlockingIOError:
+                out.extendleft(reversed(batch))
+                return MQTTErrorCode.MQTT_ERR_AGAIN
+            except (AttributeError, ValueError, OSError):
+                out.extendleft(reversed(batch))  # paho's own way says what went wrong
+                break
+            with self._msgtime_mutex:
+                self._last_msg_out = time.monotonic()
+            unsent = []
+            for packet in batch:
+                length = len(packet["packet"])
+                if sent >= length:
+                    sent -= length
+                    packet["pos"], packet["to_process"] = length, 0
+                    continue
+                packet["pos"] += sent
+                packet["to_process"] -= sent
+                sent = 0
+                unsent.append(packet)
+            if unsent:  # the socket took part of it: the rest when it is writable again
+                out.extendleft(reversed(unsent))
+                return MQTTErrorCode.MQTT_ERR_SUCCESS
+        return super()._packet_write()
+
     def reconnect(self) -> MQTTErrorCode:
         """A new connection starts with an empty buffer."""
         self._rbuf.clear()
@@ -169,7 +224,11 @@ class Window:
 
 
 class MqttLink:
-    """A connection to the broker; reconnects with backoff (1 s doubling to 30 s)."""
+    """A connection to the broker; reconnects with backoff (1 s doubling to 30 s).
+
+    `batched` (driven mode): what is published waits for the next `pump`, which sends it many
+    messages to a system call; for a producer that pumps often and publishes a lot (a fleet).
+    """
 
     def __init__(
         self,
@@ -186,6 +245,7 @@ class MqttLink:
         on_connect: Callable[[], None] | None = None,
         subscriptions: tuple[str, ...] = (),
         threaded: bool = False,
+        batched: bool = False,
     ) -> None:
         self.url = url
         self.threaded = threaded
@@ -224,6 +284,11 @@ class MqttLink:
         self.client.on_disconnect = self._disconnected_cb
         self.client.on_publish = self._published_cb
         self.client.on_message = self._message_cb
+        if batched:
+            # paho sends a message at once when nobody has registered for the socket's write
+            # readiness: registered (with nothing to do), it leaves what is queued to the next
+            # `pump`, which sends it many messages to a system call
+            self.client.on_socket_register_write = _nothing
 
     # -- life cycle ---------------------------------------------------------------
 

@@ -126,10 +126,8 @@ def test_shards_split_a_fleet_without_overlap() -> None:
     assert set().union(*numbers) == set(range(1, 8)) and sum(map(len, numbers)) == 7
     settings = load_settings(mqtt_url="mqtt://127.0.0.1:1")
     fleet = Fleet(settings, load_home("default"), 12, START, Shard(2, 4))
-    assert fleet.numbers == [2, 6, 10]
-    sims = [fleet._switch_on(0.0) for _ in fleet.numbers]
-    assert [s.home.id for s in sims] == ["default-02", "default-06", "default-10"]
-    assert [s.seed for s in sims] == [2, 6, 10]
+    assert [s.home.id for s in fleet.sims] == ["default-02", "default-06", "default-10"]
+    assert [s.seed for s in fleet.sims] == [2, 6, 10]
     for bad in ("0/3", "4/3", "a/b", "1/"):
         with pytest.raises(ConfigError, match="--shard"):
             Shard.parse(bad)

@@ -118,6 +118,40 @@ def test_a_stalled_broker_blocks_the_publisher_at_the_backlog_bound(tmp_path: Pa
         server.stop()
 
 
+def test_a_batched_link_sends_everything_in_order_when_the_socket_takes_only_part(
+    tmp_path: Path,
+) -> None:
+    """A fleet's link sends many messages to a system call; with the broker stalled the socket
+    fills and takes a batch only in part: every message still arrives whole, once, in order."""
+    server = mosquitto(tmp_path / "batched").start()
+    url = MqttUrl("127.0.0.1", server.port)
+    watcher, got = collect(url, "mewet/h/#")
+    link = MqttLink(url, "batched-test", backlog=2000, batched=True).connect()
+    payloads = [f"{seq:08d}".encode() * 1000 for seq in range(3000)]  # 8 KB each, 24 MB
+    try:
+        assert server.proc is not None
+        server.proc.send_signal(signal.SIGSTOP)
+
+        def produce() -> None:
+            for payload in payloads:
+                link.publish("mewet/h/d/telemetry", payload)
+
+        worker = threading.Thread(target=produce, daemon=True)
+        worker.start()
+        time.sleep(1)
+        server.proc.send_signal(signal.SIGCONT)
+        worker.join(60)
+        assert link.wait_published(60)
+        eventually(lambda: len(got) >= len(payloads), timeout_s=60)
+        assert [m.payload for m in got] == payloads
+    finally:
+        if server.proc is not None:
+            server.proc.send_signal(signal.SIGCONT)
+        link.close()
+        watcher.close()
+        server.stop()
+
+
 def test_memory_sink_and_mqtt_sink_see_the_same_messages(mqtt_url: MqttUrl) -> None:
     root = unique_root()
     home = load_home("default")
