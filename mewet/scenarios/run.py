@@ -98,7 +98,7 @@ def run_to_folder(
     """Run a scenario to its end and write its files as it goes (`RunFiles`); the summary.
 
     Every `chunk_days` the messages of the stretch go to the files and this process lets them
-    go: a resident-year keeps one stretch in memory (400 MB) instead of all 2.7 million
+    go: a resident-year peaks at a few hundred MB instead of keeping all 2.7 million
     messages (2.2 GB), and its messages.jsonl is written on the other core meanwhile.
     """
     sink = MemorySink()
