@@ -8,8 +8,8 @@ home: shard `i` takes the homes `k` with `(k - 1) % n == i - 1`.
 All homes of a process share one broker connection (thousands of connections would cost the
 broker more than the messages do) and one loop: every tick (a tenth of a second), the homes
 with something due run up to the wall clock's sim time, so a message leaves about a tick after
-its moment. The sink keeps
-how late each message left (`lateness`), which is what `bench/fleet.py` reports.
+its moment. The sink keeps how late each message left, which is what `bench/fleet.py`
+reports.
 """
 
 from __future__ import annotations

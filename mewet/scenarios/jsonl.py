@@ -4,10 +4,10 @@ A year of the default home is 2.7 million messages, half a gigabyte of JSON line
 them takes about as long as simulating them. So the run hands its messages over every
 `CHUNK_DAYS` simulated days to a forked child process, which encodes that stretch and adds it
 to the file while the engine goes on with the next. A forked child sees the messages as they
-are (no copying or pickling them over), and the run lets them go once the child has them;
-one child at a time, each after the one before has finished, so the stretches land in order
-and two cores are two workers. Where there is no
-`fork`, everything is written in this process, to the same bytes.
+are (no copying or pickling them over), and the run lets them go once the child has written
+them; one child at a time, each after the one before has finished, so the stretches land in
+order and two cores are two workers. Where there is no `fork`, everything is written in this
+process, to the same bytes.
 """
 
 from __future__ import annotations
