@@ -48,7 +48,6 @@ class MessagesFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.written = 0
         self._child: int | None = None
         self._held: Sequence[Message] = ()
         """The stretch the child is writing, kept until it has finished: let go while the
@@ -62,7 +61,6 @@ class MessagesFile:
         may let them go, they are kept here until written)."""
         if not stretch:
             return
-        self.written += len(stretch)
         if not self._can_fork:
             _write(self.path, stretch)
             return

@@ -193,7 +193,7 @@ class RunFiles:
         tally.lines.sort(key=lambda line: line.ts)
         lines, labelled = label(tally.lines, sim.truth.records)
         (out / "casas.txt").write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
-        summary = summarise(sim.scenario, sim, tally, labelled)
+        summary = summarise(sim, tally, labelled)
         (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         (out / "kpis.json").write_text(json.dumps(summary["kpis"], indent=2, sort_keys=True) + "\n")
         if self.tables is not None:
@@ -209,7 +209,6 @@ class _Tally:
     def __init__(self, sim: ScenarioSim) -> None:
         self.zone = sim.scenario.start.tzinfo
         self.room_of = {ident: sim.home.room(d.room).id for ident, d in sim.devices.items()}
-        self.count = 0
         self.kinds: Counter[str] = Counter()
         """Messages by kind."""
         self.telemetry_values = 0
@@ -238,7 +237,6 @@ class _Tally:
                     self.lines.append(sensor_line(m))  # type: ignore[arg-type]  # it makes one
             elif kind is event:
                 self._event(m)
-        self.count += len(messages)
         self.telemetry_values += values
         self.kinds.update({k.value: n for k, n in kinds.items()})
 
@@ -261,31 +259,31 @@ class _Tally:
                 )
 
 
-def summarise(scenario: Scenario, sim: ScenarioSim, tally: _Tally, labelled: int) -> dict[str, Any]:
+def summarise(sim: ScenarioSim, tally: _Tally, labelled: int) -> dict[str, Any]:
     """What a run produced, per day where that is what one compares."""
     days = float(sim.env.now) / DAY_S
     activities = Counter(
         t.value for t in sim.truth.records if t.kind == "activity" and t.phase == "begin"
     )
     return {
-        "scenario": scenario.id,
+        "scenario": sim.scenario.id,
         "seed": sim.seed,
         "home": sim.home.id,
         "days": round(days, 3),
-        "messages": tally.count,
+        "messages": sum(tally.kinds.values()),
         "messages_by_kind": dict(sorted(tally.kinds.items())),
         "telemetry_values": tally.telemetry_values,
         "alarms": dict(sorted(tally.alarms.items())),
         "sensor_events_per_day": round(len(tally.lines) / days, 1),
         "labelled_activities_per_day": round(labelled / days, 1),
         "activities": dict(sorted(activities.items())),
-        "time_zone": zone_label(scenario.start.tzinfo),
+        "time_zone": zone_label(sim.scenario.start.tzinfo),
         "what_happened": what_happened(sim, tally),
         "kpis": kpis(
             sim.team,
             sim.truth.records,
             tally.alarms["dose_missed"],
-            lambda ts: local_time(ts, scenario.start.tzinfo),
+            lambda ts: local_time(ts, sim.scenario.start.tzinfo),
             final=True,
         ),
     }
