@@ -36,7 +36,6 @@ from mewet.sim.sink import Sink
 Phase = Literal["created", "running", "paused", "ended"]
 CONTROLS = ("start", "pause", "resume", "speed", "step", "inject", "end")
 MAX_SPEED = 3600.0
-PUMP_S = 0.25  # acks and keep-alive: messages themselves go out as they are published
 CHUNK_S = 120.0  # sim seconds run between two looks at the wall clock
 
 
@@ -78,7 +77,7 @@ class Exercise:
         self.clock.pause(float(self.sim.env.now))
         self.on_input = on_input
         self._pump: Callable[[], None] | None = None
-        self._pumped = self._clocked = 0.0
+        self._clocked = 0.0
         if phase == "ended":  # restored after it ended: the home is switched off
             self.sim.shutdown()
         self.sim.team.acted.connect(self._acted)
@@ -345,10 +344,11 @@ class Exercise:
         if self.phase == "ended":
             return False
         now = time.monotonic()
-        if self._pump is not None and now - self._pumped >= PUMP_S:
-            self._pumped = now
-            self._pump()
         behind = self.advance(budget_s)
+        if self._pump is not None:
+            # what the turn (or a call between turns) published leaves now, many messages to
+            # a system call; acks come in and keep-alives go out
+            self._pump()
         if self.now_s >= self.setup.end_s:
             self.finish()
             self.broadcast(self.clock_frame())

@@ -22,6 +22,7 @@ class MqttSink:
     The connection's Last Will marks the home's gateway (`will_device`) offline. Retained
     messages (status, meta, state) are remembered and published again after a reconnect.
     Commands on `<root>/<home>/+/cmd/+` are validated and queued for the simulation to take.
+    `batched`: messages wait for the next `pump`, which sends many to a system call.
     """
 
     def __init__(
@@ -33,6 +34,7 @@ class MqttSink:
         root: str = DEFAULT_ROOT,
         backlog: int = 1000,
         client_id: str | None = None,
+        batched: bool = False,
     ) -> None:
         self.home = home
         self.root = root
@@ -49,6 +51,7 @@ class MqttSink:
             backlog=backlog,
             on_message=self._command,
             subscriptions=(commands_of_home(home, root),),
+            batched=batched,
         )
 
     def connect(self) -> MqttSink:
