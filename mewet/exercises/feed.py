@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from mewet.contract import Message
 from mewet.exercises.frames import Frame, LaggingFrame, MessageFrame, SnapshotFrame
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,15 +27,45 @@ class _Join:
     snapshot: SnapshotFrame
 
 
+class Handoff(Generic[T]):
+    """Items put from any thread, handed to `deliver` on the event loop in batches, in the
+    order they were put: one wake-up of the loop for many items (each wake-up is a system
+    call on both sides, and thousands of messages a second arrive under load).
+
+    No lock: a thread preempted while holding one makes the other wait for it and then for
+    the interpreter again. A deque's append and popleft are atomic, and the flag is cleared
+    before the deque is drained, so an item is either drained by a flush already scheduled
+    or schedules one of its own."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, deliver: Callable[[list[T]], None]) -> None:
+        self.loop = loop
+        self.deliver = deliver
+        self._pending: deque[T] = deque()
+        self._scheduled = False
+
+    def put(self, item: T) -> None:
+        """Hand one item to the loop (from any thread)."""
+        self._pending.append(item)
+        if self._scheduled:
+            return
+        self._scheduled = True
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
+            self.loop.call_soon_threadsafe(self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        pending = self._pending
+        items = [pending.popleft() for _ in range(len(pending))]
+        if items:
+            self.deliver(items)
+
+
 class Feed:
     """The participants of one exercise, each an asyncio queue of frames."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        self.loop = loop
         self.subscribers: set[asyncio.Queue[Frame]] = set()
-        self._lock = threading.Lock()
-        self._pending: list[Frame | _Join] = []
-        self._scheduled = False
+        self._handoff = None if loop is None else Handoff(loop, self._deliver_all)
 
     def post(self, frame: Frame) -> None:
         """Send a frame to every participant (from any thread)."""
@@ -46,21 +80,12 @@ class Feed:
         self.subscribers.discard(queue)
 
     def _put(self, item: Frame | _Join) -> None:
-        if self.loop is None:
+        if self._handoff is None:
             self._deliver(item)
-            return
-        with self._lock:
-            self._pending.append(item)
-            if self._scheduled:
-                return
-            self._scheduled = True
-        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
-            self.loop.call_soon_threadsafe(self._flush)
+        else:
+            self._handoff.put(item)
 
-    def _flush(self) -> None:
-        with self._lock:
-            items, self._pending = self._pending, []
-            self._scheduled = False
+    def _deliver_all(self, items: list[Frame | _Join]) -> None:
         for item in items:
             self._deliver(item)
 
@@ -73,11 +98,11 @@ class Feed:
             try:
                 queue.put_nowait(item)
             except asyncio.QueueFull:
-                # a participant who cannot keep up is dropped, and gets a fresh snapshot on
-                # reconnecting
+                # a participant who cannot keep up is dropped: told so last (in place of the
+                # oldest frame it holds), and given a fresh snapshot on reconnecting
                 self.subscribers.discard(queue)
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait(LaggingFrame())
+                queue.get_nowait()
+                queue.put_nowait(LaggingFrame())
 
 
 class LocalFeed:
