@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI, Request
@@ -34,6 +35,17 @@ from mewet.pages import router as pages
 from mewet.transport.access import BrokerAccess
 
 log = logging.getLogger(__name__)
+SERVING: dict[str, Any] = {
+    # websockets' Sans-I/O protocol, without per-message compression: live frames are a few
+    # hundred bytes, many a second, and compressing each took a quarter of the event loop's
+    # time with 20 exercises at speed 3600
+    "ws": "websockets-sansio",
+    "ws_per_message_deflate": False,
+    "server_header": False,  # nothing to tell an attacker
+}
+"""How uvicorn serves the API, wherever it is started (`mewet api`, `mewet up`, tests)."""
+
+
 # /docs is Swagger UI served by the lab itself (a school network may not reach a CDN); its
 # page starts the UI with an inline script, allowed on that page only
 _DOCS = (

@@ -59,7 +59,7 @@ def api_serve(
     companies' devices get their own broker accounts."""
     import uvicorn
 
-    from mewet.api.app import create_app
+    from mewet.api.app import SERVING, create_app
     from mewet.transport.access import BrokerAccess, signal_reload
 
     settings = load_settings(data_dir=data_dir, api_port=port)
@@ -89,8 +89,7 @@ def api_serve(
         host=host,
         port=settings.api_port,
         log_level="info",
-        ws="websockets-sansio",
-        server_header=False,
+        **SERVING,
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
     )

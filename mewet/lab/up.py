@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from mewet.api.app import create_app
+from mewet.api.app import SERVING, create_app
 from mewet.config import MqttUrl, Settings
 from mewet.contract import root_filter
 from mewet.devices.homes import load_home
@@ -173,8 +173,7 @@ class Lab:
             port=s.api_port,
             log_level="warning",
             lifespan="on",
-            ws="websockets-sansio",
-            server_header=False,
+            **SERVING,
         )
         server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve())

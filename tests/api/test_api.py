@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -256,6 +258,31 @@ def test_time_travel_shows_the_home_at_an_earlier_moment(api: Api) -> None:
     )
     assert then["devices"]["bed"]["state"] != now["devices"]["bed"]["state"]  # in bed at 04:00
     assert then["devices"]["vitals"]["last_seen"] < "2026-11-22T20:01"
+
+
+def test_a_burst_of_frames_comes_in_order_several_to_a_websocket_message(api: Api) -> None:
+    ex = create(api)
+    control(api, ex["id"], "start")
+    ws = api.live(ex["id"], TEACHER)
+    try:
+        frames(ws, lambda f: f["type"] == "snapshot")
+        control(api, ex["id"], "step", minutes=120)  # two hours of the home at once
+        together: list[int] = []
+        seqs: list[int] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(seqs) < 100:
+            got = json.loads(ws.recv(timeout=10))
+            batch = got if isinstance(got, list) else [got]
+            together.append(len(batch))
+            seqs += [
+                f["payload"]["seq"]
+                for f in batch
+                if f["type"] == "message" and f["device"] == "vitals" and f["kind"] == "telemetry"
+            ]
+    finally:
+        ws.close()
+    assert len(seqs) >= 100 and seqs == sorted(seqs)  # every minute's vitals, in order
+    assert max(together) > 1  # written together, not one write a frame
 
 
 # -- who may do what ---------------------------------------------------------------------

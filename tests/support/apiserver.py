@@ -15,7 +15,7 @@ import httpx
 import uvicorn
 from websockets.sync.client import ClientConnection, connect
 
-from mewet.api.app import create_app
+from mewet.api.app import SERVING, create_app
 from mewet.api.security import hash_password
 from mewet.config import Limits, MqttUrl, StoreUrl
 from mewet.exercises.db import AppDb
@@ -85,10 +85,12 @@ def frames(ws: ClientConnection, until: Any, timeout_s: float = 20.0) -> list[di
     got: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        frame = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
-        got.append(frame)
-        if until(frame):
-            return got
+        message = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        # one frame, or several in an array when they were waiting together
+        for frame in message if isinstance(message, list) else [message]:
+            got.append(frame)
+            if until(frame):
+                return got
     raise AssertionError(f"no such frame within {timeout_s} s; got {[f['type'] for f in got]}")
 
 
@@ -120,8 +122,7 @@ def serve(
             host="127.0.0.1",
             port=port,
             log_level="warning",
-            ws="websockets-sansio",
-            server_header=False,
+            **SERVING,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -4,7 +4,8 @@ First ask for a ticket (`POST /api/exercises/{id}/live/ticket` with the bearer t
 single-use ticket good for 30 seconds, so no long-lived token ever travels in a URL (which
 proxies and servers log). Then connect to `/api/exercises/{id}/live?ticket=<ticket>`. The
 first frame is a snapshot of the current state (clock, every device, open cases, actions and
-notes so far); live frames follow. A role the scenario keeps from the sensors (the relative)
+notes so far); live frames follow, each a JSON object, or several in a JSON array (in order)
+when they were waiting together. A role the scenario keeps from the sensors (the relative)
 gets no device messages. Participants send nothing; whatever they send is ignored.
 """
 
@@ -18,7 +19,7 @@ from pydantic import BaseModel
 
 from mewet.api.deps import ApiState, Current, State, Visible, sees_sensors, visible
 from mewet.api.models import ERRORS
-from mewet.exercises.frames import ActionFrame, LaggingFrame, SnapshotFrame
+from mewet.exercises.frames import ActionFrame, Frame, LaggingFrame, SnapshotFrame
 
 router = APIRouter(prefix="/api/exercises", tags=["live"], responses=ERRORS)
 CLOSE_CODES = {401: 4401, 403: 4403, 404: 4404, 429: 4429}
@@ -72,19 +73,21 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
             if get not in done:
                 get.cancel()
                 break
-            frame = get.result()
-            if not sensors:
-                if frame.type in ("message", "alarm"):
-                    continue
-                if isinstance(frame, ActionFrame) and not told(role, frame):
-                    continue
-                if isinstance(frame, SnapshotFrame):
-                    actions = [a for a in frame.actions if told(role, a)]
-                    frame = frame.model_copy(update={"home": {}, "cases": [], "actions": actions})
-            await ws.send_text(frame.model_dump_json())
-            if isinstance(frame, LaggingFrame):
+            frames = [get.result()]
+            while not queue.empty():  # everything waiting, without a task and a wait for each
+                frames.append(queue.get_nowait())
+            shown = [
+                f.model_dump_json()
+                for f in (frames if sensors else (without_sensors(f, role) for f in frames))
+                if f is not None
+            ]
+            if shown:
+                # several frames waiting go out as one message (a JSON array, in order): under
+                # load, one write for many frames instead of a write each
+                await ws.send_text(shown[0] if len(shown) == 1 else f"[{','.join(shown)}]")
+            if isinstance(frames[-1], LaggingFrame):  # the last a slow participant gets
                 await ws.close(4408, "too slow for the live feed: reconnect for a fresh snapshot")
-                break
+                return
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
@@ -99,6 +102,18 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
 
 CALLS = {"relative": {"called_relative"}, "doctor": {"called_doctor"}}
 """Actions of other roles that a role without sensors hears of: the phone ringing."""
+
+
+def without_sensors(frame: Frame, role: str) -> Frame | None:
+    """What a role that sees no sensors (the relative) is shown of a frame (None: nothing)."""
+    if frame.type in ("message", "alarm"):
+        return None
+    if isinstance(frame, ActionFrame) and not told(role, frame):
+        return None
+    if isinstance(frame, SnapshotFrame):
+        actions = [a for a in frame.actions if told(role, a)]
+        return frame.model_copy(update={"home": {}, "cases": [], "actions": actions})
+    return frame
 
 
 def told(role: str, frame: ActionFrame) -> bool:

@@ -122,7 +122,10 @@ export function live(exercise, onFrame) {
       delay = 500;
       status(t.connected);
     };
-    ws.onmessage = (event) => onFrame(JSON.parse(event.data));
+    ws.onmessage = (event) => {
+      const data = JSON.parse(event.data); // one frame, or several in order
+      for (const frame of Array.isArray(data) ? data : [data]) onFrame(frame);
+    };
     ws.onclose = () => {
       if (stopped) return;
       status(t.reconnecting);
