@@ -59,7 +59,7 @@ def api_serve(
     companies' devices get their own broker accounts."""
     import uvicorn
 
-    from mewet.api.app import SERVING, create_app
+    from mewet.api.app import SERVING, create_app, settle
     from mewet.transport.access import BrokerAccess, signal_reload
 
     settings = load_settings(data_dir=data_dir, api_port=port)
@@ -84,6 +84,7 @@ def api_serve(
         limits=settings.limits,
         store=settings.store(),
     )
+    settle()
     uvicorn.run(
         api,
         host=host,

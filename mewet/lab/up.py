@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from mewet.api.app import SERVING, create_app
+from mewet.api.app import SERVING, create_app, settle
 from mewet.config import MqttUrl, Settings
 from mewet.contract import root_filter
 from mewet.devices.homes import load_home
@@ -175,6 +175,7 @@ class Lab:
             lifespan="on",
             **SERVING,
         )
+        settle()
         server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve())
         stopped = asyncio.create_task(stop.wait())
