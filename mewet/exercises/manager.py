@@ -23,7 +23,7 @@ from mewet.contract import DEFAULT_ROOT, MAX_PAYLOAD_BYTES, Kind, Topic, subscri
 from mewet.errors import ContractError, TransportError
 from mewet.exercises import debrief
 from mewet.exercises.db import AppDb, ExerciseRow, User
-from mewet.exercises.feed import Feed
+from mewet.exercises.feed import Feed, Handoff
 from mewet.exercises.frames import MessageFrame
 from mewet.exercises.inputs import Input, Setup
 from mewet.exercises.live import Exercise, Phase
@@ -93,7 +93,9 @@ class Exercises:
         self.by_home: dict[str, int] = {}
         self._feed: MqttLink | None = None
         self._saver: asyncio.Task[None] | None = None
+        self._beat: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._inbox: Handoff[tuple[str, bytes]] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.access = access  # students' broker accounts, when the broker is secured
 
@@ -102,6 +104,7 @@ class Exercises:
     async def start(self) -> None:
         """Subscribe the live feed, and restore every exercise that had not ended, paused."""
         self._loop = asyncio.get_running_loop()
+        self._inbox = Handoff(self._loop, self._route_all)
         self.runner.start()
         if self.mqtt is not None:
             self._feed = MqttLink(
@@ -122,11 +125,13 @@ class Exercises:
             except ScenarioError as exc:
                 log.error("exercise %d cannot be restored: %s", row.id, exc)
         self._saver = asyncio.create_task(self._save_clocks())
+        self._beat = asyncio.create_task(self.runner.beat())
 
     async def stop(self) -> None:
         """Stop every run, keep every clock, close every connection."""
-        if self._saver is not None:
-            self._saver.cancel()
+        for task in (self._saver, self._beat):
+            if task is not None:
+                task.cancel()
         await asyncio.to_thread(self.runner.stop)
         for hosted in self.hosted.values():
             self._keep_clock(hosted)
@@ -195,6 +200,7 @@ class Exercises:
             will_device(hosted.live.sim.home),
             root=self.root,
             client_id=f"mewet-{setup.home_id}",
+            batched=True,  # sent by the pump at the end of each turn, many to a system call
         )
         live = hosted.live
         try:
@@ -241,9 +247,13 @@ class Exercises:
     # -- the live feed back from the broker ----------------------------------------------
 
     def _received(self, msg: Received) -> None:
-        loop = self._loop
-        if loop is not None and len(msg.payload) <= MAX_PAYLOAD_BYTES:
-            loop.call_soon_threadsafe(self._route, msg.topic, msg.payload)
+        """A message from the broker (on the feed's network thread): to the loop, in batches."""
+        if self._inbox is not None and len(msg.payload) <= MAX_PAYLOAD_BYTES:
+            self._inbox.put((msg.topic, msg.payload))
+
+    def _route_all(self, messages: list[tuple[str, bytes]]) -> None:
+        for topic_name, payload in messages:
+            self._route(topic_name, payload)
 
     def _route(self, topic_name: str, payload: bytes) -> None:
         try:
