@@ -91,10 +91,12 @@ async def watch(base: str, ex: int, token: str, until: float, lags: list[float])
                 raw = await asyncio.wait_for(ws.recv(), timeout=max(0.1, until - time.monotonic()))
             except TimeoutError:
                 break
-            frame = json.loads(raw)
-            frames += 1
-            if frame.get("type") == "message" and frame.get("published") is not None:
-                lags.append((time.time() - frame["published"]) * 1000)
+            message = json.loads(raw)
+            arrived = time.time()
+            for frame in message if isinstance(message, list) else [message]:
+                frames += 1
+                if frame.get("type") == "message" and frame.get("published") is not None:
+                    lags.append((arrived - frame["published"]) * 1000)
     return frames
 
 
@@ -192,42 +194,60 @@ async def api_phase(
     return times
 
 
-async def run(base: str, exercises: int, seconds: float, clients: int, per_client: int) -> None:
+async def run(
+    base: str, exercises: int, seconds: float, clients: int, per_client: int, loads: str
+) -> None:
+    chosen = loads.split(",")
     limits = httpx.Limits(max_connections=clients + 10)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        live = await live_phase(client, base, exercises, seconds)
-        lags = live["lags"]
-        print(
-            f"live: {exercises} exercises at speed 60, {len(lags):,} device messages to "
-            f"{exercises} WebSocket clients in {seconds:g} s: publish -> client "
-            f"p50 {pct(lags, 0.5):.0f} ms, p99 {pct(lags, 0.99):.0f} ms (target p99 < 250 ms)"
+        if "class" in chosen:
+            await class_load(client, base, exercises, seconds, clients, per_client)
+        if "a" in chosen:
+            await fast_load(client, base, seconds, clients)
+        if "b" in chosen:
+            await replay_load(client)
+
+
+async def class_load(
+    client: httpx.AsyncClient,
+    base: str,
+    exercises: int,
+    seconds: float,
+    clients: int,
+    per_client: int,
+) -> None:
+    """A class: `exercises` at speed 60, watched, then `clients` clients calling the API."""
+    live = await live_phase(client, base, exercises, seconds)
+    lags = live["lags"]
+    print(
+        f"live: {exercises} exercises at speed 60, {len(lags):,} device messages to "
+        f"{exercises} WebSocket clients in {seconds:g} s: publish -> client "
+        f"p50 {pct(lags, 0.5):.0f} ms, p99 {pct(lags, 0.99):.0f} ms (target p99 < 250 ms)"
+    )
+    args = (client, live["teacher"], live["students"], clients, per_client)
+    t0 = time.perf_counter()
+    times = await api_phase(*args, think_s=1.0)
+    every = [t for ts in times.values() for t in ts]
+    rate = len(every) / (time.perf_counter() - t0)
+    print(
+        f"API: {clients} concurrent clients, a call each about every second "
+        f"({rate:.0f} calls/s), {len(every):,} calls: p50 {pct(every, 0.5):.0f} ms, "
+        f"p99 {pct(every, 0.99):.0f} ms (target p99 < 100 ms)"
+    )
+    for name, ts in times.items():
+        print(f"  {name:<14} p50 {pct(ts, 0.5):6.1f} ms   p99 {pct(ts, 0.99):6.1f} ms")
+    t0 = time.perf_counter()
+    flat = await api_phase(*args, think_s=0.0)
+    every = [t for ts in flat.values() for t in ts]
+    print(
+        f"saturated: {clients} clients calling back to back: "
+        f"{len(every) / (time.perf_counter() - t0):.0f} calls/s, "
+        f"p50 {pct(every, 0.5):.0f} ms, p99 {pct(every, 0.99):.0f} ms"
+    )
+    for ex, _ in live["students"]:  # the class ends
+        await client.post(
+            f"/api/exercises/{ex}/control", headers=live["teacher"], json={"control": "end"}
         )
-        args = (client, live["teacher"], live["students"], clients, per_client)
-        t0 = time.perf_counter()
-        times = await api_phase(*args, think_s=1.0)
-        every = [t for ts in times.values() for t in ts]
-        rate = len(every) / (time.perf_counter() - t0)
-        print(
-            f"API: {clients} concurrent clients, a call each about every second "
-            f"({rate:.0f} calls/s), {len(every):,} calls: p50 {pct(every, 0.5):.0f} ms, "
-            f"p99 {pct(every, 0.99):.0f} ms (target p99 < 100 ms)"
-        )
-        for name, ts in times.items():
-            print(f"  {name:<14} p50 {pct(ts, 0.5):6.1f} ms   p99 {pct(ts, 0.99):6.1f} ms")
-        t0 = time.perf_counter()
-        flat = await api_phase(*args, think_s=0.0)
-        every = [t for ts in flat.values() for t in ts]
-        print(
-            f"saturated: {clients} clients calling back to back: "
-            f"{len(every) / (time.perf_counter() - t0):.0f} calls/s, "
-            f"p50 {pct(every, 0.5):.0f} ms, p99 {pct(every, 0.99):.0f} ms"
-        )
-        for ex, _ in live["students"]:  # the class ends
-            await client.post(
-                f"/api/exercises/{ex}/control", headers=live["teacher"], json={"control": "end"}
-            )
-        await fast_load(client, base, seconds, clients)
-        await replay_load(client)
 
 
 async def fast_load(client: httpx.AsyncClient, base: str, seconds: float, clients: int) -> None:
@@ -250,6 +270,8 @@ async def fast_load(client: httpx.AsyncClient, base: str, seconds: float, client
         f"{pct(every, 0.5):.0f} ms, p99 {pct(every, 0.99):.0f} ms, max {max(every):.0f} ms; "
         f"live p50 {pct(lags, 0.5):.0f} ms, p99 {pct(lags, 0.99):.0f} ms ({len(lags):,} messages)"
     )
+    for name, ts in times.items():
+        print(f"  {name:<14} p50 {pct(ts, 0.5):6.1f} ms   p99 {pct(ts, 0.99):6.1f} ms")
     for ex, _ in live["students"]:
         await client.post(
             f"/api/exercises/{ex}/control", headers=live["teacher"], json={"control": "end"}
@@ -308,12 +330,19 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5, help="Rounds of calls per client.")
+    parser.add_argument(
+        "--loads",
+        default="class,a,b",
+        help="Which loads, comma-separated: class (speed 60), a (speed 3600), b (replays).",
+    )
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         proc, base = start_lab(Path(tmp) / "data")
         try:
-            asyncio.run(run(base, args.exercises, args.seconds, args.clients, args.rounds))
+            asyncio.run(
+                run(base, args.exercises, args.seconds, args.clients, args.rounds, args.loads)
+            )
         except BaseException:
             print((Path(tmp) / "lab.log").read_text()[-3000:], file=sys.stderr)
             raise
