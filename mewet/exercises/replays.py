@@ -37,19 +37,34 @@ class Replays:
         self._pool: ProcessPoolExecutor | None = None
         self._kept: OrderedDict[Hashable, Any] = OrderedDict()
         self._running: dict[Hashable, asyncio.Future[Any]] = {}
+        self._starting: asyncio.Future[ProcessPoolExecutor] | None = None
+        self._closed = False
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # forkserver: workers forked from a clean process, not from this one and its
-            # threads (the broker's network thread, the exercises' runner)
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["mewet.exercises.debrief"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
-        return self._pool
+    async def start(self) -> ProcessPoolExecutor:
+        """The workers, started once, off the event loop: a forkserver's first process waits
+        for the server to import the replay code (a quarter to half a second), and started
+        from the first replay's request, on the loop, that wait stopped every answer."""
+        if self._starting is None:
+            self._starting = asyncio.ensure_future(asyncio.to_thread(self._start_pool))
+        return await asyncio.shield(self._starting)
+
+    def _start_pool(self) -> ProcessPoolExecutor:
+        # forkserver: workers forked from a clean process, not from this one and its threads
+        # (the broker's network thread, the exercises' runner)
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["mewet.exercises.debrief"])
+        pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        pool.submit(int).result()  # a worker forked now
+        if self._closed:  # closed meanwhile
+            pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            self._pool = pool
+        return pool
 
     async def run(self, key: Hashable, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in a worker, or the answer kept for `key`; concurrent askers of the
         same key share one run. BusyError when too many replays wait already."""
+        pool = await self.start()
         if key in self._kept:
             self._kept.move_to_end(key)
             found: T = self._kept[key]
@@ -59,7 +74,7 @@ class Replays:
             if len(self._running) >= QUEUE:
                 raise BusyError("too many replays are waiting: try again in a few seconds")
             loop = asyncio.get_running_loop()
-            running = asyncio.ensure_future(loop.run_in_executor(self._executor(), fn, *args))
+            running = asyncio.ensure_future(loop.run_in_executor(pool, fn, *args))
             self._running[key] = running
             try:
                 result = await asyncio.shield(running)
@@ -74,6 +89,7 @@ class Replays:
 
     def close(self) -> None:
         """Stop the workers."""
+        self._closed = True
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
