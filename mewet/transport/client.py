@@ -185,8 +185,9 @@ class BufferedClient(paho.Client):
     def loop(self, timeout: float = 1.0) -> MQTTErrorCode:
         """One network turn of a driven client, without paho's wake-up socket pair: `loop`
         makes one so that a publish from another thread can wake its `select`, and then
-        writes a byte into it on every publish, a system call per message (a third of the
-        exercises' thread under load). A driven link publishes and pumps on one thread."""
+        writes a byte into it on every publish, a system call per message (over a quarter
+        of the exercises' thread under load). A driven link publishes and pumps on one
+        thread."""
         return self._loop(timeout)
 
     def reconnect(self) -> MQTTErrorCode:
