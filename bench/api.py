@@ -2,7 +2,7 @@
 WebSocket client on each, then 100 concurrent API clients; then two hostile loads:
 
 (a) 20 exercises at speed 3600 (the most a teacher may set) while 100 clients call the API
-    and a WebSocket client watches each;
+    and a WebSocket client watches each (and how fast the homes really ran meanwhile);
 (b) 8 students asking `home?at_min=` for different moments of a day-long exercise (each a
     replay) while 20 clients call the API.
 
@@ -11,7 +11,7 @@ server stamps each live frame with when the message went out; both ends read the
 machine's clock); and p50/p99/max of the API calls. Targets on a 2-core machine, load
 generator included: live p99 under 250 ms, API p99 under 100 ms, no call over 1 s. The lab
 runs with its limits raised for one teacher and one address (a class has many).
-Run: `make bench-api` (or python bench/api.py).
+Run: `make bench-api` (or python bench/api.py; `--loads a` for one load).
 """
 
 from __future__ import annotations
@@ -260,7 +260,11 @@ async def fast_load(client: httpx.AsyncClient, base: str, seconds: float, client
     teacher = await sign_in(client)
     students = [(ex, "") for ex in running]
     t0 = time.perf_counter()
+    clocks = await sim_times(client)
     times = await api_phase(client, teacher, students, clients, 3, think_s=1.0, teacher_only=True)
+    wall = time.perf_counter() - t0
+    later = await sim_times(client)  # the homes that ran all along: how fast they really ran
+    speeds = [(later[ex] - clocks[ex]) / wall for ex in later if ex in clocks]
     live = await watched
     every = [t for ts in times.values() for t in ts]
     lags = live["lags"]
@@ -268,7 +272,9 @@ async def fast_load(client: httpx.AsyncClient, base: str, seconds: float, client
         f"(a) 20 exercises at speed 3600 and {clients} API clients "
         f"({len(every) / (time.perf_counter() - t0):.0f} calls/s): API p50 "
         f"{pct(every, 0.5):.0f} ms, p99 {pct(every, 0.99):.0f} ms, max {max(every):.0f} ms; "
-        f"live p50 {pct(lags, 0.5):.0f} ms, p99 {pct(lags, 0.99):.0f} ms ({len(lags):,} messages)"
+        f"live p50 {pct(lags, 0.5):.0f} ms, p99 {pct(lags, 0.99):.0f} ms ({len(lags):,} messages); "
+        f"the {len(speeds)} homes running throughout ran at speed {min(speeds):.0f} to "
+        f"{max(speeds):.0f} (median {pct(speeds, 0.5):.0f})"
     )
     for name, ts in times.items():
         print(f"  {name:<14} p50 {pct(ts, 0.5):6.1f} ms   p99 {pct(ts, 0.99):6.1f} ms")
@@ -276,6 +282,13 @@ async def fast_load(client: httpx.AsyncClient, base: str, seconds: float, client
         await client.post(
             f"/api/exercises/{ex}/control", headers=live["teacher"], json={"control": "end"}
         )
+
+
+async def sim_times(client: httpx.AsyncClient) -> dict[int, float]:
+    """The sim time of every running exercise."""
+    teacher = await sign_in(client)
+    listed = (await client.get("/api/exercises", headers=teacher)).json()
+    return {e["id"]: e["sim_s"] for e in listed if e["phase"] == "running"}
 
 
 async def exercises_running(client: httpx.AsyncClient) -> list[int]:
