@@ -16,6 +16,7 @@ import multiprocessing
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from mewet.errors import MewetError
@@ -44,9 +45,12 @@ class Replays:
         """The workers, started once, off the event loop: a forkserver's first process waits
         for the server to import the replay code (a quarter to half a second), and started
         from the first replay's request, on the loop, that wait stopped every answer."""
-        if self._starting is None:
-            self._starting = asyncio.ensure_future(asyncio.to_thread(self._start_pool))
-        return await asyncio.shield(self._starting)
+        starting = self._starting
+        if starting is None or (
+            starting.done() and (starting.cancelled() or starting.exception() is not None)
+        ):  # not started, or starting failed: (again) now
+            self._starting = starting = asyncio.ensure_future(asyncio.to_thread(self._start_pool))
+        return await asyncio.shield(starting)
 
     def _start_pool(self) -> ProcessPoolExecutor:
         # forkserver: workers forked from a clean process, not from this one and its threads
@@ -78,6 +82,9 @@ class Replays:
             self._running[key] = running
             try:
                 result = await asyncio.shield(running)
+            except BrokenProcessPool:  # a worker died (killed, out of memory): a new pool next
+                self._forget(pool)
+                raise BusyError("the replay worker stopped: ask again in a moment") from None
             finally:
                 self._running.pop(key, None)
             self._kept[key] = result
@@ -86,6 +93,11 @@ class Replays:
             return result
         shared: T = await asyncio.shield(running)
         return shared
+
+    def _forget(self, pool: ProcessPoolExecutor) -> None:
+        if self._pool is pool:
+            self._pool, self._starting = None, None
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         """Stop the workers."""
