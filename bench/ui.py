@@ -42,9 +42,11 @@ const Native = window.WebSocket;
 window.WebSocket = function (...args) {
   const ws = new Native(...args);
   ws.addEventListener("message", (event) => {
-    const frame = JSON.parse(event.data);
-    if (frame.type === "message" && frame.published) {
-      setTimeout(() => window.__lags.push(Date.now() - frame.published * 1000), 0);
+    const data = JSON.parse(event.data); // one frame, or several in order
+    for (const frame of Array.isArray(data) ? data : [data]) {
+      if (frame.type === "message" && frame.published) {
+        setTimeout(() => window.__lags.push(Date.now() - frame.published * 1000), 0);
+      }
     }
   });
   return ws;
