@@ -9,19 +9,20 @@ from __future__ import annotations
 import gc
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from mewet.contract import DEFAULT_ROOT, Event, Kind, Message
-from mewet.scenarios.care import REGISTRY, AlarmTap, CareTeam, Policies, kpis
+from mewet.scenarios.care import REGISTRY, AlarmTap, CareAction, CareTeam, Policies, kpis
 from mewet.scenarios.casas import Line, label, sensor_line
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.incidents import happen
 from mewet.scenarios.jsonl import CHUNK_DAYS, MessagesFile
 from mewet.scenarios.scenario import Scenario
 from mewet.scenarios.tables import Tables
+from mewet.scenarios.truth import Truth
 from mewet.sim.clock import local_time, zone_label
 from mewet.sim.seeds import rng_for
 from mewet.sim.sink import MemorySink, Sink
@@ -105,16 +106,18 @@ def run_to_folder(
     sim = ScenarioSim(scenario, sink, seed, home_id=home_id)
     files = RunFiles(out, sim, parquet=parquet)
 
+    def hand_over() -> None:
+        files.add(sink.messages)
+        sink.messages = []
+
     def each_day(done: float) -> None:
         if round(done) % chunk_days == 0:
-            files.add(sink.messages)
-            sink.messages = []
+            hand_over()
         if progress is not None:
             progress(done)
 
     _advance(sim, scenario.days if days is None else days, each_day)
-    files.add(sink.messages)
-    sink.messages = []
+    hand_over()
     return files.finish()
 
 
@@ -177,18 +180,8 @@ class RunFiles:
         zone = sim.scenario.start.tzinfo
         # people read truth.jsonl and care.jsonl (the scenario's local time, with its offset);
         # messages.jsonl is what the devices sent (the contract's UTC `ts`)
-        with (out / "truth.jsonl").open("w", encoding="utf-8") as f:
-            f.writelines(
-                json.dumps({**t.as_json(), "ts": local_time(t.ts, zone)}, separators=(",", ":"))
-                + "\n"
-                for t in sim.truth.records
-            )
-        with (out / "care.jsonl").open("w", encoding="utf-8") as f:
-            f.writelines(
-                json.dumps({**a.as_json(), "ts": local_time(a.ts, zone)}, separators=(",", ":"))
-                + "\n"
-                for a in sim.team.timeline
-            )
+        _write_local(out / "truth.jsonl", sim.truth.records, zone)
+        _write_local(out / "care.jsonl", sim.team.timeline, zone)
         tally = self.tally
         tally.lines.sort(key=lambda line: line.ts)
         lines, labelled = label(tally.lines, sim.truth.records)
@@ -200,6 +193,15 @@ class RunFiles:
             self.tables.close(sim.truth.records)
         self.messages.close()
         return summary
+
+
+def _write_local(path: Path, records: Iterable[Truth | CareAction], zone: tzinfo | None) -> None:
+    """JSON lines of records, each stamped in the scenario's local time."""
+    with path.open("w", encoding="utf-8") as f:
+        f.writelines(
+            json.dumps({**r.as_json(), "ts": local_time(r.ts, zone)}, separators=(",", ":")) + "\n"
+            for r in records
+        )
 
 
 class _Tally:
