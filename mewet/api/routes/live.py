@@ -76,11 +76,8 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
             frames = [get.result()]
             while not queue.empty():  # everything waiting, without a task and a wait for each
                 frames.append(queue.get_nowait())
-            shown = [
-                f.model_dump_json()
-                for f in (frames if sensors else (without_sensors(f, role) for f in frames))
-                if f is not None
-            ]
+            seen = frames if sensors else [without_sensors(f, role) for f in frames]
+            shown = [f.model_dump_json() for f in seen if f is not None]
             if shown:
                 # several frames waiting go out as one message (a JSON array, in order): under
                 # load, one write for many frames instead of a write each
