@@ -254,13 +254,12 @@ async def fast_load(client: httpx.AsyncClient, base: str, seconds: float, client
     """(a) 20 exercises at speed 3600, watched, while `clients` clients call the API."""
     watched = asyncio.create_task(live_phase(client, base, 20, seconds, speed=3600))
     await asyncio.sleep(5)  # created and started
-    while not watched.done() and len(await exercises_running(client)) < 20:
+    while not watched.done() and len(await sim_times(client)) < 20:
         await asyncio.sleep(0.5)
-    running = await exercises_running(client)
     teacher = await sign_in(client)
-    students = [(ex, "") for ex in running]
-    t0 = time.perf_counter()
     clocks = await sim_times(client)
+    students = [(ex, "") for ex in clocks]
+    t0 = time.perf_counter()
     times = await api_phase(client, teacher, students, clients, 3, think_s=1.0, teacher_only=True)
     wall = time.perf_counter() - t0
     later = await sim_times(client)  # the homes that ran all along: how fast they really ran
@@ -285,16 +284,10 @@ async def fast_load(client: httpx.AsyncClient, base: str, seconds: float, client
 
 
 async def sim_times(client: httpx.AsyncClient) -> dict[int, float]:
-    """The sim time of every running exercise."""
+    """The sim time of every running exercise, by id."""
     teacher = await sign_in(client)
     listed = (await client.get("/api/exercises", headers=teacher)).json()
     return {e["id"]: e["sim_s"] for e in listed if e["phase"] == "running"}
-
-
-async def exercises_running(client: httpx.AsyncClient) -> list[int]:
-    teacher = await sign_in(client)
-    listed = (await client.get("/api/exercises", headers=teacher)).json()
-    return [e["id"] for e in listed if e["phase"] == "running"]
 
 
 async def replay_load(client: httpx.AsyncClient) -> None:
