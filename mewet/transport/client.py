@@ -235,7 +235,8 @@ class MqttLink:
     """A connection to the broker; reconnects with backoff (1 s doubling to 30 s).
 
     `batched` (driven mode): what is published waits for the next `pump`, which sends it many
-    messages to a system call; for a producer that pumps often and publishes a lot (a fleet).
+    messages to a system call; for a producer that pumps often and publishes a lot (a fleet,
+    an exercise's home).
     """
 
     def __init__(
