@@ -356,8 +356,10 @@ def run_command(
     if jobs is not None or scheduler is not None:
         raise ConfigError("--jobs and --scheduler are for a campaign: give --seeds too")
 
+    from mewet.scenarios.care.kpis import tally_said, worst_said
     from mewet.scenarios.run import run_to_folder
     from mewet.scenarios.scenario import load_scenario
+    from mewet.texts import say
 
     s = load_scenario(scenario)
     total = s.days if days is None else days
@@ -381,14 +383,20 @@ def run_command(
     console.print(table)
     k = summary["kpis"]
     marks = {"met": "met", "missed": "[red]missed[/]", "not yet": "not yet", "not applicable": "-"}
-    kpi = Table("KPI", "value", "target", "status", title="care KPIs")
-    for label, key, target, goal in (
-        ("time to answer (longest)", "time_to_answer_max_min", "answer_min", "answer"),
-        ("time to help on site (longest)", "time_to_help_max_min", "help_min", "help"),
-        ("long lie (longest)", "long_lie_max_min", "long_lie_min", "long_lie"),
+    kpi = Table("KPI", "cases", "worst", "target", "status", title="care KPIs")
+    for label, target in (
+        ("time to answer", "answer"),
+        ("time to help on site", "help"),
+        ("time on the floor", "long_lie"),
     ):
-        value = "-" if k[key] is None else f"{k[key]:g} min"
-        kpi.add_row(label, value, f"{k['targets'][target]:g} min", marks[k["status"][goal]])
+        row = k["summary"][target]
+        kpi.add_row(
+            label,
+            say(tally_said(row), "en"),
+            say(worst_said(row), "en"),
+            f"{row['target_min']:g} min",
+            marks[row["status"]],
+        )
     kpi.add_row("missed doses", str(k["missed_doses"]), "", "")
     kpi.add_row("false alarms handled", str(k["false_alarms_handled"]), "", "")
     console.print(kpi)
@@ -397,7 +405,8 @@ def run_command(
         for c in k["cases"]:
             cases.add_row(
                 str(c["id"]),
-                f"{c['event_type']} ({c['device']})",
+                f"{c['event_type']} ({c['device']})"
+                + "".join(f", joined: {j['event_type']} ({j['device']})" for j in c["joined"]),
                 "-" if c["answer_min"] is None else f"{c['answer_min']:g} min",
                 "-" if c["help_min"] is None else f"{c['help_min']:g} min",
                 marks[c["status"]["answer"]],

@@ -91,6 +91,8 @@ class DeviceSpec:
     manufacturer: str = "MeWeT virtual devices"  # one of the contract's LAB_DEVICES
     model: str = ""
     sources: str = ""
+    worn: bool = False
+    """Worn by the resident (a wristband): it is where she is, not in a room of its own."""
 
     @property
     def all_events(self) -> tuple[str, ...]:

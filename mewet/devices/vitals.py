@@ -125,4 +125,5 @@ SPEC = DeviceSpec(
     model="VW-1",
     sources="Battery about five days with 1-minute sampling, as consumer smartwatches; "
     "charged at night.",
+    worn=True,
 )

@@ -59,4 +59,5 @@ SPEC = DeviceSpec(
     model="SA-WRIST-1",
     sources="Wrist-worn fall detectors in real use: about 80% sensitivity and 0.025-0.05 false "
     "alarms per hour (Bagala et al. 2012; Chaudhuri et al. 2015). Battery: a week per charge.",
+    worn=True,
 )

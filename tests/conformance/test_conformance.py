@@ -220,7 +220,7 @@ def test_a_flooding_device_cannot_fill_the_lab_s_memory(
 def test_every_check_has_its_title_in_finnish_and_english() -> None:
     """The company page names each check in the page's language."""
     from mewet.conformance.checks import CHECKS
-    from mewet.pages.i18n import LANGUAGES, catalogue
+    from mewet.texts import LANGUAGES, catalogue
 
     for lang in LANGUAGES:
         titles = catalogue(lang)["check_titles"]

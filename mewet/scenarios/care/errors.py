@@ -1,7 +1,8 @@
 """The one error of the care team."""
 
-from mewet.errors import MewetError
+from mewet.texts import SaidError
 
 
-class ActionError(MewetError):
-    """An action that makes no sense now (dispatching twice, helping up before arriving)."""
+class ActionError(SaidError):
+    """An action that makes no sense now (dispatching twice, helping up before arriving),
+    with the reason as a message (said in the reader's language where it is shown)."""

@@ -10,8 +10,11 @@ A target's status is one of:
   ended, nothing is "not yet": what never happened is missed);
 - `not applicable`: nothing to measure (no alarm, no fall, a false alarm needs no help).
 
-The summary figures (the longest time to answer, to help, the longest lie) say which cases
-they cover.
+Each target's summary (`summary`) tallies its cases (falls, for the long lie) by status and
+names the worst with its case, so the headline always agrees with the rows: its status is
+`overall` of theirs and its figure is that of the worst case, measured or not. An alarm that
+joined the case of its incident (`Case.linked_to`) is listed in that case, not counted as a
+case of its own. (The older figures, the longest time measured, say which cases they cover.)
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any, Literal
 from mewet.scenarios.care.records import CareAction, Case
 from mewet.scenarios.care.team import CareTeam
 from mewet.scenarios.truth import Truth
+from mewet.texts import Said, said
 
 Status = Literal["met", "missed", "not yet", "not applicable"]
 STATUSES: tuple[Status, ...] = ("met", "missed", "not yet", "not applicable")
@@ -71,7 +75,8 @@ def kpis(
 
     cases = []
     for case in team.cases:
-        cases.append(_case(team, case, now, targets, show, minutes))
+        if case.linked_to is None:
+            cases.append(_case(team, case, now, targets, show, minutes))
     falls = _falls(team, truth, targets["long_lie_min"], show)
     answered = [c for c in cases if c["answer_min"] is not None]
     helped = [c for c in cases if c["help_min"] is not None]
@@ -85,6 +90,7 @@ def kpis(
             "help": overall([c["status"]["help"] for c in cases]),
             "long_lie": overall([f["status"] for f in falls]),
         },
+        "summary": {},
         "time_to_answer_max_min": max((c["answer_min"] for c in answered), default=None),
         "time_to_answer_cases": [c["id"] for c in answered],
         "time_to_help_max_min": max((c["help_min"] for c in helped), default=None),
@@ -101,7 +107,42 @@ def kpis(
     }
     if final:
         _settle(out)
+    out["summary"] = {
+        "answer": _summary(
+            [(c["id"], c["answer_min"], c["status"]["answer"]) for c in out["cases"]],
+            targets["answer_min"],
+            "case",
+        ),
+        "help": _summary(
+            [(c["id"], c["help_min"], c["status"]["help"]) for c in out["cases"]],
+            targets["help_min"],
+            "case",
+        ),
+        "long_lie": _summary(
+            [(i + 1, f["lie_min"], f["status"]) for i, f in enumerate(out["falls"])],
+            targets["long_lie_min"],
+            "fall",
+        ),
+    }
     return out
+
+
+def _summary(
+    rows: list[tuple[int, float | None, Status]], target: float, what: str
+) -> dict[str, Any]:
+    """One target over its cases: how many met, missed, not yet, not applicable; its status
+    (`overall`); and the worst case, of that status: one never measured before the longest
+    measured (an alarm nobody answered is worse than a slow answer)."""
+    tally: dict[str, Any] = {s: 0 for s in STATUSES}
+    for _, _, state in rows:
+        tally[state] += 1
+    headline = overall([state for _, _, state in rows])
+    worst = None
+    same = [r for r in rows if r[2] == headline and headline != "not applicable"]
+    if same:
+        found = max(same, key=lambda r: (r[1] is None, r[1] or 0.0, -r[0]))
+        worst = {what: found[0], "value_min": found[1], "status": found[2]}
+    return {**tally, "target_min": target, "status": headline, "worst": worst}
 
 
 def _settle(out: dict[str, Any]) -> None:
@@ -138,10 +179,21 @@ def _case(
     help_status: Status = (
         status(help_, targets["help_min"], waited) if needs_help else "not applicable"
     )
+    joined = [c for c in team.cases if c.linked_to == case.id]
     return {
         "id": case.id,
         "device": case.device,
         "event_type": case.event_type,
+        "joined": [
+            {
+                "case": c.id,
+                "event_type": c.event_type,
+                "device": c.device,
+                "time": show(date(c.raised))[11:16],
+            }
+            for c in joined
+        ],
+        "sent": list(case.sent),
         "raised": show(date(case.raised)),
         "answered": None if case.answered is None else show(date(case.answered)),
         "answered_by": case.answered_by,
@@ -197,3 +249,28 @@ def _per_role(timeline: list[CareAction]) -> dict[str, int]:
     for a in timeline:
         counts[a.role] = counts.get(a.role, 0) + 1
     return dict(sorted(counts.items()))
+
+
+def tally_said(row: dict[str, Any]) -> Said:
+    """A target's tally over its cases as a message: met, missed, not yet, not applicable."""
+    return said(
+        "kpi_tally",
+        met=row["met"],
+        missed=row["missed"],
+        waiting=row["not yet"],
+        na=row["not applicable"],
+    )
+
+
+def worst_said(row: dict[str, Any]) -> Said:
+    """The worst of a target's cases (or falls) as a message, measured or not."""
+    worst = row["worst"]
+    if worst is None:
+        return said("kpi_no_worst")
+    return said(
+        "kpi_worst_fall" if "fall" in worst else "kpi_worst_case",
+        case=worst.get("case"),
+        fall=worst.get("fall"),
+        value=worst["value_min"],
+        measured=worst["value_min"] is not None,
+    )

@@ -59,7 +59,8 @@ class Policies:
             self.team.env.process(relative.scheduled_calls(self.team, at))
 
     def _case(self, case: Case) -> None:
-        if not self.team.played(alarm_centre.ROLE):
+        # an alarm that joined the case of its incident at once needs no operator of its own
+        if not self.team.played(alarm_centre.ROLE) and not case.closed:
             self.team.env.process(alarm_centre.operator(self.team, case))
 
     def _visit(self, visit: Visit) -> None:

@@ -2,30 +2,44 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from mewet.contract import format_ts
 from mewet.scenarios.care.settings import Situation, Urgency
+from mewet.texts import Arg, Said
 
 
 @dataclass(frozen=True, slots=True)
 class CareAction:
-    """One thing a role did, when."""
+    """One thing a role did, when: the action's id and its values (the case, the minutes
+    away, what was found), said in words only where it is shown."""
 
     ts: datetime
     role: str
     action: str
-    detail: str = ""
+    args: Mapping[str, Arg] = field(default_factory=dict)
     by: str = "policy"
 
-    def as_json(self) -> dict[str, str]:
-        """The record as written to care.jsonl."""
+    @property
+    def said(self) -> Said:
+        """The entry as a message: its action is the id (the catalogues' `said` section)."""
+        return Said(self.action, self.args)
+
+    @property
+    def detail(self) -> str:
+        """The entry in English words (logs, care.jsonl)."""
+        return str(self.said)
+
+    def as_json(self) -> dict[str, Any]:
+        """The record as written to care.jsonl: the message, and its English words."""
         return {
             "ts": format_ts(self.ts),
             "role": self.role,
             "action": self.action,
+            "said": self.said.as_json(),
             "detail": self.detail,
             "by": self.by,
         }
@@ -33,7 +47,8 @@ class CareAction:
 
 @dataclass
 class Case:
-    """One alarm at the alarm centre, from raised to closed."""
+    """One alarm case at the alarm centre, from raised to closed: an incident, not an alarm.
+    Further alarms of the same incident join it (`linked`) instead of counting as cases."""
 
     id: int
     device: str
@@ -52,6 +67,12 @@ class Case:
     closed_at: float | None = None
     closed_by: str | None = None
     false_alarm: bool = False
+    sent: list[str] = field(default_factory=list)
+    """Who was sent to help (home care, paramedics, the fire service), in order."""
+    linked_to: int | None = None
+    """The case this alarm joined: it belongs to that incident and is not a case of its own."""
+    linked: list[int] = field(default_factory=list)
+    """The alarms (their case numbers) that joined this case."""
 
     def public(self) -> dict[str, Any]:
         """What an operator sees of the case."""
@@ -63,6 +84,10 @@ class Case:
             "answered": self.answered is not None,
             "situation": self.situation,
             "closed": self.closed,
+            "false_alarm": self.false_alarm,
+            "on_site": self.on_site is not None,
+            "linked_to": self.linked_to,
+            "linked": list(self.linked),
         }
 
 

@@ -50,7 +50,7 @@ def test_skipped_meals_leave_the_hob_cold_and_the_evening_visit_makes_a_meal(
     assert 18 in hob_on, "dinner is cooked again after the meal home care made"
     assert max(levels(sim, "dizziness")) >= 0.2
     found = next(a.detail for a in sim.team.timeline if a.action == "assessed")
-    assert "has not eaten: 2 meal(s) skipped" in found
+    assert "has not eaten: 2 meals skipped" in found
     assert "gave_meal" in [a.action for a in sim.team.timeline]
     assert sim.world.meals_missed == 0
     plain, plain_sink = run_scenario(

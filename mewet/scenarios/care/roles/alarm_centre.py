@@ -11,21 +11,23 @@ from mewet.scenarios.care.settings import Situation, Urgency
 from mewet.scenarios.care.team import Action, CareTeam
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
+from mewet.texts import Said, said
 
 ROLE = "alarm_centre"
 NOT_FALSE = ("dose_missed", "door_opened_at_night", "door_left_open", "power_cut")
 """Alarms that are never false when nothing else is wrong: they report what happened."""
 
 
-def answer(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def answer(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Pick up an alarm."""
     case = team.case(args)
     if case.answered is not None:
-        raise ActionError(f"alarm case {case.id} is already answered")
+        raise ActionError(said("case_answered_already", case=case.id))
     case.answered = float(team.env.now)
     case.answered_by = team.actor(role)
-    team.log(role, "answered", f"case {case.id}: {case.event_type} from {case.device}")
-    return f"case {case.id}: {case.event_type} from {case.device}"
+    team.changed(case)
+    team.log(role, "answered", case=case.id, event_type=case.event_type, device=case.device)
+    return said("case_on_line", case=case.id, event_type=case.event_type, device=case.device)
 
 
 def situation(team: CareTeam) -> Situation:
@@ -42,7 +44,7 @@ def situation(team: CareTeam) -> Situation:
     return "well"
 
 
-def talk(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def talk(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Talk to the resident through the alarm unit: what is the situation?"""
     case = team.answered_case(args)
     case.situation = situation(team)
@@ -56,13 +58,14 @@ def talk(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     if heard == NO_ANSWER:  # the operator learns only that nobody answers
         case.situation = "no_answer"
     elif case.event_type == "door_left_open" and case.situation == "well":
-        heard = "the resident had left the door open and goes to close it"
+        heard = said("heard_door_left_open")
         team.env.process(_close_the_door(team, case.device))
-    team.log(role, "talked", f"case {case.id}: {heard}")
+    team.changed(case)
+    team.log(role, "talked", case=case.id, heard=heard)
     return heard
 
 
-NO_ANSWER = "no answer from the home"
+NO_ANSWER = said("heard_no_answer")
 
 
 def _close_the_door(team: CareTeam, device: str) -> Process:
@@ -73,91 +76,97 @@ def _close_the_door(team: CareTeam, device: str) -> Process:
         team.world.set_door(door, False)
 
 
-def _heard(team: CareTeam, found: Situation) -> str:
+def _heard(team: CareTeam, found: Situation) -> Said:
     if not team.world.wristband_worn and found in ("fallen", "injured"):
         return NO_ANSWER
-    return {
-        "fallen": "the resident has fallen and cannot get up",
-        "injured": "the resident has fallen and is in pain, cannot move a leg",
-        "gone_out": "no answer: nobody is at home",
-        "no_answer": NO_ANSWER,
-        "smoke": "the resident says there is smoke in the flat",
-        "unwell": "the resident sounds weak and confused, feels unwell",
-        "dose_missed": "the resident forgot the medicine",
-        "well": "the resident is fine",
-    }[found]
+    return said(f"heard_{found}")
 
 
-def dispatched(team: CareTeam, case: Case | None, role: str) -> None:
-    """Note on the case when help was first sent, and by whom."""
-    if case is not None and case.dispatched is None:
+def dispatched(team: CareTeam, case: Case | None, role: str, sent: str) -> None:
+    """Note on the case who was sent (`sent`), and when and by whom help was first sent."""
+    if case is None:
+        return
+    if case.dispatched is None:
         case.dispatched = float(team.env.now)
         case.dispatched_by = team.actor(role)
+    case.sent.append(sent)
+    team.changed(case)
 
 
-def dispatch_home_care(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def dispatch_home_care(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Send home care to the home."""
     case = team.answered_case(args) if role == ROLE else None
     if team.visit("home_care") is not None:
-        raise ActionError("home care is already on its way or in the home")
+        raise ActionError(said("already_coming", role="home_care"))
     travel = team.travel_s(team.settings.travel())
-    dispatched(team, case, role)
+    dispatched(team, case, role, "home_care")
     team.begin_visit("home_care", "alarm", travel, case)
-    team.log(role, "dispatched", f"home care, about {round(travel / 60)} min away")
-    return f"home care on its way, about {round(travel / 60)} min"
+    minutes = round(travel / 60)
+    team.log(role, "dispatched", case=case.id if case else None, min=minutes)
+    return said("home_care_coming", min=minutes)
 
 
-def dispatch_paramedics(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def dispatch_paramedics(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Call an ambulance (ensihoito) with an urgency class A-D: from the alarm centre for a
     case, or from the home by a visitor."""
     case = team.answered_case(args) if role == ROLE else team.case_of("home_care")
     urgency = str(args.get("urgency", "B"))
     if urgency not in ("A", "B", "C", "D"):
-        raise ActionError(f"urgency {urgency!r}: use A (acute) to D (can wait)")
+        raise ActionError(said("urgency_unknown", urgency=urgency[:8]))
     if team.visit("paramedic") is not None:
-        raise ActionError("the paramedics are already on their way or in the home")
+        raise ActionError(said("already_coming", role="paramedic"))
+    if team.in_hospital:
+        raise ActionError(said("in_hospital"))
     klass: Urgency = urgency  # type: ignore[assignment]
     travel = team.travel_s(team.settings.response(klass), 0.6, 1.3)
-    dispatched(team, case, role)
+    dispatched(team, case, role, "paramedic")
     visit = team.begin_visit("paramedic", "ambulance", travel, case)
     visit.urgency = klass
-    team.log(role, "called_paramedics", f"urgency {urgency}, about {round(travel / 60)} min")
-    return f"ambulance (urgency {urgency}) on its way, about {round(travel / 60)} min"
+    minutes = round(travel / 60)
+    team.log(role, "called_paramedics", urgency=urgency, min=minutes)
+    return said("ambulance_coming", urgency=urgency, min=minutes)
 
 
-def call_relative(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def call_relative(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Phone the resident's relative (omainen)."""
     team.answered_case(args)
     team.phone_ringing = True
-    team.log(role, "called_relative", team.settings.relative.who)
+    who = team.settings.relative.who
+    team.log(role, "called_relative", who=who)
     team.summoned.emit("relative")
-    return f"calling the {team.settings.relative.who}"
+    return said("calling_relative", who=who)
 
 
-def call_doctor(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def call_doctor(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Ask the doctor for a consultation."""
     team.answered_case(args)
     return team.ask_doctor(role)
 
 
-def call_fire_service(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def call_fire_service(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Alert the fire service (through the emergency centre, 112)."""
-    team.answered_case(args)
-    team.log(role, "called_fire_service")
+    case = team.answered_case(args)
+    if "fire_service" in case.sent:
+        raise ActionError(said("already_coming", role="fire_service"))
+    dispatched(team, case, role, "fire_service")
+    team.log(role, "called_fire_service", case=case.id)
     team.summoned.emit("fire_service")
-    return "fire service alerted"
+    return said("fire_service_alerted")
 
 
-def remind(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def remind(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Remind the resident of a missed dose."""
     case = team.answered_case(args)
-    team.log(role, "reminded", f"case {case.id}: called the resident about the dose")
-    return "the resident was reminded"
+    team.log(role, "reminded", case=case.id)
+    return said("resident_reminded")
 
 
-def close(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
-    """Close the case, as a false alarm or not; the device's alarm is silenced."""
+def close(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
+    """Close the case, as a false alarm or not, once its situation is resolved (help sent is
+    not enough); the device's alarm is silenced."""
     case = team.answered_case(args)
+    if case.sent and not team.resolved(case):
+        raise ActionError(said("close_unresolved", case=case.id))
     false_alarm = bool(args.get("false_alarm", False))
     case.closed = True
     case.closed_at = float(team.env.now)
@@ -165,9 +174,25 @@ def close(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
     case.false_alarm = false_alarm
     if false_alarm:
         team.false_alarms += 1
-    team.log(role, "closed", f"case {case.id}" + (": false alarm" if false_alarm else ""))
+    team.changed(case)
+    team.log(role, "closed", case=case.id, false_alarm=false_alarm)
     team.silence(case.device)
-    return f"case {case.id} closed"
+    return said("case_closed", case=case.id)
+
+
+def link(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
+    """Link an alarm to the open case of the same incident: it joins that case instead of
+    being a case of its own (a second detector of the same fire, the button pressed while
+    help is coming)."""
+    if args.get("case") is None or args.get("to") is None:
+        raise ActionError(said("link_which"))
+    case = team.case(args)
+    to = team.case(args, "to")
+    if case is to:
+        raise ActionError(said("link_itself", case=case.id))
+    if case.sent or case.linked:
+        raise ActionError(said("link_has_own", case=case.id))
+    return team.link(case, to)
 
 
 ACTIONS = {
@@ -185,7 +210,16 @@ ACTIONS = {
         Action("call_doctor", "Ask the doctor for a consultation (args: case).", call_doctor),
         Action("call_fire_service", "Alert the fire service (args: case).", call_fire_service),
         Action("remind", "Remind the resident of a missed dose (args: case).", remind),
-        Action("close", "Close the case (args: case, false_alarm true/false).", close),
+        Action(
+            "link",
+            "Link an alarm to the open case of the same incident (args: case, to).",
+            link,
+        ),
+        Action(
+            "close",
+            "Close the case once its situation is resolved (args: case, false_alarm).",
+            close,
+        ),
     )
 }
 
@@ -194,27 +228,36 @@ ACTIONS = {
 
 
 def operator(team: CareTeam, case: Case) -> Process:
-    """An operator: waits for a free line, picks up, talks, follows the protocol."""
+    """An operator: waits for a free line, picks up, talks, follows the protocol; the line
+    is then free for the next alarm, and the case stays open until its situation is
+    resolved."""
     rng = team.policy_rng(ROLE)
     with team.operators.request() as free:
         yield free
+        if case.closed:  # it joined the case of its incident meanwhile
+            return
         pickup = float(rng.gamma(4.0, team.settings.answer_s / 4.0))
         yield team.env.timeout(pickup)
         yield from team.policy_do(ROLE, "answer", {"case": case.id})
         yield team.env.timeout(float(rng.uniform(20, 60)))  # reaching the resident, or not
         yield from team.policy_do(ROLE, "talk", {"case": case.id})
         yield from respond(team, case)
+    while not case.closed and not team.resolved(case):
+        yield team.env.timeout(60)
+    if not case.closed:
+        yield from team.policy_do(ROLE, "close", {"case": case.id})
 
 
 def respond(team: CareTeam, case: Case) -> Process:
-    """The protocol's responses to the situation the operator found, in the order written."""
+    """The protocol's responses to the situation the operator found, in the order written
+    (the case closes at once only where the protocol says so: nothing was wrong)."""
     found = case.situation or "well"
     on_case: dict[str, Scalar] = {"case": case.id}
-    helping = [v for v in team.visits if not v.done and v.case is not None]
+    helping = [c for c in team.open_cases() if c is not case and c.sent]
     if helping and (found != "well" or case.event_type == "door_opened_at_night"):
-        # the same fall seen by a second device, or the door opened by the visitors
-        team.policy_log(ROLE, "linked", f"case {case.id}: help is already under way")
-        yield from team.policy_do(ROLE, "close", on_case)
+        # the same incident seen by another device, or the door opened by the visitors
+        if not team.played(ROLE):
+            team.link(case, helping[-1])
         return
     for response in getattr(team.settings.protocol, found):
         args: dict[str, Scalar] = dict(on_case)
@@ -229,11 +272,15 @@ def respond(team: CareTeam, case: Case) -> Process:
             args["urgency"] = response[-1]
             action = "dispatch_paramedics"
         yield from team.policy_do(ROLE, action, args)
-    yield from team.policy_do(ROLE, "close", on_case)
 
 
 def fire_service(team: CareTeam) -> Process:
-    """The fire service comes and clears the smoke."""
+    """The fire service comes and clears the smoke: help on site for the case it came for."""
     yield team.env.timeout(float(team.policy_rng("fire_service").uniform(8, 15)) * 60)
+    for case in team.open_cases():
+        if "fire_service" in case.sent and case.on_site is None:
+            case.on_site = float(team.env.now)
+            case.on_site_role = "fire_service"
+            team.changed(case)
     team.log(ROLE, "fire_service_on_site")
     team.world.set("smoke", False)

@@ -6,24 +6,25 @@ from mewet.contract import Scalar
 from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.team import Action, CareTeam
 from mewet.sim.world import Process
+from mewet.texts import Said, said
 
 ROLE = "doctor"
 
 
-def consult(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def consult(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """A phone consultation about the resident (treats an illness)."""
     if not team.consult_asked:
-        raise ActionError("nobody has asked for a consultation")
+        raise ActionError(said("no_consult_asked"))
     team.consult_asked = False
     w = team.world
     if w.ill():
         w.illness = 0.0
-        advice = "infection: antibiotics prescribed, vitals checked twice a day"
+        advice = said("advice_infection")
     elif w.dehydrated():
-        advice = "dehydration: drink 1.5 l a day, home care to check fluids in the heat"
+        advice = said("advice_dehydration")
     else:
-        advice = "no change of treatment"
-    team.log(role, "consulted", advice)
+        advice = said("advice_no_change")
+    team.log(role, "consulted", advice=advice)
     return advice
 
 

@@ -13,65 +13,94 @@ from mewet.scenarios.care.settings import RoutineVisit
 from mewet.scenarios.care.team import Action, CareTeam
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
+from mewet.texts import Said, said
 
 ROLE = "home_care"
 
 
-def help_up(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def help_up(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Help the resident up from the floor (not when injured)."""
     team.visiting(role, inside=True)
     if not team.world.fallen:
-        raise ActionError("the resident is not on the floor")
+        raise ActionError(said("not_on_floor"))
     if team.world.injured:
-        raise ActionError("the resident may have broken a hip: do not lift, call paramedics")
+        raise ActionError(said("do_not_lift"))
     team.get_up(role, "helped_up")
-    return "the resident is back on their feet"
+    return said("back_on_feet")
 
 
-def give_fluids(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def give_fluids(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Give the resident something to drink."""
     team.visiting(role, inside=True)
+    if team.in_hospital:
+        raise ActionError(said("in_hospital"))
     team.world.hydration = min(1.0, team.world.hydration + 0.35)
     team.log(role, "gave_fluids")
-    return "the resident drank"
+    return said("resident_drank")
 
 
-def give_meal(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def give_meal(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Make the resident something to eat (and a drink with it)."""
     team.visiting(role, inside=True)
+    if team.in_hospital:
+        raise ActionError(said("in_hospital"))
     if team.world.fallen:
-        raise ActionError("the resident is on the floor: help her up first")
+        raise ActionError(said("help_up_first"))
     team.world.meals_missed = 0
     team.world.hydration = min(1.0, team.world.hydration + 0.1)
     team.log(role, "gave_meal")
-    return "the resident ate"
+    return said("resident_ate")
 
 
-def bring_home(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def bring_home(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Search nearby and bring a wandering resident home."""
     visit = team.visiting(role)
     if visit.arrived is None:
-        raise ActionError(f"the {role.replace('_', ' ')} has not arrived yet")
+        raise ActionError(said("not_arrived", role=role))
     if not (team.world.location == OUTSIDE and team.world.activity == "wandering"):
-        raise ActionError("the resident is not out wandering")
-    team.log(role, "found_outside", "brought home and to bed")
+        raise ActionError(said("not_wandering"))
+    team.log(role, "found_outside")
     team.sim.occupant.resume()
-    return "found nearby and brought home"
+    return said("brought_home")
 
 
-def call_paramedics(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def call_paramedics(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Call an ambulance from the home."""
     team.visiting(role, inside=True)
     return dispatch_paramedics(team, role, args)
 
 
-def document(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
-    """Write the visit's record (kotihoidon kirjaus): what was found and done."""
+def document(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
+    """Write the visit's record (kotihoidon kirjaus): what was found and done; only of a
+    visit that was made (under way now, or earlier)."""
+    if not any(v.role == role and v.arrived is not None for v in team.visits):
+        raise ActionError(said("document_no_visit"))
+    notes = [n for n in str(args.get("notes", "")).split(",") if n]
+    if notes:  # the default policy's record: its findings by id, said in the reader's words
+        unknown = sorted(set(notes) - NOTES)
+        if unknown:
+            raise ActionError(said("document_notes", notes=", ".join(sorted(NOTES))))
+        team.log(role, "documented", notes=tuple(said(n) for n in notes))
+        return said("documented_ok")
     text = str(args.get("text", "")).strip()[:1000]
     if not text:
-        raise ActionError("write what you found and did (args: text)")
-    team.log(role, "documented", text)
-    return "documented"
+        raise ActionError(said("document_what"))
+    team.log(role, "documented", text=text)
+    return said("documented_ok")
+
+
+NOTES = {
+    "note_in_hospital",
+    "note_found_outside",
+    "note_hip_fracture",
+    "note_helped_up",
+    "note_fluids_after_lie",
+    "note_acutely_ill",
+    "note_unwell",
+    "note_meal_made",
+    "note_well",
+}
+"""What the default policy writes in its record, by id (a person writes their own words)."""
 
 
 ACTIONS = {
@@ -101,40 +130,44 @@ ACTIONS = {
 def job(team: CareTeam, visit: Visit) -> Process:
     """Once inside: find out what is wrong, do what it needs, document."""
     w = team.world
-    if w.location == OUTSIDE and w.activity == "wandering":
+    notes: list[str] = []
+    if team.in_hospital:  # the paramedics were faster: the flat is empty
+        notes.append("note_in_hospital")
+    elif w.location == OUTSIDE and w.activity == "wandering":
         yield from team.policy_do(ROLE, "bring_home")  # searching nearby, then home
-        note = "found outside at night, cold; dementia follow-up advised"
+        notes.append("note_found_outside")
     else:
         found = yield from team.policy_do(ROLE, "assess")
         dry = w.dehydrated()  # what the assessment found decides the fluids, not later signs
-        note = found
         if w.fallen and w.injured:
             yield from team.policy_do(ROLE, "call_paramedics", {"urgency": "B"})
             paramedics = team.visit("paramedic")
             while paramedics is not None and not paramedics.done:
                 yield team.env.timeout(60)
-            note = "fall with a suspected hip fracture; conveyed by ambulance"
+            notes.append("note_hip_fracture")
         elif w.fallen:
             yield from team.policy_do(ROLE, "help_up")
-            note = "fall at home, helped up, fall-risk follow-up advised"
+            notes.append("note_helped_up")
             if dry:  # hours on the floor, or the heat: she needs to drink
                 yield from team.policy_do(ROLE, "give_fluids")
-                note += "; dehydrated after the long lie, fluids given"
+                notes.append("note_fluids_after_lie")
         elif w.unwell():
             yield from team.policy_do(ROLE, "give_fluids")
             if w.acutely_ill():
                 yield from team.policy_do(ROLE, "call_paramedics", {"urgency": "B"})
-                note = "acutely ill, sent to hospital"
+                notes.append("note_acutely_ill")
             else:
-                note = "unwell, fluids given; doctor informed"
+                notes.append("note_unwell")
                 if not team.consult_asked:
                     team.ask_doctor(ROLE)
         hungry = w.meals_missed
         if hungry and not w.fallen and w.location != OUTSIDE:
             yield from team.policy_do(ROLE, "give_meal")
-            note += f"; had skipped {hungry} meal(s), a meal made"
+            notes.append("note_meal_made")
+        if not notes and found is not None:
+            notes.append("note_well")
     if visit.inside:
-        yield from team.policy_do(ROLE, "document", {"text": note})
+        yield from team.policy_do(ROLE, "document", {"notes": ",".join(notes)})
 
 
 def routine_visits(team: CareTeam, visit: RoutineVisit) -> Process:
@@ -142,5 +175,5 @@ def routine_visits(team: CareTeam, visit: RoutineVisit) -> Process:
     while True:
         yield from team.next_time(visit.at, visit.days)
         if team.visit(ROLE) is None and not team.played(ROLE):
-            team.log(ROLE, "routine_visit", visit.at)
-            team.begin_visit(ROLE, "routine visit", 0.0, None)
+            team.log(ROLE, "routine_visit", at=visit.at)
+            team.begin_visit(ROLE, "routine_visit", 0.0, None)

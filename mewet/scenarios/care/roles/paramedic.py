@@ -10,37 +10,43 @@ from mewet.scenarios.care.roles import visits
 from mewet.scenarios.care.team import Action, CareTeam
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
+from mewet.texts import Said, said
 
 ROLE = "paramedic"
 
 
-def treat(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def treat(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Treat at home: help up, fluids, first treatment."""
     team.visiting(role, inside=True)
     w = team.world
+    if team.in_hospital:
+        raise ActionError(said("in_hospital"))
     if w.injured:
-        raise ActionError("an injury like this needs hospital: convey")
+        raise ActionError(said("needs_hospital"))
     w.hydration = 1.0
     w.illness = 0.0
     if w.fallen:
         team.get_up(role, "treated")
     else:
         team.log(role, "treated")
-    return "treated at home"
+    return said("treated_at_home")
 
 
-def convey(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def convey(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Take the resident to hospital."""
     visit = team.visiting(role, inside=True)
+    if team.in_hospital:
+        raise ActionError(said("in_hospital"))
     team.sim.occupant.stop()
     team.world.set("fallen", False)
     team.world.injured = False
-    team.log(role, "conveyed", "to hospital")
+    team.in_hospital = True
+    team.log(role, "conveyed")
     team.env.process(_hospital_stay(team))
     visit.inside = False
     visit.done = True
     visits.step_out_if_last(team, role)
-    return "the resident goes to hospital"
+    return said("to_hospital")
 
 
 def _hospital_stay(team: CareTeam) -> Process:
@@ -52,6 +58,7 @@ def _hospital_stay(team: CareTeam) -> Process:
     world.hydration = 1.0
     yield team.env.timeout(team.settings.paramedics.hospital_hours * 3600)
     world.set("location", "hall")
+    team.in_hospital = False
     team.sim.occupant.resume()
 
 

@@ -9,17 +9,19 @@ from mewet.scenarios.care.roles import visits
 from mewet.scenarios.care.team import Action, CareTeam
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
+from mewet.texts import Said, said
 
 ROLE = "relative"
+NO_ANSWER = said("resident_no_answer")
 
 
-def answer_phone(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def answer_phone(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Answer the alarm centre's call."""
     if not team.phone_ringing:
-        raise ActionError("the phone is not ringing")
+        raise ActionError(said("phone_not_ringing"))
     team.phone_ringing = False
     team.log(role, "answered_phone")
-    return "you are told what happened"
+    return said("told_what_happened")
 
 
 def answers(team: CareTeam) -> bool:
@@ -28,20 +30,18 @@ def answers(team: CareTeam) -> bool:
     return not w.fallen and w.location != OUTSIDE and w.activity not in ("hospital", "wandering")
 
 
-def call_resident(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def call_resident(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Phone the resident, as the relative does at the agreed time."""
-    if answers(team):
-        team.log(role, "called_resident", "she answered: all is well")
-        return "she answered: all is well"
-    team.log(role, "called_resident", "no answer")
-    return "no answer"
+    answered = answers(team)
+    team.log(role, "called_resident", answered=answered)
+    return said("resident_answered" if answered else "resident_no_answer")
 
 
-def alert_alarm_centre(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def alert_alarm_centre(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Tell the alarm centre that the resident does not answer: a case for it."""
     case = team.raise_case("relative", "no_answer_relative")
-    team.log(role, "alerted_alarm_centre", f"case {case.id}: she does not answer the phone")
-    return f"the alarm centre has it: case {case.id}"
+    team.log(role, "alerted_alarm_centre", case=case.id)
+    return said("alarm_centre_has_it", case=case.id)
 
 
 ACTIONS = {
@@ -91,8 +91,8 @@ def scheduled_calls(team: CareTeam, at: str) -> Process:
         yield from team.next_time(at, team.settings.relative.call_days)
         if team.played(ROLE):
             continue
-        if (yield from team.policy_do(ROLE, "call_resident")) != "no answer":
+        if (yield from team.policy_do(ROLE, "call_resident")) != NO_ANSWER:
             continue
         yield team.env.timeout(600)
-        if (yield from team.policy_do(ROLE, "call_resident")) == "no answer":
+        if (yield from team.policy_do(ROLE, "call_resident")) == NO_ANSWER:
             yield from team.policy_do(ROLE, "alert_alarm_centre")

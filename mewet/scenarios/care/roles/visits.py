@@ -11,6 +11,7 @@ from mewet.scenarios.care.records import Visit
 from mewet.scenarios.care.team import CareTeam
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
+from mewet.texts import Said, said
 
 KEYS = {
     "home_care": "home-care",
@@ -20,54 +21,56 @@ KEYS = {
 }
 
 
-def set_off(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def set_off(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Go to the home (a relative, or the physiotherapist for a fall-risk visit)."""
     if team.visit(role) is not None:
-        raise ActionError(f"the {role} is already on the way or in the home")
+        raise ActionError(said("already_coming", role=role))
     mean = team.settings.relative.travel_min if role == "relative" else team.settings.travel()
     travel = team.travel_s(mean)
     team.begin_visit(role, "visit", travel, None)
-    team.log(role, "set_off", f"about {round(travel / 60)} min away")
-    return f"on the way, about {round(travel / 60)} min"
+    minutes = round(travel / 60)
+    team.log(role, "set_off", min=minutes)
+    return said("on_the_way", min=minutes)
 
 
-def arrive(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def arrive(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Reach the front door once the journey is over."""
     visit = team.visiting(role)
     if visit.arrived is not None:
-        raise ActionError("already arrived")
+        raise ActionError(said("already_arrived"))
     left = visit.eta - float(team.env.now)
     if left > 0:
-        raise ActionError(f"still on the way: about {max(1, round(left / 60))} min to go")
+        raise ActionError(said("still_on_the_way", min=max(1, round(left / 60))))
     visit.arrived = float(team.env.now)
     case = visit.case
     if case is not None and case.on_site is None:
         case.on_site = visit.arrived
         case.on_site_role = role
-    team.log(role, "arrived", visit.reason)
-    return "at the front door"
+        team.changed(case)
+    team.log(role, "arrived", reason=visit.reason)
+    return said("at_the_door")
 
 
-def unlock(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def unlock(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Open the smart lock with the role's digital key and go in."""
     visit = team.visiting(role, inside=False)
     lock = team.lock()
     if lock is not None:
         lock.command("unlock", {"key": KEYS[role]}, f"care-{len(team.timeline)}")
-    team.log(role, "unlocked", f"key {KEYS[role]}")
+    team.log(role, "unlocked", key=KEYS[role])
     visit.inside = True
     team.env.process(_step_in(team))
-    return "inside the home"
+    return said("inside")
 
 
-def leave(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def leave(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Lock up and leave."""
     visit = team.visiting(role, inside=True)
     visit.inside = False
     visit.done = True
     team.log(role, "left")
     step_out_if_last(team, role)
-    return "left the home"
+    return said("left_home")
 
 
 def step_out_if_last(team: CareTeam, role: str) -> None:
@@ -76,32 +79,30 @@ def step_out_if_last(team: CareTeam, role: str) -> None:
         team.env.process(_step_out(team, role))
 
 
-def assess(team: CareTeam, role: str, args: dict[str, Scalar]) -> str:
+def assess(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Look at the resident (the physiotherapist: at the fall risk)."""
     team.visiting(role, inside=True)
     w = team.world
+    found: list[Said] = []
+    if team.in_hospital:
+        raise ActionError(said("in_hospital"))
     if role == "physiotherapist":
-        found = "fall risk: walking aid and grab rails advised, balance training twice a week"
+        found.append(said("found_fall_risk"))
     elif w.location == OUTSIDE and w.activity == "wandering":
-        found = "the resident is not at home"
+        found.append(said("found_not_home"))
     elif w.fallen:
-        found = "on the floor, " + (
-            "pain in the hip, cannot bear weight" if w.injured else "no injury found"
-        )
+        found.append(said("found_on_floor_injured" if w.injured else "found_on_floor"))
         if w.dehydrated():
-            found += "; dry mouth and confused: has had nothing to drink for hours"
+            found.append(said("found_no_drink_for_hours"))
     elif w.ill():
-        found = "fever, fast pulse, short of breath"
+        found.append(said("found_ill"))
     elif w.dehydrated():
-        found = "dry mouth, confused, has drunk little" + (
-            " in the heat" if w.indoor_heat_c else ""
-        )
+        found.append(said("found_dehydrated", heat=bool(w.indoor_heat_c)))
     else:
-        found = "the resident is well"
+        found.append(said("found_well"))
     if role != "physiotherapist" and w.location != OUTSIDE and w.meals_missed:
-        found += f"; has not eaten: {w.meals_missed} meal(s) skipped"
-    team.log(role, "assessed", found)
-    return found
+        found.append(said("found_hungry", meals=w.meals_missed))
+    return team.log(role, "assessed", found=tuple(found))
 
 
 def _step_in(team: CareTeam) -> Process:

@@ -1,0 +1,184 @@
+"""A case is an incident, not an alarm: alarms of the same incident join its open case (by the
+default policy at once, by a person with `link`); a case closes when its situation is
+resolved; help on site is whoever was sent and came; the care chain agrees with itself; and
+the KPI summary never disagrees with its cases. Each on a real SimPy run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mewet.scenarios.care import ActionError, kpis
+from mewet.scenarios.run import ScenarioSim, run_scenario
+from mewet.scenarios.scenario import load_scenario
+from mewet.sim.sink import MemorySink
+from tests.scenarios.care.test_care import free
+from tests.scenarios.test_run import FALL_WITH_CARE, events_of, scenario_file
+
+SMOKE = (
+    "incidents:\n  - {type: smoke, at: '14:00', minutes: 60}\n"
+    "care: {operators: 1, home_care_staff: 1, travel_min: 20, area: town}\n"
+)
+
+
+def test_a_button_pressed_while_help_is_coming_joins_the_case_of_the_fall() -> None:
+    """fall-with-injury: the fall is detected, and a minute later she presses the button.
+    That press is the same incident: it joins case 1, and the summary counts one case,
+    answered in time (it used to be an unanswered case 2 that failed the answer target)."""
+    sim, _ = run_scenario(load_scenario("fall-with-injury"))
+    first, press = sim.team.cases
+    assert (first.event_type, press.event_type) == ("fall_detected", "button_pressed")
+    assert press.linked_to == 1 and first.linked == [2] and press.closed
+    linked = next(a for a in sim.team.timeline if a.action == "linked")
+    assert (linked.role, linked.by, linked.args["case"], linked.args["to"]) == (
+        "alarm_centre",
+        "policy",
+        2,
+        1,
+    )
+    k = kpis(sim.team, sim.truth.records, 0, final=True)
+    assert [c["id"] for c in k["cases"]] == [1]
+    assert k["cases"][0]["joined"][0]["event_type"] == "button_pressed"
+    answer = k["summary"]["answer"]
+    assert (answer["met"], answer["missed"], answer["status"]) == (1, 0, "met")
+    assert answer["worst"] == {"case": 1, "value_min": k["cases"][0]["answer_min"], "status": "met"}
+    # nobody answers a joined alarm on its own: the operator talked about case 1 only
+    talked = [a.args["case"] for a in sim.team.timeline if a.action == "talked"]
+    assert talked == [1]
+
+
+def test_two_smoke_alarms_of_one_fire_are_one_case_and_the_fire_service_is_help_on_site(
+    tmp_path: Path,
+) -> None:
+    sim, sink = run_scenario(load_scenario(scenario_file(tmp_path, SMOKE)))
+    assert len(events_of(sink, "smoke_detected")) >= 2  # both detectors went off
+    own = [c for c in sim.team.cases if c.linked_to is None]
+    assert len(own) == 1
+    [case] = own
+    assert case.linked and all(
+        sim.team.cases[i - 1].event_type == "smoke_detected" for i in case.linked
+    )
+    assert "fire_service" in case.sent
+    k = kpis(sim.team, sim.truth.records, 0, final=True)
+    [row] = k["cases"]
+    assert row["help_min"] is not None and row["status"]["help"] == "met"
+    # whoever came first is help on site: the fire service or home care, both were sent
+    assert row["on_site_role"] in ("fire_service", "home_care")
+    assert k["summary"]["help"]["status"] == "met"
+
+
+def test_a_person_at_the_alarm_centre_links_an_alarm_to_its_case(tmp_path: Path) -> None:
+    """When a student plays the alarm centre, a second smoke alarm is a case in her queue
+    until she links it; linking it to itself, or a case with help of its own, is refused."""
+    scenario = load_scenario(scenario_file(tmp_path, SMOKE))
+    sim = ScenarioSim(scenario, MemorySink(), players=frozenset({"alarm_centre"}))
+    team = sim.team
+    sim.run(14 * 3600 + 20 * 60 - 18 * 3600 + 86400)  # 14:20 the next day
+    assert len(team.open_cases()) >= 2 and not any(c.linked_to for c in team.cases)
+    first, second = team.cases[0], team.cases[1]
+    team.act("alarm_centre", "answer", {"case": first.id}, "Ada")
+    free(sim, "alarm_centre")
+    with pytest.raises(ActionError, match="cannot join itself"):
+        team.act("alarm_centre", "link", {"case": first.id, "to": first.id}, "Ada")
+    with pytest.raises(ActionError, match="choose the alarm to link"):
+        team.act("alarm_centre", "link", {"case": second.id}, "Ada")
+    said = team.act("alarm_centre", "link", {"case": second.id, "to": first.id}, "Ada")
+    assert said.id == "linked" and second.linked_to == first.id
+    assert [a.by for a in team.timeline if a.action == "linked"] == ["Ada"]
+    with pytest.raises(ActionError, match="has joined case"):
+        team.act("alarm_centre", "answer", {"case": second.id}, "Ada")
+    k = kpis(team, sim.truth.records, 0)
+    assert second.id not in [c["id"] for c in k["cases"]]
+
+
+def test_a_case_closes_when_its_situation_is_resolved_not_when_help_is_sent(
+    tmp_path: Path,
+) -> None:
+    sim = ScenarioSim(
+        load_scenario(scenario_file(tmp_path, FALL_WITH_CARE)),
+        MemorySink(),
+        players=frozenset({"alarm_centre"}),
+    )
+    team = sim.team
+    sim.run(9.5 * 3600)  # 03:30, she fell at 03:10
+    for action in ("answer", "talk", "dispatch_home_care"):
+        team.act("alarm_centre", action, {"case": 1}, "Ada")
+        free(sim, "alarm_centre")
+    with pytest.raises(ActionError, match="not resolved yet"):
+        team.act("alarm_centre", "close", {"case": 1}, "Ada")
+    assert not team.cases[0].closed
+    sim.run(sim.env.now + 3 * 3600)  # home care came, helped her up and left
+    assert not sim.world.fallen and team.resolved(team.cases[0])
+    team.act("alarm_centre", "close", {"case": 1}, "Ada")
+    assert team.cases[0].closed
+
+
+def test_the_policy_keeps_a_case_open_until_home_care_has_helped() -> None:
+    sim, _ = run_scenario(load_scenario("night-fall"))
+    at = {a.action: a.ts for a in sim.team.timeline if a.role in ("alarm_centre", "home_care")}
+    assert at["dispatched"] < at["helped_up"] <= at["left"] <= at["closed"]
+
+
+def test_the_care_chain_agrees_with_itself_after_the_resident_is_conveyed() -> None:
+    """fall-with-injury with a person in home care: once the paramedics have taken her to
+    hospital, nobody finds her at home, and nobody calls a second ambulance."""
+    scenario = load_scenario("fall-with-injury")
+    sim = ScenarioSim(scenario, MemorySink(), players=frozenset({"home_care"}))
+    team = sim.team
+    while not any(a.action == "conveyed" for a in team.timeline):
+        sim.run(sim.env.now + 60)
+    visit = team.visit("home_care")
+    assert visit is not None
+    sim.run(max(visit.eta, sim.env.now) + 1)
+    team.act("home_care", "arrive", {}, "Bo")
+    team.act("home_care", "unlock", {}, "Bo")
+    free(sim, "home_care")
+    with pytest.raises(ActionError, match="in hospital, not at home"):
+        team.act("home_care", "assess", {}, "Bo")
+    with pytest.raises(ActionError, match="in hospital, not at home"):
+        team.act("home_care", "call_paramedics", {"urgency": "B"}, "Bo")
+    team.act("home_care", "document", {"text": "conveyed before we came"}, "Bo")
+
+
+def test_the_default_home_care_finds_the_flat_empty_after_a_conveyance() -> None:
+    sim, _ = run_scenario(load_scenario("fall-with-injury"))
+    conveyed = next(a.ts for a in sim.team.timeline if a.action == "conveyed")
+    later = [a for a in sim.team.timeline if a.role == "home_care" and a.ts > conveyed]
+    assert not [a for a in later if a.action == "assessed"]  # "the resident is well" no more
+
+
+def test_home_care_documents_only_a_visit_it_made(tmp_path: Path) -> None:
+    scenario = load_scenario(scenario_file(tmp_path, FALL_WITH_CARE))
+    sim = ScenarioSim(scenario, MemorySink(), players=frozenset({"home_care"}))
+    with pytest.raises(ActionError, match="home care has made no visit"):
+        sim.team.act("home_care", "document", {"text": "all fine"}, "Bo")
+
+
+def test_the_summary_of_two_cases_names_the_worse_and_agrees_with_the_rows(
+    tmp_path: Path,
+) -> None:
+    """A fall answered at once and a smoke alarm left ringing: the headline says missed
+    (one met, one missed), and its worst is the smoke case, never answered; not the
+    longest answer that was measured."""
+    body = FALL_WITH_CARE.replace(
+        "incidents:\n", "incidents:\n  - {type: smoke, at: '05:00', minutes: 30}\n"
+    )
+    sim = ScenarioSim(
+        load_scenario(scenario_file(tmp_path, body)),
+        MemorySink(),
+        players=frozenset({"alarm_centre"}),
+    )
+    team = sim.team
+    sim.run(9 * 3600 + 11 * 60)  # 03:11
+    team.act("alarm_centre", "answer", {"case": 1}, "Ada")
+    sim.run(12 * 3600)  # 06:00: the smoke alarm at 05:00 was never answered
+    k = kpis(team, sim.truth.records, 0, final=True)
+    rows = {c["id"]: c["status"]["answer"] for c in k["cases"]}
+    smoke = next(c.id for c in team.cases if c.event_type == "smoke_detected")
+    assert rows[1] == "met" and rows[smoke] == "missed"
+    answer = k["summary"]["answer"]
+    assert answer["status"] == "missed"
+    assert (answer["met"], answer["missed"]) == (1, sum(1 for s in rows.values() if s == "missed"))
+    assert answer["worst"]["value_min"] is None and answer["worst"]["status"] == "missed"
+    assert answer["worst"]["case"] != 1
