@@ -183,6 +183,20 @@ class Settings(BaseSettings):
     data_dir: Path = Path("mewet-data")
     mqtt_port: int = Field(1883, ge=1, le=65535)
     api_port: int = Field(8000, ge=1, le=65535)
+    host: str = Field(
+        "127.0.0.1",
+        min_length=1,
+        max_length=255,
+        description="Where the web app and the API listen: 127.0.0.1 is this computer only; "
+        "0.0.0.0 every network it is on (a class's phones on the school network).",
+    )
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        max_length=300,
+        description="The lab's address for the class (the join link and its QR code), e.g. "
+        "https://lab.school.fi, when it is not the address the teacher's browser uses.",
+    )
     publish_backlog: int = Field(1000, ge=1, le=1_000_000)
     secret_key: str | None = Field(
         None, description="Signs API tokens; default: a key kept in the data dir."

@@ -19,8 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from mewet.api.commands import CommandSender
-from mewet.api.deps import ApiState
+from mewet.api.deps import ApiState, language_of
 from mewet.api.guard import Guard
+from mewet.api.refusals import Refusal
 from mewet.api.routes import auth, benchmarks, devices, exercises, join, live, scenarios
 from mewet.api.security import secret_key
 from mewet.benchmark.jobs import Benchmarks
@@ -33,6 +34,7 @@ from mewet.exercises.db import AppDb
 from mewet.exercises.errors import InvalidInputError
 from mewet.exercises.manager import Exercises
 from mewet.pages import router as pages
+from mewet.texts import Said, problem, say
 from mewet.transport.access import BrokerAccess
 
 log = logging.getLogger(__name__)
@@ -99,10 +101,14 @@ def create_app(
     limits: Limits | None = None,
     broker_port: int | None = None,
     store: StoreUrl | None = None,
+    public_url: str | None = None,
+    listen_host: str = "127.0.0.1",
 ) -> FastAPI:
     """The API over the app database in `data_dir`, publishing exercises to `mqtt`; with
     `access`, it gives students and companies' devices their own broker accounts; with
-    `store`, it shows companies what the lab received from their devices."""
+    `store`, it shows companies what the lab received from their devices. The join link is
+    `public_url`, else found from where the teacher's browser came and where the API
+    listens (`listen_host`)."""
 
     the_limits = limits or Limits()
 
@@ -129,6 +135,8 @@ def create_app(
             broker_port=broker_port,
             commands=commands,
             store=store,
+            public_url=public_url,
+            listen_host=listen_host,
             revoked=db.revoked(),
             benchmarks=Benchmarks(
                 data_dir / "benchmarks",
@@ -159,25 +167,25 @@ def create_app(
         lifespan=lifespan,
     )
 
+    def unprocessable(request: Request, problems: list[tuple[str, Said]]) -> JSONResponse:
+        """422 with each problem in plain words, in the asker's language: where, and what
+        was wrong."""
+        lang = language_of(request)
+        said = [{"where": where, "problem": say(p, lang)} for where, p in problems]
+        text = "; ".join(f"{p['where']}: {p['problem']}" for p in said)
+        return JSONResponse({"detail": text, "problems": said}, status_code=422)
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        """422 with each problem in plain words: where, and what was wrong."""
-        problems = [
-            {
-                "where": ".".join(str(p) for p in e.get("loc", ())),
-                "problem": str(e.get("msg", "")),
-            }
-            for e in exc.errors()
-        ]
-        text = "; ".join(f"{p['where']}: {p['problem']}" for p in problems)
-        return JSONResponse({"detail": text, "problems": problems}, status_code=422)
+        """A request that does not validate, by pydantic's error types."""
+        problems = [(".".join(str(p) for p in e.get("loc", ())), problem(e)) for e in exc.errors()]
+        return unprocessable(request, problems)
 
     @app.exception_handler(InvalidInputError)
     async def invalid_input(request: Request, exc: InvalidInputError) -> JSONResponse:
         """422 for values that are wrong whenever they come (a control's speed, an incident's
         room), in the same shape as a request that does not validate."""
-        problems = [{"where": where, "problem": problem} for where, problem in exc.problems]
-        return JSONResponse({"detail": str(exc), "problems": problems}, status_code=422)
+        return unprocessable(request, exc.problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -197,6 +205,9 @@ def create_app(
                     for route in app.router.routes
                 )
             )
+        if isinstance(exc, Refusal):
+            body = {"detail": say(exc.said, language_of(request)), "said": exc.said.as_json()}
+            return JSONResponse(body, status_code=exc.status_code, headers=headers)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     routers = (auth, join, scenarios, exercises, devices, benchmarks, live)

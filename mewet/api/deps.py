@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import OAuth2PasswordBearer
 
 from mewet.api.commands import CommandSender
 from mewet.api.limits import Lockout, RateLimit, Slots
+from mewet.api.refusals import refused
 from mewet.api.security import Principal, read
 from mewet.benchmark.jobs import Benchmarks
 from mewet.config import Limits, StoreUrl
@@ -34,7 +35,7 @@ from mewet.conformance.jobs import ConformanceRuns
 from mewet.contract import DEFAULT_ROOT
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
-from mewet.pages.i18n import choose
+from mewet.texts import choose
 from mewet.transport.access import BrokerAccess
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
@@ -54,6 +55,8 @@ class ApiState:
     broker_port: int | None = None
     commands: CommandSender | None = None  # to companies' devices, on a secured broker
     store: StoreUrl | None = None  # what ingest stored, for companies' device pages
+    public_url: str | None = None  # the lab's address for the class (MEWET_PUBLIC_URL)
+    listen_host: str = "127.0.0.1"  # where the API listens (`mewet up --host`)
     benchmarks: Benchmarks = field(default_factory=lambda: Benchmarks(Path("benchmarks"), None))
     conformance: ConformanceRuns = field(
         default_factory=lambda: ConformanceRuns(Path("conformance"), None, DEFAULT_ROOT)
@@ -108,26 +111,17 @@ State = Annotated[ApiState, Depends(state)]
 def principal_of(token: str | None, api: ApiState) -> Principal:
     """Who a token names; 401 with the reason when there is none or it is not valid."""
     if not token:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "sign in first (teachers, admins, companies: POST /api/auth/token; students join "
-            "with the code: POST /api/join), then send 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise refused(401, "sign_in_first", BEARER)
     try:
         who = read(token, api.key)
         if who.token_id in api.revoked:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "this token was signed out: sign in (or join) again",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise refused(401, "token_signed_out", BEARER)
         return who
     except jwt.ExpiredSignatureError:
-        why = "the token has expired: sign in (or join) again"
+        why = "token_expired"
     except (jwt.InvalidTokenError, ValueError, KeyError, TypeError):
-        why = "the token is not valid: sign in (or join) again"
-    raise HTTPException(status.HTTP_401_UNAUTHORIZED, why, headers={"WWW-Authenticate": "Bearer"})
+        why = "token_invalid"
+    raise refused(401, why, BEARER)
 
 
 async def current(api: State, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
@@ -141,14 +135,14 @@ Current = Annotated[Principal, Depends(current)]
 async def teacher(who: Current) -> Principal:
     """Teachers and admins only."""
     if who.role not in ("teacher", "admin"):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only teachers (and admins) can do this")
+        raise refused(403, "teachers_only")
     return who
 
 
 async def not_student(who: Current) -> Principal:
     """Anyone with an account (admins, teachers, companies)."""
     if who.kind != "user":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "students see their exercise only")
+        raise refused(403, "students_own_exercise")
     return who
 
 
@@ -159,7 +153,7 @@ Account = Annotated[Principal, Depends(not_student)]
 def no_companies(who: Principal) -> None:
     """Companies test devices; they never see an exercise (403)."""
     if who.role == "company":
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "companies have no access to exercises")
+        raise refused(403, "companies_no_exercises")
 
 
 def may_see(who: Principal, hosted: Hosted) -> bool:
@@ -176,7 +170,7 @@ def visible(who: Principal, api: ApiState, exercise_id: int) -> Hosted:
     no_companies(who)
     hosted = api.exercises.get(exercise_id)
     if hosted is None or not may_see(who, hosted):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no exercise {exercise_id}")
+        raise refused(404, "no_exercise", exercise=exercise_id)
     return hosted
 
 
@@ -191,7 +185,7 @@ Visible = Annotated[Hosted, Depends(exercise)]
 async def steerable(who: Current, hosted: Visible) -> Hosted:
     """Only the exercise's own teacher (or an admin) steers it."""
     if who.kind != "user" or who.role not in ("teacher", "admin"):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only the exercise's teacher steers it")
+        raise refused(403, "teacher_steers")
     return hosted
 
 
@@ -228,13 +222,14 @@ async def known_query(request: Request) -> None:
         stack.extend(d.dependencies)
     unknown = sorted(set(request.query_params) - known)
     if unknown:
-        allowed = ", ".join(sorted(known)) or "none"
+        allowed = ", ".join(sorted(known)) or "-"
         raise RequestValidationError(
             [
                 {
                     "loc": ("query", name),
                     "msg": f"unknown query parameter (this route takes: {allowed})",
-                    "type": "extra_forbidden",
+                    "type": "unknown_query",
+                    "ctx": {"allowed": allowed},
                 }
                 for name in unknown
             ]
@@ -242,13 +237,19 @@ async def known_query(request: Request) -> None:
 
 
 KnownQuery = Depends(known_query)
+BEARER = {"WWW-Authenticate": "Bearer"}
 
 
-async def language(request: Request) -> str:
+def language_of(request: Request) -> str:
     """The language texts are given in: the one chosen on the pages, else the browser's;
     English for a client that says nothing (scripts, other systems)."""
     cookie, accept = request.cookies.get("lang"), request.headers.get("accept-language")
     return choose(cookie, accept) if cookie or accept else "en"
+
+
+async def language(request: Request) -> str:
+    """`language_of` as a dependency."""
+    return language_of(request)
 
 
 Language = Annotated[str, Depends(language)]

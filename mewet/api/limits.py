@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
-
-from fastapi import HTTPException, status
 
 MAX_KEYS = 50_000  # addresses or accounts remembered at once; the oldest are forgotten first
 
@@ -76,17 +73,6 @@ class Lockout:
     def succeeded(self, key: str) -> None:
         """The right password: the count starts again."""
         self._failed.pop(key, None)
-
-
-def too_many(wait_s: float, what: str) -> HTTPException:
-    """The 429 for a limit, saying when to try again."""
-    seconds = max(1, math.ceil(wait_s))
-    when = f"{seconds} s" if seconds < 120 else f"{math.ceil(seconds / 60)} min"
-    return HTTPException(
-        status.HTTP_429_TOO_MANY_REQUESTS,
-        f"{what}: try again in {when}",
-        headers={"Retry-After": str(seconds)},
-    )
 
 
 class Slots:

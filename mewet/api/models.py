@@ -51,9 +51,16 @@ class Where(BaseModel):
 
 
 class Problem(BaseModel):
-    """Every 4xx answer: what was wrong, in plain words (and, for 422, each problem)."""
+    """Every 4xx answer: what was wrong, in plain words in the asker's language (the
+    `lang` cookie, else `Accept-Language`, else English), and for 422 each problem."""
 
     detail: str
+    said: dict[str, Any] | None = Field(
+        None,
+        description="The message itself: its id in the lab's catalogues and its values, for "
+        'a client that says it in its own words, e.g. {"id": "busy", "role": '
+        '"alarm_centre", "action": "talk", "left_s": 90}.',
+    )
     problems: list[Where] | None = None
 
 
@@ -124,12 +131,28 @@ class ExerciseCreate(_In):
     """A new exercise of a scenario."""
 
     scenario: str = Field(min_length=1, max_length=64, description="Scenario id.")
-    title: Line | None = Field(None, min_length=1, max_length=120)
+    title: Line | None = Field(
+        None, min_length=1, max_length=120, description="Default: the scenario's title."
+    )
+    group: Line | None = Field(
+        None,
+        min_length=1,
+        max_length=60,
+        description="The group (class) it is for, e.g. 'SH24A, ryhmä 2': shown with the title.",
+    )
     seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Default: the scenario's.")
     speed: float = Field(60.0, gt=0, le=3600, description="Sim seconds per wall second.")
     start: AwareDatetime | None = Field(None, description="Default: the scenario's start.")
     roles: list[RoleName] | None = Field(
         None, description="Roles open to students (default: every role the scenario has)."
+    )
+
+
+class ExerciseCopy(_In):
+    """The same exercise again, for the next group."""
+
+    group: Line | None = Field(
+        None, min_length=1, max_length=60, description="The next group's name (default: the same)."
     )
 
 
@@ -166,7 +189,9 @@ class ExercisePublic(BaseModel):
     """An exercise as its teacher and participants see it."""
 
     id: int
-    title: str
+    title: str = Field(description="The teacher's own, else the scenario's in your language.")
+    group: str = Field("", description="The group (class) it is for.")
+    created: str = Field("", description="When it was created (UTC).")
     scenario: str
     phase: str
     sim_s: float
@@ -176,6 +201,17 @@ class ExercisePublic(BaseModel):
     roles: list[str]
     home: str = Field(description="The home's id on the broker: `<root>/<home>/<device>/<kind>`.")
     join_code: str | None = Field(None, description="Only for the exercise's teacher.")
+    join_url: str | None = Field(
+        None,
+        description="Only for the exercise's teacher: the join page with the code, at the "
+        "lab's address for the class (MEWET_PUBLIC_URL, else where the teacher's browser "
+        "came from, else this computer's address on its network).",
+    )
+    join_reachable: bool = Field(
+        True,
+        description="Whether phones on the school network reach `join_url` (False: the lab "
+        "listens on this computer only).",
+    )
     participants: list[Participant] = Field(
         default_factory=list, description="Who joined in which role (everyone in it sees)."
     )
@@ -346,7 +382,8 @@ class ActionRequest(_In):
 class Outcome(BaseModel):
     """What came of an action or a control, and when (sim time)."""
 
-    result: str
+    result: str = Field(description="In the asker's language.")
+    said: dict[str, Any] = Field(description="The result as a message: its id and values.")
     sim_s: float
     time: str
     phase: str
@@ -406,10 +443,13 @@ class PlanDoor(BaseModel):
 
 
 class PlanDevice(BaseModel):
-    """A device on the floor plan: in its room, at its place when the home file gives one."""
+    """A device on the floor plan: in its room, at its place when the home file gives one;
+    a worn one goes with the resident."""
 
     id: str
+    name: str = Field(description="What the device is called, in your language.")
     type: str
+    worn: bool = Field(False, description="Worn by the resident: drawn with her, not in a room.")
     room: str
     door: str | None = None
     x: float | None = None

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS exercises (
     home_tag TEXT NOT NULL,
     phase TEXT NOT NULL,
     sim_s REAL NOT NULL,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    group_name TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS inputs (
     exercise INTEGER NOT NULL REFERENCES exercises(id),
@@ -86,6 +87,8 @@ CREATE TABLE IF NOT EXISTS participants (
     joined TEXT NOT NULL
 );
 """
+COLUMNS_ADDED = (("exercises", "group_name", "TEXT NOT NULL DEFAULT ''"),)
+"""Columns added since the first schema: an older database gets them on opening."""
 
 
 class AccountError(MewetError):
@@ -120,6 +123,10 @@ class ExerciseRow:
     home_tag: str
     phase: str
     sim_s: float
+    created: str = ""
+    """When it was created (UTC, ISO)."""
+    group: str = ""
+    """The group (class) it is for, as the teacher named it."""
 
 
 def _now() -> str:
@@ -143,6 +150,10 @@ class AppDb:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.executescript(SCHEMA)
+        for table, column, kind in COLUMNS_ADDED:
+            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     def close(self) -> None:
         """Close the database."""
@@ -230,12 +241,14 @@ class AppDb:
         roles: list[str],
         join_code: str,
         home_tag: str,
+        group: str = "",
     ) -> int:
-        """Keep a new exercise; returns its id."""
+        """Keep a new exercise; returns its id. An empty title: the scenario's, in the
+        reader's language."""
         return self._run(
             "INSERT INTO exercises (teacher, org, title, scenario_yaml, seed, start, speed, roles,"
-            " join_code, home_tag, phase, sim_s, created)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,'created',0,?)",
+            " join_code, home_tag, phase, sim_s, created, group_name)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,'created',0,?,?)",
             (
                 teacher.id,
                 teacher.org,
@@ -248,6 +261,7 @@ class AppDb:
                 join_code,
                 home_tag,
                 _now(),
+                group,
             ),
         )
 
@@ -318,7 +332,14 @@ class AppDb:
         return int(row["n"]) if row is not None else 0
 
     def add_participant(self, exercise: int, name: str, role: str) -> int:
-        """A student joined an exercise in a role."""
+        """A student joined an exercise in a role; the same name in the same role again (a
+        reload, another phone) is the same participant."""
+        row = self._one(
+            "SELECT id FROM participants WHERE exercise = ? AND name = ? AND role = ?",
+            (exercise, name, role),
+        )
+        if row is not None:
+            return int(row["id"])
         return self._run(
             "INSERT INTO participants (exercise, name, role, joined) VALUES (?,?,?,?)",
             (exercise, name, role, _now()),
@@ -348,4 +369,6 @@ def _exercise(r: sqlite3.Row) -> ExerciseRow:
         r["home_tag"],
         r["phase"],
         r["sim_s"],
+        r["created"],
+        r["group_name"],
     )

@@ -1,17 +1,18 @@
 """What an exercise refuses."""
 
 from mewet.errors import MewetError
+from mewet.texts import Said, SaidError
 
 
-class RefusedError(MewetError):
+class RefusedError(SaidError):
     """An input that makes no sense now (start twice, act after the end); the message says
-    why. The API answers it with 409 and that reason."""
+    why. The API answers it with 409 and that reason, in the asker's language."""
 
 
 class InvalidInputError(MewetError):
     """An input whose values are wrong whenever it comes (a speed of 5000, an unknown room);
     the API answers it with 422 and each problem: where, and what is wrong."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, problems: list[tuple[str, Said]]) -> None:
         super().__init__("; ".join(f"{where}: {problem}" for where, problem in problems))
         self.problems = problems

@@ -75,7 +75,8 @@ class MessageFrame(_Frame):
 
 
 class AlarmFrame(_Frame):
-    """A new alarm case at the alarm centre."""
+    """A new alarm case at the alarm centre (already joined to the case of its incident when
+    `linked_to` says so)."""
 
     type: Literal["alarm"] = "alarm"
     id: int
@@ -85,6 +86,10 @@ class AlarmFrame(_Frame):
     answered: bool
     situation: str | None
     closed: bool
+    false_alarm: bool = False
+    on_site: bool = False
+    linked_to: int | None = None
+    linked: list[int] = []
     time: str
 
     @classmethod
@@ -93,20 +98,50 @@ class AlarmFrame(_Frame):
         return cls(**case.public(), time=time)
 
 
+class CaseFrame(_Frame):
+    """A case changed: answered, its situation known, help on site, an alarm joined, closed.
+    The alarm lists follow it."""
+
+    type: Literal["case"] = "case"
+    id: int
+    device: str
+    event_type: str
+    raised_s: float
+    answered: bool
+    situation: str | None
+    closed: bool
+    false_alarm: bool
+    on_site: bool
+    linked_to: int | None
+    linked: list[int]
+
+    @classmethod
+    def of(cls, case: Case) -> CaseFrame:
+        """The frame of a case as it is now."""
+        return cls(**case.public())
+
+
 class ActionFrame(_Frame):
-    """What a role did."""
+    """What a role did, as a message (`said`: its id and values), said in each participant's
+    language on their page."""
 
     type: Literal["action"] = "action"
     ts: str
     role: str
     action: str
-    detail: str
+    said: dict[str, Any]
     by: str
 
     @classmethod
     def of(cls, action: CareAction, zone: tzinfo | None = None) -> ActionFrame:
         """The frame of one entry of the care timeline, in the home's local time."""
-        return cls(**{**action.as_json(), "ts": local_time(action.ts, zone)})
+        return cls(
+            ts=local_time(action.ts, zone),
+            role=action.role,
+            action=action.action,
+            said=action.said.as_json(),
+            by=action.by,
+        )
 
 
 class NoteFrame(_Frame):
@@ -158,6 +193,7 @@ Frame = (
     ClockFrame
     | MessageFrame
     | AlarmFrame
+    | CaseFrame
     | ActionFrame
     | NoteFrame
     | ControlFrame
@@ -169,6 +205,7 @@ Frame = (
 __all__ = [
     "ActionFrame",
     "AlarmFrame",
+    "CaseFrame",
     "ClockFrame",
     "ControlFrame",
     "DeviceView",

@@ -24,6 +24,7 @@ from mewet.scenarios.run import ScenarioSim
 from mewet.scenarios.scenario import Scenario
 from mewet.sim.seeds import rng_for
 from mewet.sim.sink import Sink
+from mewet.texts import Said, problem, said
 
 InputKind = Literal["action", "control", "inject", "note", "join"]
 INCIDENT = TypeAdapter[AnyIncident](Incident)
@@ -77,7 +78,7 @@ def incident_of(spec: dict[str, Any]) -> AnyIncident:
     except ValidationError as exc:
         raise InvalidInputError(
             [
-                ("args." + (".".join(str(p) for p in e["loc"][1:]) or "type"), e["msg"])
+                ("args." + (".".join(str(p) for p in e["loc"][1:]) or "type"), problem(e))
                 for e in exc.errors()
             ]
         ) from None
@@ -95,22 +96,22 @@ def build(setup: Setup, sink: Sink) -> ScenarioSim:
     )
 
 
-def apply(sim: ScenarioSim, setup: Setup, entry: Input) -> str:
+def apply(sim: ScenarioSim, setup: Setup, entry: Input) -> Said:
     """Carry out one input now; says what came of it (ActionError when refused)."""
     if entry.kind == "action":
         if entry.role is None:
-            raise ActionError("an action needs the role that takes it")
+            raise ActionError(said("role_needed"))
         args: dict[str, Scalar] = dict(entry.args)
         return sim.team.act(entry.role, entry.name, args, entry.by)
     if entry.kind == "join":
         sim.team.take(entry.name)
-        return f"{entry.name} taken by {entry.by}"
+        return said("role_joined", role=entry.name)
     if entry.kind == "inject":
         # checked against the home when the teacher asked (Exercise.control): kept ones are sound
         incident = incident_of(entry.args)
         sim.env.process(strike(incident, sim, rng_for(setup.seed, f"inject:{entry.n}")))
-        return f"{incident.type} now"
-    return ""  # controls and notes change the clock or the record, not the home
+        return said("control_inject", incident=incident.type)
+    return said("noted")  # controls and notes change the clock or the record, not the home
 
 
 def replay(

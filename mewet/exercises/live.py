@@ -19,6 +19,7 @@ from mewet.exercises.feed import Feed, LocalFeed
 from mewet.exercises.frames import (
     ActionFrame,
     AlarmFrame,
+    CaseFrame,
     ClockFrame,
     ControlFrame,
     Frame,
@@ -32,6 +33,7 @@ from mewet.scenarios.care import ActionError, CareAction, Case, kpis
 from mewet.scenarios.run import ScenarioSim
 from mewet.sim.clock import SimClock, local_time
 from mewet.sim.sink import Sink
+from mewet.texts import Said, said
 
 Phase = Literal["created", "running", "paused", "ended"]
 CONTROLS = ("start", "pause", "resume", "speed", "step", "inject", "end")
@@ -82,6 +84,7 @@ class Exercise:
             self.sim.shutdown()
         self.sim.team.acted.connect(self._acted)
         self.sim.team.case_raised.connect(self._alarm)
+        self.sim.team.case_changed.connect(self._case)
 
     # -- where the home's messages go --------------------------------------------------
 
@@ -157,6 +160,9 @@ class Exercise:
     def _alarm(self, case: Case) -> None:
         self.broadcast(AlarmFrame.of(case, self.time()))
 
+    def _case(self, case: Case) -> None:
+        self.broadcast(CaseFrame.of(case))
+
     # -- inputs ----------------------------------------------------------------------
 
     def _record(
@@ -179,30 +185,30 @@ class Exercise:
     def check_running(self) -> None:
         """Refused unless the exercise has started and not ended."""
         if self.phase == "created":
-            raise RefusedError("the exercise has not started yet")
+            raise RefusedError(said("not_started"))
         if self.phase == "ended":
-            raise RefusedError("the exercise has ended")
+            raise RefusedError(said("exercise_ended"))
 
-    def act(self, role: str, action: str, args: dict[str, Any], by: str) -> str:
+    def act(self, role: str, action: str, args: dict[str, Any], by: str) -> Said:
         """A person's action in a role, now; Refused says why it cannot be done."""
         self.check_running()
         entry = self._record("action", action, role, args, by)
         try:
             result = apply(self.sim, self.setup, entry)
         except ActionError as exc:
-            raise RefusedError(str(exc)) from None
+            raise RefusedError(exc.said) from None
         self._keep(entry)
         return result
 
-    def join(self, role: str, by: str) -> str:
+    def join(self, role: str, by: str) -> Said:
         """A person takes a role: from now on its default policy stands aside."""
         if self.phase == "ended":
-            raise RefusedError("the exercise has ended")
+            raise RefusedError(said("exercise_ended"))
         if role not in self.setup.roles:
-            open_ = ", ".join(sorted(self.setup.roles)) or "none"
-            raise RefusedError(f"role {role!r} is not open to students (open: {open_})")
+            open_ = ", ".join(sorted(self.setup.roles)) or "-"
+            raise RefusedError(said("role_not_open", role=role[:40], open=open_))
         if self.sim.team.played(role):
-            return f"{role} is already played by a person"
+            return said("role_joined", role=role)
         entry = self._record("join", role, role, {}, by)
         result = apply(self.sim, self.setup, entry)
         self._keep(entry)
@@ -216,20 +222,22 @@ class Exercise:
     def note(self, text: str, role: str | None, by: str) -> Input:
         """A timestamped, attributed note (documentation)."""
         if self.phase == "ended":
-            raise RefusedError("the exercise has ended")
+            raise RefusedError(said("exercise_ended"))
         entry = self._record("note", "note", role, {"text": text}, by)
         self._keep(entry)
         self.broadcast(_note_frame(self, entry))
         return entry
 
-    def control(self, name: str, args: dict[str, Any], by: str) -> str:
+    def control(self, name: str, args: dict[str, Any], by: str) -> Said:
         """The teacher steers: start, pause, resume, speed, step, inject, end."""
         if name not in CONTROLS:
-            raise RefusedError(f"unknown control {name!r} (controls: {', '.join(CONTROLS)})")
+            raise RefusedError(
+                said("unknown_control", control=name[:40], controls=", ".join(CONTROLS))
+            )
         if self.phase == "ended":
-            raise RefusedError("the exercise has ended")
+            raise RefusedError(said("exercise_ended"))
         pressed = self.now_s  # a step is kept at the moment it was asked for
-        steer: dict[str, Callable[[dict[str, Any]], str]] = {
+        steer: dict[str, Callable[[dict[str, Any]], Said]] = {
             "start": self._start,
             "pause": self._pause,
             "resume": self._resume,
@@ -247,61 +255,56 @@ class Exercise:
         self._keep(entry)
         self.broadcast(ControlFrame(name=name, args=args, by=by))
         self.broadcast(self.clock_frame())
-        return str(result)
+        return result
 
-    def _start(self, args: dict[str, Any]) -> str:
+    def _start(self, args: dict[str, Any]) -> Said:
         if self.phase != "created":
-            raise RefusedError(f"the exercise is already {self.phase}")
+            raise RefusedError(said("already_in_phase", phase=self.phase))
         self.phase = "running"
         self.clock.resume(self.now_s)
-        return "started"
+        return said("control_start")
 
-    def _pause(self, args: dict[str, Any]) -> str:
+    def _pause(self, args: dict[str, Any]) -> Said:
         if self.phase != "running":
-            raise RefusedError(f"only a running exercise can be paused (it is {self.phase})")
+            raise RefusedError(said("pause_not_running", phase=self.phase))
         self.phase = "paused"
         self.clock.pause(self.now_s)
-        return "paused"
+        return said("control_pause")
 
-    def _resume(self, args: dict[str, Any]) -> str:
+    def _resume(self, args: dict[str, Any]) -> Said:
         if self.phase != "paused":
-            raise RefusedError(f"only a paused exercise can be resumed (it is {self.phase})")
+            raise RefusedError(said("resume_not_paused", phase=self.phase))
         self.phase = "running"
         self.clock.resume(self.now_s)
-        return "resumed"
+        return said("control_resume")
 
-    def _speed(self, args: dict[str, Any]) -> str:
+    def _speed(self, args: dict[str, Any]) -> Said:
         speed = args.get("speed")
         if not isinstance(speed, int | float) or not 0 < speed <= MAX_SPEED:
-            raise InvalidInputError(
-                [("args.speed", f"a number above 0 and at most {MAX_SPEED:g}, e.g. 600")]
-            )
+            raise InvalidInputError([("args.speed", said("speed_range", most=MAX_SPEED))])
         self.clock.set_speed(float(speed), self.now_s)
-        return f"speed {speed:g}"
+        return said("control_speed", speed=speed)
 
-    def _step(self, args: dict[str, Any]) -> str:
+    def _step(self, args: dict[str, Any]) -> Said:
         minutes = args.get("minutes")
         if not isinstance(minutes, int | float) or not 0 < minutes <= 24 * 60:
-            raise InvalidInputError(
-                [("args.minutes", "a number of minutes above 0 and at most 1440, e.g. 30")]
-            )
+            raise InvalidInputError([("args.minutes", said("step_range", most=24 * 60))])
         if self.phase == "created":
-            raise RefusedError("start the exercise first")
+            raise RefusedError(said("start_first"))
         self.phase = "paused"
         self.clock.step(float(minutes), self.now_s)
         self.advance()
-        return f"stepped {minutes:g} min"
+        return said("control_step", min=minutes)
 
-    def _inject(self, args: dict[str, Any]) -> str:
+    def _inject(self, args: dict[str, Any]) -> Said:
         if self.phase == "created":
-            raise RefusedError("start the exercise first")
+            raise RefusedError(said("start_first"))
         index = args.pop("incident", None)
         if index is not None:
             incidents = self.setup.scenario.incidents
             if not isinstance(index, int) or not 0 <= index < len(incidents):
-                have = f"0 to {len(incidents) - 1}" if incidents else "none"
                 raise InvalidInputError(
-                    [("args.incident", f"{index!r}: the scenario's incidents are {have}")]
+                    [("args.incident", said("incident_index", count=len(incidents)))]
                 )
             spec = incidents[index].settings()
             args.clear()
@@ -309,14 +312,16 @@ class Exercise:
         incident = incident_of(args)
         problems = self.setup.scenario.model_copy(update={"incidents": [incident]}).problems()
         if problems:
-            raise InvalidInputError([(f"args.{loc[-1]}", msg) for loc, msg in problems])
+            raise InvalidInputError(
+                [(f"args.{loc[-1]}", said("as_written", text=msg)) for loc, msg in problems]
+            )
         args.clear()
         args.update(incident.settings())
-        return f"{incident.type} injected"
+        return said("control_inject", incident=incident.type)
 
-    def _end(self, args: dict[str, Any]) -> str:
+    def _end(self, args: dict[str, Any]) -> Said:
         self.finish()
-        return "ended"
+        return said("control_end")
 
     # -- running -----------------------------------------------------------------------
 
@@ -384,6 +389,6 @@ def _note_frame(exercise: Exercise, entry: Input) -> NoteFrame:
         n=entry.n,
         ts=exercise.time(entry.sim_s),
         role=entry.role,
-        by=entry.by,
+        by=entry.by if entry.role else "",  # the teacher is named by role, not by address
         text=str(entry.args.get("text", "")),
     )

@@ -39,7 +39,7 @@ from mewet.yamlfile import validate_yaml
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-RESTART = "the lab (restarted)"
+RESTART = "lab_restart"  # who paused an exercise at a restart: the lab itself
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
 
 
@@ -71,6 +71,12 @@ class Hosted:
     row: ExerciseRow
     live: Exercise
     sink: MqttSink | None = None
+
+    def title(self, lang: str) -> str:
+        """The exercise's title in a language: the teacher's own, else the scenario's."""
+        scenario = self.live.setup.scenario
+        own = self.row.title and self.row.title != scenario.title  # older rows kept it
+        return self.row.title if own else scenario.text(lang)[0]
 
 
 class Exercises:
@@ -288,14 +294,16 @@ class Exercises:
         start: datetime,
         speed: float,
         roles: list[str],
+        group: str = "",
     ) -> Hosted:
-        """A new exercise, its home switched on and its clock standing at the start."""
+        """A new exercise, its home switched on and its clock standing at the start; an empty
+        title: the scenario's, in the reader's language."""
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         while self.by_code(code) is not None:  # the code alone finds the exercise
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         tag = secrets.token_hex(3)
         ex = self.db.add_exercise(
-            teacher, title, scenario_yaml, seed, start, speed, roles, code, tag
+            teacher, title, scenario_yaml, seed, start, speed, roles, code, tag, group
         )
         row = next(r for r in self.db.exercises() if r.id == ex)
         return await self._open(row, [])
@@ -304,17 +312,17 @@ class Exercises:
         """An exercise by id."""
         return self.hosted.get(exercise_id)
 
-    def by_code(self, code: str) -> Hosted | None:
-        """The exercise with this join code, if it has not ended."""
-        return next(
-            (
-                h
-                for h in self.hosted.values()
-                if secrets.compare_digest(h.row.join_code.encode(), code.encode())
-                and h.live.phase != "ended"
-            ),
-            None,
-        )
+    def by_code(self, code: str, ended: bool = False) -> Hosted | None:
+        """The exercise with this join code, if it has not ended (`ended`: or if it has;
+        a code is unique among the exercises that have not ended)."""
+        found = [
+            h
+            for h in self.hosted.values()
+            if secrets.compare_digest(h.row.join_code.encode(), code.encode())
+            and (ended or h.live.phase != "ended")
+        ]
+        running = [h for h in found if h.live.phase != "ended"]
+        return next(iter(running or found[::-1]), None)
 
     def after_control(self, hosted: Hosted) -> None:
         """Keep the clock after a control."""
@@ -338,16 +346,16 @@ class Exercises:
         key = ("home", hosted.row.id, len(inputs), at)
         return await self.replays.run(key, home_at, live.setup, inputs, at)
 
-    async def chart(self, hosted: Hosted, kind: str, fmt: str) -> bytes:
+    async def chart(self, hosted: Hosted, kind: str, fmt: str, lang: str = "en") -> bytes:
         """A chart of the debrief now (`timeline` or `vitals`, `png` or `svg`), or the HTML
-        report (`report`, `html`), drawn in a worker."""
-        found = await self.debrief(hosted)
+        report (`report`, `html`), in a language, drawn in a worker."""
+        found = debrief.in_language(await self.debrief(hosted), lang, hosted.title(lang))
         draw = {
             "timeline": debrief.timeline_plot,
             "vitals": debrief.vitals_plot,
             "report": debrief.html_report,
         }[kind]
-        key = (kind, fmt, hosted.row.id, len(hosted.live.inputs), found["until"])
+        key = (kind, fmt, lang, hosted.row.id, len(hosted.live.inputs), found["until"])
         return await self.replays.run(key, draw, found, fmt)
 
     def _spawn(self, job: Coroutine[Any, Any, None]) -> None:

@@ -46,7 +46,7 @@ def test_a_live_run_and_the_replay_of_its_inputs_are_the_same_run() -> None:
     ex.control("step", {"minutes": 2}, "teacher")
     ex.act("alarm_centre", "dispatch_home_care", {"case": case}, "Ada")
     ex.control("step", {"minutes": 1}, "teacher")
-    with pytest.raises(RefusedError, match="already on its way"):
+    with pytest.raises(RefusedError, match="already on the way or there"):
         ex.act("alarm_centre", "dispatch_home_care", {"case": case}, "Ada")
     ex.control("inject", {"type": "smoke", "minutes": 5}, "teacher")
     ex.note("called the home, no answer at first", "alarm_centre", "Ada")
@@ -85,7 +85,7 @@ def test_controls_refuse_what_makes_no_sense_now() -> None:
     with pytest.raises(InvalidInputError, match=r"args\.speed: a number above 0") as bad:
         ex.control("speed", {"speed": 0}, "t")
     assert bad.value.problems[0][0] == "args.speed"
-    with pytest.raises(InvalidInputError, match="7: the scenario's incidents are 0 to 0"):
+    with pytest.raises(InvalidInputError, match=r"by its number, from 0 \(1 in all\)"):
         ex.control("inject", {"incident": 7}, "t")
     with pytest.raises(InvalidInputError, match=r"args\.device: unknown device 'fridge'"):
         ex.control("inject", {"type": "device_fault", "device": "fridge"}, "t")
@@ -124,7 +124,7 @@ def test_a_role_nobody_took_is_played_by_its_policy_and_a_person_can_take_it_ove
     done = len(team.timeline)
     run_to(ex, wall, 6)
     assert not [a for a in team.timeline[done:] if a.role == "home_care"]
-    assert "no injury" in ex.act("home_care", "assess", {}, "Bo")
+    assert "no injury" in str(ex.act("home_care", "assess", {}, "Bo"))
     run_to(ex, wall, 1)  # the assessment takes 8 minutes
     ex.act("home_care", "help_up", {}, "Bo")
     assert [a.by for a in team.timeline if a.action == "helped_up"] == ["Bo"]

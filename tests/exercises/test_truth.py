@@ -112,7 +112,7 @@ def test_the_wristband_alarm_clears_once_she_is_helped_up() -> None:
     assert ex.view.state["wristband"]["alarm"] is False
     ex.act("home_care", "document", {"text": "helped up, no injury"}, "Bo")
     documented = [a for a in team.timeline if a.action == "documented"]
-    assert documented[-1].by == "Bo" and documented[-1].detail == "helped up, no injury"
+    assert documented[-1].by == "Bo" and documented[-1].args["text"] == "helped up, no injury"
 
 
 def test_a_note_written_before_leaving_is_listed_before_it() -> None:

@@ -67,8 +67,8 @@ class Api:
         return {"Authorization": f"Bearer {token}"}
 
     def call(self, method: str, path: str, who: str | None = None, **kw: Any) -> httpx.Response:
-        """One request, as `who` (or anonymous)."""
-        headers = self.as_(who) if who else {}
+        """One request, as `who` (or anonymous), with any further `headers`."""
+        headers = {**(self.as_(who) if who else {}), **kw.pop("headers", {})}
         return self.client.request(method, path, headers=headers, **kw)
 
     def live(self, exercise: int, who: str) -> ClientConnection:
@@ -102,8 +102,11 @@ def serve(
     access: BrokerAccess | None = None,
     limits: Limits | None = None,
     store: StoreUrl | None = None,
+    public_url: str | None = None,
+    host: str = "127.0.0.1",
 ) -> Iterator[Api]:
-    """The API on a free port until the block ends (then stopped, as Ctrl-C would)."""
+    """The API on a free port until the block ends (then stopped, as Ctrl-C would); `host`
+    is where it listens (0.0.0.0: every network), `public_url` the class's address."""
     make_accounts(data_dir)
     app = create_app(
         data_dir,
@@ -114,12 +117,14 @@ def serve(
         broker_host="lab",
         limits=limits,
         store=store,
+        public_url=public_url,
+        listen_host=host,
     )
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             app,
-            host="127.0.0.1",
+            host=host,
             port=port,
             log_level="warning",
             **SERVING,

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from mewet.api.deps import Address, Current, KnownQuery, State
-from mewet.api.limits import too_many
 from mewet.api.models import ERRORS, Me, Token
+from mewet.api.refusals import refused, too_many
 from mewet.api.security import Principal, check_login, issue
+from mewet.texts import said
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERRORS, dependencies=[KnownQuery])
 
@@ -26,13 +27,13 @@ async def token(
     is checked off the event loop, a few at a time, so sign-ins never slow other requests."""
     wait = api.logins.wait(address)
     if wait:
-        raise too_many(wait, "too many sign-in attempts from this address")
+        raise too_many(wait, said("too_many_sign_ins"))
     email = form.username.strip().lower()[:200]
     wait = api.lockout.wait(email)
     if wait:
-        raise too_many(wait, "too many wrong passwords for this email")
+        raise too_many(wait, said("too_many_wrong_passwords"))
     if api.password_checks.full():
-        raise too_many(1, "the lab is checking many passwords just now")
+        raise too_many(1, said("busy_checking_passwords"))
     user = api.db.user_by_email(email)
     async with api.password_checks.turn():
         right = await asyncio.to_thread(
@@ -40,11 +41,7 @@ async def token(
         )
     if user is None or not right:
         api.lockout.failed(email)
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "wrong email or password",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise refused(401, "wrong_password", {"WWW-Authenticate": "Bearer"})
     api.lockout.succeeded(email)
     who = Principal("user", user.id, user.role, user.org, user.email)
     access, seconds = issue(who, api.key, api.token_hours)

@@ -6,19 +6,7 @@ from mewet.api.models import ActionBrief, Briefing
 from mewet.api.routes.action_words import action_words
 from mewet.exercises.manager import Hosted
 from mewet.scenarios.care import ACTIONS
-
-RESIDENT = {
-    "en": (
-        "lives alone",
-        {"walker": ", walks with a walker", "wheelchair": ", uses a wheelchair"},
-        {"mild_impairment": ", mild memory problems", "dementia": ", dementia"},
-    ),
-    "fi": (
-        "asuu yksin",
-        {"walker": ", liikkuu rollaattorilla", "wheelchair": ", käyttää pyörätuolia"},
-        {"mild_impairment": ", lieviä muistiongelmia", "dementia": ", muistisairaus"},
-    ),
-}
+from mewet.texts import catalogue
 
 
 def briefing(hosted: Hosted, role: str, lang: str = "en") -> Briefing:
@@ -26,23 +14,22 @@ def briefing(hosted: Hosted, role: str, lang: str = "en") -> Briefing:
     in Finnish or English (the scenario's own words where it gives them)."""
     scenario = hosted.live.setup.scenario
     p = scenario.resident.persona
-    title, description, goals, _ = scenario.text(lang)
-    alone, mobility, memory = RESIDENT["fi" if lang == "fi" else "en"]
-    custom = hosted.row.title != scenario.title  # the teacher named it
+    _, description, goals, _ = scenario.text(lang)
+    words = catalogue(lang)["resident_words"]
     return Briefing(
-        title=hosted.row.title if custom else title,
+        title=hosted.title(lang),
         description=description,
         learning_goals=goals,
-        resident=f"{p.name}, {p.age}, {alone}"
-        + mobility.get(p.mobility, "")
-        + memory.get(p.cognition, ""),
+        resident=f"{p.name}, {p.age}, {words['alone']}"
+        + words["mobility"].get(p.mobility, "")
+        + words["cognition"].get(p.cognition, ""),
         role=role,
         brief=scenario.brief(role, lang),
         sensors=scenario.sees_sensors(role),
-        actions=[_action(role, n, d, lang) for n, d in ACTIONS.get(role, {}).items()],
+        actions=[_action(role, n, lang) for n in ACTIONS.get(role, {})],
     )
 
 
-def _action(role: str, name: str, description: str, lang: str) -> ActionBrief:
-    label, said = action_words(role, name, description, lang)
+def _action(role: str, name: str, lang: str) -> ActionBrief:
+    label, said = action_words(role, name, lang)
     return ActionBrief(name=name, label=label, description=said)

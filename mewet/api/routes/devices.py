@@ -11,7 +11,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Response, status
 
 from mewet.api.deps import ApiState, Current, KnownQuery, State
-from mewet.api.limits import too_many
 from mewet.api.models import (
     ERRORS,
     CommandRequest,
@@ -28,6 +27,7 @@ from mewet.api.models import (
     MqttAccess,
     TelemetrySeen,
 )
+from mewet.api.refusals import too_many
 from mewet.api.security import Principal
 from mewet.config import StoreUrl
 from mewet.conformance.jobs import BusyError, RunSeen
@@ -35,6 +35,7 @@ from mewet.contract import Topic, device_commands
 from mewet.errors import ContractError, MewetError
 from mewet.sim.home import builtin_homes
 from mewet.store.base import DeadLetter, DeviceView, Store, open_store
+from mewet.texts import said
 from mewet.transport.access import DEVICE_KINDS, Account, device_user
 
 router = APIRouter(
@@ -66,7 +67,7 @@ def _paced(api: ApiState, who: Principal) -> None:
     """Each of these asks the store or the broker: a company's account gets so many a minute."""
     wait = api.device_requests.wait(f"{who.kind}:{who.id}")
     if wait:
-        raise too_many(wait, "too many device requests from your account this minute")
+        raise too_many(wait, said("too_many_device_requests"))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -333,7 +334,7 @@ async def start_conformance(
         )
     except BusyError as exc:
         if exc.lab_full:
-            raise too_many(60, str(exc)) from None
+            raise too_many(60, said("as_written", text=str(exc))) from None
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     except MewetError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Awaitable
+from datetime import datetime
 from functools import partial
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from mewet.api.deps import (
@@ -24,11 +25,11 @@ from mewet.api.deps import (
     no_companies,
     sees_sensors,
 )
-from mewet.api.limits import too_many
 from mewet.api.models import (
     ERRORS,
     ActionRequest,
     ControlRequest,
+    ExerciseCopy,
     ExerciseCreate,
     ExercisePublic,
     FloorPlan,
@@ -44,15 +45,20 @@ from mewet.api.models import (
     PlanDoor,
     PlanRoom,
 )
+from mewet.api.public import join_base
+from mewet.api.refusals import Refusal, refused, too_many
 from mewet.api.routes.briefs import briefing
 from mewet.api.routes.join import join_with_code
 from mewet.api.routes.scenarios import find
 from mewet.api.security import Principal
+from mewet.devices.catalogue import CATALOGUE
+from mewet.devices.names import device_names
 from mewet.exercises import debrief as debriefs
 from mewet.exercises.errors import RefusedError
 from mewet.exercises.manager import Hosted
 from mewet.exercises.replays import BusyError
 from mewet.sim.clock import zone_label
+from mewet.texts import Said, said, say
 
 router = APIRouter(
     prefix="/api/exercises", tags=["exercises"], responses=ERRORS, dependencies=[KnownQuery]
@@ -61,11 +67,19 @@ T = TypeVar("T")
 
 
 def public(
-    hosted: Hosted, who: Principal, api: ApiState | None = None, lang: str = "en"
+    hosted: Hosted,
+    who: Principal,
+    api: ApiState | None = None,
+    lang: str = "en",
+    request: Request | None = None,
 ) -> ExercisePublic:
-    """The exercise as `who` may see it (the join code for its teacher only)."""
+    """The exercise as `who` may see it (the join code and link for its teacher only)."""
     live, row = hosted.live, hosted.row
     own = who.kind == "user" and who.role in ("teacher", "admin")
+    join_url, reachable = None, True
+    if own and api is not None and request is not None:
+        base, reachable = join_base(request, api.public_url, api.listen_host)
+        join_url = f"{base}/join?code={row.join_code}"
     people = []
     if api is not None:
         people = [
@@ -75,7 +89,9 @@ def public(
     student_role = who.exercise_role if who.kind == "participant" else None
     return ExercisePublic(
         id=row.id,
-        title=row.title,
+        title=hosted.title(lang),
+        group=row.group,
+        created=row.created,
         scenario=live.setup.scenario.id,
         phase=live.phase,
         sim_s=round(live.now_s, 3),
@@ -85,17 +101,20 @@ def public(
         roles=sorted(live.setup.roles),
         home=live.setup.home_id,
         join_code=row.join_code if own else None,
+        join_url=join_url,
+        join_reachable=reachable,
         participants=people,
         time_zone=zone_label(live.zone),
         briefing=briefing(hosted, student_role, lang) if student_role else None,
     )
 
 
-def outcome(hosted: Hosted, result: str) -> Outcome:
-    """What came of an input, and when."""
+def outcome(hosted: Hosted, result: Said, lang: str) -> Outcome:
+    """What came of an input, and when; in the asker's language."""
     live = hosted.live
     return Outcome(
-        result=result,
+        result=say(result, lang, device_names(live.sim.home, lang)),
+        said=result.as_json(),
         sim_s=round(live.now_s, 3),
         time=live.time(),
         phase=live.phase,
@@ -103,16 +122,77 @@ def outcome(hosted: Hosted, result: str) -> Outcome:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses={429: ERRORS[429]})
-async def create(api: State, who: Teacher, body: ExerciseCreate) -> ExercisePublic:
+async def create(
+    api: State, who: Teacher, lang: Language, request: Request, body: ExerciseCreate
+) -> ExercisePublic:
     """Create an exercise of a scenario; it waits, paused at its start, for `start`."""
     scenario, text, _ = find(api, who, body.scenario)
     roles: list[str] = list(body.roles) if body.roles is not None else list(scenario.roles)
     closed = sorted(set(roles) - set(scenario.roles))
     if closed:
-        raise HTTPException(
+        raise refused(
             422,
-            f"roles {closed} are not in scenario {scenario.id!r} ({', '.join(scenario.roles)})",
+            "roles_not_in_scenario",
+            roles=", ".join(closed),
+            scenario=scenario.id,
+            known=", ".join(scenario.roles),
         )
+    hosted = await _open(
+        api,
+        who,
+        title=body.title or "",
+        text=text,
+        seed=scenario.seed if body.seed is None else body.seed,
+        start=body.start or scenario.start,
+        speed=body.speed,
+        roles=roles,
+        group=body.group or "",
+    )
+    return public(hosted, who, api, lang, request)
+
+
+@router.post(
+    "/{exercise_id}/duplicate", status_code=status.HTTP_201_CREATED, responses={429: ERRORS[429]}
+)
+async def duplicate(
+    api: State,
+    who: Teacher,
+    hosted: Steerable,
+    lang: Language,
+    request: Request,
+    body: ExerciseCopy,
+) -> ExercisePublic:
+    """The same exercise again for the next group: the same scenario file, seed, start,
+    speed, open roles and title; the group named anew (default: the same); a new code,
+    nobody joined yet."""
+    live, row = hosted.live, hosted.row
+    copy = await _open(
+        api,
+        who,
+        title=row.title,
+        text=row.scenario_yaml,
+        seed=live.setup.seed,
+        start=live.setup.start,
+        speed=row.speed,
+        roles=sorted(live.setup.roles),
+        group=body.group or row.group,
+    )
+    return public(copy, who, api, lang, request)
+
+
+async def _open(
+    api: ApiState,
+    who: Principal,
+    *,
+    title: str,
+    text: str,
+    seed: int,
+    start: datetime,
+    speed: float,
+    roles: list[str],
+    group: str,
+) -> Hosted:
+    """A new exercise for its teacher, within the teacher's limit of running ones."""
     running = sum(
         1
         for h in api.exercises.hosted.values()
@@ -121,40 +201,34 @@ async def create(api: State, who: Teacher, body: ExerciseCreate) -> ExercisePubl
     if running >= api.limits.exercises_per_teacher:
         raise too_many(
             60,
-            f"you have {running} exercises that have not ended (at most "
-            f"{api.limits.exercises_per_teacher}): end one first",
+            said("too_many_exercises", running=running, most=api.limits.exercises_per_teacher),
         )
     user = api.db.user(who.id)
     if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "your account no longer exists")
-    hosted = await api.exercises.create(
-        user,
-        body.title or scenario.title,
-        text,
-        scenario.seed if body.seed is None else body.seed,
-        body.start or scenario.start,
-        body.speed,
-        roles,
-    )
-    return public(hosted, who, api)
+        raise refused(401, "account_gone")
+    return await api.exercises.create(user, title, text, seed, start, speed, roles, group)
 
 
 @router.get("")
-async def list_exercises(api: State, who: Current) -> list[ExercisePublic]:
+async def list_exercises(
+    api: State, who: Current, lang: Language, request: Request
+) -> list[ExercisePublic]:
     """The exercises you may see: yours as a teacher, all as an admin, yours as a student."""
     no_companies(who)
     return [
-        public(hosted, who, api)
+        public(hosted, who, api, lang, request)
         for _, hosted in sorted(api.exercises.hosted.items())
         if may_see(who, hosted)
     ]
 
 
 @router.get("/{exercise_id}")
-async def get_exercise(api: State, who: Current, hosted: Visible, lang: Language) -> ExercisePublic:
+async def get_exercise(
+    api: State, who: Current, hosted: Visible, lang: Language, request: Request
+) -> ExercisePublic:
     """One exercise: its clock, phase, roles and home id (a student's: their briefing too, in
-    the language of the pages or of the browser)."""
-    return public(hosted, who, api, lang)
+    the language of the pages or of the browser; its teacher's: the join link)."""
+    return public(hosted, who, api, lang, request)
 
 
 @router.post("/{exercise_id}/join", responses={429: ERRORS[429]})
@@ -168,62 +242,71 @@ async def join(
 
 
 @router.post("/{exercise_id}/control")
-async def control(api: State, who: Current, hosted: Steerable, body: ControlRequest) -> Outcome:
+async def control(
+    api: State, who: Current, hosted: Steerable, lang: Language, body: ControlRequest
+) -> Outcome:
     """Steer: start, pause, resume, speed, step, inject an incident, end."""
     try:
         result = await api.exercises.call(
-            partial(hosted.live.control, body.control, dict(body.args), who.name)
+            partial(hosted.live.control, body.control, dict(body.args), signed(who))
         )
     except RefusedError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+        raise Refusal(status.HTTP_409_CONFLICT, exc.said) from None
     api.exercises.after_control(hosted)
-    return outcome(hosted, result)
+    return outcome(hosted, result, lang)
+
+
+def signed(who: Principal) -> str:
+    """How an input is signed: a student by the name they gave, a teacher (or admin) as
+    the teacher; everyone in the exercise sees it, and an email address is not for them."""
+    return who.name if who.kind == "participant" else "teacher"
 
 
 def _role_of(who: Principal, hosted: Hosted, asked: str | None) -> str:
     if who.kind == "participant":
         if asked is not None and asked != who.exercise_role:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"you joined as {who.exercise_role}, not {asked}"
-            )
+            raise refused(403, "joined_as", role=str(who.exercise_role), asked=asked)
         return str(who.exercise_role)
     if who.role not in ("teacher", "admin"):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only participants and teachers act")
+        raise refused(403, "who_acts")
     if asked is None:
-        raise HTTPException(422, "say in which role you act")
+        raise refused(422, "which_role")
     return asked
 
 
 @router.post("/{exercise_id}/actions")
-async def act(api: State, who: Current, hosted: Visible, body: ActionRequest) -> Outcome:
+async def act(
+    api: State, who: Current, hosted: Visible, lang: Language, body: ActionRequest
+) -> Outcome:
     """Act in your role at the current sim time, with the same effect as the default policy;
     an action that makes no sense now is answered 409 with the reason."""
     role = _role_of(who, hosted, body.role)
     live = hosted.live
 
-    def take_action() -> str:
+    def take_action() -> Said:
         if not live.plays(role):
             if who.kind == "participant" or role not in live.setup.roles:
-                raise RefusedError(f"the {role} role is played by its default policy here")
+                raise RefusedError(said("role_by_policy", role=role))
             live.check_running()
-            live.join(role, who.name)  # the teacher takes the role over
-        return live.act(role, body.action, dict(body.args), who.name)
+            live.join(role, signed(who))  # the teacher takes the role over
+        return live.act(role, body.action, dict(body.args), signed(who))
 
     try:
         result = await api.exercises.call(take_action)
     except RefusedError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return outcome(hosted, result)
+        raise Refusal(status.HTTP_409_CONFLICT, exc.said) from None
+    return outcome(hosted, result, lang)
 
 
 @router.post("/{exercise_id}/notes", status_code=status.HTTP_201_CREATED)
 async def note(api: State, who: Current, hosted: Visible, body: NoteCreate) -> NotePublic:
-    """Write a note (documentation), timestamped with the sim time and signed with your name."""
+    """Write a note (documentation), timestamped with the sim time and signed with your name;
+    the teacher's notes mark a moment for the debrief (the instructor's log)."""
     role = who.exercise_role if who.kind == "participant" else body.role
     try:
-        kept = await api.exercises.call(partial(hosted.live.note, body.text, role, who.name))
+        kept = await api.exercises.call(partial(hosted.live.note, body.text, role, signed(who)))
     except RefusedError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+        raise Refusal(status.HTTP_409_CONFLICT, exc.said) from None
     return NotePublic(
         n=kept.n,
         sim_s=round(kept.sim_s, 3),
@@ -236,9 +319,7 @@ async def note(api: State, who: Current, hosted: Visible, body: NoteCreate) -> N
 
 def _sensors(who: Principal, hosted: Hosted) -> None:
     if not sees_sensors(who, hosted):
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN, f"the {who.exercise_role} does not see the home's sensors"
-        )
+        raise refused(403, "no_sensors_role", role=str(who.exercise_role))
 
 
 @router.get("/{exercise_id}/home", responses={429: ERRORS[429]})
@@ -273,17 +354,18 @@ async def history(
     _sensors(who, hosted)
     if device not in hosted.live.devices():
         known = ", ".join(hosted.live.devices())
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no device {device!r} (known: {known})")
+        raise refused(404, "no_device", device=device[:64], known=known)
     recent = await api.exercises.call(partial(hosted.live.view.recent, device, limit))
     return History(device=device, messages=recent)
 
 
 @router.get("/{exercise_id}/plan")
-async def plan(hosted: Visible) -> FloorPlan:
+async def plan(hosted: Visible, lang: Language) -> FloorPlan:
     """The home's floor plan, for drawing: rooms with their rectangles (metres), doors, and
-    each device in its room. Every participant may see it (the relative too: it is their
-    mother's flat)."""
+    each device in its room (a worn one with the resident), named in your language. Every
+    participant may see it (the relative too: it is their mother's flat)."""
     home = hosted.live.sim.home
+    names = device_names(home, lang)
     rooms = [
         PlanRoom(id=r.id, name=r.name, name_fi=r.name_fi or r.name, x=x, y=y, w=w, h=h)
         for r, x, y, w, h in home.plan()
@@ -292,7 +374,16 @@ async def plan(hosted: Visible) -> FloorPlan:
         rooms=rooms,
         doors=[PlanDoor(id=d.id, between=list(d.between), kind=d.kind) for d in home.doors],
         devices=[
-            PlanDevice(id=d.id, type=d.type, room=d.room, door=d.door, x=d.x, y=d.y)
+            PlanDevice(
+                id=d.id,
+                name=names[d.id],
+                type=d.type,
+                worn=d.type in CATALOGUE and CATALOGUE[d.type].worn,
+                room=d.room,
+                door=d.door,
+                x=d.x,
+                y=d.y,
+            )
             for d in home.devices
         ],
     )
@@ -303,16 +394,13 @@ async def plan(hosted: Visible) -> FloorPlan:
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
-async def qr(
-    who: Current,
-    hosted: Steerable,
-    url: Annotated[str, Query(min_length=1, max_length=300, pattern=r"^https?://")],
-) -> Response:
+async def qr(api: State, who: Current, hosted: Steerable, request: Request) -> Response:
     """The join page's address with this exercise's code, as a QR code for the class's
-    phones (for the exercise's teacher)."""
+    phones (for the exercise's teacher), at the lab's address for the class (`join_url`)."""
     import segno
 
-    link = f"{url.rstrip('/')}/join?code={hosted.row.join_code}"
+    base, _ = join_base(request, api.public_url, api.listen_host)
+    link = f"{base}/join?code={hosted.row.join_code}"
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="svg", scale=8, border=2)
     return Response(out.getvalue(), media_type="image/svg+xml")
@@ -320,9 +408,7 @@ async def qr(
 
 def _debrief_allowed(who: Principal, hosted: Hosted) -> None:
     if who.kind == "participant" and hosted.live.phase != "ended":
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, "the debrief opens when the teacher ends the exercise"
-        )
+        raise refused(409, "debrief_not_yet")
 
 
 DEBRIEF_TYPES: dict[int | str, dict[str, Any]] = {
@@ -343,19 +429,36 @@ async def debrief(
     api: State,
     who: Current,
     hosted: Visible,
+    lang: Language,
     format: Literal["json", "csv", "html"] = "json",
     until_min: Annotated[float | None, Query(ge=0, le=3660 * 1440)] = None,
 ) -> dict[str, Any] | Response:
     """One timeline of sensor events, alarms, actions and notes, with the KPIs against their
-    targets; as JSON, CSV or a printable HTML report. `until_min`: up to that moment."""
+    targets; as JSON, CSV or a printable HTML report, in your language (each entry's
+    message in `said`, its words in `text`). `until_min`: up to that moment."""
     _debrief_allowed(who, hosted)
     if format == "html":
-        return HTMLResponse(await replayed(api.exercises.chart(hosted, "report", "html")))
+        report = await replayed(api.exercises.chart(hosted, "report", "html", lang))
+        return HTMLResponse(report, headers={"Content-Language": lang})
     until = None if until_min is None else until_min * 60
     found = await replayed(api.exercises.debrief(hosted, until))
+    found = debriefs.in_language(found, lang, hosted.title(lang))
     if format == "csv":
-        return PlainTextResponse(debriefs.to_csv(found), media_type="text/csv")
+        return PlainTextResponse(
+            debriefs.to_csv(found),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Language": lang,
+                "Content-Disposition": f'attachment; filename="{_file_name(hosted, lang)}.csv"',
+            },
+        )
     return found
+
+
+def _file_name(hosted: Hosted, lang: str) -> str:
+    """An export's file name: the debrief of this exercise, in plain letters."""
+    words = {"fi": "jalkipuinti", "en": "debrief"}[lang]
+    return f"{words}-{hosted.row.id}"
 
 
 @router.get(
@@ -369,10 +472,12 @@ async def chart(
     hosted: Visible,
     chart: Literal["timeline", "vitals"],
     fmt: Literal["png", "svg"],
+    lang: Language,
 ) -> Response:
-    """The timeline chart, or the vitals around the incident, as PNG or SVG."""
+    """The timeline chart, or the vitals around the incident, as PNG or SVG, in your
+    language."""
     _debrief_allowed(who, hosted)
-    body = await replayed(api.exercises.chart(hosted, chart, fmt))
+    body = await replayed(api.exercises.chart(hosted, chart, fmt, lang))
     return Response(body, media_type="image/png" if fmt == "png" else "image/svg+xml")
 
 
@@ -380,5 +485,5 @@ async def replayed(job: Awaitable[T]) -> T:
     """A replay's answer; 429 when too many replays are waiting already."""
     try:
         return await job
-    except BusyError as exc:
-        raise too_many(5, str(exc)) from None
+    except BusyError:
+        raise too_many(5, said("replays_busy")) from None

@@ -6,41 +6,64 @@ from __future__ import annotations
 
 from functools import partial
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from mewet.api.deps import Address, ApiState, KnownQuery, Language, State, sees_sensors
-from mewet.api.limits import too_many
 from mewet.api.models import ERRORS, JoinRequest, JoinResult, MqttAccess
+from mewet.api.refusals import Refusal, refused, too_many
 from mewet.api.routes.briefs import briefing
 from mewet.api.security import Principal, issue
 from mewet.contract import home_filter
 from mewet.exercises.errors import RefusedError
 from mewet.exercises.manager import Hosted
+from mewet.texts import said
 
 router = APIRouter(prefix="/api", tags=["join"], responses=ERRORS, dependencies=[KnownQuery])
-NO_SUCH_CODE = "no exercise has this join code: check it with your teacher"
+NO_SUCH_CODE = said("no_such_code")
+TOO_MANY_JOINS = said("too_many_joins")
 
 
 class JoinPreview(BaseModel):
-    """What a code leads to, before joining: the exercise's title and the roles open."""
+    """What a code leads to, before joining: the exercise's title, its group, the roles open
+    and who has joined in which."""
 
     title: str
+    group: str = Field(description="The group (class) it is for, as the teacher named it.")
     roles: list[str]
     taken: list[str] = Field(description="Open roles someone has joined in already.")
+    taken_by: dict[str, list[str]] = Field(
+        default_factory=dict, description="Role → the names of those who joined in it."
+    )
+
+
+def _found(api: ApiState, code: str) -> Hosted:
+    """The exercise of a join code; 404 for none, 409 for one that has ended."""
+    found = api.exercises.by_code(code.strip().upper()[:32], ended=True)
+    if found is None:
+        raise Refusal(404, NO_SUCH_CODE)
+    if found.live.phase == "ended":
+        raise refused(409, "code_ended")
+    return found
 
 
 @router.get("/join/{code}", responses={429: ERRORS[429]})
-async def preview(api: State, address: Address, code: str) -> JoinPreview:
+async def preview(api: State, address: Address, lang: Language, code: str) -> JoinPreview:
     """The exercise a join code leads to (its title and open roles), for the join page."""
     wait = api.joins.wait(address)
     if wait:
-        raise too_many(wait, "too many join attempts from this address")
-    found = api.exercises.by_code(code.strip().upper()[:32])
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_CODE)
-    taken = sorted({p["role"] for p in api.db.participants(found.row.id)})
-    return JoinPreview(title=found.row.title, roles=sorted(found.live.setup.roles), taken=taken)
+        raise too_many(wait, TOO_MANY_JOINS)
+    found = _found(api, code)
+    taken_by: dict[str, list[str]] = {}
+    for p in api.db.participants(found.row.id):
+        taken_by.setdefault(p["role"], []).append(p["name"])
+    return JoinPreview(
+        title=found.title(lang),
+        group=found.row.group,
+        roles=sorted(found.live.setup.roles),
+        taken=sorted(taken_by),
+        taken_by=taken_by,
+    )
 
 
 @router.post("/join", responses={429: ERRORS[429]})
@@ -55,17 +78,14 @@ async def join_with_code(
     """Join the exercise whose code this is (`hosted`: the one the path named, if any)."""
     wait = api.joins.wait(address)
     if wait:
-        raise too_many(wait, "too many join attempts from this address")
-    code = body.code.strip().upper()
-    found = api.exercises.by_code(code)
-    if found is None or (hosted is not None and found is not hosted):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, NO_SUCH_CODE)
-    if found.live.phase == "ended":
-        raise HTTPException(status.HTTP_409_CONFLICT, "the exercise has ended")
+        raise too_many(wait, TOO_MANY_JOINS)
+    found = _found(api, body.code)
+    if hosted is not None and found is not hosted:
+        raise Refusal(404, NO_SUCH_CODE)
     try:
         await api.exercises.call(partial(found.live.join, body.role, body.name))
     except RefusedError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+        raise Refusal(409, exc.said) from None
     ex = found.row.id
     pid = api.db.add_participant(ex, body.name, body.role)
     who = Principal("participant", pid, "student", found.row.org, body.name, ex, body.role)

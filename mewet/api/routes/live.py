@@ -103,7 +103,7 @@ CALLS = {"relative": {"called_relative"}, "doctor": {"called_doctor"}}
 
 def without_sensors(frame: Frame, role: str) -> Frame | None:
     """What a role that sees no sensors (the relative) is shown of a frame (None: nothing)."""
-    if frame.type in ("message", "alarm"):
+    if frame.type in ("message", "alarm", "case"):
         return None
     if isinstance(frame, ActionFrame) and not told(role, frame):
         return None

@@ -8,11 +8,12 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 
 from mewet.api.deps import Account, ApiState, KnownQuery, Language, State, Teacher
-from mewet.api.limits import too_many
 from mewet.api.models import ERRORS, ScenarioDetail, ScenarioPublic, ScenarioUpload
+from mewet.api.refusals import too_many
 from mewet.api.security import Principal
 from mewet.exercises.manager import scenario_from_text
 from mewet.scenarios.scenario import Scenario, ScenarioError, library, load_scenario
+from mewet.texts import said
 
 router = APIRouter(
     prefix="/api/scenarios", tags=["scenarios"], responses=ERRORS, dependencies=[KnownQuery]
@@ -85,7 +86,7 @@ async def upload(api: State, who: Teacher, body: ScenarioUpload) -> ScenarioPubl
     A scenario names a built-in home by id; YAML aliases, tags and merge keys are refused."""
     wait = api.uploads.wait(f"{who.kind}:{who.id}")
     if wait:
-        raise too_many(wait, "too many scenario uploads from your account this hour")
+        raise too_many(wait, said("too_many_uploads"))
     try:
         s = await asyncio.to_thread(
             scenario_from_text, body.yaml, "upload.yaml", api.limits.yaml_aliases
