@@ -12,7 +12,7 @@ from fastapi import APIRouter, Cookie, Header, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from mewet.pages.i18n import LANGUAGES, catalogue, choose
+from mewet.texts import LANGUAGES, catalogue, choose
 
 router = APIRouter(include_in_schema=False)
 _env = Environment(

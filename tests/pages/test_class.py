@@ -78,7 +78,9 @@ def sign_in(page: Page, base: str) -> None:
 
 
 def join(browser: Browser, base: str, code: str, name: str, role: str) -> Page:
+    """A student joins on a phone (360×740)."""
     page = page_in(browser)
+    page.set_viewport_size({"width": 360, "height": 740})
     page.goto(f"{base}/join?code={code}")
     page.get_by_label("Your name").fill(name)
     page.get_by_role("button", name="Next").click()
@@ -116,27 +118,27 @@ def test_a_class_runs_in_the_browser(browser: Browser, lab: Api) -> None:
 
     teacher.get_by_role("button", name="Start").click()
     step(teacher, 552)  # to 03:12, just after the fall at 03:10
-    expect(centre.locator("#alarms")).to_contain_text("fall_detected")  # live, on her screen
+    expect(centre.locator("#alarms")).to_contain_text("fall detected (safety wristband)")
     expect(centre.locator("#clock")).to_contain_text("03:12")
     # the vitals panel: the latest values and their trend over the hours
     pulse = centre.locator('#vital-trends tr[data-vital="heart_rate"]')
     expect(pulse).to_contain_text("Heart rate")
-    expect(pulse.locator(".now")).to_have_text(re.compile(r"^\d+(\.\d+)? /min$"))
+    expect(pulse.locator(".now")).to_have_text(re.compile(r"^\d+(\.\d)? /min$"))
     expect(pulse.locator(".range")).to_contain_text("lowest")
     assert len((pulse.locator("polyline").get_attribute("points") or "").split()) >= 60
     shot(centre, "4-alarm-centre")
 
     # a refused action shows its reason in plain words
     care.get_by_role("button", name="help up").click()
-    expect(care.locator("#action-error")).to_contain_text("no home care visit is under way")
+    expect(care.locator("#action-error")).to_have_text("Not now: Home care: no visit is under way")
 
     centre.get_by_role("button", name="answer", exact=True).click()
-    expect(centre.locator("#action-result")).to_contain_text("fall_detected from wristband")
+    expect(centre.locator("#action-result")).to_contain_text("fall detected, safety wristband")
     centre.get_by_role("button", name="talk").click()
     expect(centre.locator("#action-result")).to_contain_text("has fallen")
     step(teacher, 2)
     centre.get_by_role("button", name="dispatch home care").click()
-    expect(centre.locator("#action-result")).to_contain_text("home care on its way")
+    expect(centre.locator("#action-result")).to_contain_text("home care is on its way")
     step(teacher, 20)
     for action in ("arrive", "unlock"):
         care.get_by_role("button", name=action, exact=True).click()
@@ -146,9 +148,10 @@ def test_a_class_runs_in_the_browser(browser: Browser, lab: Api) -> None:
     expect(care.locator("#action-result")).to_contain_text("on the floor")
     step(teacher, 9)
     care.get_by_role("button", name="help up").click()
-    expect(care.locator("#action-result")).to_contain_text("back on their feet")
-    # the teacher sees every role's actions live
-    expect(teacher.locator("#timeline")).to_contain_text("helped up")
+    expect(care.locator("#action-result")).to_contain_text("back on her feet")
+    # the teacher sees every role's actions live, and the case as it goes
+    expect(teacher.locator("#timeline")).to_contain_text("helped the resident up")
+    expect(teacher.locator('#alarms [data-case="1"]')).to_contain_text("help on site")
     expect(teacher.locator("#timeline")).to_contain_text("Ada")
     shot(care, "5-home-care")
     shot(teacher, "3-teacher-console")
@@ -157,7 +160,8 @@ def test_a_class_runs_in_the_browser(browser: Browser, lab: Api) -> None:
     expect(teacher.locator("#clock")).to_contain_text("ended")
     teacher.get_by_role("link", name="Debrief").click()
     expect(teacher.locator("#kpis")).to_contain_text("Time to answer the alarm")
-    expect(teacher.locator("#cases")).to_contain_text("fall_detected")
+    expect(teacher.locator("#cases")).to_contain_text("fall detected (safety wristband)")
+    expect(teacher.locator('#kpis [data-target="answer"]')).to_contain_text("met 1, missed 0")
     expect(teacher.locator("#cases")).to_contain_text("Ada")
     expect(teacher.locator("#zone")).to_contain_text("UTC+01:00")
     expect(teacher.locator("#chart-timeline")).to_have_attribute("src", re.compile("^blob:"))
@@ -324,32 +328,6 @@ def test_a_finnish_student_gets_the_scenario_in_finnish(browser: Browser, lab: A
     expect(page.locator("#action-error")).to_contain_text("avoimia hälytystapauksia ei ole")
 
 
-ENGLISH = re.compile(r"\b(the|is|and|has|was|not|with|from|about|resident|already|case)\b")
-
-
-def test_everything_the_care_team_writes_reads_in_finnish(browser: Browser, lab: Api) -> None:
-    """Every finding, result and note the engine's care team wrote in the library's
-    scenarios, as a Finnish page shows it: no English left (the page's own translation)."""
-    from mewet.scenarios.run import run_scenario
-    from mewet.scenarios.scenario import library, load_scenario
-
-    written = set()
-    for name in sorted(library()):
-        sim, _ = run_scenario(load_scenario(name), days=2)
-        written |= {a.detail for a in sim.team.timeline if a.detail and a.action != "documented"}
-        written |= {a.detail for a in sim.team.timeline if a.action == "documented"}
-    assert len(written) > 20
-    page = page_in(browser, "fi")
-    page.goto(f"{lab.base}/join")
-    shown = page.evaluate(
-        "async (texts) => { const m = await import('/static/api.js');"
-        " return texts.map((x) => [x, m.say(x)]); }",
-        sorted(written),
-    )
-    left = {en: fi for en, fi in shown if ENGLISH.search(fi)}
-    assert not left, left
-
-
 def test_a_lost_connection_says_so_and_catches_up(browser: Browser, lab: Api) -> None:
     """The network drops: the page says it is reconnecting; back online, it takes a fresh
     ticket and snapshot and shows what happened meanwhile."""
@@ -381,7 +359,7 @@ def test_a_lost_connection_says_so_and_catches_up(browser: Browser, lab: Api) ->
     )
     page.context.set_offline(False)
     expect(page.locator("#status")).to_have_text("Live", timeout=30_000)
-    expect(page.locator("#alarms")).to_contain_text("fall_detected")  # from the fresh snapshot
+    expect(page.locator("#alarms")).to_contain_text("fall detected")  # from the fresh snapshot
     expect(page.locator("#clock")).to_contain_text("03:12")
 
 

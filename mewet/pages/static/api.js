@@ -15,6 +15,7 @@ export class ApiError extends Error {
   constructor(status, body) {
     super(typeof body.detail === "string" ? body.detail : `${status}`);
     this.status = status;
+    this.said = body.said || null; // the message itself, for words of the page's own
     this.problems = body.problems || [];
   }
 }
@@ -87,6 +88,17 @@ export function roleName(role) {
   return (t.roles && t.roles[role]) || role;
 }
 
+export function heading(ex) {
+  // a group's exercise by its title, its group and the day it was made (23.11.2026)
+  const day = ex.created ? new Date(ex.created).toLocaleDateString("fi-FI") : "";
+  return [ex.title, ex.group, day].filter(Boolean).join(" · ");
+}
+
+export function byName(by) {
+  // who acted: a participant's name as they gave it, or the simulation, or the teacher
+  return (t.by && t.by[by]) || by;
+}
+
 export function signOutButton() {
   const button = document.getElementById("signout");
   if (!session()) return;
@@ -138,31 +150,101 @@ export function live(exercise, onFrame) {
   };
 }
 
+// -- what the lab says, in the page's language -------------------------------------------
+// The same rules as mewet/texts/words.py (a test runs both on every message and compares):
+// a message is {id, ...values}; its template in `t.said` puts in `{name}` or `{name:kind}`.
+
+const devices = {};
+
+export function nameDevices(names) {
+  // this home's devices by name (from the floor plan), for `{device:device}`
+  Object.assign(devices, names);
+}
+
+export function deviceName(id) {
+  return devices[id] || id;
+}
+
+export function number(value, digits) {
+  const places = digits ?? (Number.isInteger(value) ? 0 : 1);
+  let text = Number(value).toFixed(places);
+  if (text.startsWith("-") && Number(text) === 0) text = text.slice(1);
+  return lang === "fi" ? text.replace(".", ",").replace("-", "\u2212") : text;
+}
+
+function key(value) {
+  if (value === null || value === undefined) return "none";
+  return String(value);
+}
+
+function value(v, kind) {
+  if (v === null || v === undefined) return "";
+  if (Array.isArray(v)) return v.map(say).join("; ");
+  if (typeof v === "object") return say(v);
+  if (typeof v === "boolean") return v ? t.yes : t.no;
+  if (kind === "dur" && typeof v === "number") {
+    return v >= 120 ? `${number(Math.round(v / 60))} min` : `${number(Math.round(v))} s`;
+  }
+  if (typeof v === "number") return number(v, kind === "num" ? 1 : undefined);
+  if (kind === "device") return deviceName(v);
+  if (kind && !["said", "list", "dur", "num"].includes(kind)) {
+    return (t[kind] && t[kind][v]) ?? v;
+  }
+  return String(v);
+}
+
+export function say(message) {
+  if (!message) return "";
+  let template = t.said[message.id];
+  if (template === undefined) return message.id;
+  if (typeof template === "object") {
+    template = template[key(message[template.by])] ?? template.other;
+  }
+  return template.replace(/\{(\w+)(?::(\w+))?\}/g, (_, name, kind) => value(message[name], kind));
+}
+
+// -- the floor plan ------------------------------------------------------------------
+
 const SVG = "http://www.w3.org/2000/svg";
 const SCALE = 60; // pixels per metre
-const ICONS = {
-  motion: "M", contact: "D", bed: "B", fall_detector: "F", wristband: "W",
-  stove_guard: "S", smoke: "~", water_leak: "L", dispenser: "P", vitals: "V",
-  environment: "T", smart_lock: "K", smart_plug: "E", scale: "kg", blood_pressure: "BP",
-  gateway: "G",
-};
-const ACTIVE = ["motion", "open", "occupied", "alarm", "smoke", "leak", "cooking", "power",
-  "in_use", "dose_pending", "relay"];
+const R = 15; // a device's circle: big enough to tap where the plan is drawn small
+// what makes a device light up: in use, not merely powered (a plug's relay is closed all
+// night, the stove guard's power is on; the kettle boiling and the hob cooking are the news)
+const ACTIVE = ["motion", "open", "occupied", "alarm", "smoke", "leak", "cooking", "in_use",
+  "dose_pending"];
+const last = {}; // device → its last event and when
 
 function svg(tag, attrs, text) {
   const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   if (text !== undefined) node.textContent = text;
   return node;
 }
 
+function mark(device) {
+  return (t.device_marks && t.device_marks[device.type]) || "?";
+}
+
+function deviceGroup(device, x, y) {
+  const g = svg("g", { class: "device", "data-device": device.id, "data-type": device.type,
+    transform: `translate(${x},${y})`, tabindex: "0", role: "button",
+    "aria-label": device.name });
+  g.append(svg("circle", { r: R }));
+  g.append(svg("text", { "text-anchor": "middle", dy: "5" }, mark(device)));
+  return g;
+}
+
 export function drawPlan(box, plan) {
-  // the home drawn from its file: rooms, and each device in its room
+  // the home drawn from its file: rooms, each device in its room, worn ones with the
+  // resident (a wristband is where she is, not where it was put); a legend; a tap on a
+  // device tells what it is, its state and its last event
+  nameDevices(Object.fromEntries(plan.devices.map((d) => [d.id, d.name])));
+  const worn = plan.devices.filter((d) => d.worn);
   const width = Math.max(...plan.rooms.map((r) => r.x + r.w)) * SCALE + 20;
-  const height = Math.max(...plan.rooms.map((r) => r.y + r.h)) * SCALE + 20;
+  const strip = worn.length ? 2 * R + 24 : 0;
+  const height = Math.max(...plan.rooms.map((r) => r.y + r.h)) * SCALE + 20 + strip;
   const root = svg("svg", {
-    viewBox: `-10 -10 ${width} ${height}`, role: "img", class: "plan",
-    "aria-label": t.home,
+    viewBox: `-10 -10 ${width} ${height}`, role: "group", class: "plan", "aria-label": t.home,
   });
   const rooms = {};
   for (const room of plan.rooms) {
@@ -175,70 +257,119 @@ export function drawPlan(box, plan) {
     root.append(g);
   }
   const placed = {};
-  for (const device of plan.devices) {
+  for (const device of plan.devices.filter((d) => !d.worn)) {
     const room = rooms[device.room];
     if (!room) continue;
     const n = (placed[room.id] = (placed[room.id] || 0) + 1) - 1;
-    const perRow = Math.max(1, Math.floor((room.w * SCALE - 12) / 34));
-    const x = device.x != null ? device.x * SCALE : room.x * SCALE + 20 + (n % perRow) * 34;
+    const perRow = Math.max(1, Math.floor((room.w * SCALE - 12) / (2 * R + 6)));
+    const x = device.x != null ? device.x * SCALE
+      : room.x * SCALE + R + 6 + (n % perRow) * (2 * R + 6);
     const y = device.y != null ? device.y * SCALE
-      : room.y * SCALE + 38 + Math.floor(n / perRow) * 34;
-    const g = svg("g", { class: "device", "data-device": device.id, "data-type": device.type,
-      transform: `translate(${x},${y})`, tabindex: "0", role: "img",
-      "aria-label": device.id });
-    g.append(svg("title", {}, device.id));
-    g.append(svg("circle", { r: 13 }));
-    g.append(svg("text", { "text-anchor": "middle", dy: "4" }, ICONS[device.type] || "?"));
-    root.append(g);
+      : room.y * SCALE + 24 + R + Math.floor(n / perRow) * (2 * R + 6);
+    root.append(deviceGroup(device, x, y));
   }
-  box.replaceChildren(root);
+  if (worn.length) {
+    const top = height - 10 - strip;
+    const band = svg("g", { class: "worn" });
+    band.append(svg("rect", { x: 0, y: top + 4, width: width - 20, height: strip - 8 }));
+    band.append(svg("text", { x: 6, y: top + 4 + strip / 2, class: "room-name" }, t.worn_by));
+    root.append(band);
+    worn.forEach((device, i) => root.append(deviceGroup(device,
+      (width - 20) - (worn.length - i) * (2 * R + 10), top + strip / 2)));
+  }
+  const types = [...new Map(plan.devices.map((d) => [d.type, d])).values()];
+  const legend = el("ul", { class: "legend", "aria-label": t.legend },
+    ...types.map((d) => el("li", {}, el("span", { class: "mark", text: mark(d) }),
+      ` ${t.device_types[d.type] || d.type}`)));
+  const detail = el("p", { class: "device-detail", id: "device-detail", role: "status" });
+  box.replaceChildren(root, el("p", { class: "hint", text: t.plan_hint }), legend, detail);
+  const tell = (g) => {
+    for (const other of root.querySelectorAll(".device.chosen")) other.classList.remove("chosen");
+    g.classList.add("chosen");
+    detail.textContent = describe(g.dataset.device, g);
+  };
+  root.addEventListener("click", (event) => {
+    const g = event.target.closest(".device");
+    if (g) tell(g);
+  });
+  root.addEventListener("keydown", (event) => {
+    const g = event.target.closest(".device");
+    if (g && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      tell(g);
+    }
+  });
   return root;
 }
 
-export function paintDevice(root, device, view, latest = false) {
-  // a device's live state as classes: active when its main condition is on
+function stateWords(state) {
+  return Object.entries(state || {})
+    .filter(([k]) => k !== "online")
+    .map(([k, v]) => {
+      const name = (t.state_keys && t.state_keys[k]) || k;
+      let shown = v;
+      if (typeof v === "boolean") shown = v ? t.yes : t.no;
+      else if (typeof v === "number") shown = k === "battery" ? `${number(v)} %` : number(v);
+      else if (t.state_values && t.state_values[v]) shown = t.state_values[v];
+      return `${name}: ${shown}`;
+    });
+}
+
+function describe(device, g) {
+  const parts = [deviceName(device)];
+  const words = JSON.parse(g.dataset.state || "{}");
+  if (g.classList.contains("offline")) parts.push(t.device_offline);
+  parts.push(...stateWords(words));
+  const seen = last[device];
+  if (seen) parts.push(`${t.last_event}: ${say({ id: "sensed", event_type: seen.event_type, device })} ${clock(seen.time)}`);
+  return parts.join(" · ");
+}
+
+export function paintDevice(root, device, view, event = null) {
+  // a device's live state as classes: active when it is in use; its last event remembered
   const g = root && root.querySelector(`[data-device="${device}"]`);
   if (!g) return;
-  const state = view.state || {};
-  const on = ACTIVE.some((key) => state[key] === true);
-  g.classList.toggle("on", on);
-  g.classList.toggle("offline", view.status === "offline");
-  g.classList.toggle("locked", state.locked === true);
-  const words = Object.entries(state)
-    .filter(([key]) => key !== "online")
-    .map(([key, value]) => `${key}: ${typeof value === "boolean" ? t.device_states[value] : value}`);
-  g.setAttribute("aria-label", `${device} (${view.type || ""}): ${words.join(", ")}`);
-  g.querySelector("title").textContent = `${device}\n${words.join("\n")}`;
-  if (latest) {
+  if (view.state) {
+    const state = { ...JSON.parse(g.dataset.state || "{}"), ...view.state };
+    g.dataset.state = JSON.stringify(state);
+    g.classList.toggle("on", ACTIVE.some((k) => state[k] === true));
+    g.classList.toggle("locked", state.locked === true);
+  }
+  if (view.status) g.classList.toggle("offline", view.status === "offline");
+  if (event) {
+    last[device] = event;
     for (const other of root.querySelectorAll(".device.latest")) other.classList.remove("latest");
     g.classList.add("latest");
   }
-}
-
-// The care team's words (findings, results, reasons for a refusal) come from the engine in
-// English; `phrases` in the page's catalogue says each in the page's language: an English
-// phrase with `{}` for a word that varies (a case number, a device, minutes), and its
-// translation with {1}, {2}... in its own order. Longest first, replaced wherever they occur,
-// so findings made of several phrases come out whole.
-const PHRASES = (t.phrases || [])
-  .slice().sort((a, b) => b[0].length - a[0].length)
-  .map(([en, said]) => [new RegExp(en.split("{}")
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("([^\\s:;,()]+)"), "g"),
-  said]);
-
-export function say(text) {
-  let out = text || "";
-  for (const [pattern, said] of PHRASES) {
-    out = out.replace(pattern, (...found) => said.replace(/\{(\d)\}/g, (_, i) => found[Number(i)]));
+  g.setAttribute("aria-label", describe(device, g));
+  if (g.classList.contains("chosen")) {
+    document.getElementById("device-detail").textContent = describe(device, g);
   }
-  return out;
 }
 
 export function timelineItem(frame) {
-  const who = frame.role ? roleName(frame.role) : "";
+  // one entry of a timeline, in the order everything is shown: oldest first
+  const who = frame.role ? roleName(frame.role) : t.teacher;
   const text = frame.type === "note"
-    ? `${clock(frame.ts)} ${who} – ${frame.by}: ${frame.text}`
-    : `${clock(frame.ts)} ${who} – ${t.done_actions[frame.action] || frame.action} `
-      + `${say(frame.detail)} (${frame.by})`;
+    ? `${clock(frame.ts)} ${who}${frame.by ? ` – ${frame.by}` : ""}: ${frame.text}`
+    : `${clock(frame.ts)} ${who} – ${say(frame.said)} (${byName(frame.by)})`;
   return el("li", { class: frame.type, text });
+}
+
+export function addToTimeline(list, items) {
+  // new entries at the end, as after a reload; the newest kept in view when it was
+  const follow = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+  list.append(...items);
+  if (follow) list.scrollTop = list.scrollHeight;
+}
+
+export function fillTimeline(list, snapshot) {
+  // the snapshot's actions and notes in time order (notes before actions of the same
+  // moment, as they came), the newest in view
+  const items = [...snapshot.actions, ...snapshot.notes]
+    .map((f, i) => [f, i])
+    .sort(([a, i], [b, j]) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : i - j))
+    .map(([f]) => timelineItem(f));
+  list.replaceChildren(...items);
+  list.scrollTop = list.scrollHeight;
 }

@@ -1,7 +1,7 @@
 // All of a teacher's exercises that have not ended, side by side (ten groups in one class):
 // each group's clock, phase, code and who has joined, its own start, pause and resume, and
 // the same for all at once; refreshed every three seconds with one call for all of them.
-import { api, el, roleName, session, show, signOutButton, t } from "./api.js";
+import { api, clock, el, heading, roleName, session, show, signOutButton, t } from "./api.js";
 
 signOutButton();
 if (!session()) location.href = "/";
@@ -16,9 +16,9 @@ async function refresh() {
   document.getElementById("groups").replaceChildren(...mine.map((ex) => {
     const people = ex.participants.map((p) => `${p.name}: ${roleName(p.role)}`);
     return el("li", { class: "card group", "data-exercise": String(ex.id) },
-      el("h2", {}, el("a", { href: `/teach/${ex.id}`, text: `${ex.title} #${ex.id}` })),
+      el("h2", {}, el("a", { href: `/teach/${ex.id}`, text: heading(ex) })),
       el("p", { class: "code", text: ex.join_code || "" }),
-      el("p", { class: "live", text: `${ex.time} · ${t.phase[ex.phase] || ex.phase}` }),
+      el("p", { class: "live", text: `${clock(ex.time)} · ${t.phase[ex.phase] || ex.phase}` }),
       el("p", { class: "muted",
         text: people.length ? people.join(", ") : t.nobody_yet }),
       el("div", { class: "buttons" }, ...(CONTROLS[ex.phase] || []).map((c) =>

@@ -1,8 +1,9 @@
-// The teacher's live console: the join code (and its QR code) large, who joined, the clock
-// with its controls, incidents to inject, the home, the alarms and one live timeline.
+// The teacher's live console: the join code, link and QR code large (the lab's address the
+// class's phones reach), who joined, the clock with its controls, incidents to inject, moments
+// marked for the debrief, the home, the alarm cases as they go, and one live timeline.
 import {
-  api, clock, drawPlan, el, live, paintDevice, roleName, session, show, signOutButton, t,
-  timelineItem,
+  addToTimeline, api, clock, drawPlan, el, fillTimeline, heading, live, paintDevice, roleName,
+  say, session, show, signOutButton, t, timelineItem,
 } from "./api.js";
 
 const exercise = document.body.dataset.exercise;
@@ -20,8 +21,13 @@ const INCIDENTS = {
 
 async function participants() {
   const ex = await api("GET", `/api/exercises/${exercise}`);
-  document.getElementById("title").textContent = ex.title;
+  document.getElementById("title").textContent = heading(ex);
+  document.title = `${ex.title} – ${t.app}`;
   document.getElementById("join-code").textContent = ex.join_code;
+  const link = document.getElementById("join-link");
+  link.href = ex.join_url;
+  link.textContent = ex.join_url;
+  document.getElementById("join-unreachable").hidden = ex.join_reachable;
   const list = document.getElementById("participants");
   list.replaceChildren(...(ex.participants.length
     ? ex.participants.map((p) => el("li", { text: `${p.name}: ${roleName(p.role)}` }))
@@ -38,50 +44,62 @@ async function control(name, args = {}) {
   }
 }
 
+function caseState(c) {
+  if (c.linked_to) return say({ id: "case_state_linked", to: c.linked_to });
+  if (c.closed) return t.case_states.closed;
+  if (c.on_site) return t.case_states.on_site;
+  if (c.answered) return t.case_states.answered;
+  return t.case_states.waiting;
+}
+
 function renderAlarms() {
-  const open = [...cases.values()].sort((a, b) => b.id - a.id);
-  document.getElementById("alarms").replaceChildren(...(open.length
-    ? open.map((c) => el("li", { class: c.closed ? "closed" : "alarm",
-      text: `${t.case} ${c.id}: ${c.event_type} (${c.device}) ${clock(c.time || "")}` }))
+  const all = [...cases.values()].sort((a, b) => b.id - a.id);
+  document.getElementById("alarms").replaceChildren(...(all.length
+    ? all.map((c) => el("li", { class: c.closed ? "closed" : "alarm", "data-case": c.id,
+      text: `${t.case} ${c.id}: ${say({ id: "case_alarm", event_type: c.event_type,
+        device: c.device })} ${clock(c.time || "")} – ${caseState(c)}` }))
     : [el("li", { text: t.no_alarms })]));
+}
+
+function setClock(c) {
+  document.getElementById("clock").textContent =
+    `${clock(c.time)} · ${t.phase[c.phase] || c.phase} · ${c.speed}×`;
 }
 
 function frame(f) {
   if (f.type === "snapshot") {
-    document.getElementById("clock").textContent =
-      `${clock(f.clock.time)} · ${t.phase[f.clock.phase] || f.clock.phase} · ${f.clock.speed}×`;
-    for (const c of f.cases) cases.set(c.id, c);
+    setClock(f.clock);
+    for (const c of f.cases) cases.set(c.id, { ...cases.get(c.id), ...c });
     renderAlarms();
-    document.getElementById("timeline").replaceChildren(...[...f.actions, ...f.notes]
-      .sort((a, b) => (a.ts < b.ts ? -1 : 1)).map(timelineItem));
+    fillTimeline(document.getElementById("timeline"), f);
     for (const [device, view] of Object.entries(f.home)) paintDevice(plan, device, view);
   } else if (f.type === "clock") {
-    document.getElementById("clock").textContent =
-      `${clock(f.time)} · ${t.phase[f.phase] || f.phase} · ${f.speed}×`;
-  } else if (f.type === "alarm") {
-    cases.set(f.id, f);
+    setClock(f);
+  } else if (f.type === "alarm" || f.type === "case") {
+    cases.set(f.id, { ...cases.get(f.id), ...f });
     renderAlarms();
   } else if (f.type === "action" || f.type === "note") {
-    document.getElementById("timeline").prepend(timelineItem(f));
+    addToTimeline(document.getElementById("timeline"), [timelineItem(f)]);
   } else if (f.type === "joined") {
     participants();
   } else if (f.type === "message" && f.kind === "state") {
     paintDevice(plan, f.device, { state: f.payload, status: "online" });
+  } else if (f.type === "message" && f.kind === "status") {
+    paintDevice(plan, f.device, { status: f.payload });
   } else if (f.type === "message" && f.kind === "event") {
-    paintDevice(plan, f.device, { state: {}, status: "online" }, true);
+    paintDevice(plan, f.device, {}, { event_type: f.payload.event_type, time: f.payload.ts });
   }
 }
 
 async function main() {
   await participants();
-  const qr = await api("GET", `/api/exercises/${exercise}/qr.svg?url=${
-    encodeURIComponent(location.origin)}`, undefined, true);
+  const qr = await api("GET", `/api/exercises/${exercise}/qr.svg`, undefined, true);
   document.getElementById("qr").src = URL.createObjectURL(await qr.blob());
   plan = drawPlan(document.getElementById("plan"),
     await api("GET", `/api/exercises/${exercise}/plan`));
   const select = document.getElementById("inject");
   select.replaceChildren(...Object.keys(INCIDENTS).map((k) =>
-    el("option", { value: k, text: k.replaceAll("_", " ") })));
+    el("option", { value: k, text: t.incidents[k] || k })));
   for (const button of document.querySelectorAll("[data-control]")) {
     button.addEventListener("click", () => control(button.dataset.control));
   }
@@ -96,6 +114,30 @@ async function main() {
   document.getElementById("inject-form").addEventListener("submit", (event) => {
     event.preventDefault();
     control("inject", INCIDENTS[select.value]);
+  });
+  document.getElementById("mark-form").addEventListener("submit", async (event) => {
+    // the instructor's log: a moment marked with a comment, shown in the debrief
+    event.preventDefault();
+    show("mark-error", null);
+    const text = document.getElementById("mark");
+    try {
+      await api("POST", `/api/exercises/${exercise}/notes`, { text: text.value });
+      text.value = "";
+    } catch (error) {
+      show("mark-error", error);
+    }
+  });
+  document.getElementById("copy-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    show("copy-error", null);
+    const group = document.getElementById("copy-group").value.trim();
+    try {
+      const copy = await api("POST", `/api/exercises/${exercise}/duplicate`,
+        group ? { group } : {});
+      location.href = `/teach/${copy.id}`;
+    } catch (error) {
+      show("copy-error", error);
+    }
   });
   live(exercise, frame);
   setInterval(participants, 10000);

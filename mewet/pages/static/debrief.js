@@ -1,7 +1,10 @@
-// The debrief: KPIs against their targets, per case; the timeline with a filter per role; the
-// charts; a slider that rebuilds it at an earlier moment; exports.
+// The debrief: each target over its cases (how many met, missed, not yet, not applicable, and
+// the worst with its case: the headline agrees with its rows), every case with the alarms that
+// joined it, the timeline oldest first with a filter per role, the charts, a slider that
+// rebuilds it at an earlier moment, and exports, all in the page's language.
 import {
-  ApiError, api, clock, el, roleName, say, session, show, signOutButton, t,
+  ApiError, api, byName, clock, el, nameDevices, number, roleName, say, session, show,
+  signOutButton, t,
 } from "./api.js";
 
 const exercise = document.body.dataset.exercise;
@@ -11,16 +14,56 @@ let rows = [];
 const status = (s) => (t.status && t.status[s]) || s;
 
 function minutes(value) {
-  return value === null || value === undefined ? "–" : `${value} min`;
+  return value === null || value === undefined ? "–" : `${number(value)} min`;
 }
 
 function renderTimeline() {
+  // each entry as the server said it in this page's language: who, what, by whom
   const role = document.getElementById("role-filter").value;
   document.getElementById("timeline").replaceChildren(...rows
     .filter((r) => r.kind !== "sensor" && (!role || r.source === role))
     .map((r) => el("li", { class: r.kind,
-      text: `${clock(r.ts)} ${roleName(r.source)} – ${t.done_actions[r.what] || r.what} `
-        + `${say(r.detail)} ${r.by ? `(${r.by})` : ""}` })));
+      text: `${clock(r.ts)} ${r.who} – ${r.text}${r.by ? ` (${r.by_text})` : ""}` })));
+}
+
+function worst(row) {
+  const w = row.worst;
+  if (!w) return say({ id: "kpi_no_worst" });
+  const id = "fall" in w ? "kpi_worst_fall" : "kpi_worst_case";
+  return say({ id, case: w.case, fall: w.fall, value: w.value_min,
+    measured: w.value_min !== null && w.value_min !== undefined });
+}
+
+function summary(k) {
+  const names = { answer: t.kpi_answer, help: t.kpi_help, long_lie: t.kpi_lie };
+  return [
+    el("tr", {}, ...[t.kpi, t.kpi_cases, t.kpi_worst, t.target, t.kpi_status]
+      .map((h) => el("th", { scope: "col", text: h }))),
+    ...Object.entries(k.summary).map(([target, row]) => el("tr",
+      { class: row.status.replace(" ", "-"), "data-target": target },
+      el("th", { scope: "row", text: names[target] }),
+      el("td", { text: say({ id: "kpi_tally", met: row.met, missed: row.missed,
+        waiting: row["not yet"], na: row["not applicable"] }) }),
+      el("td", { class: "worst", text: worst(row) }),
+      el("td", { text: minutes(row.target_min) }),
+      el("td", { class: "status", text: status(row.status) }))),
+  ];
+}
+
+function caseRows(k) {
+  return [
+    el("tr", {}, ...[t.case, t.raised, t.answered, t.on_site, t.kpi_answer, t.kpi_help]
+      .map((h) => el("th", { scope: "col", text: h }))),
+    ...k.cases.map((c) => el("tr", { "data-case": c.id },
+      el("td", {}, `${c.id}: ${say({ id: "case_alarm", event_type: c.event_type,
+        device: c.device })}`, ...c.joined.map((j) => el("small", { class: "joined",
+        text: say({ id: "case_joined", ...j }) }))),
+      el("td", { text: clock(c.raised) }),
+      el("td", { text: `${clock(c.answered)} ${c.answered_by ? byName(c.answered_by) : ""}` }),
+      el("td", { text: `${clock(c.on_site)} ${c.on_site_role ? roleName(c.on_site_role) : ""}` }),
+      el("td", { text: `${minutes(c.answer_min)} ${status(c.status.answer)}` }),
+      el("td", { text: `${minutes(c.help_min)} ${status(c.status.help)}` }))),
+  ];
 }
 
 async function load(untilMin) {
@@ -35,35 +78,20 @@ async function load(untilMin) {
     }
     throw error;
   }
+  nameDevices(d.devices);
   document.getElementById("title").textContent = `${t.debrief}: ${d.title}`;
+  document.title = `${t.debrief}: ${d.title} – ${t.app}`;
   document.getElementById("zone").textContent = `(${t.time_zone}, ${d.time_zone})`;
-  const k = d.kpis;
-  const kpis = [
-    [t.kpi_answer, k.time_to_answer_max_min, k.targets.answer_min, k.status.answer],
-    [t.kpi_help, k.time_to_help_max_min, k.targets.help_min, k.status.help],
-    [t.kpi_lie, k.long_lie_max_min, k.targets.long_lie_min, k.status.long_lie],
-  ];
-  document.getElementById("kpis").replaceChildren(
-    el("tr", {}, el("th", { text: t.kpis }), el("th", {}), el("th", { text: t.target }),
-      el("th", {})),
-    ...kpis.map(([name, value, target, s]) => el("tr", { class: s.replace(" ", "-") },
-      el("td", { text: name }), el("td", { text: minutes(value) }),
-      el("td", { text: minutes(target) }), el("td", { class: "status", text: status(s) }))));
-  document.getElementById("cases").replaceChildren(
-    el("tr", {}, ...[t.case, t.raised, t.answered, t.on_site, t.kpi_answer, t.kpi_help]
-      .map((h) => el("th", { text: h }))),
-    ...k.cases.map((c) => el("tr", {},
-      el("td", { text: `${c.id}: ${c.event_type}` }),
-      el("td", { text: clock(c.raised) }),
-      el("td", { text: `${clock(c.answered)} ${c.answered_by || ""}` }),
-      el("td", { text: `${clock(c.on_site)} ${c.on_site_role ? roleName(c.on_site_role) : ""}` }),
-      el("td", { text: `${minutes(c.answer_min)} ${status(c.status.answer)}` }),
-      el("td", { text: `${minutes(c.help_min)} ${status(c.status.help)}` }))));
+  document.getElementById("kpis").replaceChildren(...summary(d.kpis));
+  document.getElementById("cases").replaceChildren(...caseRows(d.kpis));
   rows = d.timeline;
   const filter = document.getElementById("role-filter");
   if (filter.options.length === 1) {
-    const sources = [...new Set(rows.filter((r) => r.kind !== "sensor").map((r) => r.source))];
-    for (const s of sources.sort()) filter.append(el("option", { value: s, text: roleName(s) }));
+    const sources = [...new Set(rows.filter((r) => r.kind !== "sensor" && r.kind !== "alarm")
+      .map((r) => r.source))];
+    for (const s of sources.sort()) {
+      filter.append(el("option", { value: s, text: s === "teacher" ? t.teacher : roleName(s) }));
+    }
   }
   renderTimeline();
   return d;
@@ -100,9 +128,9 @@ async function main() {
   });
   document.getElementById("role-filter").addEventListener("change", renderTimeline);
   document.getElementById("csv").addEventListener("click",
-    () => download(`/api/exercises/${exercise}/debrief?format=csv`, "debrief.csv"));
+    () => download(`/api/exercises/${exercise}/debrief?format=csv`, `${t.file_debrief}.csv`));
   document.getElementById("html").addEventListener("click",
-    () => download(`/api/exercises/${exercise}/debrief?format=html`, "debrief.html"));
+    () => download(`/api/exercises/${exercise}/debrief?format=html`, `${t.file_debrief}.html`));
   await image("chart-timeline", `/api/exercises/${exercise}/debrief/timeline.png`);
   await image("chart-vitals", `/api/exercises/${exercise}/debrief/vitals.png`);
 }

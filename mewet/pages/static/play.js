@@ -1,9 +1,10 @@
-// A student's view: the briefing, the home live (unless the role sees no sensors), the alarm
-// queue for the alarm centre, the role's actions as buttons (with the reason when one is
-// refused), notes, and the timeline.
+// A student's view, alarm first: a new alarm shows a banner at the top, vibrates where the
+// phone can and brings the queue into view; the role's actions as buttons, each explained
+// on a tap, a refusal with its reason (and a busy role with its time left); the home live
+// (unless the role sees no sensors); the briefing; notes; the timeline, oldest first.
 import {
-  api, clock, drawPlan, el, live, paintDevice, roleName, say, session, show, signOutButton, t,
-  timelineItem,
+  addToTimeline, api, clock, drawPlan, el, fillTimeline, live, number, paintDevice, roleName,
+  say, session, show, signOutButton, t, timelineItem,
 } from "./api.js";
 
 const exercise = document.body.dataset.exercise;
@@ -14,22 +15,62 @@ if (!who || String(who.exercise) !== exercise) location.href = `/join`;
 const cases = new Map();
 let plan = null;
 let selectedCase = null;
+let started = false;
+
+function caseWords(c) {
+  return `${t.case} ${c.id}: ${say({ id: "case_alarm", event_type: c.event_type, device: c.device })}`;
+}
 
 function renderAlarms() {
   const list = document.getElementById("alarms");
   const open = [...cases.values()].filter((c) => !c.closed).sort((a, b) => b.id - a.id);
+  const to = document.getElementById("link-to");
+  if (to) {
+    const keep = to.value;
+    to.replaceChildren(...open.map((c) => el("option", { value: c.id, text: caseWords(c) })));
+    if (open.some((c) => String(c.id) === keep)) to.value = keep;
+  }
   if (!open.length) {
     list.replaceChildren(el("li", { text: t.no_alarms }));
     return;
   }
   if (!open.some((c) => c.id === selectedCase)) selectedCase = open[0].id;
-  list.replaceChildren(...open.map((c) => el("li", { class: "alarm" },
+  list.replaceChildren(...open.map((c) => el("li", { class: "alarm", "data-case": c.id },
     el("label", {},
       el("input", { type: "radio", name: "case", value: c.id, checked: c.id === selectedCase,
         onchange: () => { selectedCase = c.id; } }),
-      ` ${t.case} ${c.id}: ${c.event_type} (${c.device}) ${clock(c.time || "")}`,
+      ` ${caseWords(c)} ${clock(c.time || "")}`,
       c.answered ? ` – ${t.answered}` : "",
+      c.linked && c.linked.length ? ` (${t.joined_alarms}: ${c.linked.join(", ")})` : "",
     ))));
+}
+
+function alarmArrived(c) {
+  // the alarm first: a banner at the top, a buzz, the queue in view
+  const banner = document.getElementById("alarm-banner");
+  document.getElementById("banner-text").textContent = `${t.new_alarm}: ${caseWords(c)}`;
+  banner.hidden = false;
+  if (navigator.vibrate) navigator.vibrate([300, 120, 300]);
+  beep();
+  document.getElementById("briefing").open = false;
+  document.getElementById("alarm-section").scrollIntoView({ block: "start" });
+}
+
+let audio = null;
+function beep() {
+  // a short tone (no sound file to fetch); a browser may keep it silent until a first tap
+  try {
+    audio = audio || new AudioContext();
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    gain.gain.value = 0.15;
+    tone.frequency.value = 880;
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + 0.35);
+  } catch (_) {
+    // no audio here: the banner and the buzz still tell
+  }
 }
 
 function args(action) {
@@ -41,19 +82,44 @@ function args(action) {
   if (falseAlarm && action === "close") out.false_alarm = falseAlarm.checked;
   const text = document.getElementById("action-text");
   if (text && action === "document") out.text = text.value;
+  const to = document.getElementById("link-to");
+  if (to && action === "link") out.to = Number(to.value);
   return out;
 }
 
-async function act(action) {
+async function act(action, button) {
   show("action-error", null);
   document.getElementById("action-result").textContent = "";
   try {
     const done = await api("POST", `/api/exercises/${exercise}/actions`,
       { action, args: args(action) });
-    document.getElementById("action-result").textContent = `${t.done}: ${say(done.result)}`;
+    document.getElementById("action-result").textContent = `${t.done}: ${say(done.said)}`;
   } catch (error) {
-    // the reason in plain words, next to the buttons: "still on the way: about 12 min to go"
-    show("action-error", Object.assign(error, { message: `${t.refused}: ${say(error.message)}` }));
+    // the reason in plain words, next to the buttons: "vielä matkalla: noin 12 min jäljellä"
+    const why = error.said ? say(error.said) : error.message;
+    show("action-error", Object.assign(error, { message: `${t.refused}: ${why}` }));
+    if (error.said && error.said.id === "busy") busy(button, error.said.left_s);
+  }
+}
+
+let simNow = 0;
+function busy(button, leftS) {
+  // the role is still at its last task: the button says for how long (sim time)
+  button.dataset.busyUntil = String(simNow + leftS);
+  button.classList.add("busy");
+  button.querySelector(".left").textContent = ` (${say({ id: "left", left_s: leftS })})`;
+}
+
+function tick(simS) {
+  simNow = simS;
+  for (const button of document.querySelectorAll("#actions button.busy")) {
+    const left = Number(button.dataset.busyUntil) - simS;
+    if (left <= 0) {
+      button.classList.remove("busy");
+      button.querySelector(".left").textContent = "";
+    } else {
+      button.querySelector(".left").textContent = ` (${say({ id: "left", left_s: Math.round(left) })})`;
+    }
   }
 }
 
@@ -63,7 +129,10 @@ function renderActions(briefing) {
   if (names.some((n) => /paramedics/.test(n))) {
     extra.push(el("label", { for: "urgency", text: `${t.urgency} ` }),
       el("select", { id: "urgency" }, ...["A", "B", "C", "D"].map((u) =>
-        el("option", { value: u, selected: u === "B", text: u }))));
+        el("option", { value: u, selected: u === "B", text: `${u}: ${t.urgency_classes[u]}` }))));
+  }
+  if (names.includes("link")) {
+    extra.push(el("label", { for: "link-to", text: t.link_to }), el("select", { id: "link-to" }));
   }
   if (names.includes("close")) {
     extra.push(el("label", {}, el("input", { type: "checkbox", id: "false-alarm" }),
@@ -74,42 +143,53 @@ function renderActions(briefing) {
       el("textarea", { id: "action-text", rows: "2", maxlength: "1000" }));
   }
   document.getElementById("action-args").replaceChildren(...extra);
-  document.getElementById("actions").replaceChildren(...briefing.actions.map((a) =>
-    el("button", { type: "button", "data-action": a.name, title: a.description,
-      onclick: () => act(a.name) }, a.label)));
+  document.getElementById("actions").replaceChildren(...briefing.actions.map((a) => {
+    const button = el("button", { type: "button", "data-action": a.name },
+      a.label, el("span", { class: "left" }));
+    button.addEventListener("click", () => act(a.name, button));
+    return button;
+  }));
+  // every explanation a tap away (a touch screen shows no tooltips)
+  document.getElementById("action-help").replaceChildren(...briefing.actions.map((a) =>
+    el("li", {}, el("strong", { text: a.label }), `: ${a.description}`)));
+}
+
+function setClock(c) {
+  document.getElementById("clock").textContent =
+    `${clock(c.time)} · ${t.phase[c.phase] || c.phase}`;
+  tick(c.sim_s);
+  if (!started && c.phase !== "created") {
+    started = true;
+    if (who.role === "alarm_centre") document.getElementById("briefing").open = false;
+  }
 }
 
 function frame(f) {
   if (f.type === "snapshot") {
-    document.getElementById("clock").textContent =
-      `${clock(f.clock.time)} · ${t.phase[f.clock.phase] || f.clock.phase}`;
+    setClock(f.clock);
     for (const c of f.cases) cases.set(c.id, c);
     renderAlarms();
-    const timeline = document.getElementById("timeline");
-    timeline.replaceChildren(...[...f.actions, ...f.notes]
-      .sort((a, b) => (a.ts < b.ts ? -1 : 1)).map(timelineItem));
+    fillTimeline(document.getElementById("timeline"), f);
     for (const [device, view] of Object.entries(f.home)) paintDevice(plan, device, view);
     return;
   }
   if (f.type === "clock") {
-    document.getElementById("clock").textContent =
-      `${clock(f.time)} · ${t.phase[f.phase] || f.phase}`;
+    setClock(f);
   } else if (f.type === "alarm") {
     cases.set(f.id, f);
     renderAlarms();
+    if (!f.closed && who.role === "alarm_centre") alarmArrived(f);
+  } else if (f.type === "case") {
+    cases.set(f.id, { ...cases.get(f.id), ...f });
+    renderAlarms();
   } else if (f.type === "action" || f.type === "note") {
-    document.getElementById("timeline").prepend(timelineItem(f));
-    const m = /^case (\d+)/.exec(f.detail || "");
-    if (m && cases.has(Number(m[1]))) {
-      const c = cases.get(Number(m[1]));
-      if (f.action === "answered") c.answered = true;
-      if (f.action === "closed") c.closed = true;
-      renderAlarms();
-    }
+    addToTimeline(document.getElementById("timeline"), [timelineItem(f)]);
   } else if (f.type === "message" && f.kind === "state") {
     paintDevice(plan, f.device, { state: f.payload, status: "online" });
+  } else if (f.type === "message" && f.kind === "status") {
+    paintDevice(plan, f.device, { status: f.payload });
   } else if (f.type === "message" && f.kind === "event") {
-    paintDevice(plan, f.device, { state: {}, status: "online" }, true);
+    paintDevice(plan, f.device, {}, { event_type: f.payload.event_type, time: f.payload.ts });
   } else if (f.type === "message" && f.kind === "telemetry" && f.device === "vitals") {
     addVitals(f.payload);
     drawTrends();
@@ -137,8 +217,7 @@ function sparkline(values) {
     `${(i * w / Math.max(1, values.length - 1)).toFixed(1)},${(h - 2 - (v - low) * (h - 4) / span).toFixed(1)}`);
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
-  svg.setAttribute("width", w);
-  svg.setAttribute("height", h);
+  svg.setAttribute("preserveAspectRatio", "none");
   svg.setAttribute("aria-hidden", "true");
   const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
   line.setAttribute("points", points.join(" "));
@@ -146,20 +225,24 @@ function sparkline(values) {
   return svg;
 }
 
+function reading(k, v) {
+  return `${number(v)} ${VITALS[k]}`;
+}
+
 function drawTrends() {
   const shown = Object.keys(VITALS).filter((k) => trends[k].length);
   document.getElementById("vitals").textContent = shown
-    .map((k) => `${t.vital_names[k]} ${trends[k].at(-1)} ${VITALS[k]}`).join(" · ");
+    .map((k) => `${t.channels[k]} ${reading(k, trends[k].at(-1))}`).join(" · ");
   const table = document.getElementById("vital-trends");
   table.hidden = !shown.length;
   table.querySelector("tbody").replaceChildren(...shown.map((k) => {
     const values = trends[k];
-    const range = t.trend_range.replace("{low}", Math.min(...values))
-      .replace("{high}", Math.max(...values));
+    const range = t.trend_range.replace("{low}", number(Math.min(...values)))
+      .replace("{high}", number(Math.max(...values)));
     return el("tr", { "data-vital": k },
-      el("th", { scope: "row", text: t.vital_names[k] }),
-      el("td", { class: "now", text: `${values.at(-1)} ${VITALS[k]}` }),
-      el("td", {}, sparkline(values), el("span", { class: "range", text: range })));
+      el("th", { scope: "row", text: t.channels[k] }),
+      el("td", { class: "now", text: reading(k, values.at(-1)) }),
+      el("td", { class: "trend" }, sparkline(values), el("span", { class: "range", text: range })));
   }));
 }
 
@@ -173,10 +256,11 @@ async function main() {
   document.getElementById("resident").textContent = b.resident;
   document.getElementById("goals").replaceChildren(
     ...b.learning_goals.map((g) => el("li", { text: g })));
-  document.getElementById("alarm-section").hidden = b.role !== "alarm_centre";
+  const alarms = document.getElementById("alarm-section");
+  alarms.hidden = b.role !== "alarm_centre";
   renderActions(b);
+  const floor = await api("GET", `/api/exercises/${exercise}/plan`);
   if (b.sensors) {
-    const floor = await api("GET", `/api/exercises/${exercise}/plan`);
     plan = drawPlan(document.getElementById("plan"), floor);
     if (floor.devices.some((d) => d.id === "vitals")) {
       const past = await api("GET",
@@ -185,11 +269,18 @@ async function main() {
       drawTrends();
     }
   } else {
+    drawPlan(document.createElement("div"), floor); // the devices' names, for the words
     document.getElementById("no-sensors").hidden = false;
     document.getElementById("plan").hidden = true;
+    document.getElementById("vitals-h").hidden = true;
   }
   live(exercise, frame);
 }
+
+document.getElementById("banner-show").addEventListener("click", () => {
+  document.getElementById("alarm-banner").hidden = true;
+  document.getElementById("alarm-section").scrollIntoView({ block: "start" });
+});
 
 document.getElementById("note-form").addEventListener("submit", async (event) => {
   event.preventDefault();

@@ -1,6 +1,7 @@
-// The teacher's exercises and the scenario library: create an exercise with the roles open
-// to students and its speed, then go to its console.
-import { api, el, roleName, session, show, signOutButton, t } from "./api.js";
+// The teacher's exercises and the scenario library: create an exercise for a group with the
+// roles open to students and its speed, then go to its console; run one again for the next
+// group.
+import { api, el, heading, roleName, session, show, signOutButton, t } from "./api.js";
 
 signOutButton();
 if (!session()) location.href = "/";
@@ -8,12 +9,14 @@ if (!session()) location.href = "/";
 async function main() {
   const mine = await api("GET", "/api/exercises");
   document.getElementById("exercises").replaceChildren(...mine.reverse().map((ex) =>
-    el("li", { class: "card" },
-      el("h3", { text: ex.title }),
+    el("li", { class: "card", "data-exercise": ex.id },
+      el("h3", { text: heading(ex) }),
       el("p", { text: `${t.code}: ${ex.join_code} · ${t.phase[ex.phase] || ex.phase}` }),
       el("p", {},
         el("a", { href: `/teach/${ex.id}`, text: t.console }), " · ",
-        el("a", { href: `/debrief/${ex.id}`, text: t.debrief })))));
+        el("a", { href: `/debrief/${ex.id}`, text: t.debrief }), " · ",
+        el("button", { type: "button", class: "link", onclick: () => again(ex) },
+          t.copy_do)))));
   const scenarios = await api("GET", "/api/scenarios");
   document.getElementById("library").replaceChildren(...scenarios.map((s) => {
     const form = el("form", { class: "create", "data-scenario": s.id });
@@ -23,7 +26,11 @@ async function main() {
           checked: ["alarm_centre", "home_care", "relative"].includes(role) }),
         ` ${roleName(role)} `)));
     const speedId = `speed-${s.id}`;
-    form.append(roles, el("label", { for: speedId, text: `${t.speed} ` }),
+    const groupId = `group-${s.id}`;
+    form.append(roles,
+      el("label", { for: groupId, text: t.group }),
+      el("input", { id: groupId, name: "group", maxlength: "60", placeholder: t.group_example }),
+      el("label", { for: speedId, text: `${t.speed} ` }),
       el("input", { id: speedId, name: "speed", type: "number", min: "1", max: "3600",
         value: "60" }),
       el("button", { type: "submit", text: t.create }));
@@ -42,9 +49,21 @@ async function create(event, scenario, form) {
   show("create-error", null);
   const roles = [...form.querySelectorAll("input[name=role]:checked")].map((i) => i.value);
   const speed = Number(form.querySelector("input[name=speed]").value);
+  const group = form.querySelector("input[name=group]").value.trim();
   try {
-    const ex = await api("POST", "/api/exercises", { scenario, roles, speed });
+    const ex = await api("POST", "/api/exercises",
+      { scenario, roles, speed, ...(group ? { group } : {}) });
     location.href = `/teach/${ex.id}`;
+  } catch (error) {
+    show("create-error", error);
+  }
+}
+
+async function again(ex) {
+  show("create-error", null);
+  try {
+    const copy = await api("POST", `/api/exercises/${ex.id}/duplicate`, {});
+    location.href = `/teach/${copy.id}`;
   } catch (error) {
     show("create-error", error);
   }
