@@ -24,7 +24,15 @@ def up(
     speed: Annotated[float, typer.Option(help="Sim speed of the live home.")] = 1.0,
     seed: Annotated[int, typer.Option(min=0, help="Random seed of the live home.")] = 1,
     api_port: Annotated[
-        int | None, typer.Option(help="Port of the exercise API on 127.0.0.1 (default 8000).")
+        int | None, typer.Option(help="Port of the web app and the API (default 8000).")
+    ] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the web app and the API listen (default 127.0.0.1: this computer "
+            "only); 0.0.0.0 opens them to the school network, for the class's phones "
+            "(MEWET_HOST)."
+        ),
     ] = None,
     secure_broker: Annotated[
         bool,
@@ -38,7 +46,7 @@ def up(
     from mewet.lab.up import Lab
 
     check_speed(speed)
-    settings = load_settings(data_dir=data_dir, mqtt_port=mqtt_port, api_port=api_port)
+    settings = load_settings(data_dir=data_dir, mqtt_port=mqtt_port, api_port=api_port, host=host)
     if secure_broker and settings.mqtt_url is not None:
         raise MewetError("--secure-broker secures the embedded broker; MEWET_MQTT_URL is set")
     lab = Lab(settings, home=home, speed=speed, seed=seed, secure=secure_broker, say=err.print)
@@ -47,7 +55,9 @@ def up(
 
 @app.command("api")
 def api_serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default 127.0.0.1; MEWET_HOST).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     data_dir: Annotated[
         Path | None, typer.Option(help="Where the app database is (default ./mewet-data).")
@@ -62,7 +72,7 @@ def api_serve(
     from mewet.api.app import SERVING, create_app, settle
     from mewet.transport.access import BrokerAccess, signal_reload
 
-    settings = load_settings(data_dir=data_dir, api_port=port)
+    settings = load_settings(data_dir=data_dir, api_port=port, host=host)
     if settings.mqtt_url is None:
         raise MewetError("set MEWET_MQTT_URL: the API publishes its exercises on that broker")
     access = None
@@ -83,11 +93,13 @@ def api_serve(
         broker_port=settings.broker_port,
         limits=settings.limits,
         store=settings.store(),
+        public_url=settings.public_url,
+        listen_host=settings.host,
     )
     settle()
     uvicorn.run(
         api,
-        host=host,
+        host=settings.host,
         port=settings.api_port,
         log_level="info",
         **SERVING,

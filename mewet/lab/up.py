@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mewet.api.app import SERVING, create_app, settle
+from mewet.api.public import lan_address, loopback
 from mewet.config import MqttUrl, Settings
 from mewet.contract import root_filter
 from mewet.devices.homes import load_home
@@ -166,10 +167,12 @@ class Lab:
             broker_port=s.broker_port or (self.broker.clients_port if self.broker else None),
             limits=s.limits,
             store=s.store(),
+            public_url=s.public_url,
+            listen_host=s.host,
         )
         config = uvicorn.Config(
             api,
-            host="127.0.0.1",
+            host=s.host,
             port=s.api_port,
             log_level="warning",
             lifespan="on",
@@ -189,8 +192,9 @@ class Lab:
         stopped.cancel()
         if not server.started:
             raise MewetError(
-                f"the exercise API could not listen on 127.0.0.1:{s.api_port}: is the port "
-                "taken? Use --api-port N"
+                f"the exercise API could not listen on {s.host}:{s.api_port}: is the port "
+                "taken, or is that not an address of this computer? Use --api-port N or "
+                "--host ADDRESS"
             )
 
     def _banner(self) -> None:
@@ -206,7 +210,8 @@ class Lab:
             f"  store    {s.store()}\n"
             f"  home     {self.home.id}: {len(self.home.devices)} devices, "
             f"live at speed {self.speed:g}\n"
-            f"  API      http://127.0.0.1:{s.api_port}/docs (accounts: mewet user add)\n"
+            f"  web app  http://127.0.0.1:{s.api_port}/ (API: /docs; accounts: mewet user add)\n"
+            f"{self._class_line()}"
             f"watch it:  mosquitto_sub -h {mqtt.host} -p {mqtt.port}{login} "
             f"-t '{root_filter(s.topic_root)}' -v\n"
             f"totals:    mewet ingest stats --store {s.store()} "
@@ -219,6 +224,20 @@ class Lab:
                 f"  mewet user add --data-dir {s.data_dir} --email you@school --role teacher "
                 '--org "Your school"'
             )
+
+    def _class_line(self) -> str:
+        """Where the class's phones open the lab, or why they cannot."""
+        s = self.settings
+        if s.public_url:
+            return f"  class    {s.public_url.rstrip('/')}/join (MEWET_PUBLIC_URL)\n"
+        if loopback(s.host):
+            return (
+                "  class    this computer only: to open the lab to the school network, "
+                "run `mewet up --host 0.0.0.0` (README: For a class)\n"
+            )
+        lan = lan_address() if s.host in ("0.0.0.0", "::") else s.host
+        where = f"http://{lan}:{s.api_port}/join" if lan else f"port {s.api_port}, every address"
+        return f"  class    {where} (open to the network: listening on {s.host})\n"
 
     def _has_accounts(self) -> bool:
         db = AppDb(self.settings.data_dir / "app.db")

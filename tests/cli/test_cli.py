@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mewet.api.public import lan_address
 from mewet.config import MqttUrl
 from mewet.integrations.contract_docs import render
 from mewet.servers import free_port
@@ -205,7 +206,7 @@ def run_lab(
     data: Path,
     *args: str,
     telemetry_at_least: int = 1,
-    while_running: Callable[[], None] | None = None,
+    while_running: Callable[[int], None] | None = None,
 ) -> tuple[int, str, Store]:
     """`mewet up` on its defaults (no MEWET_ settings) until the store holds telemetry of the
     default home and the API answers, then Ctrl-C; returns the exit code, what it printed, and
@@ -223,7 +224,7 @@ def run_lab(
         docs = eventually(lambda: _get(f"http://127.0.0.1:{api}/openapi.json"), timeout_s=30)
         assert "/api/exercises/{exercise_id}/control" in docs
         if while_running is not None:
-            while_running()
+            while_running(api)
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
@@ -251,6 +252,33 @@ def test_mewet_up_runs_the_lab_and_stops_cleanly(tmp_path: Path) -> None:
     assert len(views) == 26
     assert views["gateway"].status == "offline"  # it said goodbye, and ingest kept it
     store.close()
+
+
+def test_mewet_up_opens_to_the_school_network_only_when_asked(tmp_path: Path) -> None:
+    """By default the lab is this computer's alone and says how to open it; with
+    `--host 0.0.0.0` it prints the address the class's phones use, and answers there."""
+    code, err, store = run_lab(tmp_path / "alone", "--speed", "60")
+    store.close()
+    assert code == 0, err
+    assert "this computer only: to open the lab to the school network" in err
+    assert "--host 0.0.0.0" in err
+    lan = lan_address()
+    if lan is None:
+        pytest.skip("this machine has no network address besides loopback")
+    pages: list[str] = []
+
+    def from_the_network(port: int) -> None:
+        pages.append(httpx.get(f"http://{lan}:{port}/join", timeout=10).text)
+
+    code, err, store = run_lab(
+        tmp_path / "open", "--speed", "60", "--host", "0.0.0.0", while_running=from_the_network
+    )
+    store.close()
+    assert code == 0, err
+    where = re.search(r"class    http://(\S+):(\d+)/join", err)
+    assert where is not None, err
+    assert where.group(1) == lan
+    assert 'id="code-form"' in pages[0]  # the join page, as a phone on the network sees it
 
 
 def test_mewet_up_moves_its_broker_when_the_default_port_is_taken(tmp_path: Path) -> None:
@@ -348,7 +376,7 @@ def test_mewet_up_with_a_secured_broker(tmp_path: Path) -> None:
     port = free_port()
     seen: list[bool] = []
 
-    def anonymous_refused() -> None:
+    def anonymous_refused(_api_port: int) -> None:
         from mewet.config import MqttUrl
         from mewet.errors import TransportError
         from mewet.transport.client import MqttLink
