@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 
 from fastapi import Request
 
@@ -26,16 +27,27 @@ def loopback(host: str | None) -> bool:
         return host.endswith(".localhost")
 
 
-def lan_address() -> str | None:
+_found: tuple[float, str | None] = (-1e9, None)
+
+
+def lan_address(ttl_s: float = 30.0) -> str | None:
     """This computer's address on the network it would reach others through (a UDP socket
-    is pointed at a documentation address: nothing is sent); None without a network."""
+    is pointed at a documentation address: nothing is sent); None without a network. Looked
+    up again after `ttl_s` (a laptop moves between networks), not on every listing."""
+    global _found
+    when, address = _found
+    if time.monotonic() - when < ttl_s:
+        return address
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
             probe.connect(("192.0.2.1", 9))
-            address = str(probe.getsockname()[0])
+            found: str | None = str(probe.getsockname()[0])
         except OSError:
-            return None
-    return None if loopback(address) else address
+            found = None
+    if found is not None and loopback(found):
+        found = None
+    _found = (time.monotonic(), found)
+    return found
 
 
 def join_base(request: Request, public_url: str | None, listen_host: str) -> tuple[str, bool]:

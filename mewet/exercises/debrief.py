@@ -54,7 +54,7 @@ def build(setup: Setup, inputs: list[Input], until_s: float, final: bool = False
         if isinstance(p, Event) and p.event_type not in QUIET_EVENTS:
             kind = "alarm" if p.severity == "alarm" else "sensor"
             at = (p.ts - start).total_seconds()
-            words = said("sensed", event_type=p.event_type, device=m.topic.device)
+            words = said("event_row", event_type=p.event_type)  # the device is the row's `who`
             rows.append(((at, -1.0), _row(p.ts, zone, kind, m.topic.device, p.event_type, words)))
         elif isinstance(p, Telemetry):
             for name in VITALS:
@@ -75,8 +75,8 @@ def build(setup: Setup, inputs: list[Input], until_s: float, final: bool = False
             rows.append(((entry.sim_s, order), _row(ts, zone, "note", source, "note", words, by)))
         elif entry.kind in ("control", "inject"):
             words = control_said(entry.name if entry.kind == "control" else "inject", entry.args)
-            # the teacher, or the lab itself (a restart pauses); never an address
-            by = "lab_restart" if entry.by in LAB else "teacher"
+            # the teacher's row says "teacher" already; the lab itself signs a restart's pause
+            by = "lab_restart" if entry.by in LAB else ""
             row = _row(ts, zone, "control", "teacher", entry.name, words, by)
             rows.append(((entry.sim_s, order), row))
     rows.sort(key=lambda r: r[0])

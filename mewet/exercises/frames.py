@@ -74,11 +74,9 @@ class MessageFrame(_Frame):
         )
 
 
-class AlarmFrame(_Frame):
-    """A new alarm case at the alarm centre (already joined to the case of its incident when
-    `linked_to` says so)."""
+class _Case(_Frame):
+    """A case at the alarm centre as the alarm lists show it."""
 
-    type: Literal["alarm"] = "alarm"
     id: int
     device: str
     event_type: str
@@ -89,7 +87,16 @@ class AlarmFrame(_Frame):
     false_alarm: bool = False
     on_site: bool = False
     linked_to: int | None = None
+    """The case this alarm joined (the same incident), if it did."""
     linked: list[int] = []
+    """The alarms that joined this case."""
+
+
+class AlarmFrame(_Case):
+    """A new alarm case at the alarm centre (already joined to the case of its incident when
+    `linked_to` says so)."""
+
+    type: Literal["alarm"] = "alarm"
     time: str
 
     @classmethod
@@ -98,22 +105,11 @@ class AlarmFrame(_Frame):
         return cls(**case.public(), time=time)
 
 
-class CaseFrame(_Frame):
+class CaseFrame(_Case):
     """A case changed: answered, its situation known, help on site, an alarm joined, closed.
     The alarm lists follow it."""
 
     type: Literal["case"] = "case"
-    id: int
-    device: str
-    event_type: str
-    raised_s: float
-    answered: bool
-    situation: str | None
-    closed: bool
-    false_alarm: bool
-    on_site: bool
-    linked_to: int | None
-    linked: list[int]
 
     @classmethod
     def of(cls, case: Case) -> CaseFrame:

@@ -88,6 +88,21 @@ export function roleName(role) {
   return (t.roles && t.roles[role]) || role;
 }
 
+let offsetMin = 0; // the home's offset from UTC, from the exercise's clock
+
+export function homeZone(iso) {
+  // the home's zone, from a local time the API gave (…T03:12:00.000+01:00)
+  const m = /([+-])(\d\d):(\d\d)$/.exec(iso || "");
+  if (m) offsetMin = (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
+}
+
+export function homeClock(utc) {
+  // a device's `ts` (UTC, as the contract has it) as the home's clock shows it
+  const d = new Date(Date.parse(utc) + offsetMin * 60000);
+  const p = (n) => String(n).padStart(2, "0");
+  return `${p(d.getUTCDate())}.${p(d.getUTCMonth() + 1)}. ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
+}
+
 export function heading(ex) {
   // a group's exercise by its title, its group and the day it was made (23.11.2026)
   const day = ex.created ? new Date(ex.created).toLocaleDateString("fi-FI") : "";
@@ -207,7 +222,7 @@ export function say(message) {
 
 const SVG = "http://www.w3.org/2000/svg";
 const SCALE = 60; // pixels per metre
-const R = 15; // a device's circle: big enough to tap where the plan is drawn small
+const R = 16; // a device's circle: big enough to tap (the plan keeps its size on a phone)
 // what makes a device light up: in use, not merely powered (a plug's relay is closed all
 // night, the stove guard's power is on; the kettle boiling and the hob cooking are the news)
 const ACTIVE = ["motion", "open", "occupied", "alarm", "smoke", "leak", "cooking", "in_use",
@@ -272,17 +287,21 @@ export function drawPlan(box, plan) {
     const top = height - 10 - strip;
     const band = svg("g", { class: "worn" });
     band.append(svg("rect", { x: 0, y: top + 4, width: width - 20, height: strip - 8 }));
-    band.append(svg("text", { x: 6, y: top + 4 + strip / 2, class: "room-name" }, t.worn_by));
+    // the worn devices first (in view on a phone, where the plan pans), then what they are
+    const after = 6 + worn.length * (2 * R + 10);
+    band.append(svg("text", { x: after, y: top + 4 + strip / 2 + 4, class: "room-name" },
+      t.worn_by));
     root.append(band);
     worn.forEach((device, i) => root.append(deviceGroup(device,
-      (width - 20) - (worn.length - i) * (2 * R + 10), top + strip / 2)));
+      6 + R + i * (2 * R + 10), top + strip / 2)));
   }
   const types = [...new Map(plan.devices.map((d) => [d.type, d])).values()];
   const legend = el("ul", { class: "legend", "aria-label": t.legend },
     ...types.map((d) => el("li", {}, el("span", { class: "mark", text: mark(d) }),
       ` ${t.device_types[d.type] || d.type}`)));
   const detail = el("p", { class: "device-detail", id: "device-detail", role: "status" });
-  box.replaceChildren(root, el("p", { class: "hint", text: t.plan_hint }), legend, detail);
+  box.replaceChildren(el("div", { class: "plan-box" }, root),
+    el("p", { class: "hint", text: t.plan_hint }), detail, legend);
   const tell = (g) => {
     for (const other of root.querySelectorAll(".device.chosen")) other.classList.remove("chosen");
     g.classList.add("chosen");
@@ -321,7 +340,10 @@ function describe(device, g) {
   if (g.classList.contains("offline")) parts.push(t.device_offline);
   parts.push(...stateWords(words));
   const seen = last[device];
-  if (seen) parts.push(`${t.last_event}: ${say({ id: "sensed", event_type: seen.event_type, device })} ${clock(seen.time)}`);
+  if (seen) {
+    parts.push(`${t.last_event}: ${say({ id: "event_row", event_type: seen.event_type })} `
+      + homeClock(seen.time));
+  }
   return parts.join(" · ");
 }
 

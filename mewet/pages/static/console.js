@@ -2,8 +2,8 @@
 // class's phones reach), who joined, the clock with its controls, incidents to inject, moments
 // marked for the debrief, the home, the alarm cases as they go, and one live timeline.
 import {
-  addToTimeline, api, clock, drawPlan, el, fillTimeline, heading, live, paintDevice, roleName,
-  say, session, show, signOutButton, t, timelineItem,
+  addToTimeline, api, clock, drawPlan, el, fillTimeline, heading, homeZone, live, paintDevice,
+  roleName, say, session, show, signOutButton, t, timelineItem,
 } from "./api.js";
 
 const exercise = document.body.dataset.exercise;
@@ -62,6 +62,7 @@ function renderAlarms() {
 }
 
 function setClock(c) {
+  homeZone(c.time);
   document.getElementById("clock").textContent =
     `${clock(c.time)} · ${t.phase[c.phase] || c.phase} · ${c.speed}×`;
 }

@@ -3,8 +3,8 @@
 // on a tap, a refusal with its reason (and a busy role with its time left); the home live
 // (unless the role sees no sensors); the briefing; notes; the timeline, oldest first.
 import {
-  addToTimeline, api, clock, drawPlan, el, fillTimeline, live, number, paintDevice, roleName,
-  say, session, show, signOutButton, t, timelineItem,
+  addToTimeline, api, clock, drawPlan, el, fillTimeline, homeZone, live, number, paintDevice,
+  roleName, say, session, show, signOutButton, t, timelineItem,
 } from "./api.js";
 
 const exercise = document.body.dataset.exercise;
@@ -155,6 +155,7 @@ function renderActions(briefing) {
 }
 
 function setClock(c) {
+  homeZone(c.time);
   document.getElementById("clock").textContent =
     `${clock(c.time)} · ${t.phase[c.phase] || c.phase}`;
   tick(c.sim_s);
@@ -277,9 +278,8 @@ async function main() {
   live(exercise, frame);
 }
 
-document.getElementById("banner-show").addEventListener("click", () => {
+document.getElementById("banner-hide").addEventListener("click", () => {
   document.getElementById("alarm-banner").hidden = true;
-  document.getElementById("alarm-section").scrollIntoView({ block: "start" });
 });
 
 document.getElementById("note-form").addEventListener("submit", async (event) => {
