@@ -7,97 +7,25 @@ company's engineer sees what the lab made of their device."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from mewet.config import MqttUrl
-from tests.support.apiserver import PASSWORD, Api, serve
-from tests.support.helpers import unique_root
+from tests.pages.browser import CHROMIUM, NEEDS_CHROMIUM, join, page_in, shot, sign_in, step
+from tests.support.apiserver import PASSWORD, Api
 from tests.support.securelab import secured_lab
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="make test installs chromium")
+pytestmark = NEEDS_CHROMIUM
 
 if Path(CHROMIUM).exists():
-    from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def lab(tmp_path: Path, mqtt_url: MqttUrl) -> Iterator[Api]:
-    with serve(tmp_path / "data", mqtt_url, unique_root()) as api:
-        yield api
-
-
-SHOTS = os.environ.get("MEWET_SCREENSHOTS")  # `make screenshots`: where to keep them
-
-
-def shot(page: Page, name: str) -> None:
-    """Keep a screenshot of the page for the README's tour (only for `make screenshots`)."""
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-
-def page_in(browser: Browser, lang: str = "en") -> Page:
-    context = browser.new_context(locale=lang, extra_http_headers={"Accept-Language": lang})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
-def sign_in(page: Page, base: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Email").fill("teacher@north")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/teach$"))
-
-
-def join(browser: Browser, base: str, code: str, name: str, role: str) -> Page:
-    """A student joins on a phone (360×740)."""
-    page = page_in(browser)
-    page.set_viewport_size({"width": 360, "height": 740})
-    page.goto(f"{base}/join?code={code}")
-    page.get_by_label("Your name").fill(name)
-    page.get_by_role("button", name="Next").click()
-    page.get_by_role("button", name=f"Join as: {role}").click()
-    page.wait_for_url(re.compile(r"/play/\d+$"))
-    return page
-
-
-def step(teacher: Page, minutes: int) -> None:
-    teacher.get_by_label("Step (minutes)").fill(str(minutes))
-    teacher.get_by_role("button", name="Step", exact=True).click()
+    from playwright.sync_api import Browser, Route, expect
 
 
 def test_a_class_runs_in_the_browser(browser: Browser, lab: Api) -> None:
     base = lab.base
     teacher = page_in(browser)
-    teacher.set_viewport_size({"width": 1280, "height": 900})
     teacher.goto(base + "/")
     shot(teacher, "1-sign-in-and-join")
     sign_in(teacher, base)

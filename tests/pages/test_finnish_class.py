@@ -16,25 +16,15 @@ import pytest
 from mewet.config import Limits, MqttUrl
 from mewet.scenarios.scenario import library, load_scenario
 from mewet.servers import Server
+from tests.pages.browser import CHROMIUM, NEEDS_CHROMIUM, PHONE, join, page_in, sign_in, step
 from tests.pages.finnish import leftovers
-from tests.pages.test_class import CHROMIUM, FLAGS
-from tests.support.apiserver import PASSWORD, Api, serve
+from tests.support.apiserver import Api, serve
 from tests.support.helpers import unique_root
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="make test installs chromium")
+pytestmark = NEEDS_CHROMIUM
 
 if Path(CHROMIUM).exists():
-    from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
-
-PHONE: ViewportSize = {"width": 360, "height": 740}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
+    from playwright.sync_api import Browser, Page, expect
 
 
 @pytest.fixture(scope="module")
@@ -46,48 +36,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory, broker: Server) -> Iterator[Ap
     limits = Limits(joins_per_minute=1000, logins_per_minute=1000)
     with serve(tmp_path_factory.mktemp("fi") / "data", mqtt, unique_root(), limits=limits) as api:
         yield api
-
-
-def finnish_page(browser: Browser, phone: bool = False) -> Page:
-    context = browser.new_context(
-        locale="fi-FI",
-        timezone_id="Europe/Helsinki",
-        extra_http_headers={"Accept-Language": "fi"},
-        viewport=PHONE if phone else {"width": 1280, "height": 900},
-        has_touch=phone,
-        is_mobile=phone,
-    )
-    # the phone's buzz, as the page asks for it
-    context.add_init_script(
-        "window.__buzzed = [];navigator.vibrate = (p) => { window.__buzzed.push(p); return true; };"
-    )
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
-def sign_in(page: Page, base: str) -> None:
-    page.goto(base + "/")
-    page.get_by_label("Sähköposti").fill("teacher@north")
-    page.get_by_label("Salasana").fill(PASSWORD)
-    page.get_by_role("button", name="Kirjaudu").click()
-    page.wait_for_url(re.compile(r"/teach$"))
-
-
-def join(browser: Browser, base: str, code: str, name: str, role: str) -> Page:
-    page = finnish_page(browser, phone=True)
-    page.goto(f"{base}/join?code={code}")
-    page.get_by_label("Nimesi").fill(name)
-    page.get_by_role("button", name="Seuraava").click()
-    page.get_by_role("button", name=f"Liity roolissa: {role}").click()
-    page.wait_for_url(re.compile(r"/play/\d+$"))
-    expect(page.locator("#status")).to_have_text("Suorana")
-    return page
-
-
-def step(teacher: Page, minutes: int) -> None:
-    teacher.get_by_label("Hyppää (minuuttia)").fill(str(minutes))
-    teacher.get_by_role("button", name="Hyppää", exact=True).click()
 
 
 SENTENCES = "li, p, td, th, h1, h2, h3, caption, small, option"
@@ -109,8 +57,8 @@ def width(page: Page) -> int:
 @pytest.mark.parametrize("name", sorted(library()))
 def test_a_library_scenario_runs_as_a_finnish_class(browser: Browser, lab: Api, name: str) -> None:
     scenario = load_scenario(name)
-    teacher = finnish_page(browser)
-    sign_in(teacher, lab.base)
+    teacher = page_in(browser, "fi")
+    sign_in(teacher, lab.base, "fi")
     card = teacher.locator(f"form[data-scenario={name}]")
     card.get_by_label("Ryhmä").fill("SH24A")
     for box in card.locator("input[name=role]").all():
@@ -120,8 +68,10 @@ def test_a_library_scenario_runs_as_a_finnish_class(browser: Browser, lab: Api, 
     expect(teacher.locator("#title")).to_contain_text("SH24A")
     code = teacher.locator("#join-code")
     expect(code).to_have_text(re.compile(r"^[A-Z0-9]{6}$"))
-    centre = join(browser, lab.base, code.inner_text(), "Aino", "Turvapuhelinkeskus")
-    family = join(browser, lab.base, code.inner_text(), "Eero", "Omainen")
+    centre = join(browser, lab.base, code.inner_text(), "Aino", "Turvapuhelinkeskus", "fi")
+    family = join(browser, lab.base, code.inner_text(), "Eero", "Omainen", "fi")
+    for student in (centre, family):
+        expect(student.locator("#status")).to_have_text("Suorana")
     wrong: list[str] = []
     wide: list[str] = []
 
@@ -134,7 +84,7 @@ def test_a_library_scenario_runs_as_a_finnish_class(browser: Browser, lab: Api, 
         """Step the clock on, and wait until the console has caught up with it (a step of
         hours sends the class thousands of readings at once)."""
         nonlocal elapsed
-        step(teacher, minutes)
+        step(teacher, minutes, "fi")
         elapsed = min(end, elapsed + minutes)
         shown = (scenario.start + timedelta(minutes=elapsed)).strftime("%d.%m. %H:%M")
         expect(teacher.locator("#clock")).to_contain_text(shown, timeout=30_000)

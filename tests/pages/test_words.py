@@ -5,40 +5,23 @@ values of every kind (a number, a device, a nested message, each branch of a cho
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from mewet.config import MqttUrl
 from mewet.texts import LANGUAGES, Said, catalogue, said, say
-from tests.pages.test_class import CHROMIUM, FLAGS
-from tests.support.apiserver import Api, serve
-from tests.support.helpers import unique_root
+from tests.pages.browser import CHROMIUM, NEEDS_CHROMIUM, page_in
+from tests.support.apiserver import Api
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="make test installs chromium")
+pytestmark = NEEDS_CHROMIUM
 
 if Path(CHROMIUM).exists():
-    from playwright.sync_api import Browser, sync_playwright
+    from playwright.sync_api import Browser
 
 PLACE = re.compile(r"\{(\w+)(?::(\w+))?\}")
 DEVICES = {"smoke-hall": "palovaroitin (eteinen)", "wristband": "turvaranneke"}
 NESTED = said("found_hungry", meals=2)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def lab(tmp_path: Path, mqtt_url: MqttUrl) -> Iterator[Api]:
-    with serve(tmp_path / "data", mqtt_url, unique_root()) as api:
-        yield api
 
 
 def value(kind: str | None, variant: int, lang: str) -> Any:
@@ -89,7 +72,7 @@ def messages(lang: str) -> list[Said]:
 def test_the_page_says_every_message_as_the_server_does(
     browser: Browser, lab: Api, lang: str
 ) -> None:
-    page = browser.new_context(locale=lang, extra_http_headers={"Accept-Language": lang}).new_page()
+    page = page_in(browser, lang)
     page.goto(lab.base + "/join")
     assert page.locator("html").get_attribute("lang") == lang
     sent = messages(lang)

@@ -182,3 +182,34 @@ def test_the_summary_of_two_cases_names_the_worse_and_agrees_with_the_rows(
     assert (answer["met"], answer["missed"]) == (1, sum(1 for s in rows.values() if s == "missed"))
     assert answer["worst"]["value_min"] is None and answer["worst"]["status"] == "missed"
     assert answer["worst"]["case"] != 1
+
+
+def test_two_detectors_of_one_fall_are_one_case(tmp_path: Path) -> None:
+    """She falls in the bathroom: the room's fall detector and her wristband both alarm."""
+    body = (
+        "devices:\n  wristband: {faults: {sensitivity: 1, false_alarms_per_h: 0}}\n"
+        "  fall-bathroom: {faults: {sensitivity: 1, false_alarms_per_h: 0}}\n"
+        "incidents:\n  - {type: fall, at: '03:10', room: bathroom, presses_button: 0}\n"
+    )
+    sim, _ = run_scenario(load_scenario(scenario_file(tmp_path, body)))
+    falls = [c for c in sim.team.cases if c.event_type == "fall_detected"]
+    assert {c.device for c in falls} == {"wristband", "fall-bathroom"}
+    own = [c for c in falls if c.linked_to is None]
+    assert len(own) == 1 and own[0].linked == [c.id for c in falls if c is not own[0]]
+    assert len(kpis(sim.team, sim.truth.records, 0, final=True)["cases"]) == 1
+
+
+def test_an_alarm_of_another_kind_is_answered_before_it_joins(tmp_path: Path) -> None:
+    """A missed dose while the fall's case is open is not joined to it by its kind alone:
+    the operator answers it and talks to the resident; she is still on the floor (that is
+    why the dose was missed), so it is the same incident, and only then it joins case 1."""
+    body = FALL_WITH_CARE.replace(
+        "incidents:\n", "incidents:\n  - {type: missed_dose, at: '08:00'}\n"
+    ).replace("travel_min: 20", "travel_min: 300")  # the fall's case is still open at 08:00
+    sim, _ = run_scenario(load_scenario(scenario_file(tmp_path, body)))
+    fall = next(c for c in sim.team.cases if c.event_type == "fall_detected")
+    dose = next(c for c in sim.team.cases if c.event_type == "dose_missed")
+    assert dose.answered is not None and dose.situation == "fallen"
+    assert dose.linked_to == fall.id
+    said_of = [(a.action, a.args.get("case")) for a in sim.team.timeline]
+    assert said_of.index(("talked", dose.id)) < said_of.index(("linked", dose.id))
