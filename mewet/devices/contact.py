@@ -62,7 +62,9 @@ class Contact(Device):
             if self.detects():
                 self.update_state(open=bool(is_open))
                 self.event("opened" if is_open else "closed", door=str(self.door))
-                if is_open and self.options.night_alarm and self.at_night():
+                # a visitor's entry with the digital key is known to the system: no alarm
+                night = self.options.night_alarm and self.at_night()
+                if is_open and night and not self.world.key_entry:
                     self.event("door_opened_at_night", "alarm", door=str(self.door))
                 if is_open:
                     self.openings += 1

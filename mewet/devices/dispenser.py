@@ -57,6 +57,7 @@ class Dispenser(Device):
     def dose(self) -> Process:
         """One dose: due, reminder, taken or missed."""
         self.update_state(dose_pending=True, silenced=False)
+        self.world.set("dose_waiting", True)
         self.event("dose_due")
         due = float(self.env.now)
         taken = self.world.on("take_dose")
@@ -74,9 +75,11 @@ class Dispenser(Device):
                     self.event("dose_reminder", "warning")
             else:
                 self.update_state(dose_pending=False)
+                self.world.set("dose_waiting", False)
                 self.event("dose_missed", "alarm")
                 return
         self.update_state(dose_pending=False)
+        self.world.set("dose_waiting", False)
         self.event("dose_taken", delay_min=round((self.env.now - due) / 60, 1))
 
     def handle(self, name: str, args: dict[str, Scalar]) -> tuple[bool, str]:

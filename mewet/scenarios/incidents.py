@@ -376,7 +376,11 @@ def _skipped_drinks(incident: SkippedDrinks, env: simpy.Environment, world: Worl
 
 
 def _door_left_open(incident: DoorLeftOpen, env: simpy.Environment, world: World) -> Process:
-    """Open now; closed when she notices, unless someone closed it first (then it stays so)."""
+    """Open now; closed when she notices, unless someone closed it first (then it stays so).
+    The front door is unlocked first, by her hand: an open door is no locked door."""
+    door = next((d for d in world.home.doors if d.id == incident.door), None)
+    if door is not None and door.kind == "entrance":
+        world.notify("lock_by_hand", False)
     world.set_door(incident.door, True)
     yield env.timeout(incident.minutes * 60)
     world.set_door(incident.door, False)

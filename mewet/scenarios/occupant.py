@@ -20,6 +20,7 @@ from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process, World
 
 PACE = {"independent": 1.0, "walker": 1.6, "wheelchair": 1.3}
+DOSE_WAIT_S = 20 * 60  # how long she waits by the dispenser for a dose not out yet
 SPREAD = {"normal": 1.0, "mild_impairment": 1.5, "dementia": 2.5}
 FORGETS = {"normal": 0.02, "mild_impairment": 0.08, "dementia": 0.2}
 
@@ -114,12 +115,20 @@ class Occupant:
         """Whether the daily routine (or a return to it) is running."""
         return self.process is not None and self.process.is_alive
 
-    def resume(self) -> None:
-        """Back on the feet after being helped up: to bed at night, else to the sofa, then on."""
-        self.process = self.env.process(self._after_help())
+    def resume(self, escorted: bool = False) -> None:
+        """Back on the feet after being helped up: to bed at night, else to the sofa, then on.
+        `escorted`: brought home from outside by a visitor with the digital key (their entry
+        is known to the door alarm)."""
+        self.process = self.env.process(self._after_help(escorted))
 
-    def _after_help(self) -> Process:
+    def _after_help(self, escorted: bool = False) -> Process:
         try:
+            if escorted and self.world.location == OUTSIDE:
+                self.world.key_entry = True
+                try:
+                    yield from self.walk_to("hall")
+                finally:
+                    self.world.key_entry = False
             hour = self.world.now().hour
             if hour < 7 or hour >= 22:
                 yield from self.sleep()
@@ -219,14 +228,18 @@ class Occupant:
         yield from self.do("skipped_meal", minutes)
         self.world.set("activity", "relax")
 
-    def take_dose_if_due(self) -> None:
-        """Take the medicine when the dispenser offers it (unless this one is forgotten)."""
+    def take_dose(self) -> Process:
+        """Take the dose the dispenser holds out (unless this one is forgotten); if it is not
+        out yet, wait for it a while by the dispenser, as a dose taken too early is none."""
         if self.doses_to_skip > 0:
             self.doses_to_skip -= 1
             return
         if self.rng.random() < self.persona.forget_chance():
             return
-        self.world.notify("take_dose")
+        if not self.world.dose_waiting:
+            yield self.env.any_of([self.world.on("dose_waiting"), self.env.timeout(DOSE_WAIT_S)])
+        if self.world.dose_waiting:
+            self.world.notify("take_dose")
 
     # -- routines -------------------------------------------------------------------
 
@@ -260,12 +273,12 @@ class Occupant:
         """Breakfast, with the morning dose (taken even when breakfast is skipped)."""
         if self.meals_to_skip > 0:
             yield from self.walk_to("kitchen")
-            self.take_dose_if_due()
+            yield from self.take_dose()
             yield from self.skip_meal(26)
             return
         yield from self.cook(6)
         yield self.env.timeout(60 * 15)
-        self.take_dose_if_due()
+        yield from self.take_dose()
         yield from self.eat(20, 8)
 
     def relax(self) -> Process:
@@ -305,7 +318,8 @@ class Occupant:
     def medication(self) -> Process:
         """The evening dose from the dispenser, then back to the sofa."""
         yield from self.walk_to("kitchen")
-        self.take_dose_if_due()
+        self.world.set("activity", "medication")
+        yield from self.take_dose()
         yield from self.do("medication", 2)
         yield from self.relax()
 

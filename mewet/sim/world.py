@@ -43,6 +43,8 @@ class World:
     meals_missed: int = 0  # meals skipped since the last one eaten
     injured: bool = False  # hurt in a fall: needs paramedics, not just help up
     visitor: str | None = None  # the room a care worker is in, if one is here
+    key_entry: bool = False  # a visitor is going through the front door with a digital key
+    dose_waiting: bool = False  # the dispenser holds out a dose to be taken
     doors_open: dict[str, bool] = field(default_factory=dict)
     watchers: list[Callable[[str, Any], None]] = field(default_factory=list, repr=False)
     _waiting: dict[str, simpy.Event] = field(default_factory=dict, repr=False)

@@ -5,6 +5,7 @@ tests/pages/test_words.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 import typing
 from typing import Any
@@ -34,6 +35,22 @@ def test_every_message_is_in_every_language() -> None:
     english = found["en"]
     for lang, words in found.items():
         assert words == english, (lang, sorted(words ^ english))
+
+
+def test_no_message_is_written_twice_in_a_catalogue() -> None:
+    """A key given twice in a catalogue file keeps only its last words: the other message
+    would silently say something else (the countdown's "90 s left" once stood in for the
+    timeline's "locked up and left")."""
+    from importlib import resources
+
+    def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return dict(pairs)
+
+    for lang in LANGUAGES:
+        text = (resources.files("mewet.texts") / f"{lang}.json").read_text("utf-8")
+        json.loads(text, object_pairs_hook=once)
 
 
 def said_in_code() -> set[str]:

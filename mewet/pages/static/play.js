@@ -107,7 +107,7 @@ function busy(button, leftS) {
   // the role is still at its last task: the button says for how long (sim time)
   button.dataset.busyUntil = String(simNow + leftS);
   button.classList.add("busy");
-  button.querySelector(".left").textContent = ` (${say({ id: "left", left_s: leftS })})`;
+  button.querySelector(".left").textContent = ` (${say({ id: "time_left", left_s: leftS })})`;
 }
 
 function tick(simS) {
@@ -118,7 +118,7 @@ function tick(simS) {
       button.classList.remove("busy");
       button.querySelector(".left").textContent = "";
     } else {
-      button.querySelector(".left").textContent = ` (${say({ id: "left", left_s: Math.round(left) })})`;
+      button.querySelector(".left").textContent = ` (${say({ id: "time_left", left_s: Math.round(left) })})`;
     }
   }
 }

@@ -213,3 +213,44 @@ def test_an_alarm_of_another_kind_is_answered_before_it_joins(tmp_path: Path) ->
     assert dose.linked_to == fall.id
     said_of = [(a.action, a.args.get("case")) for a in sim.team.timeline]
     assert said_of.index(("talked", dose.id)) < said_of.index(("linked", dose.id))
+
+
+def test_a_visitor_s_key_entry_at_night_raises_no_door_alarm() -> None:
+    """night-wandering: the door's night alarm goes off when she walks out; home care going
+    in and out with the digital key is known to the system and raises none."""
+    sim, sink = run_scenario(load_scenario("night-wandering"))
+    alarms = events_of(sink, "door_opened_at_night")
+    visits = [a for a in sim.team.timeline if a.role == "home_care" and a.action == "unlocked"]
+    assert visits, "home care came at night"
+    assert len(alarms) == 1  # hers only
+    assert alarms[0].ts < visits[0].ts
+    assert [c.event_type for c in sim.team.cases].count("door_opened_at_night") == 1
+
+
+def test_the_front_door_left_open_is_unlocked_first(tmp_path: Path) -> None:
+    """A front door left open is no locked door: the lock reports it unlocked by hand before
+    the door opens; the alarm centre, hearing she is well, asks her to close it (no second
+    alarm for the same open door); at most one call home."""
+    body = (
+        "devices:\n  door-front: {options: {night_alarm: true, left_open_min: 10}}\n"
+        "incidents:\n  - {type: door_left_open, at: '23:30', door: front-door, minutes: 60}\n"
+    )
+    sim, sink = run_scenario(load_scenario(scenario_file(tmp_path, body)))
+    [unlocked] = [e for e in events_of(sink, "unlocked") if e.data.get("method") == "manual"][:1]
+    [opened] = [e for e in events_of(sink, "opened") if e.ts >= unlocked.ts][:1]
+    assert unlocked.ts <= opened.ts
+    own = [c for c in sim.team.cases if c.linked_to is None]
+    assert len(own) == 1
+    calls = [a for a in sim.team.timeline if a.action == "called_relative"]
+    assert len(calls) <= 1
+
+
+def test_a_resident_who_never_forgets_misses_no_dose(tmp_path: Path) -> None:
+    """`forgets_dose: 0`, a memory disorder (the day's routine spreads): every dose the
+    dispenser holds out is taken; she waits for one not out yet instead of missing it."""
+    body = "resident: {persona: {cognition: dementia, forgets_dose: 0}}\n"
+    path = scenario_file(tmp_path, body)
+    path.write_text(path.read_text().replace("days: 1", "days: 4"))
+    _, sink = run_scenario(load_scenario(path))
+    assert len(events_of(sink, "dose_taken")) >= 7
+    assert events_of(sink, "dose_missed") == []

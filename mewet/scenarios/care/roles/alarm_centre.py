@@ -57,8 +57,8 @@ def talk(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     heard = _heard(team, case.situation)
     if heard == NO_ANSWER:  # the operator learns only that nobody answers
         case.situation = "no_answer"
-    elif case.event_type == "door_left_open" and case.situation == "well":
-        heard = said("heard_door_left_open")
+    elif case.event_type in DOOR_ALARMS and case.situation == "well" and _still_open(team, case):
+        heard = said("heard_door_left_open")  # asked to close it, she does
         team.env.process(_close_the_door(team, case.device))
     team.changed(case)
     team.log(role, "talked", case=case.id, heard=heard)
@@ -66,6 +66,14 @@ def talk(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
 
 
 NO_ANSWER = said("heard_no_answer")
+DOOR_ALARMS = ("door_opened_at_night", "door_left_open")
+
+
+def _still_open(team: CareTeam, case: Case) -> bool:
+    """Whether the door the alarm came from is open now."""
+    device = team.sim.devices.get(case.device)
+    door = device.door if device is not None else None
+    return door is not None and team.world.doors_open.get(door, False)
 
 
 def _close_the_door(team: CareTeam, device: str) -> Process:

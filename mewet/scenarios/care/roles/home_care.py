@@ -60,7 +60,7 @@ def bring_home(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     if not (team.world.location == OUTSIDE and team.world.activity == "wandering"):
         raise ActionError(said("not_wandering"))
     team.log(role, "found_outside")
-    team.sim.occupant.resume()
+    team.sim.occupant.resume(escorted=True)
     return said("brought_home")
 
 

@@ -121,7 +121,9 @@ def _step_out(team: CareTeam, role: str) -> Process:
 
 
 def _through_front_door(team: CareTeam, going_in: bool) -> Process:
-    """Open the entrance, step through (the visitor is then inside, or gone), close it."""
+    """Open the entrance, step through (the visitor is then inside, or gone), close it. The
+    visitor's way through is a key entry: the door's night alarm knows it, as the lock and
+    the door alarm of a real safety system do."""
     world = team.world
     entrance = next((d for d in world.home.doors if d.kind == "entrance"), None)
     if entrance is None:
@@ -131,10 +133,12 @@ def _through_front_door(team: CareTeam, going_in: bool) -> Process:
     if not going_in:
         world.set("visitor", inside)
         yield team.env.timeout(15)
+    world.key_entry = True
     world.set_door(entrance.id, True)
     yield team.env.timeout(5)
     world.set("visitor", inside if going_in else None)
     world.set_door(entrance.id, False)
+    world.key_entry = False
 
 
 Job = Callable[[CareTeam, Visit], Process]
