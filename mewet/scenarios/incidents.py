@@ -183,14 +183,61 @@ class FalseAlarmBurst(_Incident):
     )
 
 
+Where = Literal["stairwell", "yard", "street", "far"]
+FIND_MIN: dict[str, tuple[float, float]] = {
+    "stairwell": (2.0, 6.0),
+    "yard": (5.0, 15.0),
+    "street": (15.0, 40.0),
+    "far": (40.0, 90.0),
+}
+"""How long a search takes to find a resident, by where they are (minutes, from, to)."""
+
+
 class Wandering(_Incident):
-    """The resident (with dementia) gets up at night and goes out of the front door."""
+    """The resident (with dementia) gets up at night and goes out of the front door, to
+    somewhere nearby or further; a search finds them there, in time."""
 
     type: Literal["wandering"]
     minutes: float = Field(
         40.0, gt=0, le=24 * 60, description="Minutes before coming back alone (if not found)."
     )
     outdoor_c: float = Field(-5.0, ge=-40, le=45, description="The temperature outside, °C.")
+    where: Where = Field(
+        "yard", description="Where the resident goes: stairwell, yard, street or far."
+    )
+    found_after_min: float | tuple[float, float] | None = Field(
+        None,
+        description="How long a search takes to find them, from the first searcher's start: "
+        "minutes, or [from, to] drawn between; default by `where` (stairwell 2-6, yard 5-15, "
+        "street 15-40, far 40-90).",
+        examples=[25, [20, 40]],
+    )
+    locks_door: bool = Field(
+        False,
+        description="Whether the resident locks the front door behind them (a person with a "
+        "memory disorder going out at night seldom does).",
+    )
+
+    @field_validator("found_after_min")
+    @classmethod
+    def _minutes(
+        cls, value: float | tuple[float, float] | None
+    ) -> float | tuple[float, float] | None:
+        spans = [value] if isinstance(value, float | int) else list(value or ())
+        if any(not 0 < m <= 24 * 60 for m in spans):
+            raise ValueError("found_after_min: minutes above 0 and at most 1440, e.g. 25")
+        if isinstance(value, tuple) and value[0] > value[1]:
+            raise ValueError("found_after_min: [from, to] with from at most to, e.g. [20, 40]")
+        return value
+
+    def find_after_s(self, rng: np.random.Generator) -> float:
+        """How long a search will take this time, seconds."""
+        span = self.found_after_min
+        if span is None:
+            span = FIND_MIN[self.where]
+        if isinstance(span, tuple):
+            return float(rng.uniform(span[0], span[1])) * 60
+        return float(span) * 60
 
 
 class HeatWave(_Incident):
@@ -316,7 +363,7 @@ def strike(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
     elif isinstance(incident, MissedDose):
         occupant.doses_to_skip += incident.doses
     elif isinstance(incident, Wandering):
-        yield from _wander(incident, env, world, occupant)
+        yield from _wander(incident, sim, rng)
     elif isinstance(incident, HeatWave):
         yield from _heat_wave(incident, env, world)
     elif isinstance(incident, SkippedDrinks):
@@ -396,15 +443,23 @@ def _illness(incident: Illness, env: simpy.Environment, world: World) -> Process
         yield env.timeout(STEP_S)
 
 
-def _wander(
-    incident: Wandering, env: simpy.Environment, world: World, occupant: Occupant
-) -> Process:
+def _wander(incident: Wandering, sim: HomeSim, rng: np.random.Generator) -> Process:
+    """Out of the front door (locked behind only if the scenario says so) to somewhere
+    outside; home alone after `minutes` unless a search has found them first."""
+    env, world, occupant = sim.env, sim.world, sim.occupant
     occupant.stop()
     world.outdoor_temp_c = incident.outdoor_c
-    yield from occupant.walk_to(OUTSIDE)
+    yield from occupant.walk_to(OUTSIDE, lock_behind=incident.locks_door)
+    world.whereabouts = incident.where
+    world.missing_since = float(env.now)
+    world.find_after_s = incident.find_after_s(rng)
+    world.found = False
     world.set("activity", "wandering")
+    sim.truth.level("whereabouts", incident.where)
     yield env.timeout(incident.minutes * 60)
-    if world.location == OUTSIDE and not occupant.driven():
+    if world.missing() and not occupant.driven():
+        world.whereabouts = None
+        world.missing_since = None
         occupant.resume()  # nobody found them: they find the way home alone
 
 

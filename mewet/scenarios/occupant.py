@@ -160,8 +160,9 @@ class Occupant:
 
     # -- moving ---------------------------------------------------------------------
 
-    def walk_to(self, room: str) -> Process:
-        """Walk room by room, opening and closing doors on the way."""
+    def walk_to(self, room: str, lock_behind: bool = True) -> Process:
+        """Walk room by room, opening and closing doors on the way (going out, locking the
+        front door behind unless `lock_behind` is off)."""
         w = self.world
         if w.in_bed:
             w.set("in_bed", False)
@@ -179,7 +180,7 @@ class Occupant:
                 w.set("location", there)
                 yield self.env.timeout(3)
                 w.set_door(door.id, False)
-                if door.kind == "entrance" and there == OUTSIDE:
+                if door.kind == "entrance" and there == OUTSIDE and lock_behind:
                     yield self.env.timeout(5)
                     w.notify("lock_by_hand", True)
             else:

@@ -27,8 +27,10 @@ from mewet.sim.home import DevicePlacement, Home, Id
 from mewet.yamlfile import Loc, validate_yaml
 
 RoleName = Literal[
-    "alarm_centre", "home_care", "paramedic", "physiotherapist", "doctor", "relative"
+    "alarm_centre", "home_care", "paramedic", "physiotherapist", "doctor", "relative", "police"
 ]
+NO_SENSORS = ("relative", "police")
+"""Roles that do not see the home's sensors by default: they are told, or find out."""
 
 
 MAX_SCENARIO_BYTES = 256 * 1024  # a scenario is a short file
@@ -114,6 +116,10 @@ BRIEFS: dict[str, str] = {
         "You are the resident's relative (omainen). You see no sensors: the alarm centre may "
         "call you, and you decide whether to go over."
     ),
+    "police": (
+        "You are the police patrol (poliisi). When a resident is missing the emergency centre "
+        "alerts you: go to the area, search, and bring the resident home."
+    ),
 }
 """What each role is told when a scenario gives no brief of its own."""
 
@@ -145,13 +151,17 @@ BRIEFS_FI: dict[str, str] = {
         "Olet asukkaan omainen. Et näe antureita: turvapuhelinkeskus voi soittaa sinulle, ja "
         "päätät, lähdetkö paikalle."
     ),
+    "police": (
+        "Olet poliisipartio. Kun asukas on kadoksissa, hätäkeskus hälyttää teidät: menkää "
+        "alueelle, etsikää ja tuokaa asukas kotiin."
+    ),
 }
 """The same in Finnish."""
 
 
 def default_roles() -> dict[RoleName, RoleBrief]:
     """Every role, with the sensor feed for all but the relative."""
-    return {role: RoleBrief(sensors=role != "relative") for role in get_args(RoleName)}
+    return {role: RoleBrief(sensors=role not in NO_SENSORS) for role in get_args(RoleName)}
 
 
 class Scenario(BaseModel):

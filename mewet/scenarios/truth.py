@@ -13,7 +13,7 @@ from typing import Any, Literal
 from mewet.contract import format_ts
 from mewet.sim.world import World
 
-TruthKind = Literal["activity", "location", "hydration", "dizziness"]
+TruthKind = Literal["activity", "location", "hydration", "dizziness", "whereabouts", "found"]
 TRACKED: tuple[TruthKind, ...] = ("activity", "location")
 
 
@@ -26,7 +26,8 @@ class Truth:
     value: str
     phase: Literal["begin", "end", "level"]
     """`begin` and `end` of an activity or a location; `level` of a measure (hydration,
-    dizziness)."""
+    dizziness), or where outside a resident who wandered off is (`whereabouts`) and where
+    they were found (`found`)."""
 
     def as_json(self) -> dict[str, str]:
         """The record as written to truth.jsonl."""

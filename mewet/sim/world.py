@@ -44,6 +44,11 @@ class World:
     injured: bool = False  # hurt in a fall: needs paramedics, not just help up
     visitor: str | None = None  # the room a care worker is in, if one is here
     key_entry: bool = False  # a visitor is going through the front door with a digital key
+    whereabouts: str | None = None  # where outside a resident who wandered off is
+    missing_since: float | None = None  # sim time the resident went out and off
+    find_after_s: float = 600.0  # how long a search takes to find them, from its start
+    found: bool = False  # a searcher is with the resident outside
+    escorted: bool = False  # being brought home
     dose_waiting: bool = False  # the dispenser holds out a dose to be taken
     doors_open: dict[str, bool] = field(default_factory=dict)
     watchers: list[Callable[[str, Any], None]] = field(default_factory=list, repr=False)
@@ -100,6 +105,10 @@ class World:
         dry = max(0.0, 0.9 - self.hydration) / 0.5
         heat = 0.04 * max(0.0, self.indoor_heat_c)
         return min(1.0, dry + heat + 0.5 * self.illness + 0.1 * self.meals_missed)
+
+    def missing(self) -> bool:
+        """Whether the resident has wandered off and nobody has found them yet."""
+        return self.location == "outside" and self.activity == "wandering" and not self.found
 
     def unwell(self) -> bool:
         """Whether the resident is noticeably unwell (dehydrated or ill)."""

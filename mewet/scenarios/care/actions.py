@@ -9,13 +9,14 @@ from mewet.scenarios.care.roles import (
     home_care,
     paramedic,
     physiotherapist,
+    police,
     relative,
 )
 from mewet.scenarios.care.team import Action, Registry
 
 REGISTRY: Registry = {
     m.ROLE: m.ACTIONS
-    for m in (alarm_centre, home_care, paramedic, physiotherapist, doctor, relative)
+    for m in (alarm_centre, home_care, paramedic, physiotherapist, doctor, relative, police)
 }
 
 ACTIONS: dict[str, dict[str, str]] = {

@@ -18,6 +18,7 @@ from mewet.scenarios.care.roles import (
     home_care,
     paramedic,
     physiotherapist,
+    police,
     relative,
 )
 from mewet.scenarios.care.roles.visits import Job, trip
@@ -64,7 +65,11 @@ class Policies:
             self.team.env.process(alarm_centre.operator(self.team, case))
 
     def _visit(self, visit: Visit) -> None:
-        if not self.team.played(visit.role):
+        if self.team.played(visit.role):
+            return
+        if visit.role == police.ROLE:  # the police search the area, not the flat
+            self.team.env.process(police.patrol(self.team, visit))
+        else:
             self.team.env.process(trip(self.team, visit, JOBS[visit.role]))
 
     def _summoned(self, role: str) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import typing
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from mewet.sim.clock import clock_time
 
@@ -23,9 +24,63 @@ Response = Literal[
     "call_relative",
     "call_doctor",
     "call_fire_service",
+    "call_police",
     "remind",
     "close",
 ]
+RESPONSES: tuple[str, ...] = typing.get_args(Response)
+Condition = Literal["found", "answered", "on_site", "resolved"]
+CONDITIONS: tuple[str, ...] = typing.get_args(Condition)
+
+
+class TimedStep(BaseModel):
+    """A step of the protocol that waits: `after_min` minutes after the situation is known,
+    unless what it names has happened by then, the alarm centre does what `do` lists. (A
+    person at the alarm centre takes the same steps as actions.)"""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    after_min: float = Field(gt=0, le=24 * 60, description="Minutes after the call.")
+    unless: Condition | None = Field(
+        None,
+        description="Skip it when this has happened by then: found (the resident, by a "
+        "search), answered (the resident answers the safety phone), on_site (help is with "
+        "the resident), resolved (the case's situation is).",
+    )
+    do: list[Response] = Field(min_length=1, description="The responses, in order.")
+
+
+def _step(value: Any) -> Any:
+    """A protocol step as the scenario writes it: a response's name, or a timed step; a
+    mistake is told with the words allowed."""
+    if isinstance(value, str):
+        if value not in RESPONSES:
+            raise ValueError(
+                f"{value!r} is no step of the protocol: use one of {', '.join(RESPONSES)}, "
+                "or a timed step {after_min: 20, unless: found, do: [call_police]}"
+            )
+        return value
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"after_min", "unless", "do"})
+        if unknown:
+            raise ValueError(f"a timed step has after_min, unless and do, not {', '.join(unknown)}")
+        if value.get("unless") is not None and value["unless"] not in CONDITIONS:
+            raise ValueError(f"unless {value['unless']!r}: use one of {', '.join(CONDITIONS)}")
+        for word in value.get("do") or []:
+            if word not in RESPONSES:
+                raise ValueError(f"do: {word!r} is no response: use {', '.join(RESPONSES)}")
+        try:
+            return TimedStep.model_validate(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise ValueError(f"timed step, {where}: {first['msg']}") from None
+    raise ValueError(
+        "a step is a response's name, or a timed step {after_min: 20, unless: found, do: [...]}"
+    )
+
+
+Step = Annotated[Response | TimedStep, BeforeValidator(_step)]
+"""One step of the protocol: a response at once, or a timed step."""
 
 
 class Targets(BaseModel):
@@ -41,17 +96,20 @@ class Targets(BaseModel):
 
 class Responses(BaseModel):
     """The protocol: what the alarm centre does once it knows the situation (its default
-    policy), one list of responses per situation."""
+    policy), one list of steps per situation, in order. A step is a response at once
+    (`dispatch_home_care`) or a timed one, e.g. for a resident gone out at night:
+    `[call_relative, dispatch_home_care, {after_min: 20, unless: found, do:
+    [dispatch_paramedics_B, call_police]}]`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    fallen: list[Response] = ["dispatch_home_care", "call_relative"]
-    injured: list[Response] = ["dispatch_paramedics_B", "dispatch_home_care", "call_relative"]
-    gone_out: list[Response] = ["dispatch_home_care", "call_relative"]
-    no_answer: list[Response] = ["dispatch_home_care", "call_relative"]
-    smoke: list[Response] = ["call_fire_service", "dispatch_home_care"]
-    unwell: list[Response] = ["dispatch_home_care", "call_doctor"]
-    dose_missed: list[Response] = ["remind"]
-    well: list[Response] = ["close"]
+    fallen: list[Step] = ["dispatch_home_care", "call_relative"]
+    injured: list[Step] = ["dispatch_paramedics_B", "dispatch_home_care", "call_relative"]
+    gone_out: list[Step] = ["dispatch_home_care", "call_relative"]
+    no_answer: list[Step] = ["dispatch_home_care", "call_relative"]
+    smoke: list[Step] = ["call_fire_service", "dispatch_home_care"]
+    unwell: list[Step] = ["dispatch_home_care", "call_doctor"]
+    dose_missed: list[Step] = ["remind"]
+    well: list[Step] = ["close"]
 
 
 class Paramedics(BaseModel):
@@ -114,6 +172,7 @@ DURATIONS: dict[str, dict[str, float]] = {
         "call_relative": 1.0,
         "call_doctor": 1.0,
         "call_fire_service": 0.5,
+        "call_police": 1.0,
         "remind": 1.0,
         "close": 0.5,
     },
@@ -122,7 +181,6 @@ DURATIONS: dict[str, dict[str, float]] = {
         "help_up": 3.0,
         "give_fluids": 5.0,
         "give_meal": 10.0,
-        "bring_home": 10.0,
         "call_paramedics": 1.0,
         "document": 7.0,
         "leave": 0.5,
@@ -164,6 +222,13 @@ class CareSettings(BaseModel):
         3.0, ge=0, le=60, description="Fall-risk visit this many days after a fall (null: none)."
     )
     paramedics: Paramedics = Paramedics()
+    police_min: float | None = Field(
+        None,
+        gt=0,
+        le=600,
+        description="Mean time for a police patrol to reach the area; default 15 in town, "
+        "30 in the countryside.",
+    )
     relative: RelativeSettings = RelativeSettings()
     protocol: Responses = Responses()
     targets: Targets = Targets()
@@ -188,6 +253,10 @@ class CareSettings(BaseModel):
     def travel(self) -> float:
         """Mean travel time of home care, minutes."""
         return self.travel_min or (20.0 if self.area == "town" else 45.0)
+
+    def police(self) -> float:
+        """Mean time for the police to reach the area, minutes."""
+        return self.police_min or (15.0 if self.area == "town" else 30.0)
 
     def response(self, urgency: Urgency) -> float:
         """Mean response time of the paramedics for an urgency class, minutes."""

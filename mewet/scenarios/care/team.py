@@ -134,6 +134,10 @@ class CareTeam:
         self.consult_asked = False
         self.in_hospital = False
         """Conveyed to hospital and not back yet: nobody finds her at home."""
+        self.searchers: list[str] = []
+        """The roles searching for a resident who wandered off, in the order they began."""
+        self.found_at: list[float] = []
+        """When a missing resident was found, each time (sim seconds)."""
         self.acted: Signal[CareAction] = Signal()
         """Every entry of the timeline, as it is written."""
         self.case_raised: Signal[Case] = Signal()
@@ -179,6 +183,23 @@ class CareTeam:
         if busy > 0:
             self._busy[who] = (float(self.env.now) + busy, action)
         return result
+
+    def unless(self, case: Case, condition: str) -> bool:
+        """Whether a timed step's condition holds for a case: the resident `found` (or home
+        again), `answered` (reachable on the safety phone), help `on_site`, or `resolved`."""
+        w = self.world
+        if condition == "found":
+            return not w.missing()
+        if condition == "answered":
+            return not w.missing() and w.location != OUTSIDE and not w.fallen
+        if condition == "on_site":
+            return case.on_site is not None
+        return self.resolved(case)
+
+    def hold(self, role: str, seconds: float, doing: str) -> None:
+        """Keep a role busy with what it is doing for `seconds` from now (an action whose
+        length depends on the situation: walking a resident home from where they were)."""
+        self._busy[self._worker(role, {})] = (float(self.env.now) + seconds, doing)
 
     def busy_s(self, role: str, args: dict[str, Scalar] | None = None) -> float:
         """How long the role (for the alarm centre: its operator on this case) is still busy

@@ -292,7 +292,7 @@ def test_scheduled_actions_run_at_their_sim_time(tmp_path: Path) -> None:
     assert seen == [60.0, 1800.0, 3600.0]
 
 
-def test_roles_have_briefs_and_the_relative_sees_no_sensors() -> None:
+def test_roles_have_briefs_and_the_relative_and_police_see_no_sensors() -> None:
     scenario: Scenario = load_scenario("fall-with-injury")
     assert set(scenario.roles) == {
         "alarm_centre",
@@ -301,8 +301,10 @@ def test_roles_have_briefs_and_the_relative_sees_no_sensors() -> None:
         "physiotherapist",
         "doctor",
         "relative",
+        "police",
     }
     assert not scenario.roles["relative"].sensors and scenario.roles["home_care"].sensors
+    assert not scenario.roles["police"].sensors  # the police are told, and search
     assert scenario.teacher_guide
 
 

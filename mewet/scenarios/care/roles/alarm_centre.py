@@ -7,7 +7,7 @@ from __future__ import annotations
 from mewet.contract import Scalar
 from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.records import Case
-from mewet.scenarios.care.settings import Situation, Urgency
+from mewet.scenarios.care.settings import Situation, TimedStep, Urgency
 from mewet.scenarios.care.team import Action, CareTeam
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
@@ -162,6 +162,20 @@ def call_fire_service(team: CareTeam, role: str, args: dict[str, Scalar]) -> Sai
     return said("fire_service_alerted")
 
 
+def call_police(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
+    """Alert the police through the emergency centre (112) to search for a missing
+    resident."""
+    case = team.answered_case(args)
+    if team.visit("police") is not None:
+        raise ActionError(said("already_coming", role="police"))
+    travel = team.travel_s(team.settings.police(), 0.6, 1.4)
+    dispatched(team, case, role, "police")
+    team.begin_visit("police", "search", travel, case)
+    minutes = round(travel / 60)
+    team.log(role, "called_police", case=case.id, min=minutes)
+    return said("police_coming", min=minutes)
+
+
 def remind(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Remind the resident of a missed dose."""
     case = team.answered_case(args)
@@ -217,6 +231,7 @@ ACTIONS = {
         Action("call_relative", "Phone the resident's relative (args: case).", call_relative),
         Action("call_doctor", "Ask the doctor for a consultation (args: case).", call_doctor),
         Action("call_fire_service", "Alert the fire service (args: case).", call_fire_service),
+        Action("call_police", "Alert the police to search (args: case).", call_police),
         Action("remind", "Remind the resident of a missed dose (args: case).", remind),
         Action(
             "link",
@@ -260,6 +275,7 @@ def respond(team: CareTeam, case: Case) -> Process:
     """The protocol's responses to the situation the operator found, in the order written
     (the case closes at once only where the protocol says so: nothing was wrong)."""
     found = case.situation or "well"
+    known = float(team.env.now)  # timed steps count from when the situation was known
     on_case: dict[str, Scalar] = {"case": case.id}
     helping = [c for c in team.open_cases() if c is not case and c.sent]
     if helping and (found != "well" or case.event_type == "door_opened_at_night"):
@@ -267,19 +283,41 @@ def respond(team: CareTeam, case: Case) -> Process:
         if not team.played(ROLE):
             team.link(case, helping[-1])
         return
-    for response in getattr(team.settings.protocol, found):
-        args: dict[str, Scalar] = dict(on_case)
-        if response == "close":
+    for step in getattr(team.settings.protocol, found):
+        if isinstance(step, TimedStep):
+            team.env.process(_later(team, case, step, known))
+            continue
+        if step == "close":
             false_alarm = case.event_type not in NOT_FALSE
-            yield from team.policy_do(ROLE, "close", {**args, "false_alarm": false_alarm})
+            yield from team.policy_do(ROLE, "close", {**on_case, "false_alarm": false_alarm})
             return
-        action: str = response
-        if response.startswith("dispatch_paramedics_"):
-            if team.visit("paramedic") is not None:
-                continue
-            args["urgency"] = response[-1]
-            action = "dispatch_paramedics"
-        yield from team.policy_do(ROLE, action, args)
+        yield from _respond(team, case, step)
+
+
+def _respond(team: CareTeam, case: Case, response: str) -> Process:
+    """One response of the protocol, as the action it is."""
+    args: dict[str, Scalar] = {"case": case.id}
+    action = response
+    if response.startswith("dispatch_paramedics_"):
+        if team.visit("paramedic") is not None:
+            return
+        args["urgency"] = response[-1]
+        action = "dispatch_paramedics"
+    yield from team.policy_do(ROLE, action, args)
+
+
+def _later(team: CareTeam, case: Case, step: TimedStep, known: float) -> Process:
+    """A timed step: `after_min` after the call that told the situation (`known`), unless
+    its condition holds by then (or the case is over), the responses it lists."""
+    yield team.env.timeout(max(0.0, known + step.after_min * 60 - float(team.env.now)))
+    if case.closed or (step.unless is not None and team.unless(case, step.unless)):
+        team.policy_log(ROLE, "step_not_needed", case=case.id, unless=step.unless)
+        return
+    for response in step.do:
+        if response == "close":
+            yield from team.policy_do(ROLE, "close", {"case": case.id})
+            return
+        yield from _respond(team, case, response)
 
 
 def fire_service(team: CareTeam) -> Process:

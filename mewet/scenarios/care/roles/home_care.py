@@ -52,18 +52,6 @@ def give_meal(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     return said("resident_ate")
 
 
-def bring_home(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
-    """Search nearby and bring a wandering resident home."""
-    visit = team.visiting(role)
-    if visit.arrived is None:
-        raise ActionError(said("not_arrived", role=role))
-    if not (team.world.location == OUTSIDE and team.world.activity == "wandering"):
-        raise ActionError(said("not_wandering"))
-    team.log(role, "found_outside")
-    team.sim.occupant.resume(escorted=True)
-    return said("brought_home")
-
-
 def call_paramedics(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Call an ambulance from the home."""
     team.visiting(role, inside=True)
@@ -112,7 +100,8 @@ ACTIONS = {
         Action("help_up", "Help the resident up from the floor (not when injured).", help_up),
         Action("give_fluids", "Give the resident something to drink.", give_fluids),
         Action("give_meal", "Make the resident something to eat.", give_meal),
-        Action("bring_home", "Search nearby and bring a wandering resident home.", bring_home),
+        Action("search", "Search nearby for a resident who wandered off.", visits.search),
+        Action("bring_home", "Walk the found resident home.", visits.bring_home),
         Action(
             "call_paramedics",
             "Call an ambulance from the home (args: urgency A-D).",
@@ -134,7 +123,14 @@ def job(team: CareTeam, visit: Visit) -> Process:
     if team.in_hospital:  # the paramedics were faster: the flat is empty
         notes.append("note_in_hospital")
     elif w.location == OUTSIDE and w.activity == "wandering":
-        yield from team.policy_do(ROLE, "bring_home")  # searching nearby, then home
+        if w.missing() and ROLE not in team.searchers:
+            yield from team.policy_do(ROLE, "search")
+        while w.missing():
+            yield team.env.timeout(60)
+        if w.found and not w.escorted:
+            yield from team.policy_do(ROLE, "bring_home")
+        while w.location == OUTSIDE:
+            yield team.env.timeout(60)
         notes.append("note_found_outside")
     else:
         found = yield from team.policy_do(ROLE, "assess")

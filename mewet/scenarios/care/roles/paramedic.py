@@ -21,6 +21,8 @@ def treat(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     w = team.world
     if team.in_hospital:
         raise ActionError(said("in_hospital"))
+    if w.location == OUTSIDE:
+        raise ActionError(said("found_not_home"))
     if w.injured:
         raise ActionError(said("needs_hospital"))
     w.hydration = 1.0
@@ -76,9 +78,12 @@ ACTIONS = {
 
 
 def job(team: CareTeam, visit: Visit) -> Process:
-    """Examine; take an injured or acutely ill resident to hospital, else treat at home."""
-    yield from team.policy_do(ROLE, "assess")
+    """Examine; take an injured or acutely ill resident to hospital, else treat at home. A
+    resident who is out (wandered off) is examined once the search has brought her home."""
     w = team.world
+    while w.location == OUTSIDE and w.activity == "wandering":
+        yield team.env.timeout(60)
+    yield from team.policy_do(ROLE, "assess")
     if w.injured or w.acutely_ill():
         yield from team.policy_do(ROLE, "convey")
     else:

@@ -43,12 +43,86 @@ def arrive(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
         raise ActionError(said("still_on_the_way", min=max(1, round(left / 60))))
     visit.arrived = float(team.env.now)
     case = visit.case
-    if case is not None and case.on_site is None:
+    # help is on site when it is with the resident: not at the door of a flat she has left
+    if case is not None and case.on_site is None and not team.world.missing():
         case.on_site = visit.arrived
         case.on_site_role = role
         team.changed(case)
     team.log(role, "arrived", reason=visit.reason)
     return said("at_the_door")
+
+
+WALK_BACK_MIN = {"stairwell": 1.0, "yard": 4.0, "street": 10.0, "far": 20.0}
+"""Minutes it takes to walk a resident found outside back home, by where they were."""
+
+
+def search(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
+    """Search nearby for a resident who wandered off. However many search, the resident is
+    found the scenario's search time (`found_after_min`) after the first began."""
+    visit = team.visiting(role)
+    if visit.arrived is None:
+        raise ActionError(said("not_arrived", role=role))
+    if not team.world.missing():
+        raise ActionError(said("not_missing"))
+    if role in team.searchers:
+        raise ActionError(said("searching_already", role=role))
+    team.searchers.append(role)
+    if len(team.searchers) == 1:
+        team.env.process(_found(team))
+    team.log(role, "searching")
+    return said("searching_now")
+
+
+def _found(team: CareTeam) -> Process:
+    """The search finds the resident (unless they came home alone first): the first
+    searcher is with them, and help is on site for every open case help was sent for."""
+    w = team.world
+    yield team.env.timeout(w.find_after_s)
+    if not w.missing():
+        return
+    w.found = True
+    now = float(team.env.now)
+    team.found_at.append(now)
+    who = team.searchers[0]
+    away = round((now - (w.missing_since or now)) / 60)
+    team.sim.truth.level("found", w.whereabouts or "outside")
+    for case in team.open_cases():
+        if case.sent and case.on_site is None:
+            case.on_site = now
+            case.on_site_role = who
+            team.changed(case)
+    team.log(who, "found_outside", where=w.whereabouts, min=away)
+
+
+def bring_home(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
+    """Walk the found resident home (it takes as long as the way back is long) and in."""
+    visit = team.visiting(role)
+    if visit.arrived is None:
+        raise ActionError(said("not_arrived", role=role))
+    w = team.world
+    if not (w.location == OUTSIDE and w.activity == "wandering"):
+        raise ActionError(said("not_wandering"))
+    if not w.found:
+        raise ActionError(said("not_found_yet"))
+    if w.escorted:
+        raise ActionError(said("being_brought_home"))
+    w.escorted = True
+    walk_s = WALK_BACK_MIN.get(w.whereabouts or "", 5.0) * 60
+    team.hold(role, walk_s, "bring_home")
+    team.env.process(_walk_home(team, walk_s))
+    return team.log(role, "bringing_home", where=w.whereabouts, min=round(walk_s / 60))
+
+
+def _walk_home(team: CareTeam, walk_s: float) -> Process:
+    """Back home: outside all the way, then in through the front door with the visitor."""
+    yield team.env.timeout(walk_s)
+    w = team.world
+    w.found = False
+    w.escorted = False
+    w.whereabouts = None
+    w.missing_since = None
+    team.searchers.clear()
+    team.sim.occupant.resume(escorted=True)
 
 
 def unlock(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
