@@ -359,7 +359,7 @@ def run_command(
     from mewet.scenarios.care.kpis import tally_said, worst_said
     from mewet.scenarios.run import run_to_folder
     from mewet.scenarios.scenario import load_scenario
-    from mewet.texts import say
+    from mewet.texts import catalogue, say
 
     s = load_scenario(scenario)
     total = s.days if days is None else days
@@ -384,17 +384,13 @@ def run_command(
     k = summary["kpis"]
     marks = {"met": "met", "missed": "[red]missed[/]", "not yet": "not yet", "not applicable": "-"}
     kpi = Table("KPI", "cases", "worst", "target", "status", title="care KPIs")
-    for label, target in (
-        ("time to answer", "answer"),
-        ("time to help on site", "help"),
-        ("time on the floor", "long_lie"),
-    ):
-        row = k["summary"][target]
+    words = catalogue("en")
+    for target, row in k["summary"].items():
         kpi.add_row(
-            label,
+            str(words[f"kpi_{target}"]),
             say(tally_said(row), "en"),
             say(worst_said(row), "en"),
-            f"{row['target_min']:g} min",
+            "-" if row["target_min"] is None else f"{row['target_min']:g} min",
             marks[row["status"]],
         )
     kpi.add_row("missed doses", str(k["missed_doses"]), "", "")

@@ -8,7 +8,6 @@ from mewet.contract import Channel
 from mewet.devices.base import Device, DeviceSpec, Faults
 from mewet.sim.readings import Rows, Times
 
-HEART_RATE = {"sleep": 58.0, "relax": 68.0, "eat": 72.0, "walk": 88.0, "leave_home": 92.0}
 STEPS_PER_MIN = {"walk": 90.0, "leave_home": 80.0, "housekeeping": 40.0, "meal_preparation": 20.0}
 
 
@@ -28,17 +27,15 @@ class Options(BaseModel):
 
 
 class Vitals(Device):
-    """A watch or patch; while fallen, heart rate rises and skin cools over the hours.
-
-    Dehydration raises the heart rate and the skin temperature; an acute illness raises both
-    and lowers SpO2. With alert thresholds set (post-discharge monitoring), two readings in a
-    row beyond them raise a `vitals_alert`, at most one an hour.
+    """A watch or patch reading the resident's body (`World.vital_signs`): the pulse rises
+    with a long lie, dehydration, illness, the cold and a low glucose; the skin at the wrist
+    follows the body and the air. With alert thresholds set (post-discharge monitoring), two
+    readings in a row beyond them raise a `vitals_alert`, at most one an hour.
     """
 
     heartbeat_s = None
 
     def behave(self) -> None:
-        self.fallen_since: float | None = None
         self.beyond = 0
         self.alerted_at = -3600.0
         self.periodic(self.options.period_s, self._measure, self._many)
@@ -63,49 +60,50 @@ class Vitals(Device):
         o = self.options
         return super().steady(until) and o.alert_hr_above is None and o.alert_spo2_below is None
 
-    def _at_rest(self) -> tuple[float, float, float, float]:
-        """Heart rate, skin temperature, SpO2 and steps by the world, before a fall's effects."""
-        w = self.world
-        base = HEART_RATE.get(w.activity, 72.0) - 68.0 + self.options.resting_hr
-        skin = 34.5 if w.activity == "sleep" else 33.5
-        dry = 1.0 - w.hydration
-        base += 35.0 * dry + 35.0 * w.illness
-        skin += 0.12 * w.indoor_heat_c + 0.8 * dry + 1.5 * w.illness
-        spo2 = self.options.spo2 - 9.0 * w.illness
-        if w.location == "outside":
-            skin -= min(4.0, max(0.0, (15.0 - w.outdoor_temp_c) / 5))
-        steps = 0.0 if w.fallen else STEPS_PER_MIN.get(w.activity, 5.0) * self.options.period_s / 60
-        return base, skin, spo2, steps
-
     def _many(self, times: Times) -> Rows:
-        """Readings at each of `times`: the world's heart rate, SpO2, skin temperature and
-        steps, with a fall's effects growing over the hours on the floor; three normal draws
-        and a uniform a reading."""
-        base, skin, spo2, steps = self._at_rest()
+        """Readings at each of `times`, from the body: the pulse (what she does, drying out,
+        illness, a long lie, the cold, a low glucose), SpO2, the wrist's skin temperature
+        (following the body and the air, not in a step) and steps; three normal draws and a
+        uniform a reading."""
+        w = self.world
+        body = w.body
+        o = self.options
+        base = w.pulse_base() + o.resting_hr - 68.0
+        spo2 = o.spo2 - 9.0 * w.illness - (5.0 if "copd" in body.conditions else 0.0)
+        outdoors = w.location == "outside"
+        steps = 0.0 if w.fallen else STEPS_PER_MIN.get(w.activity, 5.0) * o.period_s / 60
+        diabetic = body.diabetes != "none"
         n = len(times)
-        hr, temp = [base] * n, [skin] * n
-        if self.world.fallen:
-            if self.fallen_since is None:
-                self.fallen_since = times[0]
-            since = self.fallen_since
-            for i, t in enumerate(times):
-                hours = (t - since) / 3600
-                hr[i] = base + (15.0 + 8.0 * min(hours, 3.0))
-                temp[i] = skin - min(3.0, 0.8 * hours)
-        else:
-            self.fallen_since = None
         z = self.draw.normals(3 * n, 0, 1.0)  # three a reading: heart rate, SpO2, skin
+        if not diabetic and not w.fallen and body.steady(times[0]):
+            # most of a year the body is where its surroundings hold it: the same pulse, skin
+            # and saturation all stretch, computed once
+            hr, sat, skin = self._at(times[0], base, spo2, outdoors, False)
+            hrs, sats, skins = [hr] * n, [sat] * n, [skin] * n
+        else:
+            rows = [self._at(t, base, spo2, outdoors, diabetic) for t in times]
+            hrs, sats, skins = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
         return [
             {
                 "heart_rate": float(round(h + 2.0 * z_hr)),
-                "spo2": float(round(min(100.0, spo2 + 0.8 * z_spo2))),
-                "skin_temp": round((s + 0.2 * z_skin) * 10) / 10,
+                "spo2": float(round(min(100.0, s + 0.8 * z_spo2))),
+                "skin_temp": round((k + 0.2 * z_skin) * 10) / 10,
                 "steps": float(round(max(0.0, steps * (0.7 + (1.3 - 0.7) * u)))),
             }
-            for h, s, z_hr, z_spo2, z_skin, u in zip(
-                hr, temp, z[0::3], z[1::3], z[2::3], self.draw.uniforms(n), strict=True
+            for h, s, k, z_hr, z_spo2, z_skin, u in zip(
+                hrs, sats, skins, z[0::3], z[1::3], z[2::3], self.draw.uniforms(n), strict=True
             )
         ]
+
+    def _at(
+        self, t: float, base: float, spo2: float, outdoors: bool, diabetic: bool
+    ) -> tuple[float, float, float]:
+        """Pulse, SpO2 and the wrist's skin temperature at `t`, before the sensor's noise."""
+        w = self.world
+        core = w.body.core_c(t)
+        glucose = w.glucose(t) if diabetic else None
+        sat = spo2 - (1.0 if outdoors or core < 35.5 else 0.0)
+        return base + w.pulse_now(t, core, glucose), sat, w.body.skin_c(t)
 
 
 SPEC = DeviceSpec(

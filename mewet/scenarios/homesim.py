@@ -14,7 +14,7 @@ from mewet.contract import DEFAULT_ROOT, Command, Topic
 from mewet.devices.base import Device
 from mewet.devices.catalogue import CATALOGUE
 from mewet.errors import HomeFileError
-from mewet.scenarios.body import body
+from mewet.scenarios.body import body, temperature_and_glucose
 from mewet.scenarios.occupant import Occupant, Persona
 from mewet.scenarios.truth import TruthLog
 from mewet.sim.clock import SimClock
@@ -76,6 +76,7 @@ class HomeSim:
                 device.start()
             self.occupant.start()
             self.env.process(body(self.world, self.truth))
+            self.env.process(temperature_and_glucose(self.world, self.truth))
 
     def run(self, until_s: float) -> None:
         """Advance the simulation to `until_s` sim seconds."""

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from mewet.scenarios.body import floor_loss
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.occupant import Occupant
+from mewet.sim.body import Clothing
 from mewet.sim.clock import HHMM, clock_time, minutes_of_day
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process, World
@@ -217,6 +218,11 @@ class Wandering(_Incident):
         description="Whether the resident locks the front door behind them (a person with a "
         "memory disorder going out at night seldom does).",
     )
+    clothing: Clothing = Field(
+        "nightwear",
+        description="What the resident wears out: nightwear, light (indoor clothes) or warm "
+        "(a coat): how fast the cold takes the body's heat.",
+    )
 
     @field_validator("found_after_min")
     @classmethod
@@ -238,6 +244,14 @@ class Wandering(_Incident):
         if isinstance(span, tuple):
             return float(rng.uniform(span[0], span[1])) * 60
         return float(span) * 60
+
+
+class SkippedSnack(_Incident):
+    """The resident skips her evening snack (no appetite, forgets): with insulin for the
+    night, her glucose falls lower than it would."""
+
+    type: Literal["skipped_snack"]
+    snacks: int = Field(1, ge=1, le=30, description="How many evening snacks in a row.")
 
 
 class HeatWave(_Incident):
@@ -307,6 +321,7 @@ AnyIncident = (
     | HeatWave
     | SkippedDrinks
     | SkippedMeals
+    | SkippedSnack
     | DoorLeftOpen
     | Illness
     | Smoke
@@ -370,6 +385,8 @@ def strike(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
         yield from _skipped_drinks(incident, env, world)
     elif isinstance(incident, SkippedMeals):
         occupant.meals_to_skip += incident.meals
+    elif isinstance(incident, SkippedSnack):
+        occupant.snacks_to_skip += incident.snacks
     elif isinstance(incident, DoorLeftOpen):
         yield from _door_left_open(incident, env, world)
     elif isinstance(incident, Illness):
@@ -401,10 +418,12 @@ def _heat_wave(incident: HeatWave, env: simpy.Environment, world: World) -> Proc
         warm = min(1.0, (i + 1) * STEP_S / 86400)
         world.indoor_heat_c = round(incident.indoor_rise_c * warm, 2)
         world.hydration = max(0.0, world.hydration - loss)
+        world.warmth()
         yield env.timeout(STEP_S)
     while world.indoor_heat_c > 0 or world.hydration < 1.0:
         world.indoor_heat_c = max(0.0, round(world.indoor_heat_c - incident.indoor_rise_c / 24, 2))
         world.hydration = min(1.0, world.hydration + 0.02)
+        world.warmth()
         yield env.timeout(STEP_S)
 
 
@@ -440,6 +459,7 @@ def _illness(incident: Illness, env: simpy.Environment, world: World) -> Process
         if world.illness == 0.0 and i > 0:
             return  # treated on the way
         world.illness = round((i + 1) / steps, 3)
+        world.warmth()  # a fever rising
         yield env.timeout(STEP_S)
 
 
@@ -449,6 +469,7 @@ def _wander(incident: Wandering, sim: HomeSim, rng: np.random.Generator) -> Proc
     env, world, occupant = sim.env, sim.world, sim.occupant
     occupant.stop()
     world.outdoor_temp_c = incident.outdoor_c
+    world.body.clothing = incident.clothing
     yield from occupant.walk_to(OUTSIDE, lock_behind=incident.locks_door)
     world.whereabouts = incident.where
     world.missing_since = float(env.now)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from typing import Literal
 
 import numpy as np
 import simpy
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mewet.sim.body import Condition
+from mewet.sim.clock import clock_time
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process, World
 
@@ -25,8 +28,28 @@ SPREAD = {"normal": 1.0, "mild_impairment": 1.5, "dementia": 2.5}
 FORGETS = {"normal": 0.02, "mild_impairment": 0.08, "dementia": 0.2}
 
 
+class Insulin(BaseModel):
+    """An insulin dose of the day: when, how much, which kind, and who gives it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    at: str = Field(description="HH:MM local.", examples=["20:00"])
+    units: float = Field(gt=0, le=100, description="International units (IU).")
+    kind: Literal["nph", "long", "rapid"] = Field(
+        "nph",
+        description="nph (intermediate: peak 4-12 h), long (basal), rapid (with a meal).",
+    )
+    given_by: Literal["home_care", "self"] = Field(
+        "home_care", description="Home care gives it at a visit (`tasks: [insulin]`), or she."
+    )
+
+    @field_validator("at")
+    @classmethod
+    def _hhmm(cls, at: str) -> str:
+        return clock_time(at, "insulin", "20:00")
+
+
 class Persona(BaseModel):
-    """Who lives in the home: what shapes the day."""
+    """Who lives in the home: what shapes the day, and what her body has."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     name: str = Field("Astrid", min_length=1, max_length=60)
@@ -41,6 +64,26 @@ class Persona(BaseModel):
     forgets_dose: float | None = Field(
         None, ge=0, le=1, description="Chance a dose is forgotten; default by cognition."
     )
+    conditions: list[Condition] = Field(
+        default_factory=list,
+        description="What she has: dementia, diabetes_type1, diabetes_type2, heart_failure, "
+        "copd (they change her glucose, pulse, saturation and breathing).",
+        examples=[["dementia", "diabetes_type2"]],
+    )
+    insulin: list[Insulin] = Field(
+        default_factory=list,
+        description="Her insulin doses, e.g. [{at: '20:00', units: 16, kind: nph}].",
+    )
+    snack_at: str | None = Field(
+        None,
+        description="An evening snack, HH:MM (with insulin at night: it keeps her up).",
+        examples=["21:30"],
+    )
+
+    @field_validator("snack_at")
+    @classmethod
+    def _snack(cls, at: str | None) -> str | None:
+        return None if at is None else clock_time(at, "snack_at", "21:30")
 
     def forget_chance(self) -> float:
         """The chance that one dose is forgotten."""
@@ -99,12 +142,44 @@ class Occupant:
         world.activity = "sleep" if asleep else "relax"
         self.doses_to_skip = 0
         self.meals_to_skip = 0
+        self.snacks_to_skip = 0
         self.process: simpy.Process | None = None
+        world.body.conditions = tuple(self.persona.conditions)
 
     def start(self) -> simpy.Process:
-        """Start living."""
+        """Start living (and her own insulin, and her snack, at their times)."""
+        self.world.warmth()
+        self.world.body.settle()
+        for dose in self.persona.insulin:
+            if dose.given_by == "self":
+                self.env.process(self._daily(dose.at, partial(self._inject, dose)))
+        if self.persona.snack_at is not None:
+            self.env.process(self._daily(self.persona.snack_at, self._snack))
         self.process = self.env.process(self.live())
         return self.process
+
+    def _daily(self, at: str, do: Callable[[], None]) -> Process:
+        h, m = map(int, at.split(":"))
+        while True:
+            now = self.world.now()
+            tod = now.hour * 3600 + now.minute * 60 + now.second
+            yield self.env.timeout(((h * 3600 + m * 60) - tod) % 86400.0 or 86400.0)
+            do()
+
+    def _inject(self, dose: Insulin) -> None:
+        """Her own insulin at its time, if she is at home and up to it."""
+        w = self.world
+        if w.location != OUTSIDE and not w.fallen and self.driven():
+            w.body.insulin(float(self.env.now), dose.units, dose.kind)
+
+    def _snack(self) -> None:
+        """Her evening snack, unless she skips it or cannot (out, on the floor, asleep)."""
+        if self.snacks_to_skip > 0:
+            self.snacks_to_skip -= 1
+            return
+        w = self.world
+        if w.location != OUTSIDE and not w.fallen and not w.in_bed and self.driven():
+            w.body.eat(float(self.env.now), snack=True)
 
     def stop(self) -> None:
         """Stop the daily routine where it is (an incident takes over)."""
@@ -218,6 +293,7 @@ class Occupant:
         """Eat (which makes up for any skipped meal), then wash up."""
         yield from self.do("eat", eat_min)
         self.world.meals_missed = 0
+        self.world.body.eat(float(self.env.now))
         yield from self.do("wash_dishes", wash_min)
 
     def skip_meal(self, minutes: float) -> Process:
@@ -299,7 +375,8 @@ class Occupant:
         yield from self.meal(15, 20, 8)
 
     def go_out(self) -> Process:
-        """A walk or shopping: out of the front door and back."""
+        """A walk or shopping: dressed for the weather, out of the front door and back."""
+        self.world.body.clothing = "warm" if self.world.outdoor_temp_c < 10 else "light"
         yield from self.walk_to(OUTSIDE)
         yield from self.do("leave_home", 75, 0.5)
         yield from self.walk_to("hall")

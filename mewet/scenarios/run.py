@@ -294,8 +294,10 @@ def summarise(sim: ScenarioSim, tally: _Tally, labelled: int) -> dict[str, Any]:
 def what_happened(sim: ScenarioSim, tally: _Tally) -> dict[str, Any]:
     """What the incidents did, in figures a teacher checks a scenario by: the warmest each
     room got, the lowest hydration and the most dizzy (0 steady, 1 barely standing), the
-    meals skipped, how long the hob was on and when its power was cut, and
-    whom the alarm centre called when (local times)."""
+    meals skipped, how long the hob was on and when its power was cut, every call (the
+    alarm centre's to the resident through the safety phone, to the relative, the doctor,
+    112; the relative's), the time she spent outside, her lowest core temperature and, with
+    diabetes, her lowest glucose (local times)."""
     zone = sim.scenario.start.tzinfo
     levels = [float(t.value) for t in sim.truth.records if t.kind == "hydration"]
     dizzy = [float(t.value) for t in sim.truth.records if t.kind == "dizziness"]
@@ -306,8 +308,10 @@ def what_happened(sim: ScenarioSim, tally: _Tally) -> dict[str, Any]:
     calls = [
         {"at": local_time(a.ts, zone), "by": a.role, "call": a.action, "detail": a.detail}
         for a in sim.team.timeline
-        if a.action.startswith("called_") or a.action == "dispatched"
+        if a.action.startswith("called_") or a.action in CALLS
     ]
+    cores = [float(t.value) for t in sim.truth.records if t.kind == "core_temp"]
+    glucose = [float(t.value) for t in sim.truth.records if t.kind == "glucose"]
     return {
         "warmest_by_room_c": dict(sorted(tally.warmest.items())),
         "lowest_hydration": min(levels, default=None),
@@ -316,4 +320,36 @@ def what_happened(sim: ScenarioSim, tally: _Tally) -> dict[str, Any]:
         "stove_on_min": round(tally.stove_min, 1),
         "stove_power_cuts": tally.cuts,
         "calls": calls,
+        "outside": outside(sim),
+        "lowest_core_c": min(cores, default=None),
+        "lowest_glucose": min(glucose, default=None),
+    }
+
+
+CALLS = ("dispatched", "talked", "alerted_alarm_centre", "answered_phone", "missed_call")
+"""Entries of the timeline that are calls besides those named `called_...`."""
+
+
+def outside(sim: ScenarioSim) -> dict[str, Any]:
+    """Each time she was outside (local times, minutes) and the minutes in all."""
+    zone = sim.scenario.start.tzinfo
+    spells, since = [], None
+    for t in sim.truth.records:
+        if t.kind != "location" or t.value != "outside":
+            continue
+        if t.phase == "begin":
+            since = t.ts
+        elif since is not None:
+            spells.append((since, t.ts))
+            since = None
+    return {
+        "spells": [
+            {
+                "from": local_time(a, zone),
+                "to": local_time(b, zone),
+                "min": round((b - a).total_seconds() / 60, 1),
+            }
+            for a, b in spells
+        ],
+        "total_min": round(sum((b - a).total_seconds() for a, b in spells) / 60, 1),
     }

@@ -13,7 +13,17 @@ from typing import Any, Literal
 from mewet.contract import format_ts
 from mewet.sim.world import World
 
-TruthKind = Literal["activity", "location", "hydration", "dizziness", "whereabouts", "found"]
+TruthKind = Literal[
+    "activity",
+    "location",
+    "hydration",
+    "dizziness",
+    "whereabouts",
+    "found",
+    "core_temp",
+    "glucose",
+    "visit",
+]
 TRACKED: tuple[TruthKind, ...] = ("activity", "location")
 
 

@@ -67,8 +67,11 @@ def test_every_example_of_the_class_walkthrough_works(tmp_path: Path, mqtt_url: 
         k = answer["kpis"]
         fall = k["cases"][0]
         smoke = next(c for c in k["cases"] if c["event_type"] == "smoke_detected")
-        assert fall["status"] == {"answer": "met", "help": "met"}
+        assert fall["status"]["answer"] == fall["status"]["help"] == "met"
+        assert fall["status"]["closure"] == "met"  # closed once she was up and helped
         assert fall["answered_by"] == "Ada" and fall["on_site_role"] == "home_care"
-        assert smoke["status"] == {"answer": "missed", "help": "missed"}  # nobody answered
+        # nobody answered: nobody helped, and nobody closed it
+        assert smoke["status"]["answer"] == smoke["status"]["help"] == "missed"
+        assert smoke["status"]["closure"] == "missed"
         assert k["status"] == {"answer": "missed", "help": "missed", "long_lie": "met"}
         assert answer["timeline"][0]["ts"].endswith("+01:00")

@@ -43,7 +43,7 @@ def test_targets_are_not_yet_then_missed_when_nobody_acts() -> None:
     }
     k = step(ex, 6)  # 03:11: the fall at 03:10, the wristband's alarm with it
     [case] = k["cases"]
-    assert case["status"] == {"answer": "not yet", "help": "not yet"}
+    assert case["status"]["answer"] == "not yet" and case["status"]["help"] == "not yet"
     assert k["status"]["long_lie"] == "not yet" and k["falls"][0]["still_down"]
     k = step(ex, 70)  # nobody answered, nobody came, still on the floor
     assert k["status"] == {"answer": "missed", "help": "missed", "long_lie": "missed"}
@@ -112,7 +112,7 @@ def test_the_wristband_alarm_clears_once_she_is_helped_up() -> None:
     assert ex.view.state["wristband"]["alarm"] is False
     ex.act("home_care", "document", {"text": "helped up, no injury"}, "Bo")
     documented = [a for a in team.timeline if a.action == "documented"]
-    assert documented[-1].by == "Bo" and documented[-1].args["text"] == "helped up, no injury"
+    assert documented[-1].by == "Bo" and documented[-1].detail == "documented: helped up, no injury"
 
 
 def test_a_note_written_before_leaving_is_listed_before_it() -> None:

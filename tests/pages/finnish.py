@@ -49,6 +49,8 @@ SHARED = frozenset(
     # words both languages write alike (units, names of formats and of the lab), and the
     # contract's own terms a Finnish engineer reads as they are (company pages, API errors)
     {"min", "csv", "html", "api", "mewet", "readme", "url", "radio", "utc"}
+    | {"mmhg", "mmol", "news"}  # the units and the score of a measurement (NEWS2)
+    | {"nph"}  # the insulin's name in both languages (NPH-insuliini)
     | {"ensihoito", "omainen", "kotihoito"}  # the English pages name the Finnish roles too
     | {"meta", "seq", "state", "online", "offline", "last", "will", "max", "true", "false"}
     | {"post", "host"}

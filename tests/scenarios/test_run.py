@@ -312,7 +312,15 @@ def test_the_care_team_answers_comes_in_with_its_key_and_helps_up(tmp_path: Path
     centre = [a.action for a in sim.team.timeline if a.role == "alarm_centre"]
     assert centre == ["answered", "talked", "dispatched", "called_relative", "closed"]
     home_care = [a.action for a in sim.team.timeline if a.role == "home_care"]
-    assert home_care == ["arrived", "unlocked", "assessed", "helped_up", "documented", "left"]
+    assert home_care == [
+        "arrived",
+        "unlocked",
+        "assessed",
+        "measured",
+        "helped_up",
+        "documented",
+        "left",
+    ]
     at = {a.action: a.ts for a in sim.team.timeline if a.role == "home_care"}
     # what the staff did shows in the sensors: the lock, motion in the hall, the resident in bed
     unlocked = events_of(sink, "unlocked")

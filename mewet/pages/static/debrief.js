@@ -27,15 +27,19 @@ function renderTimeline() {
 }
 
 function worst(row) {
+  // as mewet.scenarios.care.kpis.worst_said says it
   const w = row.worst;
   if (!w) return say({ id: "kpi_no_worst" });
-  const id = "fall" in w ? "kpi_worst_fall" : "kpi_worst_case";
-  return say({ id, case: w.case, fall: w.fall, value: w.value_min,
-    measured: w.value_min !== null && w.value_min !== undefined });
+  if (row.target_min === null) return say({ id: "kpi_worst_case_plain", case: w.case });
+  const kind = ["fall", "visit", "case"].find((k) => k in w);
+  return say({ id: `kpi_worst_${kind}`, case: w.case, fall: w.fall, visit: w.visit,
+    value: w.value_min, measured: w.value_min !== null && w.value_min !== undefined });
 }
 
 function summary(k) {
-  const names = { answer: t.kpi_answer, help: t.kpi_help, long_lie: t.kpi_lie };
+  const names = { answer: t.kpi_answer, help: t.kpi_help, long_lie: t.kpi_long_lie,
+    find: t.kpi_find, escalation: t.kpi_escalation, documentation: t.kpi_documentation,
+    closure: t.kpi_closure, punctuality: t.kpi_punctuality };
   return [
     el("tr", {}, ...[t.kpi, t.kpi_cases, t.kpi_worst, t.target, t.kpi_status]
       .map((h) => el("th", { scope: "col", text: h }))),
@@ -57,7 +61,9 @@ function caseRows(k) {
     ...k.cases.map((c) => el("tr", { "data-case": c.id },
       el("td", {}, `${c.id}: ${say({ id: "case_alarm", event_type: c.event_type,
         device: c.device })}`, ...c.joined.map((j) => el("small", { class: "joined",
-        text: say({ id: "case_joined", ...j }) }))),
+        text: say({ id: "case_joined", ...j }) })),
+        ...(c.closed_early ? [el("small", { class: "closed-early", text: t.closed_early_mark })]
+          : [])),
       el("td", { text: clock(c.raised) }),
       el("td", { text: `${clock(c.answered)} ${c.answered_by ? byName(c.answered_by) : ""}` }),
       el("td", { text: `${clock(c.on_site)} ${c.on_site_role ? roleName(c.on_site_role) : ""}` }),

@@ -12,6 +12,7 @@ const who = session();
 signOutButton();
 if (!who || String(who.exercise) !== exercise) location.href = `/join`;
 
+const ISBAR = ["identify", "situation", "background", "assessment", "recommendation"];
 const cases = new Map();
 let plan = null;
 let selectedCase = null;
@@ -80,8 +81,20 @@ function args(action) {
   if (urgency && /paramedics/.test(action)) out.urgency = urgency.value;
   const falseAlarm = document.getElementById("false-alarm");
   if (falseAlarm && action === "close") out.false_alarm = falseAlarm.checked;
-  const text = document.getElementById("action-text");
-  if (text && action === "document") out.text = text.value;
+  if (action === "document") {
+    // free text, or ISBAR with what the visit saw and measured attached by the lab
+    for (const field of ["text", ...ISBAR]) {
+      // one line each: an action's values carry no line breaks (the API refuses them)
+      const value = (document.getElementById(`doc-${field}`)?.value ?? "").replace(/\s+/g, " ")
+        .trim();
+      if (value) out[field] = value;
+    }
+    const include = [...document.querySelectorAll("input[name=include]:checked")]
+      .map((i) => i.value);
+    if (include.length) out.include = include.join(",");
+  }
+  const what = document.getElementById("measure-what");
+  if (what && action === "measure") out.what = what.value;
   const to = document.getElementById("link-to");
   if (to && action === "link") out.to = Number(to.value);
   return out;
@@ -94,12 +107,21 @@ async function act(action, button) {
     const done = await api("POST", `/api/exercises/${exercise}/actions`,
       { action, args: args(action) });
     document.getElementById("action-result").textContent = `${t.done}: ${say(done.said)}`;
+    if (action === "document") clearRecord();
   } catch (error) {
     // the reason in plain words, next to the buttons: "vielä matkalla: noin 12 min jäljellä"
     const why = error.said ? say(error.said) : error.message;
     show("action-error", Object.assign(error, { message: `${t.refused}: ${why}` }));
     if (error.said && error.said.id === "busy") busy(button, error.said.left_s);
   }
+}
+
+function clearRecord() {
+  // a record saved is not written twice: the form empties and folds away
+  for (const box of document.querySelectorAll("details.isbar textarea")) box.value = "";
+  for (const box of document.querySelectorAll("input[name=include]")) box.checked = false;
+  const form = document.querySelector("details.isbar");
+  if (form) form.open = false;
 }
 
 let simNow = 0;
@@ -138,9 +160,22 @@ function renderActions(briefing) {
     extra.push(el("label", {}, el("input", { type: "checkbox", id: "false-alarm" }),
       ` ${t.false_alarm}`));
   }
+  if (names.includes("measure")) {
+    extra.push(el("label", { for: "measure-what", text: t.measure_what_label }),
+      el("select", { id: "measure-what" }, ...Object.entries(t.measure_choices).map(([k, v]) =>
+        el("option", { value: k, text: v }))));
+  }
   if (names.includes("document")) {
-    extra.push(el("label", { for: "action-text", text: t.text }),
-      el("textarea", { id: "action-text", rows: "2", maxlength: "1000" }));
+    extra.push(el("details", { class: "isbar" },
+      el("summary", { text: t.document_form }),
+      el("label", { for: "doc-text", text: t.text }),
+      el("textarea", { id: "doc-text", rows: "2", maxlength: "1000" }),
+      ...ISBAR.flatMap((field) => [
+        el("label", { for: `doc-${field}`, text: t.isbar_fields[field] }),
+        el("textarea", { id: `doc-${field}`, rows: "2", maxlength: "1000" })]),
+      el("fieldset", {}, el("legend", { text: t.include_items }),
+        ...Object.entries(t.record_items).map(([k, v]) => el("label", {},
+          el("input", { type: "checkbox", name: "include", value: k }), ` ${v}`)))));
   }
   document.getElementById("action-args").replaceChildren(...extra);
   document.getElementById("actions").replaceChildren(...briefing.actions.map((a) => {

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from mewet.scenarios.care.records import CareAction, Case
+from mewet.scenarios.care.settings import TimedStep
 from mewet.scenarios.care.team import CareTeam
 from mewet.scenarios.truth import Truth
 from mewet.texts import Said, said
@@ -68,6 +69,8 @@ def kpis(
         "answer_min": s.targets.answer_min,
         "help_min": s.help_target(),
         "long_lie_min": s.targets.long_lie_min,
+        "find_min": s.targets.find_min,
+        "visit_late_min": s.targets.visit_late_min,
     }
 
     def minutes(seconds: float) -> float:
@@ -78,12 +81,14 @@ def kpis(
         if case.linked_to is None:
             cases.append(_case(team, case, now, targets, show, minutes))
     falls = _falls(team, truth, targets["long_lie_min"], show)
+    visits = _visits(team, now, targets["visit_late_min"], show, minutes)
     answered = [c for c in cases if c["answer_min"] is not None]
     helped = [c for c in cases if c["help_min"] is not None]
     lies = [f for f in falls if f["lie_min"] is not None]
     out: dict[str, Any] = {
         "cases": cases,
         "falls": falls,
+        "visits": visits,
         "targets": targets,
         "status": {
             "answer": overall([c["status"]["answer"] for c in cases]),
@@ -123,12 +128,31 @@ def kpis(
             targets["long_lie_min"],
             "fall",
         ),
+        "find": _summary(
+            [(c["id"], c["find_min"], c["status"]["find"]) for c in out["cases"]],
+            targets["find_min"],
+            "case",
+        ),
+        "escalation": _summary(
+            [(c["id"], None, c["status"]["escalation"]) for c in out["cases"]], None, "case"
+        ),
+        "documentation": _summary(
+            [(c["id"], None, c["status"]["documentation"]) for c in out["cases"]], None, "case"
+        ),
+        "closure": _summary(
+            [(c["id"], None, c["status"]["closure"]) for c in out["cases"]], None, "case"
+        ),
+        "punctuality": _summary(
+            [(i + 1, v["late_min"], v["status"]) for i, v in enumerate(out["visits"])],
+            targets["visit_late_min"],
+            "visit",
+        ),
     }
     return out
 
 
 def _summary(
-    rows: list[tuple[int, float | None, Status]], target: float, what: str
+    rows: list[tuple[int, float | None, Status]], target: float | None, what: str
 ) -> dict[str, Any]:
     """One target over its cases: how many met, missed, not yet, not applicable; its status
     (`overall`); and the worst case, of that status: one never measured before the longest
@@ -155,6 +179,8 @@ def _settle(out: dict[str, Any]) -> None:
         case["status"] = {k: settled(v) for k, v in case["status"].items()}
     for fall in out["falls"]:
         fall["status"] = settled(fall["status"])
+    for visit in out["visits"]:
+        visit["status"] = settled(visit["status"])
     out["status"] = {k: settled(v) for k, v in out["status"].items()}
 
 
@@ -179,6 +205,8 @@ def _case(
     help_status: Status = (
         status(help_, targets["help_min"], waited) if needs_help else "not applicable"
     )
+    find, find_status = _find(team, case, targets["find_min"], waited, minutes)
+    escalation = _escalation(team, case)
     joined = [c for c in team.cases if c.linked_to == case.id]
     return {
         "id": case.id,
@@ -204,11 +232,155 @@ def _case(
         "on_site_role": case.on_site_role,
         "closed": None if case.closed_at is None else show(date(case.closed_at)),
         "closed_by": case.closed_by,
+        "closed_early": case.closed_early,
         "false_alarm": case.false_alarm,
         "answer_min": answer,
         "help_min": help_,
-        "status": {"answer": status(answer, targets["answer_min"], waited), "help": help_status},
+        "find_min": find,
+        "escalation": escalation,
+        "status": {
+            "answer": status(answer, targets["answer_min"], waited),
+            "help": help_status,
+            "find": find_status,
+            "escalation": escalation["status"],
+            "documentation": _documentation(team, case),
+            "closure": _closure(case),
+        },
     }
+
+
+def _closure(case: Case) -> Status:
+    """Whether the case was closed only once its situation was resolved: met when so,
+    missed when closed early, not yet while open (missed if still open at the end)."""
+    if not case.closed:
+        return "not yet"
+    return "missed" if case.closed_early else "met"
+
+
+def _find(
+    team: CareTeam, case: Case, target: float, waited: float, minutes: Callable[[float], float]
+) -> tuple[float | None, Status]:
+    """How long it took to find a resident who had gone out: from the alarm to the moment a
+    searcher was with her (not applicable to any other situation)."""
+    if case.situation != "gone_out":
+        return None, "not applicable"
+    found = next((t for t in team.found_at if t >= case.raised), None)
+    value = None if found is None else minutes(found - case.raised)
+    if value is None and not team.world.missing():  # home again alone: nobody found her
+        return None, "missed"
+    return value, status(value, target, waited)
+
+
+RESPONSE_OF = {
+    "dispatched": "dispatch_home_care",
+    "called_paramedics": "dispatch_paramedics",
+    "called_relative": "call_relative",
+    "called_doctor": "call_doctor",
+    "called_fire_service": "call_fire_service",
+    "called_police": "call_police",
+    "reminded": "remind",
+}
+"""The timeline's entries that are responses of the protocol (any urgency counts as the
+paramedics called)."""
+
+
+def _escalation(team: CareTeam, case: Case) -> dict[str, Any]:
+    """Whether the alarm centre followed the protocol for the case's situation, in its
+    order: its responses at once, then each timed step when it fell due, unless its
+    condition had happened by then (found, help on site, resolved). Met once all that was
+    due was done in order; missed when something due was left out or came out of order."""
+    steps = getattr(team.settings.protocol, case.situation or "", None)
+    talked = next(
+        (
+            float((a.ts - team.world.start).total_seconds())
+            for a in team.timeline
+            if a.action == "talked" and a.args.get("case") == case.id
+        ),
+        None,
+    )
+    if not steps or talked is None or case.linked_to is not None:
+        return {"status": "not applicable", "expected": [], "done": []}
+    expected: list[str] = []
+    now = float(team.env.now)
+    pending = False
+    for step in steps:
+        if isinstance(step, TimedStep):
+            due = talked + step.after_min * 60
+            if due > now:
+                pending = pending or not case.closed
+                continue
+            if step.unless is not None and _held(team, case, step.unless, due):
+                continue
+            if case.closed_at is not None and case.closed_at <= due:
+                continue
+            responses: list[str] = list(step.do)
+        else:
+            responses = [str(step)]
+        expected += [_base(r) for r in responses if r != "close"]
+    done = [
+        RESPONSE_OF[a.action]
+        for a in team.timeline
+        if a.role == "alarm_centre" and a.action in RESPONSE_OF and a.args.get("case") == case.id
+    ]
+    rest = iter(done)
+    in_order = all(any(d == e for d in rest) for e in expected)
+    state: Status = "met" if in_order else ("not yet" if not case.closed else "missed")
+    if in_order and pending:
+        state = "not yet"
+    return {"status": state, "expected": expected, "done": done}
+
+
+def _base(response: str) -> str:
+    return "dispatch_paramedics" if response.startswith("dispatch_paramedics") else response
+
+
+def _held(team: CareTeam, case: Case, condition: str, at: float) -> bool:
+    """Whether a timed step's condition had happened by `at` (as the records tell)."""
+    if condition == "found":
+        return any(case.raised <= t <= at for t in team.found_at)
+    if condition == "on_site":
+        return case.on_site is not None and case.on_site <= at
+    if condition == "resolved":
+        return case.closed_at is not None and case.closed_at <= at
+    return False
+
+
+def _documentation(team: CareTeam, case: Case) -> Status:
+    """Whether home care's record of its visit for the case carries what the scenario says
+    it must (`care.documentation`); not applicable without such a list or such a visit."""
+    required = set(team.settings.documentation)
+    visits = [v for v in team.visits if v.case is case and v.role == "home_care"]
+    if not required or not visits or not any(v.arrived is not None for v in visits):
+        return "not applicable"
+    records = [r for r in team.records if r.visit in visits]
+    if any(required <= set(r.items) for r in records):
+        return "met"
+    return "missed" if all(v.done for v in visits) else "not yet"
+
+
+def _visits(
+    team: CareTeam,
+    now: float,
+    target: float,
+    show: Stamp,
+    minutes: Callable[[float], float],
+) -> list[dict[str, Any]]:
+    """Every routine visit as planned: when, when it came, how late, and its status."""
+    out = []
+    for v in team.visits:
+        if v.planned is None:
+            continue
+        late = None if v.arrived is None else minutes(max(0.0, v.arrived - v.planned))
+        out.append(
+            {
+                "planned": show(team.world.date(v.planned)),
+                "arrived": None if v.arrived is None else show(team.world.date(v.arrived)),
+                "tasks": list(v.tasks),
+                "late_min": late,
+                "status": status(late, target, (now - v.planned) / 60),
+            }
+        )
+    return out
 
 
 def _falls(
@@ -267,10 +439,14 @@ def worst_said(row: dict[str, Any]) -> Said:
     worst = row["worst"]
     if worst is None:
         return said("kpi_no_worst")
+    if row["target_min"] is None:  # a target without a figure: which case, no more
+        return said("kpi_worst_case_plain", case=worst.get("case"))
+    kind = next(k for k in ("fall", "visit", "case") if k in worst)
     return said(
-        "kpi_worst_fall" if "fall" in worst else "kpi_worst_case",
+        f"kpi_worst_{kind}",
         case=worst.get("case"),
         fall=worst.get("fall"),
+        visit=worst.get("visit"),
         value=worst["value_min"],
         measured=worst["value_min"] is not None,
     )

@@ -23,6 +23,7 @@ from mewet.scenarios.care.roles import (
 )
 from mewet.scenarios.care.roles.visits import Job, trip
 from mewet.scenarios.care.team import CareTeam
+from mewet.sim.seeds import rng_for
 from mewet.sim.world import Process
 
 JOBS: dict[str, Job] = {
@@ -54,8 +55,10 @@ class Policies:
     def start(self) -> None:
         """Start the scheduled parts of the policies (home care's routine visits, the
         relative's calls)."""
-        for visit in self.team.settings.visits:
-            self.team.env.process(home_care.routine_visits(self.team, visit))
+        for i, visit in enumerate(self.team.settings.visits):
+            # how late each visit comes is the story's, drawn apart from the team's choices
+            rng = rng_for(self.team.sim.seed, f"visits:{i}")
+            self.team.env.process(home_care.routine_visits(self.team, visit, rng))
         for at in self.team.settings.relative.calls_at:
             self.team.env.process(relative.scheduled_calls(self.team, at))
 

@@ -67,6 +67,9 @@ class Case:
     closed_at: float | None = None
     closed_by: str | None = None
     false_alarm: bool = False
+    closed_early: bool = False
+    """Closed while its situation was not resolved (someone still out, on the floor, help
+    still at work): a student may, and the debrief says so."""
     sent: list[str] = field(default_factory=list)
     """Who was sent to help (home care, paramedics, the fire service), in order."""
     linked_to: int | None = None
@@ -85,6 +88,7 @@ class Case:
             "situation": self.situation,
             "closed": self.closed,
             "false_alarm": self.false_alarm,
+            "closed_early": self.closed_early,
             "on_site": self.on_site is not None,
             "linked_to": self.linked_to,
             "linked": list(self.linked),
@@ -104,3 +108,19 @@ class Visit:
     arrived: float | None = None
     inside: bool = False
     done: bool = False
+    planned: float | None = None
+    """When a routine visit was planned for (sim seconds): its punctuality is measured."""
+    tasks: tuple[str, ...] = ()
+    """What a routine visit is for (insulin, medication, meal, snack, wash)."""
+    door_found: str | None = None
+    """How the visitor found the front door: locked, unlocked or open."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A visit's record (kirjaus): when, by whom, of which visit, with which items."""
+
+    t: float
+    role: str
+    visit: Visit
+    items: tuple[str, ...]

@@ -92,6 +92,12 @@ class Targets(BaseModel):
         None, gt=0, description="Help on site within; 30 in town, 60 in the countryside."
     )
     long_lie_min: float = Field(60.0, gt=0, description="On the floor for less than.")
+    visit_late_min: float = Field(
+        30.0, gt=0, description="A planned visit comes at most this late (punctuality)."
+    )
+    find_min: float = Field(
+        60.0, gt=0, description="A missing resident is found within, from the alarm."
+    )
 
 
 class Responses(BaseModel):
@@ -121,8 +127,25 @@ class Paramedics(BaseModel):
     hospital_hours: float = Field(6.0, gt=0, le=24 * 14, description="Away when conveyed.")
 
 
+Task = Literal["insulin", "medication", "meal", "snack", "wash"]
+Item = Literal[
+    "door",
+    "time_found",
+    "temperature",
+    "glucose",
+    "blood_pressure",
+    "spo2",
+    "pulse",
+    "resp_rate",
+    "consciousness",
+    "news2",
+]
+"""What a visit's record can carry besides its words."""
+
+
 class RoutineVisit(BaseModel):
-    """A routine home-care visit: when, and on which days."""
+    """A routine home-care visit as planned: when, on which days, what for, and how late it
+    comes in this story."""
 
     model_config = ConfigDict(extra="forbid")
     at: str = Field(description="HH:MM local.", examples=["08:00"])
@@ -131,6 +154,26 @@ class RoutineVisit(BaseModel):
         description="On which days (mon ... sun); default every day.",
         examples=[["mon", "thu"]],
     )
+    tasks: list[Task] = Field(
+        default_factory=list,
+        description="What the visit is for: insulin (the resident's insulin given by home "
+        "care), medication, meal, snack, wash.",
+        examples=[["insulin", "snack"]],
+    )
+    late_min: float | tuple[float, float] = Field(
+        0.0,
+        description="How late home care comes: minutes, or [from, to] drawn between (a busy "
+        "evening round). Punctuality is a KPI.",
+        examples=[50, [0, 30]],
+    )
+
+    @field_validator("late_min")
+    @classmethod
+    def _late(cls, late: float | tuple[float, float]) -> float | tuple[float, float]:
+        spans = list(late) if isinstance(late, tuple) else [late]
+        if any(not 0 <= m <= 12 * 60 for m in spans):
+            raise ValueError("late_min: minutes from 0 to 720, e.g. 50, or [0, 30]")
+        return late
 
     @field_validator("at")
     @classmethod
@@ -182,10 +225,23 @@ DURATIONS: dict[str, dict[str, float]] = {
         "give_fluids": 5.0,
         "give_meal": 10.0,
         "call_paramedics": 1.0,
+        "measure": 5.0,
+        "warm": 5.0,
+        "give_sugar": 2.0,
+        "give_insulin": 5.0,
+        "give_snack": 10.0,
+        "give_medication": 5.0,
+        "help_wash": 20.0,
         "document": 7.0,
         "leave": 0.5,
     },
-    "paramedic": {"unlock": 0.5, "assess": 10.0, "treat": 10.0, "convey": 10.0},
+    "paramedic": {
+        "unlock": 0.5,
+        "assess": 10.0,
+        "measure": 5.0,
+        "treat": 10.0,
+        "convey": 10.0,
+    },
     "physiotherapist": {"unlock": 0.5, "assess": 40.0, "leave": 0.5},
     "doctor": {"consult": 10.0},
     "relative": {"answer_phone": 2.0, "unlock": 0.5, "leave": 0.5},
@@ -231,6 +287,13 @@ class CareSettings(BaseModel):
     )
     relative: RelativeSettings = RelativeSettings()
     protocol: Responses = Responses()
+    documentation: list[Item] = Field(
+        default_factory=list,
+        description="What home care's record of an alarm visit must carry (a KPI): door, "
+        "time_found, temperature, glucose, blood_pressure, spo2, pulse, resp_rate, "
+        "consciousness, news2.",
+        examples=[["door", "time_found", "temperature", "glucose"]],
+    )
     targets: Targets = Targets()
 
     @field_validator("visits", mode="before")

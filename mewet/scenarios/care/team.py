@@ -31,7 +31,7 @@ import simpy
 from mewet.contract import Event, Message, Scalar
 from mewet.devices.base import Device
 from mewet.scenarios.care.errors import ActionError
-from mewet.scenarios.care.records import CareAction, Case, Visit
+from mewet.scenarios.care.records import CareAction, Case, Record, Visit
 from mewet.scenarios.care.settings import WEEKDAYS, CareSettings, Weekday
 from mewet.scenarios.homesim import HomeSim
 from mewet.sim.home import OUTSIDE
@@ -106,6 +106,16 @@ Registry = Mapping[str, Mapping[str, Action]]
 """Every role's actions: role → action name → Action."""
 
 
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """What a role measured of the resident, when: the instruments' readings (NEWS2 with a
+    full set)."""
+
+    t: float
+    role: str
+    values: dict[str, float | str]
+
+
 class CareTeam:
     """The care team's state; its roles act through `act`, by policy or by a person."""
 
@@ -138,6 +148,11 @@ class CareTeam:
         """The roles searching for a resident who wandered off, in the order they began."""
         self.found_at: list[float] = []
         """When a missing resident was found, each time (sim seconds)."""
+        self.measurements: list[Measurement] = []
+        """Every measurement taken of the resident, in order."""
+        self.records: list[Record] = []
+        """Every visit's record (kirjaus), in order."""
+        self.measure_rng = rng_for(sim.seed, "care-measure")  # the instruments' errors
         self.acted: Signal[CareAction] = Signal()
         """Every entry of the timeline, as it is written."""
         self.case_raised: Signal[Case] = Signal()
@@ -449,10 +464,10 @@ class CareTeam:
             self.summoned.emit("physiotherapist")
         return done
 
-    def ask_doctor(self, role: str) -> Said:
+    def ask_doctor(self, role: str, case: int | None = None) -> Said:
         """Ask the doctor for a consultation (the alarm centre, or home care from the home)."""
         self.consult_asked = True
-        self.log(role, "called_doctor")
+        self.log(role, "called_doctor", case=case)
         self.summoned.emit("doctor")
         return said("doctor_calls_back")
 

@@ -481,15 +481,17 @@ def test_the_worked_story_in_the_guide_happens_as_told(tmp_path: Path) -> None:
     assessed = next(s for s in steps if s[:2] == ("home_care", "assessed"))
     assert assessed[2] == "18:29" and "nothing to drink" in assessed[3]
     done = [a for r, a, _, _ in steps if r == "home_care"]
-    assert done.index("helped_up") < done.index("gave_fluids") < done.index("documented")
+    assert done.index("measured") < done.index("helped_up") < done.index("gave_fluids")
+    assert done.index("gave_fluids") < done.index("documented")
     levels = [float(t.value) for t in sim.truth.records if t.kind == "hydration"]
     assert round(min(levels), 2) == 0.53
     counted = kpis(sim.team, sim.truth.records, 0, final=True)
     [answered] = counted["cases"]
     assert (answered["answer_min"], round(answered["help_min"])) == (0.3, 19)
-    assert answered["status"] == {"answer": "met", "help": "met"}
+    assert answered["status"]["answer"] == "met" and answered["status"]["help"] == "met"
+    assert answered["status"]["find"] == "not applicable"  # nobody went missing
     [fall] = counted["falls"]
-    assert round(fall["lie_min"]) == 285 and fall["status"] == "missed"
+    assert round(fall["lie_min"]) == 291 and fall["status"] == "missed"  # as the guide says
 
 
 def test_routine_visits_keep_to_their_weekdays(tmp_path: Path) -> None:

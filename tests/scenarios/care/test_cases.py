@@ -92,26 +92,47 @@ def test_a_person_at_the_alarm_centre_links_an_alarm_to_its_case(tmp_path: Path)
     assert second.id not in [c["id"] for c in k["cases"]]
 
 
-def test_a_case_closes_when_its_situation_is_resolved_not_when_help_is_sent(
-    tmp_path: Path,
-) -> None:
+def play_fall(tmp_path: Path) -> ScenarioSim:
+    """The fall with a person at the alarm centre who has sent home care (03:30)."""
     sim = ScenarioSim(
         load_scenario(scenario_file(tmp_path, FALL_WITH_CARE)),
         MemorySink(),
         players=frozenset({"alarm_centre"}),
     )
-    team = sim.team
     sim.run(9.5 * 3600)  # 03:30, she fell at 03:10
     for action in ("answer", "talk", "dispatch_home_care"):
-        team.act("alarm_centre", action, {"case": 1}, "Ada")
+        sim.team.act("alarm_centre", action, {"case": 1}, "Ada")
         free(sim, "alarm_centre")
-    with pytest.raises(ActionError, match="not resolved yet"):
-        team.act("alarm_centre", "close", {"case": 1}, "Ada")
-    assert not team.cases[0].closed
+    return sim
+
+
+def test_a_case_closed_once_its_situation_is_resolved_meets_the_closure_target(
+    tmp_path: Path,
+) -> None:
+    sim = play_fall(tmp_path)
+    team = sim.team
     sim.run(sim.env.now + 3 * 3600)  # home care came, helped her up and left
     assert not sim.world.fallen and team.resolved(team.cases[0])
-    team.act("alarm_centre", "close", {"case": 1}, "Ada")
-    assert team.cases[0].closed
+    assert team.act("alarm_centre", "close", {"case": 1}, "Ada").id == "case_closed"
+    assert team.cases[0].closed and not team.cases[0].closed_early
+    [case] = kpis(team, sim.truth.records, 0, final=True)["cases"]
+    assert case["status"]["closure"] == "met"
+
+
+def test_a_student_may_close_a_case_early_and_the_debrief_says_so(tmp_path: Path) -> None:
+    """Help on its way is not help: closing while she is still on the floor is allowed, said
+    plainly, marked on the case and the timeline, and missed in the closure KPI."""
+    sim = play_fall(tmp_path)
+    team = sim.team
+    said = team.act("alarm_centre", "close", {"case": 1}, "Ada")
+    assert said.id == "case_closed_early" and sim.world.fallen
+    assert team.cases[0].closed and team.cases[0].closed_early
+    assert [a.action for a in team.timeline if a.role == "alarm_centre"][-1] == "closed_early"
+    k = kpis(team, sim.truth.records, 0)
+    [case] = k["cases"]
+    assert case["closed_early"] and case["status"]["closure"] == "missed"
+    assert k["summary"]["closure"]["status"] == "missed"
+    assert k["summary"]["closure"]["worst"]["case"] == 1
 
 
 def test_the_policy_keeps_a_case_open_until_home_care_has_helped() -> None:

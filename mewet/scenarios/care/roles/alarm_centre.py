@@ -131,24 +131,26 @@ def dispatch_paramedics(team: CareTeam, role: str, args: dict[str, Scalar]) -> S
     visit = team.begin_visit("paramedic", "ambulance", travel, case)
     visit.urgency = klass
     minutes = round(travel / 60)
-    team.log(role, "called_paramedics", urgency=urgency, min=minutes)
+    team.log(
+        role, "called_paramedics", case=case.id if case else None, urgency=urgency, min=minutes
+    )
     return said("ambulance_coming", urgency=urgency, min=minutes)
 
 
 def call_relative(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Phone the resident's relative (omainen)."""
-    team.answered_case(args)
+    case = team.answered_case(args)
     team.phone_ringing = True
     who = team.settings.relative.who
-    team.log(role, "called_relative", who=who)
+    team.log(role, "called_relative", case=case.id, who=who)
     team.summoned.emit("relative")
     return said("calling_relative", who=who)
 
 
 def call_doctor(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Ask the doctor for a consultation."""
-    team.answered_case(args)
-    return team.ask_doctor(role)
+    case = team.answered_case(args)
+    return team.ask_doctor(role, case.id)
 
 
 def call_fire_service(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
@@ -184,12 +186,13 @@ def remind(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
 
 
 def close(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
-    """Close the case, as a false alarm or not, once its situation is resolved (help sent is
-    not enough); the device's alarm is silenced."""
+    """Close the case, as a false alarm or not; the device's alarm is silenced. Closing
+    before its situation is resolved (she is still out, on the floor, the help sent still at
+    work) is allowed, and said: the case is marked closed early, and the debrief shows it.
+    The default policy never does."""
     case = team.answered_case(args)
-    if case.sent and not team.resolved(case):
-        raise ActionError(said("close_unresolved", case=case.id))
     false_alarm = bool(args.get("false_alarm", False))
+    case.closed_early = not team.resolved(case)
     case.closed = True
     case.closed_at = float(team.env.now)
     case.closed_by = team.actor(role)
@@ -197,9 +200,14 @@ def close(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     if false_alarm:
         team.false_alarms += 1
     team.changed(case)
-    team.log(role, "closed", case=case.id, false_alarm=false_alarm)
+    team.log(
+        role,
+        "closed_early" if case.closed_early else "closed",
+        case=case.id,
+        false_alarm=false_alarm,
+    )
     team.silence(case.device)
-    return said("case_closed", case=case.id)
+    return said("case_closed_early" if case.closed_early else "case_closed", case=case.id)
 
 
 def link(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:

@@ -19,6 +19,7 @@ def consult(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     w = team.world
     if w.ill():
         w.illness = 0.0
+        w.warmth()  # the fever breaks
         advice = said("advice_infection")
     elif w.dehydrated():
         advice = said("advice_dehydration")

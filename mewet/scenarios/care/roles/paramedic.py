@@ -13,6 +13,7 @@ from mewet.sim.world import Process
 from mewet.texts import Said, said
 
 ROLE = "paramedic"
+CONVEY_NEWS2 = 7  # a high NEWS2: to hospital (RCP 2017: an emergency response)
 
 
 def treat(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
@@ -27,6 +28,13 @@ def treat(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
         raise ActionError(said("needs_hospital"))
     w.hydration = 1.0
     w.illness = 0.0
+    w.warmth()
+    t = float(team.env.now)
+    if w.glucose(t) < 4.0:
+        w.body.sugar(t)  # glucose, by mouth or into a vein
+    if w.body.core_c(t) < 35.5:
+        w.body.rewarming = True
+        w.warmth()
     if w.fallen:
         team.get_up(role, "treated")
     else:
@@ -58,6 +66,7 @@ def _hospital_stay(team: CareTeam) -> Process:
     world.set("activity", "hospital")
     world.illness = 0.0
     world.hydration = 1.0
+    world.warmth()
     yield team.env.timeout(team.settings.paramedics.hospital_hours * 3600)
     world.set("location", "hall")
     team.in_hospital = False
@@ -70,6 +79,7 @@ ACTIONS = {
         Action("arrive", "Reach the front door once the journey is over.", visits.arrive),
         Action("unlock", "Go in (home care or the key safe opens).", visits.unlock),
         Action("assess", "Examine the resident.", visits.assess),
+        Action("measure", "Measure the resident (args: what, default all).", visits.measure),
         Action("treat", "Treat at home: help up, fluids, first treatment.", treat),
         Action("convey", "Take the resident to hospital.", convey),
         Action("leave", "Leave the home.", visits.leave),
@@ -84,7 +94,23 @@ def job(team: CareTeam, visit: Visit) -> Process:
     while w.location == OUTSIDE and w.activity == "wandering":
         yield team.env.timeout(60)
     yield from team.policy_do(ROLE, "assess")
-    if w.injured or w.acutely_ill():
+    yield from team.policy_do(ROLE, "measure")
+    measured = team.measurements[-1].values if team.measurements else {}
+    score = float(measured.get("news2", 0))
+    if w.injured or w.acutely_ill() or score >= CONVEY_NEWS2:
         yield from team.policy_do(ROLE, "convey")
-    else:
+    elif needs_treatment(team, measured):
         yield from team.policy_do(ROLE, "treat")
+    else:  # someone was here before them and it is over: they say so and leave her at home
+        team.log(ROLE, "no_treatment")
+
+
+def needs_treatment(team: CareTeam, measured: dict[str, float | str]) -> bool:
+    """Whether anything is left to treat at home: on the floor, ill, dry, or a measured low
+    glucose, a cold core or an alarming NEWS2 (5 or more)."""
+    w = team.world
+    if w.fallen or w.ill() or w.dehydrated():
+        return True
+    low = float(measured.get("glucose", 5.0)) < 4.0
+    cold = float(measured.get("temperature", 36.8)) < 35.5
+    return low or cold or float(measured.get("news2", 0)) >= 5

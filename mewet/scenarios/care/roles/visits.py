@@ -8,7 +8,8 @@ from collections.abc import Callable
 from mewet.contract import Scalar
 from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.records import Visit
-from mewet.scenarios.care.team import CareTeam
+from mewet.scenarios.care.team import CareTeam, Measurement
+from mewet.sim.body import news2
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
 from mewet.texts import Said, said
@@ -42,6 +43,10 @@ def arrive(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     if left > 0:
         raise ActionError(said("still_on_the_way", min=max(1, round(left / 60))))
     visit.arrived = float(team.env.now)
+    visit.door_found = door_state(team)
+    if visit.planned is not None:  # a routine visit: how late it came
+        late = max(0.0, visit.arrived - visit.planned) / 60
+        team.sim.truth.level("visit", f"{late:.0f}")
     case = visit.case
     # help is on site when it is with the resident: not at the door of a flat she has left
     if case is not None and case.on_site is None and not team.world.missing():
@@ -50,6 +55,95 @@ def arrive(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
         team.changed(case)
     team.log(role, "arrived", reason=visit.reason)
     return said("at_the_door")
+
+
+MEASURES = ("temperature", "glucose", "blood_pressure", "spo2", "pulse", "resp_rate")
+"""What a visitor can measure (and `consciousness`, ACVPU, and `all` of them with NEWS2)."""
+ERROR_SD = {
+    "temperature": 0.15,
+    "systolic": 4.0,
+    "diastolic": 3.0,
+    "spo2": 1.0,
+    "pulse": 2.0,
+    "resp_rate": 1.0,
+}
+"""Each instrument's error (a standard deviation; glucose: 6 % of the value, as a meter
+within ±15 % for 95 % of readings, ISO 15197:2013)."""
+
+
+def measure(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
+    """Measure the resident: `what` is temperature, glucose, blood_pressure, spo2, pulse,
+    resp_rate, consciousness, or all (the default), which gives NEWS2 too. The values are her
+    body's now, with each instrument's error."""
+    team.visiting(role, inside=True)
+    w = team.world
+    if team.in_hospital:
+        raise ActionError(said("in_hospital"))
+    if w.location == OUTSIDE and not w.found:
+        raise ActionError(said("found_not_home"))
+    what = str(args.get("what", "all"))
+    if what not in (*MEASURES, "consciousness", "all"):
+        raise ActionError(said("measure_what", known=", ".join((*MEASURES, "consciousness"))))
+    true = w.vital_signs(float(team.env.now))
+    rng = team.measure_rng
+    z = rng.standard_normal(7)
+    read: dict[str, float | str] = {
+        "temperature": round(float(true["temperature"]) + ERROR_SD["temperature"] * z[0], 1),
+        "glucose": round(float(true["glucose"]) * (1 + 0.06 * z[1]), 1),
+        "systolic": float(round(float(true["systolic"]) + ERROR_SD["systolic"] * z[2])),
+        "diastolic": float(round(float(true["diastolic"]) + ERROR_SD["diastolic"] * z[3])),
+        "spo2": float(min(100, round(float(true["spo2"]) + ERROR_SD["spo2"] * z[4]))),
+        "pulse": float(round(float(true["pulse"]) + ERROR_SD["pulse"] * z[5])),
+        "resp_rate": float(round(float(true["resp_rate"]) + ERROR_SD["resp_rate"] * z[6])),
+        "consciousness": str(true["consciousness"]),
+    }
+    if what == "all":
+        values = dict(read)
+        values["news2"] = float(news2(read))
+    elif what == "blood_pressure":
+        values = {"systolic": read["systolic"], "diastolic": read["diastolic"]}
+    else:
+        values = {what: read[what]}
+    team.measurements.append(Measurement(float(team.env.now), role, values))
+    return team.log(role, "measured", values=readings_said(values))
+
+
+def readings_said(values: dict[str, float | str]) -> tuple[Said, ...]:
+    """Measurements as messages, one each (blood pressure as one)."""
+    out = []
+    for name, value in values.items():
+        if name == "diastolic":
+            continue
+        if name == "systolic":
+            out.append(said("m_blood_pressure", systolic=value, diastolic=values["diastolic"]))
+        else:
+            out.append(said(f"m_{name}", value=value))
+    return tuple(out)
+
+
+def warm(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
+    """Warm the resident: dry clothes, blankets, a warm drink, a warm room (about 2 °C an
+    hour instead of 1 on her own)."""
+    team.visiting(role, inside=True)
+    w = team.world
+    if w.location == OUTSIDE:
+        raise ActionError(said("found_not_home"))
+    w.body.rewarming = True
+    w.warmth()
+    return team.log(role, "warmed")
+
+
+def give_sugar(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
+    """Give glucose gel or sweet juice: only to a resident awake enough to swallow."""
+    team.visiting(role, inside=True)
+    w = team.world
+    t = float(team.env.now)
+    if w.location == OUTSIDE and not w.found:
+        raise ActionError(said("found_not_home"))
+    if w.vital_signs(t)["consciousness"] in ("V", "P", "U"):
+        raise ActionError(said("cannot_swallow"))
+    w.body.sugar(t)
+    return team.log(role, "gave_sugar")
 
 
 WALK_BACK_MIN = {"stairwell": 1.0, "yard": 4.0, "street": 10.0, "far": 20.0}
@@ -125,6 +219,15 @@ def _walk_home(team: CareTeam, walk_s: float) -> Process:
     team.sim.occupant.resume(escorted=True)
 
 
+def door_state(team: CareTeam) -> str:
+    """How the front door is now: open, locked (by its smart lock), or unlocked."""
+    entrance = next((d for d in team.world.home.doors if d.kind == "entrance"), None)
+    if entrance is not None and team.world.doors_open.get(entrance.id, False):
+        return "open"
+    lock = team.lock()
+    return "locked" if lock is None or lock.state.get("locked") else "unlocked"
+
+
 def unlock(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Open the smart lock with the role's digital key and go in."""
     visit = team.visiting(role, inside=False)
@@ -172,7 +275,16 @@ def assess(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
         found.append(said("found_ill"))
     elif w.dehydrated():
         found.append(said("found_dehydrated", heat=bool(w.indoor_heat_c)))
-    else:
+    if role != "physiotherapist" and not (w.location == OUTSIDE and not w.found):
+        t = float(team.env.now)
+        core = w.body.core_c(t)
+        if core < 32.0:
+            found.append(said("found_very_cold"))
+        elif core < 35.5:
+            found.append(said("found_cold"))
+        if w.body.diabetes != "none" and w.glucose(t) < 3.5:
+            found.append(said("found_hypo_signs"))  # what a low glucose looks like
+    if not found:
         found.append(said("found_well"))
     if role != "physiotherapist" and w.location != OUTSIDE and w.meals_missed:
         found.append(said("found_hungry", meals=w.meals_missed))
