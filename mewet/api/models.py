@@ -33,9 +33,23 @@ def clean_line(text: str) -> str:
     return clean_text(_BREAKS.sub(" ", text))
 
 
+def clean_value(text: str) -> str:
+    """An action's or a control's value: one line (breaks as spaces), no control characters."""
+    return _CONTROLS.sub("", _BREAKS.sub(" ", text)).strip()
+
+
 Line = Annotated[str, AfterValidator(clean_line)]
 Text = Annotated[str, AfterValidator(clean_text)]
 Scalar = str | int | float | bool
+MAX_VALUE_CHARS = 1000
+Value = (
+    Annotated[str, Field(max_length=MAX_VALUE_CHARS), AfterValidator(clean_value)]
+    | int
+    | Annotated[float, Field(allow_inf_nan=False)]
+    | bool
+)
+"""A value a person gives an action or a control (a case number, a record's field): at most
+1000 characters on one line, or a finite number, or true/false."""
 Control = Literal["start", "pause", "resume", "speed", "step", "inject", "end"]
 
 
@@ -368,14 +382,14 @@ class ControlRequest(_In):
     kitchen}, {type: device_fault, device: dispenser}, {type: smoke}), end."""
 
     control: Control
-    args: dict[str, Scalar] = Field(default_factory=dict, max_length=20)
+    args: dict[str, Value] = Field(default_factory=dict, max_length=20)
 
 
 class ActionRequest(_In):
     """An action in a role (the role comes from a student's token; a teacher names it)."""
 
     action: str = Field(min_length=1, max_length=40)
-    args: dict[str, Scalar] = Field(default_factory=dict, max_length=10)
+    args: dict[str, Value] = Field(default_factory=dict, max_length=10)
     role: RoleName | None = None
 
 

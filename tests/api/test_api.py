@@ -510,3 +510,60 @@ def test_teachers_upload_and_share_scenarios(api: Api) -> None:
     outside = shared.replace("home: default", "home: /etc/hostname")
     r = api.call("POST", "/api/scenarios", TEACHER, json={"yaml": outside})
     assert r.status_code == 422
+
+
+def test_measure_and_record_values_are_checked(api: Api) -> None:
+    """Hostile values for the new actions: an unknown measurement, an item a record cannot
+    carry, a value too long, NaN: each a clear 409 or 422 naming what is allowed, nothing
+    recorded from it; markup and control characters are kept as plain text on one line; and
+    the exercise goes on."""
+    ex = create(api, roles=["home_care"])
+    eid = ex["id"]
+    care = join(api, ex, "home_care", "Bo")
+    control(api, eid, "start")
+    control(api, eid, "step", minutes=620)  # 04:20: the fall at 03:10, home care sent to her
+    for action in ("arrive", "unlock"):
+        assert act(api, eid, care, action).status_code == 200
+        control(api, eid, "step", minutes=1)
+    r = act(api, eid, care, "measure", what="mood")
+    assert r.status_code == 409 and "measure what? temperature, glucose" in r.json()["detail"]
+    r = act(api, eid, care, "measure", what=36.6)
+    assert r.status_code == 409 and r.json()["said"]["id"] == "measure_what"
+    assert act(api, eid, care, "measure", what="glucose").status_code == 200
+    control(api, eid, "step", minutes=6)
+    bad: list[tuple[dict[str, Any], int, str]] = [
+        ({"situation": "x", "include": "door,<script>"}, 409, "a record can include: door"),
+        (
+            {"situation": "x", "include": "temperature"},
+            409,
+            "temperature was not measured on this visit",
+        ),
+        ({"include": "glucose"}, 409, "write what you found"),
+        ({"situation": "x" * 1001}, 422, "args.situation"),
+    ]
+    for args, status, words in bad:
+        r = act(api, eid, care, "document", **args)
+        assert r.status_code == status and words in r.text, (args, r.status_code, r.text)
+    r = api.client.post(  # NaN, as Python's JSON writes it
+        f"/api/exercises/{eid}/actions",
+        content=b'{"action": "measure", "args": {"what": NaN}}',
+        headers={**api.as_(care), "content-type": "application/json"},
+    )
+    assert r.status_code == 422 and "args.what" in r.text, r.text
+    r = act(
+        api,
+        eid,
+        care,
+        "document",
+        situation="<b>found</b>\non\tthe floor\x1b[2J",
+        include="glucose",
+    )
+    assert r.status_code == 200, r.text
+    result = r.json()["result"]
+    # markup kept as text (the pages show text, never markup); one line, no terminal escape
+    assert "S: <b>found</b> on the floor[2J" in result and "glucose " in result
+    control(api, eid, "step", minutes=8)  # the exercise goes on
+    control(api, eid, "end")
+    rows = api.call("GET", f"/api/exercises/{eid}/debrief", TEACHER).json()["timeline"]
+    documented = [r for r in rows if r["what"] == "documented" and r["source"] == "home_care"]
+    assert [r["by"] for r in documented] == ["Bo"]  # the refused ones left nothing behind
