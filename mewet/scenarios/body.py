@@ -25,8 +25,9 @@ WATCH_S = 300.0  # how often the truth looks at a body that is changing
 
 
 def floor_loss(world: World) -> float:
-    """Hydration lost in half an hour without a drink, more in the heat."""
-    return FLOOR_LOSS * (1.0 + max(0.0, world.indoor_heat_c) / 7.0)
+    """Hydration lost in half an hour without a drink, more in the heat and with a
+    diuretic."""
+    return FLOOR_LOSS * (1.0 + max(0.0, world.indoor_heat_c) / 7.0) * world.body.fluid_loss()
 
 
 def body(world: World, truth: TruthLog) -> Process:

@@ -417,7 +417,7 @@ def _heat_wave(incident: HeatWave, env: simpy.Environment, world: World) -> Proc
     for i in range(steps):
         warm = min(1.0, (i + 1) * STEP_S / 86400)
         world.indoor_heat_c = round(incident.indoor_rise_c * warm, 2)
-        world.hydration = max(0.0, world.hydration - loss)
+        world.hydration = max(0.0, world.hydration - loss * world.body.fluid_loss())
         world.warmth()
         yield env.timeout(STEP_S)
     while world.indoor_heat_c > 0 or world.hydration < 1.0:
@@ -521,7 +521,7 @@ def _fall(
         yield from occupant.walk_to(incident.room)
     world.set("in_bed", False)
     world.set("activity", "fall")
-    world.injured = bool(rng.random() < incident.injury)
+    world.injured = bool(rng.random() < world.body.injury_chance(incident.injury))
     world.set("fallen", True)
     if world.wristband_worn and rng.random() < incident.presses_button:
         yield env.timeout(float(rng.uniform(60, 600)))  # shock first, then the button

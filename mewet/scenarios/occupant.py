@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mewet.sim.body import Condition
+from mewet.sim.body import Condition, Medicine
 from mewet.sim.clock import clock_time
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process, World
@@ -48,6 +48,20 @@ class Insulin(BaseModel):
         return clock_time(at, "insulin", "20:00")
 
 
+class Medication(BaseModel):
+    """A medicine she takes regularly: its name as on her list, and its kind (what the lab
+    models of it: docs/body.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field(min_length=1, max_length=60, examples=["bisoprolol 5 mg"])
+    kind: Medicine = Field(
+        "other",
+        description="beta_blocker (a lower pulse, a low's racing heart muted), diuretic (dries "
+        "out faster), sedative (dizzier at night), anticoagulant (a fall's injury likelier), "
+        "or other (listed only).",
+    )
+
+
 class Persona(BaseModel):
     """Who lives in the home: what shapes the day, and what her body has."""
 
@@ -69,6 +83,12 @@ class Persona(BaseModel):
         description="What she has: dementia, diabetes_type1, diabetes_type2, heart_failure, "
         "copd (they change her glucose, pulse, saturation and breathing).",
         examples=[["dementia", "diabetes_type2"]],
+    )
+    medications: list[Medication] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Her regular medicines, e.g. [{name: bisoprolol 5 mg, kind: beta_blocker}] "
+        "(students see them in her background).",
     )
     insulin: list[Insulin] = Field(
         default_factory=list,
@@ -145,6 +165,7 @@ class Occupant:
         self.snacks_to_skip = 0
         self.process: simpy.Process | None = None
         world.body.conditions = tuple(self.persona.conditions)
+        world.body.medicines = tuple(m.kind for m in self.persona.medications)
 
     def start(self) -> simpy.Process:
         """Start living (and her own insulin, and her snack, at their times)."""

@@ -26,6 +26,11 @@ from typing import Literal
 
 Clothing = Literal["nightwear", "light", "warm"]
 Condition = Literal["dementia", "diabetes_type1", "diabetes_type2", "heart_failure", "copd"]
+Medicine = Literal["beta_blocker", "diuretic", "sedative", "anticoagulant", "other"]
+"""What a medicine does that the lab models (docs/body.md): a beta-blocker lowers the pulse
+and blunts its rise (it hides the racing heart of a low), a diuretic dries her out faster, a
+sedative or sleeping pill makes the night dizzier, an anticoagulant makes a fall's injury
+likelier (a head knock needs the paramedics); other medicines are listed, not modelled."""
 Consciousness = Literal["A", "C", "V", "P", "U"]
 """ACVPU: alert, new confusion, responds to voice, to pain, unresponsive."""
 
@@ -52,6 +57,12 @@ INSULIN_PER_IU = {"nph": 0.32, "long": 0.18, "rapid": 0.25}
 INSULIN_PEAK_H = {"nph": 6.0, "long": 10.0, "rapid": 1.0}
 SUGAR_RISE = 3.0  # glucose gel or juice, mmol/l at its peak a quarter of an hour later
 KEPT_S = 36 * 3600.0  # effects older than this are spent
+
+BETA_BLOCKER_PULSE = -8.0  # the resting pulse, bpm
+BETA_BLOCKER_RISE = 0.5  # the share of a racing pulse's rise (cold, a low, a fall) left
+DIURETIC_LOSS = 1.5  # hydration lost without drinking (the heat, the floor), times
+SEDATIVE_NIGHT_DIZZY = 0.2  # dizziness added at night (22-07)
+ANTICOAGULANT_INJURY = 2.0  # a fall's chance of an injury needing the paramedics, times
 
 
 def curve(dt_s: float, peak_s: float) -> float:
@@ -95,6 +106,8 @@ class Body:
     """The resident's body; the world renews its segments when her surroundings change."""
 
     conditions: tuple[str, ...] = ()
+    medicines: tuple[str, ...] = ()
+    """The kinds of medicine she takes (`Medicine`)."""
     core: Segment = field(default_factory=lambda: Segment(0.0, NORMAL_CORE_C, NORMAL_CORE_C, 1))
     skin_t0: float = 0.0
     skin_v0: float = 33.5
@@ -108,6 +121,18 @@ class Body:
     def diabetes(self) -> str:
         """The diabetes she has: diabetes_type1, diabetes_type2, or none."""
         return next((c for c in self.conditions if c.startswith("diabetes")), "none")
+
+    def takes(self, medicine: str) -> bool:
+        """Whether she takes a medicine of this kind."""
+        return medicine in self.medicines
+
+    def fluid_loss(self) -> float:
+        """How much faster she dries out without drinking (a diuretic: 1.5 times)."""
+        return DIURETIC_LOSS if self.takes("diuretic") else 1.0
+
+    def injury_chance(self, chance: float) -> float:
+        """A fall's chance of an injury that needs the paramedics, with her medicines."""
+        return min(1.0, chance * ANTICOAGULANT_INJURY) if self.takes("anticoagulant") else chance
 
     # -- temperatures ----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import simpy
 
-from mewet.sim.body import Body
+from mewet.sim.body import BETA_BLOCKER_PULSE, BETA_BLOCKER_RISE, SEDATIVE_NIGHT_DIZZY, Body
 from mewet.sim.home import Home
 from mewet.sim.readings import Readings, SimEnvironment
 
@@ -114,11 +114,12 @@ class World:
         activity, drying out, illness, heart failure."""
         dry = max(0.0, 1.0 - self.hydration)
         base = HEART_RATE.get(self.activity, 72.0) + 35.0 * dry + 35.0 * self.illness
+        base += BETA_BLOCKER_PULSE if self.body.takes("beta_blocker") else 0.0
         return base + (8.0 if "heart_failure" in self.body.conditions else 0.0)
 
     def pulse_now(self, t: float, core: float, glucose: float | None) -> float:
         """What the pulse adds at `t` on top of `pulse_base`: a long lie, the cold, a low
-        glucose (None: not low, as without diabetes)."""
+        glucose (None: not low, as without diabetes); a beta-blocker halves the rise."""
         extra = 0.0
         if self.fallen and self.fallen_since is not None:
             extra += 15.0 + 8.0 * min((t - self.fallen_since) / 3600, 3.0)
@@ -128,6 +129,8 @@ class World:
             extra -= (32.0 - core) * 8.0  # the heart slows in deep cold
         if glucose is not None and glucose < 3.5:
             extra += 18.0  # adrenaline of a low glucose
+        if extra > 0 and self.body.takes("beta_blocker"):
+            extra *= BETA_BLOCKER_RISE  # the warning a racing heart gives is muted
         return extra
 
     def vital_signs(self, t: float) -> dict[str, float | str]:
@@ -203,13 +206,16 @@ class World:
     def dizziness(self) -> float:
         """How dizzy the resident is on her feet, 0 steady to 1 barely standing: from drying
         out (from hydration 0.9 down), the heat indoors, illness, skipped meals, a low glucose
-        (below 4 mmol/l) and the cold (a core below 35.5 °C)."""
+        (below 4 mmol/l), the cold (a core below 35.5 °C) and a sedative at night."""
         dry = max(0.0, 0.9 - self.hydration) / 0.5
         heat = 0.04 * max(0.0, self.indoor_heat_c)
         t = float(self.env.now)
         low = max(0.0, 4.0 - self.glucose(t)) * 0.25 if self.body.diabetes != "none" else 0.0
         cold = max(0.0, 35.5 - self.body.core_c(t)) * 0.3
-        return min(1.0, dry + heat + 0.5 * self.illness + 0.1 * self.meals_missed + low + cold)
+        night = self.body.takes("sedative") and not 7 <= self.date(t).hour < 22
+        sedated = SEDATIVE_NIGHT_DIZZY if night else 0.0  # a sleeping pill's night
+        worse = 0.5 * self.illness + 0.1 * self.meals_missed + low + cold + sedated
+        return min(1.0, dry + heat + worse)
 
     def missing(self) -> bool:
         """Whether the resident has wandered off and nobody has found them yet."""

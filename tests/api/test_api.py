@@ -247,6 +247,27 @@ def test_a_student_is_told_what_the_exercise_is(api: Api) -> None:
     assert r.status_code == 422 and "until_min" in r.json()["detail"]
 
 
+def test_the_briefing_gives_her_conditions_and_medicines_in_the_student_s_language(
+    api: Api,
+) -> None:
+    """The background an ISBAR report needs: night-hypo's Aune with her diabetes, heart
+    failure and medicines, each kind said in Finnish or English."""
+    ex = create(api, scenario="night-hypo", roles=["home_care"])
+    body = {"code": ex["join_code"], "name": "Bo", "role": "home_care"}
+    r = api.client.post("/api/join", json=body, headers={"Accept-Language": "fi"})
+    assert r.status_code == 200, r.text
+    assert r.json()["briefing"]["resident"] == (
+        "Aune, 79, asuu yksin; tyypin 1 diabetes, sydämen vajaatoiminta; lääkkeet: "
+        "bisoprolol 5 mg (beetasalpaaja), furosemide 40 mg (nesteenpoistolääke)"
+    )
+    english = {**api.as_(r.json()["access_token"]), "Accept-Language": "en"}
+    seen = api.client.get(f"/api/exercises/{ex['id']}", headers=english).json()
+    assert seen["briefing"]["resident"] == (
+        "Aune, 79, lives alone; type 1 diabetes, heart failure; medicines: "
+        "bisoprolol 5 mg (beta-blocker), furosemide 40 mg (diuretic)"
+    )
+
+
 def test_time_travel_shows_the_home_at_an_earlier_moment(api: Api) -> None:
     ex = create(api)
     control(api, ex["id"], "start")

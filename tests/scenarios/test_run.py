@@ -112,6 +112,21 @@ def test_bad_scenario_files_say_where_and_what(tmp_path: Path) -> None:
     )
     with pytest.raises(ScenarioError, match="neither in the library"):
         load_scenario("no-such-scenario")
+    # a medicine's kind the lab does not know, and a list a persona cannot hold
+    meds = "\n".join(f"      - {{name: m{i}}}" for i in range(21))
+    bad.write_text(
+        "id: night\ntitle: Night\nstart: 2026-11-22T22:00:00+01:00\ndays: 1\n"
+        "resident:\n  persona:\n    medications:\n      - {name: vitamin D, kind: vitamin}\n"
+    )
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(bad)
+    assert (
+        "line 8: resident.persona.medications[0].kind: Input should be 'beta_blocker', "
+        "'diuretic', 'sedative', 'anticoagulant' or 'other'" in str(exc.value)
+    )
+    bad.write_text(bad.read_text().split("      - {name: vitamin")[0] + meds + "\n")
+    with pytest.raises(ScenarioError, match="at most 20 items"):
+        load_scenario(bad)
 
 
 def test_mewet_run_prints_the_summary_as_json(tmp_path: Path) -> None:

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import mean
 
 import pytest
 
 from mewet.contract import Message, Telemetry
+from mewet.devices.homes import load_home
+from mewet.scenarios.body import floor_loss
 from mewet.scenarios.care import ActionError, kpis
 from mewet.scenarios.run import ScenarioSim, run_scenario, write_run
 from mewet.scenarios.scenario import library, load_scenario
 from mewet.sim.body import NORMAL_CORE_C, Body, news2
+from mewet.sim.readings import SimEnvironment
 from mewet.sim.sink import MemorySink
+from mewet.sim.world import World
 from tests.scenarios.care.test_care import free
 from tests.scenarios.test_run import scenario_file
 
@@ -253,13 +257,21 @@ def test_the_night_hypo_story_happens_as_told(tmp_path: Path) -> None:
     assert case["status"]["documentation"] == "met"
     assert case["status"]["closure"] == "met"
     assert k["summary"]["punctuality"]["status"] == "met"
-    # the wristband's pulse is faster in the hour of the low before she fell than on the same
-    # night had she eaten her supper and her snack
+    # the wristband's pulse rises with the low before she fell, against the same night had
+    # she eaten; her beta-blocker mutes the rise to about half of what it is without it
     story = library()["night-hypo"].read_text()
-    fed = tmp_path / "fed.yaml"
-    fed.write_text(re.sub(r"  - \{type: skipped_(meals|snack).*\n", "", story))
-    assert fed.read_text().count("skipped") == 0
-    _, fed_sink = run_scenario(load_scenario(fed))
+
+    def variant(name: str, drop: str) -> list[Message]:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(re.sub(drop, "", story))
+        return run_scenario(load_scenario(path))[1].messages
+
+    fed = variant("fed", r"  - \{type: skipped_(meals|snack).*\n")
+    unmuted = variant("no-beta-blocker", r"      - \{name: bisoprolol.*\n")
+    fed_unmuted = variant(
+        "fed-no-beta-blocker",
+        r"  - \{type: skipped_(meals|snack).*\n|      - \{name: bisoprolol.*\n",
+    )
 
     def pulse(messages: list[Message]) -> float:
         return mean(
@@ -270,4 +282,33 @@ def test_the_night_hypo_story_happens_as_told(tmp_path: Path) -> None:
             and fell - timedelta(minutes=40) <= m.payload.ts < fell - timedelta(minutes=1)
         )
 
-    assert pulse(sink.messages) > pulse(fed_sink.messages) + 12
+    muted_rise = pulse(sink.messages) - pulse(fed)
+    rise = pulse(unmuted) - pulse(fed_unmuted)
+    assert rise > 12 and 3 < muted_rise < 0.7 * rise, (muted_rise, rise)
+
+
+def test_her_medicines_change_her_body() -> None:
+    """A beta-blocker lowers the pulse and halves its rise; a diuretic dries her out faster
+    without a drink; a sedative makes her dizzier at night only; an anticoagulant doubles a
+    fall's chance of an injury for the paramedics (docs/body.md)."""
+    env = SimEnvironment()
+    start = datetime(2027, 2, 14, 22, 30, tzinfo=UTC)
+
+    def world(*medicines: str) -> World:
+        w = World(env=env, home=load_home("default"), start=start)
+        w.body.medicines = medicines
+        return w
+
+    plain, blocked = world(), world("beta_blocker")
+    assert blocked.pulse_base() == plain.pulse_base() - 8
+    plain.set("fallen", True)
+    blocked.set("fallen", True)
+    assert blocked.pulse_now(0.0, 36.8, 3.0) == plain.pulse_now(0.0, 36.8, 3.0) / 2
+    assert floor_loss(world("diuretic")) == 1.5 * floor_loss(world())
+    sedated = world("sedative")
+    assert sedated.dizziness() == world().dizziness() + 0.2  # 22:30
+    sedated.start = start.replace(hour=12)
+    assert sedated.dizziness() == world().dizziness()  # at noon
+    assert world("anticoagulant").body.injury_chance(0.1) == 0.2
+    assert world("anticoagulant").body.injury_chance(0.8) == 1.0
+    assert world("other").body.injury_chance(0.1) == 0.1
