@@ -18,7 +18,7 @@ import simpy
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mewet.sim.body import Condition, Medicine
-from mewet.sim.clock import clock_time
+from mewet.sim.clock import clock_time, seconds_until
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process, World
 
@@ -180,11 +180,8 @@ class Occupant:
         return self.process
 
     def _daily(self, at: str, do: Callable[[], None]) -> Process:
-        h, m = map(int, at.split(":"))
         while True:
-            now = self.world.now()
-            tod = now.hour * 3600 + now.minute * 60 + now.second
-            yield self.env.timeout(((h * 3600 + m * 60) - tod) % 86400.0 or 86400.0)
+            yield self.env.timeout(seconds_until(self.world.now(), at))
             do()
 
     def _inject(self, dose: Insulin) -> None:

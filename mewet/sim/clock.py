@@ -41,6 +41,13 @@ def minutes_of_day(hhmm: str) -> int:
     return h * 60 + m
 
 
+def seconds_until(now: datetime, hhmm: str) -> float:
+    """Seconds from `now` until the clock next shows `hhmm` (a whole day when it shows it
+    now): a daily schedule's wait."""
+    of_day = now.hour * 3600 + now.minute * 60 + now.second
+    return (minutes_of_day(hhmm) * 60 - of_day) % 86400 or 86400.0
+
+
 class SimClock:
     """Sim time advances at `speed` × wall time; speed 0 means as fast as possible."""
 

@@ -34,6 +34,7 @@ from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.records import CareAction, Case, Record, Visit
 from mewet.scenarios.care.settings import WEEKDAYS, CareSettings, Weekday
 from mewet.scenarios.homesim import HomeSim
+from mewet.sim.clock import seconds_until
 from mewet.sim.home import OUTSIDE
 from mewet.sim.seeds import rng_for
 from mewet.sim.sink import Sink
@@ -285,11 +286,8 @@ class CareTeam:
     ) -> Generator[simpy.Event, Any, None]:
         """Wait until the clock next shows `at` (HH:MM local) on one of `days`: a schedule's
         `yield from` in a loop (a routine visit, the relative's call)."""
-        h, m = map(int, at.split(":"))
         while True:
-            now = self.world.now()
-            wait = (h * 3600 + m * 60 - (now.hour * 3600 + now.minute * 60 + now.second)) % 86400
-            yield self.env.timeout(wait or 86400)
+            yield self.env.timeout(seconds_until(self.world.now(), at))
             if WEEKDAYS[self.world.now().weekday()] in days:
                 return
 

@@ -248,7 +248,8 @@ ACTIONS = {
         ),
         Action(
             "close",
-            "Close the case once its situation is resolved (args: case, false_alarm).",
+            "Close the case (args: case, false_alarm); closed before its situation is "
+            "resolved, it is marked closed early.",
             close,
         ),
     )

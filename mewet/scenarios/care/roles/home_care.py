@@ -19,6 +19,7 @@ from mewet.scenarios.care.roles.alarm_centre import dispatch_paramedics
 from mewet.scenarios.care.settings import Item, RoutineVisit
 from mewet.scenarios.care.team import Action, CareTeam
 from mewet.scenarios.occupant import Insulin
+from mewet.sim.clock import minutes_of_day
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
 from mewet.texts import Said, said
@@ -96,8 +97,7 @@ def due_insulin(team: CareTeam) -> Insulin | None:
     for dose in team.sim.occupant.persona.insulin:
         if dose.given_by != "home_care":
             continue
-        h, m = map(int, dose.at.split(":"))
-        apart = abs(minute - (h * 60 + m))
+        apart = abs(minute - minutes_of_day(dose.at))
         apart = min(apart, 24 * 60 - apart)
         if apart <= 180 and (best is None or apart < best[0]):
             best = (apart, dose)
