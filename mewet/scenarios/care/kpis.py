@@ -112,38 +112,25 @@ def kpis(
     }
     if final:
         _settle(out)
-    out["summary"] = {
-        "answer": _summary(
-            [(c["id"], c["answer_min"], c["status"]["answer"]) for c in out["cases"]],
-            targets["answer_min"],
-            "case",
-        ),
-        "help": _summary(
-            [(c["id"], c["help_min"], c["status"]["help"]) for c in out["cases"]],
-            targets["help_min"],
-            "case",
-        ),
+
+    def of_cases(target: str, figure: str | None = None) -> dict[str, Any]:
+        rows = [(c["id"], c[figure] if figure else None, c["status"][target]) for c in cases]
+        return _summary(rows, targets[figure] if figure else None, "case")
+
+    out["summary"] = {  # in the order the debrief shows them
+        "answer": of_cases("answer", "answer_min"),
+        "help": of_cases("help", "help_min"),
         "long_lie": _summary(
-            [(i + 1, f["lie_min"], f["status"]) for i, f in enumerate(out["falls"])],
+            [(i + 1, f["lie_min"], f["status"]) for i, f in enumerate(falls)],
             targets["long_lie_min"],
             "fall",
         ),
-        "find": _summary(
-            [(c["id"], c["find_min"], c["status"]["find"]) for c in out["cases"]],
-            targets["find_min"],
-            "case",
-        ),
-        "escalation": _summary(
-            [(c["id"], None, c["status"]["escalation"]) for c in out["cases"]], None, "case"
-        ),
-        "documentation": _summary(
-            [(c["id"], None, c["status"]["documentation"]) for c in out["cases"]], None, "case"
-        ),
-        "closure": _summary(
-            [(c["id"], None, c["status"]["closure"]) for c in out["cases"]], None, "case"
-        ),
+        "find": of_cases("find", "find_min"),
+        "escalation": of_cases("escalation"),
+        "documentation": of_cases("documentation"),
+        "closure": of_cases("closure"),
         "punctuality": _summary(
-            [(i + 1, v["late_min"], v["status"]) for i, v in enumerate(out["visits"])],
+            [(i + 1, v["late_min"], v["status"]) for i, v in enumerate(visits)],
             targets["visit_late_min"],
             "visit",
         ),
