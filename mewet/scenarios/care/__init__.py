@@ -6,7 +6,8 @@ from mewet.scenarios.care.kpis import kpis
 from mewet.scenarios.care.policy import Policies
 from mewet.scenarios.care.records import CareAction, Case, Visit
 from mewet.scenarios.care.settings import CareSettings, Responses, Targets
-from mewet.scenarios.care.team import AlarmTap, CareTeam
+from mewet.scenarios.care.signals import AlarmTap
+from mewet.scenarios.care.team import CareTeam
 
 __all__ = [
     "ACTIONS",

@@ -124,3 +124,13 @@ class Record:
     role: str
     visit: Visit
     items: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """What a role measured of the resident, when: the instruments' readings (NEWS2 with a
+    full set)."""
+
+    t: float
+    role: str
+    values: dict[str, float | str]

@@ -23,24 +23,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import numpy as np
 import simpy
 
-from mewet.contract import Event, Message, Scalar
+from mewet.contract import Event, Scalar
 from mewet.devices.base import Device
 from mewet.scenarios.care.errors import ActionError
-from mewet.scenarios.care.records import CareAction, Case, Record, Visit
+from mewet.scenarios.care.records import CareAction, Case, Measurement, Record, Visit
 from mewet.scenarios.care.settings import WEEKDAYS, CareSettings, Weekday
+from mewet.scenarios.care.signals import AlarmTap, Signal
 from mewet.scenarios.homesim import HomeSim
 from mewet.sim.clock import seconds_until
 from mewet.sim.home import OUTSIDE
 from mewet.sim.seeds import rng_for
-from mewet.sim.sink import Sink
 from mewet.texts import Arg, Said, said
-
-T = TypeVar("T")
 
 INCIDENT = {
     "fall_detected": "fall",
@@ -59,37 +57,6 @@ URGENT = {"fall", "help", "unwell", "fire", "door"}
 """Incidents a call for help belongs to when one is open (not a missed dose, not a leak)."""
 
 
-class Signal(Generic[T]):
-    """Something the team announces; listeners are called in the order they connected."""
-
-    def __init__(self) -> None:
-        self._listeners: list[Callable[[T], None]] = []
-
-    def connect(self, listener: Callable[[T], None]) -> None:
-        """Call `listener` with every value emitted from now on."""
-        self._listeners.append(listener)
-
-    def emit(self, value: T) -> None:
-        """Tell every listener."""
-        for listen in self._listeners:
-            listen(value)
-
-
-class AlarmTap:
-    """A sink in front of the real one: passes everything on, and announces alarm events."""
-
-    def __init__(self, sink: Sink) -> None:
-        self.sink = sink
-        self.alarms: Signal[tuple[str, Event]] = Signal()
-
-    def publish(self, message: Message) -> None:
-        """Pass the message on; an alarm is also announced (to the alarm centre)."""
-        self.sink.publish(message)
-        p = message.payload
-        if isinstance(p, Event) and p.severity == "alarm":
-            self.alarms.emit((message.topic.device, p))
-
-
 ActionFn = Callable[["CareTeam", str, dict[str, Scalar]], Said]
 """An action: the team, the role acting, its arguments → what came of it, as a message."""
 
@@ -105,16 +72,6 @@ class Action:
 
 Registry = Mapping[str, Mapping[str, Action]]
 """Every role's actions: role → action name → Action."""
-
-
-@dataclass(frozen=True, slots=True)
-class Measurement:
-    """What a role measured of the resident, when: the instruments' readings (NEWS2 with a
-    full set)."""
-
-    t: float
-    role: str
-    values: dict[str, float | str]
 
 
 class CareTeam:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from mewet.contract import Scalar
 from mewet.scenarios.care.errors import ActionError
-from mewet.scenarios.care.records import Visit
-from mewet.scenarios.care.team import CareTeam, Measurement
+from mewet.scenarios.care.records import Measurement, Visit
+from mewet.scenarios.care.team import CareTeam
 from mewet.sim.body import news2
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
