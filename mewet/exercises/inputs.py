@@ -19,7 +19,8 @@ from pydantic import TypeAdapter, ValidationError
 from mewet.contract import Scalar
 from mewet.exercises.errors import InvalidInputError
 from mewet.scenarios.care import ActionError
-from mewet.scenarios.incidents import AnyIncident, Incident, strike
+from mewet.scenarios.happening import strike
+from mewet.scenarios.incidents import AnyIncident, Incident
 from mewet.scenarios.run import ScenarioSim
 from mewet.scenarios.scenario import Scenario
 from mewet.sim.seeds import rng_for

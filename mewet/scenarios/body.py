@@ -7,7 +7,7 @@ hydration whenever it has moved by a twentieth since it last did, so analytics a
 can see it, and the dizziness (`World.dizziness`: drying out, the heat, illness, skipped
 meals) whenever it has moved by a tenth; dizziness is what raises the chance of a fall
 written with `dizzy_chance_per_hour`. (Heat waves and illness change the body too, in
-`incidents.py`; fluids and meals from home care, or the paramedics, restore it.)
+`happening.py`; fluids and meals from home care, or the paramedics, restore it.)
 """
 
 from __future__ import annotations

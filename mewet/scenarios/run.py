@@ -17,8 +17,8 @@ from typing import Any
 from mewet.contract import DEFAULT_ROOT, Event, Kind, Message
 from mewet.scenarios.care import REGISTRY, AlarmTap, CareAction, CareTeam, Policies, kpis
 from mewet.scenarios.casas import Line, label, sensor_line
+from mewet.scenarios.happening import happen
 from mewet.scenarios.homesim import HomeSim
-from mewet.scenarios.incidents import happen
 from mewet.scenarios.jsonl import CHUNK_DAYS, MessagesFile
 from mewet.scenarios.scenario import Scenario
 from mewet.scenarios.tables import Tables
