@@ -22,7 +22,16 @@ from mewet.api.commands import CommandSender
 from mewet.api.deps import ApiState, language_of
 from mewet.api.guard import Guard
 from mewet.api.refusals import Refusal
-from mewet.api.routes import auth, benchmarks, devices, exercises, join, live, scenarios
+from mewet.api.routes import (
+    auth,
+    benchmarks,
+    debriefs,
+    devices,
+    exercises,
+    join,
+    live,
+    scenarios,
+)
 from mewet.api.security import secret_key
 from mewet.benchmark.jobs import Benchmarks
 from mewet.benchmark.live import Broker
@@ -210,7 +219,7 @@ def create_app(
             return JSONResponse(body, status_code=exc.status_code, headers=headers)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
-    routers = (auth, join, scenarios, exercises, devices, benchmarks, live)
+    routers = (auth, join, scenarios, exercises, debriefs, devices, benchmarks, live)
     for router in (r.router for r in routers):
         app.include_router(router)
     app.include_router(pages.router)

@@ -1,15 +1,13 @@
-"""Exercises: create, join, steer, act, note, look at the home, and the debrief."""
+"""Exercises: create, join, steer, act, note, and look at the home (the debrief: `debriefs.py`)."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Awaitable
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from mewet.api.deps import (
     Address,
@@ -48,15 +46,14 @@ from mewet.api.models import (
 from mewet.api.public import join_base
 from mewet.api.refusals import Refusal, refused, too_many
 from mewet.api.routes.briefs import briefing
+from mewet.api.routes.debriefs import replayed
 from mewet.api.routes.join import join_with_code
 from mewet.api.routes.scenarios import find
 from mewet.api.security import Principal
 from mewet.devices.catalogue import CATALOGUE
 from mewet.devices.names import device_names
-from mewet.exercises import debrief as debriefs
 from mewet.exercises.errors import RefusedError
 from mewet.exercises.manager import Hosted
-from mewet.exercises.replays import BusyError
 from mewet.sim.clock import zone_label
 from mewet.texts import Said, said, say
 
@@ -404,86 +401,3 @@ async def qr(api: State, who: Current, hosted: Steerable, request: Request) -> R
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="svg", scale=8, border=2)
     return Response(out.getvalue(), media_type="image/svg+xml")
-
-
-def _debrief_allowed(who: Principal, hosted: Hosted) -> None:
-    if who.kind == "participant" and hosted.live.phase != "ended":
-        raise refused(409, "debrief_not_yet")
-
-
-DEBRIEF_TYPES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The debrief as JSON, CSV (the timeline) or a printable HTML report.",
-        "content": {"application/json": {}, "text/csv": {}, "text/html": {}},
-    }
-}
-CHART_TYPES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The chart.", "content": {"image/png": {}, "image/svg+xml": {}}}
-}
-
-
-@router.get(
-    "/{exercise_id}/debrief", response_model=None, responses={**DEBRIEF_TYPES, 429: ERRORS[429]}
-)
-async def debrief(
-    api: State,
-    who: Current,
-    hosted: Visible,
-    lang: Language,
-    format: Literal["json", "csv", "html"] = "json",
-    until_min: Annotated[float | None, Query(ge=0, le=3660 * 1440)] = None,
-) -> dict[str, Any] | Response:
-    """One timeline of sensor events, alarms, actions and notes, with the KPIs against their
-    targets; as JSON, CSV or a printable HTML report, in your language (each entry's
-    message in `said`, its words in `text`). `until_min`: up to that moment."""
-    _debrief_allowed(who, hosted)
-    if format == "html":
-        report = await replayed(api.exercises.chart(hosted, "report", "html", lang))
-        return HTMLResponse(report, headers={"Content-Language": lang})
-    until = None if until_min is None else until_min * 60
-    found = await replayed(api.exercises.debrief(hosted, until))
-    found = debriefs.in_language(found, lang, hosted.title(lang))
-    if format == "csv":
-        return PlainTextResponse(
-            debriefs.to_csv(found),
-            media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Language": lang,
-                "Content-Disposition": f'attachment; filename="{_file_name(hosted, lang)}.csv"',
-            },
-        )
-    return found
-
-
-def _file_name(hosted: Hosted, lang: str) -> str:
-    """An export's file name: the debrief of this exercise, in plain letters."""
-    words = {"fi": "jalkipuinti", "en": "debrief"}[lang]
-    return f"{words}-{hosted.row.id}"
-
-
-@router.get(
-    "/{exercise_id}/debrief/{chart}.{fmt}",
-    response_class=Response,
-    responses={**CHART_TYPES, 429: ERRORS[429]},
-)
-async def chart(
-    api: State,
-    who: Current,
-    hosted: Visible,
-    chart: Literal["timeline", "vitals"],
-    fmt: Literal["png", "svg"],
-    lang: Language,
-) -> Response:
-    """The timeline chart, or the vitals around the incident, as PNG or SVG, in your
-    language."""
-    _debrief_allowed(who, hosted)
-    body = await replayed(api.exercises.chart(hosted, chart, fmt, lang))
-    return Response(body, media_type="image/png" if fmt == "png" else "image/svg+xml")
-
-
-async def replayed(job: Awaitable[T]) -> T:
-    """A replay's answer; 429 when too many replays are waiting already."""
-    try:
-        return await job
-    except BusyError:
-        raise too_many(5, said("replays_busy")) from None
