@@ -1,16 +1,14 @@
 """What the API takes and gives: request bodies (`...Create`, `...Request`) and answers
-(`...Public`), validated at the boundary, with every field described for the OpenAPI page."""
+(`...Public`), validated at the boundary, with every field described for the OpenAPI page.
+A company's devices, commands, conformance runs and benchmarks: `company_models.py`."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from mewet.benchmark import FALL_SCENARIOS
-from mewet.contract import ID_PATTERN, NAME_PATTERN
 from mewet.exercises.frames import DeviceView, MessageFrame
 from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, RoleName
 
@@ -53,7 +51,9 @@ Value = (
 Control = Literal["start", "pause", "resume", "speed", "step", "inject", "end"]
 
 
-class _In(BaseModel):
+class RequestBody(BaseModel):
+    """A request's body: a field it does not know is refused, not ignored."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -111,7 +111,7 @@ class Me(BaseModel):
     exercise_role: str | None = None
 
 
-class ScenarioUpload(_In):
+class ScenarioUpload(RequestBody):
     """A scenario file to share with the other schools of the lab."""
 
     yaml: str = Field(
@@ -141,7 +141,7 @@ class ScenarioDetail(ScenarioPublic):
     yaml: str
 
 
-class ExerciseCreate(_In):
+class ExerciseCreate(RequestBody):
     """A new exercise of a scenario."""
 
     scenario: str = Field(min_length=1, max_length=64, description="Scenario id.")
@@ -162,7 +162,7 @@ class ExerciseCreate(_In):
     )
 
 
-class ExerciseCopy(_In):
+class ExerciseCopy(RequestBody):
     """The same exercise again, for the next group."""
 
     group: Line | None = Field(
@@ -235,7 +235,7 @@ class ExercisePublic(BaseModel):
     )
 
 
-class JoinRequest(_In):
+class JoinRequest(RequestBody):
     """A student joins with the code the teacher gave, a display name and a role."""
 
     code: str = Field(min_length=1, max_length=32)
@@ -266,117 +266,7 @@ class JoinResult(Token):
     )
 
 
-class DeviceCreate(_In):
-    """A company's device under test: its home and device id on the broker."""
-
-    home: str = Field(pattern=rf"^{ID_PATTERN}$")
-    device: str = Field(pattern=rf"^{ID_PATTERN}$")
-
-
-class DeadLetterSeen(BaseModel):
-    """A message of the device that the lab refused, and why."""
-
-    received: datetime
-    topic: str
-    reason: str
-    size: int
-
-
-class DeviceStatus(BaseModel):
-    """A company's device as the lab sees it."""
-
-    home: str
-    device: str
-    type: str = Field(description="From its `meta`; `unknown` until it sends one.")
-    status: Literal["online", "offline", "no status yet", "never seen"] = Field(
-        description="From its retained status (its Last Will says offline)."
-    )
-    last_seen: datetime | None
-    state: dict[str, Any] = Field(default_factory=dict, description="Its last retained state.")
-    refused: int = Field(description="Its messages the lab refused (dead letters), lately.")
-    messages: dict[str, int] = Field(
-        default_factory=dict, description="Its messages stored, per kind: telemetry, event."
-    )
-    deviations: dict[str, int] = Field(
-        default_factory=dict,
-        description=(
-            "How often its messages strayed from its `meta` or the contract's rules, per kind "
-            "(stored all the same): no_meta, undeclared_channel, undeclared_event, "
-            "out_of_range, ts_skew, id_reused, bad_result, unmatched_result."
-        ),
-    )
-
-
-class EventSeen(BaseModel):
-    """One event the device sent, as stored."""
-
-    ts: datetime
-    event_type: str
-    severity: str
-    data: dict[str, Any]
-
-
-class DeviationSeen(BaseModel):
-    """One place where a device strayed from what it declared."""
-
-    received: datetime
-    kind: str
-    detail: str
-    msg_id: str
-
-
-class TelemetrySeen(BaseModel):
-    """One telemetry message the device sent, as stored."""
-
-    ts: datetime
-    seq: int
-    data: dict[str, float]
-
-
-class CommandSeen(BaseModel):
-    """A command sent to the device, with its result matched by `ref`."""
-
-    id: str
-    name: str
-    args: dict[str, Any]
-    sent: datetime
-    answered: datetime | None = Field(None, description="The result's ts (the device's clock).")
-    latency_s: float | None = Field(None, description="From sending to the result's ts.")
-    ok: bool | None = None
-    detail: str | None = None
-
-
-class DeviceDetail(DeviceStatus):
-    """One device with its last events, the reasons its messages were refused and where
-    they strayed from its declaration, newest first."""
-
-    events: list[EventSeen] = Field(default_factory=list)
-    telemetry: list[TelemetrySeen] = Field(
-        default_factory=list, description="Its newest telemetry messages (by its ts)."
-    )
-    dead_letters: list[DeadLetterSeen]
-    recent_deviations: list[DeviationSeen] = Field(default_factory=list)
-    commands: list[CommandSeen] = Field(
-        default_factory=list, description="The newest commands sent, with their results."
-    )
-
-
-class CommandRequest(_In):
-    """A command for your device: its name (the last level of `.../cmd/<name>`) and args."""
-
-    name: str = Field(pattern=rf"^{NAME_PATTERN}$")
-    args: dict[str, Scalar] = Field(default_factory=dict, max_length=16)
-
-
-class CommandSent(BaseModel):
-    """A command on its way: the device answers with a `command_result` event whose `ref` is
-    the command's id."""
-
-    id: str
-    topic: str
-
-
-class ControlRequest(_In):
+class ControlRequest(RequestBody):
     """The teacher steers: start, pause, resume, speed ({speed}), step ({minutes}), inject
     ({incident: index in the scenario} or an ad hoc incident such as {type: fall, room:
     kitchen}, {type: device_fault, device: dispenser}, {type: smoke}), end."""
@@ -385,7 +275,7 @@ class ControlRequest(_In):
     args: dict[str, Value] = Field(default_factory=dict, max_length=20)
 
 
-class ActionRequest(_In):
+class ActionRequest(RequestBody):
     """An action in a role (the role comes from a student's token; a teacher names it)."""
 
     action: str = Field(min_length=1, max_length=40)
@@ -403,7 +293,7 @@ class Outcome(BaseModel):
     phase: str
 
 
-class NoteCreate(_In):
+class NoteCreate(RequestBody):
     """Documentation: what you saw, did, decided."""
 
     text: Text = Field(min_length=1, max_length=4000)
@@ -476,70 +366,3 @@ class FloorPlan(BaseModel):
     rooms: list[PlanRoom]
     doors: list[PlanDoor]
     devices: list[PlanDevice]
-
-
-class ConformanceCreate(_In):
-    """A conformance run of your device: how long to watch it (its declared commands are sent
-    halfway). Through the API the plug is not pulled: the Last Will and the persistent
-    session are `not_applicable` (run `mewet conformance --unplug` beside the device)."""
-
-    watch_s: float = Field(30.0, ge=5, le=300, description="Seconds to watch the device.")
-    answer_s: float = Field(
-        10.0, ge=1, le=60, description="Seconds each command's result may take."
-    )
-
-
-class ConformanceSeen(BaseModel):
-    """One conformance run of a device: going on, done (with the verdict) or failed."""
-
-    id: int
-    status: Literal["running", "done", "failed"]
-    started: datetime
-    verdict: Literal["pass", "fail"] | None = None
-    counts: dict[str, int] | None = Field(
-        None, description="Checks per verdict: pass, fail, not_applicable, inconclusive."
-    )
-    error: str | None = None
-    report: str | None = Field(None, description="The full report (JSON); .html and .xml beside.")
-
-
-class BenchmarkCreate(_In):
-    """A benchmark of a company's fall detector: which of its devices sends the detections,
-    which scenarios and seeds are played, how fast."""
-
-    home: str = Field(pattern=rf"^{ID_PATTERN}$", description="Your detector device's home.")
-    device: str = Field(pattern=rf"^{ID_PATTERN}$", description="Your detector device.")
-    scenarios: list[Annotated[str, Field(pattern=rf"^{ID_PATTERN}$")]] = Field(
-        default_factory=lambda: list(FALL_SCENARIOS),
-        min_length=1,
-        max_length=6,
-        description="Library scenarios to play (default: the library's falls and a random week).",
-    )
-    seeds: str = Field(
-        "1", max_length=40, description="Seeds of each scenario: 1-3, 1,5,9 (at most 5)."
-    )
-    speed: float = Field(600.0, ge=60, le=3600, description="Sim seconds per wall second.")
-    window_s: float = Field(
-        300.0, ge=1, le=3600, description="Seconds after a fall's onset a detection counts."
-    )
-
-
-class BenchmarkSeen(BaseModel):
-    """A benchmark run: where to listen and publish, how far it is, and its figures when done."""
-
-    id: int
-    status: Literal["running", "done", "failed"]
-    detector: str
-    homes: list[str] = Field(description="Subscribe to <root>/<home>/# for each.")
-    publish_to: str = Field(description="Publish detections here, as events with data.home.")
-    speed: float
-    window_s: float
-    started: datetime
-    ends_about: datetime
-    error: str | None = None
-    mqtt: MqttAccess | None = Field(
-        None, description="On a secured broker: an account that reads the benchmark's homes."
-    )
-    report: dict[str, Any] | None = Field(
-        None, description="When done: the figures, as `mewet score --json` prints them."
-    )

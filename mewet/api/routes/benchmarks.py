@@ -11,8 +11,9 @@ import asyncio
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import HTMLResponse
 
+from mewet.api.company_models import BenchmarkCreate, BenchmarkSeen
 from mewet.api.deps import ApiState, Current, KnownQuery, State
-from mewet.api.models import ERRORS, BenchmarkCreate, BenchmarkSeen, MqttAccess
+from mewet.api.models import ERRORS, MqttAccess
 from mewet.api.routes.devices import company_org, own_device
 from mewet.api.security import Principal
 from mewet.benchmark.campaign import parse_seeds

@@ -10,9 +10,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from mewet.api.deps import ApiState, Current, KnownQuery, State
-from mewet.api.models import (
-    ERRORS,
+from mewet.api.company_models import (
     CommandRequest,
     CommandSeen,
     CommandSent,
@@ -24,9 +22,10 @@ from mewet.api.models import (
     DeviceDetail,
     DeviceStatus,
     EventSeen,
-    MqttAccess,
     TelemetrySeen,
 )
+from mewet.api.deps import ApiState, Current, KnownQuery, State
+from mewet.api.models import ERRORS, MqttAccess
 from mewet.api.refusals import too_many
 from mewet.api.security import Principal
 from mewet.config import StoreUrl
