@@ -114,6 +114,22 @@ export function byName(by) {
   return (t.by && t.by[by]) || by;
 }
 
+export function noteForm(exercise, form, box, errorBox) {
+  // a note for the exercise's timeline and debrief (a student's record, the teacher's mark):
+  // posted, then the box emptied; a refusal is shown beside it
+  document.getElementById(form).addEventListener("submit", async (event) => {
+    event.preventDefault();
+    show(errorBox, null);
+    const text = document.getElementById(box);
+    try {
+      await api("POST", `/api/exercises/${exercise}/notes`, { text: text.value });
+      text.value = "";
+    } catch (error) {
+      show(errorBox, error);
+    }
+  });
+}
+
 export function signOutButton() {
   const button = document.getElementById("signout");
   if (!session()) return;

@@ -2,8 +2,8 @@
 // class's phones reach), who joined, the clock with its controls, incidents to inject, moments
 // marked for the debrief, the home, the alarm cases as they go, and one live timeline.
 import {
-  addToTimeline, api, clock, drawPlan, el, fillTimeline, heading, homeZone, live, paintDevice,
-  roleName, say, session, show, signOutButton, t, timelineItem,
+  addToTimeline, api, clock, drawPlan, el, fillTimeline, heading, homeZone, live, noteForm,
+  paintDevice, roleName, say, session, show, signOutButton, t, timelineItem,
 } from "./api.js";
 
 const exercise = document.body.dataset.exercise;
@@ -116,18 +116,8 @@ async function main() {
     event.preventDefault();
     control("inject", INCIDENTS[select.value]);
   });
-  document.getElementById("mark-form").addEventListener("submit", async (event) => {
-    // the instructor's log: a moment marked with a comment, shown in the debrief
-    event.preventDefault();
-    show("mark-error", null);
-    const text = document.getElementById("mark");
-    try {
-      await api("POST", `/api/exercises/${exercise}/notes`, { text: text.value });
-      text.value = "";
-    } catch (error) {
-      show("mark-error", error);
-    }
-  });
+  // the instructor's log: a moment marked with a comment, shown in the debrief
+  noteForm(exercise, "mark-form", "mark", "mark-error");
   document.getElementById("copy-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     show("copy-error", null);

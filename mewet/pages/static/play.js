@@ -3,8 +3,8 @@
 // on a tap, a refusal with its reason (and a busy role with its time left); the home live
 // (unless the role sees no sensors); the briefing; notes; the timeline, oldest first.
 import {
-  addToTimeline, api, clock, drawPlan, el, fillTimeline, homeZone, live, number, paintDevice,
-  roleName, say, session, show, signOutButton, t, timelineItem,
+  addToTimeline, api, clock, drawPlan, el, fillTimeline, homeZone, live, noteForm, number,
+  paintDevice, roleName, say, session, show, signOutButton, t, timelineItem,
 } from "./api.js";
 
 const exercise = document.body.dataset.exercise;
@@ -317,16 +317,6 @@ document.getElementById("banner-hide").addEventListener("click", () => {
   document.getElementById("alarm-banner").hidden = true;
 });
 
-document.getElementById("note-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  show("note-error", null);
-  const text = document.getElementById("note");
-  try {
-    await api("POST", `/api/exercises/${exercise}/notes`, { text: text.value });
-    text.value = "";
-  } catch (error) {
-    show("note-error", error);
-  }
-});
+noteForm(exercise, "note-form", "note", "note-error");
 
 main().catch((error) => show("action-error", error));
