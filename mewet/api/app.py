@@ -45,6 +45,7 @@ from mewet.exercises.manager import Exercises
 from mewet.pages import router as pages
 from mewet.texts import Said, problem, say
 from mewet.transport.access import BrokerAccess
+from mewet.yamlfile import FileError
 
 log = logging.getLogger(__name__)
 SERVING: dict[str, Any] = {
@@ -195,6 +196,16 @@ def create_app(
         """422 for values that are wrong whenever they come (a control's speed, an incident's
         room), in the same shape as a request that does not validate."""
         return unprocessable(request, exc.problems)
+
+    @app.exception_handler(FileError)
+    async def bad_file(request: Request, exc: FileError) -> JSONResponse:
+        """422 for a file (a scenario) with every problem at its line, in the asker's
+        language: what the editor page shows beside each line."""
+        lang = language_of(request)
+        problems = [
+            {"where": p.field, "line": p.line, "problem": say(p.said, lang)} for p in exc.problems
+        ]
+        return JSONResponse({"detail": exc.say(lang), "problems": problems}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

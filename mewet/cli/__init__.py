@@ -11,6 +11,7 @@ import sys
 from typing import NoReturn
 
 from pydantic import ValidationError
+from rich.markup import escape
 
 from mewet.cli import benchmark, conformance, contract, ingest, lab, sim
 from mewet.cli.common import app, err
@@ -26,15 +27,15 @@ def main() -> None:
         app()
     except SystemExit as done:  # how typer says the command has finished
         _leave(done.code)
-    except MewetError as exc:
-        err.print(f"[red]error:[/] {exc}")
+    except MewetError as exc:  # the words as they are: `[a-z0-9]` is not rich markup
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         sys.exit(2)
     except ValidationError as exc:
-        err.print(f"[red]error in the settings:[/] {exc}")
+        err.print(f"[red]error in the settings:[/] {escape(str(exc))}")
         sys.exit(2)
     except OSError as exc:  # a folder that cannot be made, a file that cannot be written
         where = f": {exc.filename}" if exc.filename else ""
-        err.print(f"[red]error:[/] {exc.strerror or exc}{where}")
+        err.print(f"[red]error:[/] {escape(str(exc.strerror or exc))}{escape(where)}")
         sys.exit(2)
 
 

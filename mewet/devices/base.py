@@ -43,6 +43,8 @@ from mewet.sim.home import DevicePlacement
 from mewet.sim.readings import Many, Measure, Reading, Rows, Stream, Times
 from mewet.sim.sink import Sink
 from mewet.sim.world import Process, World
+from mewet.texts import problem, said
+from mewet.yamlfile import Found, unknown_key
 
 StateDict = dict[str, Scalar | None]
 LOW_BATTERY = 10.0
@@ -113,11 +115,10 @@ class DeviceSpec:
             return self.channels
         return (*self.channels, Channel(name="battery", unit="%", rate_s=self.factory.heartbeat_s))
 
-    def check_placement(
-        self, placement: DevicePlacement
-    ) -> list[tuple[tuple[str | int, ...], str]]:
-        """Problems with a placement's options and fault overrides, with their locations."""
-        found: list[tuple[tuple[str | int, ...], str]] = []
+    def check_placement(self, placement: DevicePlacement) -> Found:
+        """Problems with a placement's options and fault overrides, with their locations; an
+        unknown one is told with those the type has."""
+        found: Found = []
         for key, model, data in (
             ("options", self.options, placement.options),
             ("faults", Faults, {**self.faults.model_dump(), **placement.faults}),
@@ -126,9 +127,15 @@ class DeviceSpec:
                 model.model_validate(data)
             except ValidationError as exc:
                 for err in exc.errors():
-                    found.append(((key, *err["loc"]), err["msg"]))
+                    loc = (key, *err["loc"])
+                    if err["type"] == "extra_forbidden":
+                        known = list(model.model_fields)
+                        what = f"unknown_{key[:-1]}"  # unknown_option, unknown_fault
+                        found.append((loc, unknown_key(str(loc[-1]), known, what, type=self.type)))
+                    else:
+                        found.append((loc, problem(err)))
         if self.factory.needs_door and placement.door is None:
-            found.append((("door",), f"a {self.type} device needs the door it watches"))
+            found.append((("door",), said("device_needs_door", type=self.type)))
         return found
 
 

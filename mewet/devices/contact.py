@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mewet.contract import Channel
 from mewet.devices.base import Device, DeviceSpec, Faults, StateDict
+from mewet.sim.clock import clock_time
 from mewet.sim.world import Process
 
 
@@ -33,8 +32,7 @@ class Options(BaseModel):
     @classmethod
     def _hhmm(cls, night: tuple[str, str]) -> tuple[str, str]:
         for t in night:
-            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", t):
-                raise ValueError(f"night time {t!r} must be HH:MM, e.g. 23:00")
+            clock_time(t, "night", "23:00")
         return night
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mewet.contract import Scalar
 from mewet.devices.base import Device, DeviceSpec, StateDict
+from mewet.sim.clock import clock_time
 from mewet.sim.world import Process
 
 
@@ -24,8 +24,7 @@ class Options(BaseModel):
     @classmethod
     def _hhmm(cls, doses: list[str]) -> list[str]:
         for d in doses:
-            if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", d):
-                raise ValueError(f"dose time {d!r} must be HH:MM, e.g. 08:00")
+            clock_time(d, "doses", "08:00")
         return sorted(doses)
 
 

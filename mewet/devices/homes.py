@@ -6,21 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from mewet.devices.catalogue import CATALOGUE
-from mewet.errors import HomeFileError
-from mewet.sim.home import Home, builtin_homes, read_home
-from mewet.yamlfile import Loc
+from mewet.sim.home import Home, InvalidHomeError, builtin_homes, read_home
+from mewet.texts import said
+from mewet.yamlfile import Found
 
 
-def check_home(home: Home) -> list[tuple[Loc, str]]:
+def check_home(home: Home) -> Found:
     """Placements that do not hold: unknown device types, options or faults a type refuses."""
-    found: list[tuple[Loc, str]] = []
+    found: Found = []
     for i, dev in enumerate(home.devices):
         spec = CATALOGUE.get(dev.type)
         if spec is None:
             known = ", ".join(sorted(CATALOGUE))
-            found.append(
-                (("devices", i, "type"), f"unknown device type {dev.type!r} (known: {known})")
-            )
+            why = said("unknown_device_type", type=dev.type, types=known)
+            found.append((("devices", i, "type"), why))
             continue
         for loc, msg in spec.check_placement(dev):
             found.append((("devices", i, *loc), msg))
@@ -37,5 +36,6 @@ def home_by_id(home_id: str) -> Home:
     uploaded by anyone, cannot make the lab read a file of the server)."""
     homes = builtin_homes()
     if home_id not in homes:
-        raise HomeFileError(f"unknown home {home_id!r} (homes: {', '.join(sorted(homes))})")
+        known = ", ".join(sorted(homes))
+        raise InvalidHomeError.of(home_id, said("unknown_home", home=home_id, homes=known))
     return read_home(homes[home_id], check_home)

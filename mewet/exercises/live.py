@@ -312,9 +312,7 @@ class Exercise:
         incident = incident_of(args)
         problems = self.setup.scenario.model_copy(update={"incidents": [incident]}).problems()
         if problems:
-            raise InvalidInputError(
-                [(f"args.{loc[-1]}", said("as_written", text=msg)) for loc, msg in problems]
-            )
+            raise InvalidInputError([(f"args.{loc[-1]}", message) for loc, message in problems])
         args.clear()
         args.update(incident.settings())
         return said("control_inject", incident=incident.type)

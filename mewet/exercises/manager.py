@@ -32,6 +32,7 @@ from mewet.exercises.runner import Runner
 from mewet.exercises.view import HomeThen, home_at
 from mewet.scenarios.homesim import will_device
 from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError
+from mewet.texts import said
 from mewet.transport.access import BrokerAccess
 from mewet.transport.client import MqttLink, Received
 from mewet.transport.sink import MqttSink
@@ -46,9 +47,7 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in
 def scenario_from_text(text: str, name: str = "scenario.yaml", max_aliases: int = 0) -> Scenario:
     """A scenario from YAML text (uploaded, or kept with an exercise); ScenarioError says why."""
     if len(text.encode()) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(
-            f"{name}: larger than {MAX_SCENARIO_BYTES // 1024} KiB; a scenario is a short file"
-        )
+        raise ScenarioError.of(name, said("file_too_large", kib=MAX_SCENARIO_BYTES // 1024))
     return validate_yaml(Scenario, name, ScenarioError, text=text, max_aliases=max_aliases)
 
 
@@ -295,6 +294,7 @@ class Exercises:
         speed: float,
         roles: list[str],
         group: str = "",
+        version: int = 0,
     ) -> Hosted:
         """A new exercise, its home switched on and its clock standing at the start; an empty
         title: the scenario's, in the reader's language."""
@@ -303,7 +303,7 @@ class Exercises:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         tag = secrets.token_hex(3)
         ex = self.db.add_exercise(
-            teacher, title, scenario_yaml, seed, start, speed, roles, code, tag, group
+            teacher, title, scenario_yaml, seed, start, speed, roles, code, tag, group, version
         )
         row = next(r for r in self.db.exercises() if r.id == ex)
         return await self._open(row, [])
@@ -337,6 +337,16 @@ class Exercises:
         inputs = list(live.inputs)
         key = ("debrief", hosted.row.id, len(inputs), round(until, 3), final)
         return await self.replays.run(key, debrief.build, live.setup, inputs, until, final)
+
+    async def trial(self, scenario: Scenario) -> dict[str, Any]:
+        """A test run of a scenario before any class sees it: its first day (all of it, if
+        shorter) with the lab's team in every role, replayed in a worker process like a
+        debrief (BusyError when too many replays wait); the same scenario is run once."""
+        days = min(scenario.days, 1.0)
+        setup = Setup(scenario, scenario.seed, scenario.start, frozenset(), "trial", self.root)
+        key = ("trial", scenario.model_dump_json())
+        final = days >= scenario.days  # a longer scenario goes on: its open cases are open
+        return await self.replays.run(key, debrief.build, setup, [], days * 86400.0, final)
 
     async def home_at(self, hosted: Hosted, sim_s: float) -> HomeThen:
         """The exercise's home at an earlier moment (to the second), replayed in a worker."""

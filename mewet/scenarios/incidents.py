@@ -15,7 +15,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mewet.sim.body import Clothing
-from mewet.sim.clock import HHMM, clock_time, minutes_of_day
+from mewet.sim.clock import clock_time, minutes_of_day
+from mewet.texts import wrong
 
 WHEN = {"at", "day", "chance_per_day", "dizzy_chance_per_hour", "between"}
 """The fields that say when an incident happens (the rest say what it does)."""
@@ -54,18 +55,14 @@ class _Incident(BaseModel):
     @classmethod
     def _window(cls, between: tuple[str, str]) -> tuple[str, str]:
         for t in between:
-            if not HHMM.fullmatch(t):
-                raise ValueError(f"between {t!r}: use clock times HH:MM, e.g. [22:00, 06:00]")
+            clock_time(t, "between", "22:00")
         return between
 
     @model_validator(mode="after")
     def _when(self) -> _Incident:
         given = [self.at, self.chance_per_day, self.dizzy_chance_per_hour]
         if sum(when is not None for when in given) != 1:
-            raise ValueError(
-                "give either `at` (a clock time) or `chance_per_day`, not both "
-                "(or `dizzy_chance_per_hour`, alone)"
-            )
+            raise wrong("incident_when")
         return self
 
     def settings(self) -> dict[str, Any]:
@@ -223,9 +220,9 @@ class Wandering(_Incident):
     ) -> float | tuple[float, float] | None:
         spans = [value] if isinstance(value, float | int) else list(value or ())
         if any(not 0 < m <= 24 * 60 for m in spans):
-            raise ValueError("found_after_min: minutes above 0 and at most 1440, e.g. 25")
+            raise wrong("minutes_span", low=0, high=24 * 60, example="25, [20, 40]")
         if isinstance(value, tuple) and value[0] > value[1]:
-            raise ValueError("found_after_min: [from, to] with from at most to, e.g. [20, 40]")
+            raise wrong("span_order", example="[20, 40]")
         return value
 
     def find_after_s(self, rng: np.random.Generator) -> float:

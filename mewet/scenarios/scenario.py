@@ -18,13 +18,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from mewet.devices.base import Device
 from mewet.devices.catalogue import CATALOGUE
 from mewet.devices.homes import home_by_id
-from mewet.errors import HomeFileError, MewetError
 from mewet.scenarios.care.actions import ACTIONS
 from mewet.scenarios.care.settings import CareSettings
 from mewet.scenarios.incidents import AnyIncident, FalseAlarmBurst, Incident
 from mewet.scenarios.occupant import Persona
 from mewet.sim.home import DevicePlacement, Home, Id
-from mewet.yamlfile import Loc, validate_yaml
+from mewet.texts import said
+from mewet.yamlfile import FileError, Found, validate_yaml
 
 RoleName = Literal[
     "alarm_centre", "home_care", "paramedic", "physiotherapist", "doctor", "relative", "police"
@@ -36,8 +36,8 @@ NO_SENSORS = ("relative", "police")
 MAX_SCENARIO_BYTES = 256 * 1024  # a scenario is a short file
 
 
-class ScenarioError(MewetError):
-    """A scenario file is invalid or cannot be found."""
+class ScenarioError(FileError):
+    """A scenario file is invalid or cannot be found: every problem at its line."""
 
 
 class DeviceOverride(BaseModel):
@@ -218,40 +218,43 @@ class Scenario(BaseModel):
         """Whether a role sees the home's sensor feed (a role not listed does)."""
         return next((b.sensors for name, b in self.roles.items() if name == role), True)
 
-    def problems(self) -> list[tuple[Loc, str]]:
+    def problems(self) -> Found:
         """Cross-references that do not hold: an unknown home, device, option or fault."""
         try:
             home = home_by_id(self.home)
-        except HomeFileError as exc:
-            return [(("home",), str(exc))]
-        found: list[tuple[Loc, str]] = []
-        rooms = {r.id for r in home.rooms}
+        except FileError as exc:
+            return [(("home",), exc.problems[0].said)]
+        found: Found = []
+        rooms = ", ".join(sorted(r.id for r in home.rooms))
         for i, incident in enumerate(self.incidents):
             room = getattr(incident, "room", None)
-            if room is not None and room not in rooms:
-                why = f"unknown room {room!r} (known: {', '.join(sorted(rooms))})"
-                found.append((("incidents", i, "room"), why))
+            if room is not None and room not in {r.id for r in home.rooms}:
+                found.append(
+                    (("incidents", i, "room"), said("unknown_room", room=room, rooms=rooms))
+                )
             found += _device_problems(incident, i, home)
             door = getattr(incident, "door", None)
             closable = sorted(d.id for d in home.doors if d.kind != "opening")
             if door is not None and door not in closable:
-                why = f"no door {door!r} that can be left open (doors: {', '.join(closable)})"
+                why = said("unknown_door_open", door=door, doors=", ".join(closable))
                 found.append((("incidents", i, "door"), why))
         for role, actions in self.care.durations.items():
             if role not in ACTIONS:
-                why = f"unknown role {role!r} (roles: {', '.join(ACTIONS)})"
+                why = said("unknown_name", name=role, allowed=", ".join(ACTIONS))
                 found.append((("care", "durations", role), why))
                 continue
             for action in actions:
                 if action not in ACTIONS[role]:
-                    why = f"a {role} has no action {action!r} (actions: {', '.join(ACTIONS[role])})"
+                    why = said(
+                        "unknown_action", role=role, action=action, can=", ".join(ACTIONS[role])
+                    )
                     found.append((("care", "durations", role, action), why))
         placements = {d.id: d for d in home.devices}
         for device_id, override in self.devices.items():
             placement = placements.get(device_id)
             if placement is None:
                 known = ", ".join(sorted(placements))
-                why = f"no device {device_id!r} in home {home.id!r} (known: {known})"
+                why = said("unknown_device", device=device_id, home=home.id, devices=known)
                 found.append((("devices", device_id), why))
                 continue
             changed = override.apply(placement)
@@ -277,7 +280,7 @@ class Scenario(BaseModel):
         return placed.model_copy(update={"options": {**placed.options, "setpoint_c": indoor}})
 
 
-def _device_problems(incident: AnyIncident, i: int, home: Home) -> list[tuple[Loc, str]]:
+def _device_problems(incident: AnyIncident, i: int, home: Home) -> Found:
     """An incident's device must be in the home, and able to do what the incident needs."""
     device = getattr(incident, "device", None)
     if device is None:
@@ -285,14 +288,15 @@ def _device_problems(incident: AnyIncident, i: int, home: Home) -> list[tuple[Lo
     types = {d.id: d.type for d in home.devices}
     if device not in types:
         known = ", ".join(sorted(types))
-        return [(("incidents", i, "device"), f"unknown device {device!r} (known: {known})")]
+        why = said("unknown_device", device=device, home=home.id, devices=known)
+        return [(("incidents", i, "device"), why)]
 
     def can_false_alarm(type_name: str) -> bool:
         return CATALOGUE[type_name].factory.false_alarm is not Device.false_alarm
 
     if isinstance(incident, FalseAlarmBurst) and not can_false_alarm(types[device]):
         able = ", ".join(sorted(d for d, t in types.items() if can_false_alarm(t)))
-        why = f"a {types[device]} has no false alarms (devices that do: {able})"
+        why = said("no_false_alarms", type=types[device], devices=able)
         return [(("incidents", i, "device"), why)]
     return []
 
@@ -316,8 +320,6 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         return _from_library(name_or_path)
     path = Path(name_or_path)
     if not path.exists():
-        raise ScenarioError(
-            f"scenario {str(name_or_path)!r} is neither in the library "
-            f"({', '.join(sorted(known))}) nor an existing file"
-        )
+        known_ids = ", ".join(sorted(known))
+        raise ScenarioError.of(str(name_or_path), said("scenario_not_found", scenarios=known_ids))
     return validate_yaml(Scenario, path, ScenarioError)

@@ -12,14 +12,17 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from mewet.texts import wrong
+
 HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 """A local clock time as scenarios write it: 03:10, 22:00."""
 
 
 def clock_time(value: str, what: str, example: str) -> str:
-    """`value` when it is a clock time HH:MM, else a ValueError in the writer's words."""
+    """`value` when it is a clock time HH:MM, else a validation error in the writer's words
+    (`what`: the field, for pydantic's own text)."""
     if not HHMM.fullmatch(value):
-        raise ValueError(f"{what} {value!r}: use a clock time HH:MM, e.g. {example}")
+        raise wrong("clock_time", value=value, example=example, field=what)
     return value
 
 

@@ -16,10 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from mewet.contract import ID_PATTERN
 from mewet.errors import HomeFileError
-from mewet.yamlfile import Loc, validate_yaml
+from mewet.texts import said
+from mewet.yamlfile import FileError, Found, validate_yaml
 
 Id = Annotated[str, StringConstraints(pattern=rf"^{ID_PATTERN}$")]
 OUTSIDE = "outside"
+
+
+class InvalidHomeError(FileError, HomeFileError):
+    """A home file's problems, each at its line."""
 
 
 class _Strict(BaseModel):
@@ -73,13 +78,13 @@ class Home(_Strict):
     doors: list[Door] = Field(default_factory=list)
     devices: list[DevicePlacement] = Field(default_factory=list)
 
-    def problems(self) -> list[tuple[Loc, str]]:
+    def problems(self) -> Found:
         """Cross-references of the floor plan that do not hold: unknown rooms or doors,
         repeated ids."""
-        found: list[tuple[Loc, str]] = []
+        found: Found = []
         rooms = {r.id for r in self.rooms}
         known_rooms = ", ".join(sorted(rooms))
-        doors = {d.id for d in self.doors}
+        doors = ", ".join(sorted(d.id for d in self.doors))
         lists: dict[str, list[str]] = {
             "rooms": [r.id for r in self.rooms],
             "doors": [d.id for d in self.doors],
@@ -89,28 +94,20 @@ class Home(_Strict):
             seen: set[str] = set()
             for i, item_id in enumerate(ids):
                 if item_id in seen:
-                    found.append(((key, i, "id"), f"{key[:-1]} id {item_id!r} is used twice"))
+                    found.append(((key, i, "id"), said("id_twice", value=item_id)))
                 seen.add(item_id)
         for i, door in enumerate(self.doors):
             for side in door.between:
                 if side != OUTSIDE and side not in rooms:
-                    found.append(
-                        (
-                            ("doors", i, "between"),
-                            f"unknown room {side!r} (known: {known_rooms}, {OUTSIDE})",
-                        )
-                    )
+                    why = said("unknown_room", room=side, rooms=f"{known_rooms}, {OUTSIDE}")
+                    found.append((("doors", i, "between"), why))
         for i, dev in enumerate(self.devices):
             if dev.room not in rooms:
+                why = said("unknown_room", room=dev.room, rooms=known_rooms)
+                found.append((("devices", i, "room"), why))
+            if dev.door is not None and dev.door not in {d.id for d in self.doors}:
                 found.append(
-                    (("devices", i, "room"), f"unknown room {dev.room!r} (known: {known_rooms})")
-                )
-            if dev.door is not None and dev.door not in doors:
-                found.append(
-                    (
-                        ("devices", i, "door"),
-                        f"unknown door {dev.door!r} (known: {', '.join(sorted(doors)) or 'none'})",
-                    )
+                    (("devices", i, "door"), said("unknown_door", door=dev.door, doors=doors))
                 )
         return found
 
@@ -181,7 +178,7 @@ def builtin_homes() -> dict[str, Path]:
     return {Path(str(p)).stem: Path(str(p)) for p in folder.iterdir() if str(p).endswith(".yaml")}
 
 
-HomeCheck = Callable[[Home], list[tuple[Loc, str]]]
+HomeCheck = Callable[[Home], Found]
 
 
 def read_home(name_or_path: str | Path, check: HomeCheck | None = None) -> Home:
@@ -189,11 +186,9 @@ def read_home(name_or_path: str | Path, check: HomeCheck | None = None) -> Home:
     checks of the layers above (device types and their options)."""
     homes = builtin_homes()
     if isinstance(name_or_path, str) and name_or_path in homes:
-        return validate_yaml(Home, homes[name_or_path], HomeFileError, check=check)
+        return validate_yaml(Home, homes[name_or_path], InvalidHomeError, check=check)
     path = Path(name_or_path)
     if not path.exists():
-        raise HomeFileError(
-            f"home {str(name_or_path)!r} is neither a built-in home ({', '.join(sorted(homes))}) "
-            "nor an existing file"
-        )
-    return validate_yaml(Home, path, HomeFileError, check=check)
+        known = ", ".join(sorted(homes))
+        raise InvalidHomeError.of(str(name_or_path), said("home_not_found", homes=known))
+    return validate_yaml(Home, path, InvalidHomeError, check=check)

@@ -1,7 +1,7 @@
 """Every text the lab shows, keyed by id, in Finnish and English: the catalogues, the messages
 the lab records (`Said`), and how one is said in a language (`say`)."""
 
-from mewet.texts.problems import problem
+from mewet.texts.problems import problem, wrong
 from mewet.texts.said import Arg, Said, SaidError, said
 from mewet.texts.words import DEFAULT, LANGUAGES, catalogue, choose, number, say
 
@@ -17,4 +17,5 @@ __all__ = [
     "problem",
     "said",
     "say",
+    "wrong",
 ]

@@ -525,7 +525,7 @@ def test_teachers_upload_and_share_scenarios(api: Api) -> None:
     r = api.call("POST", "/api/scenarios", TEACHER, json={"yaml": broken})
     line = broken.splitlines().index(next(x for x in broken.splitlines() if '"3:10"' in x)) + 1
     assert r.status_code == 422 and f"line {line}:" in r.json()["detail"]
-    assert "use a clock time HH:MM" in r.json()["detail"]
+    assert "'3:10' is not a clock time: write HH:MM in quotes" in r.json()["detail"]
     r = api.call("POST", "/api/scenarios", TEACHER, json={"yaml": text})
     assert r.status_code == 409 and "library scenario" in r.json()["detail"]
     outside = shared.replace("home: default", "home: /etc/hostname")

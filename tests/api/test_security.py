@@ -206,8 +206,8 @@ start: 2026-11-22T06:00:00+01:00
         ("id: x\ntitle: a\ntitle: b\n", "'title' is written twice (lines 2 and 3)"),
         ("id: x\n? [a, b]\n: c\n", "a key must be a plain word or number"),
         ("a:\n" + "".join(" " * i + "- \n" for i in range(1, 60)), "nested more than 32"),
-        (SCENARIO.format(id="x", home="/etc/passwd"), "string should match pattern"),
-        (SCENARIO.format(id="x", home="../../../etc/hostname"), "string should match pattern"),
+        (SCENARIO.format(id="x", home="/etc/passwd"), "use only the small letters a-z"),
+        (SCENARIO.format(id="x", home="../../../etc/hostname"), "use only the small letters a-z"),
         (SCENARIO.format(id="x", home="garage"), "unknown home 'garage' (homes: default)"),
     ],
 )

@@ -87,7 +87,9 @@ def test_controls_refuse_what_makes_no_sense_now() -> None:
     assert bad.value.problems[0][0] == "args.speed"
     with pytest.raises(InvalidInputError, match=r"by its number, from 0 \(1 in all\)"):
         ex.control("inject", {"incident": 7}, "t")
-    with pytest.raises(InvalidInputError, match=r"args\.device: unknown device 'fridge'"):
+    with pytest.raises(
+        InvalidInputError, match=r"args\.device: no device 'fridge' in home 'default'"
+    ):
         ex.control("inject", {"type": "device_fault", "device": "fridge"}, "t")
     ex.control("end", {}, "t")
     assert ex.phase == "ended"

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from mewet.sim.clock import clock_time
+from mewet.texts import wrong
 
 Urgency = Literal["A", "B", "C", "D"]
 Situation = Literal[
@@ -49,34 +50,32 @@ class TimedStep(BaseModel):
     do: list[Response] = Field(min_length=1, description="The responses, in order.")
 
 
+TIMED = "{after_min: 20, unless: found, do: [call_police]}"
+"""A timed step as a scenario writes it, for the messages that show one."""
+
+
 def _step(value: Any) -> Any:
     """A protocol step as the scenario writes it: a response's name, or a timed step; a
     mistake is told with the words allowed."""
     if isinstance(value, str):
         if value not in RESPONSES:
-            raise ValueError(
-                f"{value!r} is no step of the protocol: use one of {', '.join(RESPONSES)}, "
-                "or a timed step {after_min: 20, unless: found, do: [call_police]}"
-            )
+            raise wrong("protocol_step", value=value, steps=", ".join(RESPONSES), example=TIMED)
         return value
     if isinstance(value, dict):
         unknown = sorted(set(value) - {"after_min", "unless", "do"})
         if unknown:
-            raise ValueError(f"a timed step has after_min, unless and do, not {', '.join(unknown)}")
+            raise wrong("timed_step_keys", keys=", ".join(unknown))
         if value.get("unless") is not None and value["unless"] not in CONDITIONS:
-            raise ValueError(f"unless {value['unless']!r}: use one of {', '.join(CONDITIONS)}")
+            allowed = ", ".join(CONDITIONS)
+            raise wrong("step_condition", value=str(value["unless"]), conditions=allowed)
         for word in value.get("do") or []:
             if word not in RESPONSES:
-                raise ValueError(f"do: {word!r} is no response: use {', '.join(RESPONSES)}")
+                raise wrong("step_response", value=str(word), responses=", ".join(RESPONSES))
         try:
             return TimedStep.model_validate(value)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise ValueError(f"timed step, {where}: {first['msg']}") from None
-    raise ValueError(
-        "a step is a response's name, or a timed step {after_min: 20, unless: found, do: [...]}"
-    )
+        except ValidationError:
+            raise wrong("timed_step", example=TIMED) from None
+    raise wrong("timed_step", example=TIMED)
 
 
 Step = Annotated[Response | TimedStep, BeforeValidator(_step)]
@@ -172,7 +171,7 @@ class RoutineVisit(BaseModel):
     def _late(cls, late: float | tuple[float, float]) -> float | tuple[float, float]:
         spans = list(late) if isinstance(late, tuple) else [late]
         if any(not 0 <= m <= 12 * 60 for m in spans):
-            raise ValueError("late_min: minutes from 0 to 720, e.g. 50, or [0, 30]")
+            raise wrong("minutes_span", low=0, high=12 * 60, example="50, [0, 30]")
         return late
 
     @field_validator("at")

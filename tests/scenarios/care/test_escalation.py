@@ -98,7 +98,7 @@ def test_help_on_site_is_help_with_the_resident_not_at_an_empty_flat(tmp_path: P
 
 def test_a_protocol_step_that_is_not_a_step_says_which_words_are(tmp_path: Path) -> None:
     for bad, words in (
-        ("call_polis", "is no step of the protocol: use one of dispatch_home_care"),
+        ("call_polis", "is not a step of the protocol: use one of dispatch_home_care"),
         ("{after_min: 20, unless: lost, do: [call_police]}", "use one of found, answered"),
         ("{after: 20, do: [call_police]}", "a timed step has after_min, unless and do"),
     ):
