@@ -153,7 +153,15 @@ class Limits(BaseModel):
     exercises_per_teacher: int = Field(
         20, ge=1, description="Exercises a teacher may have that have not ended."
     )
-    uploads_per_hour: int = Field(30, ge=1, description="Scenario uploads per teacher an hour.")
+    uploads_per_hour: int = Field(
+        30, ge=1, description="Scenario uploads (saved versions) per teacher an hour."
+    )
+    scenario_checks_per_minute: int = Field(
+        120, ge=1, description="Scenario checks per teacher a minute (the editor, as she types)."
+    )
+    trials_per_hour: int = Field(
+        30, ge=1, description="Test runs of a scenario per teacher an hour (a day each)."
+    )
     device_requests_per_minute: int = Field(
         60, ge=1, description="A company's device lists, pages and commands a minute."
     )

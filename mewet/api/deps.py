@@ -73,6 +73,8 @@ class ApiState:
         self.lockout = Lockout(self.limits.failures_before_lockout, self.limits.lockout_s)
         self.joins = RateLimit(self.limits.joins_per_minute, 60.0)
         self.uploads = RateLimit(self.limits.uploads_per_hour, 3600.0)
+        self.scenario_checks = RateLimit(self.limits.scenario_checks_per_minute, 60.0)
+        self.trials = RateLimit(self.limits.trials_per_hour, 3600.0)
         self.device_requests = RateLimit(self.limits.device_requests_per_minute, 60.0)
         self.password_checks = Slots(self.limits.password_checks, queue=8)
         self.replays = Slots(self.limits.replays, queue=16)

@@ -111,12 +111,18 @@ class Me(BaseModel):
     exercise_role: str | None = None
 
 
-class ScenarioUpload(RequestBody):
-    """A scenario file to share with the other schools of the lab."""
+class ScenarioCheck(RequestBody):
+    """A scenario file to check, or to test-run, without saving it."""
 
     yaml: str = Field(
         min_length=1, max_length=MAX_SCENARIO_BYTES, description="The scenario file text."
     )
+
+
+class ScenarioUpload(ScenarioCheck):
+    """A scenario file to save (a new version, if it is yours already) and share with the
+    other schools of the lab."""
+
     shared: bool = Field(True, description="Visible to every school of the lab, not only yours.")
 
 
@@ -130,8 +136,18 @@ class ScenarioPublic(BaseModel):
     roles: list[str]
     days: float
     source: Literal["library", "uploaded"]
-    org: str | None = None
+    org: str | None = Field(None, description="The school that wrote it (uploaded ones).")
     shared: bool = True
+    version: int = Field(0, description="The newest version of an uploaded one (library: 0).")
+    editable: bool = Field(False, description="Whether you may save a new version of it.")
+
+
+class ScenarioVersion(BaseModel):
+    """One saved version of an uploaded scenario."""
+
+    version: int
+    created: str = Field(description="When it was saved (UTC).")
+    title: str
 
 
 class ScenarioDetail(ScenarioPublic):
@@ -139,6 +155,46 @@ class ScenarioDetail(ScenarioPublic):
 
     teacher_guide: str
     yaml: str
+    versions: list[ScenarioVersion] = Field(default_factory=list)
+
+
+class FileProblem(BaseModel):
+    """One thing to fix in a file, at its line, in your language."""
+
+    line: int | None = Field(description="The line (none: the whole file).")
+    where: str = Field(description="The field, as the file writes it: incidents[0].at.")
+    problem: str = Field(description="What is wrong and how to fix it.")
+
+
+class RolePreview(BaseModel):
+    """What a student in one role is told."""
+
+    role: str
+    brief: str
+    sensors: bool
+
+
+class ScenarioPreview(BaseModel):
+    """The guide as students and teachers will see it."""
+
+    title: str
+    description: str
+    learning_goals: list[str]
+    teacher_guide: str
+    resident: str
+    home: str
+    start: str
+    days: float
+    roles: list[RolePreview]
+
+
+class ScenarioChecked(BaseModel):
+    """What checking a scenario found: its problems, or how it will look."""
+
+    ok: bool
+    id: str | None = None
+    problems: list[FileProblem] = Field(default_factory=list)
+    preview: ScenarioPreview | None = None
 
 
 class ExerciseCreate(RequestBody):
@@ -207,6 +263,9 @@ class ExercisePublic(BaseModel):
     group: str = Field("", description="The group (class) it is for.")
     created: str = Field("", description="When it was created (UTC).")
     scenario: str
+    scenario_version: int = Field(
+        0, description="The version of an uploaded scenario it runs (0: the library's)."
+    )
     phase: str
     sim_s: float
     time: str

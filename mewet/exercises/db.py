@@ -41,6 +41,16 @@ CREATE TABLE IF NOT EXISTS scenarios (
     shared INTEGER NOT NULL,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS scenario_versions (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    yaml TEXT NOT NULL,
+    title TEXT NOT NULL,
+    org TEXT NOT NULL,
+    owner INTEGER NOT NULL REFERENCES users(id),
+    created TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+);
 CREATE TABLE IF NOT EXISTS exercises (
     id INTEGER PRIMARY KEY,
     teacher INTEGER NOT NULL REFERENCES users(id),
@@ -87,7 +97,11 @@ CREATE TABLE IF NOT EXISTS participants (
     joined TEXT NOT NULL
 );
 """
-COLUMNS_ADDED = (("exercises", "group_name", "TEXT NOT NULL DEFAULT ''"),)
+COLUMNS_ADDED = (
+    ("exercises", "group_name", "TEXT NOT NULL DEFAULT ''"),
+    ("scenarios", "version", "INTEGER NOT NULL DEFAULT 1"),
+    ("exercises", "scenario_version", "INTEGER NOT NULL DEFAULT 0"),
+)
 """Columns added since the first schema: an older database gets them on opening."""
 
 
@@ -127,6 +141,8 @@ class ExerciseRow:
     """When it was created (UTC, ISO)."""
     group: str = ""
     """The group (class) it is for, as the teacher named it."""
+    scenario_version: int = 0
+    """The version of an uploaded scenario it runs (0: a library scenario)."""
 
 
 def _now() -> str:
@@ -154,6 +170,11 @@ class AppDb:
             have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
             if column not in have:
                 self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+        # scenarios uploaded before versions were kept: what they are now is their version
+        self.conn.execute(
+            "INSERT OR IGNORE INTO scenario_versions "
+            "SELECT id, version, yaml, title, org, owner, created FROM scenarios"
+        )
 
     def close(self) -> None:
         """Close the database."""
@@ -212,12 +233,45 @@ class AppDb:
 
     def put_scenario(
         self, sid: str, title: str, yaml_text: str, org: str, owner: int, shared: bool
-    ) -> None:
-        """Add or replace an uploaded scenario."""
-        self._run(
-            "INSERT OR REPLACE INTO scenarios (id, title, yaml, org, owner, shared, created) "
-            "VALUES (?,?,?,?,?,?,?)",
-            (sid, title, yaml_text, org, owner, int(shared), _now()),
+    ) -> int:
+        """Add an uploaded scenario, or its next version (every version is kept: an exercise
+        runs the one it was created from); the version number."""
+        with self._lock:
+            kept = self.conn.execute(
+                "SELECT MAX(version) FROM scenario_versions WHERE id = ?", (sid,)
+            ).fetchone()[0]
+            version = (kept or 0) + 1
+            now = _now()
+            self.conn.execute("BEGIN")  # both or neither
+            try:
+                self.conn.execute(
+                    "INSERT INTO scenario_versions (id, version, yaml, title, org, owner, created)"
+                    " VALUES (?,?,?,?,?,?,?)",
+                    (sid, version, yaml_text, title, org, owner, now),
+                )
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO scenarios (id, title, yaml, org, owner, shared,"
+                    " created, version) VALUES (?,?,?,?,?,?,?,?)",
+                    (sid, title, yaml_text, org, owner, int(shared), now, version),
+                )
+            except sqlite3.Error:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+        return version
+
+    def scenario_versions(self, sid: str) -> list[sqlite3.Row]:
+        """Every version of an uploaded scenario, newest first."""
+        return self._all(
+            "SELECT v.version, v.created, v.title, u.email AS author FROM scenario_versions v "
+            "LEFT JOIN users u ON u.id = v.owner WHERE v.id = ? ORDER BY v.version DESC",
+            (sid,),
+        )
+
+    def scenario_version(self, sid: str, version: int) -> sqlite3.Row | None:
+        """One version of an uploaded scenario."""
+        return self._one(
+            "SELECT * FROM scenario_versions WHERE id = ? AND version = ?", (sid, version)
         )
 
     def scenarios(self) -> list[sqlite3.Row]:
@@ -242,13 +296,14 @@ class AppDb:
         join_code: str,
         home_tag: str,
         group: str = "",
+        scenario_version: int = 0,
     ) -> int:
         """Keep a new exercise; returns its id. An empty title: the scenario's, in the
         reader's language."""
         return self._run(
             "INSERT INTO exercises (teacher, org, title, scenario_yaml, seed, start, speed, roles,"
-            " join_code, home_tag, phase, sim_s, created, group_name)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,'created',0,?,?)",
+            " join_code, home_tag, phase, sim_s, created, group_name, scenario_version)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,'created',0,?,?,?)",
             (
                 teacher.id,
                 teacher.org,
@@ -262,6 +317,7 @@ class AppDb:
                 home_tag,
                 _now(),
                 group,
+                scenario_version,
             ),
         )
 
@@ -327,7 +383,8 @@ class AppDb:
     def uploads_since(self, owner: int, since: str) -> int:
         """How many scenarios an account has uploaded since an ISO time."""
         row = self._one(
-            "SELECT COUNT(*) AS n FROM scenarios WHERE owner = ? AND created >= ?", (owner, since)
+            "SELECT COUNT(*) AS n FROM scenario_versions WHERE owner = ? AND created >= ?",
+            (owner, since),
         )
         return int(row["n"]) if row is not None else 0
 
@@ -371,4 +428,5 @@ def _exercise(r: sqlite3.Row) -> ExerciseRow:
         r["sim_s"],
         r["created"],
         r["group_name"],
+        r["scenario_version"],
     )

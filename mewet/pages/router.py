@@ -30,6 +30,7 @@ PAGES = {
     "debrief": "debrief.html",
     "devices": "devices.html",
     "classroom": "classroom.html",
+    "editor": "editor.html",
 }
 STATIC = resources.files("mewet.pages") / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
@@ -80,6 +81,12 @@ async def teach(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
 async def classroom(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
     """All the teacher's running exercises side by side (ten groups in one class)."""
     return render("classroom", choose(lang, accept))
+
+
+@router.get("/scenarios/edit", response_class=HTMLResponse)
+async def editor(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """The scenario editor: write, check, test-run, save and share a scenario."""
+    return render("editor", choose(lang, accept))
 
 
 @router.get("/teach/{exercise_id}", response_class=HTMLResponse)

@@ -12,12 +12,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mewet.devices.homes import load_home
 from mewet.scenarios.scenario import library, load_scenario
 from mewet.sim.home import builtin_homes
 from mewet.texts import catalogue
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 URL = re.compile(r"https?://\S+|/api/\S+|'Authorization: [^']*'|`[^`]*`|\bMEWET_[A-Z_]+")
 PLACE = re.compile(r"\{\w+(?::\w+)?\}")
@@ -54,6 +57,7 @@ SHARED = frozenset(
     | {"ensihoito", "omainen", "kotihoito"}  # the English pages name the Finnish roles too
     | {"meta", "seq", "state", "online", "offline", "last", "will", "max", "true", "false"}
     | {"post", "host"}
+    | {"yaml"}  # the scenario file's format
 )
 
 
@@ -62,7 +66,8 @@ def english() -> frozenset[str]:
     """Words a Finnish page never shows: those of the English catalogue, the scenarios' English
     texts and the homes' English room names, but for the Finnish words the scenarios' authors
     wrote (independent of the catalogue under test) and the few both languages share."""
-    en = list(strings(catalogue("en")))
+    # the blank scenario is a YAML file with texts in both languages: code, not words shown
+    en = list(strings({k: v for k, v in catalogue("en").items() if k != "editor_blank"}))
     fi: list[str] = []
     for name in library():
         s = load_scenario(name)
@@ -117,3 +122,15 @@ def leftovers(text: str, lines: Iterable[str] | None = None) -> list[str]:
             if m.group(0).lower() not in written_twice()
         ]
     return found
+
+
+SENTENCES = "li, p, td, th, h1, h2, h3, caption, small, option"
+"""Where a page says something whole: a word twice within one of these is a mistake (a label
+beside a button of the same word is not)."""
+
+
+def finnish(page: Page, where: str) -> list[str]:
+    """What on the page is not Finnish, named with where it was seen."""
+    text = page.locator("body").inner_text()
+    lines = page.locator(SENTENCES).all_inner_texts()
+    return [f"{where}: {x}" for x in leftovers(text, lines)]

@@ -17,7 +17,7 @@ from mewet.config import Limits, MqttUrl
 from mewet.scenarios.scenario import library, load_scenario
 from mewet.servers import Server
 from tests.pages.browser import CHROMIUM, NEEDS_CHROMIUM, PHONE, join, page_in, sign_in, step
-from tests.pages.finnish import leftovers
+from tests.pages.finnish import finnish, leftovers
 from tests.support.apiserver import Api, serve
 from tests.support.helpers import unique_root
 
@@ -36,18 +36,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory, broker: Server) -> Iterator[Ap
     limits = Limits(joins_per_minute=1000, logins_per_minute=1000)
     with serve(tmp_path_factory.mktemp("fi") / "data", mqtt, unique_root(), limits=limits) as api:
         yield api
-
-
-SENTENCES = "li, p, td, th, h1, h2, h3, caption, small, option"
-"""Where a page says something whole: a word twice within one of these is a mistake (a label
-beside a button of the same word is not)."""
-
-
-def finnish(page: Page, where: str) -> list[str]:
-    """What on the page is not Finnish, named with where it was seen."""
-    text = page.locator("body").inner_text()
-    lines = page.locator(SENTENCES).all_inner_texts()
-    return [f"{where}: {x}" for x in leftovers(text, lines)]
 
 
 def width(page: Page) -> int:

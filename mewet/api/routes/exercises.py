@@ -90,6 +90,7 @@ def public(
         group=row.group,
         created=row.created,
         scenario=live.setup.scenario.id,
+        scenario_version=row.scenario_version,
         phase=live.phase,
         sim_s=round(live.now_s, 3),
         time=live.time(),
@@ -123,7 +124,7 @@ async def create(
     api: State, who: Teacher, lang: Language, request: Request, body: ExerciseCreate
 ) -> ExercisePublic:
     """Create an exercise of a scenario; it waits, paused at its start, for `start`."""
-    scenario, text, _ = find(api, who, body.scenario)
+    scenario, text, found = find(api, who, body.scenario)
     roles: list[str] = list(body.roles) if body.roles is not None else list(scenario.roles)
     closed = sorted(set(roles) - set(scenario.roles))
     if closed:
@@ -144,6 +145,7 @@ async def create(
         speed=body.speed,
         roles=roles,
         group=body.group or "",
+        version=found["version"],
     )
     return public(hosted, who, api, lang, request)
 
@@ -173,6 +175,7 @@ async def duplicate(
         speed=row.speed,
         roles=sorted(live.setup.roles),
         group=body.group or row.group,
+        version=row.scenario_version,
     )
     return public(copy, who, api, lang, request)
 
@@ -188,6 +191,7 @@ async def _open(
     speed: float,
     roles: list[str],
     group: str,
+    version: int = 0,
 ) -> Hosted:
     """A new exercise for its teacher, within the teacher's limit of running ones."""
     running = sum(
@@ -203,7 +207,7 @@ async def _open(
     user = api.db.user(who.id)
     if user is None:
         raise refused(401, "account_gone")
-    return await api.exercises.create(user, title, text, seed, start, speed, roles, group)
+    return await api.exercises.create(user, title, text, seed, start, speed, roles, group, version)
 
 
 @router.get("")

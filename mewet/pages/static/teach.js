@@ -1,7 +1,7 @@
 // The teacher's exercises and the scenario library: create an exercise for a group with the
 // roles open to students and its speed, then go to its console; run one again for the next
 // group.
-import { api, el, heading, roleName, session, show, signOutButton, t } from "./api.js";
+import { api, el, heading, roleName, say, session, show, signOutButton, t } from "./api.js";
 
 signOutButton();
 if (!session()) location.href = "/";
@@ -35,9 +35,14 @@ async function main() {
         value: "60" }),
       el("button", { type: "submit", text: t.create }));
     form.addEventListener("submit", (event) => create(event, s.id, form));
-    return el("li", { class: "card" },
+    // whose it is, and the editor: her school's to edit, any other to copy
+    const whose = s.source === "library" ? "" : s.editable ? ` · ${t.editor_ours}`
+      : ` · ${say({ id: "editor_shared_by", org: s.org })}`;
+    const edit = `/scenarios/edit?from=${encodeURIComponent(s.id)}`;
+    return el("li", { class: "card", "data-scenario": s.id },
       el("h3", { text: s.title }),
-      el("p", { text: `${s.days} ${t.days}` }),
+      el("p", { text: `${s.days} ${t.days}${whose}` },
+        " · ", el("a", { href: edit, text: s.editable ? t.editor_edit : t.editor_copy })),
       el("p", { text: s.description }),
       el("ul", {}, ...s.learning_goals.map((g) => el("li", { text: g }))),
       form);
