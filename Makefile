@@ -68,6 +68,7 @@ docs: $(STAMP)
 	$(BIN)/mewet contract schema --out docs/schema
 	$(BIN)/mewet scenario schema --out docs/schema/scenario.json
 	$(BIN)/mewet scenario incidents --out docs/incidents.md
+	$(BIN)/mewet scenario reference --out docs/scenario-reference.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

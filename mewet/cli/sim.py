@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mewet.cli.common import (
@@ -197,14 +198,18 @@ def home_show(
     from mewet.devices.homes import load_home
 
     home = load_home(name)
-    console.print(f"[bold]{home.name}[/] ({home.id}): {home.description.strip()}")
+    console.print(f"[bold]{escape(home.name)}[/] ({home.id}): {escape(home.description.strip())}")
     rooms = Table("room id (what scenarios name)", "name", "area m²")
     for r in home.rooms:
         rooms.add_row(r.id, r.name + (f" / {r.name_fi}" if r.name_fi else ""), f"{r.area_m2:g}")
     console.print(rooms)
-    table = Table("device", "type", "room id")
+    doors = Table("door id (what scenarios name)", "between", "kind")
+    for door in home.doors:
+        doors.add_row(door.id, " – ".join(door.between), door.kind)
+    console.print(doors)
+    table = Table("device id (what scenarios name)", "type", "room id", "door id")
     for d in home.devices:
-        table.add_row(d.id, d.type, d.room)
+        table.add_row(d.id, d.type, d.room, d.door or "")
     console.print(table)
 
 
@@ -222,13 +227,14 @@ def scenario_list() -> None:
 
 @scenario_app.command("show")
 def scenario_show(name: Annotated[str, typer.Argument(help="Library id or file.")]) -> None:
-    """A scenario's description, learning goals and set-up."""
-    from mewet.scenarios.scenario import load_scenario
+    """A scenario's file, description, learning goals, set-up and care settings."""
+    from mewet.scenarios.scenario import library, load_scenario
 
     s = load_scenario(name)
-    console.print(f"[bold]{s.title}[/] ({s.id})\n{s.description.strip()}")
+    console.print(f"file {escape(str(library().get(name, Path(name)).resolve()))}")
+    console.print(f"[bold]{escape(s.title)}[/] ({s.id})\n{escape(s.description.strip())}")
     for goal in s.learning_goals:
-        console.print(f"  • {goal}")
+        console.print(f"  • {escape(goal)}")
     console.print(f"home {s.home}, from {s.start.isoformat()} for {s.days:g} days, seed {s.seed}")
     p = s.resident.persona
     worn = "worn" if s.resident.wristband_worn else "NOT worn"
@@ -237,23 +243,38 @@ def scenario_show(name: Annotated[str, typer.Argument(help="Library id or file."
         f"wristband {worn}"
     )
     for device, override in s.devices.items():
-        console.print(f"device {device}: {override.model_dump(exclude_defaults=True)}")
+        console.print(escape(f"device {device}: {override.model_dump(exclude_defaults=True)}"))
     for incident in s.incidents:
-        console.print(f"incident {incident.model_dump(exclude_defaults=True)}")
+        console.print(escape(f"incident {incident.model_dump(exclude_defaults=True)}"))
+    # the care settings as the run uses them, the scenario's own and the lab's defaults alike
+    for key, value in s.care.model_dump(mode="json").items():
+        console.print(escape(f"care.{key}: {json.dumps(value, ensure_ascii=False)}"))
     for role, brief in s.roles.items():
         sees = "" if brief.sensors else " (no sensor feed)"
-        console.print(f"role {role}{sees}" + (f": {brief.brief}" if brief.brief else ""))
+        console.print(escape(f"role {role}{sees}" + (f": {brief.brief}" if brief.brief else "")))
     if s.teacher_guide:
-        console.print(f"[bold]teacher's guide[/] {s.teacher_guide.strip()}")
+        console.print(f"[bold]teacher's guide[/] {escape(s.teacher_guide.strip())}")
 
 
 @scenario_app.command("validate")
-def scenario_validate(file: Path) -> None:
-    """Check a scenario file; errors name the line and what is allowed."""
-    from mewet.scenarios.scenario import load_scenario
+def scenario_validate(
+    file: Path,
+    lang: Annotated[
+        str, typer.Option("--lang", help="The language of the problems: en or fi.")
+    ] = "en",
+) -> None:
+    """Check a scenario file: every problem with its line and how to fix it."""
+    from mewet.scenarios.scenario import ScenarioError, load_scenario
+    from mewet.texts import LANGUAGES
 
-    s = load_scenario(file)
-    console.print(f"{file}: scenario {s.id!r} is valid")
+    if lang not in LANGUAGES:
+        raise ConfigError(f"--lang {lang}: use one of {', '.join(LANGUAGES)}")
+    try:
+        s = load_scenario(file)
+    except ScenarioError as exc:
+        err.print(escape(exc.say(lang)), highlight=False)
+        raise typer.Exit(2) from None
+    console.print(escape(f"{file}: scenario {s.id!r} is valid"))
 
 
 @scenario_app.command("incidents")
@@ -262,6 +283,19 @@ def scenario_incidents(
 ) -> None:
     """Write every incident's settings, with units, defaults and allowed values."""
     from mewet.scenarios.reference import render
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render(), encoding="utf-8")
+    console.print(f"wrote {out}")
+
+
+@scenario_app.command("reference")
+def scenario_reference(
+    out: Annotated[Path, typer.Option(help="File for the scenario files' reference (markdown).")],
+) -> None:
+    """Write every key of a scenario file, the resident's day, each device type's options and
+    the ids of each home's rooms, doors and devices."""
+    from mewet.scenarios.format_reference import render
 
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(), encoding="utf-8")

@@ -168,28 +168,35 @@ class Scenario(BaseModel):
     """A scenario as written by a teacher."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    id: Id
-    title: str = Field(min_length=1, max_length=120)
+    id: Id = Field(description="The scenario's id: small letters a-z, digits and -.")
+    title: str = Field(min_length=1, max_length=120, description="The title, in English.")
     title_fi: str | None = Field(None, max_length=120, description="The title in Finnish.")
-    description: str = ""
+    description: str = Field("", description="What happens, for teachers and students.")
     description_fi: str = Field("", description="The description in Finnish.")
-    learning_goals: list[str] = Field(default_factory=list)
+    learning_goals: list[str] = Field(default_factory=list, description="What students learn.")
     learning_goals_fi: list[str] = Field(
         default_factory=list, description="The learning goals in Finnish."
     )
     home: Id = Field("default", description="The id of a built-in home, e.g. default.")
-    start: AwareDatetime = Field(description="When the run starts, with its time zone.")
-    days: float = Field(1.0, gt=0, le=3660)
-    seed: int = Field(1, ge=0)
-    resident: Resident = Resident()
-    weather: Weather = Weather()
-    devices: dict[str, DeviceOverride] = Field(default_factory=dict)
-    incidents: list[Incident] = Field(default_factory=list)
-    care: CareSettings = CareSettings()
+    start: AwareDatetime = Field(
+        description="When the run starts, with its time zone: 2027-01-10T18:00:00+02:00."
+    )
+    days: float = Field(1.0, gt=0, le=3660, description="How long it runs.")
+    seed: int = Field(1, ge=0, description="The seed of its chances: the same seed, the same run.")
+    resident: Resident = Field(Resident(), description="Who lives there (below).")
+    weather: Weather = Field(Weather(), description="The temperatures at the start (below).")
+    devices: dict[str, DeviceOverride] = Field(
+        default_factory=dict,
+        description="Changes to the home's devices by device id: {options: ..., faults: ...}.",
+    )
+    incidents: list[Incident] = Field(
+        default_factory=list, description="What goes wrong (incidents.md)."
+    )
+    care: CareSettings = Field(CareSettings(), description="The care team and its protocol.")
     roles: dict[RoleName, RoleBrief] = Field(
         default_factory=default_roles, description="Roles students can take, with their brief."
     )
-    teacher_guide: str = ""
+    teacher_guide: str = Field("", description="How to run it in class, for the teacher.")
     teacher_guide_fi: str = Field("", description="The teacher's guide in Finnish.")
 
     def text(self, lang: str) -> tuple[str, str, list[str], str]:

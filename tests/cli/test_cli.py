@@ -19,9 +19,11 @@ import pytest
 from mewet.api.public import lan_address
 from mewet.config import MqttUrl
 from mewet.integrations.contract_docs import render
+from mewet.scenarios.scenario import ScenarioError, load_scenario
 from mewet.servers import free_port
 from mewet.store.base import Store, open_store
 from tests.support.helpers import REPO, eventually, unique_root
+from tests.support.mistakes import GOOD, MISTAKES, Mistake
 
 ROOT = REPO
 
@@ -142,6 +144,23 @@ def test_the_incidents_reference_lists_every_setting_and_is_up_to_date(tmp_path:
     assert "## `skipped_meals`" in page and "`dizzy_chance_per_hour`" in page
     assert page == (ROOT / "docs" / "incidents.md").read_text(), (
         "docs/incidents.md is stale: run `make docs`"
+    )
+
+
+def test_the_scenario_reference_names_what_teachers_had_to_find_out(tmp_path: Path) -> None:
+    """The Finnish fields, the meal times, each device type's options and the homes' door ids
+    are written down, from the code the files are checked against, and the committed page is
+    fresh."""
+    out = tmp_path / "scenario-reference.md"
+    assert mewet("scenario", "reference", "--out", str(out)).returncode == 0
+    page = out.read_text()
+    assert "`title_fi`, `description_fi`, `learning_goals_fi`, `teacher_guide_fi`" in page
+    assert "| 18:00 | 15 | `dinner` |" in page and "next morning's breakfast" in page
+    assert "### `contact`: " in page and "| `night` |" in page
+    assert "| `front-door` | hall – outside | entrance |" in page
+    assert "| `door-front` | `contact` | hall | front-door |" in page
+    assert page == (ROOT / "docs" / "scenario-reference.md").read_text(), (
+        "docs/scenario-reference.md is stale: run `make docs`"
     )
 
 
@@ -406,3 +425,45 @@ def test_mewet_up_with_a_secured_broker(tmp_path: Path) -> None:
     assert seen == [True]
     assert store.count("telemetry", "default") >= 5  # ingest read, the lab wrote: both allowed
     store.close()
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.new.strip().split("\n")[-1])
+def test_every_mistake_is_told_whole_on_the_command_line(tmp_path: Path, mistake: Mistake) -> None:
+    """`mewet scenario validate` prints what the lab says, as it says it: the line and the fix
+    in English, or in Finnish with --lang fi; nothing in square brackets is taken for the
+    printer's markup (a pattern, a role's name, a list)."""
+    path = tmp_path / "oma.yaml"
+    path.write_text(mistake.text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as said:
+        load_scenario(path)
+    for lang, words in (("en", mistake.en), ("fi", mistake.fi)):
+        out = mewet("scenario", "validate", str(path), "--lang", lang)
+        assert out.returncode == 2
+        printed = " ".join(out.stderr.split())
+        assert printed == " ".join(said.value.say(lang).split())
+        line = "line" if lang == "en" else "rivi"
+        assert f"oma.yaml, {line} {mistake.line}: " in printed and words in printed, printed
+
+
+def test_a_file_not_in_utf8_and_a_good_one(tmp_path: Path) -> None:
+    old = tmp_path / "vanha.yaml"
+    old.write_bytes(GOOD.replace("Yöllinen", "Y\xf6llinen").encode("latin-1"))
+    out = mewet("scenario", "validate", str(old), "--lang", "fi")
+    assert out.returncode == 2 and "tallenna se UTF-8-muodossa" in out.stderr
+    good = tmp_path / "oma.yaml"
+    good.write_text(GOOD, encoding="utf-8")
+    out = mewet("scenario", "validate", str(good))
+    assert out.returncode == 0 and "scenario 'night-fall-2' is valid" in out.stdout
+
+
+def test_home_and_scenario_show_what_a_writer_needs() -> None:
+    """`home show` lists the doors an incident names (front-door is not the device
+    door-front); `scenario show` names its file and shows the care settings."""
+    out = mewet("home", "show", "default")
+    assert out.returncode == 0
+    assert re.search(r"front-door\s+│ hall – outside\s+│ entrance", out.stdout)
+    assert re.search(r"door-front\s+│ contact\s+│ hall\s+│ front-door", out.stdout)
+    out = mewet("scenario", "show", "night-fall")
+    assert out.returncode == 0
+    assert "mewet/scenarios/library/night-fall.yaml" in out.stdout
+    assert "care.visits: []" in out.stdout and "care.protocol:" in out.stdout

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from mewet.scenarios.scenario import library
 from mewet.texts import catalogue
 from tests.pages.browser import NEEDS_CHROMIUM, page_in, shot, sign_in
 from tests.pages.finnish import finnish
 from tests.support.apiserver import OTHER, Api
+from tests.support.mistakes import GOOD, MISTAKES
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, FilePayload, Page
@@ -22,60 +22,6 @@ if TYPE_CHECKING:
 pytestmark = NEEDS_CHROMIUM
 FI = catalogue("fi")
 EN = catalogue("en")
-GOOD = (
-    library()["night-fall"]
-    .read_text(encoding="utf-8")
-    .replace("id: night-fall", "id: night-fall-2")
-)
-MISTAKES = [
-    # (what she wrote instead, the line it is on, what the page tells her beside it)
-    (('at: "03:10"', "at: 2:40"), 19, 'laita kellonaika lainausmerkkeihin: "02:40"'),
-    (('at: "03:10"', "at: 02.40"), 19, 'laita kellonaika lainausmerkkeihin: "02:40"'),
-    (("days: 1\n", "days: 1\ncare:\n  visits: [08:00, 20:50]\n"), 18, '"20:50"'),
-    (
-        (
-            "days: 1\n",
-            'days: 1\ndevices:\n  door-front:\n    options: {nigth: ["23:00", "06:00"]}\n',
-        ),
-        19,
-        "laitteella ovihälytin ei ole asetusta 'nigth': tarkoititko 'night'?",
-    ),
-    (
-        ("id: night-fall-2", "id: yö-kaatuminen"),
-        2,
-        "ei ä:tä, ö:tä eikä välilyöntejä), esim. yo-kaatuminen",
-    ),
-    (
-        ("days: 1\n", "days: 1\nroles:\n  kotihoito: {brief: hei}\n"),
-        18,
-        "'kotihoito' ei ole mikään näistä: alarm_centre, home_care",
-    ),
-    (
-        ("start: 2026-11-22T18:00:00+01:00", "start: 10.1.2027 18:00"),
-        15,
-        "kirjoita päivämäärä muodossa 2027-01-10T18:00:00+02:00",
-    ),
-    (
-        ("start: 2026-11-22T18:00:00+01:00", "start: 2027-01-10T18:00:00"),
-        15,
-        "lisää aikavyöhyke: 2027-01-10T18:00:00+02:00",
-    ),
-    (
-        ("days: 1\n", "days: 1\nweather:\n  outdoor_c: −15\n"),
-        18,
-        "käytä miinusmerkkinä yhdysmerkkiä -: -15",
-    ),
-    (("days: 1\n", "days: 1\nweather:\n  outdoor_c: 0,5\n"), 18, "käytä desimaalipistettä: 0.5"),
-    (("days: 1\n", "days: 1\nweather: {outdoor_c: 0,5}\n"), 17, "käytä desimaalipistettä: 0.5"),
-    (
-        ("title: Night-time fall, wristband worn", "title: Ilta: kaatuminen"),
-        3,
-        'laita koko teksti lainausmerkkeihin: title: "Ilta: kaatuminen"',
-    ),
-    (("room: hall", "room: sauna"), 19, "tuntematon huone 'sauna' (huoneet: balcony, bathroom"),
-]
-
-
 def write(page: Page, text: str) -> None:
     """She replaces the file's text, as typing or pasting does (the editor checks on input)."""
     page.locator("#yaml").fill(text)
@@ -107,13 +53,11 @@ def test_a_teacher_writes_checks_test_runs_saves_and_shares(browser: Browser, la
     settled(page, FI["editor_ok"])
     assert page.locator("#yaml").input_value() == GOOD
     assert "Yöllinen kaatuminen, turvaranneke käytössä" in page.locator("#preview").inner_text()
-    for (old, new), line, told in MISTAKES:
-        broken = GOOD.replace(old, new, 1)
-        assert broken != GOOD
-        write(page, broken)
-        shown = problem_at(page, line)
-        assert told in shown, (new, shown)
-        if line == 19:
+    for mistake in MISTAKES:
+        write(page, mistake.text)
+        shown = problem_at(page, mistake.line)
+        assert mistake.fi in shown, (mistake.new, shown)
+        if mistake.new == "room: sauna":
             shot(page, "editor-problem")
         assert page.locator("#save").is_disabled()
         write(page, GOOD)
