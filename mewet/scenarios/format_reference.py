@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import types
 import typing
-from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel
@@ -89,7 +88,7 @@ def _kind(annotation: Any) -> str:
     words = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
     if annotation in words:
         return words[annotation]
-    if annotation is AwareDatetime or (isinstance(annotation, type) and issubclass(annotation, datetime)):
+    if annotation is AwareDatetime:
         return "a date and time with its zone"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "a section"
@@ -112,7 +111,7 @@ def render() -> str:
         "",
         "How to write a scenario, with examples, is in [scenarios.md](scenarios.md); the",
         "incidents' settings are in [incidents.md](incidents.md). This page lists the rest.",
-        "Write clock times in quotes (`at: \"02:40\"`: YAML reads 2:40 unquoted as a number),",
+        'Write clock times in quotes (`at: "02:40"`: YAML reads 2:40 unquoted as a number),',
         "a start with its zone (`2027-01-10T18:00:00+02:00`), decimals with a point (`0.5`)",
         "and negative numbers with the ASCII minus (`-15`). Ids take the small letters a-z,",
         "digits and `-`.",
@@ -175,7 +174,5 @@ def render() -> str:
         out += ["", "| door id | between | kind |", "|---|---|---|"]
         out += [f"| `{d.id}` | {' – '.join(d.between)} | {d.kind} |" for d in home.doors]
         out += ["", "| device id | type | room | door |", "|---|---|---|---|"]
-        out += [
-            f"| `{d.id}` | `{d.type}` | {d.room} | {d.door or ''} |" for d in home.devices
-        ]
+        out += [f"| `{d.id}` | `{d.type}` | {d.room} | {d.door or ''} |" for d in home.devices]
     return "\n".join(out) + "\n"

@@ -129,6 +129,8 @@ def _plain(model: type[BaseModel], err: ErrorDetails, read: Read) -> tuple[Loc, 
         owner = _model_at(model, tuple(err["loc"])[:-1])
         known = list(owner.model_fields) if owner is not None else []
         return loc, unknown_key(str(loc[-1]), known)
+    if kind == "union_tag_not_found":
+        return loc, said("missing_type", types=", ".join(_tags(model, tuple(err["loc"]))))
     if kind == "union_tag_invalid":
         allowed = str(ctx.get("expected_tags", "")).replace("'", "")
         return loc, said("unknown_type", type=str(ctx.get("tag")), types=allowed)
@@ -136,6 +138,21 @@ def _plain(model: type[BaseModel], err: ErrorDetails, read: Read) -> tuple[Loc, 
     if kind in WITH_EXAMPLE and field is not None and field.examples:
         return loc, said("with_example", problem=problem(err), example=_inline(field.examples[0]))
     return loc, problem(err)
+
+
+def _tags(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The kinds a tagged union at `loc` takes (an incident's types)."""
+    current: Any = model
+    for part in loc:
+        current = _inner(current, part)
+    while typing.get_origin(current) is typing.Annotated:
+        current = typing.get_args(current)[0]
+    found = []
+    for member in typing.get_args(current):
+        tag = getattr(member, "model_fields", {}).get("type")
+        if tag is not None:
+            found += [str(t) for t in typing.get_args(tag.annotation)]
+    return found
 
 
 def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:

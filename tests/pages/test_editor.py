@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 pytestmark = NEEDS_CHROMIUM
 FI = catalogue("fi")
 EN = catalogue("en")
+
+
 def write(page: Page, text: str) -> None:
     """She replaces the file's text, as typing or pasting does (the editor checks on input)."""
     page.locator("#yaml").fill(text)

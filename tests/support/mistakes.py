@@ -95,6 +95,16 @@ MISTAKES = [
         'laita koko teksti lainausmerkkeihin: title: "Ilta: kaatuminen"',
     ),
     Mistake(
+        "{type: fall, at:", "{at:", 19,
+        "incidents[0]: give its type, e.g. type: fall (types: fall, near_fall,",
+        "incidents[0]: anna sen tyyppi, esim. type: fall (tyypit: fall, near_fall,",
+    ),
+    Mistake(
+        DAYS, DAYS + "resident: kyllä\n", 17,
+        "resident: must be a section of its own keys",
+        "resident: pitää olla oma osionsa avaimineen",
+    ),
+    Mistake(
         "room: hall", "room: sauna", 19,
         "unknown room 'sauna' (rooms: balcony, bathroom",
         "tuntematon huone 'sauna' (huoneet: balcony, bathroom",

@@ -4,7 +4,9 @@ test-run, save (every version kept) and share with the other schools."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
+import sqlite3
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -37,11 +39,18 @@ router = APIRouter(
 ID_LINE = re.compile(r"^id\s*:", re.MULTILINE)
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str, name: str) -> Scenario:
+    """A saved scenario, parsed once per text: the library's list parses every one a school
+    may see, on each visit of the page."""
+    return scenario_from_text(text, name)
+
+
 def _public(
     s: Scenario,
     source: str,
     lang: str = "en",
-    row: Any = None,
+    row: sqlite3.Row | None = None,
     who: Principal | None = None,
 ) -> dict[str, Any]:
     title, description, goals, _ = s.text(lang)
@@ -66,7 +75,7 @@ def _may_save(who: Principal, org: str) -> bool:
     return who.role == "admin" or org == who.org
 
 
-def _may_see(who: Principal, row: Any) -> bool:
+def _may_see(who: Principal, row: sqlite3.Row) -> bool:
     return bool(row["shared"]) or _may_save(who, row["org"])
 
 
@@ -81,7 +90,7 @@ def find(
         return s, known[sid].read_text(encoding="utf-8"), _public(s, "library", lang)
     row = api.db.scenario(sid)
     if row is not None and _may_see(who, row):
-        s = scenario_from_text(row["yaml"], f"{sid}.yaml")
+        s = _parsed(row["yaml"], f"{sid}.yaml")
         return s, row["yaml"], _public(s, "uploaded", lang, row, who)
     raise refused(status.HTTP_404_NOT_FOUND, "no_scenario", scenario=sid)
 
@@ -96,7 +105,7 @@ async def list_scenarios(api: State, who: Account, lang: Language) -> list[Scena
     for row in api.db.scenarios():
         if _may_see(who, row):
             try:
-                s = scenario_from_text(row["yaml"], f"{row['id']}.yaml")
+                s = _parsed(row["yaml"], f"{row['id']}.yaml")
             except ScenarioError:
                 continue  # kept from an older version of the lab that accepted it
             out.append(ScenarioPublic(**_public(s, "uploaded", lang, row, who)))
@@ -126,7 +135,7 @@ async def get_version(
     row = api.db.scenario_version(scenario_id, version)
     if row is None:
         raise refused(404, "no_scenario_version", scenario=scenario_id, version=version)
-    s = scenario_from_text(row["yaml"], f"{scenario_id}.yaml")
+    s = _parsed(row["yaml"], f"{scenario_id}.yaml")
     public = _public(s, "uploaded", lang, api.db.scenario(scenario_id), who)
     return ScenarioDetail(
         **{**public, "version": version}, teacher_guide=s.text(lang)[3], yaml=row["yaml"]
