@@ -233,6 +233,7 @@ def create_app(
     routers = (auth, join, scenarios, exercises, debriefs, devices, benchmarks, live)
     for router in (r.router for r in routers):
         app.include_router(router)
+    app.include_router(scenarios.editing)
     app.include_router(pages.router)
 
     @app.get("/docs", include_in_schema=False)

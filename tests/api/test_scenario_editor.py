@@ -17,7 +17,7 @@ from tests.support.mistakes import GOOD, MISTAKES
 
 def check(api: Api, text: str, who: str = TEACHER, lang: str = "en") -> dict[str, object]:
     r = api.call(
-        "POST", "/api/scenarios/check", who, json={"yaml": text}, headers={"Accept-Language": lang}
+        "POST", "/api/scenario-checks", who, json={"yaml": text}, headers={"Accept-Language": lang}
     )
     assert r.status_code == 200, r.text
     answer: dict[str, object] = r.json()
@@ -98,7 +98,7 @@ def test_a_trial_runs_the_first_day_and_no_more(api: Api) -> None:
     others meanwhile."""
     year = GOOD.replace("days: 1\n", "days: 365\n")
     start = time.perf_counter()
-    r = api.call("POST", "/api/scenarios/trial", TEACHER, json={"yaml": year})
+    r = api.call("POST", "/api/scenario-trials", TEACHER, json={"yaml": year})
     assert r.status_code == 200, r.text
     assert time.perf_counter() - start < 30
     trial = r.json()
@@ -111,7 +111,7 @@ def test_a_trial_runs_the_first_day_and_no_more(api: Api) -> None:
         row["kind"] == "action" and row["source"] == "alarm_centre" for row in trial["timeline"]
     )
     # a broken file is not run: its problems come back as a check gives them
-    r = api.call("POST", "/api/scenarios/trial", TEACHER, json={"yaml": MISTAKES[0].text})
+    r = api.call("POST", "/api/scenario-trials", TEACHER, json={"yaml": MISTAKES[0].text})
     assert r.status_code == 422 and r.json()["problems"][0]["line"] == 19
 
 
@@ -119,7 +119,7 @@ def test_a_trial_runs_the_first_day_and_no_more(api: Api) -> None:
     ("who", "status"), [(None, 401), (COMPANY, 403)], ids=["anonymous", "company"]
 )
 def test_only_teachers_check_and_test_run(api: Api, who: str | None, status: int) -> None:
-    for path in ("/api/scenarios/check", "/api/scenarios/trial"):
+    for path in ("/api/scenario-checks", "/api/scenario-trials"):
         assert api.call("POST", path, who, json={"yaml": GOOD}).status_code == status
 
 
@@ -135,7 +135,7 @@ def test_only_teachers_check_and_test_run(api: Api, who: str | None, status: int
     ids=["too long", "unknown field", "not text", "empty", "missing"],
 )
 def test_hostile_checks_get_a_clear_answer(api: Api, body: dict[str, object], status: int) -> None:
-    for path in ("/api/scenarios/check", "/api/scenarios/trial"):
+    for path in ("/api/scenario-checks", "/api/scenario-trials"):
         r = api.call("POST", path, TEACHER, json=body)
         assert r.status_code == status, r.text
         assert r.json()["detail"]
@@ -161,13 +161,13 @@ def test_checks_and_trials_are_limited_per_teacher(tmp_path: Path, mqtt_url: Mqt
     with serve(tmp_path / "data", mqtt_url, unique_root(), limits=limits) as api:
         for _ in range(3):
             check(api, GOOD)
-        r = api.call("POST", "/api/scenarios/check", TEACHER, json={"yaml": GOOD})
+        r = api.call("POST", "/api/scenario-checks", TEACHER, json={"yaml": GOOD})
         assert r.status_code == 429 and "Retry-After" in r.headers
         assert "too many scenario checks" in r.json()["detail"]
         assert check(api, GOOD, who=OTHER)["ok"] is True  # another teacher is not held up
         assert (
-            api.call("POST", "/api/scenarios/trial", TEACHER, json={"yaml": GOOD}).status_code
+            api.call("POST", "/api/scenario-trials", TEACHER, json={"yaml": GOOD}).status_code
             == 200
         )
-        r = api.call("POST", "/api/scenarios/trial", TEACHER, json={"yaml": GOOD})
+        r = api.call("POST", "/api/scenario-trials", TEACHER, json={"yaml": GOOD})
         assert r.status_code == 429 and "too many test runs" in r.json()["detail"]

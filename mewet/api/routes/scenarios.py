@@ -36,6 +36,9 @@ from mewet.texts import Said, said, say
 router = APIRouter(
     prefix="/api/scenarios", tags=["scenarios"], responses=ERRORS, dependencies=[KnownQuery]
 )
+editing = APIRouter(prefix="/api", tags=["scenarios"], responses=ERRORS, dependencies=[KnownQuery])
+"""Checks and test runs of a file not saved: beside /api/scenarios/{id}, not under it (an id
+could be spelled "check")."""
 ID_LINE = re.compile(r"^id\s*:", re.MULTILINE)
 
 
@@ -142,7 +145,7 @@ async def get_version(
     )
 
 
-@router.post("/check", responses={429: ERRORS[429]})
+@editing.post("/scenario-checks", responses={429: ERRORS[429]})
 async def check(api: State, who: Teacher, lang: Language, body: ScenarioCheck) -> ScenarioChecked:
     """Check a scenario file without saving it, as the editor does while you type: every
     problem at its line, in your language, with how to fix it; or, when there is none, the
@@ -196,7 +199,7 @@ def _taken(api: ApiState, who: Principal, sid: str) -> Said | None:
     return None
 
 
-@router.post("/trial", response_model=None, responses={429: ERRORS[429]})
+@editing.post("/scenario-trials", response_model=None, responses={429: ERRORS[429]})
 async def trial(api: State, who: Teacher, lang: Language, body: ScenarioCheck) -> dict[str, Any]:
     """Test-run a scenario before any class sees it: its first day (all of it, if shorter) at
     full speed, with the lab's team in every role, in a worker process. The answer is a

@@ -101,7 +101,7 @@ async function check() {
   document.getElementById("check-status").textContent = t.editor_checking;
   let answer;
   try {
-    answer = await api("POST", "/api/scenarios/check", { yaml: text });
+    answer = await api("POST", "/api/scenario-checks", { yaml: text });
   } catch (error) {
     if (mine === asked) show("editor-error", error);
     return;
@@ -182,7 +182,7 @@ async function trial() {
     document.getElementById(id).replaceChildren();
   }
   try {
-    const d = await api("POST", "/api/scenarios/trial", { yaml: box.value });
+    const d = await api("POST", "/api/scenario-trials", { yaml: box.value });
     nameDevices(d.devices);
     document.getElementById("trial-intro").textContent = say({ id: "editor_trial_ran",
       start: clock(d.start), until: clock(d.until), zone: d.time_zone });
