@@ -132,6 +132,9 @@ class ConformanceCreate(RequestBody):
     answer_s: float = Field(
         10.0, ge=1, le=60, description="Seconds each command's result may take."
     )
+    strict: bool = Field(
+        False, description="A check that saw too little to decide fails the run (for CI)."
+    )
 
 
 class ConformanceSeen(BaseModel):

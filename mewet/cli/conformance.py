@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from mewet.cli.common import MqttOpt, app, console, err, quiet_ctrl_c
@@ -15,6 +16,7 @@ from mewet.contract import check_id
 from mewet.errors import MewetError
 
 SHOWN = {"pass": "[green]pass", "fail": "[red]FAIL", "not_applicable": "n/a"}
+STRICT = {**SHOWN, "inconclusive": "[red]INCONCLUSIVE"}
 
 
 @app.command()
@@ -36,11 +38,16 @@ def conformance(
     out: Annotated[
         Path | None, typer.Option(help="Folder for report.json, report.xml (JUnit), report.html.")
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(help="For CI: a check that saw too little to decide fails the run too."),
+    ] = False,
     mqtt: MqttOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Watch a device on the broker, send it each command it declares, and judge what it
-    sends check by check (a verdict and its evidence each). Exits 1 when a check fails."""
+    sends check by check (a verdict and its evidence each, failures first with how to fix
+    them). Exits 1 when a check fails (with --strict: or cannot decide)."""
     from mewet.conformance.report import report, write
     from mewet.conformance.run import Plan, observe
 
@@ -64,7 +71,7 @@ def conformance(
     )
     with quiet_ctrl_c():
         record = observe(settings.mqtt(), settings.topic_root, home, name, plan)
-    found = report(record)
+    found = report(record, strict)
     if out is not None:
         write(found, out)
     if as_json:
@@ -72,8 +79,9 @@ def conformance(
     else:
         table = Table("check", "verdict", "evidence", title=f"{device}: {found['verdict']}")
         for c in found["checks"]:
-            shown = SHOWN.get(c["verdict"], c["verdict"])
-            table.add_row(f"{c['title']}\n[dim]{c['id']}", shown, "\n".join(c["evidence"][:3]))
+            shown = (STRICT if strict else SHOWN).get(c["verdict"], c["verdict"])
+            told = c["evidence"][:3] + ([f"fix: {c['hint']}"] if c["hint"] else [])
+            table.add_row(f"{c['title']}\n[dim]{c['id']}", shown, escape("\n".join(told)))
         console.print(table)
         if out is not None:
             console.print(f"wrote {out}/report.json, report.xml (JUnit) and report.html")

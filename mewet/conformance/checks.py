@@ -18,12 +18,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from mewet.conformance.run import Envelope, Record, Seen, result_ref, stamp
+from mewet.conformance.run import Envelope, Record, Seen, Sent, result_ref, stamp
 from mewet.contract import MAX_PAYLOAD_BYTES, MAX_SKEW_S, Event, Kind, Meta, State, Telemetry
 from mewet.ingest.decode import explain
 
 Verdict = Literal["pass", "fail", "not_applicable", "inconclusive"]
 EVIDENCE_SHOWN = 10
+SILENT_PERIODS = 3
+"""A declared channel not heard in this many of its periods (all watched) fails."""
 RATE_TOLERANCE = 0.25
 """A channel's median reporting period may be this far (as a share) from its `rate_s`."""
 CONTRACT = "docs/contract.md"
@@ -44,6 +46,8 @@ class Outcome:
     clause: str
     verdict: Verdict
     evidence: list[str] = field(default_factory=list)
+    hint: str = ""
+    """How to fix the device, when the check failed."""
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -52,6 +56,7 @@ class Outcome:
             "clause": self.clause,
             "verdict": self.verdict,
             "evidence": self.evidence,
+            "hint": self.hint,
         }
 
 
@@ -117,16 +122,58 @@ def _valid(record: Record) -> tuple[Verdict, list[str]]:
     )
 
 
+def _seqs(record: Record) -> list[tuple[Seen, int]]:
+    """Every telemetry or event message with a whole-number seq, valid or not: a message that
+    breaks another rule still took its number (skipping it would show a gap that is not
+    there)."""
+    out = []
+    for s in record.live():
+        if s.kind not in (Kind.TELEMETRY, Kind.EVENT):
+            continue
+        try:
+            body = json.loads(s.payload)
+        except ValueError:
+            continue
+        seq = body.get("seq") if isinstance(body, dict) else None
+        if isinstance(seq, int) and not isinstance(seq, bool):
+            out.append((s, seq))
+    return out
+
+
 def _seq(record: Record) -> tuple[Verdict, list[str]]:
-    env = record.envelopes()
-    if len(env) < 2:
-        return "inconclusive", [f"{len(env)} telemetry or event messages: too few to follow seq"]
+    found = _seqs(record)
+    if len(found) < 2:
+        return "inconclusive", [f"{len(found)} telemetry or event messages: too few to follow seq"]
     wrong = [
-        _line(b.seen, f"seq {b.seq} after {a.seq}")
-        for a, b in pairwise(env)
-        if b.seq != a.seq + 1 and b.seq != 0
+        _line(b, f"seq {m} after {n}") for (_, n), (b, m) in pairwise(found) if m not in (n + 1, 0)
     ]
-    return ("fail", wrong) if wrong else ("pass", [f"seq {env[0].seq} to {env[-1].seq}, +1 each"])
+    first, last = found[0][1], found[-1][1]
+    return ("fail", wrong) if wrong else ("pass", [f"seq {first} to {last}, +1 each"])
+
+
+def _live(record: Record) -> tuple[Verdict, list[str]]:
+    """A device is a process that sends: retained messages alone (left by a device that is
+    gone) are not one."""
+    sent = [s for s in record.live() if s.kind in (Kind.TELEMETRY, Kind.EVENT)]
+    if not sent:
+        return "fail", [
+            f"no telemetry or event in the {record.watch_s:g} s watched: only what the broker "
+            "kept (retained) was there, which any device that is gone leaves behind"
+        ]
+    return "pass", [f"{len(sent)} telemetry and event messages in {record.watch_s:g} s"]
+
+
+def _not_retained(record: Record) -> tuple[Verdict, list[str]]:
+    """Readings and events are news of a moment: retained, the broker replays a stale one to
+    every new subscriber as if it were new."""
+    kept = [
+        _line(s, f"{s.kind.value} is retained: publish it with retain=false")
+        for s in record.seen
+        if s.retained and s.kind in (Kind.TELEMETRY, Kind.EVENT)
+    ]
+    if kept:
+        return "fail", kept
+    return "pass", ["no retained telemetry or event on the device's topics"]
 
 
 def _ids(record: Record) -> tuple[Verdict, list[str]]:
@@ -222,6 +269,13 @@ def _period(record: Record) -> tuple[Verdict, list[str]]:
         ]
         gaps = [(b - a).total_seconds() for a, b in pairwise(times)]
         assert c.rate_s is not None
+        if not times and record.watch_s >= SILENT_PERIODS * c.rate_s:
+            verdicts.append("fail")
+            evidence.append(
+                f"{c.name}: declared every {c.rate_s:g} s, not one reading in the "
+                f"{record.watch_s:g} s watched"
+            )
+            continue
         if len(gaps) < 3:
             verdicts.append("inconclusive")
             evidence.append(f"{c.name}: {len(times)} readings, too few for its {c.rate_s:g} s")
@@ -255,19 +309,40 @@ def _answered(record: Record) -> tuple[Verdict, list[str]]:
     if not found:
         return "not_applicable", ["the device declares no commands"]
     evidence, verdict = [], "pass"
+    limit = record.answer_s
     for name, cid, answer in found:
         sent = next(c for c in record.sent if c.id == cid)
         if answer is None:
             verdict = "fail"
-            evidence.append(f"{stamp(sent.at)} sent {name} ({cid}): no command_result in time")
+            evidence.append(f"{stamp(sent.at)} sent {name} ({cid}): " + _unmatched(record, sent))
             continue
         ok = _ok(answer)
         late = (answer.at - sent.at).total_seconds()
-        evidence.append(f"{name}: answered in {late:.2f} s, ok={ok}")
+        evidence.append(f"{name}: answered in {late:.2f} s (limit {limit:g} s), ok={ok}")
+        if late > limit:
+            verdict = "fail"
+            evidence[-1] += f" → {late - limit:.2f} s over the limit"
         if not isinstance(ok, bool):
             verdict = "fail"
             evidence[-1] += " → ok must be true or false"
     return verdict, evidence  # type: ignore[return-value]
+
+
+def _unmatched(record: Record, sent: Sent) -> str:
+    """Why a command has no answer: none came, or one came whose `ref` names no command."""
+    ours = {c.id for c in record.sent}
+    strays = [
+        s
+        for s in record.live()
+        if s.at >= sent.at and (ref := result_ref(s)) is not None and ref not in ours
+    ]
+    if strays:
+        ref = result_ref(strays[0])
+        return (
+            f"a command_result came {stamp(strays[0].at)} with ref {ref!r}, which names no "
+            f"command sent: its ref must be the command's id {sent.id!r}"
+        )
+    return f"no command_result within {record.answer_s:g} s"
 
 
 def _ok(s: Seen) -> object:
@@ -279,13 +354,21 @@ def _repeat(record: Record) -> tuple[Verdict, list[str]]:
     found = _results(record, "repeat")
     if not found:
         return "not_applicable", ["the device declares no commands"]
-    [(name, cid, answer)] = found
+    again = next(c for c in record.sent if c.purpose == "repeat")
+    answer = next(
+        (
+            s
+            for s in record.live()
+            if s.at >= again.at and result_ref(s) == again.id and s.kind is Kind.EVENT
+        ),
+        None,
+    )
     if answer is None:
-        return "fail", [f"{name} sent again with the same id {cid}: no command_result"]
+        return "fail", [f"{again.name} sent again with the same id {again.id}: no command_result"]
     after = [s for s in record.live() if s.at > answer.at and s.kind is Kind.TELEMETRY]
     return "pass", [
-        f"{name} sent again with the same id: answered after "
-        f"{(answer.at - record.sent[-1].at).total_seconds():.2f} s; {len(after)} readings since"
+        f"{again.name} sent again with the same id: answered "
+        f"{(answer.at - again.at).total_seconds():.2f} s later; {len(after)} readings since"
     ]
 
 
@@ -303,7 +386,16 @@ def _will(record: Record) -> tuple[Verdict, list[str]]:
     if offline is None:
         return "fail", [f"{stamp(record.unplugged_at)} plug pulled: status never went offline"]
     waited = (offline.at - record.unplugged_at).total_seconds()
-    return "pass", [f"plug pulled {stamp(record.unplugged_at)}; offline {waited:.1f} s later"]
+    came = f"plug pulled {stamp(record.unplugged_at)}; offline {waited:.1f} s later"
+    kept = record.will_kept
+    if record.will_looked and (kept is None or kept.payload != b"offline"):
+        now = "nothing" if kept is None else repr(kept.text(20))
+        return "fail", [
+            came,
+            f"but not retained: a new subscriber then got {now} on status, so a page opened "
+            "later thinks the device is there (set the Will's retain flag)",
+        ]
+    return "pass", [came + ", retained"]
 
 
 def _session(record: Record) -> tuple[Verdict, list[str]]:
@@ -336,6 +428,18 @@ CHECKS: tuple[Check, ...] = (
         "Retained state is present and valid",
         f"{CONTRACT}#topics",
         _retained(Kind.STATE, State.model_validate_json),
+    ),
+    Check(
+        "live-messages",
+        "The device sends telemetry or events while watched",
+        f"{CONTRACT}#topics",
+        _live,
+    ),
+    Check(
+        "readings-not-retained",
+        "Telemetry and events are not retained",
+        f"{CONTRACT}#topics",
+        _not_retained,
     ),
     Check("payloads-valid", "Every message keeps the contract", f"{CONTRACT}#envelopes", _valid),
     Check("seq-by-one", "seq rises by one per message", f"{CONTRACT}#envelopes", _seq),
@@ -400,5 +504,30 @@ def judge(record: Record) -> list[Outcome]:
         shown = evidence[:EVIDENCE_SHOWN]
         if len(evidence) > EVIDENCE_SHOWN:
             shown.append(f"… and {len(evidence) - EVIDENCE_SHOWN} more")
-        out.append(Outcome(check.id, check.title, check.clause, verdict, shown))
+        hint = HINTS.get(check.id, "") if verdict == "fail" else ""
+        out.append(Outcome(check.id, check.title, check.clause, verdict, shown, hint))
     return out
+
+
+HINTS = {
+    "status-online": "Publish `online` on <home>/<device>/status, retained, once connected.",
+    "meta-valid": "Publish the device's meta, retained, on connecting (docs/contract.md#meta).",
+    "state-valid": "Publish the device's state as JSON, retained, on connecting.",
+    "live-messages": "Keep a process running that publishes telemetry at its rate_s.",
+    "readings-not-retained": "Publish telemetry and events with retain=false.",
+    "payloads-valid": "Validate each message against docs/schema before publishing it.",
+    "seq-by-one": "Count seq up by one per telemetry or event message (0 after a restart).",
+    "ids-unique": "Give each message a new id (e.g. boot time and seq).",
+    "ts-skew": "Synchronise the device's clock (NTP) and write ts in UTC with its Z.",
+    "ts-monotonic": "Take ts from a clock that does not go back.",
+    "channels-declared": "Declare every channel in meta, with min and max that hold.",
+    "events-declared": "Declare every event type the device sends in meta.events.",
+    "reporting-period": "Report each channel every rate_s seconds, as meta declares.",
+    "commands-answered": "Answer each command within the limit with a command_result event "
+    "whose data.ref is the command's id and data.ok is true or false.",
+    "command-redelivered": "Answer a command again when it comes again with the same id.",
+    "last-will": "Set a Last Will of `offline` on <home>/<device>/status, retained, qos 1.",
+    "persistent-session": "Connect with a fixed client id and clean_start=false, and keep the "
+    "commands subscription.",
+}
+"""What to change on a device whose check failed."""

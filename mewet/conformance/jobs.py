@@ -65,6 +65,7 @@ class ConformanceRuns:
         publish: Callable[[str, bytes], None],
         watch_s: float = 30.0,
         answer_s: float = 10.0,
+        strict: bool = False,
     ) -> RunSeen:
         """Start a run now (BusyError when this device's is still going, or the lab is full)."""
         if self.mqtt is None:
@@ -87,14 +88,19 @@ class ConformanceRuns:
         out = self.device_folder(home, device) / str(n)
         plan = Plan(watch_s=watch_s, answer_s=answer_s, publish=publish, stop=self._stop)
         threading.Thread(
-            target=self._run, args=(key, seen, out, plan), name=f"conformance-{n}", daemon=True
+            target=self._run,
+            args=(key, seen, out, plan, strict),
+            name=f"conformance-{n}",
+            daemon=True,
         ).start()
         return seen
 
-    def _run(self, key: tuple[str, str], seen: RunSeen, out: Path, plan: Plan) -> None:
+    def _run(
+        self, key: tuple[str, str], seen: RunSeen, out: Path, plan: Plan, strict: bool
+    ) -> None:
         assert self.mqtt is not None
         try:
-            found = report(observe(self.mqtt, self.root, *key, plan))
+            found = report(observe(self.mqtt, self.root, *key, plan), strict)
             if not self._stop.is_set():  # a run cut short by the lab stopping says nothing
                 write(found, out)
         except Exception as exc:  # a run must never take the API down with it

@@ -12,17 +12,26 @@ from xml.etree import ElementTree as ET
 
 from jinja2 import Environment, select_autoescape
 
+from mewet import __version__
 from mewet.conformance.checks import Outcome, judge
 from mewet.conformance.run import Record, stamp
+from mewet.contract import VERSION
 
 
-def report(record: Record) -> dict[str, Any]:
-    """The report of a run: the device, when, the verdict over all, and every check."""
+def report(record: Record, strict: bool = False) -> dict[str, Any]:
+    """The report of a run: the device, when, the verdict over all, and every check, failures
+    first. `strict` (for a company's CI): a check that saw too little to say fails the run
+    too, as a failed check does."""
     outcomes = judge(record)
     counts = Counter(o.verdict for o in outcomes)
     meta = record.meta()
+    failing = counts["fail"] + (counts["inconclusive"] if strict else 0)
+    order = {"fail": 0, "inconclusive": 1 if strict else 2, "pass": 3, "not_applicable": 3}
+    outcomes.sort(key=lambda o: order[o.verdict])
     return {
         "device": f"{record.home}/{record.device}",
+        "lab_version": __version__,
+        "contract_version": VERSION,
         "type": meta.type if meta else None,
         "model": meta.model if meta else None,
         "firmware": meta.firmware if meta else None,
@@ -31,28 +40,43 @@ def report(record: Record) -> dict[str, Any]:
         "watched_s": record.watch_s,
         "messages": sum(not s.retained for s in record.seen),
         "not_kept": record.not_kept,
-        "verdict": "fail" if counts["fail"] else "pass",
+        "verdict": "fail" if failing else "pass",
+        "strict": strict,
         "counts": {v: counts[v] for v in ("pass", "fail", "not_applicable", "inconclusive")},
         "checks": [o.as_json() for o in outcomes],
     }
 
 
 def junit(found: dict[str, Any]) -> str:
-    """The report as JUnit XML: a suite per run, a case per check."""
+    """The report as JUnit XML: a suite per run, a case per check; a failed check is a
+    `<failure>` (and, strict, an inconclusive one too), and the suite's properties count
+    every verdict, so a CI that shows only failures and skips still says how many checks
+    could not decide."""
     counts = found["counts"]
+    strict = bool(found.get("strict"))
+    failed = counts["fail"] + (counts["inconclusive"] if strict else 0)
     suite = ET.Element(
         "testsuite",
         name=f"mewet conformance {found['device']}",
         tests=str(len(found["checks"])),
-        failures=str(counts["fail"]),
-        skipped=str(counts["not_applicable"] + counts["inconclusive"]),
+        failures=str(failed),
+        skipped=str(len(found["checks"]) - failed - counts["pass"]),
         timestamp=found["started"],
     )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (
+        *((verdict, str(n)) for verdict, n in counts.items()),
+        ("strict", str(strict).lower()),
+        ("lab_version", str(found.get("lab_version", ""))),
+        ("contract_version", str(found.get("contract_version", ""))),
+        ("firmware", str(found.get("firmware") or "")),
+    ):
+        ET.SubElement(properties, "property", name=name, value=value)
     for c in found["checks"]:
         case = ET.SubElement(suite, "testcase", classname="mewet.contract", name=c["id"])
-        text = "\n".join(c["evidence"])
-        if c["verdict"] == "fail":
-            ET.SubElement(case, "failure", message=c["title"]).text = text
+        text = "\n".join(c["evidence"] + ([f"fix: {c['hint']}"] if c.get("hint") else []))
+        if c["verdict"] == "fail" or (strict and c["verdict"] == "inconclusive"):
+            ET.SubElement(case, "failure", message=f"{c['title']}: {c['verdict']}").text = text
         elif c["verdict"] != "pass":
             ET.SubElement(case, "skipped", message=c["verdict"]).text = text
         ET.SubElement(case, "system-out").text = f"{c['title']} ({c['clause']})\n{text}"

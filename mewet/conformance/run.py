@@ -84,7 +84,13 @@ class Record:
     seen: list[Seen] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     retained_at_connect: dict[Kind, Seen] = field(default_factory=dict)
+    answer_s: float = 10.0
+    """How long a command result may take."""
     unplugged_at: datetime | None = None
+    will_kept: Seen | None = None
+    """The status a new subscriber got, retained, once the Last Will came (None: nothing)."""
+    will_looked: bool = False
+    """Whether the run looked for the retained Last Will."""
     replugged_at: datetime | None = None
     ended: datetime | None = None
     stop: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -148,7 +154,9 @@ class Plan:
 
 def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Record:
     """Run the whole conformance run against the live device and return its record."""
-    record = Record(home, device, datetime.now(UTC), plan.watch_s, stop=plan.stop)
+    record = Record(
+        home, device, datetime.now(UTC), plan.watch_s, answer_s=plan.answer_s, stop=plan.stop
+    )
     arrived = threading.Condition()
     base = f"{root}/{home}/{device}"
 
@@ -196,6 +204,9 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
             record.unplugged_at = datetime.now(UTC)
             plan.unplug()
             offline = _await(record, arrived, plan.will_s, lambda s: _is_offline(s, record))
+            if offline:
+                record.will_kept = _retained_now(url, f"{base}/{Kind.STATUS.value}")
+                record.will_looked = True
             if offline and commands and plan.replug is not None:
                 _send(publish, base, record, commands[0], _new_id(), "while_offline")
                 plan.say("plug it back in")
@@ -207,6 +218,30 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
         record.ended = datetime.now(UTC)
         link.close()
     return record
+
+
+def _retained_now(url: MqttUrl, topic: str, wait_s: float = 1.0) -> Seen | None:
+    """What a new subscriber to `topic` gets at once: its retained message, if any (a Last
+    Will that is not retained leaves the old `online` there, or nothing)."""
+    got: list[Seen] = []
+
+    def keep(msg: Received) -> None:
+        if msg.retain:
+            got.append(Seen(datetime.now(UTC), msg.topic, Kind.STATUS, msg.payload, True))
+
+    link = MqttLink(
+        url,
+        f"mewet-conformance-{uuid.uuid4().hex[:12]}",
+        on_message=keep,
+        subscriptions=(topic,),
+        threaded=True,
+    )
+    link.connect()
+    try:
+        time.sleep(wait_s)
+    finally:
+        link.close()
+    return got[-1] if got else None
 
 
 def _new_id() -> str:

@@ -302,6 +302,7 @@ class InfluxStore:
             q = f"SELECT last(seq) FROM {measurement} WHERE home = {h} GROUP BY device"
             for tags, points in self._grouped(q):
                 seen = from_ns(points[0]["time"] - points[0]["last"] % 1_000_000)
+                seen = min(seen, datetime.now(UTC))  # a clock ahead is not seen in the future
                 v = view(tags["device"])
                 v["seen"] = max(v["seen"], seen) if v["seen"] else seen
         return {

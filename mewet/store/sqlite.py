@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -176,6 +177,9 @@ class SQLiteStore:
             )
 
     def _seen(self, home: str, device: str, ts: int) -> None:
+        # heard from now at the latest: a message stamped in the future (a device's clock
+        # ahead) is not a "last seen" that stays ahead of every later one
+        ts = min(ts, time.time_ns())
         self._db.execute(
             "INSERT OR IGNORE INTO device (home, device) VALUES (?, ?)", (home, device)
         )

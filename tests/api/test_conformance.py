@@ -60,7 +60,7 @@ def test_a_company_runs_a_conformance_test_through_the_api_and_downloads_the_rep
         assert len(plug.inbox) >= 2  # switch_off, and again with the same id
         page = api.call("GET", f"{RUN}/1/report.html", COMPANY)
         assert page.status_code == 200 and "attachment" in page.headers["content-disposition"]
-        assert "no command_result in time" in page.text
+        assert "no command_result within" in page.text
         xml = api.call("GET", f"{RUN}/1/report.xml", COMPANY)
         assert ET.fromstring(xml.content).get("failures") == str(found["counts"]["fail"])
         assert api.call("GET", f"{RUN}/9", COMPANY).status_code == 404

@@ -4,7 +4,7 @@ the reasons its messages were refused; on the real Mosquitto, ingest and store."
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.support.apiserver import ADMIN, COMPANY, TEACHER
@@ -95,6 +95,19 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
         assert 0 <= history["latency_s"] < 30
         [seen] = last_events()
         assert seen["event_type"] == "command_result" and seen["data"]["ref"] == ref  # type: ignore[index]
+        # the command delivered again is answered again, later: the latency stays the first's
+        later = (datetime.now(UTC) + timedelta(seconds=35)).isoformat().replace("+00:00", "Z")
+        plug.send("event", json.dumps({**answer, "id": "m5", "seq": 2, "ts": later}))
+        eventually(lambda: len(last_events()) == 2, timeout_s=15)
+        [again] = api.call("GET", "/api/devices/acme/plug-1", COMPANY).json()["commands"]
+        assert again["latency_s"] == history["latency_s"] < 30
+        # a reading stamped an hour ahead (a clock gone wrong) is not "last seen" in the future
+        ahead = (datetime.now(UTC) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+        ahead_reading = {"v": 1, "id": "m6", "ts": ahead, "seq": 3, "data": {"power": 3.0}}
+        plug.send("telemetry", json.dumps(ahead_reading))
+        eventually(lambda: listed()[0]["messages"]["telemetry"] == 3, timeout_s=15)
+        last_seen = datetime.fromisoformat(listed()[0]["last_seen"])
+        assert last_seen <= datetime.now(UTC) + timedelta(seconds=1)
         # what its Last Will says when it is pulled out: the lab shows it offline
         plug.send("status", "offline", retain=True)
         eventually(lambda: listed()[0]["status"] == "offline", timeout_s=15)

@@ -103,15 +103,15 @@ def test_the_docs_shell_device_passes_every_check_with_the_plug_pulled_and_put_b
             unplug=lambda: pull_plug(running[0]),
             replug=lambda: running.append(start()),
         )
-        found = report(observe(mqtt_url, root, "acme", "thermo-1", plan))
+        found = report(observe(mqtt_url, root, "acme", "thermo-1", plan), strict=True)
     assert verdicts(found) == {c: "pass" for c in verdicts(found)}, found
-    assert len(found["checks"]) == 15 and found["verdict"] == "pass"
+    assert len(found["checks"]) == 17 and found["verdict"] == "pass"
     evidence = {c["id"]: c["evidence"] for c in found["checks"]}
     assert "offline" in evidence["last-will"][0]
     assert "answered" in evidence["persistent-session"][0]
     write(found, tmp_path)
     suite = ET.parse(tmp_path / "report.xml").getroot()
-    assert (suite.get("tests"), suite.get("failures")) == ("15", "0")
+    assert (suite.get("tests"), suite.get("failures")) == ("17", "0")
 
 
 def test_a_broken_device_fails_exactly_the_checks_it_should_each_with_evidence(
@@ -146,7 +146,7 @@ def test_a_broken_device_fails_exactly_the_checks_it_should_each_with_evidence(
     assert jump and int(jump[1]) - int(jump[2]) == 2
     assert "'exploded' not declared (opened)" in why["events-declared"]
     assert "3600 s off" in why["ts-skew"] or "3599 s off" in why["ts-skew"]
-    assert "no command_result in time" in why["commands-answered"]
+    assert "no command_result within 3 s" in why["commands-answered"]
     assert "status never went offline" in why["last-will"]
     write(found, tmp_path)
     suite = ET.parse(tmp_path / "report.xml").getroot()
@@ -225,3 +225,80 @@ def test_every_check_has_its_title_in_finnish_and_english() -> None:
     for lang in LANGUAGES:
         titles = catalogue(lang)["check_titles"]
         assert [c.id for c in CHECKS if not titles.get(c.id)] == [], lang
+
+
+FAULTY_DEVICE = Path(__file__).with_name("faulty_device.py")
+FAULTS = [
+    # (the device's one fault, the checks it fails, words of their evidence)
+    ("late", ["commands-answered"], "(limit 2 s), ok=True → 1."),
+    (
+        "retained-only",
+        ["command-redelivered", "commands-answered", "live-messages", "reporting-period"],
+        "no telemetry or event in the 6 s watched",
+    ),
+    ("will-not-retained", ["last-will"], "but not retained: a new subscriber then got 'online'"),
+    ("retained-telemetry", ["readings-not-retained"], "telemetry is retained"),
+    ("silent-channel", ["reporting-period"], "humidity: declared every 1 s, not one reading"),
+    (
+        "wrong-ref",
+        ["command-redelivered", "commands-answered"],
+        "with ref 'nope', which names no command sent",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fault", "failing", "told"), FAULTS, ids=[f[0] for f in FAULTS])
+def test_a_device_with_one_fault_fails_exactly_its_check(
+    mqtt_url: MqttUrl, fault: str, failing: list[str], told: str
+) -> None:
+    """Each fault a company's engineer tried fails its own check, with evidence that says
+    what happened; nothing passes that was not checked."""
+    root = unique_root()
+
+    def start() -> subprocess.Popen[bytes]:
+        args = [mqtt_url.host, str(mqtt_url.port), root, "faulty", "t-1", fault]
+        return subprocess.Popen(
+            [sys.executable, str(FAULTY_DEVICE), *args], start_new_session=True, cwd=REPO
+        )
+
+    with device_process(start) as running:
+        wait_online(mqtt_url, f"{root}/faulty/t-1")
+        time.sleep(1)  # retained-only: its process is gone by now
+        unplug = (lambda: pull_plug(running[0])) if fault == "will-not-retained" else None
+        plan = Plan(watch_s=6, answer_s=2, will_s=10, unplug=unplug)
+        found = report(observe(mqtt_url, root, "faulty", "t-1", plan))
+    failed = sorted(c for c, v in verdicts(found).items() if v == "fail")
+    assert failed == failing, found
+    evidence = " | ".join(" | ".join(c["evidence"]) for c in found["checks"] if c["id"] in failed)
+    assert told in evidence, evidence
+    assert found["verdict"] == "fail" and found["checks"][0]["verdict"] == "fail"  # first
+    assert all(c["hint"] for c in found["checks"] if c["verdict"] == "fail")
+
+
+def test_the_same_device_without_its_fault_passes_strict(mqtt_url: MqttUrl, tmp_path: Path) -> None:
+    """Strict (for CI): an inconclusive check fails the run, and JUnit says so; the correct
+    device, watched long enough, passes strict with nothing left undecided but the plug
+    checks nobody pulled."""
+    root = unique_root()
+
+    def start() -> subprocess.Popen[bytes]:
+        args = [mqtt_url.host, str(mqtt_url.port), root, "fine", "t-1", "none"]
+        return subprocess.Popen(
+            [sys.executable, str(FAULTY_DEVICE), *args], start_new_session=True, cwd=REPO
+        )
+
+    with device_process(start):
+        wait_online(mqtt_url, f"{root}/fine/t-1")
+        record = observe(mqtt_url, root, "fine", "t-1", Plan(watch_s=6, answer_s=2))
+    found = report(record, strict=True)
+    assert found["verdict"] == "pass" and found["counts"]["inconclusive"] == 0, found
+    # a device that never appears: inconclusive checks fail a strict run, and JUnit says why
+    nobody = report(observe(mqtt_url, root, "nobody", "ghost", Plan(watch_s=2)), strict=True)
+    write(nobody, tmp_path)
+    suite = ET.parse(tmp_path / "report.xml").getroot()
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert props["strict"] == "true" and int(props["inconclusive"] or 0) >= 1
+    failures = {str(c.get("name")) for c in suite.iter("testcase") if c.find("failure") is not None}
+    inconclusive = {c["id"] for c in nobody["checks"] if c["verdict"] == "inconclusive"}
+    assert inconclusive and inconclusive <= failures
+    assert int(suite.get("failures") or 0) == nobody["counts"]["fail"] + len(inconclusive)

@@ -33,7 +33,7 @@ from mewet.conformance.jobs import BusyError, RunSeen
 from mewet.contract import Topic, device_commands
 from mewet.errors import ContractError, MewetError
 from mewet.sim.home import builtin_homes
-from mewet.store.base import DeadLetter, DeviceView, Store, open_store
+from mewet.store.base import DeadLetter, DeviceView, EventRecord, Store, open_store
 from mewet.texts import said
 from mewet.transport.access import DEVICE_KINDS, Account, device_user
 
@@ -161,11 +161,11 @@ def _commands(store: Store, home: str, device: str) -> list[CommandSeen]:
         return []
     now = datetime.now(UTC)
     since = min(c.ts for c in sent) - timedelta(minutes=1)
-    results = {
-        str(e.data.get("ref")): e
-        for e in store.events(home, since, now + timedelta(days=1), device)
-        if e.event_type == "command_result"
-    }
+    results: dict[str, EventRecord] = {}
+    answers = store.events(home, since, now + timedelta(days=1), device)
+    for e in sorted(answers, key=lambda e: e.ts):  # the first answer (a redelivery answers again)
+        if e.event_type == "command_result":
+            results.setdefault(str(e.data.get("ref")), e)
     out = []
     for c in sent:
         r = results.get(c.msg_id)
@@ -329,7 +329,7 @@ async def start_conformance(
         raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker connection now")
     try:
         run = api.conformance.start(
-            home, device, commands.link.publish, body.watch_s, body.answer_s
+            home, device, commands.link.publish, body.watch_s, body.answer_s, body.strict
         )
     except BusyError as exc:
         if exc.lab_full:
