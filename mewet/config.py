@@ -190,6 +190,13 @@ class Settings(BaseSettings):
     topic_root: str = "mewet"
     data_dir: Path = Path("mewet-data")
     mqtt_port: int = Field(1883, ge=1, le=65535)
+    device_port: int = Field(
+        1884,
+        ge=1,
+        le=65535,
+        description="A secured lab's listener for companies' devices and students' clients "
+        "(each client's id is its user name there); the lab's own clients use mqtt_port.",
+    )
     api_port: int = Field(8000, ge=1, le=65535)
     host: str = Field(
         "127.0.0.1",

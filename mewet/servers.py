@@ -129,12 +129,14 @@ def mosquitto(
     host: str = "127.0.0.1",
     secured: Path | None = None,
     clients_port: int | None = None,
+    clients_host: str | None = None,
 ) -> Server:
     """A Mosquitto broker with persistence and no per-client queue limit (nothing is dropped).
 
     `secured`: a folder with the lab's `passwd` and `acl` files (see transport.access): no
     anonymous clients, and each account only its topics. A secured broker has a second
-    listener (`clients_port`, free if not given) for everyone but the lab's own clients: there
+    listener (`clients_port`, free if not given; on `clients_host`, default `host`) for
+    everyone but the lab's own clients: there
     a client's id is replaced by its user name (`use_username_as_clientid`), so a student or a
     device cannot connect with the id of the simulator or ingest and knock it off.
     """
@@ -150,7 +152,10 @@ def mosquitto(
             f"acl_file {secured / 'acl'}",
         ]
         clients_port = clients_port or free_port()
-        clients = [f"listener {clients_port} {host}", "use_username_as_clientid true"]
+        clients = [
+            f"listener {clients_port} {clients_host or host}",
+            "use_username_as_clientid true",
+        ]
     conf.write_text(
         "\n".join(
             [

@@ -20,6 +20,13 @@ def up(
     mqtt_port: Annotated[
         int | None, typer.Option(help="Port of the embedded broker (default 1883).")
     ] = None,
+    device_port: Annotated[
+        int | None,
+        typer.Option(
+            help="With --secure-broker: the port companies' devices and students connect to "
+            "(default 1884, MEWET_DEVICE_PORT), the same at every start."
+        ),
+    ] = None,
     home: Annotated[str, typer.Option(help="Home to simulate live.")] = "default",
     speed: Annotated[float, typer.Option(help="Sim speed of the live home.")] = 1.0,
     seed: Annotated[int, typer.Option(min=0, help="Random seed of the live home.")] = 1,
@@ -46,7 +53,13 @@ def up(
     from mewet.lab.up import Lab
 
     check_speed(speed)
-    settings = load_settings(data_dir=data_dir, mqtt_port=mqtt_port, api_port=api_port, host=host)
+    settings = load_settings(
+        data_dir=data_dir,
+        mqtt_port=mqtt_port,
+        api_port=api_port,
+        host=host,
+        device_port=device_port,
+    )
     if secure_broker and settings.mqtt_url is not None:
         raise MewetError("--secure-broker secures the embedded broker; MEWET_MQTT_URL is set")
     lab = Lab(settings, home=home, speed=speed, seed=seed, secure=secure_broker, say=err.print)

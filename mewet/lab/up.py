@@ -128,7 +128,24 @@ class Lab:
             )
             self.settings = s = s.model_copy(update={"mqtt_port": port})
         secured = s.data_dir / "broker-access" if self.secure else None
-        self.broker = mosquitto(s.data_dir / "broker", port=port, secured=secured)
+        devices = s.device_port
+        if (
+            secured is not None
+            and "device_port" not in s.model_fields_set
+            and not port_free(devices)
+        ):
+            devices = free_port()
+            self.say(
+                f"port {s.device_port} for devices is taken; the lab's devices port is {devices}"
+            )
+            self.settings = s = s.model_copy(update={"device_port": devices})
+        self.broker = mosquitto(
+            s.data_dir / "broker",
+            port=port,
+            secured=secured,
+            clients_port=devices,
+            clients_host=s.host,  # devices come from the network the lab is open to
+        )
         if secured is not None:
             # accounts for this run's own clients, with fresh passwords each time
             self.access = BrokerAccess(secured, s.topic_root, self.broker.reload)
@@ -163,7 +180,7 @@ class Lab:
             root=s.topic_root,
             secret=s.secret_key,
             access=self.access,
-            broker_host=s.broker_host,
+            broker_host=s.broker_host or self._device_host(),
             broker_port=s.broker_port or (self.broker.clients_port if self.broker else None),
             limits=s.limits,
             store=s.store(),
@@ -197,6 +214,14 @@ class Lab:
                 "--host ADDRESS"
             )
 
+    def _device_host(self) -> str | None:
+        """Where devices reach a secured lab's broker: this computer's address on the school
+        network when the lab is open to it, else the address it listens on."""
+        if self.broker is None or self.broker.clients_port is None:
+            return None
+        host = self.settings.host
+        return (lan_address() or "127.0.0.1") if host in ("0.0.0.0", "::") else host
+
     def _banner(self) -> None:
         s = self.settings
         mqtt = s.mqtt()
@@ -207,6 +232,7 @@ class Lab:
         self.say(
             f"MeWeT lab is up\n"
             f"  broker   {mqtt} ({where})\n"
+            f"{self._devices_line()}"
             f"  store    {s.store()}\n"
             f"  home     {self.home.id}: {len(self.home.devices)} devices, "
             f"live at speed {self.speed:g}\n"
@@ -224,6 +250,14 @@ class Lab:
                 f"  mewet user add --data-dir {s.data_dir} --email you@school --role teacher "
                 '--org "Your school"'
             )
+
+    def _devices_line(self) -> str:
+        """A secured lab's address for companies' devices: the same port at every start."""
+        if self.broker is None or self.broker.clients_port is None:
+            return ""
+        host = self.settings.broker_host or self._device_host()
+        port = self.settings.broker_port or self.broker.clients_port
+        return f"  devices  mqtt://{host}:{port} (companies' devices and students, accounts only)\n"
 
     def _class_line(self) -> str:
         """Where the class's phones open the lab, or why they cannot."""

@@ -395,7 +395,7 @@ def test_user_add_creates_accounts_and_says_what_is_wrong(tmp_path: Path) -> Non
 
 def test_mewet_up_with_a_secured_broker(tmp_path: Path) -> None:
     """`--secure-broker`: the lab's own clients have accounts, nobody else gets in."""
-    port = free_port()
+    port, devices = free_port(), free_port()
     seen: list[bool] = []
 
     def anonymous_refused(_api_port: int) -> None:
@@ -403,16 +403,19 @@ def test_mewet_up_with_a_secured_broker(tmp_path: Path) -> None:
         from mewet.errors import TransportError
         from mewet.transport.client import MqttLink
 
-        try:
-            MqttLink(MqttUrl("127.0.0.1", port), "anonymous").connect(timeout_s=5).close()
-            seen.append(False)
-        except TransportError as exc:
-            seen.append("Not authorized" in str(exc) or "refused" in str(exc))
+        for listener in (port, devices):  # the lab's, and the one devices connect to
+            try:
+                MqttLink(MqttUrl("127.0.0.1", listener), "anonymous").connect(timeout_s=5).close()
+                seen.append(False)
+            except TransportError as exc:
+                seen.append("Not authorized" in str(exc) or "refused" in str(exc))
 
     code, err, store = run_lab(
         tmp_path / "data",
         "--mqtt-port",
         str(port),
+        "--device-port",
+        str(devices),
         "--secure-broker",
         "--speed",
         "120",
@@ -422,7 +425,8 @@ def test_mewet_up_with_a_secured_broker(tmp_path: Path) -> None:
     assert code == 0, err
     said = " ".join(err.split())  # the console wraps long lines
     assert "secured: accounts only" in said and "-u mewet-lab -P '<password>'" in said
-    assert seen == [True]
+    assert f"devices mqtt://127.0.0.1:{devices} (companies' devices and students" in said
+    assert seen == [True, True]
     assert store.count("telemetry", "default") >= 5  # ingest read, the lab wrote: both allowed
     store.close()
 
