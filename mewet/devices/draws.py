@@ -118,6 +118,14 @@ class Draws:
         """Uniform on [low, high)."""
         return low + (high - low) * self.random()
 
+    def triangular(self, low: float, mode: float, high: float) -> float:
+        """Triangular on [low, high], most often `mode` (from one uniform, by its inverse)."""
+        u = self.random()
+        cut = (mode - low) / (high - low)
+        if u < cut:
+            return low + math.sqrt(u * (high - low) * (mode - low))
+        return high - math.sqrt((1 - u) * (high - low) * (high - mode))
+
     def normal(self, mean: float, sd: float) -> float:
         """Normal with this mean and standard deviation."""
         if not self._normal:

@@ -6,6 +6,11 @@ from mewet.contract import Scalar
 from mewet.devices.base import Device, DeviceSpec, Faults, StateDict
 from mewet.sim.world import Process
 
+CONFIRM_S = (60.0, 90.0, 150.0)
+"""Seconds from a fall to the radar's call (least, most often, most): about 50 s to detect
+and 30 s to confirm, 90 s as a rule and at most 150 s (Vayyar Home sensor's detection phases,
+as its integrator documents them); the newer sensors call after about 60 s."""
+
 
 class FallDetector(Device):
     """A mains-powered radar fall detector watching one room."""
@@ -17,11 +22,17 @@ class FallDetector(Device):
         while True:
             fallen = yield self.world.on("fallen")
             if fallen and self.world.location == self.room and self.detects():
-                confidence = round(self.draw.uniform(0.75, 0.99), 2)
-                self.update_state(alarm=True)
-                self.event("fall_detected", "alarm", confidence=confidence)
+                self.spawn(self._confirm(self.world.fallen_since))
             elif not fallen and self.state["alarm"]:
                 self.update_state(alarm=False)
+
+    def _confirm(self, since: float | None) -> Process:
+        """The radar detects, then confirms that she stays down, before it calls."""
+        yield self.env.timeout(self.draw.triangular(*CONFIRM_S))
+        if self.world.fallen and self.world.fallen_since == since:
+            confidence = round(self.draw.uniform(0.75, 0.99), 2)
+            self.update_state(alarm=True)
+            self.event("fall_detected", "alarm", confidence=confidence)
 
     def false_alarm(self) -> None:
         self.event("fall_detected", "alarm", confidence=round(self.draw.uniform(0.5, 0.8), 2))

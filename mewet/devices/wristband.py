@@ -6,6 +6,11 @@ from mewet.contract import Channel, Scalar
 from mewet.devices.base import Device, DeviceSpec, Faults, StateDict
 from mewet.sim.world import Process
 
+CONFIRM_S = (20.0, 35.0)
+"""Seconds from a fall to the help call: pendants give the wearer about 20 s (ADT Health Fall
+Detection Pendant manual) to 30 s (Lifeline HomeSafe AutoAlert use instructions) to get up
+or cancel before the call goes out."""
+
 
 class Wristband(Device):
     """The resident's safety alarm. It can only detect a fall, or be pressed, when worn."""
@@ -19,9 +24,16 @@ class Wristband(Device):
         while True:
             fallen = yield self.world.on("fallen")
             if fallen and self.world.wristband_worn and self.detects():
-                confidence = round(self.draw.uniform(0.7, 0.99), 2)
-                self.update_state(alarm=True)
-                self.event("fall_detected", "alarm", confidence=confidence)
+                self.spawn(self._confirm(self.world.fallen_since))
+
+    def _confirm(self, since: float | None) -> Process:
+        """A fall is called in once she has not got up for the confirmation time (the
+        window a wearer has to recover, or to cancel, before the help call goes out)."""
+        yield self.env.timeout(self.draw.uniform(*CONFIRM_S))
+        if self.world.fallen and self.world.fallen_since == since and self.world.wristband_worn:
+            confidence = round(self.draw.uniform(0.7, 0.99), 2)
+            self.update_state(alarm=True)
+            self.event("fall_detected", "alarm", confidence=confidence)
 
     def _worn(self) -> Process:
         while True:

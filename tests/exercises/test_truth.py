@@ -41,7 +41,7 @@ def test_targets_are_not_yet_then_missed_when_nobody_acts() -> None:
         "help": "not applicable",
         "long_lie": "not applicable",
     }
-    k = step(ex, 6)  # 03:11: the fall at 03:10, the wristband's alarm with it
+    k = step(ex, 7)  # 03:12: the fall just after 03:10, the wristband's call half a minute on
     [case] = k["cases"]
     assert case["status"]["answer"] == "not yet" and case["status"]["help"] == "not yet"
     assert k["status"]["long_lie"] == "not yet" and k["falls"][0]["still_down"]
@@ -56,7 +56,7 @@ def test_each_alarm_has_its_own_figures() -> None:
     """A fall answered at once and a smoke alarm answered late: the debrief says which case
     missed its target instead of one maximum over both."""
     ex, _ = night_fall(frozenset({"alarm_centre"}))
-    step(ex, 6)
+    step(ex, 7)
     ex.act("alarm_centre", "answer", {"case": 1}, "Ada")
     ex.control("inject", {"type": "smoke", "minutes": 60}, "teacher")
     k = step(ex, 6)
@@ -102,7 +102,7 @@ def home_care_at_the_door(ex: Exercise) -> None:
 
 def test_the_wristband_alarm_clears_once_she_is_helped_up() -> None:
     ex, _ = night_fall(frozenset({"alarm_centre", "home_care"}))
-    step(ex, 6)
+    step(ex, 7)
     assert ex.view.state["wristband"]["alarm"] is True
     team = ex.sim.team
     home_care_at_the_door(ex)
@@ -117,7 +117,7 @@ def test_the_wristband_alarm_clears_once_she_is_helped_up() -> None:
 
 def test_a_note_written_before_leaving_is_listed_before_it() -> None:
     ex, _ = night_fall(frozenset({"alarm_centre", "home_care"}))
-    step(ex, 6)
+    step(ex, 7)
     home_care_at_the_door(ex)
     for action in ("arrive", "unlock"):
         ex.act("home_care", action, {}, "Bo")

@@ -191,7 +191,7 @@ def test_the_summary_of_two_cases_names_the_worse_and_agrees_with_the_rows(
         players=frozenset({"alarm_centre"}),
     )
     team = sim.team
-    sim.run(9 * 3600 + 11 * 60)  # 03:11
+    sim.run(9 * 3600 + 12 * 60)  # 03:12: the fall, called in by the wristband after its wait
     team.act("alarm_centre", "answer", {"case": 1}, "Ada")
     sim.run(12 * 3600)  # 06:00: the smoke alarm at 05:00 was never answered
     k = kpis(team, sim.truth.records, 0, final=True)
