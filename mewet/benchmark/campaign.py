@@ -65,7 +65,8 @@ def run_campaign(
     parquet: bool = False,
 ) -> dict[str, Any]:
     """Run every seed, `jobs` at a time on this machine (default: all cores) or on the Dask
-    cluster at `scheduler`; write `campaign.json` and return it."""
+    cluster at `scheduler`; write the summary to `campaign-<scenario>-<seeds>.json` (its
+    own file, so campaigns that share a folder keep each theirs) and return it."""
     from mewet.scenarios.scenario import load_scenario
 
     s = load_scenario(scenario)  # a bad scenario fails here, once, not in every worker
@@ -99,8 +100,20 @@ def run_campaign(
         "falls": sum(int(r["falls"]) for r in runs),
         "runs": runs,
     }
-    (out / "campaign.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    name = result["file"] = campaign_file(s.id, seeds)
+    (out / name).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return result
+
+
+def campaign_file(scenario: str, seeds: Sequence[int]) -> str:
+    """The summary's file name: `campaign-night-fall-1-100.json` (seeds 1 to 100), or with
+    the seeds listed when they do not run in a row (`campaign-night-fall-1_5_9.json`)."""
+    ordered = sorted(seeds)
+    if ordered == list(range(ordered[0], ordered[-1] + 1)):
+        span = f"{ordered[0]}-{ordered[-1]}" if len(ordered) > 1 else str(ordered[0])
+    else:
+        span = "_".join(map(str, ordered))[:80]
+    return f"campaign-{scenario}-{span}.json"
 
 
 def _on_dask(

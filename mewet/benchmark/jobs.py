@@ -22,7 +22,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Literal
 
-from mewet.benchmark.live import Broker, run_benchmark, stimuli
+from mewet.benchmark.live import Broker, Stimulus, held_out_stimuli, run_benchmark, stimuli
 from mewet.errors import MewetError
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,7 @@ class Job:
 def play(
     answer: Connection,
     broker: Broker,
-    scenarios: Sequence[str],
-    seeds: Sequence[int],
-    prefix: str,
+    plays: Sequence[Stimulus],
     detector: str,
     out: Path,
     speed: float,
@@ -64,7 +62,6 @@ def play(
 ) -> None:
     """One benchmark, in a worker process: sends back ("done", report) or ("failed", why)."""
     try:
-        plays = stimuli(scenarios, seeds, prefix)
         report = run_benchmark(broker, plays, detector, out, speed=speed, window_s=window_s)
         answer.send(("done", report))
     except MewetError as exc:
@@ -155,9 +152,12 @@ class Benchmarks:
         window_s: float,
         before: Callable[[Job], None] = lambda job: None,
         after: Callable[[Job], None] = lambda job: None,
+        held_out: int = 0,
     ) -> Job:
         """Start one for `org`; BusyError when it has one running or the lab is full.
-        `before` runs once the job exists (broker accounts), `after` when it has ended."""
+        `before` runs once the job exists (broker accounts), `after` when it has ended.
+        `held_out`: that many homes drawn by the lab from a secret seed, instead of the
+        scenarios and seeds."""
         if self.broker is None:
             raise BusyError("this lab has no broker to play a benchmark on")
         with self._lock:
@@ -176,7 +176,11 @@ class Benchmarks:
             self._last += 1
             number = self._last
             prefix = f"bm{number}-"
-            plays = stimuli(scenarios, seeds, prefix)
+            plays = (
+                held_out_stimuli(held_out, prefix)
+                if held_out
+                else stimuli(scenarios, seeds, prefix)
+            )
             longest = max(p.scenario.days for p in plays) * 86400 / speed
             now = datetime.now(UTC)
             job = Job(
@@ -200,9 +204,7 @@ class Benchmarks:
                 args=(
                     theirs,
                     self.broker,
-                    list(scenarios),
-                    list(seeds),
-                    prefix,
+                    plays,
                     detector,
                     job.folder,
                     speed,

@@ -20,11 +20,13 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from mewet.benchmark.heldout import draw
 from mewet.benchmark.score import Detection, ScoreError, html, read_run, report
 from mewet.config import MqttUrl
 from mewet.contract import DEFAULT_ROOT, Event, Kind, Message, Topic, check_id, format_ts
@@ -83,6 +85,9 @@ class Inbox:
         self.refused: list[Refused] = []
         self.overflow = 0
         self._lock = threading.Lock()
+        self.timebase: tuple[float, float, dict[str, datetime]] | None = None
+        """(wall clock at the start, speed, each home's start): when a detection arrived, in
+        its home's time; set when the homes start playing."""
         self.link = MqttLink(
             url,
             f"mewet-benchmark-{home}-{device}-{time.monotonic_ns() % 10**9}",
@@ -113,7 +118,18 @@ class Inbox:
                     Refused(text, f"data.home {home!r} is not one of this benchmark's homes")
                 )
                 return
-            self.detections.append(Detection(home, event.ts, event.event_type))
+            self.detections.append(
+                Detection(home, self.arrived(home, event.ts), event.event_type, claimed=event.ts)
+            )
+
+    def arrived(self, home: str, claimed: datetime) -> datetime:
+        """The home's time when a detection reached the lab: what delays are measured from
+        (a detector's own `ts` could say anything)."""
+        if self.timebase is None:
+            return claimed
+        wall0, speed, starts = self.timebase
+        at = starts[home] + timedelta(seconds=(time.monotonic() - wall0) * speed)
+        return at.replace(microsecond=at.microsecond // 1000 * 1000)  # as detections.jsonl has it
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +139,14 @@ class Stimulus:
     scenario: Scenario
     seed: int
     prefix: str = ""
+    name: str = ""
+    """A held-out home's name, which says nothing of its scenario or seed."""
 
     @property
     def home(self) -> str:
         """The home's id, as a campaign names it (after the prefix of a benchmark run through
-        the API, so two companies' runs never share a home)."""
-        return f"{self.prefix}{self.scenario.id}-{self.seed}"
+        the API, so two companies' runs never share a home), or its held-out name."""
+        return f"{self.prefix}{self.name or f'{self.scenario.id}-{self.seed}'}"
 
 
 def stimuli(scenarios: Sequence[str], seeds: Sequence[int], prefix: str = "") -> list[Stimulus]:
@@ -139,6 +157,13 @@ def stimuli(scenarios: Sequence[str], seeds: Sequence[int], prefix: str = "") ->
             f"{MAX_HOMES} homes at once"
         )
     return [Stimulus(load_scenario(name), seed, prefix) for name in scenarios for seed in seeds]
+
+
+def held_out_stimuli(count: int, prefix: str = "", seed: int | None = None) -> list[Stimulus]:
+    """`count` held-out homes, drawn from a secret seed (`seed` only for the lab's tests)."""
+    if count > MAX_HOMES:
+        raise ScoreError(f"{count} held-out homes: a benchmark plays at most {MAX_HOMES}")
+    return [Stimulus(h.scenario, h.seed, prefix, h.name) for h in draw(count, seed)]
 
 
 def run_benchmark(
@@ -175,6 +200,8 @@ def run_benchmark(
             tee = _Tee(mqtt)
             sim = ScenarioSim(play.scenario, tee, play.seed, root=link.root, home_id=play.home)
             sims.append((play, sim, tee))
+        starts = {play.home: sim.world.start for play, sim, _ in sims}
+        inbox.timebase = (time.monotonic(), speed, starts)
         asyncio.run(_play(sims, speed))
     finally:
         for _, sim, tee in sims:
@@ -194,6 +221,8 @@ def run_benchmark(
     with (out / "detections.jsonl").open("w", encoding="utf-8") as f:
         for d in detections:
             line = {"home": d.home, "ts": format_ts(d.ts), "event_type": d.event_type}
+            if d.claimed is not None:
+                line["claimed_ts"] = format_ts(d.claimed)  # the detector's own ts, kept
             f.write(json.dumps(line) + "\n")
     with (out / "refused.jsonl").open("w", encoding="utf-8") as f:
         for r in refused:
@@ -201,6 +230,8 @@ def run_benchmark(
     result = report(runs, detections, window_s=window_s, event_types=event_types)
     result["detector"] = detector
     result["speed"] = speed
+    result["delays_from"] = "arrival"  # at the lab, in the home's time at the run's speed
+    result["held_out"] = any(p.name for p in plays)
     result["refused"] = len(refused)
     result["not_taken"] = inbox.overflow  # beyond MAX_DETECTIONS
     (out / "report.json").write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")

@@ -47,6 +47,8 @@ class Detection:
     home: str
     ts: datetime
     event_type: str
+    claimed: datetime | None = None
+    """The detector's own `ts`, when `ts` is when it reached the lab (a live benchmark)."""
 
 
 @dataclass(slots=True)

@@ -349,7 +349,7 @@ def _campaign(
         return
     console.print(
         f"wrote {result['seeds']} runs of {s.id} into {folder}/ (one folder per seed) and "
-        f"campaign.json: {result['resident_years']:g} resident-years, {result['falls']} falls, "
+        f"{result['file']}: {result['resident_years']:g} resident-years, {result['falls']} falls, "
         f"{result['messages']} messages in {result['elapsed_s']:g} s on {result['workers']} "
         f"workers ({result['resident_years_per_min']:g} resident-years per minute)"
     )

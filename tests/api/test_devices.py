@@ -105,8 +105,8 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
         ahead = (datetime.now(UTC) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
         ahead_reading = {"v": 1, "id": "m6", "ts": ahead, "seq": 3, "data": {"power": 3.0}}
         plug.send("telemetry", json.dumps(ahead_reading))
-        eventually(lambda: listed()[0]["messages"]["telemetry"] == 3, timeout_s=15)
-        last_seen = datetime.fromisoformat(listed()[0]["last_seen"])
+        eventually(lambda: listed()[0]["messages"] == {"telemetry": 3, "event": 2}, timeout_s=15)
+        last_seen = datetime.fromisoformat(str(listed()[0]["last_seen"]))
         assert last_seen <= datetime.now(UTC) + timedelta(seconds=1)
         # what its Last Will says when it is pulled out: the lab shows it offline
         plug.send("status", "offline", retain=True)

@@ -63,7 +63,7 @@ def test_a_campaign_is_one_folder_per_seed_each_its_own_home(campaign: Path) -> 
     assert [r.seed for r in runs] == list(SEEDS)
     assert len({r.home for r in runs}) == 10
     assert all(len(r.falls) == 1 and r.hours == 24 for r in runs)
-    summary = json.loads((campaign / "campaign.json").read_text())
+    summary = json.loads((campaign / "campaign-night-fall-1-10.json").read_text())
     assert summary["falls"] == 10 and summary["seeds"] == 10
 
 

@@ -81,14 +81,18 @@ def _seen(api: ApiState, job: Job, access: MqttAccess | None = None) -> Benchmar
 async def start_benchmark(api: State, who: Current, body: BenchmarkCreate) -> BenchmarkSeen:
     """Play the scenarios live to your analytics: subscribe to each of `homes`, publish
     detections as events of your detector device (`publish_to`) with `data.home` naming the
-    home and `ts` the simulated moment. The truth stays in the lab until the run ends; then
-    `GET /api/benchmarks/{id}` has the figures. One run at a time per company."""
+    home. Delays are measured from when a detection reaches the lab (in the home's time at
+    the run's speed), not from the `ts` it carries. The truth stays in the lab until the run
+    ends (a held-out run's, for good); then `GET /api/benchmarks/{id}` has the figures. One
+    run at a time per company."""
     org = company_org(who)
     if api.access is not None:
         own_device(api, who, body.home, body.device)
     if api.benchmarks.broker is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker to play on")
-    seeds = await asyncio.to_thread(_checked, body)
+    seeds = [] if body.held_out else await asyncio.to_thread(_checked, body)
+    if body.held_out and 86400 / body.speed / 3600 > MAX_HOURS:
+        raise _unprocessable("speed", f"a held-out day takes at most {MAX_HOURS:g} h: raise it")
     granted: list[MqttAccess] = []
 
     def before(job: Job) -> None:
@@ -127,6 +131,7 @@ async def start_benchmark(api: State, who: Current, body: BenchmarkCreate) -> Be
             body.window_s,
             before,
             after,
+            body.held_out or 0,
         )
     except BusyError as exc:
         raise HTTPException(
