@@ -31,6 +31,7 @@ from mewet.api.routes import (
     join,
     live,
     scenarios,
+    verifications,
 )
 from mewet.api.security import secret_key
 from mewet.benchmark.jobs import Benchmarks
@@ -135,10 +136,11 @@ def create_app(
                 commands = sender
             except TransportError as exc:
                 log.error("no commands to devices: %s", exc)
+        key = secret_key(data_dir, secret)
         app.state.api = ApiState(
             db,
             manager,
-            secret_key(data_dir, secret),
+            key,
             limits=the_limits,
             access=access,
             broker_host=broker_host,
@@ -154,7 +156,7 @@ def create_app(
                 the_limits.benchmarks,
             ),
             conformance=ConformanceRuns(
-                data_dir / "conformance", manager.mqtt, root, the_limits.conformance_runs
+                data_dir / "conformance", manager.mqtt, root, the_limits.conformance_runs, key
             ),
         )
         try:
@@ -234,6 +236,7 @@ def create_app(
     for router in (r.router for r in routers):
         app.include_router(router)
     app.include_router(scenarios.editing)
+    app.include_router(verifications.router)
     app.include_router(pages.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from mewet.config import MqttUrl
-from mewet.conformance.report import report, write
+from mewet.conformance.report import report, sign, write
 from mewet.conformance.run import Plan, observe
 from mewet.errors import MewetError
 
@@ -46,8 +46,17 @@ class RunSeen:
 class ConformanceRuns:
     """The conformance runs of companies' devices."""
 
-    def __init__(self, folder: Path, mqtt: MqttUrl | None, root: str, limit: int = 4) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        mqtt: MqttUrl | None,
+        root: str,
+        limit: int = 4,
+        key: str | None = None,
+    ) -> None:
         self.folder = folder
+        self.key = key
+        """The lab's key: reports are signed with it, so a customer can check one."""
         self.mqtt = mqtt
         self.root = root
         self.limit = limit
@@ -101,6 +110,8 @@ class ConformanceRuns:
         assert self.mqtt is not None
         try:
             found = report(observe(self.mqtt, self.root, *key, plan), strict)
+            if self.key is not None:
+                found = sign(found, self.key)
             if not self._stop.is_set():  # a run cut short by the lab stopping says nothing
                 write(found, out)
         except Exception as exc:  # a run must never take the API down with it

@@ -3,6 +3,8 @@ test case per check, failures with their evidence) and HTML (for a person)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections import Counter
 from importlib import resources
@@ -45,6 +47,32 @@ def report(record: Record, strict: bool = False) -> dict[str, Any]:
         "counts": {v: counts[v] for v in ("pass", "fail", "not_applicable", "inconclusive")},
         "checks": [o.as_json() for o in outcomes],
     }
+
+
+SIGNED = "HMAC-SHA256"
+
+
+def _digest(found: dict[str, Any], key: str) -> str:
+    """The report's digest under the lab's key: every field but the signature itself, as
+    canonical JSON (keys sorted, no spaces)."""
+    body = {k: v for k, v in found.items() if k != "signature"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hmac.new(key.encode(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def sign(found: dict[str, Any], key: str) -> dict[str, Any]:
+    """The report signed with the lab's key: a customer asks the lab whether a report they
+    were shown is the one it wrote (`POST /api/conformance-verifications`)."""
+    return {**found, "signature": {"alg": SIGNED, "digest": _digest(found, key)}}
+
+
+def verify(found: dict[str, Any], key: str) -> bool:
+    """Whether the report is as the lab signed it: not a field changed, added or left out."""
+    signature = found.get("signature")
+    if not isinstance(signature, dict) or signature.get("alg") != SIGNED:
+        return False
+    given = signature.get("digest")
+    return isinstance(given, str) and hmac.compare_digest(given, _digest(found, key))
 
 
 def junit(found: dict[str, Any]) -> str:
@@ -100,4 +128,4 @@ def write(found: dict[str, Any], folder: Path) -> None:
     (folder / "report.html").write_text(html(found), encoding="utf-8")
 
 
-__all__ = ["Outcome", "html", "junit", "report", "write"]
+__all__ = ["Outcome", "html", "junit", "report", "sign", "verify", "write"]

@@ -63,6 +63,23 @@ def test_a_company_runs_a_conformance_test_through_the_api_and_downloads_the_rep
         assert "no command_result within" in page.text
         xml = api.call("GET", f"{RUN}/1/report.xml", COMPANY)
         assert ET.fromstring(xml.content).get("failures") == str(found["counts"]["fail"])
+        # signed by the lab: a customer asks whether the report they were shown is the lab's
+        assert found["signature"]["alg"] == "HMAC-SHA256"
+        check = "/api/conformance-verifications"
+        r = api.call("POST", check, TEACHER, json={"report": found})
+        assert r.status_code == 200 and r.json()["valid"] is True
+        edited = found | {"verdict": "pass"}
+        r = api.call(
+            "POST", check, TEACHER, json={"report": edited}, headers={"Accept-Language": "fi"}
+        )
+        assert r.json()["valid"] is False and "muutettu jälkikäteen" in r.json()["detail"]
+        fewer = found | {"checks": [c for c in found["checks"] if c["verdict"] != "fail"]}
+        assert api.call("POST", check, COMPANY, json={"report": fewer}).json()["valid"] is False
+        unsigned = {k: v for k, v in found.items() if k != "signature"}
+        assert api.call("POST", check, COMPANY, json={"report": unsigned}).json()["valid"] is False
+        for hostile in ({"report": "x"}, {"report": found, "extra": 1}, {}):
+            assert api.call("POST", check, COMPANY, json=hostile).status_code == 422
+        assert api.call("POST", check, None, json={"report": found}).status_code == 401
         assert api.call("GET", f"{RUN}/9", COMPANY).status_code == 404
         assert api.call("GET", f"{RUN}/1/report.pdf", COMPANY).status_code in (404, 422)
         assert api.call("GET", f"{RUN}/1/../../x", COMPANY).status_code == 404
