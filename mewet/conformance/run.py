@@ -205,7 +205,7 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
             plan.unplug()
             offline = _await(record, arrived, plan.will_s, lambda s: _is_offline(s, record))
             if offline:
-                record.will_kept = _retained_now(url, f"{base}/{Kind.STATUS.value}")
+                record.will_kept = _retained_status(link, record, arrived, base)
                 record.will_looked = True
             if offline and commands and plan.replug is not None:
                 _send(publish, base, record, commands[0], _new_id(), "while_offline")
@@ -220,28 +220,20 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
     return record
 
 
-def _retained_now(url: MqttUrl, topic: str, wait_s: float = 1.0) -> Seen | None:
-    """What a new subscriber to `topic` gets at once: its retained message, if any (a Last
-    Will that is not retained leaves the old `online` there, or nothing)."""
-    got: list[Seen] = []
-
-    def keep(msg: Received) -> None:
-        if msg.retain:
-            got.append(Seen(datetime.now(UTC), msg.topic, Kind.STATUS, msg.payload, True))
-
-    link = MqttLink(
-        url,
-        f"mewet-conformance-{uuid.uuid4().hex[:12]}",
-        on_message=keep,
-        subscriptions=(topic,),
-        threaded=True,
-    )
-    link.connect()
-    try:
-        time.sleep(wait_s)
-    finally:
-        link.close()
-    return got[-1] if got else None
+def _retained_status(
+    link: MqttLink, record: Record, arrived: threading.Condition, base: str
+) -> Seen | None:
+    """What a new subscriber to the status gets now: its retained message, if any (a Last
+    Will that is not retained leaves the old `online`, or nothing). Asked on the run's own
+    connection (subscribing again sends the retained message again): where a client's id is
+    its account, a second connection would take the first one's place."""
+    asked = datetime.now(UTC)
+    link.client.subscribe(f"{base}/{Kind.STATUS.value}", qos=1)
+    status = f"{base}/{Kind.STATUS.value}"
+    _await(record, arrived, 2.0, lambda s: s.retained and s.topic == status and s.at >= asked)
+    with arrived:
+        found = [s for s in record.seen if s.retained and s.topic == status and s.at >= asked]
+    return found[-1] if found else None
 
 
 def _new_id() -> str:

@@ -36,6 +36,7 @@ from mewet.contract import (
     Topic,
     all_commands,
     check_id,
+    device_base,
     device_commands,
     discovery_filter,
     home_filter,
@@ -43,7 +44,7 @@ from mewet.contract import (
     root_filter,
 )
 
-AccountKind = Literal["ingest", "lab", "commands", "student", "device", "analytics"]
+AccountKind = Literal["ingest", "lab", "commands", "student", "device", "analytics", "tester"]
 DEVICE_KINDS = tuple(k for k in Kind if k is not Kind.CMD)
 ITERATIONS = 101
 
@@ -87,10 +88,20 @@ def rules(account: Account, root: str) -> list[str]:
     if account.kind == "student":
         return [f"topic read {home_filter(account.home, root)}"]
     assert account.device is not None
+    if account.kind == "tester":  # a company's conformance tool: watch its device, command it
+        return [
+            f"topic read {device_base(account.home, account.device, root)}/#",
+            f"topic write {device_commands(account.home, account.device, root)}",
+        ]
     writes = [
         f"topic write {Topic(account.home, account.device, k, root=root)}" for k in DEVICE_KINDS
     ]
     return [*writes, f"topic read {device_commands(account.home, account.device, root)}"]
+
+
+def tester_user(home: str, device: str) -> str:
+    """The broker account a company's conformance tool uses to test one of its devices."""
+    return f"t.{check_id(home, 'home id')}.{check_id(device, 'device id')}"
 
 
 def device_user(home: str, device: str) -> str:
@@ -144,8 +155,8 @@ class BrokerAccess:
             check_id(part.replace("_", "-").lower(), "broker user")
         if kind in ("student", "device") and home is None:
             raise ValueError(f"a {kind} account needs its home")
-        if kind == "device" and device is None:
-            raise ValueError("a device account needs its device id")
+        if kind in ("device", "tester") and device is None:
+            raise ValueError(f"a {kind} account needs its device id")
         password = password or secrets.token_urlsafe(18)
         with self._lock:
             self.accounts[user] = Account(

@@ -1,6 +1,6 @@
 """A correct device with one fault, run as a process of its own, for the conformance tests:
 each fault should fail exactly its check. Usage:
-python faulty_device.py HOST PORT ROOT HOME DEVICE FAULT, FAULT one of
+python faulty_device.py HOST PORT ROOT HOME DEVICE FAULT [USER PASSWORD], FAULT one of
 
 - `late`: answers each command 3 s after it came;
 - `retained-only`: leaves its retained status, meta and state and exits (no process runs);
@@ -37,6 +37,7 @@ FAULTS = (
 
 def main() -> None:
     host, port, root, home, device, fault = sys.argv[1:7]
+    login = f"{sys.argv[7]}:{sys.argv[8]}@" if len(sys.argv) > 8 else ""
     assert fault in FAULTS, fault
     base = f"{root}/{home}/{device}"
     channels = [{"name": "temperature", "unit": "°C", "rate_s": 1, "min": -40, "max": 85}]
@@ -75,10 +76,10 @@ def main() -> None:
         threading.Thread(target=answer, args=(msg,), daemon=True).start()
 
     will = Will(f"{base}/status", b"offline", retain=fault != "will-not-retained")
-    url = MqttUrl.parse(f"mqtt://{host}:{port}")
+    url = MqttUrl.parse(f"mqtt://{login}{host}:{port}")
     link = MqttLink(
         url,
-        f"faulty-{device}",
+        sys.argv[7] if login else f"faulty-{device}",
         will=will,
         on_message=on_command,
         subscriptions=(f"{base}/cmd/+",),

@@ -5,6 +5,7 @@ JUnit XML and HTML."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -302,3 +303,48 @@ def test_the_same_device_without_its_fault_passes_strict(mqtt_url: MqttUrl, tmp_
     inconclusive = {c["id"] for c in nobody["checks"] if c["verdict"] == "inconclusive"}
     assert inconclusive and inconclusive <= failures
     assert int(suite.get("failures") or 0) == nobody["counts"]["fail"] + len(inconclusive)
+
+
+def test_a_company_tests_its_device_on_the_secured_lab_from_its_ci(tmp_path: Path) -> None:
+    """On a secured lab the company asks the API for a tester login (reads its device's
+    topics, sends its commands) and runs `mewet conformance --strict` with it: a real
+    verdict, not the false "declares no commands" its device's own login gave."""
+    from tests.support.apiserver import COMPANY
+    from tests.support.securelab import ROOT as LAB_ROOT
+    from tests.support.securelab import secured_lab
+
+    with secured_lab(tmp_path) as lab:
+        api = lab.api
+        r = api.call("POST", "/api/devices", COMPANY, json={"home": "acme", "device": "t-1"})
+        device = r.json()
+        args = ["127.0.0.1", str(lab.port), LAB_ROOT, "acme", "t-1", "none"]
+        args += [device["username"], device["password"]]
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [sys.executable, str(FAULTY_DEVICE), *args], start_new_session=True, cwd=REPO
+            )
+
+        tester = api.call("POST", "/api/devices/acme/t-1/tester", COMPANY)
+        assert tester.status_code == 201, tester.text
+        login = tester.json()
+        assert login["read"] == [f"{LAB_ROOT}/acme/t-1/#"]
+        assert login["write"] == [f"{LAB_ROOT}/acme/t-1/cmd/#"]
+        assert api.call("POST", "/api/devices/acme/t-1/tester", "dev@beta").status_code == 404
+        assert api.call("POST", "/api/devices/acme/nobody/tester", COMPANY).status_code == 404
+        url = f"mqtt://{login['username']}:{login['password']}@127.0.0.1:{lab.port}"
+        with device_process(start):
+            time.sleep(2)
+            command = ["conformance", "acme/t-1", "--mqtt", url, "--watch", "6", "--answer", "2"]
+            out = subprocess.run(
+                [sys.executable, "-m", "mewet", *command, "--strict", "--json"],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env={**os.environ, "MEWET_TOPIC_ROOT": LAB_ROOT},
+            )
+        assert out.returncode == 0, out.stdout + out.stderr
+        found = json.loads(out.stdout)
+        assert found["verdict"] == "pass" and found["strict"] is True
+        assert verdicts(found)["commands-answered"] == "pass"

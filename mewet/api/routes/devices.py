@@ -30,12 +30,12 @@ from mewet.api.refusals import too_many
 from mewet.api.security import Principal
 from mewet.config import StoreUrl
 from mewet.conformance.jobs import BusyError, RunSeen
-from mewet.contract import Topic, device_commands
+from mewet.contract import Topic, device_base, device_commands
 from mewet.errors import ContractError, MewetError
 from mewet.sim.home import builtin_homes
 from mewet.store.base import DeadLetter, DeviceView, EventRecord, Store, open_store
 from mewet.texts import said
-from mewet.transport.access import DEVICE_KINDS, Account, device_user
+from mewet.transport.access import DEVICE_KINDS, Account, device_user, tester_user
 
 router = APIRouter(
     prefix="/api/devices", tags=["devices"], responses=ERRORS, dependencies=[KnownQuery]
@@ -100,6 +100,27 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
         password=password,
         read=[device_commands(body.home, body.device, root)],
         write=[str(Topic(body.home, body.device, kind, root=root)) for kind in DEVICE_KINDS],
+    )
+
+
+@router.post("/{home}/{device}/tester", status_code=status.HTTP_201_CREATED)
+async def add_tester(api: State, who: Current, home: str, device: str) -> MqttAccess:
+    """A broker account to test your device from your own CI on a secured lab (`mewet
+    conformance HOME/DEVICE --mqtt mqtts://USER:PASSWORD@HOST:PORT`): it reads the device's
+    topics and sends its commands, nothing else. Asking again gives a new password."""
+    own_device(api, who, home, device)
+    _paced(api, who)
+    assert api.access is not None  # own_device found the device's account
+    user = tester_user(home, device)
+    password = api.access.grant(user, "tester", home=home, device=device, group=company_org(who))
+    root = api.access.root
+    return MqttAccess(
+        host=api.broker_host,
+        port=api.broker_port,
+        username=user,
+        password=password,
+        read=[f"{device_base(home, device, root)}/#"],
+        write=[device_commands(home, device, root)],
     )
 
 
