@@ -33,9 +33,12 @@ while :; do
   if [ -n "$line" ]; then
     topic=${line%% *}
     ref=$(printf '%s' "${line#* }" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
+    ok=true detail=pong
+    # a command it does not declare is answered too, refused
+    [ "${topic##*/}" = ping ] || { ok=false detail="unknown command"; }
     mosquitto_pub $B -t "$T/event" -m "{\"v\": 1, \"id\": \"$BOOT-$seq\", \"ts\": \"$(now)\",
       \"seq\": $seq, \"event_type\": \"command_result\", \"data\": {\"command\":
-      \"${topic##*/}\", \"ok\": true, \"ref\": \"$ref\", \"detail\": \"pong\"}}"
+      \"${topic##*/}\", \"ok\": $ok, \"ref\": \"$ref\", \"detail\": \"$detail\"}}"
     seq=$((seq + 1))
     continue
   fi

@@ -372,6 +372,26 @@ def _repeat(record: Record) -> tuple[Verdict, list[str]]:
     ]
 
 
+def _unknown(record: Record) -> tuple[Verdict, list[str]]:
+    """A command the device does not declare is answered, and refused (ok false)."""
+    found = _results(record, "unknown")
+    if not found:
+        return "not_applicable", ["the device declares no commands (it need not listen)"]
+    [(name, cid, answer)] = found
+    if answer is None:
+        sent = next(c for c in record.sent if c.id == cid)
+        return "fail", [
+            f"{stamp(sent.at)} sent {name} ({cid}), which it does not declare: "
+            + _unmatched(record, sent)
+        ]
+    ok = _ok(answer)
+    if ok is not False:
+        return "fail", [
+            _line(answer, f"ok={ok} for a command it does not declare: ok must be false")
+        ]
+    return "pass", [_line(answer, "refused, ok=false")]
+
+
 def _will(record: Record) -> tuple[Verdict, list[str]]:
     if record.unplugged_at is None:
         return "not_applicable", ["not tested: run with an operator to pull the plug (--unplug)"]
@@ -482,6 +502,12 @@ CHECKS: tuple[Check, ...] = (
         _repeat,
     ),
     Check(
+        "unknown-command-refused",
+        "A command the device does not declare is answered with ok false",
+        f"{CONTRACT}#envelopes",
+        _unknown,
+    ),
+    Check(
         "last-will",
         "The Last Will marks the device offline when its connection drops",
         f"{CONTRACT}#topics",
@@ -526,6 +552,8 @@ HINTS = {
     "commands-answered": "Answer each command within the limit with a command_result event "
     "whose data.ref is the command's id and data.ok is true or false.",
     "command-redelivered": "Answer a command again when it comes again with the same id.",
+    "unknown-command-refused": "Answer a command you do not declare with a command_result, "
+    "ok false and the reason in detail.",
     "last-will": "Set a Last Will of `offline` on <home>/<device>/status, retained, qos 1.",
     "persistent-session": "Connect with a fixed client id and clean_start=false, and keep the "
     "commands subscription.",

@@ -47,9 +47,12 @@ class Seen:
         return shown + ("…" if len(self.payload) > limit else "")
 
 
-Purpose = Literal["declared", "repeat", "while_offline"]
+Purpose = Literal["declared", "repeat", "unknown", "while_offline"]
 """Why a command was sent: each declared one once, the first again with the same id (a
-redelivery), one while the device was unplugged (for its persistent session)."""
+redelivery), one it does not declare (to be refused), one while the device was unplugged (for
+its persistent session)."""
+UNKNOWN_COMMAND = "mewet_conformance_unknown"
+"""A command no device declares: a device must answer it, with ok false."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +201,7 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
             again = record.sent[0]
             _send(publish, base, record, again.name, again.id, "repeat")
             _await_result(record, arrived, again.id, plan.answer_s, after=record.sent[-1].at)
+            _command(publish, base, record, arrived, UNKNOWN_COMMAND, plan.answer_s, "unknown")
         plan.stop.wait(plan.watch_s / 2)
         if plan.unplug is not None:
             plan.say("pull the plug now: cut the device's power or network")

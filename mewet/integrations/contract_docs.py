@@ -63,7 +63,9 @@ for numbers are rejected. Unknown fields are rejected. Channel names `seq`, `msg
 `type`, `home` and `device` are reserved.
 
 Commands carry `{{"v":1,"id":"...","ts":"...","args":{{...}}}}`; the result comes back as an event
-`command_result` with `command`, `ok`, `ref` (the command's id) and `detail`.
+`command_result` with `command`, `ok`, `ref` (the command's id) and `detail`. A command the
+device does not declare (not in its `meta.commands`) is answered too: `ok: false`, with the
+reason in `detail`.
 
 ## Limits
 

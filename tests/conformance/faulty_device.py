@@ -8,6 +8,7 @@ python faulty_device.py HOST PORT ROOT HOME DEVICE FAULT [USER PASSWORD], FAULT 
 - `retained-telemetry`: publishes its readings retained;
 - `silent-channel`: declares a humidity channel every second and never sends it;
 - `wrong-ref`: answers commands with a `ref` that names no command;
+- `accepts-anything`: answers a command it does not declare with ok true;
 - `none`: no fault.
 """
 
@@ -31,6 +32,7 @@ FAULTS = (
     "retained-telemetry",
     "silent-channel",
     "wrong-ref",
+    "accepts-anything",
     "none",
 )
 
@@ -65,11 +67,13 @@ def main() -> None:
 
     def answer(msg: Received) -> None:
         ref = json.loads(msg.payload).get("id")
+        name = msg.topic.rsplit("/", 1)[-1]
         if fault == "late":
             time.sleep(3)
         if fault == "wrong-ref":
             ref = "nope"
-        result = {"command": "ping", "ok": True, "ref": ref, "detail": "pong"}
+        ok = name == "ping" or fault == "accepts-anything"
+        result = {"command": name, "ok": ok, "ref": ref, "detail": "pong" if ok else "unknown"}
         link.publish(f"{base}/event", envelope(event_type="command_result", data=result))
 
     def on_command(msg: Received) -> None:

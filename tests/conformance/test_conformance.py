@@ -106,13 +106,13 @@ def test_the_docs_shell_device_passes_every_check_with_the_plug_pulled_and_put_b
         )
         found = report(observe(mqtt_url, root, "acme", "thermo-1", plan), strict=True)
     assert verdicts(found) == {c: "pass" for c in verdicts(found)}, found
-    assert len(found["checks"]) == 17 and found["verdict"] == "pass"
+    assert len(found["checks"]) == 18 and found["verdict"] == "pass"
     evidence = {c["id"]: c["evidence"] for c in found["checks"]}
     assert "offline" in evidence["last-will"][0]
     assert "answered" in evidence["persistent-session"][0]
     write(found, tmp_path)
     suite = ET.parse(tmp_path / "report.xml").getroot()
-    assert (suite.get("tests"), suite.get("failures")) == ("17", "0")
+    assert (suite.get("tests"), suite.get("failures")) == ("18", "0")
 
 
 def test_a_broken_device_fails_exactly_the_checks_it_should_each_with_evidence(
@@ -139,6 +139,7 @@ def test_a_broken_device_fails_exactly_the_checks_it_should_each_with_evidence(
         "last-will",
         "seq-by-one",
         "ts-skew",
+        "unknown-command-refused",
     ]
     assert verdicts(found)["persistent-session"] == "not_applicable"
     assert found["verdict"] == "fail"
@@ -234,7 +235,13 @@ FAULTS = [
     ("late", ["commands-answered"], "(limit 2 s), ok=True → 1."),
     (
         "retained-only",
-        ["command-redelivered", "commands-answered", "live-messages", "reporting-period"],
+        [
+            "command-redelivered",
+            "commands-answered",
+            "live-messages",
+            "reporting-period",
+            "unknown-command-refused",
+        ],
         "no telemetry or event in the 6 s watched",
     ),
     ("will-not-retained", ["last-will"], "but not retained: a new subscriber then got 'online'"),
@@ -242,9 +249,10 @@ FAULTS = [
     ("silent-channel", ["reporting-period"], "humidity: declared every 1 s, not one reading"),
     (
         "wrong-ref",
-        ["command-redelivered", "commands-answered"],
+        ["command-redelivered", "commands-answered", "unknown-command-refused"],
         "with ref 'nope', which names no command sent",
     ),
+    ("accepts-anything", ["unknown-command-refused"], "ok=True for a command it does not declare"),
 ]
 
 
