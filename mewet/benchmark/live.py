@@ -4,12 +4,14 @@ The lab runs each (scenario, seed) as its own home, `<scenario>-<seed>`, all at 
 chosen speed, publishing through the contract as any home does. The company's analytics
 subscribes to those homes and publishes what it detects as events of its own device
 (`<root>/<company home>/<device>/event`): an `Event` whose `event_type` says what it found
-(`fall_detected`), whose `ts` is the simulated moment it found it, and whose `data.home` names
-the home it concerns. The ground truth stays in the lab's memory until the run is over; then
-every home is written as a run folder (the files of `mewet run`), the detections beside them,
-and the report scored as `mewet score` scores.
+(`fall_detected`) and whose `data.home` names the home it concerns. A detection counts from
+when it reached the lab, in its home's time (its own `ts` is kept as what it claims). The
+ground truth stays in the lab's memory until the run is over; then every home is written as a
+run folder (the files of `mewet run`), the detections beside them, and the report scored as
+`mewet score` scores.
 
-Same scenarios and seeds, same stimuli: two versions of an algorithm meet the same falls.
+Same scenarios and seeds, same stimuli: two versions of an algorithm meet the same falls;
+held-out homes (`heldout.py`) are drawn anew from a secret seed, for a score to show.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 The run is the lab's side of a device test harness (as the Sparkplug TCK or AWS IoT Device
 Tester are): it subscribes to everything of the device (its commands too, so its own are in
 the record), reads the retained `status`, `meta` and `state` it finds on connect, watches for
-a while, sends each command the device declares and one of them twice with the same id (a
-redelivery), and, if an operator is there to pull the plug, waits for the Last Will and then
+a while, sends each command the device declares, one of them twice with the same id (a
+redelivery) and one it does not declare, and, if an operator is there to pull the plug, waits
+for the Last Will (and asks whether the broker kept it, retained) and then
 for the device to come back and answer a command sent while it was away (a persistent
 session). Every message is kept with its arrival time on the lab's clock; `checks.py` turns
 the record into verdicts.

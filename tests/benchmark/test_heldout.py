@@ -12,8 +12,7 @@ from mewet.benchmark.live import held_out_stimuli
 from mewet.config import MqttUrl
 from mewet.scenarios.incidents import Fall
 from mewet.scenarios.scenario import library, load_scenario
-from tests.benchmark.test_live import Relay
-from tests.cli.test_cli import mewet
+from tests.benchmark.test_live import Relay, benchmark
 from tests.support.helpers import unique_root
 
 
@@ -45,21 +44,7 @@ def test_a_held_out_benchmark_plays_live_and_keeps_its_truth(
     out = tmp_path / "bench"
     relay = Relay(mqtt_url, root, out)
     try:
-        result = mewet(
-            "benchmark",
-            "--detector",
-            "acme/detector",
-            "--held-out",
-            "2",
-            "--speed",
-            "3600",
-            "--out",
-            str(out),
-            "--mqtt",
-            f"mqtt://127.0.0.1:{mqtt_url.port}",
-            "--json",
-            env={"MEWET_TOPIC_ROOT": root},
-        )
+        result = benchmark(mqtt_url, root, out, "--held-out", "2")
     finally:
         relay.close()
     assert result.returncode == 0, result.stderr

@@ -5,6 +5,7 @@ scores them."""
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -85,6 +86,24 @@ class Relay:
         self.client.disconnect()
 
 
+def benchmark(url: MqttUrl, root: str, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`mewet benchmark` for the test's detector (acme/detector) at speed 3600, as JSON."""
+    return mewet(
+        "benchmark",
+        "--detector",
+        "acme/detector",
+        *args,
+        "--speed",
+        "3600",
+        "--out",
+        str(out),
+        "--mqtt",
+        f"mqtt://127.0.0.1:{url.port}",
+        "--json",
+        env={"MEWET_TOPIC_ROOT": root},
+    )
+
+
 def test_a_benchmark_plays_live_and_scores_the_company_s_detector(
     mqtt_url: MqttUrl, tmp_path: Path
 ) -> None:
@@ -99,23 +118,7 @@ def test_a_benchmark_plays_live_and_scores_the_company_s_detector(
         "nowhere-1", datetime(2026, 11, 23, 2, 10, tzinfo=datetime.now().astimezone().tzinfo)
     )
     try:
-        result = mewet(
-            "benchmark",
-            "--detector",
-            "acme/detector",
-            "--scenarios",
-            str(scenario),
-            "--seeds",
-            "1-3",
-            "--speed",
-            "3600",
-            "--out",
-            str(out),
-            "--mqtt",
-            f"mqtt://127.0.0.1:{mqtt_url.port}",
-            "--json",
-            env={"MEWET_TOPIC_ROOT": root},
-        )
+        result = benchmark(mqtt_url, root, out, "--scenarios", str(scenario), "--seeds", "1-3")
     finally:
         relay.close()
     assert result.returncode == 0, result.stderr

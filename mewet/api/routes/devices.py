@@ -93,13 +93,21 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
     user = device_user(body.home, body.device)
     password = api.access.grant(user, "device", home=body.home, device=body.device, group=org)
     root = api.access.root
+    topics = [str(Topic(body.home, body.device, kind, root=root)) for kind in DEVICE_KINDS]
+    return _login(api, user, password, [device_commands(body.home, body.device, root)], topics)
+
+
+def _login(
+    api: ApiState, user: str, password: str, read: list[str], write: list[str]
+) -> MqttAccess:
+    """A broker login as the API hands it out: where the broker is, and what it may do."""
     return MqttAccess(
         host=api.broker_host,
         port=api.broker_port,
         username=user,
         password=password,
-        read=[device_commands(body.home, body.device, root)],
-        write=[str(Topic(body.home, body.device, kind, root=root)) for kind in DEVICE_KINDS],
+        read=read,
+        write=write,
     )
 
 
@@ -114,14 +122,8 @@ async def add_tester(api: State, who: Current, home: str, device: str) -> MqttAc
     user = tester_user(home, device)
     password = api.access.grant(user, "tester", home=home, device=device, group=company_org(who))
     root = api.access.root
-    return MqttAccess(
-        host=api.broker_host,
-        port=api.broker_port,
-        username=user,
-        password=password,
-        read=[f"{device_base(home, device, root)}/#"],
-        write=[device_commands(home, device, root)],
-    )
+    watch = [f"{device_base(home, device, root)}/#"]
+    return _login(api, user, password, watch, [device_commands(home, device, root)])
 
 
 @router.get("")
