@@ -115,11 +115,17 @@ class Server:
 # What the lab needs of any Mosquitto it runs on (broker/mosquitto.conf carries the same):
 # a persistent ingest session must not lose QoS 1 messages while its store is down, and a
 # window of 1000 unacknowledged messages per client keeps throughput up.
+MAX_PACKET_BYTES = 1024 * 1024
+"""The largest MQTT packet the lab's broker takes (Mosquitto's default is 256 MB: three such
+messages took the server's memory). A payload over the contract's 64 KiB but under this still
+reaches ingest and is a dead letter with its reason; a larger one the broker refuses before
+reading it, and disconnects its sender."""
 LAB_BROKER_SETTINGS = (
     "persistence true",
     "max_queued_messages 0",
     "max_inflight_messages 1000",
     "set_tcp_nodelay true",
+    f"max_packet_size {MAX_PACKET_BYTES}",
 )
 
 

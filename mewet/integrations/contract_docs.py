@@ -14,6 +14,7 @@ from mewet.contract.topics import ID_PATTERN, NAME_PATTERN, Kind
 from mewet.devices.catalogue import CATALOGUE
 from mewet.devices.homes import load_home
 from mewet.scenarios.homesim import HomeSim
+from mewet.servers import MAX_PACKET_BYTES
 from mewet.sim.sink import MemorySink
 
 EXAMPLE_START = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -79,7 +80,9 @@ reason in `detail`.
 | telemetry channels, event data fields | 1-64 per message (events: 0-64) |
 | command arguments | 16 |
 
-A message over a limit is a dead letter with the limit named in its reason.
+A message over a limit is a dead letter with the limit named in its reason. A packet over
+{MAX_PACKET_BYTES // 1024 // 1024} MiB the lab's broker refuses before reading it, and
+disconnects its sender (MQTT 5 clients learn the limit on connecting: `Maximum Packet Size`).
 
 ## What happens to invalid messages
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -201,3 +202,67 @@ def test_a_wait_that_ran_out_before_it_began_does_not_kill_the_caller(mqtt_url: 
         assert link.client.is_connected()
     finally:
         link.close()
+
+
+def _mqtt_packet(kind: int, body: bytes, length: int | None = None) -> bytes:
+    """An MQTT packet: its type byte, the remaining length (variable-length integer), the body."""
+    n, header = len(body) if length is None else length, bytearray([kind])
+    while True:
+        digit, n = n % 128, n // 128
+        header.append(digit | (128 if n else 0))
+        if not n:
+            return bytes(header) + body
+
+
+def _push_until_closed(s: socket.socket, total: int) -> int:
+    """Send up to `total` bytes; how many went before the other side closed the connection."""
+    sent, chunk = 0, b"x" * 65536
+    try:
+        while sent < total:
+            s.sendall(chunk)
+            sent += len(chunk)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    return sent
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_the_broker_refuses_a_huge_message_before_reading_it(broker: Server) -> None:
+    """Three publishes announcing 200 MB each (the attack of the 'safe to open' test): the
+    broker closes each connection at the header instead of taking it in, its memory stays
+    where it was, and a message within the limit still goes through."""
+    assert broker.pid is not None
+    before = _rss_kb(broker.pid)
+    connect = b"\x00\x04MQTT\x04\x02\x00\x3c" + b"\x00\x04huge"
+    topic = b"\x00\x12mewet/acme/x/event"
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", broker.port), timeout=10) as s:
+            s.sendall(_mqtt_packet(0x10, connect))
+            assert s.recv(4)[:1] == b"\x20"  # CONNACK
+            s.sendall(_mqtt_packet(0x30, topic, length=len(topic) + 200 * 1024 * 1024))
+            sent = _push_until_closed(s, 200 * 1024 * 1024)
+            assert sent < 64 * 1024 * 1024
+    assert _rss_kb(broker.pid) - before < 20 * 1024  # not the 900 MB the attack took
+    got: list[bytes] = []
+    url = MqttUrl("127.0.0.1", broker.port)
+    sub = MqttLink(
+        url,
+        "sub-huge",
+        on_message=lambda m: got.append(m.payload),
+        subscriptions=("huge/#",),
+        threaded=True,
+    ).connect()
+    pub = MqttLink(url, "pub-huge").connect()
+    try:
+        pub.publish("huge/ok", b"y" * 500_000)  # over the contract's 64 KiB: ingest's to refuse
+        pub.pump(5)
+        eventually(lambda: got == [b"y" * 500_000], timeout_s=10)
+    finally:
+        pub.close()
+        sub.close()
