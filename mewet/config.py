@@ -156,6 +156,12 @@ class Limits(BaseModel):
     uploads_per_hour: int = Field(
         30, ge=1, description="Scenario uploads (saved versions) per teacher an hour."
     )
+    notes_per_minute: int = Field(
+        20, ge=1, description="Notes one person writes in an exercise a minute."
+    )
+    notes_per_exercise: int = Field(
+        2000, ge=1, description="Notes an exercise keeps (the debrief's, the class's record)."
+    )
     scenario_checks_per_minute: int = Field(
         120, ge=1, description="Scenario checks per teacher a minute (the editor, as she types)."
     )

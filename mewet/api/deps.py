@@ -74,6 +74,7 @@ class ApiState:
         self.joins = RateLimit(self.limits.joins_per_minute, 60.0)
         self.uploads = RateLimit(self.limits.uploads_per_hour, 3600.0)
         self.scenario_checks = RateLimit(self.limits.scenario_checks_per_minute, 60.0)
+        self.notes = RateLimit(self.limits.notes_per_minute, 60.0)
         self.trials = RateLimit(self.limits.trials_per_hour, 3600.0)
         self.device_requests = RateLimit(self.limits.device_requests_per_minute, 60.0)
         self.password_checks = Slots(self.limits.password_checks, queue=8)

@@ -39,6 +39,8 @@ Phase = Literal["created", "running", "paused", "ended"]
 CONTROLS = ("start", "pause", "resume", "speed", "step", "inject", "end")
 MAX_SPEED = 3600.0
 CHUNK_S = 120.0  # sim seconds run between two looks at the wall clock
+SNAPSHOT_NOTES = 200
+"""Notes a (re)connecting participant gets at once, the newest; every note is in the debrief."""
 
 
 class Exercise:
@@ -141,7 +143,8 @@ class Exercise:
             home=self.view.devices(),
             cases=[c.public() for c in team.cases],
             actions=[ActionFrame.of(a, self.zone) for a in team.timeline],
-            notes=[_note_frame(self, i) for i in self.inputs if i.kind == "note"],
+            # the newest notes: the rest are in the debrief (a flood makes no snapshot huge)
+            notes=[_note_frame(self, i) for i in self.inputs if i.kind == "note"][-SNAPSHOT_NOTES:],
         )
 
     def broadcast(self, item: Frame) -> None:

@@ -313,3 +313,25 @@ def test_exports_and_charts_are_safe_for_any_text(api: Api) -> None:
 def test_a_command_name_the_contract_refuses_is_a_422(api: Api) -> None:
     r = api.call("POST", "/api/devices/acme/plug-1/commands", "dev@acme", json={"name": "9lives"})
     assert r.status_code == 422
+
+
+def test_a_student_cannot_flood_the_class_with_notes(tmp_path: Path, mqtt_url: MqttUrl) -> None:
+    """Notes of 4,000 characters as fast as a script writes them: past the minute's share the
+    writer gets 429 (the teacher still writes), past the exercise's keep everyone does, and a
+    page reconnecting gets only the newest notes at once, not megabytes."""
+    limits = Limits(notes_per_minute=3, notes_per_exercise=5)
+    with serve(tmp_path / "data", mqtt_url, unique_root(), limits=limits) as api:
+        ex = create(api)
+        student = join(api, ex, "alarm_centre", "Flood")
+        path = f"/api/exercises/{ex['id']}/notes"
+        long = "x" * 4000
+        codes = [api.call("POST", path, student, json={"text": long}).status_code for _ in range(4)]
+        assert codes == [201, 201, 201, 429]
+        r = api.call("POST", path, student, json={"text": long})
+        assert r.status_code == 429 and "too many notes" in r.json()["detail"]
+        assert int(r.headers["Retry-After"]) >= 1
+        assert api.call("POST", path, TEACHER, json={"text": "mark"}).status_code == 201
+        assert api.call("POST", path, TEACHER, json={"text": "mark"}).status_code == 201
+        r = api.call("POST", path, TEACHER, json={"text": "one more"})
+        assert r.status_code == 429 and "at most 5 notes" in r.json()["detail"]
+        assert api.call("GET", f"/api/exercises/{ex['id']}", TEACHER).status_code == 200

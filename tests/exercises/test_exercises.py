@@ -132,3 +132,18 @@ def test_a_role_nobody_took_is_played_by_its_policy_and_a_person_can_take_it_ove
     assert [a.by for a in team.timeline if a.action == "helped_up"] == ["Bo"]
     with pytest.raises(RefusedError, match="not open to students"):
         ex.join("doctor", "Cy")
+
+
+def test_a_reconnecting_page_gets_the_newest_notes_not_all() -> None:
+    """A class that wrote many notes: the snapshot carries the newest 200 (the debrief keeps
+    every one), so a reconnect stays small."""
+    from mewet.exercises.live import SNAPSHOT_NOTES
+
+    ex = Exercise(1, setup(), monotonic=Wall())
+    ex.control("start", {}, "t")
+    for i in range(SNAPSHOT_NOTES + 50):
+        ex.note(f"note {i}", "alarm_centre", "Ada")
+    notes = ex.snapshot().notes
+    assert len(notes) == SNAPSHOT_NOTES
+    assert notes[-1].text == f"note {SNAPSHOT_NOTES + 49}" and notes[0].text == "note 50"
+    assert sum(1 for i in ex.inputs if i.kind == "note") == SNAPSHOT_NOTES + 50

@@ -304,6 +304,14 @@ async def note(api: State, who: Current, hosted: Visible, body: NoteCreate) -> N
     """Write a note (documentation), timestamped with the sim time and signed with your name;
     the teacher's notes mark a moment for the debrief (the instructor's log)."""
     role = who.exercise_role if who.kind == "participant" else body.role
+    wait = api.notes.wait(f"{who.kind}:{who.id}:{hosted.row.id}")
+    if wait:
+        raise too_many(wait, said("too_many_notes"))
+    written = sum(1 for i in hosted.live.inputs if i.kind == "note")
+    if written >= api.limits.notes_per_exercise:
+        raise refused(
+            status.HTTP_429_TOO_MANY_REQUESTS, "notes_full", most=api.limits.notes_per_exercise
+        )
     try:
         kept = await api.exercises.call(partial(hosted.live.note, body.text, role, signed(who)))
     except RefusedError as exc:
