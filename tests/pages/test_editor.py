@@ -107,6 +107,15 @@ def test_a_teacher_writes_checks_test_runs_saves_and_shares(browser: Browser, la
     exercise = int(other.url.rsplit("/", 1)[1])
     ran = lab.call("GET", f"/api/exercises/{exercise}", OTHER).json()
     assert ran["scenario"] == "night-fall-2" and ran["scenario_version"] == 2
+    # her own keeps its sharing as she saved it: unshared, the other school no longer sees it
+    page.locator("#shared").uncheck()
+    page.get_by_role("button", name=FI["editor_save"]).click()
+    page.get_by_text("Tallennettu: night-fall-2, versio 3.").wait_for()
+    page.goto(lab.base + "/scenarios/edit?from=night-fall-2")
+    settled(page, FI["editor_ok"])
+    assert not page.locator("#shared").is_checked()
+    listed = lab.call("GET", "/api/scenarios", OTHER).json()
+    assert "night-fall-2" not in [s["id"] for s in listed]
 
 
 @pytest.mark.parametrize("lang", ["fi", "en"])

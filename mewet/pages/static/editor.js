@@ -15,7 +15,6 @@ const gutter = document.getElementById("gutter");
 const marks = document.getElementById("marks");
 let asked = 0; // the newest check asked for: older answers are dropped
 let timer = null;
-let scenarios = [];
 
 function lines() {
   return box.value.split("\n").length;
@@ -140,6 +139,8 @@ async function open(id) {
   const s = await api("GET", `/api/scenarios/${encodeURIComponent(id)}`);
   // her school's own: its next version; the library's or another school's: a copy of hers
   load(s.editable ? s.yaml : s.yaml.replace(/^id:\s*\S+/m, `id: ${s.id}-2`));
+  // her own keeps its sharing as it was saved; a copy is shared unless she says not
+  document.getElementById("shared").checked = s.editable ? s.shared : true;
   showVersions(s.editable ? s : null);
 }
 
@@ -209,7 +210,7 @@ function readFile(file) {
 }
 
 async function main() {
-  scenarios = await api("GET", "/api/scenarios");
+  const scenarios = await api("GET", "/api/scenarios");
   const select = document.getElementById("from");
   for (const s of scenarios) {
     const whose = s.source === "library" ? t.editor_library
