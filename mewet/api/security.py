@@ -7,6 +7,8 @@ exercise in one role, whose token is good for that exercise and role only.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import os
 import secrets
 from dataclasses import dataclass
@@ -74,6 +76,31 @@ class Principal:
     """The token's own id (`jti`): what signing out revokes."""
     expires: float = 0.0
     """When the token expires (Unix seconds)."""
+
+
+DEVICE_COOKIE = "mewet_device"
+"""A browser that signed in to an account before: wrong passwords from elsewhere do not lock
+it out (OWASP's device cookies), so nobody can keep a teacher from her class by failing to
+sign in as her."""
+
+
+def device_cookie(email: str, key: str) -> str:
+    """The cookie a browser gets when it signs in: a nonce, signed for this email."""
+    nonce = secrets.token_urlsafe(12)
+    return f"{nonce}.{_device_mac(email, nonce, key)}"
+
+
+def known_device(cookie: str | None, email: str, key: str) -> str | None:
+    """The nonce of a device cookie this lab gave for this email, else None."""
+    nonce, _, mac = (cookie or "").partition(".")
+    if nonce and mac and hmac.compare_digest(mac, _device_mac(email, nonce, key)):
+        return nonce
+    return None
+
+
+def _device_mac(email: str, nonce: str, key: str) -> str:
+    message = f"device|{email}|{nonce}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 def issue(principal: Principal, key: str, hours: float) -> tuple[str, int]:

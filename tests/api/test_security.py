@@ -335,3 +335,40 @@ def test_a_student_cannot_flood_the_class_with_notes(tmp_path: Path, mqtt_url: M
         r = api.call("POST", path, TEACHER, json={"text": "one more"})
         assert r.status_code == 429 and "at most 5 notes" in r.json()["detail"]
         assert api.call("GET", f"/api/exercises/{ex['id']}", TEACHER).status_code == 200
+
+
+def test_wrong_passwords_from_elsewhere_cannot_lock_a_teacher_out(
+    tmp_path: Path, mqtt_url: MqttUrl
+) -> None:
+    """Five wrong passwords for her email from anyone lock the email for them, not for the
+    browser she signed in with before (a device cookie, as OWASP advises against lockout
+    attacks); a new browser, or a forged or borrowed cookie, waits as before."""
+    limits = Limits(logins_per_minute=100)
+    with serve(tmp_path / "data", mqtt_url, unique_root(), limits=limits) as api:
+        right = {"username": TEACHER, "password": PASSWORD}
+        wrong = {"username": TEACHER, "password": "not hers"}
+        with (
+            httpx.Client(base_url=api.base) as hers,
+            httpx.Client(base_url=api.base) as attacker,
+            httpx.Client(base_url=api.base) as new,
+        ):
+            assert hers.post("/api/auth/token", data=right).status_code == 200
+            assert hers.cookies.get("mewet_device")
+            for _ in range(5):
+                assert attacker.post("/api/auth/token", data=wrong).status_code == 401
+            r = attacker.post("/api/auth/token", data=right)
+            assert r.status_code == 429 and "wrong passwords" in r.json()["detail"]
+            assert hers.post("/api/auth/token", data=right).status_code == 200  # her browser
+            assert new.post("/api/auth/token", data=right).status_code == 429
+            new.cookies.set("mewet_device", "abc.0123456789abcdef0123456789abcdef")
+            assert new.post("/api/auth/token", data=right).status_code == 429  # forged
+            other = httpx.Client(base_url=api.base)
+            other_right = {"username": "other@south", "password": PASSWORD}
+            assert other.post("/api/auth/token", data=other_right).status_code == 200
+            new.cookies.set("mewet_device", str(other.cookies.get("mewet_device")))
+            assert new.post("/api/auth/token", data=right).status_code == 429  # another's
+            other.close()
+            # wrong passwords in her own browser count on their own, and lock it too
+            for _ in range(5):
+                assert hers.post("/api/auth/token", data=wrong).status_code == 401
+            assert hers.post("/api/auth/token", data=right).status_code == 429

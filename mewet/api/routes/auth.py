@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Cookie, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from mewet.api.deps import Address, Current, KnownQuery, State
 from mewet.api.models import ERRORS, Me, Token
 from mewet.api.refusals import refused, too_many
-from mewet.api.security import Principal, check_login, issue
+from mewet.api.security import (
+    DEVICE_COOKIE,
+    Principal,
+    check_login,
+    device_cookie,
+    issue,
+    known_device,
+)
 from mewet.texts import said
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERRORS, dependencies=[KnownQuery])
@@ -19,17 +26,25 @@ router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERRORS, dependen
 
 @router.post("/token", responses={429: ERRORS[429]})
 async def token(
-    api: State, address: Address, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    api: State,
+    address: Address,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    response: Response,
+    device: Annotated[str | None, Cookie(alias=DEVICE_COOKIE)] = None,
 ) -> Token:
     """Sign in with `username` (the email) and `password` as a form; get a bearer token.
 
-    Attempts are limited per address and per account (429 with `Retry-After`); the password
-    is checked off the event loop, a few at a time, so sign-ins never slow other requests."""
+    Attempts are limited per address and per account (429 with `Retry-After`); a browser
+    that signed in to the account before has a count of its own, so wrong passwords from
+    elsewhere cannot lock its owner out. The password is checked off the event loop, a few
+    at a time, so sign-ins never slow other requests."""
     wait = api.logins.wait(address)
     if wait:
         raise too_many(wait, said("too_many_sign_ins"))
     email = form.username.strip().lower()[:200]
-    wait = api.lockout.wait(email)
+    known = known_device(device, email, api.key)
+    lock = email if known is None else f"{email} device {known}"
+    wait = api.lockout.wait(lock)
     if wait:
         raise too_many(wait, said("too_many_wrong_passwords"))
     if api.password_checks.full():
@@ -40,9 +55,18 @@ async def token(
             check_login, form.password[:1024], user.password_hash if user else None
         )
     if user is None or not right:
-        api.lockout.failed(email)
+        api.lockout.failed(lock)
         raise refused(401, "wrong_password", {"WWW-Authenticate": "Bearer"})
-    api.lockout.succeeded(email)
+    api.lockout.succeeded(lock)
+    if known is None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device_cookie(email, api.key),
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="strict",
+            path="/api/auth",
+        )
     who = Principal("user", user.id, user.role, user.org, user.email)
     access, seconds = issue(who, api.key, api.token_hours)
     return Token(access_token=access, expires_in=seconds)
