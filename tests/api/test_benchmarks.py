@@ -68,6 +68,9 @@ def test_a_company_benchmarks_its_detector_through_the_api(tmp_path: Path) -> No
             "scenarios": ["night-fall"],
             "seeds": "1-2",
             "speed": 3600,
+            # delays count on arrival: at speed 3600 a tenth of a second on a busy machine is
+            # six minutes of the home's time, on top of the radar's own 60-150 s
+            "window_s": 1800,
         }
         r = api.call("POST", "/api/benchmarks", COMPANY, json=body)
         assert r.status_code == 202, r.text
