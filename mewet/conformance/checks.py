@@ -14,15 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import pairwise
-from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from mewet.conformance.run import Envelope, Record, Seen, Sent, result_ref, stamp
+from mewet.conformance.commanded import answered, repeat, session, unknown, will
+from mewet.conformance.evidence import Verdict, line
+from mewet.conformance.run import Envelope, Record, Seen, stamp
 from mewet.contract import MAX_PAYLOAD_BYTES, MAX_SKEW_S, Event, Kind, Meta, State, Telemetry
 from mewet.ingest.decode import explain
 
-Verdict = Literal["pass", "fail", "not_applicable", "inconclusive"]
 EVIDENCE_SHOWN = 10
 SILENT_PERIODS = 3
 """A declared channel not heard in this many of its periods (all watched) fails."""
@@ -68,11 +68,6 @@ class Check:
     judge: Callable[[Record], tuple[Verdict, list[str]]]
 
 
-def _line(s: Seen, why: str = "") -> str:
-    kind = s.kind.value if s.kind else "?"
-    return f"{stamp(s.at)} {kind}: {s.text(120)}" + (f" → {why}" if why else "")
-
-
 def _retained(
     kind: Kind, validate: Callable[[bytes], object]
 ) -> Callable[[Record], tuple[Verdict, list[str]]]:
@@ -86,8 +81,8 @@ def _retained(
             validate(found.payload)
         except (ValidationError, ValueError) as exc:
             why = explain(exc) if isinstance(exc, ValidationError) else str(exc)
-            return "fail", [_line(found, why)]
-        return "pass", [_line(found)]
+            return "fail", [line(found, why)]
+        return "pass", [line(found)]
 
     return judge
 
@@ -102,18 +97,18 @@ def _valid(record: Record) -> tuple[Verdict, list[str]]:
     for s in record.live():
         model = MODELS.get(s.kind) if s.kind is not None else None
         if len(s.payload) > MAX_PAYLOAD_BYTES:
-            bad.append(_line(s, f"{len(s.payload)} bytes, over {MAX_PAYLOAD_BYTES}"))
+            bad.append(line(s, f"{len(s.payload)} bytes, over {MAX_PAYLOAD_BYTES}"))
         elif s.kind is Kind.STATUS and s.payload not in (b"online", b"offline"):
-            bad.append(_line(s, "status must be online or offline"))
+            bad.append(line(s, "status must be online or offline"))
         elif s.kind is None:
-            bad.append(_line(s, "not a topic of the contract"))
+            bad.append(line(s, "not a topic of the contract"))
         elif model is not None:
             try:
                 model.model_validate_json(s.payload)
             except ValidationError as exc:
-                bad.append(_line(s, explain(exc)))
+                bad.append(line(s, explain(exc)))
             except ValueError as exc:
-                bad.append(_line(s, str(exc)))
+                bad.append(line(s, str(exc)))
     if bad:
         return "fail", bad
     count = sum(s.kind is not Kind.CMD for s in record.live())
@@ -145,7 +140,7 @@ def _seq(record: Record) -> tuple[Verdict, list[str]]:
     if len(found) < 2:
         return "inconclusive", [f"{len(found)} telemetry or event messages: too few to follow seq"]
     wrong = [
-        _line(b, f"seq {m} after {n}") for (_, n), (b, m) in pairwise(found) if m not in (n + 1, 0)
+        line(b, f"seq {m} after {n}") for (_, n), (b, m) in pairwise(found) if m not in (n + 1, 0)
     ]
     first, last = found[0][1], found[-1][1]
     return ("fail", wrong) if wrong else ("pass", [f"seq {first} to {last}, +1 each"])
@@ -167,7 +162,7 @@ def _not_retained(record: Record) -> tuple[Verdict, list[str]]:
     """Readings and events are news of a moment: retained, the broker replays a stale one to
     every new subscriber as if it were new."""
     kept = [
-        _line(s, f"{s.kind.value} is retained: publish it with retain=false")
+        line(s, f"{s.kind.value} is retained: publish it with retain=false")
         for s in record.seen
         if s.retained and s.kind in (Kind.TELEMETRY, Kind.EVENT)
     ]
@@ -182,7 +177,7 @@ def _ids(record: Record) -> tuple[Verdict, list[str]]:
     for e in record.envelopes():
         was = first.setdefault(e.id, e)
         if was is not e and (was.seq, was.seen.payload) != (e.seq, e.seen.payload):
-            wrong.append(_line(e.seen, f"id {e.id!r} already used by seq {was.seq}"))
+            wrong.append(line(e.seen, f"id {e.id!r} already used by seq {was.seq}"))
     if not first:
         return "inconclusive", ["no telemetry or events"]
     return ("fail", wrong) if wrong else ("pass", [f"{len(first)} ids, none reused"])
@@ -192,7 +187,7 @@ def _skew(record: Record) -> tuple[Verdict, list[str]]:
     limit = timedelta(seconds=MAX_SKEW_S)
     env = record.envelopes()
     wrong = [
-        _line(e.seen, f"ts {stamp(e.ts)} is {abs(e.ts - e.seen.at).total_seconds():.0f} s off")
+        line(e.seen, f"ts {stamp(e.ts)} is {abs(e.ts - e.seen.at).total_seconds():.0f} s off")
         for e in env
         if abs(e.ts - e.seen.at) > limit
     ]
@@ -206,7 +201,7 @@ def _skew(record: Record) -> tuple[Verdict, list[str]]:
 def _monotonic(record: Record) -> tuple[Verdict, list[str]]:
     env = record.envelopes()
     wrong = [
-        _line(b.seen, f"ts {stamp(b.ts)} before the previous {stamp(a.ts)}")
+        line(b.seen, f"ts {stamp(b.ts)} before the previous {stamp(a.ts)}")
         for a, b in pairwise(env)
         if b.ts < a.ts and b.seq != 0
     ]
@@ -228,9 +223,9 @@ def _channels(record: Record) -> tuple[Verdict, list[str]]:
             values += 1
             c = declared.get(name)
             if c is None:
-                wrong.append(_line(e.seen, f"channel {name!r} not declared"))
+                wrong.append(line(e.seen, f"channel {name!r} not declared"))
             elif (c.min is not None and value < c.min) or (c.max is not None and value > c.max):
-                wrong.append(_line(e.seen, f"{name} = {value:g} outside {c.min}..{c.max}"))
+                wrong.append(line(e.seen, f"{name} = {value:g} outside {c.min}..{c.max}"))
     if not values:
         verdict: Verdict = "not_applicable" if not declared else "inconclusive"
         return verdict, ["no telemetry seen"]
@@ -248,7 +243,7 @@ def _events(record: Record) -> tuple[Verdict, list[str]]:
             count += 1
             if e.body.event_type not in meta.events and e.body.event_type not in own:
                 declared = ", ".join(meta.events) or "none"
-                wrong.append(_line(e.seen, f"{e.body.event_type!r} not declared ({declared})"))
+                wrong.append(line(e.seen, f"{e.body.event_type!r} not declared ({declared})"))
     if not count:
         return "not_applicable", ["no events seen"]
     return ("fail", wrong) if wrong else ("pass", [f"{count} events, all declared"])
@@ -291,143 +286,6 @@ def _period(record: Record) -> tuple[Verdict, list[str]]:
         "fail" if "fail" in verdicts else "inconclusive" if "inconclusive" in verdicts else "pass"
     )
     return verdict, evidence
-
-
-def _results(record: Record, purpose: str) -> list[tuple[str, str, Seen | None]]:
-    """(command, id, its first result or None) for the commands sent for `purpose`."""
-    out = []
-    for sent in (c for c in record.sent if c.purpose == purpose):
-        answer = next(
-            (s for s in record.live() if s.at >= sent.at and result_ref(s) == sent.id), None
-        )
-        out.append((sent.name, sent.id, answer))
-    return out
-
-
-def _answered(record: Record) -> tuple[Verdict, list[str]]:
-    found = _results(record, "declared")
-    if not found:
-        return "not_applicable", ["the device declares no commands"]
-    evidence, verdict = [], "pass"
-    limit = record.answer_s
-    for name, cid, answer in found:
-        sent = next(c for c in record.sent if c.id == cid)
-        if answer is None:
-            verdict = "fail"
-            evidence.append(f"{stamp(sent.at)} sent {name} ({cid}): " + _unmatched(record, sent))
-            continue
-        ok = _ok(answer)
-        late = (answer.at - sent.at).total_seconds()
-        evidence.append(f"{name}: answered in {late:.2f} s (limit {limit:g} s), ok={ok}")
-        if late > limit:
-            verdict = "fail"
-            evidence[-1] += f" → {late - limit:.2f} s over the limit"
-        if not isinstance(ok, bool):
-            verdict = "fail"
-            evidence[-1] += " → ok must be true or false"
-    return verdict, evidence  # type: ignore[return-value]
-
-
-def _unmatched(record: Record, sent: Sent) -> str:
-    """Why a command has no answer: none came, or one came whose `ref` names no command."""
-    ours = {c.id for c in record.sent}
-    strays = [
-        s
-        for s in record.live()
-        if s.at >= sent.at and (ref := result_ref(s)) is not None and ref not in ours
-    ]
-    if strays:
-        ref = result_ref(strays[0])
-        return (
-            f"a command_result came {stamp(strays[0].at)} with ref {ref!r}, which names no "
-            f"command sent: its ref must be the command's id {sent.id!r}"
-        )
-    return f"no command_result within {record.answer_s:g} s"
-
-
-def _ok(s: Seen) -> object:
-    body = json.loads(s.payload)
-    return body.get("data", {}).get("ok")
-
-
-def _repeat(record: Record) -> tuple[Verdict, list[str]]:
-    found = _results(record, "repeat")
-    if not found:
-        return "not_applicable", ["the device declares no commands"]
-    again = next(c for c in record.sent if c.purpose == "repeat")
-    answer = next(
-        (
-            s
-            for s in record.live()
-            if s.at >= again.at and result_ref(s) == again.id and s.kind is Kind.EVENT
-        ),
-        None,
-    )
-    if answer is None:
-        return "fail", [f"{again.name} sent again with the same id {again.id}: no command_result"]
-    after = [s for s in record.live() if s.at > answer.at and s.kind is Kind.TELEMETRY]
-    return "pass", [
-        f"{again.name} sent again with the same id: answered "
-        f"{(answer.at - again.at).total_seconds():.2f} s later; {len(after)} readings since"
-    ]
-
-
-def _unknown(record: Record) -> tuple[Verdict, list[str]]:
-    """A command the device does not declare is answered, and refused (ok false)."""
-    found = _results(record, "unknown")
-    if not found:
-        return "not_applicable", ["the device declares no commands (it need not listen)"]
-    [(name, cid, answer)] = found
-    if answer is None:
-        sent = next(c for c in record.sent if c.id == cid)
-        return "fail", [
-            f"{stamp(sent.at)} sent {name} ({cid}), which it does not declare: "
-            + _unmatched(record, sent)
-        ]
-    ok = _ok(answer)
-    if ok is not False:
-        return "fail", [
-            _line(answer, f"ok={ok} for a command it does not declare: ok must be false")
-        ]
-    return "pass", [_line(answer, "refused, ok=false")]
-
-
-def _will(record: Record) -> tuple[Verdict, list[str]]:
-    if record.unplugged_at is None:
-        return "not_applicable", ["not tested: run with an operator to pull the plug (--unplug)"]
-    offline = next(
-        (
-            s
-            for s in record.seen
-            if s.kind is Kind.STATUS and s.payload == b"offline" and s.at >= record.unplugged_at
-        ),
-        None,
-    )
-    if offline is None:
-        return "fail", [f"{stamp(record.unplugged_at)} plug pulled: status never went offline"]
-    waited = (offline.at - record.unplugged_at).total_seconds()
-    came = f"plug pulled {stamp(record.unplugged_at)}; offline {waited:.1f} s later"
-    kept = record.will_kept
-    if record.will_looked and (kept is None or kept.payload != b"offline"):
-        now = "nothing" if kept is None else repr(kept.text(20))
-        return "fail", [
-            came,
-            f"but not retained: a new subscriber then got {now} on status, so a page opened "
-            "later thinks the device is there (set the Will's retain flag)",
-        ]
-    return "pass", [came + ", retained"]
-
-
-def _session(record: Record) -> tuple[Verdict, list[str]]:
-    found = _results(record, "while_offline")
-    if record.replugged_at is None or not found:
-        why = "not tested: needs commands, and an operator to unplug and replug (--unplug)"
-        return "not_applicable", [why]
-    [(name, cid, answer)] = found
-    if answer is None:
-        return "fail", [f"{name} ({cid}) sent while offline: never answered after reconnecting"]
-    late = (answer.at - record.replugged_at).total_seconds()
-    return "pass", [f"{name} sent while offline; answered {late:.1f} s after replugging"]
 
 
 CHECKS: tuple[Check, ...] = (
@@ -493,31 +351,31 @@ CHECKS: tuple[Check, ...] = (
         "commands-answered",
         "Every declared command is answered with a matching command_result",
         f"{CONTRACT}#envelopes",
-        _answered,
+        answered,
     ),
     Check(
         "command-redelivered",
         "A command delivered twice (same id) is handled",
         f"{CONTRACT}#envelopes",
-        _repeat,
+        repeat,
     ),
     Check(
         "unknown-command-refused",
         "A command the device does not declare is answered with ok false",
         f"{CONTRACT}#envelopes",
-        _unknown,
+        unknown,
     ),
     Check(
         "last-will",
         "The Last Will marks the device offline when its connection drops",
         f"{CONTRACT}#topics",
-        _will,
+        will,
     ),
     Check(
         "persistent-session",
         "A command sent while offline is answered after reconnecting",
         f"{CONTRACT}#topics",
-        _session,
+        session,
     ),
 )
 

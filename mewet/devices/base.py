@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import simpy
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from mewet.contract import (
     DEFAULT_ROOT,
@@ -43,8 +43,6 @@ from mewet.sim.home import DevicePlacement
 from mewet.sim.readings import Many, Measure, Reading, Rows, Stream, Times
 from mewet.sim.sink import Sink
 from mewet.sim.world import Process, World
-from mewet.texts import problem, said
-from mewet.yamlfile import Found, unknown_key
 
 StateDict = dict[str, Scalar | None]
 LOW_BATTERY = 10.0
@@ -114,29 +112,6 @@ class DeviceSpec:
         if faults.battery_days is None or "battery" in {c.name for c in self.channels}:
             return self.channels
         return (*self.channels, Channel(name="battery", unit="%", rate_s=self.factory.heartbeat_s))
-
-    def check_placement(self, placement: DevicePlacement) -> Found:
-        """Problems with a placement's options and fault overrides, with their locations; an
-        unknown one is told with those the type has."""
-        found: Found = []
-        for key, model, data in (
-            ("options", self.options, placement.options),
-            ("faults", Faults, {**self.faults.model_dump(), **placement.faults}),
-        ):
-            try:
-                model.model_validate(data)
-            except ValidationError as exc:
-                for err in exc.errors():
-                    loc = (key, *err["loc"])
-                    if err["type"] == "extra_forbidden":
-                        known = list(model.model_fields)
-                        what = f"unknown_{key[:-1]}"  # unknown_option, unknown_fault
-                        found.append((loc, unknown_key(str(loc[-1]), known, what, type=self.type)))
-                    else:
-                        found.append((loc, problem(err)))
-        if self.factory.needs_door and placement.door is None:
-            found.append((("door",), said("device_needs_door", type=self.type)))
-        return found
 
 
 class Device:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from mewet.devices.base import DeviceSpec, Faults
 from mewet.devices.catalogue import CATALOGUE
-from mewet.sim.home import Home, InvalidHomeError, builtin_homes, read_home
-from mewet.texts import said
-from mewet.yamlfile import Found
+from mewet.sim.home import DevicePlacement, Home, InvalidHomeError, builtin_homes, read_home
+from mewet.texts import problem, said
+from mewet.yamlfile import Found, unknown_key
 
 
 def check_home(home: Home) -> Found:
@@ -21,8 +24,32 @@ def check_home(home: Home) -> Found:
             why = said("unknown_device_type", type=dev.type, types=known)
             found.append((("devices", i, "type"), why))
             continue
-        for loc, msg in spec.check_placement(dev):
+        for loc, msg in check_placement(spec, dev):
             found.append((("devices", i, *loc), msg))
+    return found
+
+
+def check_placement(spec: DeviceSpec, placement: DevicePlacement) -> Found:
+    """Problems with a placement's options and fault overrides for its type, with their
+    locations; an unknown one is told with those the type has."""
+    found: Found = []
+    for key, model, data in (
+        ("options", spec.options, placement.options),
+        ("faults", Faults, {**spec.faults.model_dump(), **placement.faults}),
+    ):
+        try:
+            model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = (key, *err["loc"])
+                if err["type"] == "extra_forbidden":
+                    known = list(model.model_fields)
+                    what = f"unknown_{key[:-1]}"  # unknown_option, unknown_fault
+                    found.append((loc, unknown_key(str(loc[-1]), known, what, type=spec.type)))
+                else:
+                    found.append((loc, problem(err)))
+    if spec.factory.needs_door and placement.door is None:
+        found.append((("door",), said("device_needs_door", type=spec.type)))
     return found
 
 

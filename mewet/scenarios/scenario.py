@@ -17,7 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from mewet.devices.base import Device
 from mewet.devices.catalogue import CATALOGUE
-from mewet.devices.homes import home_by_id
+from mewet.devices.homes import check_placement, home_by_id
 from mewet.scenarios.care.actions import ACTIONS
 from mewet.scenarios.care.settings import CareSettings
 from mewet.scenarios.incidents import AnyIncident, FalseAlarmBurst, Incident
@@ -265,7 +265,7 @@ class Scenario(BaseModel):
                 found.append((("devices", device_id), why))
                 continue
             changed = override.apply(placement)
-            for loc, msg in CATALOGUE[placement.type].check_placement(changed):
+            for loc, msg in check_placement(CATALOGUE[placement.type], changed):
                 found.append((("devices", device_id, *loc), msg))
         return found
 
