@@ -153,7 +153,14 @@ def test_a_benchmark_plays_live_and_scores_the_company_s_detector(
     assert len((out / "detections.jsonl").read_text().splitlines()) == relay.relayed
     # the same files score the same offline
     again = mewet(
-        "score", "--truth", str(out), "--detections", str(out / "detections.jsonl"), "--json"
+        "score",
+        "--truth",
+        str(out),
+        "--detections",
+        str(out / "detections.jsonl"),
+        "--window",
+        "1800",  # the window the live run scored with
+        "--json",
     )
     offline = json.loads(again.stdout)
     assert offline["sensitivity"] == r["sensitivity"] and offline["delay_s"] == r["delay_s"]
