@@ -3,7 +3,7 @@
 #
 #   mosquitto-run.sh CONFIG ACCESS_DIR
 #
-# The lab (mewet api) writes ACCESS_DIR/passwd and ACCESS_DIR/acl as students join and
+# The lab (mewet api) writes ACCESS_DIR/passwd, passwd-lab and acl as students join and
 # companies add devices; this loop sends Mosquitto SIGHUP when they change, so the API needs
 # neither root nor the broker's process table. Stopped by SIGTERM (docker stop), it stops
 # Mosquitto first.
@@ -13,7 +13,7 @@ access=$2
 mosquitto -c "$config" &
 broker=$!
 trap 'kill -TERM "$broker" 2>/dev/null; wait "$broker"; exit 0' TERM INT
-stamp() { cat "$access/passwd" "$access/acl" 2>/dev/null | cksum; }
+stamp() { cat "$access/passwd" "$access/passwd-lab" "$access/acl" 2>/dev/null | cksum; }
 seen=$(stamp)
 while kill -0 "$broker" 2>/dev/null; do
     sleep 1 &

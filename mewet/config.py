@@ -159,6 +159,15 @@ class Limits(BaseModel):
     notes_per_minute: int = Field(
         20, ge=1, description="Notes one person writes in an exercise a minute."
     )
+    actions_per_minute: int = Field(
+        30, ge=1, description="Actions one person takes in an exercise a minute."
+    )
+    replays_per_minute: int = Field(
+        30, ge=1, description="Replays one person asks for a minute (debriefs, time travel)."
+    )
+    participants_per_exercise: int = Field(
+        60, ge=1, le=10_000, description="People who may join one exercise."
+    )
     notes_per_exercise: int = Field(
         2000, ge=1, description="Notes an exercise keeps (the debrief's, the class's record)."
     )
@@ -168,10 +177,22 @@ class Limits(BaseModel):
     trials_per_hour: int = Field(
         30, ge=1, description="Test runs of a scenario per teacher an hour (a day each)."
     )
+    devices_per_minute: int = Field(
+        10, ge=1, description="Device accounts a company makes (or renews) a minute."
+    )
+    devices_per_company: int = Field(
+        500, ge=1, description="Device accounts one company holds in the lab."
+    )
     device_requests_per_minute: int = Field(
         60, ge=1, description="A company's device lists, pages and commands a minute."
     )
     live_per_token: int = Field(4, ge=1, description="Live feeds open at once per sign-in.")
+    connections_per_address: int = Field(
+        256, ge=8, description="Open HTTP connections from one address (a school's is shared)."
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="Seconds a connection has to send a request's headers."
+    )
     replays: int = Field(
         1, ge=1, le=16, description="Worker processes replaying exercises (debriefs, time travel)."
     )
@@ -179,7 +200,10 @@ class Limits(BaseModel):
         1, ge=1, le=16, description="Companies' benchmark runs at once (a worker process each)."
     )
     conformance_runs: int = Field(
-        4, ge=1, le=64, description="Companies' device conformance runs at once (a thread each)."
+        4, ge=1, le=64, description="Companies' conformance runs at once (a process each)."
+    )
+    conformance_runs_per_company: int = Field(
+        2, ge=1, le=64, description="Conformance runs of one company at once."
     )
     yaml_aliases: int = Field(
         0, ge=0, le=1000, description="YAML aliases (*name) a scenario file may use."
@@ -240,9 +264,10 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     limits: Limits = Limits()
     trusted_proxies: str = Field(
-        "127.0.0.1",
+        "",
         description="Addresses of the reverse proxies whose X-Forwarded-For the API believes "
-        "(comma-separated, '*' for any): rate limits count the client's address, not theirs.",
+        "(comma-separated): rate limits count the client's address, not theirs. Empty (the "
+        "default): no proxy, the header is not believed from anyone.",
     )
 
     def mqtt(self) -> MqttUrl:

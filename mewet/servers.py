@@ -114,18 +114,26 @@ class Server:
 
 # What the lab needs of any Mosquitto it runs on (broker/mosquitto.conf carries the same):
 # a persistent ingest session must not lose QoS 1 messages while its store is down, and a
-# window of 1000 unacknowledged messages per client keeps throughput up.
+# window of 1000 unacknowledged messages per client keeps throughput up. Mosquitto's queue
+# limits hold for every client alike: they are set so that ingest rides out a long store
+# outage (docs/deploy.md, Security) while no session can take the server's memory.
 MAX_PACKET_BYTES = 1024 * 1024
 """The largest MQTT packet the lab's broker takes (Mosquitto's default is 256 MB: three such
 messages took the server's memory). A payload over the contract's 64 KiB but under this still
 reaches ingest and is a dead letter with its reason; a larger one the broker refuses before
 reading it, and disconnects its sender."""
+QUEUED_MESSAGES = 1_000_000
+QUEUED_BYTES = 256 * 1024 * 1024
+"""What the broker queues for one client that is away or slow, whichever comes first."""
 LAB_BROKER_SETTINGS = (
     "persistence true",
-    "max_queued_messages 0",
+    f"max_queued_messages {QUEUED_MESSAGES}",
+    f"max_queued_bytes {QUEUED_BYTES}",
+    "persistent_client_expiration 7d",  # as long as ingest's own session lasts
     "max_inflight_messages 1000",
     "set_tcp_nodelay true",
     f"max_packet_size {MAX_PACKET_BYTES}",
+    "sys_interval 1",  # what it holds for sessions, fresh each second (`transport.held`)
 )
 
 
@@ -139,11 +147,11 @@ def mosquitto(
 ) -> Server:
     """A Mosquitto broker with persistence and no per-client queue limit (nothing is dropped).
 
-    `secured`: a folder with the lab's `passwd` and `acl` files (see transport.access): no
-    anonymous clients, and each account only its topics. A secured broker has a second
-    listener (`clients_port`, free if not given; on `clients_host`, default `host`) for
-    everyone but the lab's own clients: there
-    a client's id is replaced by its user name (`use_username_as_clientid`), so a student or a
+    `secured`: a folder with the lab's `passwd`, `passwd-lab` and `acl` files (see
+    transport.access): no anonymous clients, and each account only its topics. The lab's own
+    listener (`port`) takes only the lab's own accounts. A second listener (`clients_port`,
+    free if not given; on `clients_host`, default `host`) is for everyone else: there a
+    client's id is replaced by its user name (`use_username_as_clientid`), so a student or a
     device cannot connect with the id of the simulator or ingest and knock it off.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -152,21 +160,29 @@ def mosquitto(
     auth = ["allow_anonymous true"]
     clients: list[str] = []
     if secured is not None:
-        auth = [
+        # each listener its own accounts: the lab's own clients alone on the lab's listener
+        auth = ["per_listener_settings true"]
+        lab = [
             "allow_anonymous false",
-            f"password_file {secured / 'passwd'}",
+            f"password_file {secured / 'passwd-lab'}",
             f"acl_file {secured / 'acl'}",
         ]
         clients_port = clients_port or free_port()
         clients = [
             f"listener {clients_port} {clients_host or host}",
+            "allow_anonymous false",
+            f"password_file {secured / 'passwd'}",
+            f"acl_file {secured / 'acl'}",
             "use_username_as_clientid true",
         ]
+    else:
+        lab = []
     conf.write_text(
         "\n".join(
             [
                 *auth,
                 f"listener {port} {host}",
+                *lab,
                 *clients,
                 # started as root, mosquitto would become user `mosquitto` and could not
                 # write its persistence file into our folder

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from mewet.api.routes import (
     debriefs,
     devices,
     exercises,
+    health,
     join,
     live,
     scenarios,
@@ -46,18 +47,10 @@ from mewet.exercises.manager import Exercises
 from mewet.pages import router as pages
 from mewet.texts import Said, problem, say
 from mewet.transport.access import BrokerAccess
+from mewet.transport.sessions import EndSessions
 from mewet.yamlfile import FileError
 
 log = logging.getLogger(__name__)
-SERVING: dict[str, Any] = {
-    # websockets' Sans-I/O protocol, without per-message compression: live frames are a few
-    # hundred bytes, many a second, and compressing each took a quarter of the event loop's
-    # time with 20 exercises at speed 3600
-    "ws": "websockets-sansio",
-    "ws_per_message_deflate": False,
-    "server_header": False,  # nothing to tell an attacker
-}
-"""How uvicorn serves the API, wherever it is started (`mewet api`, `mewet up`, tests)."""
 
 
 FULL_PASS_EVERY = 1000
@@ -114,12 +107,13 @@ def create_app(
     store: StoreUrl | None = None,
     public_url: str | None = None,
     listen_host: str = "127.0.0.1",
+    parts: Callable[[], list[dict[str, Any]]] | None = None,
 ) -> FastAPI:
     """The API over the app database in `data_dir`, publishing exercises to `mqtt`; with
     `access`, it gives students and companies' devices their own broker accounts; with
     `store`, it shows companies what the lab received from their devices. The join link is
     `public_url`, else found from where the teacher's browser came and where the API
-    listens (`listen_host`)."""
+    listens (`listen_host`). `parts` says how the lab's own processes are (`mewet up`)."""
 
     the_limits = limits or Limits()
 
@@ -128,6 +122,8 @@ def create_app(
         db = AppDb(data_dir / "app.db")
         manager = Exercises(db, mqtt, root, access, the_limits.replays)
         await manager.start()
+        if access is not None and mqtt is not None:
+            access.ended = EndSessions(mqtt)
         commands = None
         if manager.mqtt is not None and access is not None:  # companies' devices: secured only
             sender = CommandSender(manager.mqtt, root, access)
@@ -150,13 +146,19 @@ def create_app(
             public_url=public_url,
             listen_host=listen_host,
             revoked=db.revoked(),
+            parts=parts or (lambda: []),
             benchmarks=Benchmarks(
                 data_dir / "benchmarks",
                 Broker(manager.mqtt, root) if manager.mqtt is not None else None,
                 the_limits.benchmarks,
             ),
             conformance=ConformanceRuns(
-                data_dir / "conformance", manager.mqtt, root, the_limits.conformance_runs, key
+                data_dir / "conformance",
+                manager.mqtt,
+                root,
+                the_limits.conformance_runs,
+                key,
+                the_limits.conformance_runs_per_company,
             ),
         )
         try:
@@ -237,6 +239,7 @@ def create_app(
         app.include_router(router)
     app.include_router(scenarios.editing)
     app.include_router(verifications.router)
+    app.include_router(health.router)
     app.include_router(pages.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -181,10 +181,12 @@ class BenchmarkCreate(RequestBody):
 
 
 class BenchmarkSeen(BaseModel):
-    """A benchmark run: where to listen and publish, how far it is, and its figures when done."""
+    """A benchmark run: where to listen and publish, how far it is, and its figures when done.
+    A run the lab has no worker for yet is `queued`: it starts in turn (`started` and
+    `ends_about` then move)."""
 
     id: int
-    status: Literal["running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
     detector: str
     homes: list[str] = Field(description="Subscribe to <root>/<home>/# for each.")
     publish_to: str = Field(description="Publish detections here, as events with data.home.")

@@ -13,12 +13,14 @@ exercises at speed 3600 they made most of a GET's 60 ms. They are quick and neve
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
@@ -67,6 +69,14 @@ class ApiState:
     """Live-feed tickets: ticket → (who, exercise, when it expires)."""
     live_open: Counter[str] = field(default_factory=Counter)
     """Live feeds open per token id."""
+    replaying: Counter[str] = field(default_factory=Counter)
+    """Replays each person is waiting for now (at most `REPLAYS_WAITING` each)."""
+    feeds_closing: dict[str, asyncio.Event] = field(default_factory=dict)
+    """Per token id with a live feed open: set when it signs out, and its feeds close."""
+    parts: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
+    """The lab's own processes and their states (`mewet up` supervises them)."""
+    health_kept: tuple[float, Any] | None = None
+    """The health endpoint's last answer, with when it was made."""
 
     def __post_init__(self) -> None:
         self.logins = RateLimit(self.limits.logins_per_minute, 60.0)
@@ -75,9 +85,14 @@ class ApiState:
         self.uploads = RateLimit(self.limits.uploads_per_hour, 3600.0)
         self.scenario_checks = RateLimit(self.limits.scenario_checks_per_minute, 60.0)
         self.notes = RateLimit(self.limits.notes_per_minute, 60.0)
+        self.actions = RateLimit(self.limits.actions_per_minute, 60.0)
+        self.replays_asked = RateLimit(self.limits.replays_per_minute, 60.0)
         self.trials = RateLimit(self.limits.trials_per_hour, 3600.0)
         self.device_requests = RateLimit(self.limits.device_requests_per_minute, 60.0)
+        self.onboardings = RateLimit(self.limits.devices_per_minute, 60.0)
         self.password_checks = Slots(self.limits.password_checks, queue=8)
+        self.known_checks = Slots(1, queue=8)
+        """Password checks from browsers that signed in to the account before."""
         self.replays = Slots(self.limits.replays, queue=16)
 
     def ticket(self, who: Principal, exercise: int, ttl_s: float = 30.0) -> str:
@@ -109,6 +124,11 @@ async def state(request: Request) -> ApiState:
 
 
 State = Annotated[ApiState, Depends(state)]
+
+
+def person(who: Principal) -> str:
+    """The key a person's own limits count under (an account, or a student in an exercise)."""
+    return f"{who.kind}:{who.id}"
 
 
 def principal_of(token: str | None, api: ApiState) -> Principal:

@@ -1,5 +1,6 @@
 """Benchmark runs started through the API: each in a worker process, one at a time per
-company, a few at a time in the lab.
+company, a few at a time in the lab; past that they wait their turn in a queue (first come,
+first served, one per company), and a company may cancel its own, running or waiting.
 
 A run plays its homes for many minutes of wall time; in the API's own process it would take
 the interpreter from the requests, so it runs in a process of its own (spawned, not forked:
@@ -26,7 +27,9 @@ from mewet.benchmark.live import Broker, Stimulus, held_out_stimuli, run_benchma
 from mewet.errors import MewetError
 
 log = logging.getLogger(__name__)
-JobStatus = Literal["running", "done", "failed"]
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+QUEUE = 8
+"""Runs waiting for a worker at most."""
 
 
 class BusyError(MewetError):
@@ -49,6 +52,8 @@ class Job:
     status: JobStatus = "running"
     error: str | None = None
     result: dict[str, Any] | None = field(default=None, repr=False)
+    plays: Sequence[Stimulus] = field(default=(), repr=False)
+    after: Callable[[Job], None] = field(default=lambda job: None, repr=False)
 
 
 def play(
@@ -114,9 +119,9 @@ def _load(folder: Path) -> Job | None:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("benchmark record in %s not read: %s", folder, exc)
         return None
-    if job.status not in ("running", "done", "failed"):
+    if job.status not in ("queued", "running", "done", "failed", "cancelled"):
         return None
-    if job.status == "running":
+    if job.status in ("queued", "running"):
         job.status, job.error = "failed", "the lab stopped during the run"
     return job
 
@@ -132,6 +137,7 @@ class Benchmarks:
         self.jobs: dict[int, Job] = {}
         self._lock = threading.Lock()
         self._workers: dict[int, BaseProcess] = {}
+        self._closing = False
         # numbers go on from the runs kept on disk: a restart never writes over one
         kept = [int(p.name) for p in folder.glob("*") if p.name.isdigit()]
         self._last = max(kept, default=0)
@@ -161,16 +167,16 @@ class Benchmarks:
         if self.broker is None:
             raise BusyError("this lab has no broker to play a benchmark on")
         with self._lock:
-            running = [j for j in self.jobs.values() if j.status == "running"]
-            mine = [j for j in running if j.org == org]
+            going = [j for j in self.jobs.values() if j.status in ("queued", "running")]
+            mine = [j for j in going if j.org == org]
             if mine:
                 raise BusyError(
-                    f"your benchmark {mine[0].id} is still running (until about "
-                    f"{mine[0].ends_about:%H:%M} UTC): one at a time per company"
+                    f"your benchmark {mine[0].id} is still {mine[0].status}: one at a time per "
+                    "company (cancel it to start another)"
                 )
-            if len(running) >= self.workers:
+            if sum(1 for j in going if j.status == "queued") >= QUEUE:
                 raise BusyError(
-                    f"the lab runs {self.workers} benchmarks at once and all are busy: "
+                    f"{QUEUE} benchmarks wait for the lab's {self.workers} worker(s) already: "
                     "try again later"
                 )
             self._last += 1
@@ -193,34 +199,83 @@ class Benchmarks:
                 self.folder / str(number),
                 now,
                 now + timedelta(seconds=longest + 30),
+                status="queued",
+                plays=plays,
+                after=after,
             )
             self.jobs[number] = job
         try:
             _save(job)
             before(job)
+        except Exception as exc:
+            job.status, job.error = "failed", f"could not start: {exc}"
+            after(job)
+            raise
+        self._next()
+        return job
+
+    def _next(self) -> None:
+        """Start the longest-waiting runs while the lab has workers free."""
+        while True:
+            with self._lock:
+                running = sum(1 for j in self.jobs.values() if j.status == "running")
+                waiting = sorted(
+                    (j for j in self.jobs.values() if j.status == "queued"), key=lambda j: j.id
+                )
+                if running >= self.workers or not waiting:
+                    return
+                job = waiting[0]
+                job.status = "running"
+                wait = job.ends_about - job.started
+                job.started = datetime.now(UTC)
+                job.ends_about = job.started + wait
+            self._launch(job)
+
+    def _launch(self, job: Job) -> None:
+        try:
+            _save(job)
             ours, theirs = self._context.Pipe(duplex=False)
             worker = self._context.Process(
                 target=play,
                 args=(
                     theirs,
                     self.broker,
-                    plays,
-                    detector,
+                    job.plays,
+                    job.detector,
                     job.folder,
-                    speed,
-                    window_s,
+                    job.speed,
+                    job.window_s,
                 ),
-                name=f"mewet-benchmark-{number}",
+                name=f"mewet-benchmark-{job.id}",
                 daemon=True,
             )
             worker.start()
             theirs.close()
-        except Exception as exc:
+        except Exception as exc:  # said in its record; the next in line goes on
+            log.exception("benchmark %d could not start", job.id)
             job.status, job.error = "failed", f"could not start: {exc}"
-            after(job)
-            raise
-        self._workers[number] = worker
-        threading.Thread(target=self._wait, args=(job, worker, ours, after), daemon=True).start()
+            _save(job)
+            job.after(job)
+            return
+        self._workers[job.id] = worker
+        threading.Thread(
+            target=self._wait, args=(job, worker, ours, job.after), daemon=True
+        ).start()
+
+    def cancel(self, number: int) -> Job:
+        """Cancel a run that waits or runs: its worker stops, its broker accounts go, and the
+        next in line starts."""
+        with self._lock:
+            job = self.jobs[number]
+            if job.status not in ("queued", "running"):
+                return job
+            was, job.status, job.error = job.status, "cancelled", None
+            worker = self._workers.get(number)
+        if was == "queued":
+            _save(job)
+            job.after(job)
+        elif worker is not None:
+            worker.terminate()  # _wait sees it end, keeps "cancelled", and starts the next
         return job
 
     def _wait(
@@ -233,8 +288,9 @@ class Benchmarks:
                 job.result, job.status = what, "done"
             else:
                 job.status, job.error = "failed", str(what)
-        except EOFError:  # the worker died without a word (killed, out of memory)
-            job.status, job.error = "failed", "the run was stopped before it ended"
+        except EOFError:  # the worker died without a word (cancelled, killed, out of memory)
+            if job.status != "cancelled":
+                job.status, job.error = "failed", "the run was stopped before it ended"
         finally:
             answer.close()
             worker.join(5)
@@ -244,8 +300,11 @@ class Benchmarks:
             except OSError as exc:
                 log.error("benchmark %d's record not written: %s", job.id, exc)
             after(job)
+            if not self._closing:
+                self._next()
 
     def close(self) -> None:
         """Stop every run in hand (the server is going down): their jobs end as failed."""
+        self._closing = True
         for worker in list(self._workers.values()):
             worker.terminate()

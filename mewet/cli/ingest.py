@@ -13,6 +13,7 @@ from mewet.cli.common import (
     console,
     err,
     ingest_app,
+    private_files,
     run_until_signal,
 )
 from mewet.config import load_settings
@@ -38,6 +39,7 @@ def ingest(
     from mewet.store.base import open_store
 
     settings = load_settings(mqtt_url=mqtt, store_url=store)
+    private_files()
     the_store = open_store(settings.store())
     service = Ingest(
         settings.mqtt(),

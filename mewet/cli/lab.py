@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from mewet.cli.common import app, broker_app, check_speed, console, err, user_app
+from mewet.cli.common import (
+    app,
+    broker_app,
+    check_speed,
+    console,
+    err,
+    private_files,
+    user_app,
+)
 from mewet.config import load_settings
 from mewet.errors import MewetError
 
@@ -62,6 +70,7 @@ def up(
     )
     if secure_broker and settings.mqtt_url is not None:
         raise MewetError("--secure-broker secures the embedded broker; MEWET_MQTT_URL is set")
+    private_files()
     lab = Lab(settings, home=home, speed=speed, seed=seed, secure=secure_broker, say=err.print)
     lab.run()
 
@@ -82,10 +91,12 @@ def api_serve(
     companies' devices get their own broker accounts."""
     import uvicorn
 
-    from mewet.api.app import SERVING, create_app, settle
+    from mewet.api.app import create_app, settle
+    from mewet.api.serving import serving
     from mewet.transport.access import BrokerAccess, signal_reload
 
     settings = load_settings(data_dir=data_dir, api_port=port, host=host)
+    private_files()
     if settings.mqtt_url is None:
         raise MewetError("set MEWET_MQTT_URL: the API publishes its exercises on that broker")
     access = None
@@ -115,9 +126,14 @@ def api_serve(
         host=settings.host,
         port=settings.api_port,
         log_level="info",
-        **SERVING,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
+        **{
+            **serving(
+                per_address=settings.limits.connections_per_address,
+                header_s=settings.limits.header_timeout_s,
+            ),
+            "proxy_headers": bool(settings.trusted_proxies),
+            "forwarded_allow_ips": settings.trusted_proxies or None,
+        },
     )
 
 

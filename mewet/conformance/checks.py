@@ -96,8 +96,8 @@ def _valid(record: Record) -> tuple[Verdict, list[str]]:
     bad = []
     for s in record.live():
         model = MODELS.get(s.kind) if s.kind is not None else None
-        if len(s.payload) > MAX_PAYLOAD_BYTES:
-            bad.append(line(s, f"{len(s.payload)} bytes, over {MAX_PAYLOAD_BYTES}"))
+        if s.size > MAX_PAYLOAD_BYTES:
+            bad.append(line(s, f"{s.size} bytes, over {MAX_PAYLOAD_BYTES}"))
         elif s.kind is Kind.STATUS and s.payload not in (b"online", b"offline"):
             bad.append(line(s, "status must be online or offline"))
         elif s.kind is None:

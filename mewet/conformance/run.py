@@ -25,12 +25,23 @@ from typing import Literal
 from pydantic import ValidationError
 
 from mewet.config import MqttUrl
-from mewet.contract import Command, Event, Kind, Meta, Telemetry, Topic, format_ts
+from mewet.contract import (
+    MAX_PAYLOAD_BYTES,
+    Command,
+    Event,
+    Kind,
+    Meta,
+    Telemetry,
+    Topic,
+    format_ts,
+)
 from mewet.errors import ContractError
 from mewet.transport.client import MqttLink, Received
 
 KEPT = 20_000
 """Messages a run keeps (a device flooding the broker cannot fill the lab's memory)."""
+KEPT_BYTES = 16 * 1024 * 1024
+"""Bytes of payload a run keeps at most, all its messages together."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +52,18 @@ class Seen:
     topic: str
     kind: Kind | None
     payload: bytes
+    """As it came, or its first `MAX_PAYLOAD_BYTES` + 1 bytes when it was larger."""
     retained: bool
+    size: int = -1
+    """Its whole size in bytes (the payload is cut short past the contract's limit)."""
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            object.__setattr__(self, "size", len(self.payload))
 
     def text(self, limit: int = 200) -> str:
         shown = self.payload[:limit].decode("utf-8", "backslashreplace")
-        return shown + ("…" if len(self.payload) > limit else "")
+        return shown + ("…" if self.size > limit else "")
 
 
 Purpose = Literal["declared", "repeat", "unknown", "while_offline"]
@@ -99,7 +117,8 @@ class Record:
     ended: datetime | None = None
     stop: threading.Event = field(default_factory=threading.Event, repr=False)
     not_kept: int = 0
-    """Messages beyond `KEPT` (a flooding device): counted, not kept."""
+    """Messages beyond `KEPT` or `KEPT_BYTES` (a flooding device): counted, not kept."""
+    kept_bytes: int = 0
 
     _parsed: list[Envelope] | None = field(default=None, init=False, repr=False)
 
@@ -169,11 +188,13 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
             kind: Kind | None = Topic.parse(msg.topic, root).kind
         except ContractError:
             kind = None
-        seen = Seen(datetime.now(UTC), msg.topic, kind, msg.payload, msg.retain)
+        payload = msg.payload[: MAX_PAYLOAD_BYTES + 1]  # enough to say it is too large
+        seen = Seen(datetime.now(UTC), msg.topic, kind, payload, msg.retain, len(msg.payload))
         with arrived:
-            if len(record.seen) >= KEPT:
+            if len(record.seen) >= KEPT or record.kept_bytes + len(payload) > KEPT_BYTES:
                 record.not_kept += 1
                 return
+            record.kept_bytes += len(payload)
             record.seen.append(seen)
             arrived.notify_all()
 

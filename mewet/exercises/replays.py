@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from mewet.errors import MewetError
@@ -40,6 +41,9 @@ class Replays:
         self._running: dict[Hashable, asyncio.Future[Any]] = {}
         self._starting: asyncio.Future[ProcessPoolExecutor] | None = None
         self._closed = False
+        self.restarts = 0
+        """How often a worker died and the pool was started again."""
+        self.since = datetime.now(UTC)
 
     async def start(self) -> ProcessPoolExecutor:
         """The workers, started once, off the event loop: a forkserver's first process waits
@@ -67,7 +71,18 @@ class Replays:
 
     async def run(self, key: Hashable, fn: Callable[..., T], *args: Any) -> T:
         """`fn(*args)` in a worker, or the answer kept for `key`; concurrent askers of the
-        same key share one run. BusyError when too many replays wait already."""
+        same key share one run. BusyError when too many replays wait already. A worker that
+        dies (killed, out of memory) is replaced and the replay tried once more."""
+        try:
+            return await self._run(key, fn, *args)
+        except BrokenProcessPool:
+            pass
+        try:
+            return await self._run(key, fn, *args)
+        except BrokenProcessPool:  # this replay itself kills its worker (out of memory)
+            raise BusyError("the replay worker stopped twice: ask again later") from None
+
+    async def _run(self, key: Hashable, fn: Callable[..., T], *args: Any) -> T:
         pool = await self.start()
         if key in self._kept:
             self._kept.move_to_end(key)
@@ -82,9 +97,9 @@ class Replays:
             self._running[key] = running
             try:
                 result = await asyncio.shield(running)
-            except BrokenProcessPool:  # a worker died (killed, out of memory): a new pool next
+            except BrokenProcessPool:  # a worker died: a new pool for the next try
                 self._forget(pool)
-                raise BusyError("the replay worker stopped: ask again in a moment") from None
+                raise
             finally:
                 self._running.pop(key, None)
             self._kept[key] = result
@@ -97,6 +112,8 @@ class Replays:
     def _forget(self, pool: ProcessPoolExecutor) -> None:
         if self._pool is pool:
             self._pool, self._starting = None, None
+            self.restarts += 1
+            self.since = datetime.now(UTC)
             pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:

@@ -15,22 +15,26 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from mewet.api.app import SERVING, create_app, settle
+from mewet.api.app import create_app, settle
 from mewet.api.public import lan_address, loopback
+from mewet.api.serving import serving
 from mewet.config import MqttUrl, Settings
 from mewet.contract import root_filter
 from mewet.devices.homes import load_home
 from mewet.errors import MewetError
 from mewet.exercises.db import AppDb
 from mewet.lab.livehome import LiveHome
+from mewet.lab.supervise import Part, Supervisor
 from mewet.servers import Server, free_port, mosquitto, port_free
 from mewet.store.base import open_store
 from mewet.transport.access import BrokerAccess
+from mewet.transport.held import held_messages
 
 FOREVER = 10 * 365 * 86400.0
 
@@ -39,6 +43,24 @@ def _url(url: MqttUrl) -> str:
     """The URL with its password, for a child process's environment."""
     login = f"{quote(url.username)}:{quote(url.password or '')}@" if url.username else ""
     return f"{'mqtts' if url.tls else 'mqtt'}://{login}{url.host}:{url.port}"
+
+
+def _started(broker: Server) -> subprocess.Popen[bytes]:
+    """The broker started (again) on its ports; Mosquitto reads its sessions back from disk."""
+    proc = broker.start().proc
+    assert proc is not None  # start() made it
+    return proc
+
+
+def _farewell(held: int | None) -> str:
+    """The last line of `mewet up`: what is in the store and what still waits in the broker."""
+    said = "the lab has stopped; everything acknowledged is in the store"
+    if held:
+        said += (
+            f"\n{held} messages still wait in the broker's sessions (kept on disk): "
+            "ingest writes them at the next `mewet up`"
+        )
+    return said
 
 
 def _stop(child: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
@@ -73,11 +95,13 @@ class Lab:
         self.access: BrokerAccess | None = None
         self.secure = secure
         self._ingest_url: MqttUrl | None = None
+        self.supervisor: Supervisor | None = None
 
     def run(self) -> None:
         """Start everything, run until Ctrl-C or SIGTERM, then stop in order, losing nothing."""
         s = self.settings
         s.data_dir.mkdir(parents=True, exist_ok=True)
+        s.data_dir.chmod(0o700)  # also a folder an older lab made open to every user
         if not port_free(s.api_port):
             raise MewetError(
                 f"port {s.api_port} for the exercise API is taken: use --api-port N "
@@ -87,7 +111,16 @@ class Lab:
             self._start_broker()
             s = self.settings  # the broker may have had to take another port
         open_store(s.store()).close()  # a store URL that does not work is said at once
-        ingest = self._ingest(self._ingest_url or s.mqtt())
+        ingest_url = self._ingest_url or s.mqtt()
+        ingest = Part("ingest", lambda: self._ingest(ingest_url), _stop, self.say).start()
+        parts = [ingest]
+        if self.broker is not None:
+            broker = self.broker
+            parts.insert(
+                0, Part("broker", lambda: _started(broker), lambda _: broker.stop(), self.say)
+            )
+            parts[0].proc = broker.proc
+        self.supervisor = Supervisor(*parts).start()
         live = LiveHome(s, self.home, self.seed, datetime.now(UTC).replace(microsecond=0))
         try:
             live.connect()
@@ -95,10 +128,23 @@ class Lab:
             asyncio.run(self._live(live))
         finally:
             live.close()
-            _stop(ingest)  # it writes and acknowledges what it holds, then exits
+            self.supervisor.halt()
+            self._drain(ingest)
+            ingest.stop()  # it writes and acknowledges what it holds, then exits
+            held = held_messages(self.settings.mqtt()) if self.broker is not None else None
             if self.broker is not None:
                 self.broker.stop()
-            self.say("the lab has stopped; everything acknowledged is in the store")
+            self.say(_farewell(held))
+
+    def _drain(self, ingest: Part, within_s: float = 10.0) -> None:
+        """Give a running ingest a few seconds to take what the broker still holds for it."""
+        if self.broker is None or not ingest.running:
+            return
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline and ingest.running:
+            if not held_messages(self.settings.mqtt()):
+                return
+            time.sleep(1.0)
 
     def _ingest(self, url: MqttUrl) -> subprocess.Popen[bytes]:
         """Ingest in a process of its own (`mewet ingest`): writing every message of every
@@ -186,6 +232,7 @@ class Lab:
             store=s.store(),
             public_url=s.public_url,
             listen_host=s.host,
+            parts=self._parts,
         )
         config = uvicorn.Config(
             api,
@@ -193,16 +240,18 @@ class Lab:
             port=s.api_port,
             log_level="warning",
             lifespan="on",
-            **SERVING,
+            **serving(
+                per_address=s.limits.connections_per_address, header_s=s.limits.header_timeout_s
+            ),
         )
         settle()
         server = uvicorn.Server(config)
-        serving = asyncio.create_task(server.serve())
+        serves = asyncio.create_task(server.serve())
         stopped = asyncio.create_task(stop.wait())
-        await asyncio.wait({serving, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({serves, stopped}, return_when=asyncio.FIRST_COMPLETED)
         server.should_exit = True
         try:
-            await serving
+            await serves
         except SystemExit:  # uvicorn's way of saying it could not start
             stop.set()
         task.cancel()
@@ -213,6 +262,12 @@ class Lab:
                 "taken, or is that not an address of this computer? Use --api-port N or "
                 "--host ADDRESS"
             )
+
+    def _parts(self) -> list[dict[str, Any]]:
+        """The lab's own processes, for the health endpoint."""
+        if self.supervisor is None:
+            return []
+        return [part.as_json() for part in self.supervisor.health()]
 
     def _device_host(self) -> str | None:
         """Where devices reach a secured lab's broker: this computer's address on the school

@@ -187,8 +187,9 @@ class Store(Protocol):
     def devices(self, home: str) -> dict[str, DeviceView]:
         """The latest state, status and description of every device of a home."""
 
-    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        """The newest dead letters, newest first."""
+    def dead_letters(self, limit: int = 100, topic_prefix: str = "") -> list[DeadLetter]:
+        """The newest dead letters, newest first; only those whose topic starts with
+        `topic_prefix` if given (one device's: `<root>/<home>/<device>/`)."""
 
     def deviations(self, home: str, device: str, limit: int = 100) -> list[Deviation]:
         """A device's newest deviations from its declaration, newest first."""

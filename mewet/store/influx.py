@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -312,9 +313,14 @@ class InfluxStore:
             for d, v in sorted(views.items())
         }
 
-    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        """Newest dead letters first."""
-        q = f"SELECT * FROM deadletter ORDER BY time DESC LIMIT {int(limit)}"
+    def dead_letters(self, limit: int = 100, topic_prefix: str = "") -> list[DeadLetter]:
+        """Newest dead letters first (the topic is a field, not a tag: a flood of made-up
+        topics must not grow the series index; one device's are found by a regex)."""
+        where = ""
+        if topic_prefix:
+            pattern = re.escape(topic_prefix).replace("/", r"\/")
+            where = f" WHERE topic =~ /^{pattern}/"
+        q = f"SELECT * FROM deadletter{where} ORDER BY time DESC LIMIT {int(limit)}"
         return [
             DeadLetter(from_ns(p["time"]), p["topic"], p["reason"], p["payload"], int(p["size"]))
             for p in self._select(q)

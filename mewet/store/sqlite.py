@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS deadletter (
     received INTEGER NOT NULL, topic TEXT NOT NULL, reason TEXT NOT NULL,
     payload TEXT NOT NULL, size INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS deadletter_topic ON deadletter (topic, received);
 CREATE TABLE IF NOT EXISTS deviation (
     received INTEGER NOT NULL, home TEXT NOT NULL, device TEXT NOT NULL, kind TEXT NOT NULL,
     detail TEXT NOT NULL, msg_id TEXT NOT NULL
@@ -257,12 +258,12 @@ class SQLiteStore:
             for d, t, room, status, state, seen, meta in rows
         }
 
-    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        """Newest dead letters first."""
+    def dead_letters(self, limit: int = 100, topic_prefix: str = "") -> list[DeadLetter]:
+        """Newest dead letters first (of topics from `topic_prefix` on, by the topic index)."""
         rows = self._query(
             "SELECT received, topic, reason, payload, size FROM deadletter "
-            "ORDER BY received DESC, rowid DESC LIMIT ?",
-            (limit,),
+            "WHERE topic >= ? AND topic < ? ORDER BY received DESC, rowid DESC LIMIT ?",
+            (topic_prefix, topic_prefix + "\U0010ffff", limit),
         )
         return [DeadLetter(from_ns(r), t, why, p, n) for r, t, why, p, n in rows]
 

@@ -11,7 +11,9 @@ Least privilege, one kind of account per job:
 - `student` reads the one home of their exercise;
 - `device` (a company's) writes its own device topics and reads its own `cmd` topics.
 
-The lab keeps the accounts (password hashes only) in `access.json` next to the two files,
+The lab's own listener takes only the lab's own accounts (`passwd-lab`); everyone else signs
+in on the clients' listener, where a client's id is its user name. The lab keeps the accounts
+(password hashes only) in `access.json` next to the files,
 rewrites both files atomically when students join or exercises end and when companies'
 devices come and go, and asks Mosquitto to reload them (SIGHUP). Passwords are hashed the
 way `mosquitto_passwd` does (`$7$`: PBKDF2-SHA512, 101 iterations, 12-byte salt).
@@ -44,7 +46,16 @@ from mewet.contract import (
     root_filter,
 )
 
+HEALTH_TOPICS = (
+    "$SYS/broker/uptime",
+    "$SYS/broker/store/messages/count",
+    "$SYS/broker/retained messages/count",
+)
+"""What the lab reads of the broker's own topics: that it is up, and what it holds for
+sessions (`transport.held`)."""
 AccountKind = Literal["ingest", "lab", "commands", "student", "device", "analytics", "tester"]
+LAB_KINDS: tuple[AccountKind, ...] = ("ingest", "lab", "commands")
+"""The lab's own clients: only they may sign in on the lab's own listener."""
 DEVICE_KINDS = tuple(k for k in Kind if k is not Kind.CMD)
 ITERATIONS = 101
 
@@ -74,7 +85,7 @@ def rules(account: Account, root: str) -> list[str]:
     if account.kind == "ingest":
         return [f"topic read {root_filter(root)}"]
     if account.kind == "lab":
-        reads = [f"topic read {root_filter(root)}", "topic read $SYS/broker/uptime"]  # health
+        reads = [f"topic read {root_filter(root)}", *(f"topic read {t}" for t in HEALTH_TOPICS)]
         discovery = [f"topic write {discovery_filter()}"]  # Home Assistant
         writes = [
             f"topic write {kind_of_home(h, k, root)}" for h in account.homes for k in DEVICE_KINDS
@@ -99,6 +110,11 @@ def rules(account: Account, root: str) -> list[str]:
     return [*writes, f"topic read {device_commands(account.home, account.device, root)}"]
 
 
+def student_user(participant: int, exercise: int) -> str:
+    """The broker account of a student who joined an exercise."""
+    return f"s{participant}-ex{exercise}"
+
+
 def tester_user(home: str, device: str) -> str:
     """The broker account a company's conformance tool uses to test one of its devices."""
     return f"t.{check_id(home, 'home id')}.{check_id(device, 'device id')}"
@@ -119,6 +135,9 @@ class BrokerAccess:
         self.folder = folder
         self.root = root
         self.reload = reload
+        self.ended: Callable[[list[str]], None] | None = None
+        """Told the accounts `revoke` removed, to end their connections and sessions (a
+        revoked password does not close a connection that is open)."""
         self._lock = threading.Lock()
         folder.mkdir(parents=True, exist_ok=True)
         self.accounts: dict[str, Account] = {}
@@ -132,6 +151,12 @@ class BrokerAccess:
     def password_file(self) -> Path:
         """Mosquitto's `password_file`."""
         return self.folder / "passwd"
+
+    @property
+    def lab_password_file(self) -> Path:
+        """The lab's own listener's `password_file`: the lab's own accounts only, so no
+        student, device or company account can sign in there (where client ids are free)."""
+        return self.folder / "passwd-lab"
 
     @property
     def acl_file(self) -> Path:
@@ -195,6 +220,8 @@ class BrokerAccess:
                 del self.accounts[u]
         if gone:
             self.apply()
+            if self.ended is not None:
+                self.ended(gone)
         return len(gone)
 
     def apply(self) -> None:
@@ -202,12 +229,14 @@ class BrokerAccess:
         with self._lock:
             accounts = sorted(self.accounts.values(), key=lambda a: a.user)
             passwd = "".join(f"{a.user}:{a.password_hash}\n" for a in accounts)
+            lab = "".join(f"{a.user}:{a.password_hash}\n" for a in accounts if a.kind in LAB_KINDS)
             acl = ["# written by the MeWeT lab; changes here are overwritten", ""]
             for a in accounts:
                 acl += [f"# {a.kind}" + (f" of {a.group}" if a.group else ""), f"user {a.user}"]
                 acl += [*rules(a, self.root), ""]
             _write(self.folder / "access.json", json.dumps([asdict(a) for a in accounts]))
             _write(self.password_file, passwd)
+            _write(self.lab_password_file, lab)
             _write(self.acl_file, "\n".join(acl))
         if self.reload is not None:
             self.reload()

@@ -183,3 +183,36 @@ def test_bad_benchmark_requests_are_refused_in_plain_words(tmp_path: Path) -> No
             "POST", "/api/devices", COMPANY, json={"home": "bm1-night-fall-1", "device": "x"}
         )
         assert r.status_code == 409 and "benchmarks" in r.text
+
+
+def test_a_company_waits_its_turn_not_for_ever_and_each_may_cancel(tmp_path: Path) -> None:
+    """With one benchmark worker, acme's long run holds it; beta's run is queued (202), not
+    refused; acme cancels and beta's starts in turn. A company cannot cancel another's."""
+    from mewet.config import Limits
+
+    with secured_lab(tmp_path, Limits(benchmarks=1)) as lab:
+        api = lab.api
+        lab.device("acme", "detector").close()
+        lab.device("beta", "detector", OTHER_COMPANY).close()
+        body = {"scenarios": ["night-fall"], "seeds": "1", "speed": 600, "device": "detector"}
+        first = api.call("POST", "/api/benchmarks", COMPANY, json=body | {"home": "acme"})
+        assert first.status_code == 202 and first.json()["status"] == "running", first.text
+        second = api.call("POST", "/api/benchmarks", OTHER_COMPANY, json=body | {"home": "beta"})
+        assert second.status_code == 202 and second.json()["status"] == "queued", second.text
+        a, b = first.json()["id"], second.json()["id"]
+        assert api.call("DELETE", f"/api/benchmarks/{a}", OTHER_COMPANY).status_code == 404
+        cancelled = api.call("DELETE", f"/api/benchmarks/{a}", COMPANY)
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+
+        def status(n: int, who: str) -> str:
+            return str(api.call("GET", f"/api/benchmarks/{n}", who).json()["status"])
+
+        eventually(lambda: status(b, OTHER_COMPANY) == "running", timeout_s=30)
+        assert status(a, COMPANY) == "cancelled"
+        eventually(lambda: f"a.{a}" not in lab_accounts(tmp_path), timeout_s=10)
+        assert api.call("DELETE", f"/api/benchmarks/{b}", OTHER_COMPANY).json()["status"] == (
+            "cancelled"
+        )
+        again = api.call("POST", "/api/benchmarks", COMPANY, json=body | {"home": "acme"})
+        assert again.status_code == 202 and again.json()["status"] == "running", again.text
+        api.call("DELETE", f"/api/benchmarks/{again.json()['id']}", COMPANY)

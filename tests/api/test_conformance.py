@@ -5,6 +5,7 @@ Mosquitto (secured), ingest and store."""
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,3 +87,39 @@ def test_a_company_runs_a_conformance_test_through_the_api_and_downloads_the_rep
         assert [x["id"] for x in api.call("GET", RUN, ADMIN).json()] == [1]
         assert api.call("GET", "/api/devices/acme/nobody/conformance", COMPANY).status_code == 404
         plug.close()
+
+
+def test_one_company_cannot_take_every_slot_and_a_flooded_run_still_reports(
+    tmp_path: Path,
+) -> None:
+    """With three runs in the lab and two per company, acme's third device waits (429) while
+    beta's starts. A device that floods its run (in a worker process) with 300 payloads of
+    200 kB (60 MB) gets its report: what was kept, what was not, and the sizes."""
+    with secured_lab(tmp_path, Limits(conformance_runs=3, conformance_runs_per_company=2)) as lab:
+        api = lab.api
+        plugs = [lab.device("acme", f"plug-{i}") for i in (1, 2, 3)]
+        beta = lab.device("beta", "hub", "dev@beta")
+        for i in (1, 2):
+            r = api.call("POST", RUN.replace("plug-1", f"plug-{i}"), COMPANY, json={"watch_s": 5})
+            assert r.status_code == 202, r.text
+        third = api.call("POST", RUN.replace("plug-1", "plug-3"), COMPANY, json={"watch_s": 5})
+        assert third.status_code == 429 and "your company runs 2" in third.json()["detail"]
+        r = api.call("POST", "/api/devices/beta/hub/conformance", "dev@beta", json={"watch_s": 5})
+        assert r.status_code == 202, r.text
+        time.sleep(1.5)  # the runs are watching
+        # from a process of its own, as a device would
+        user, password = plugs[0].login
+        flood = ["mosquitto_pub", "-p", str(lab.port), "-u", user, "-P", password, "-i", user]
+        flood += ["-t", f"{plugs[0].topic}/telemetry", "-q", "1", "-l"]
+        subprocess.run(flood, input=(b"x" * 200_000 + b"\n") * 300, check=True, timeout=60)
+
+        def report() -> dict[str, object] | None:
+            r = api.call("GET", f"{RUN}/1", COMPANY)
+            return r.json() if r.status_code == 200 else None
+
+        found = eventually(report, timeout_s=60)
+        assert found["not_kept"] and found["messages"] + found["not_kept"] >= 300
+        evidence = json.dumps(found["checks"])
+        assert "200000 bytes, over 65536" in evidence
+        for device in (*plugs, beta):
+            device.close()

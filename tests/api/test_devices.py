@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
+
 from tests.support.apiserver import ADMIN, COMPANY, TEACHER
 from tests.support.helpers import eventually
 from tests.support.securelab import secured_lab
@@ -119,3 +121,26 @@ def test_a_company_sees_its_devices_and_why_messages_were_refused(tmp_path: Path
         r = api.call("GET", "/api/devices/acme/nobody", COMPANY)
         assert r.status_code == 404 and "of yours" in r.json()["detail"]
         assert api.call("GET", "/api/devices/../etc", COMPANY).status_code == 404
+
+
+def test_a_company_makes_device_accounts_at_a_pace_and_up_to_its_share(tmp_path: Path) -> None:
+    """A script making devices gets a 429 past a few a minute (another company is not held
+    up), and a company holds a bounded number; renewing a device's password is not a new
+    one."""
+    from mewet.config import Limits
+
+    with secured_lab(tmp_path, Limits(devices_per_minute=4, devices_per_company=2)) as lab:
+        api = lab.api
+
+        def make(device: str, who: str = COMPANY) -> httpx.Response:
+            home = "acme" if who == COMPANY else "beta"
+            return api.call("POST", "/api/devices", who, json={"home": home, "device": device})
+
+        assert [make(f"d-{i}").status_code for i in (1, 2)] == [201, 201]
+        full = make("d-3")
+        assert full.status_code == 429 and "its 2 device accounts" in full.json()["detail"]
+        assert make("d-1").status_code == 201  # a new password for one it has
+        paced = make("d-1")
+        assert paced.status_code == 429 and "a few device accounts a minute" in paced.text
+        assert paced.headers["Retry-After"]
+        assert make("hub", "dev@beta").status_code == 201

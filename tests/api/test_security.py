@@ -335,6 +335,13 @@ def test_a_student_cannot_flood_the_class_with_notes(tmp_path: Path, mqtt_url: M
         r = api.call("POST", path, TEACHER, json={"text": "one more"})
         assert r.status_code == 429 and "at most 5 notes" in r.json()["detail"]
         assert api.call("GET", f"/api/exercises/{ex['id']}", TEACHER).status_code == 200
+        # the notes page back, newest first, a few at a time
+        newest = api.call("GET", f"{path}?limit=2", student).json()
+        assert [n["text"] for n in newest] == ["mark", "mark"] and newest[1]["by"] == ""
+        older = api.call("GET", f"{path}?limit=2&before={newest[1]['n']}", student).json()
+        assert [n["by"] for n in older] == ["Flood", "Flood"]
+        assert older[0]["n"] < newest[1]["n"] and older[1]["n"] < older[0]["n"]
+        assert api.call("GET", f"{path}?limit=500", student).status_code == 422
 
 
 def test_wrong_passwords_from_elsewhere_cannot_lock_a_teacher_out(
@@ -372,3 +379,125 @@ def test_wrong_passwords_from_elsewhere_cannot_lock_a_teacher_out(
             for _ in range(5):
                 assert hers.post("/api/auth/token", data=wrong).status_code == 401
             assert hers.post("/api/auth/token", data=right).status_code == 429
+
+
+def test_a_sign_in_flood_from_many_addresses_cannot_keep_a_teacher_out(
+    tmp_path: Path, mqtt_url: MqttUrl
+) -> None:
+    """Wrong sign-ins from many addresses, each under its own limit (here: one address with a
+    high limit), fill the password-check queue: a stranger's sign-in is told to come back,
+    but the teacher's browser, which signed in before, has a lane of its own and gets in."""
+    limits = Limits(logins_per_minute=10_000, failures_before_lockout=10_000)
+    with serve(tmp_path / "data", mqtt_url, unique_root(), limits=limits) as api:
+        right = {"username": TEACHER, "password": PASSWORD}
+        with httpx.Client(base_url=api.base) as hers:
+            assert hers.post("/api/auth/token", data=right).status_code == 200
+            flooding = threading.Event()
+            flooding.set()
+            answers: list[int] = []
+
+            def flood(n: int) -> None:
+                with httpx.Client(base_url=api.base, timeout=30) as attacker:
+                    while flooding.is_set():
+                        wrong = {"username": f"x{n}@spray", "password": "guess"}
+                        answers.append(attacker.post("/api/auth/token", data=wrong).status_code)
+
+            threads = [threading.Thread(target=flood, args=(n,)) for n in range(30)]
+            for t in threads:
+                t.start()
+            time.sleep(1.0)
+            try:
+                mine = [hers.post("/api/auth/token", data=right).status_code for _ in range(10)]
+                with httpx.Client(base_url=api.base) as stranger:
+                    theirs = stranger.post("/api/auth/token", data=right).status_code
+            finally:
+                flooding.clear()
+                for t in threads:
+                    t.join()
+        assert 429 in answers  # the queue was full
+        assert mine == [200] * 10
+        assert theirs == 429  # a new browser waits its turn, as everyone else
+
+
+def test_a_forwarded_address_is_not_believed_without_a_proxy(api: Api) -> None:
+    """With no proxy configured, X-Forwarded-For cannot make each guess look like it comes
+    from a new address: the guesses are cut off as before."""
+    body = {"code": "AAAAAA", "name": "Guess", "role": "alarm_centre"}
+    answers = [
+        api.call(
+            "POST",
+            "/api/join",
+            json=body,
+            headers={"X-Forwarded-For": f"10.0.{i // 250}.{i % 250}"},
+        ).status_code
+        for i in range(25)
+    ]
+    assert answers[-1] == 429 and set(answers) == {404, 429}
+
+
+def closed(sock: socket.socket) -> bool:
+    """Whether the other side closed the connection (politely or not) without answering."""
+    try:
+        return sock.recv(100) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_slow_and_many_connections_are_closed_and_others_still_answered(
+    tmp_path: Path, mqtt_url: MqttUrl
+) -> None:
+    """A connection that trickles its headers in is closed after the header timeout (here
+    1 s), and one address cannot hold more than its share of connections open (here 20):
+    past it, a new one is closed at once; everyone else is answered meanwhile."""
+    limits = Limits(connections_per_address=20)
+    with serve(
+        tmp_path / "data", mqtt_url, unique_root(), limits=limits, header_s=1.0, per_address=20
+    ) as api:
+        host, port = api.base.removeprefix("http://").split(":")
+        slow = socket.create_connection((host, int(port)), timeout=10)
+        slow.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+        start = time.monotonic()
+        assert closed(slow)  # by the lab
+        assert 0.9 < time.monotonic() - start < 5
+        slow.close()
+        held = [socket.create_connection((host, int(port)), timeout=10) for _ in range(20)]
+        try:
+            extra = socket.create_connection((host, int(port)), timeout=10)
+            extra.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert closed(extra)  # over the share: closed unread
+            extra.close()
+        finally:
+            for s in held:
+                s.close()
+        time.sleep(0.2)
+        assert api.call("GET", "/api/health").status_code == 200
+
+
+def test_one_student_cannot_take_the_class_s_share(tmp_path: Path, mqtt_url: MqttUrl) -> None:
+    """Per person: a few actions a minute, a few replays a minute and two waiting at once;
+    per exercise: a cap on who may join (someone who joined before may come back). Each
+    limit answers 429 in plain words, and the teacher is not held up by a student's."""
+    from tests.support.apiserver import act
+
+    limits = Limits(participants_per_exercise=2, actions_per_minute=3, replays_per_minute=4)
+    with serve(tmp_path / "data", mqtt_url, unique_root(), limits=limits) as api:
+        ex = create(api)
+        ada = join(api, ex, "alarm_centre", "Ada")
+        join(api, ex, "home_care", "Bo")
+        body = {"code": ex["join_code"], "name": "Cy", "role": "relative"}
+        full = api.call("POST", "/api/join", json=body)
+        assert full.status_code == 429 and "has its 2 participants" in full.json()["detail"]
+        again = {"code": ex["join_code"], "name": "Ada", "role": "alarm_centre"}
+        assert api.call("POST", "/api/join", json=again).status_code == 200  # Ada, back
+        control(api, ex["id"], "start")
+        answers = [act(api, ex["id"], ada, "check_in").status_code for _ in range(4)]
+        assert answers[-1] == 429 and 429 not in answers[:3], answers
+        r = act(api, ex["id"], ada, "check_in")
+        assert "too many actions from you" in r.json()["detail"]
+        control(api, ex["id"], "step", minutes=30)
+        at = [api.call("GET", f"/api/exercises/{ex['id']}/home?at_min={m}", ada) for m in range(6)]
+        codes = [r.status_code for r in at]
+        assert codes[:4] == [200] * 4 and codes[4] == 429, codes
+        assert "too many replays asked by you" in at[4].json()["detail"]
+        teacher = api.call("GET", f"/api/exercises/{ex['id']}/home?at_min=7", TEACHER)
+        assert teacher.status_code == 200  # hers are her own

@@ -229,16 +229,19 @@ def run_lab(
     *args: str,
     telemetry_at_least: int = 1,
     while_running: Callable[[int], None] | None = None,
+    started: Callable[[int], None] | None = None,
 ) -> tuple[int, str, Store]:
     """`mewet up` on its defaults (no MEWET_ settings) until the store holds telemetry of the
     default home and the API answers, then Ctrl-C; returns the exit code, what it printed, and
-    the store (open)."""
+    the store (open). `started` is told the lab's process id."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEWET_")}
     api = free_port()
     cmd = [sys.executable, "-m", "mewet", "up", "--data-dir", str(data), "--api-port", str(api)]
     proc = subprocess.Popen(
         [*cmd, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     )
+    if started is not None:
+        started(proc.pid)
     try:
         eventually((data / "mewet.db").exists, timeout_s=30)
         store = open_store(f"sqlite:///{data / 'mewet.db'}")
@@ -272,6 +275,12 @@ def test_mewet_up_runs_the_lab_and_stops_cleanly(tmp_path: Path) -> None:
     assert "the lab has stopped" in err
     views = store.devices("default")
     assert len(views) == 26
+    # what the lab keeps is its own: folders 0700, files 0600 (the key, accounts, the store)
+    data = tmp_path / "data"
+    assert data.stat().st_mode & 0o777 == 0o700
+    for kept in ("mewet.db", "app.db", "secret.key", "broker"):
+        mode = (data / kept).stat().st_mode & 0o777
+        assert mode in (0o600, 0o700), (kept, oct(mode))
     assert views["gateway"].status == "offline"  # it said goodbye, and ingest kept it
     store.close()
 

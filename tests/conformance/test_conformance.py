@@ -23,6 +23,7 @@ import pytest
 from mewet.config import MqttUrl
 from mewet.conformance.report import report, write
 from mewet.conformance.run import Plan, observe
+from mewet.contract import MAX_PAYLOAD_BYTES
 from mewet.transport.client import MqttLink
 from tests.support.helpers import REPO, eventually, unique_root
 
@@ -356,3 +357,32 @@ def test_a_company_tests_its_device_on_the_secured_lab_from_its_ci(tmp_path: Pat
         found = json.loads(out.stdout)
         assert found["verdict"] == "pass" and found["strict"] is True
         assert verdicts(found)["commands-answered"] == "pass"
+
+
+def test_a_run_keeps_a_bounded_number_of_bytes(mqtt_url: MqttUrl) -> None:
+    """300 payloads of 200 kB (60 MB): the run keeps the first 64 KiB of each, enough to say
+    it was too large, and 16 MiB in all; the rest is counted, and the evidence names the
+    whole size."""
+    import threading
+
+    from mewet.conformance.run import KEPT_BYTES
+
+    root = unique_root()
+    flood = MqttLink(mqtt_url, f"flood-{root}").connect()
+
+    def send() -> None:
+        time.sleep(1.5)
+        for _ in range(300):
+            flood.publish(f"{root}/acme/flood/telemetry", b"x" * 200_000)
+        flood.wait_published(30)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    record = observe(mqtt_url, root, "acme", "flood", Plan(watch_s=4))
+    sender.join()
+    flood.close()
+    assert record.kept_bytes <= KEPT_BYTES
+    assert len(record.seen) == KEPT_BYTES // (MAX_PAYLOAD_BYTES + 1)
+    assert record.not_kept == 300 - len(record.seen)
+    found = report(record)
+    assert "200000 bytes, over 65536" in json.dumps(found["checks"])

@@ -191,3 +191,19 @@ def test_a_device_s_latest_telemetry_messages_newest_first(store: Store) -> None
     assert latest[0].data == {"heart_rate": 67.0, "spo2": 95.0}
     assert latest[0].ts == START + timedelta(minutes=7) and latest[0].msg_id == "vitals-7"
     assert store.latest_telemetry("home-1", "nobody") == []
+
+
+def test_one_device_s_dead_letters_are_found_under_another_s_flood(store: Store) -> None:
+    """A device's page looks up its own dead letters: a flood from another device (or of
+    made-up topics) cannot push them out of sight."""
+    mine = DeadLetter(START, "mewet/acme/plug-1/telemetry", "not JSON", "x", 1)
+    flood = [
+        DeadLetter(
+            START + timedelta(milliseconds=i + 1), f"mewet/beta/{i % 3}/event", "bad", "y", 1
+        )
+        for i in range(300)
+    ]
+    like = DeadLetter(START, "mewet/acme/plug-10/telemetry", "not mine", "z", 1)
+    store.write([mine, like, *flood])
+    assert store.dead_letters(limit=100, topic_prefix="mewet/acme/plug-1/") == [mine]
+    assert len(store.dead_letters(limit=100)) == 100  # the lab's newest: all of the flood

@@ -15,8 +15,9 @@ import httpx
 import uvicorn
 from websockets.sync.client import ClientConnection, connect
 
-from mewet.api.app import SERVING, create_app
+from mewet.api.app import create_app
 from mewet.api.security import hash_password
+from mewet.api.serving import serving
 from mewet.config import Limits, MqttUrl, StoreUrl
 from mewet.exercises.db import AppDb
 from mewet.servers import free_port
@@ -104,6 +105,7 @@ def serve(
     store: StoreUrl | None = None,
     public_url: str | None = None,
     host: str = "127.0.0.1",
+    **guards: float,
 ) -> Iterator[Api]:
     """The API on a free port until the block ends (then stopped, as Ctrl-C would); `host`
     is where it listens (0.0.0.0: every network), `public_url` the class's address."""
@@ -127,7 +129,7 @@ def serve(
             host=host,
             port=port,
             log_level="warning",
-            **SERVING,
+            **serving(**guards),
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

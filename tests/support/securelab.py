@@ -29,8 +29,10 @@ class Device:
     client: paho.Client
     topic: str
     inbox: list[bytes] = field(default_factory=list)
+    login: tuple[str, str] = ("", "")
+    """Its broker user name and password."""
 
-    def send(self, kind: str, payload: str, retain: bool = False) -> None:
+    def send(self, kind: str, payload: str | bytes, retain: bool = False) -> None:
         self.client.publish(f"{self.topic}/{kind}", payload, qos=1, retain=retain)
 
     def close(self) -> None:
@@ -43,15 +45,15 @@ class SecuredLab:
     api: Api
     port: int
 
-    def device(self, home: str, device: str) -> Device:
+    def device(self, home: str, device: str, company: str = COMPANY) -> Device:
         """A new broker login for a company's device (through the API), connected."""
-        r = self.api.call("POST", "/api/devices", COMPANY, json={"home": home, "device": device})
+        r = self.api.call("POST", "/api/devices", company, json={"home": home, "device": device})
         assert r.status_code == 201, r.text
         creds = r.json()
         user = creds["username"]
         client = paho.Client(CallbackAPIVersion.VERSION2, client_id=user, protocol=paho.MQTTv5)
         client.username_pw_set(user, creds["password"])
-        found = Device(client, f"{ROOT}/{home}/{device}")
+        found = Device(client, f"{ROOT}/{home}/{device}", login=(user, creds["password"]))
         connected = threading.Event()
         client.on_connect = lambda *a: connected.set()
         client.on_message = lambda c, u, msg: found.inbox.append(bytes(msg.payload))
@@ -76,7 +78,8 @@ def secured_lab(tmp_path: Path, limits: Limits | None = None) -> Iterator[Secure
     try:
         lab = MqttUrl("127.0.0.1", server.port, "mewet-lab", lab_pw)
         with serve(tmp_path / "data", lab, ROOT, access, store=store_url, limits=limits) as api:
-            yield SecuredLab(api, server.port)
+            assert server.clients_port is not None
+            yield SecuredLab(api, server.clients_port)
     finally:
         ingest.stop()
         store.close()

@@ -125,8 +125,17 @@ def secured(tmp_path: Path) -> Iterator[tuple[Server, BrokerAccess, dict[str, st
     server.stop()
 
 
+def port_of(server: Server, user: str) -> int:
+    """Where an account signs in: the lab's own on the lab's listener, everyone else on the
+    clients' listener."""
+    if user.startswith("mewet-"):
+        return server.port
+    assert server.clients_port is not None
+    return server.clients_port
+
+
 def client(server: Server, pw: dict[str, str], user: str) -> Client:
-    c = Client(server.port, user, pw[user])
+    c = Client(port_of(server, user), user, pw[user])
     assert c.connect() == "Success"
     return c
 
@@ -195,7 +204,7 @@ def test_no_anonymous_clients_and_no_wrong_passwords(
     secured: tuple[Server, BrokerAccess, dict[str, str]],
 ) -> None:
     server, _, _ = secured
-    assert Client(server.port, "s-ada", "wrong").connect() in (
+    assert Client(port_of(server, "s-ada"), "s-ada", "wrong").connect() in (
         "Bad user name or password",
         "Not authorized",
     )
@@ -218,13 +227,17 @@ def test_students_come_and_go_with_a_reload(
 ) -> None:
     server, access, pw = secured
     new = access.grant("s-bo", "student", home="ex1-aa", group="exercise-1")
-    late = eventually(lambda: connected(server.port, "s-bo", new), timeout_s=10)  # no restart
+    late = eventually(
+        lambda: connected(port_of(server, "s-bo"), "s-bo", new), timeout_s=10
+    )  # no restart
     assert late.subscribe(f"{ROOT}/ex1-aa/#") == OK
     late.close()
     assert access.revoke(group="exercise-1") == 2  # the exercise ended
-    eventually(lambda: Client(server.port, "s-bo", new).connect() != "Success", timeout_s=10)
-    assert Client(server.port, "s-ada", pw["s-ada"]).connect() != "Success"
-    assert Client(server.port, "s-eve", pw["s-eve"]).connect() == "Success"
+    eventually(
+        lambda: Client(port_of(server, "s-bo"), "s-bo", new).connect() != "Success", timeout_s=10
+    )
+    assert Client(port_of(server, "s-ada"), "s-ada", pw["s-ada"]).connect() != "Success"
+    assert Client(port_of(server, "s-eve"), "s-eve", pw["s-eve"]).connect() == "Success"
     assert "s-ada" not in (access.folder / "passwd").read_text()
     # the accounts survive a restart of the lab (hashes only: no password is kept)
     again = BrokerAccess(access.folder, ROOT)
@@ -272,7 +285,7 @@ def test_students_and_company_devices_get_their_own_broker_accounts(tmp_path: Pa
             given = r.json()["mqtt"]
             assert given["host"] == "lab" and given["read"] == [f"{ROOT}/{mine['home']}/#"]
             join(api, other, "alarm_centre", "Eve")
-            student = Client(server.port, given["username"], given["password"])
+            student = Client(port_of(server, "s"), given["username"], given["password"])
             assert student.connect() == "Success"
             assert student.subscribe(f"{ROOT}/{mine['home']}/#") == OK
             assert student.subscribe(f"{ROOT}/{other['home']}/#") == OK  # filtered on delivery
@@ -295,7 +308,7 @@ def test_students_and_company_devices_get_their_own_broker_accounts(tmp_path: Pa
             eventually(
                 lambda: (
                     given["username"] not in access.accounts
-                    and Client(server.port, given["username"], given["password"]).connect()
+                    and Client(port_of(server, "s"), given["username"], given["password"]).connect()
                     != "Success"
                 ),
                 timeout_s=10,
@@ -306,7 +319,7 @@ def test_students_and_company_devices_get_their_own_broker_accounts(tmp_path: Pa
             )
             assert r.status_code == 201, r.text
             creds = r.json()
-            device = Client(server.port, creds["username"], creds["password"])
+            device = Client(port_of(server, "d"), creds["username"], creds["password"])
             assert device.connect() == "Success"
             assert device.subscribe(creds["read"][0]) == OK
             # the company sends its device a command through the API, as the lab would
@@ -335,7 +348,8 @@ def test_students_and_company_devices_get_their_own_broker_accounts(tmp_path: Pa
             assert api.call("DELETE", "/api/devices/acme/plug-1", "dev@acme").status_code == 204
             eventually(
                 lambda: (
-                    Client(server.port, creds["username"], creds["password"]).connect() != "Success"
+                    Client(port_of(server, "d"), creds["username"], creds["password"]).connect()
+                    != "Success"
                 ),
                 timeout_s=10,
             )
@@ -373,6 +387,32 @@ def test_nobody_can_take_over_the_lab_s_connections(
     finally:
         lab.close()
         watcher.close()
+
+
+def test_the_lab_s_own_listener_takes_only_the_lab_s_own_accounts(
+    secured: tuple[Server, BrokerAccess, dict[str, str]],
+) -> None:
+    """On the lab's own listener client ids are free (the simulator and ingest keep theirs):
+    a student's or a device's account is refused there, so it cannot connect as
+    `mewet-up-ingest` or `mewet-sim-default` and knock the lab's own clients off."""
+    from mewet.config import MqttUrl
+    from mewet.transport.client import MqttLink
+
+    server, _, pw = secured
+    ingest = MqttLink(
+        MqttUrl("127.0.0.1", server.port, "mewet-ingest", pw["mewet-ingest"]),
+        "mewet-up-ingest",
+        threaded=True,
+    ).connect()
+    try:
+        for user in ("s-ada", "acme-plug"):
+            thief = Client(server.port, user, pw[user], client_id="mewet-up-ingest")
+            assert thief.connect() in ("Not authorized", "Bad user name or password"), user
+            client(server, pw, user).close()  # theirs is the other listener
+        time.sleep(1.0)
+        assert ingest.connects == 1  # never knocked off
+    finally:
+        ingest.close()
 
 
 def test_device_accounts_cannot_collide_and_the_lab_s_homes_cannot_be_claimed(

@@ -20,6 +20,7 @@ from mewet.api.security import (
     known_device,
 )
 from mewet.texts import said
+from mewet.transport.access import student_user
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERRORS, dependencies=[KnownQuery])
 
@@ -47,10 +48,13 @@ async def token(
     wait = api.lockout.wait(lock)
     if wait:
         raise too_many(wait, said("too_many_wrong_passwords"))
-    if api.password_checks.full():
+    # a browser that signed in to this account before has a lane of its own: anonymous
+    # floods (many addresses, each under its limit) fill the other one, not hers
+    lane = api.password_checks if known is None else api.known_checks
+    if lane.full():
         raise too_many(1, said("busy_checking_passwords"))
     user = api.db.user_by_email(email)
-    async with api.password_checks.turn():
+    async with lane.turn():
         right = await asyncio.to_thread(
             check_login, form.password[:1024], user.password_hash if user else None
         )
@@ -77,6 +81,11 @@ async def logout(api: State, who: Current) -> Response:
     """Sign out: this token (an account's or a student's) is refused from now on."""
     api.db.revoke(who.token_id, who.expires)
     api.revoked.add(who.token_id)
+    closing = api.feeds_closing.pop(who.token_id, None)
+    if closing is not None:  # the live feeds open with this sign-in close now
+        closing.set()
+    if who.kind == "participant" and who.exercise is not None and api.access is not None:
+        await asyncio.to_thread(api.access.revoke, student_user(who.id, who.exercise))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -84,7 +84,8 @@ async def start_benchmark(api: State, who: Current, body: BenchmarkCreate) -> Be
     home. Delays are measured from when a detection reaches the lab (in the home's time at
     the run's speed), not from the `ts` it carries. The truth stays in the lab until the run
     ends (a held-out run's, for good); then `GET /api/benchmarks/{id}` has the figures. One
-    run at a time per company."""
+    run at a time per company; when the lab's workers are busy the run is `queued` and starts
+    in turn (first come, first served); `DELETE` cancels it."""
     org = company_org(who)
     if api.access is not None:
         own_device(api, who, body.home, body.device)
@@ -162,6 +163,14 @@ async def list_benchmarks(api: State, who: Current) -> list[BenchmarkSeen]:
 async def show_benchmark(api: State, who: Current, number: int) -> BenchmarkSeen:
     """One run: running, done (with the figures) or failed (with the reason)."""
     return _seen(api, _job(api, who, number))
+
+
+@router.delete("/{number}")
+async def cancel_benchmark(api: State, who: Current, number: int) -> BenchmarkSeen:
+    """Cancel your run, waiting or running: it stops now, its broker account goes, and the
+    next run in line starts. A run that has ended is answered as it is."""
+    job = _job(api, who, number)
+    return _seen(api, await asyncio.to_thread(api.benchmarks.cancel, job.id))
 
 
 @router.get(

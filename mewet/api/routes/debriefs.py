@@ -3,13 +3,13 @@ its charts, for the teacher at any time and for the participants once it has end
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from mewet.api.deps import Current, KnownQuery, Language, State, Visible
+from mewet.api.deps import ApiState, Current, KnownQuery, Language, State, Visible, person
 from mewet.api.models import ERRORS
 from mewet.api.refusals import refused, too_many
 from mewet.api.security import Principal
@@ -56,10 +56,10 @@ async def debrief(
     message in `said`, its words in `text`). `until_min`: up to that moment."""
     _debrief_allowed(who, hosted)
     if format == "html":
-        report = await replayed(api.exercises.chart(hosted, "report", "html", lang))
+        report = await replayed(api, who, api.exercises.chart(hosted, "report", "html", lang))
         return HTMLResponse(report, headers={"Content-Language": lang})
     until = None if until_min is None else until_min * 60
-    found = await replayed(api.exercises.debrief(hosted, until))
+    found = await replayed(api, who, api.exercises.debrief(hosted, until))
     found = debriefs.in_language(found, lang, hosted.title(lang))
     if format == "csv":
         return PlainTextResponse(
@@ -95,13 +95,32 @@ async def chart(
     """The timeline chart, or the vitals around the incident, as PNG or SVG, in your
     language."""
     _debrief_allowed(who, hosted)
-    body = await replayed(api.exercises.chart(hosted, chart, fmt, lang))
+    body = await replayed(api, who, api.exercises.chart(hosted, chart, fmt, lang))
     return Response(body, media_type="image/png" if fmt == "png" else "image/svg+xml")
 
 
-async def replayed(job: Awaitable[T]) -> T:
-    """A replay's answer; 429 when too many replays are waiting already."""
+REPLAYS_WAITING = 2
+"""Replays one person may wait for at once: one student cannot queue the lab's replays up
+ahead of a teacher's debrief."""
+
+
+async def replayed(api: ApiState, who: Principal, job: Coroutine[Any, Any, T]) -> T:
+    """A replay's answer, for `who`; 429 when they asked for too many this minute, still
+    wait for two, or too many replays are waiting in the lab already."""
+    key = person(who)
+    if api.replaying[key] >= REPLAYS_WAITING:
+        job.close()
+        raise too_many(5, said("replay_waiting"))
+    wait = api.replays_asked.wait(key)
+    if wait:
+        job.close()
+        raise too_many(wait, said("too_many_replays"))
+    api.replaying[key] += 1
     try:
         return await job
     except BusyError:
         raise too_many(5, said("replays_busy")) from None
+    finally:
+        api.replaying[key] -= 1
+        if api.replaying[key] <= 0:
+            del api.replaying[key]

@@ -26,7 +26,7 @@ from mewet.api.company_models import (
 )
 from mewet.api.deps import ApiState, Current, KnownQuery, State
 from mewet.api.models import ERRORS, MqttAccess
-from mewet.api.refusals import too_many
+from mewet.api.refusals import refused, too_many
 from mewet.api.security import Principal
 from mewet.config import StoreUrl
 from mewet.conformance.jobs import BusyError, RunSeen
@@ -42,7 +42,7 @@ router = APIRouter(
 )
 EXERCISE_HOME = re.compile(r"^(ex|bm)\d")  # exercises, benchmarks
 Status = Literal["online", "offline", "no status yet", "never seen"]
-DEAD_LETTERS_SCANNED = 2000  # the newest of the lab's dead letters, searched per request
+DEAD_LETTERS_SHOWN = 2000  # a device's newest dead letters, counted (the page lists 50)
 EVENTS_SHOWN, EVENTS_DAYS = 20, 7  # a device's last events, from its last week
 DEVIATIONS_SHOWN = 50
 COMMANDS_SHOWN = 20
@@ -86,12 +86,22 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
             f"home {body.home!r} is one of the lab's own (its built-in homes, the homes it "
             "simulates, ex<n>-... for exercises, bm<n>-... for benchmarks): choose another home id",
         )
+    wait = api.onboardings.wait(org)
+    if wait:
+        raise too_many(wait, said("too_many_devices_made"))
+    user = device_user(body.home, body.device)
+    access = api.access
+    most = api.limits.devices_per_company
+    held = sum(1 for a in access.accounts.values() if a.kind == "device" and a.group == org)
+    if held >= most and user not in access.accounts:
+        raise refused(429, "devices_full", most=most)
     if api.db.claim_home(body.home, org) != org:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"home {body.home!r} belongs to another company"
         )
-    user = device_user(body.home, body.device)
-    password = api.access.grant(user, "device", home=body.home, device=body.device, group=org)
+    password = await asyncio.to_thread(
+        access.grant, user, "device", home=body.home, device=body.device, group=org
+    )
     root = api.access.root
     topics = [str(Topic(body.home, body.device, kind, root=root)) for kind in DEVICE_KINDS]
     return _login(api, user, password, [device_commands(body.home, body.device, root)], topics)
@@ -219,7 +229,9 @@ def _seen(
     thread: the store answers slowly)."""
     with closing(open_store(url)) as store:
         views = {home: store.devices(home) for home in {h for h, _ in devices}}
-        letters = store.dead_letters(DEAD_LETTERS_SCANNED)
+        letters = {
+            (h, d): store.dead_letters(DEAD_LETTERS_SHOWN, f"{root}/{h}/{d}/") for h, d in devices
+        }
         recent = {(h, d): _events(store, h, d) for h, d in devices} if events else {}
         history = {(h, d): _commands(store, h, d) for h, d in devices} if events else {}
         readings = {
@@ -243,9 +255,7 @@ def _seen(
         }
     out = []
     for home, device in devices:
-        prefix = f"{root}/{home}/{device}/"
-        own = [d for d in letters if (d.topic + "/").startswith(prefix)]
-        seen = _status(home, device, views[home].get(device), own)
+        seen = _status(home, device, views[home].get(device), letters[(home, device)])
         update = {
             "events": recent.get((home, device), []),
             "deviations": counts[(home, device)],
@@ -352,7 +362,13 @@ async def start_conformance(
         raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker connection now")
     try:
         run = api.conformance.start(
-            home, device, commands.link.publish, body.watch_s, body.answer_s, body.strict
+            home,
+            device,
+            commands.link.url,
+            body.watch_s,
+            body.answer_s,
+            body.strict,
+            org=company_org(who),
         )
     except BusyError as exc:
         if exc.lab_full:

@@ -21,6 +21,7 @@ from mewet.api.deps import (
     Visible,
     may_see,
     no_companies,
+    person,
     sees_sensors,
 )
 from mewet.api.models import (
@@ -282,6 +283,9 @@ async def act(
     """Act in your role at the current sim time, with the same effect as the default policy;
     an action that makes no sense now is answered 409 with the reason."""
     role = _role_of(who, hosted, body.role)
+    wait = api.actions.wait(f"{person(who)}:{hosted.row.id}")
+    if wait:
+        raise too_many(wait, said("too_many_actions"))
     live = hosted.live
 
     def take_action() -> Said:
@@ -304,7 +308,7 @@ async def note(api: State, who: Current, hosted: Visible, body: NoteCreate) -> N
     """Write a note (documentation), timestamped with the sim time and signed with your name;
     the teacher's notes mark a moment for the debrief (the instructor's log)."""
     role = who.exercise_role if who.kind == "participant" else body.role
-    wait = api.notes.wait(f"{who.kind}:{who.id}:{hosted.row.id}")
+    wait = api.notes.wait(f"{person(who)}:{hosted.row.id}")
     if wait:
         raise too_many(wait, said("too_many_notes"))
     written = sum(1 for i in hosted.live.inputs if i.kind == "note")
@@ -324,6 +328,29 @@ async def note(api: State, who: Current, hosted: Visible, body: NoteCreate) -> N
         by=kept.by,
         text=body.text,
     )
+
+
+@router.get("/{exercise_id}/notes")
+async def notes(
+    hosted: Visible,
+    before: Annotated[int | None, Query(ge=1, description="Notes numbered below this.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> list[NotePublic]:
+    """The notes so far, newest first; `before` (a note's `n`) pages back from it. The live
+    feed's snapshot carries the newest 200: the rest are here (and in the debrief)."""
+    live = hosted.live
+    found = [i for i in live.inputs if i.kind == "note" and (before is None or i.n < before)]
+    return [
+        NotePublic(
+            n=i.n,
+            sim_s=round(i.sim_s, 3),
+            time=live.time(i.sim_s),
+            role=i.role,
+            by=i.by if i.role else "",  # the teacher is named by role, as on the feed
+            text=str(i.args.get("text", "")),
+        )
+        for i in reversed(found[-limit:])
+    ]
 
 
 def _sensors(who: Principal, hosted: Hosted) -> None:
@@ -347,7 +374,7 @@ async def home(
     if at_min is None or at_min * 60 >= live.now_s:
         now = await api.exercises.call(live.home_now)
     else:
-        now = await replayed(api.exercises.home_at(hosted, at_min * 60))
+        now = await replayed(api, who, api.exercises.home_at(hosted, at_min * 60))
     return HomePublic(sim_s=now.sim_s, time=now.time, devices=now.devices)
 
 

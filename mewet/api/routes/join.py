@@ -18,6 +18,7 @@ from mewet.contract import home_filter
 from mewet.exercises.errors import RefusedError
 from mewet.exercises.manager import Hosted
 from mewet.texts import said
+from mewet.transport.access import student_user
 
 router = APIRouter(prefix="/api", tags=["join"], responses=ERRORS, dependencies=[KnownQuery])
 NO_SUCH_CODE = said("no_such_code")
@@ -82,6 +83,11 @@ async def join_with_code(
     found = _found(api, body.code)
     if hosted is not None and found is not hosted:
         raise Refusal(404, NO_SUCH_CODE)
+    most = api.limits.participants_per_exercise
+    joined = api.db.participants(found.row.id)
+    back = any(p["name"] == body.name and p["role"] == body.role for p in joined)
+    if len(joined) >= most and not back:  # someone who joined before may come back
+        raise refused(429, "exercise_full", most=most)
     try:
         await api.exercises.call(partial(found.live.join, body.role, body.name))
     except RefusedError as exc:
@@ -93,7 +99,7 @@ async def join_with_code(
     mqtt = None
     home = found.live.setup.home_id
     if api.access is not None and sees_sensors(who, found):
-        user = f"s{pid}-ex{ex}"
+        user = student_user(pid, ex)
         password = api.access.grant(user, "student", home=home, group=f"exercise-{ex}")
         topic = home_filter(home, api.access.root)
         mqtt = MqttAccess(

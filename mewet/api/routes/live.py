@@ -66,10 +66,19 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
     role = who.exercise_role or ""
     queue = await api.exercises.call(hosted.live.subscribe)
     gone = asyncio.create_task(_until_closed(ws))
+    signed_out = asyncio.create_task(
+        api.feeds_closing.setdefault(who.token_id, asyncio.Event()).wait()
+    )
     try:
         while not gone.done():
             get = asyncio.create_task(queue.get())
-            done, _ = await asyncio.wait({get, gone}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {get, gone, signed_out}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if signed_out in done:
+                get.cancel()
+                await ws.close(4401, "signed out")
+                return
             if get not in done:
                 get.cancel()
                 break
@@ -91,8 +100,10 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
         api.live_open[who.token_id] -= 1
         if api.live_open[who.token_id] <= 0:
             del api.live_open[who.token_id]
+            api.feeds_closing.pop(who.token_id, None)
         hosted.live.feed.leave(queue)
         gone.cancel()
+        signed_out.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await gone
 

@@ -210,7 +210,7 @@ async def trial(api: State, who: Teacher, lang: Language, body: ScenarioCheck) -
     s = await asyncio.to_thread(
         scenario_from_text, body.yaml, "scenario.yaml", api.limits.yaml_aliases
     )
-    found = await replayed(api.exercises.trial(s))
+    found = await replayed(api, who, api.exercises.trial(s))
     return debrief.in_language(found, lang)
 
 

@@ -169,8 +169,12 @@ export function live(exercise, onFrame) {
       const data = JSON.parse(event.data); // one frame, or several in order
       for (const frame of Array.isArray(data) ? data : [data]) onFrame(frame);
     };
-    ws.onclose = () => {
+    ws.onclose = (event) => {
       if (stopped) return;
+      if (event.code === 4401) {
+        status(t.signed_out_feed); // signed out (here or in another tab): nothing to reconnect
+        return;
+      }
       status(t.reconnecting);
       setTimeout(connect, (delay = Math.min(delay * 2, 10000)));
     };
@@ -179,6 +183,31 @@ export function live(exercise, onFrame) {
   return () => {
     stopped = true;
   };
+}
+
+export function watchHealth(every = 15000) {
+  // says on the page when new readings are not being stored (a part of the lab restarting,
+  // the store behind); quiet while all is well
+  const box = document.getElementById("health");
+  async function look() {
+    try {
+      const seen = await api("GET", "/api/health");
+      const store = seen.store;
+      const behind = store && store.behind;
+      box.hidden = !behind;
+      if (behind) {
+        const down = seen.parts.some((p) => p.name === "ingest" && p.state !== "running");
+        box.textContent =
+          down || store.behind_s === null
+            ? t.health_store_behind
+            : t.health_store_behind_for.replace("{s}", number(Math.round(store.behind_s), 0));
+      }
+    } catch (_) {
+      // the lab itself is away: the live feed says so already
+    }
+    setTimeout(look, every);
+  }
+  look();
 }
 
 // -- what the lab says, in the page's language -------------------------------------------

@@ -3,11 +3,12 @@
 // marked for the debrief, the home, the alarm cases as they go, and one live timeline.
 import {
   addToTimeline, api, clock, drawPlan, el, fillTimeline, heading, homeZone, live, noteForm,
-  paintDevice, roleName, say, session, show, signOutButton, t, timelineItem,
+  paintDevice, roleName, say, session, show, signOutButton, t, timelineItem, watchHealth,
 } from "./api.js";
 
 const exercise = document.body.dataset.exercise;
 signOutButton();
+watchHealth();
 if (!session()) location.href = "/";
 let plan = null;
 const cases = new Map();

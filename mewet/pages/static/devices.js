@@ -1,9 +1,10 @@
 // A company's devices as the lab received them: status, last seen, refused messages and
 // deviations from their meta; one device's last events, its dead letters with the reasons
 // and its deviations, to fix the device by; its conformance tests, started and read here.
-import { api, el, session, show, signOutButton, t } from "./api.js";
+import { api, el, session, show, signOutButton, t, watchHealth } from "./api.js";
 
 signOutButton();
+watchHealth();
 if (!session()) location.href = "/";
 let chosen = null;
 
