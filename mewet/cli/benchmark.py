@@ -24,6 +24,7 @@ from mewet.cli.common import (
     sent_table,
 )
 from mewet.config import load_settings
+from mewet.errors import MewetError
 
 
 @app.command()
@@ -108,14 +109,41 @@ def benchmark(
     ),
     mqtt: MqttOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    lab: Annotated[
+        str | None,
+        typer.Option(
+            help="A lab that runs elsewhere (https://lab.school.fi): it plays the homes and "
+            "keeps the truth; its API gives your analytics a login to read them (the way on "
+            "a secured lab). Ctrl-C cancels the run."
+        ),
+    ] = None,
+    email: Annotated[
+        str | None,
+        typer.Option(help="With --lab: your company account (password: MEWET_PASSWORD or asked)."),
+    ] = None,
 ) -> None:
     """Play fall scenarios live to your analytics over MQTT, then score its detections
     against the ground truth (kept in the lab until the run is over)."""
     from mewet.benchmark.campaign import parse_seeds
     from mewet.benchmark.live import Broker, held_out_stimuli, run_benchmark, stimuli
 
-    settings = load_settings(mqtt_url=mqtt)
     check_speed(speed)
+    if lab is not None:
+        request: dict[str, Any] = {"speed": speed, "window_s": window}
+        if held_out is not None:
+            request["held_out"] = held_out
+        else:
+            chosen = [s.strip() for s in scenarios.split(",") if s.strip()]
+            request |= {"scenarios": chosen, "seeds": seeds}
+        result, homes = _on_lab(lab, email, detector, request, out)
+        if as_json:
+            print(json.dumps(result, sort_keys=True))
+            return
+        _warn_ignored(result)
+        console.print(_table(f"{homes} homes on {lab}, window {window:g} s", detector, result))
+        console.print(f"wrote {out}/report.json and report.html")
+        return
+    settings = load_settings(mqtt_url=mqtt)
     if held_out is not None:
         plays = held_out_stimuli(held_out)
     else:
@@ -141,6 +169,43 @@ def benchmark(
         f"wrote {out}/report.html, report.json, detections.jsonl "
         f"({result['refused']} refused: refused.jsonl says why) and one folder per home"
     )
+
+
+def _on_lab(
+    url: str, email: str | None, detector: str, request: dict[str, Any], out: Path
+) -> tuple[dict[str, Any], int]:
+    """The benchmark through a lab's API: started, waited for (Ctrl-C cancels), kept."""
+    from mewet.cli.remote import Lab
+
+    if email is None:
+        raise MewetError("--lab needs --email: your company account on that lab")
+    home, _, device = detector.partition("/")
+    remote = Lab(url, email)
+    try:
+        run = remote.start({"home": home, "device": device, **request})
+        number, access = run["id"], run["mqtt"]
+        err.print(f"benchmark {number}: {len(run['homes'])} homes: " + ", ".join(run["homes"]))
+        if access is not None:
+            err.print(
+                f"your analytics: mqtt://{access['username']}:<password>@{access['host']}:"
+                f"{access['port']} (password: {access['password']}), subscribe to "
+                + ", ".join(access["read"])
+            )
+        err.print(f"publish detections as events on {run['publish_to']} with data.home")
+        try:
+            ended = remote.wait(number, err.print)
+        except KeyboardInterrupt:
+            remote.cancel(number)
+            raise MewetError(f"benchmark {number} cancelled") from None
+        if ended["status"] != "done":
+            raise MewetError(f"benchmark {number} {ended['status']}: {ended.get('error') or ''}")
+        report: dict[str, Any] = ended["report"]
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+        remote.keep(number, out)
+        return report, len(run["homes"])
+    finally:
+        remote.close()
 
 
 def _warn_ignored(result: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from itertools import pairwise
 
 from pydantic import BaseModel, ValidationError
 
-from mewet.conformance.commanded import answered, repeat, session, unknown, will
+from mewet.conformance.commanded import answered, back_online, repeat, session, unknown, will
 from mewet.conformance.evidence import Verdict, line
 from mewet.conformance.run import Envelope, Record, Seen, stamp
 from mewet.contract import MAX_PAYLOAD_BYTES, MAX_SKEW_S, Event, Kind, Meta, State, Telemetry
@@ -372,6 +372,12 @@ CHECKS: tuple[Check, ...] = (
         will,
     ),
     Check(
+        "back-online",
+        "Status is online again after reconnecting",
+        f"{CONTRACT}#topics",
+        back_online,
+    ),
+    Check(
         "persistent-session",
         "A command sent while offline is answered after reconnecting",
         f"{CONTRACT}#topics",
@@ -413,6 +419,8 @@ HINTS = {
     "unknown-command-refused": "Answer a command you do not declare with a command_result, "
     "ok false and the reason in detail.",
     "last-will": "Set a Last Will of `offline` on <home>/<device>/status, retained, qos 1.",
+    "back-online": "On every connect, publish `online` on <home>/<device>/status, retained: "
+    "the broker published your Will (offline) when the connection dropped.",
     "persistent-session": "Connect with a fixed client id and clean_start=false, and keep the "
     "commands subscription.",
 }

@@ -139,3 +139,26 @@ def session(record: Record) -> tuple[Verdict, list[str]]:
         return "fail", [f"{name} ({cid}) sent while offline: never answered after reconnecting"]
     late = (answer.at - record.replugged_at).total_seconds()
     return "pass", [f"{name} sent while offline; answered {late:.1f} s after replugging"]
+
+
+def back_online(record: Record) -> tuple[Verdict, list[str]]:
+    """Plugged back in, the device says it is online again (its Will said offline)."""
+    since = record.replugged_at
+    if since is None:
+        return "not_applicable", [
+            "not tested: run with an operator to unplug and replug (--unplug)"
+        ]
+    online = next(
+        (
+            s
+            for s in record.seen
+            if s.kind is Kind.STATUS and s.payload == b"online" and s.at >= since
+        ),
+        None,
+    )
+    if online is None:
+        return "fail", [
+            f"{stamp(since)} plugged back in: status stayed offline (it never said online again)"
+        ]
+    back = (online.at - since).total_seconds()
+    return "pass", [f"{stamp(since)} plugged back in; online {back:.1f} s later"]

@@ -233,13 +233,16 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
             if offline:
                 record.will_kept = _retained_status(link, record, arrived, base)
                 record.will_looked = True
-            if offline and commands and plan.replug is not None:
-                _send(publish, base, record, commands[0], _new_id(), "while_offline")
+            if offline and plan.replug is not None:
+                if commands:
+                    _send(publish, base, record, commands[0], _new_id(), "while_offline")
                 plan.say("plug it back in")
-                record.replugged_at = datetime.now(UTC)
+                replugged = record.replugged_at = datetime.now(UTC)
                 plan.replug()
-                waiting = record.sent[-1]
-                _await_result(record, arrived, waiting.id, plan.will_s, after=waiting.at)
+                _await(record, arrived, plan.will_s, lambda s: _is_online(s, replugged))
+                if commands:
+                    waiting = record.sent[-1]
+                    _await_result(record, arrived, waiting.id, plan.will_s, after=waiting.at)
     finally:
         record.ended = datetime.now(UTC)
         link.close()
@@ -313,6 +316,10 @@ def _await_result(
     record: Record, arrived: threading.Condition, cid: str, timeout_s: float, after: datetime
 ) -> bool:
     return _await(record, arrived, timeout_s, lambda s: s.at >= after and result_ref(s) == cid)
+
+
+def _is_online(s: Seen, since: datetime) -> bool:
+    return s.kind is Kind.STATUS and s.payload == b"online" and s.at >= since
 
 
 def _is_offline(s: Seen, record: Record) -> bool:

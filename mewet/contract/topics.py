@@ -116,6 +116,11 @@ def subscription(root: str = DEFAULT_ROOT, share_group: str | None = None) -> st
     return f"$share/{check_id(share_group, 'share group')}/{pattern}" if share_group else pattern
 
 
+def home_subscription(home: str, root: str = DEFAULT_ROOT) -> str:
+    """Every device topic of one home but commands (the live feed of one exercise)."""
+    return f"{root}/{check_id(home, 'home id')}/+/+"
+
+
 def root_filter(root: str = DEFAULT_ROOT) -> str:
     """Everything under the root."""
     return f"{root}/#"

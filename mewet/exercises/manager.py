@@ -2,8 +2,10 @@
 
 Each exercise's home publishes through its own MQTT connection (its gateway, with its Last
 Will), like any home of the lab; the live feed that participants see comes back from the
-broker through one subscription, so what they see is exactly what crossed it. Without a
-broker (`mqtt=None`) the feed goes straight from the home to the participants.
+broker through one connection, subscribed to the homes of the exercises that run (not to
+every home: a company's device flooding its own topics never reaches the API), so what they
+see is exactly what crossed it. Without a broker (`mqtt=None`) the feed goes straight from
+the home to the participants.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from mewet.config import MqttUrl
-from mewet.contract import DEFAULT_ROOT, MAX_PAYLOAD_BYTES, Kind, Topic, subscription
+from mewet.contract import DEFAULT_ROOT, MAX_PAYLOAD_BYTES, Kind, Topic, home_subscription
 from mewet.errors import ContractError, TransportError
 from mewet.exercises import debrief
 from mewet.exercises.db import AppDb, ExerciseRow, User
@@ -116,7 +118,6 @@ class Exercises:
                 self.mqtt,
                 f"mewet-api-feed-{secrets.token_hex(4)}",
                 on_message=self._received,
-                subscriptions=(subscription(self.root),),
                 threaded=True,
             )
             try:
@@ -199,6 +200,8 @@ class Exercises:
         if self.access is not None and self.mqtt.username:
             # the lab's account may write this home's topics from now on
             self.access.run_home(self.mqtt.username, setup.home_id)
+        if self._feed is not None:
+            self._feed.follow(home_subscription(setup.home_id, self.root))
         sink = MqttSink(
             self.mqtt,
             setup.home_id,
@@ -233,6 +236,8 @@ class Exercises:
             sink, hosted.sink = hosted.sink, None
             await self.call(partial(hosted.live.disconnect, sink))
             await asyncio.to_thread(sink.close, 5.0)
+        if self._feed is not None:  # its last words (offline) have come by now
+            self._feed.unfollow(home_subscription(hosted.live.setup.home_id, self.root))
 
     async def _save_clocks(self) -> None:
         while True:

@@ -15,12 +15,11 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
-import struct
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
@@ -30,9 +29,8 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from mewet.config import MqttUrl
 from mewet.errors import TransportError
-
-if TYPE_CHECKING:
-    from paho.mqtt.client import _OutPacket  # paho's queued packet (typing only)
+from mewet.transport.buffered import BufferedClient
+from mewet.transport.window import Window
 
 log = logging.getLogger(__name__)
 
@@ -58,177 +56,8 @@ class Will:
     retain: bool = True
 
 
-_PUBACK_OK = ReasonCode(PacketTypes.PUBACK, "Success")
-
-
 def _nothing(*_: Any) -> None:
     """A callback with nothing to do."""
-
-
-_NO_PROPERTIES = Properties(PacketTypes.PUBACK)  # type: ignore[no-untyped-call]
-_NO_PUBLISH_PROPERTIES = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
-
-
-class BufferedClient(paho.Client):
-    """paho's client with two shortcuts on the hot path of QoS 1 publishing.
-
-    - It reads the socket 64 KiB at a time (paho does two or three `recv` calls per packet)
-      and drains that buffer in the same `loop_read`, as `select` cannot see it.
-    - A plain PUBACK (success, no properties: what brokers send nearly always) is taken
-      without building a ReasonCode and a Properties object for it; likewise a QoS 1
-      PUBLISH without properties is read without building a Properties object.
-
-    Only private paho methods are replaced; the project pins paho below 3, and every
-    transport and ingest test runs through this class.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._rbuf = bytearray()
-        super().__init__(*args, **kwargs)
-
-    def _sock_recv(self, bufsize: int) -> bytes:
-        if not self._rbuf:
-            chunk = super()._sock_recv(65536)
-            if not chunk:
-                return b""
-            self._rbuf += chunk
-        out = bytes(self._rbuf[:bufsize])
-        del self._rbuf[:bufsize]
-        return out
-
-    def _handle_pubackcomp(self, cmd: Literal["PUBACK", "PUBCOMP"]) -> MQTTErrorCode:
-        packet = self._in_packet["packet"]
-        # packet id, then optionally reason code 0 (success) and property length 0
-        if cmd != "PUBACK" or len(packet) not in (2, 3, 4) or any(packet[2:]):
-            return super()._handle_pubackcomp(cmd)
-        (mid,) = struct.unpack_from("!H", packet)
-        with self._out_message_mutex:
-            if mid in self._out_messages:
-                return self._do_on_publish(mid, _PUBACK_OK, _NO_PROPERTIES)
-        return MQTTErrorCode.MQTT_ERR_SUCCESS
-
-    def _handle_publish(self) -> MQTTErrorCode:
-        header: int = self._in_packet["command"]
-        packet = self._in_packet["packet"]
-        if self._protocol != paho.MQTTv5 or (header & 0x06) >> 1 != 1 or len(packet) < 2:
-            return super()._handle_publish()
-        (topic_len,) = struct.unpack_from("!H", packet)
-        pos = 2 + topic_len  # then the packet id (2 bytes) and the property length
-        if len(packet) < pos + 3 or packet[pos + 2] != 0:
-            return super()._handle_publish()
-        (mid,) = struct.unpack_from("!H", packet, pos)
-        message = paho.MQTTMessage(mid=mid, topic=bytes(packet[2:pos]))
-        message.dup = bool(header & 0x08)
-        message.qos = 1
-        message.retain = bool(header & 0x01)
-        message.properties = _NO_PUBLISH_PROPERTIES
-        message.payload = bytes(packet[pos + 3 :])
-        message.timestamp = time.monotonic()
-        self._handle_on_message(message)
-        if self._manual_ack:
-            return MQTTErrorCode.MQTT_ERR_SUCCESS
-        return self._send_puback(mid)
-
-    def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
-        """Read packets until neither the socket nor the read-ahead buffer holds any."""
-        rc = super().loop_read(max_packets)
-        while rc == paho.MQTT_ERR_SUCCESS and self._rbuf and self._sock is not None:
-            rc = super().loop_read(max_packets)
-        return rc
-
-    def _packet_write(self) -> MQTTErrorCode:
-        """Send queued QoS 1 PUBLISH and PUBACK packets many to a `send` (up to 64 KiB):
-        paho sends each packet with a system call of its own. Anything else (a packet begun,
-        a QoS 0 publish, whose callback comes on sending, a DISCONNECT) goes paho's way."""
-        out = self._out_packet
-        while len(out) > 1:
-            batch: list[_OutPacket] = []
-            size = 0
-            while out and size < 65536:
-                packet = out[0]
-                kind = packet["command"] & 0xF0
-                if packet["pos"] or not (
-                    kind == paho.PUBACK or (kind == paho.PUBLISH and packet["qos"] > 0)
-                ):
-                    break
-                batch.append(out.popleft())
-                size += len(packet["packet"])
-            if len(batch) < 2:
-                out.extendleft(reversed(batch))
-                break
-            try:
-                sent = self._sock_send(b"".join(bytes(p["packet"]) for p in batch))
-            except BlockingIOError:
-                out.extendleft(reversed(batch))
-                return MQTTErrorCode.MQTT_ERR_AGAIN
-            except (AttributeError, ValueError, OSError):
-                out.extendleft(reversed(batch))  # paho's own way says what went wrong
-                break
-            with self._msgtime_mutex:
-                self._last_msg_out = time.monotonic()
-            unsent = []
-            for packet in batch:
-                length = len(packet["packet"])
-                if sent >= length:
-                    sent -= length
-                    packet["pos"], packet["to_process"] = length, 0
-                    continue
-                packet["pos"] += sent
-                packet["to_process"] -= sent
-                sent = 0
-                unsent.append(packet)
-            if unsent:  # the socket took part of it: the rest when it is writable again
-                out.extendleft(reversed(unsent))
-                return MQTTErrorCode.MQTT_ERR_SUCCESS
-        return super()._packet_write()
-
-    def loop(self, timeout: float = 1.0) -> MQTTErrorCode:
-        """One network turn of a driven client, without paho's wake-up socket pair: `loop`
-        makes one so that a publish from another thread can wake its `select`, and then
-        writes a byte into it on every publish, a system call per message (over a quarter
-        of the exercises' thread under load). A driven link publishes and pumps on one
-        thread."""
-        return self._loop(timeout)
-
-    def reconnect(self) -> MQTTErrorCode:
-        """A new connection starts with an empty buffer."""
-        self._rbuf.clear()
-        return super().reconnect()
-
-
-class Window:
-    """How many published messages may await the broker's ack: the backlog bound, lowered to
-    the broker's Receive Maximum when it announces one (exceeding it is a protocol error)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.limit = size
-        self.used = 0
-        self._cond = threading.Condition()
-
-    def take(self, timeout_s: float) -> bool:
-        """Take a slot, waiting up to `timeout_s` for one."""
-        with self._cond:
-            if not self._cond.wait_for(lambda: self.used < self.limit, timeout_s):
-                return False
-            self.used += 1
-            return True
-
-    def full(self) -> bool:
-        """Whether every slot is taken."""
-        return self.used >= self.limit
-
-    def give(self) -> None:
-        """Return a slot (the broker acknowledged a message)."""
-        with self._cond:
-            self.used = max(0, self.used - 1)
-            self._cond.notify()
-
-    def fit(self, receive_maximum: int | None) -> None:
-        """Apply the broker's Receive Maximum (None: the broker set none)."""
-        with self._cond:
-            self.limit = min(self.size, receive_maximum or self.size)
-            self._cond.notify_all()
 
 
 class MqttLink:
@@ -405,6 +234,20 @@ class MqttLink:
 
     def _inflight(self) -> bool:
         return len(self.client._out_messages) > 0  # paho has no public count of unacked messages
+
+    def follow(self, *filters: str) -> None:
+        """Subscribe to more topic filters, now and after every reconnect."""
+        new = [f for f in filters if f not in self.subscriptions]
+        self.subscriptions = (*self.subscriptions, *new)
+        if new and self._connected.is_set():
+            self.client.subscribe([(f, 1) for f in new])
+
+    def unfollow(self, *filters: str) -> None:
+        """Unsubscribe from topic filters `follow` added."""
+        gone = [f for f in filters if f in self.subscriptions]
+        self.subscriptions = tuple(f for f in self.subscriptions if f not in gone)
+        if gone and self._connected.is_set():
+            self.client.unsubscribe(gone)
 
     def ack(self, message: Received) -> bool:
         """Acknowledge a message taken with manual ack; False if it came on an older connection."""

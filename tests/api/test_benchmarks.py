@@ -216,3 +216,33 @@ def test_a_company_waits_its_turn_not_for_ever_and_each_may_cancel(tmp_path: Pat
         again = api.call("POST", "/api/benchmarks", COMPANY, json=body | {"home": "acme"})
         assert again.status_code == 202 and again.json()["status"] == "running", again.text
         api.call("DELETE", f"/api/benchmarks/{again.json()['id']}", COMPANY)
+
+
+def test_a_company_benchmarks_on_a_secured_lab_from_the_command_line(tmp_path: Path) -> None:
+    """`mewet benchmark --lab URL`: the lab plays the homes; the command prints the login the
+    analytics read them with, waits, and writes the figures and the report page."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.apiserver import PASSWORD
+
+    with secured_lab(tmp_path) as lab:
+        lab.device("acme", "detector").close()
+        args = ["--detector", "acme/detector", "--scenarios", "night-fall", "--seeds", "1"]
+        args += ["--speed", "3600", "--lab", lab.api.base, "--email", COMPANY]
+        args += ["--out", str(tmp_path / "out"), "--json"]
+        done = subprocess.run(
+            [sys.executable, "-m", "mewet", "benchmark", *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env={**os.environ, "MEWET_PASSWORD": PASSWORD},
+        )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["falls"] == 1 and report["detected"] == 0  # it never said a word
+    assert "subscribe to mewet/bm1-night-fall-1/#" in " ".join(done.stderr.split())
+    assert (tmp_path / "out" / "report.html").read_text().startswith("<!doctype html")
+    assert json.loads((tmp_path / "out" / "report.json").read_text()) == report

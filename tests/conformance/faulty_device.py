@@ -33,6 +33,7 @@ FAULTS = (
     "silent-channel",
     "wrong-ref",
     "accepts-anything",
+    "silent-return",
     "none",
 )
 
@@ -90,7 +91,8 @@ def main() -> None:
         threaded=True,
     )
     link.connect()
-    link.publish(f"{base}/status", b"online", retain=True)
+    if fault != "silent-return":  # back after a power cut, it forgets to say so
+        link.publish(f"{base}/status", b"online", retain=True)
     link.publish(f"{base}/meta", json.dumps(meta).encode(), retain=True)
     link.publish(f"{base}/state", b'{"on": true}', retain=True)
     if fault == "retained-only":

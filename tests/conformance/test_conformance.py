@@ -107,13 +107,14 @@ def test_the_docs_shell_device_passes_every_check_with_the_plug_pulled_and_put_b
         )
         found = report(observe(mqtt_url, root, "acme", "thermo-1", plan), strict=True)
     assert verdicts(found) == {c: "pass" for c in verdicts(found)}, found
-    assert len(found["checks"]) == 18 and found["verdict"] == "pass"
+    assert len(found["checks"]) == 19 and found["verdict"] == "pass"
     evidence = {c["id"]: c["evidence"] for c in found["checks"]}
     assert "offline" in evidence["last-will"][0]
     assert "answered" in evidence["persistent-session"][0]
+    assert "online" in evidence["back-online"][0]
     write(found, tmp_path)
     suite = ET.parse(tmp_path / "report.xml").getroot()
-    assert (suite.get("tests"), suite.get("failures")) == ("18", "0")
+    assert (suite.get("tests"), suite.get("failures")) == ("19", "0")
 
 
 def test_a_broken_device_fails_exactly_the_checks_it_should_each_with_evidence(
@@ -283,6 +284,35 @@ def test_a_device_with_one_fault_fails_exactly_its_check(
     assert told in evidence, evidence
     assert found["verdict"] == "fail" and found["checks"][0]["verdict"] == "fail"  # first
     assert all(c["hint"] for c in found["checks"] if c["verdict"] == "fail")
+
+
+def test_a_device_that_does_not_say_it_is_back_fails_back_online(mqtt_url: MqttUrl) -> None:
+    """Plugged back in, the device sends its readings but never `online` again: the page
+    would show it offline for good (its Will said so). `back-online` fails and says why."""
+    root = unique_root()
+    starts = iter(["none", "silent-return"])
+
+    def start() -> subprocess.Popen[bytes]:
+        args = [mqtt_url.host, str(mqtt_url.port), root, "faulty", "t-1", next(starts)]
+        return subprocess.Popen(
+            [sys.executable, str(FAULTY_DEVICE), *args], start_new_session=True, cwd=REPO
+        )
+
+    with device_process(start) as running:
+        wait_online(mqtt_url, f"{root}/faulty/t-1")
+        plan = Plan(
+            watch_s=6,
+            answer_s=2,
+            will_s=8,
+            unplug=lambda: pull_plug(running[0]),
+            replug=lambda: running.append(start()),
+        )
+        found = report(observe(mqtt_url, root, "faulty", "t-1", plan))
+    checks = {c["id"]: c for c in found["checks"]}
+    assert checks["last-will"]["verdict"] == "pass"
+    assert checks["back-online"]["verdict"] == "fail"
+    assert "never said online again" in checks["back-online"]["evidence"][0]
+    assert "retained" in checks["back-online"]["hint"]
 
 
 def test_the_same_device_without_its_fault_passes_strict(mqtt_url: MqttUrl, tmp_path: Path) -> None:

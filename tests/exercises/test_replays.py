@@ -38,23 +38,29 @@ def test_the_first_replay_starts_its_workers_without_stopping_other_answers() ->
     assert worst < 0.2, worst
 
 
-def test_a_replay_worker_that_dies_is_a_busy_answer_and_the_next_replay_works() -> None:
-    async def main() -> tuple[str, int]:
+def test_a_replay_worker_that_dies_is_replaced_and_the_replay_answered() -> None:
+    """A worker killed from outside (out of memory, say): the replay is tried once more on
+    a new worker and answered, and the restart is counted for the health endpoint; a replay
+    that kills its worker every time is a busy answer, and the next replay works."""
+
+    async def main() -> tuple[str, str, int, int]:
         replays = Replays()
         try:
             assert await replays.run("warm", sum, [1]) == 1
             pool = await replays.start()
-            for pid in list(pool._processes):  # killed from outside (out of memory, say)
+            for pid in list(pool._processes):
                 os.kill(pid, signal.SIGKILL)
+            answered = await replays.run("after", str, "answered")
             try:
-                await replays.run("after", time.sleep, 0.5)
+                await replays.run("deadly", os._exit, 1)
                 said = "answered"
             except BusyError as exc:
                 said = str(exc)
-            return said, await replays.run("again", sum, [2, 3])
+            return answered, said, await replays.run("again", sum, [2, 3]), replays.restarts
         finally:
             replays.close()
 
-    said, again = asyncio.run(main())
-    assert "ask again" in said
-    assert again == 5
+    answered, said, again, restarts = asyncio.run(main())
+    assert answered == "answered"
+    assert "stopped twice" in said
+    assert again == 5 and restarts == 3
