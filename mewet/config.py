@@ -165,6 +165,12 @@ class Limits(BaseModel):
     replays_per_minute: int = Field(
         30, ge=1, description="Replays one person asks for a minute (debriefs, time travel)."
     )
+    explorations: int = Field(
+        30, ge=0, le=1000, description="Homes learners explore at once (each a small exercise)."
+    )
+    explorations_per_hour: int = Field(
+        6, ge=1, description="Homes to explore one address asks for an hour."
+    )
     participants_per_exercise: int = Field(
         60, ge=1, le=10_000, description="People who may join one exercise."
     )

@@ -28,6 +28,7 @@ from mewet.api.routes import (
     debriefs,
     devices,
     exercises,
+    explore,
     health,
     join,
     live,
@@ -240,6 +241,7 @@ def create_app(
     app.include_router(scenarios.editing)
     app.include_router(verifications.router)
     app.include_router(health.router)
+    app.include_router(explore.router)
     app.include_router(pages.router)
 
     @app.get("/docs", include_in_schema=False)

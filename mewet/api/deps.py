@@ -69,6 +69,8 @@ class ApiState:
     """Live-feed tickets: ticket → (who, exercise, when it expires)."""
     live_open: Counter[str] = field(default_factory=Counter)
     """Live feeds open per token id."""
+    explorations: dict[int, float] = field(default_factory=dict)
+    """Homes being explored: exercise id → when its time is up (monotonic seconds)."""
     replaying: Counter[str] = field(default_factory=Counter)
     """Replays each person is waiting for now (at most `REPLAYS_WAITING` each)."""
     feeds_closing: dict[str, asyncio.Event] = field(default_factory=dict)
@@ -86,6 +88,7 @@ class ApiState:
         self.scenario_checks = RateLimit(self.limits.scenario_checks_per_minute, 60.0)
         self.notes = RateLimit(self.limits.notes_per_minute, 60.0)
         self.actions = RateLimit(self.limits.actions_per_minute, 60.0)
+        self.explorations_asked = RateLimit(self.limits.explorations_per_hour, 3600.0)
         self.replays_asked = RateLimit(self.limits.replays_per_minute, 60.0)
         self.trials = RateLimit(self.limits.trials_per_hour, 3600.0)
         self.device_requests = RateLimit(self.limits.device_requests_per_minute, 60.0)

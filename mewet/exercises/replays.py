@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -25,6 +26,11 @@ from mewet.errors import MewetError
 T = TypeVar("T")
 KEEP = 256  # answers kept
 QUEUE = 32  # replays waiting for a worker at most
+
+
+ADMIT: ContextVar[Callable[[], None] | None] = ContextVar("replay_admit", default=None)
+"""Asked (in the asker's context) before a replay that is neither kept nor running already
+starts: the API's limits per person; it raises to refuse. Answers kept cost nothing."""
 
 
 class BusyError(MewetError):
@@ -90,6 +96,9 @@ class Replays:
             return found
         running = self._running.get(key)
         if running is None:
+            admit = ADMIT.get()
+            if admit is not None:
+                admit()
             if len(self._running) >= QUEUE:
                 raise BusyError("too many replays are waiting: try again in a few seconds")
             loop = asyncio.get_running_loop()

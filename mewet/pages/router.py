@@ -31,6 +31,7 @@ PAGES = {
     "devices": "devices.html",
     "classroom": "classroom.html",
     "editor": "editor.html",
+    "explore": "explore.html",
 }
 STATIC = resources.files("mewet.pages") / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
@@ -69,6 +70,14 @@ async def join(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
 async def play(exercise_id: int, lang: Lang = None, accept: Accept = None) -> HTMLResponse:
     """A student's view of the exercise, in their role."""
     return render("play", choose(lang, accept), exercise_id=exercise_id)
+
+
+@router.get("/explore", response_class=HTMLResponse)
+async def explore(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """A home of one's own to explore: what each device is for, and trying them."""
+    chosen = choose(lang, accept)
+    names = catalogue(next(x for x in LANGUAGES if x != chosen))["device_types"]
+    return render("explore", chosen, other_names=names)
 
 
 @router.get("/teach", response_class=HTMLResponse)

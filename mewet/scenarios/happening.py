@@ -13,6 +13,7 @@ from mewet.scenarios.body import STEP_S, floor_loss
 from mewet.scenarios.homesim import HomeSim
 from mewet.scenarios.incidents import (
     AnyIncident,
+    ButtonPress,
     DeviceFault,
     DoorLeftOpen,
     Fall,
@@ -27,6 +28,7 @@ from mewet.scenarios.incidents import (
     Smoke,
     StoveLeftOn,
     Wandering,
+    WaterLeak,
 )
 from mewet.scenarios.occupant import Occupant
 from mewet.sim.home import OUTSIDE
@@ -99,6 +101,13 @@ def strike(incident: AnyIncident, sim: HomeSim, rng: np.random.Generator) -> Pro
         world.set("smoke", True)
         yield env.timeout(incident.minutes * 60)
         world.set("smoke", False)
+    elif isinstance(incident, ButtonPress):
+        if world.wristband_worn:
+            world.notify("button")
+    elif isinstance(incident, WaterLeak):
+        world.set("leak", incident.room)
+        yield env.timeout(incident.minutes * 60)
+        world.set("leak", False)
     elif isinstance(incident, DeviceFault):
         reason = "battery empty" if incident.fault == "battery_empty" else "offline"
         sim.devices[incident.device].die(reason)

@@ -298,6 +298,22 @@ class Smoke(_Incident):
     minutes: float = Field(20.0, gt=0, le=24 * 60, description="Minutes before it clears.")
 
 
+class ButtonPress(_Incident):
+    """The resident presses her wristband's alarm button (she feels unwell, or is afraid):
+    the alarm centre gets the call. Without the wristband on, nothing happens."""
+
+    type: Literal["button_press"]
+
+
+class WaterLeak(_Incident):
+    """Water on the floor (a spill, a sink left running): the leak sensor in that room goes
+    off, and clears when the floor is dry."""
+
+    type: Literal["water_leak"]
+    room: str = Field("kitchen", description="Where the water is (a room of the home).")
+    minutes: float = Field(30.0, gt=0, le=24 * 60, description="Minutes before it is dry.")
+
+
 AnyIncident = (
     Fall
     | NearFall
@@ -314,5 +330,7 @@ AnyIncident = (
     | DoorLeftOpen
     | Illness
     | Smoke
+    | ButtonPress
+    | WaterLeak
 )
 Incident = Annotated[AnyIncident, Field(discriminator="type")]

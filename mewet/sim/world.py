@@ -47,7 +47,8 @@ class World:
     stove_power: bool = True
     wristband_worn: bool = True
     smoke: bool = False
-    leak: bool = False
+    leak: bool | str = False
+    """Water on the floor: in one room (its id), or everywhere (True)."""
     outdoor_temp_c: float = 2.0
     indoor_c: float = 21.5  # the flat's temperature, before a heat wave
     indoor_heat_c: float = 0.0  # degrees a heat wave adds indoors

@@ -130,7 +130,12 @@ beside a button of the same word is not)."""
 
 
 def finnish(page: Page, where: str) -> list[str]:
-    """What on the page is not Finnish, named with where it was seen."""
+    """What on the page is not Finnish, named with where it was seen. Text marked as another
+    language (`lang="en"`: a device's English name beside its Finnish one) is left out:
+    it is shown as English on purpose, and a screen reader reads it so."""
     text = page.locator("body").inner_text()
     lines = page.locator(SENTENCES).all_inner_texts()
+    for foreign in page.locator('main [lang]:not([lang="fi"])').all_inner_texts():
+        text = text.replace(foreign, " ")
+        lines = [line.replace(foreign, " ") for line in lines]
     return [f"{where}: {x}" for x in leftovers(text, lines)]

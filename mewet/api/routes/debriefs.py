@@ -15,7 +15,7 @@ from mewet.api.refusals import refused, too_many
 from mewet.api.security import Principal
 from mewet.exercises import debrief as debriefs
 from mewet.exercises.manager import Hosted
-from mewet.exercises.replays import BusyError
+from mewet.exercises.replays import ADMIT, BusyError
 from mewet.texts import said
 
 router = APIRouter(
@@ -100,27 +100,34 @@ async def chart(
 
 
 REPLAYS_WAITING = 2
-"""Replays one person may wait for at once: one student cannot queue the lab's replays up
-ahead of a teacher's debrief."""
+"""New replays one person may wait for at once: one student cannot queue the lab's replays
+up ahead of a teacher's debrief."""
 
 
 async def replayed(api: ApiState, who: Principal, job: Coroutine[Any, Any, T]) -> T:
-    """A replay's answer, for `who`; 429 when they asked for too many this minute, still
-    wait for two, or too many replays are waiting in the lab already."""
+    """A replay's answer, for `who`; 429 when too many replays are waiting in the lab, or
+    when the answer is not kept yet and they asked for too many this minute or still wait
+    for two (answers kept, and replays someone else asked for already, cost nothing)."""
     key = person(who)
-    if api.replaying[key] >= REPLAYS_WAITING:
-        job.close()
-        raise too_many(5, said("replay_waiting"))
-    wait = api.replays_asked.wait(key)
-    if wait:
-        job.close()
-        raise too_many(wait, said("too_many_replays"))
-    api.replaying[key] += 1
+    admitted = 0
+
+    def admit() -> None:
+        nonlocal admitted
+        if api.replaying[key] >= REPLAYS_WAITING:
+            raise too_many(5, said("replay_waiting"))
+        wait = api.replays_asked.wait(key)
+        if wait:
+            raise too_many(wait, said("too_many_replays"))
+        api.replaying[key] += 1
+        admitted += 1
+
+    context = ADMIT.set(admit)
     try:
         return await job
     except BusyError:
         raise too_many(5, said("replays_busy")) from None
     finally:
-        api.replaying[key] -= 1
+        ADMIT.reset(context)
+        api.replaying[key] -= admitted
         if api.replaying[key] <= 0:
             del api.replaying[key]

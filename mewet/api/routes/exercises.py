@@ -266,6 +266,8 @@ def signed(who: Principal) -> str:
 
 def _role_of(who: Principal, hosted: Hosted, asked: str | None) -> str:
     if who.kind == "participant":
+        if who.exercise_role is None:  # exploring a home: she tries its devices instead
+            raise refused(403, "explorer_acts")
         if asked is not None and asked != who.exercise_role:
             raise refused(403, "joined_as", role=str(who.exercise_role), asked=asked)
         return str(who.exercise_role)

@@ -183,3 +183,21 @@ def test_the_guide_s_story_told_by_her_state_ends_with_a_dizzy_fall_in_the_kitch
     assert place[-1].value == "kitchen"
     found = next(a.detail for a in sim.team.timeline if a.action == "assessed")
     assert "nothing to drink" in found and "has not eaten" in found
+
+
+def test_the_alarm_button_and_water_on_the_floor_reach_the_alarm_centre(tmp_path: Path) -> None:
+    """What a learner tries in the home: she presses her wristband's button (a call for
+    help the alarm centre answers), and water on the kitchen floor sets off the leak sensor,
+    which clears when it is dry."""
+    body = (
+        "incidents:\n  - {type: button_press, at: '10:00'}\n"
+        "  - {type: water_leak, at: '14:00', minutes: 20}\n"
+    )
+    sim, sink = run_scenario(load_scenario(scenario_file(tmp_path, body)))
+    pressed = events_of(sink, "button_pressed")
+    assert len(pressed) == 1 and pressed[0].ts.hour == 10
+    wet, dry = events_of(sink, "leak_detected"), events_of(sink, "leak_cleared")
+    assert len(wet) == 1 and len(dry) == 1
+    assert 19 <= (dry[0].ts - wet[0].ts).total_seconds() / 60 <= 22
+    kinds = {c.event_type for c in sim.team.cases}
+    assert {"button_pressed", "leak_detected"} <= kinds
