@@ -78,6 +78,12 @@ class Part:
         self._started_at = self.clock()
         return self
 
+    def adopt(self, proc: subprocess.Popen[bytes] | None) -> Part:
+        """Watch a process started already (its first start was the caller's)."""
+        self.proc = proc
+        self._started_at = self.clock()
+        return self
+
     def check(self) -> None:
         """Start the part again if it died and its pause is over."""
         if self._stopped:

@@ -115,11 +115,9 @@ class Lab:
         ingest = Part("ingest", lambda: self._ingest(ingest_url), _stop, self.say).start()
         parts = [ingest]
         if self.broker is not None:
-            broker = self.broker
-            parts.insert(
-                0, Part("broker", lambda: _started(broker), lambda _: broker.stop(), self.say)
-            )
-            parts[0].proc = broker.proc
+            broker = self.broker  # started already: its port decided where the others go
+            watched = Part("broker", lambda: _started(broker), lambda _: broker.stop(), self.say)
+            parts.insert(0, watched.adopt(broker.proc))
         self.supervisor = Supervisor(*parts).start()
         live = LiveHome(s, self.home, self.seed, datetime.now(UTC).replace(microsecond=0))
         try:

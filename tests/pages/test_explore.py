@@ -46,6 +46,11 @@ def test_a_learner_presses_the_button_and_follows_the_alarm(
     expect(follow).to_contain_text(pressed, timeout=30_000)  # what the wristband sent
     expect(follow.locator("li.alarm")).to_have_count(1, timeout=30_000)  # the alarm centre
     expect(follow.locator("li.action").first).to_be_visible(timeout=60_000)  # the team acts
+    # what a device measures, with its units in the page's language
+    page.locator('#device-list button[data-device="vitals"]').click()
+    now = page.locator("#device-now")
+    expect(now).to_contain_text(t["channels"]["heart_rate"], timeout=30_000)
+    expect(now).to_contain_text("/min")
     # a device with nothing to try says so
     page.locator('#device-list button[data-device="motion-hall"]').click()
     expect(page.locator("#tries")).to_have_text(t["explore_nothing_to_try"])

@@ -23,6 +23,7 @@ from mewet.api.deps import Address, ApiState, Current, KnownQuery, State, person
 from mewet.api.models import ERRORS, Line, RequestBody
 from mewet.api.refusals import Refusal, refused, too_many
 from mewet.api.security import Principal, issue
+from mewet.devices.catalogue import CATALOGUE
 from mewet.exercises.db import User
 from mewet.exercises.errors import RefusedError
 from mewet.scenarios.scenario import library, load_scenario
@@ -60,11 +61,12 @@ class ExploreCreate(RequestBody):
 
 
 class DeviceTry(BaseModel):
-    """A device of the home and what can be tried with it."""
+    """A device of the home, what it measures (channel → unit) and what can be tried."""
 
     id: str
     type: str
     room: str
+    units: dict[str, str] = Field(description="Each channel it measures, with its unit.")
     tries: list[Try]
 
 
@@ -119,7 +121,13 @@ async def explore(api: State, address: Address, body: ExploreCreate) -> Explorat
     token, _ = issue(who, api.key, EXPLORE_S / 3600)
     home = hosted.live.sim.home
     devices = [
-        DeviceTry(id=d.id, type=d.type, room=d.room, tries=list(TRIES.get(d.type, ())))
+        DeviceTry(
+            id=d.id,
+            type=d.type,
+            room=d.room,
+            units={c.name: c.unit for c in CATALOGUE[d.type].channels},
+            tries=list(TRIES.get(d.type, ())),
+        )
         for d in home.devices
     ]
     return Exploration(

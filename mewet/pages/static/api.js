@@ -366,7 +366,8 @@ export function drawPlan(box, plan) {
   return root;
 }
 
-function stateWords(state) {
+export function stateWords(state) {
+  // a device's state in the page's words: "name: value" each, numbers as the language writes
   return Object.entries(state || {})
     .filter(([k]) => k !== "online")
     .map(([k, v]) => {

@@ -3,8 +3,8 @@
 // be tried with it; each try is followed on the same page: what the device sent, the alarm
 // at the alarm centre, what the team did.
 import {
-  api, clock, deviceName, drawPlan, el, live, paintDevice, remember, roleName, say, session,
-  show, t, timelineItem,
+  api, clock, deviceName, drawPlan, el, live, number, paintDevice, remember, roleName, say,
+  session, show, stateWords, t, timelineItem,
 } from "./api.js";
 
 const other = JSON.parse(document.getElementById("other-names").textContent);
@@ -13,6 +13,7 @@ let exercise = null;
 let devices = {};
 let chosen = null;
 const states = {};
+const readings = {};
 
 function follow(text, kind) {
   const list = document.getElementById("follow");
@@ -21,15 +22,14 @@ function follow(text, kind) {
 }
 
 function stateNow(id) {
-  const state = states[id];
-  if (!state) return t.explore_nothing_yet;
-  return Object.entries(state).filter(([k]) => k !== "online").map(([k, v]) => {
-    const name = (t.state_keys && t.state_keys[k]) || k;
-    let shown = v;
-    if (typeof v === "boolean") shown = v ? t.yes : t.no;
-    else if (t.state_values && t.state_values[v]) shown = t.state_values[v];
-    return `${name}: ${shown}`;
-  }).join(" · ") || t.explore_nothing_yet;
+  // its latest reading of each channel, with units, and its state, in the page's language
+  const state = stateWords(states[id]);
+  const units = (devices[id] && devices[id].units) || {};
+  const read = Object.entries(readings[id] || {}).map(([k, v]) => {
+    const unit = units[k] ? ` ${t.units[units[k]] || units[k]}` : "";
+    return `${(t.channels && t.channels[k]) || k}: ${number(v)}${unit}`;
+  });
+  return [...read, ...state].join(" · ") || t.explore_nothing_yet;
 }
 
 function choose(id) {
@@ -92,6 +92,8 @@ function frame(f) {
   } else if (f.type === "message" && f.kind === "state") {
     states[f.device] = { ...(states[f.device] || {}), ...f.payload };
     paintDevice(plan, f.device, { state: f.payload, status: "online" });
+  } else if (f.type === "message" && f.kind === "telemetry") {
+    readings[f.device] = { ...(readings[f.device] || {}), ...(f.payload.data || {}) };
   } else if (f.type === "message" && f.kind === "event") {
     paintDevice(plan, f.device, {}, { event_type: f.payload.event_type, time: f.payload.ts });
     follow(`${clock(f.payload.ts)} ${deviceName(f.device)}: `
