@@ -34,8 +34,12 @@ while :; do
     topic=${line%% *}
     ref=$(printf '%s' "${line#* }" | sed -n 's/.*"id": *"\([^"]*\)".*/\1/p')
     ok=true detail=pong
-    # a command it does not declare is answered too, refused
+    # a command it does not declare is answered too, refused; so is ping with arguments
     [ "${topic##*/}" = ping ] || { ok=false detail="unknown command"; }
+    case "${line#* }" in
+      *'"args":{}'* | *'"args": {}'*) ;;
+      *'"args"'*) ok=false detail="ping takes no arguments" ;;
+    esac
     mosquitto_pub $B -t "$T/event" -m "{\"v\": 1, \"id\": \"$BOOT-$seq\", \"ts\": \"$(now)\",
       \"seq\": $seq, \"event_type\": \"command_result\", \"data\": {\"command\":
       \"${topic##*/}\", \"ok\": $ok, \"ref\": \"$ref\", \"detail\": \"$detail\"}}"

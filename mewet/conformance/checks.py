@@ -17,7 +17,15 @@ from itertools import pairwise
 
 from pydantic import BaseModel, ValidationError
 
-from mewet.conformance.commanded import answered, back_online, repeat, session, unknown, will
+from mewet.conformance.commanded import (
+    answered,
+    back_online,
+    bad_argument,
+    repeat,
+    session,
+    unknown,
+    will,
+)
 from mewet.conformance.evidence import Verdict, line
 from mewet.conformance.run import Envelope, Record, Seen, stamp
 from mewet.contract import MAX_PAYLOAD_BYTES, MAX_SKEW_S, Event, Kind, Meta, State, Telemetry
@@ -366,6 +374,12 @@ CHECKS: tuple[Check, ...] = (
         unknown,
     ),
     Check(
+        "bad-argument-refused",
+        "A command with an argument it does not take is answered with ok false",
+        f"{CONTRACT}#envelopes",
+        bad_argument,
+    ),
+    Check(
         "last-will",
         "The Last Will marks the device offline when its connection drops",
         f"{CONTRACT}#topics",
@@ -373,7 +387,7 @@ CHECKS: tuple[Check, ...] = (
     ),
     Check(
         "back-online",
-        "Status is online again after reconnecting",
+        "Born again after reconnecting: status online, meta and state",
         f"{CONTRACT}#topics",
         back_online,
     ),
@@ -419,8 +433,10 @@ HINTS = {
     "unknown-command-refused": "Answer a command you do not declare with a command_result, "
     "ok false and the reason in detail.",
     "last-will": "Set a Last Will of `offline` on <home>/<device>/status, retained, qos 1.",
-    "back-online": "On every connect, publish `online` on <home>/<device>/status, retained: "
-    "the broker published your Will (offline) when the connection dropped.",
+    "back-online": "On every connect, publish `online` on <home>/<device>/status, then meta "
+    "and state, all retained: the broker published your Will (offline) when it dropped.",
+    "bad-argument-refused": "Check each command's arguments: answer one you do not take with "
+    "ok false and the reason in detail, never ignore it.",
     "persistent-session": "Connect with a fixed client id and clean_start=false, and keep the "
     "commands subscription.",
 }

@@ -1,13 +1,13 @@
 """The checks of what the run did to the device: the commands it sent (declared ones, one
-again with the same id, one the device does not declare) and, with an operator, the plug it
-pulled and put back."""
+again with the same id, one the device does not declare, one with an argument it does not
+take) and, with an operator, the plug it pulled and put back."""
 
 from __future__ import annotations
 
 import json
 
 from mewet.conformance.evidence import Verdict, line
-from mewet.conformance.run import Record, Seen, Sent, result_ref, stamp
+from mewet.conformance.run import BIRTH, Record, Seen, Sent, born_again, result_ref, stamp
 from mewet.contract import Kind
 
 
@@ -142,23 +142,41 @@ def session(record: Record) -> tuple[Verdict, list[str]]:
 
 
 def back_online(record: Record) -> tuple[Verdict, list[str]]:
-    """Plugged back in, the device says it is online again (its Will said offline)."""
+    """Plugged back in, the device is born again: status online (its Will said offline),
+    meta and state, as on every connect."""
     since = record.replugged_at
     if since is None:
         return "not_applicable", [
             "not tested: run with an operator to unplug and replug (--unplug)"
         ]
-    online = next(
-        (
-            s
-            for s in record.seen
-            if s.kind is Kind.STATUS and s.payload == b"online" and s.at >= since
-        ),
-        None,
+    found = born_again(record, since)
+    said = ", ".join(
+        f"{'online' if kind is Kind.STATUS else kind.value} "
+        f"{(s.at - since).total_seconds():.1f} s"
+        for kind, s in found.items()
     )
-    if online is None:
+    missing = [k.value for k in BIRTH if k not in found]
+    came = f"{stamp(since)} plugged back in" + (f"; {said} later" if said else "")
+    if Kind.STATUS not in found:
+        return "fail", [f"{came}: status stayed offline (it never said online again)"]
+    if missing:
+        return "fail", [f"{came}: never published {' and '.join(missing)} again"]
+    return "pass", [came]
+
+
+def bad_argument(record: Record) -> tuple[Verdict, list[str]]:
+    """A declared command with an argument it does not take is answered, and refused."""
+    found = _results(record, "bad_argument")
+    if not found:
+        return "not_applicable", ["not tested: the device declares no commands"]
+    [(name, cid, answer)] = found
+    if answer is None:
+        return "fail", [f"{name} ({cid}) with an argument it does not take: never answered"]
+    if _ok(answer) is not False:
         return "fail", [
-            f"{stamp(since)} plugged back in: status stayed offline (it never said online again)"
+            line(
+                answer,
+                f"ok={_ok(answer)} for {name} with an argument no command takes: ok must be false",
+            )
         ]
-    back = (online.at - since).total_seconds()
-    return "pass", [f"{stamp(since)} plugged back in; online {back:.1f} s later"]
+    return "pass", [line(answer, f"{name} with an unknown argument refused, ok=false")]

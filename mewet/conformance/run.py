@@ -66,10 +66,13 @@ class Seen:
         return shown + ("…" if self.size > limit else "")
 
 
-Purpose = Literal["declared", "repeat", "unknown", "while_offline"]
+Purpose = Literal["declared", "repeat", "unknown", "bad_argument", "while_offline"]
 """Why a command was sent: each declared one once, the first again with the same id (a
-redelivery), one it does not declare (to be refused), one while the device was unplugged (for
-its persistent session)."""
+redelivery), one it does not declare (to be refused), a declared one with an argument no
+device takes (to be refused), one while the device was unplugged (for its persistent
+session)."""
+BAD_ARGUMENT = "mewet_conformance_unknown"
+"""An argument no command takes: a device must refuse the command, with ok false."""
 UNKNOWN_COMMAND = "mewet_conformance_unknown"
 """A command no device declares: a device must answer it, with ok false."""
 
@@ -224,6 +227,7 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
             _send(publish, base, record, again.name, again.id, "repeat")
             _await_result(record, arrived, again.id, plan.answer_s, after=record.sent[-1].at)
             _command(publish, base, record, arrived, UNKNOWN_COMMAND, plan.answer_s, "unknown")
+            _command(publish, base, record, arrived, commands[0], plan.answer_s, "bad_argument")
         plan.stop.wait(plan.watch_s / 2)
         if plan.unplug is not None:
             plan.say("pull the plug now: cut the device's power or network")
@@ -239,7 +243,7 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
                 plan.say("plug it back in")
                 replugged = record.replugged_at = datetime.now(UTC)
                 plan.replug()
-                _await(record, arrived, plan.will_s, lambda s: _is_online(s, replugged))
+                _await(record, arrived, plan.will_s, lambda s: _born(record, replugged))
                 if commands:
                     waiting = record.sent[-1]
                     _await_result(record, arrived, waiting.id, plan.will_s, after=waiting.at)
@@ -278,7 +282,9 @@ def _send(
     purpose: Purpose,
 ) -> None:
     now = datetime.now(UTC)
-    command = Command(id=cid, ts=now)
+    command = Command.model_validate(
+        {"id": cid, "ts": now, "args": {BAD_ARGUMENT: 1} if purpose == "bad_argument" else {}}
+    )
     publish(f"{base}/{Kind.CMD.value}/{name}", command.model_dump_json().encode())
     record.sent.append(Sent(now, name, cid, purpose))
 
@@ -318,8 +324,24 @@ def _await_result(
     return _await(record, arrived, timeout_s, lambda s: s.at >= after and result_ref(s) == cid)
 
 
-def _is_online(s: Seen, since: datetime) -> bool:
-    return s.kind is Kind.STATUS and s.payload == b"online" and s.at >= since
+BIRTH = (Kind.STATUS, Kind.META, Kind.STATE)
+"""What a device publishes on every connect."""
+
+
+def born_again(record: Record, since: datetime) -> dict[Kind, Seen]:
+    """Of its birth, what the device published since (status only if `online`)."""
+    found: dict[Kind, Seen] = {}
+    for s in record.seen:
+        if s.at < since or s.kind not in BIRTH or s.kind in found:
+            continue
+        if s.kind is Kind.STATUS and s.payload != b"online":
+            continue
+        found[s.kind] = s
+    return found
+
+
+def _born(record: Record, since: datetime) -> bool:
+    return len(born_again(record, since)) == len(BIRTH)
 
 
 def _is_offline(s: Seen, record: Record) -> bool:

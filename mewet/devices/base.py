@@ -86,6 +86,8 @@ class DeviceSpec:
     channels: tuple[Channel, ...] = ()
     events: tuple[str, ...] = ()
     commands: tuple[str, ...] = ()
+    arguments: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """The arguments each command takes ((command, (argument, ...)), ...); none if not named."""
     faults: Faults = field(default_factory=Faults)
     options: builtins.type[BaseModel] = NoOptions
     manufacturer: str = "MeWeT virtual devices"  # one of the contract's LAB_DEVICES
@@ -371,7 +373,15 @@ class Device:
         """A command arrived: carry it out and report the result as an event."""
         if not self.alive:
             return
-        ok, detail = self.handle(name, args)
+        takes = dict(self.spec.arguments).get(name, ())
+        unknown = sorted(a for a in args if a not in takes)
+        if unknown and name in self.spec.commands:  # an undeclared command says so itself
+            ok = False
+            detail = f"{name} takes no argument {unknown[0]!r}" + (
+                f" (it takes: {', '.join(takes)})" if takes else ""
+            )
+        else:
+            ok, detail = self.handle(name, args)
         self.event("command_result", "info", command=name, ok=ok, ref=ref[:64], detail=detail)
 
     # -- internals ------------------------------------------------------------------

@@ -66,6 +66,7 @@ SPEC = DeviceSpec(
     channels=(Channel(name="battery", unit="%", rate_s=3600),),
     events=("locked", "unlocked"),
     commands=("lock", "unlock"),
+    arguments=(("lock", ("key",)), ("unlock", ("key",))),
     options=Options,
     faults=Faults(battery_days=365),
     model="LOCK-HC",

@@ -66,7 +66,9 @@ for numbers are rejected. Unknown fields are rejected. Channel names `seq`, `msg
 Commands carry `{{"v":1,"id":"...","ts":"...","args":{{...}}}}`; the result comes back as an event
 `command_result` with `command`, `ok`, `ref` (the command's id) and `detail`. A command the
 device does not declare (not in its `meta.commands`) is answered too: `ok: false`, with the
-reason in `detail`.
+reason in `detail`; so is a declared command with an argument it does not take (a misspelt
+`delay_s` is refused, never silently ignored). On every connect a device publishes its birth:
+`status` `online`, its `meta` and its `state`, all retained.
 
 ## Limits
 

@@ -34,6 +34,7 @@ FAULTS = (
     "wrong-ref",
     "accepts-anything",
     "silent-return",
+    "no-rebirth",
     "none",
 )
 
@@ -67,14 +68,15 @@ def main() -> None:
         return json.dumps({**out, **body}).encode()
 
     def answer(msg: Received) -> None:
-        ref = json.loads(msg.payload).get("id")
+        command = json.loads(msg.payload)
+        ref, args = command.get("id"), command.get("args") or {}
         name = msg.topic.rsplit("/", 1)[-1]
         if fault == "late":
             time.sleep(3)
         if fault == "wrong-ref":
             ref = "nope"
-        ok = name == "ping" or fault == "accepts-anything"
-        result = {"command": name, "ok": ok, "ref": ref, "detail": "pong" if ok else "unknown"}
+        ok = (name == "ping" and not args) or fault == "accepts-anything"
+        result = {"command": name, "ok": ok, "ref": ref, "detail": "pong" if ok else "refused"}
         link.publish(f"{base}/event", envelope(event_type="command_result", data=result))
 
     def on_command(msg: Received) -> None:
@@ -93,8 +95,9 @@ def main() -> None:
     link.connect()
     if fault != "silent-return":  # back after a power cut, it forgets to say so
         link.publish(f"{base}/status", b"online", retain=True)
-    link.publish(f"{base}/meta", json.dumps(meta).encode(), retain=True)
-    link.publish(f"{base}/state", b'{"on": true}', retain=True)
+    if fault != "no-rebirth":  # it says online, and counts on the meta the broker kept
+        link.publish(f"{base}/meta", json.dumps(meta).encode(), retain=True)
+        link.publish(f"{base}/state", b'{"on": true}', retain=True)
     if fault == "retained-only":
         time.sleep(1)  # the broker has them (acknowledged) before the goodbye
         link.close()  # says goodbye: the retained messages stay, the device is gone

@@ -107,14 +107,14 @@ def test_the_docs_shell_device_passes_every_check_with_the_plug_pulled_and_put_b
         )
         found = report(observe(mqtt_url, root, "acme", "thermo-1", plan), strict=True)
     assert verdicts(found) == {c: "pass" for c in verdicts(found)}, found
-    assert len(found["checks"]) == 19 and found["verdict"] == "pass"
+    assert len(found["checks"]) == 20 and found["verdict"] == "pass"
     evidence = {c["id"]: c["evidence"] for c in found["checks"]}
     assert "offline" in evidence["last-will"][0]
     assert "answered" in evidence["persistent-session"][0]
     assert "online" in evidence["back-online"][0]
     write(found, tmp_path)
     suite = ET.parse(tmp_path / "report.xml").getroot()
-    assert (suite.get("tests"), suite.get("failures")) == ("19", "0")
+    assert (suite.get("tests"), suite.get("failures")) == ("20", "0")
 
 
 def test_a_broken_device_fails_exactly_the_checks_it_should_each_with_evidence(
@@ -135,6 +135,7 @@ def test_a_broken_device_fails_exactly_the_checks_it_should_each_with_evidence(
         found = report(observe(mqtt_url, root, "broken", "door-1", plan))
     failed = sorted(c for c, v in verdicts(found).items() if v == "fail")
     assert failed == [
+        "bad-argument-refused",
         "command-redelivered",
         "commands-answered",
         "events-declared",
@@ -238,6 +239,7 @@ FAULTS = [
     (
         "retained-only",
         [
+            "bad-argument-refused",
             "command-redelivered",
             "commands-answered",
             "live-messages",
@@ -251,10 +253,19 @@ FAULTS = [
     ("silent-channel", ["reporting-period"], "humidity: declared every 1 s, not one reading"),
     (
         "wrong-ref",
-        ["command-redelivered", "commands-answered", "unknown-command-refused"],
+        [
+            "bad-argument-refused",
+            "command-redelivered",
+            "commands-answered",
+            "unknown-command-refused",
+        ],
         "with ref 'nope', which names no command sent",
     ),
-    ("accepts-anything", ["unknown-command-refused"], "ok=True for a command it does not declare"),
+    (
+        "accepts-anything",
+        ["bad-argument-refused", "unknown-command-refused"],
+        "ok=True for a command it does not declare",
+    ),
 ]
 
 
@@ -286,11 +297,21 @@ def test_a_device_with_one_fault_fails_exactly_its_check(
     assert all(c["hint"] for c in found["checks"] if c["verdict"] == "fail")
 
 
-def test_a_device_that_does_not_say_it_is_back_fails_back_online(mqtt_url: MqttUrl) -> None:
-    """Plugged back in, the device sends its readings but never `online` again: the page
-    would show it offline for good (its Will said so). `back-online` fails and says why."""
+@pytest.mark.parametrize(
+    ("again", "told"),
+    [
+        ("silent-return", "status stayed offline (it never said online again)"),
+        ("no-rebirth", "never published meta and state again"),
+    ],
+)
+def test_a_device_not_born_again_after_a_power_cut_fails_back_online(
+    mqtt_url: MqttUrl, again: str, told: str
+) -> None:
+    """Plugged back in, the device sends its readings but not its birth: never `online`
+    again (the page would show it offline for good: its Will said so), or no meta and state
+    (what changed while it was away is not said). `back-online` fails and says which."""
     root = unique_root()
-    starts = iter(["none", "silent-return"])
+    starts = iter(["none", again])
 
     def start() -> subprocess.Popen[bytes]:
         args = [mqtt_url.host, str(mqtt_url.port), root, "faulty", "t-1", next(starts)]
@@ -311,7 +332,7 @@ def test_a_device_that_does_not_say_it_is_back_fails_back_online(mqtt_url: MqttU
     checks = {c["id"]: c for c in found["checks"]}
     assert checks["last-will"]["verdict"] == "pass"
     assert checks["back-online"]["verdict"] == "fail"
-    assert "never said online again" in checks["back-online"]["evidence"][0]
+    assert told in checks["back-online"]["evidence"][0]
     assert "retained" in checks["back-online"]["hint"]
 
 

@@ -329,8 +329,20 @@ def test_commands_act_and_report_the_result() -> None:
     assert unlocked.data == {"method": "digital_key", "key": "home-care-7"}
     assert lock.state["locked"] is False
     assert command(lock, "dance").data["ok"] is False
+    # an argument a command does not take is refused, not ignored: the lock stays open
+    misspelt = command(lock, "lock", kye="home-care-7").data
+    assert misspelt["ok"] is False and misspelt["detail"] == (
+        "lock takes no argument 'kye' (it takes: key)"
+    )
+    assert lock.state["locked"] is False
 
     _, world2, guard, _ = make("stove_guard", room="kitchen")
+    assert command(guard, "cut_power", delay_s=5).data == {
+        "command": "cut_power",
+        "ok": False,
+        "ref": "cmd-cut_power",
+        "detail": "cut_power takes no argument 'delay_s'",
+    }
     world2.set("stove_on", True)
     assert command(guard, "cut_power").data["ok"] is True
     assert world2.stove_power is False
