@@ -163,7 +163,7 @@ class Limits(BaseModel):
         30, ge=1, description="Actions one person takes in an exercise a minute."
     )
     replays_per_minute: int = Field(
-        30, ge=1, description="Replays one person asks for a minute (debriefs, time travel)."
+        30, ge=1, description="Replays one student asks for a minute (debriefs, time travel)."
     )
     explorations: int = Field(
         30, ge=0, le=1000, description="Homes learners explore at once (each a small exercise)."

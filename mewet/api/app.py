@@ -124,7 +124,7 @@ def create_app(
         manager = Exercises(db, mqtt, root, access, the_limits.replays)
         await manager.start()
         if access is not None and mqtt is not None:
-            access.ended = EndSessions(mqtt)
+            access.ended = EndSessions(mqtt, gone=lambda user: user not in access.accounts)
         commands = None
         if manager.mqtt is not None and access is not None:  # companies' devices: secured only
             sender = CommandSender(manager.mqtt, root, access)

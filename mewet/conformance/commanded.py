@@ -150,9 +150,9 @@ def back_online(record: Record) -> tuple[Verdict, list[str]]:
             "not tested: run with an operator to unplug and replug (--unplug)"
         ]
     found = born_again(record, since)
+    names = {Kind.STATUS: "online"}
     said = ", ".join(
-        f"{'online' if kind is Kind.STATUS else kind.value} "
-        f"{(s.at - since).total_seconds():.1f} s"
+        f"{names.get(kind, kind.value)} {(s.at - since).total_seconds():.1f} s"
         for kind, s in found.items()
     )
     missing = [k.value for k in BIRTH if k not in found]

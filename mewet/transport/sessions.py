@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from mewet.config import MqttUrl
 from mewet.errors import TransportError
@@ -33,25 +33,35 @@ def end_sessions(url: MqttUrl, users: Iterable[str]) -> int:
     return ended
 
 
-AGAIN_S = 3.0
-"""The broker reads its password file a moment after it is told to: a client that connected
-again within that moment is ended by a second pass."""
+PASSES_S = (0.0, 2.0, 6.0, 15.0)
+"""When the sessions are ended, in seconds from the revoke: the broker reads its password file
+a moment after it is told to (longer on a busy machine), and a client that connected again
+within that moment would start a new session; the later passes end those."""
 
 
 class EndSessions:
     """Ends the sessions of the accounts it is given, off the caller's thread."""
 
-    def __init__(self, url: MqttUrl, again_s: float = AGAIN_S) -> None:
+    def __init__(
+        self,
+        url: MqttUrl,
+        gone: Callable[[str], bool] = lambda user: True,
+        passes_s: tuple[float, ...] = PASSES_S,
+    ) -> None:
         self.url = url
-        self.again_s = again_s
+        self.gone = gone
+        """Whether an account is still gone (one made again meanwhile, a device onboarded
+        anew, is left alone)."""
+        self.passes_s = passes_s
 
     def __call__(self, users: list[str]) -> None:
-        """Start ending them now (and once more a moment later); returns at once."""
+        """Start ending them now (and again a few times after); returns at once."""
         threading.Thread(
             target=self._end, args=(users,), name="mewet-end-sessions", daemon=True
         ).start()
 
     def _end(self, users: list[str]) -> None:
-        end_sessions(self.url, users)
-        time.sleep(self.again_s)
-        end_sessions(self.url, users)
+        start = time.monotonic()
+        for at in self.passes_s:
+            time.sleep(max(0.0, start + at - time.monotonic()))
+            end_sessions(self.url, [u for u in users if self.gone(u)])

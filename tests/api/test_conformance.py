@@ -9,6 +9,7 @@ import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 from mewet.config import Limits
@@ -113,11 +114,13 @@ def test_one_company_cannot_take_every_slot_and_a_flooded_run_still_reports(
         flood += ["-t", f"{plugs[0].topic}/telemetry", "-q", "1", "-l"]
         subprocess.run(flood, input=(b"x" * 200_000 + b"\n") * 300, check=True, timeout=60)
 
-        def report() -> dict[str, object] | None:
+        def report() -> dict[str, Any] | None:
             r = api.call("GET", f"{RUN}/1", COMPANY)
-            return r.json() if r.status_code == 200 else None
+            found: dict[str, Any] | None = r.json() if r.status_code == 200 else None
+            return found
 
         found = eventually(report, timeout_s=60)
+        assert found is not None
         assert found["not_kept"] and found["messages"] + found["not_kept"] >= 300
         evidence = json.dumps(found["checks"])
         assert "200000 bytes, over 65536" in evidence

@@ -7,6 +7,7 @@ import os
 import signal
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -31,8 +32,9 @@ def children(pid: int, named: str) -> list[int]:
     return found
 
 
-def health(api: int) -> dict:
-    return httpx.get(f"http://127.0.0.1:{api}/api/health", timeout=10).json()
+def health(api: int) -> dict[str, Any]:
+    found: dict[str, Any] = httpx.get(f"http://127.0.0.1:{api}/api/health", timeout=10).json()
+    return found
 
 
 def holes(db: Path) -> dict[str, int]:

@@ -33,8 +33,8 @@ def test_a_dead_part_waits_longer_each_time_it_dies_soon_after_starting() -> Non
         first = part.proc
         assert first is not None and part.health().state == "running"
         for pause in (1, 2, 4):
-            part.proc.kill()  # type: ignore[union-attr]
-            part.proc.wait()  # type: ignore[union-attr]
+            part.proc.kill()
+            part.proc.wait()
             part.check()
             health = part.health()
             assert health.state == "restarting" and health.last_exit == -9
@@ -48,8 +48,8 @@ def test_a_dead_part_waits_longer_each_time_it_dies_soon_after_starting() -> Non
         assert part.restarts == 3
         # a part that ran steadily before it died starts again after the first pause
         clock.now += STEADY_S
-        part.proc.kill()  # type: ignore[union-attr]
-        part.proc.wait()  # type: ignore[union-attr]
+        part.proc.kill()
+        part.proc.wait()
         part.check()
         assert said[-1].endswith("starting it again in 1 s")
     finally:
@@ -71,8 +71,8 @@ def test_a_part_that_cannot_start_is_tried_again_and_said() -> None:
 
     part = Part("broker", start, stop, said.append, clock=clock).start()
     try:
-        part.proc.kill()  # type: ignore[union-attr]
-        part.proc.wait()  # type: ignore[union-attr]
+        part.proc.kill()
+        part.proc.wait()
         part.check()
         clock.now += 1
         part.check()

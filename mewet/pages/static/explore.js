@@ -135,4 +135,11 @@ document.getElementById("explore-form").addEventListener("submit", async (event)
 });
 
 const kept = session();
-if (kept && kept.explore) open(kept.explore).catch(() => sessionStorage.clear());
+if (kept && kept.explore) {
+  open(kept.explore).catch(() => {
+    // its time is up (or the lab restarted): a new one from the form
+    sessionStorage.clear();
+    document.getElementById("explore-form").hidden = false;
+    document.getElementById("explore-home").hidden = true;
+  });
+}
