@@ -7,7 +7,16 @@ from __future__ import annotations
 import json
 
 from mewet.conformance.evidence import Verdict, line
-from mewet.conformance.run import BIRTH, Record, Seen, Sent, born_again, result_ref, stamp
+from mewet.conformance.run import (
+    BAD_ARGUMENT,
+    BIRTH,
+    Record,
+    Seen,
+    Sent,
+    born_again,
+    result_ref,
+    stamp,
+)
 from mewet.contract import Kind
 
 
@@ -85,22 +94,22 @@ def repeat(record: Record) -> tuple[Verdict, list[str]]:
 
 def unknown(record: Record) -> tuple[Verdict, list[str]]:
     """A command the device does not declare is answered, and refused (ok false)."""
-    found = _results(record, "unknown")
+    return _refused(record, "unknown", "which it does not declare", "a command it does not declare")
+
+
+def _refused(record: Record, purpose: str, why: str, what: str) -> tuple[Verdict, list[str]]:
+    """A command sent to be refused (`purpose`) was answered, with ok false."""
+    found = _results(record, purpose)
     if not found:
         return "not_applicable", ["the device declares no commands (it need not listen)"]
     [(name, cid, answer)] = found
     if answer is None:
         sent = next(c for c in record.sent if c.id == cid)
-        return "fail", [
-            f"{stamp(sent.at)} sent {name} ({cid}), which it does not declare: "
-            + _unmatched(record, sent)
-        ]
+        return "fail", [f"{stamp(sent.at)} sent {name} ({cid}), {why}: " + _unmatched(record, sent)]
     ok = _ok(answer)
     if ok is not False:
-        return "fail", [
-            line(answer, f"ok={ok} for a command it does not declare: ok must be false")
-        ]
-    return "pass", [line(answer, "refused, ok=false")]
+        return "fail", [line(answer, f"ok={ok} for {what}: ok must be false")]
+    return "pass", [line(answer, f"{name} refused, ok=false")]
 
 
 def will(record: Record) -> tuple[Verdict, list[str]]:
@@ -166,17 +175,5 @@ def back_online(record: Record) -> tuple[Verdict, list[str]]:
 
 def bad_argument(record: Record) -> tuple[Verdict, list[str]]:
     """A declared command with an argument it does not take is answered, and refused."""
-    found = _results(record, "bad_argument")
-    if not found:
-        return "not_applicable", ["not tested: the device declares no commands"]
-    [(name, cid, answer)] = found
-    if answer is None:
-        return "fail", [f"{name} ({cid}) with an argument it does not take: never answered"]
-    if _ok(answer) is not False:
-        return "fail", [
-            line(
-                answer,
-                f"ok={_ok(answer)} for {name} with an argument no command takes: ok must be false",
-            )
-        ]
-    return "pass", [line(answer, f"{name} with an unknown argument refused, ok=false")]
+    why = f"with an argument no command takes ({BAD_ARGUMENT})"
+    return _refused(record, "bad_argument", why, f"a command {why}")
