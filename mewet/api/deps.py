@@ -96,7 +96,6 @@ class ApiState:
         self.password_checks = Slots(self.limits.password_checks, queue=8)
         self.known_checks = Slots(1, queue=8)
         """Password checks from browsers that signed in to the account before."""
-        self.replays = Slots(self.limits.replays, queue=16)
 
     def ticket(self, who: Principal, exercise: int, ttl_s: float = 30.0) -> str:
         """A single-use ticket for one live feed, good for `ttl_s` seconds."""

@@ -76,7 +76,7 @@ class Lockout:
 
 
 class Slots:
-    """At most `size` slow jobs at once (password checks, replays), and at most `queue`
+    """At most `size` slow jobs at once (password checks), and at most `queue`
     waiting for a turn: past that, callers are told to come back rather than pile up."""
 
     def __init__(self, size: int, queue: int) -> None:

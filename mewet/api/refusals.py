@@ -5,6 +5,7 @@ message itself beside it for a client that says it in its own words."""
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 from fastapi import HTTPException, status
 
@@ -36,3 +37,16 @@ def too_many(wait_s: float, what: Said) -> Refusal:
         said("try_again", what=what, wait_s=seconds),
         headers={"Retry-After": str(seconds)},
     )
+
+
+class Limit(Protocol):
+    """A count kept per key (`limits.RateLimit`, `limits.Lockout`): how long `key` must wait."""
+
+    def wait(self, key: str) -> float: ...
+
+
+def within(limit: Limit, key: str, what: Said) -> None:
+    """Ask the limit for `key` (counting this one, for a rate); its 429 when it must wait."""
+    wait = limit.wait(key)
+    if wait:
+        raise too_many(wait, what)

@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from mewet.api.deps import Address, Current, KnownQuery, State
 from mewet.api.models import ERRORS, Me, Token
-from mewet.api.refusals import refused, too_many
+from mewet.api.refusals import refused, too_many, within
 from mewet.api.security import (
     DEVICE_COOKIE,
     Principal,
@@ -39,15 +39,11 @@ async def token(
     that signed in to the account before has a count of its own, so wrong passwords from
     elsewhere cannot lock its owner out. The password is checked off the event loop, a few
     at a time, so sign-ins never slow other requests."""
-    wait = api.logins.wait(address)
-    if wait:
-        raise too_many(wait, said("too_many_sign_ins"))
+    within(api.logins, address, said("too_many_sign_ins"))
     email = form.username.strip().lower()[:200]
     known = known_device(device, email, api.key)
     lock = email if known is None else f"{email} device {known}"
-    wait = api.lockout.wait(lock)
-    if wait:
-        raise too_many(wait, said("too_many_wrong_passwords"))
+    within(api.lockout, lock, said("too_many_wrong_passwords"))
     # a browser that signed in to this account before has a lane of its own: anonymous
     # floods (many addresses, each under its limit) fill the other one, not hers
     lane = api.password_checks if known is None else api.known_checks

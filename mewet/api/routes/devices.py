@@ -24,9 +24,9 @@ from mewet.api.company_models import (
     EventSeen,
     TelemetrySeen,
 )
-from mewet.api.deps import ApiState, Current, KnownQuery, State
+from mewet.api.deps import ApiState, Current, KnownQuery, State, person
 from mewet.api.models import ERRORS, MqttAccess
-from mewet.api.refusals import refused, too_many
+from mewet.api.refusals import refused, too_many, within
 from mewet.api.security import Principal
 from mewet.config import StoreUrl
 from mewet.conformance.jobs import BusyError, RunSeen
@@ -64,9 +64,7 @@ def company_org(who: Principal) -> str:
 
 def _paced(api: ApiState, who: Principal) -> None:
     """Each of these asks the store or the broker: a company's account gets so many a minute."""
-    wait = api.device_requests.wait(f"{who.kind}:{who.id}")
-    if wait:
-        raise too_many(wait, said("too_many_device_requests"))
+    within(api.device_requests, person(who), said("too_many_device_requests"))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -86,9 +84,7 @@ async def add_device(api: State, who: Current, body: DeviceCreate) -> MqttAccess
             f"home {body.home!r} is one of the lab's own (its built-in homes, the homes it "
             "simulates, ex<n>-... for exercises, bm<n>-... for benchmarks): choose another home id",
         )
-    wait = api.onboardings.wait(org)
-    if wait:
-        raise too_many(wait, said("too_many_devices_made"))
+    within(api.onboardings, org, said("too_many_devices_made"))
     user = device_user(body.home, body.device)
     access = api.access
     most = api.limits.devices_per_company

@@ -45,7 +45,7 @@ from mewet.api.models import (
     PlanRoom,
 )
 from mewet.api.public import join_base
-from mewet.api.refusals import Refusal, refused, too_many
+from mewet.api.refusals import Refusal, refused, too_many, within
 from mewet.api.routes.briefs import briefing
 from mewet.api.routes.debriefs import replayed
 from mewet.api.routes.join import join_with_code
@@ -285,9 +285,7 @@ async def act(
     """Act in your role at the current sim time, with the same effect as the default policy;
     an action that makes no sense now is answered 409 with the reason."""
     role = _role_of(who, hosted, body.role)
-    wait = api.actions.wait(f"{person(who)}:{hosted.row.id}")
-    if wait:
-        raise too_many(wait, said("too_many_actions"))
+    within(api.actions, f"{person(who)}:{hosted.row.id}", said("too_many_actions"))
     live = hosted.live
 
     def take_action() -> Said:
@@ -310,9 +308,7 @@ async def note(api: State, who: Current, hosted: Visible, body: NoteCreate) -> N
     """Write a note (documentation), timestamped with the sim time and signed with your name;
     the teacher's notes mark a moment for the debrief (the instructor's log)."""
     role = who.exercise_role if who.kind == "participant" else body.role
-    wait = api.notes.wait(f"{person(who)}:{hosted.row.id}")
-    if wait:
-        raise too_many(wait, said("too_many_notes"))
+    within(api.notes, f"{person(who)}:{hosted.row.id}", said("too_many_notes"))
     written = sum(1 for i in hosted.live.inputs if i.kind == "note")
     if written >= api.limits.notes_per_exercise:
         raise refused(

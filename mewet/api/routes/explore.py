@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from mewet.api.deps import Address, ApiState, Current, KnownQuery, State, person, visible
 from mewet.api.models import ERRORS, Line, RequestBody
-from mewet.api.refusals import Refusal, refused, too_many
+from mewet.api.refusals import Refusal, refused, too_many, within
 from mewet.api.security import Principal, issue
 from mewet.devices.catalogue import CATALOGUE
 from mewet.exercises.db import AccountError, User
@@ -101,9 +101,7 @@ async def explore(api: State, address: Address, body: ExploreCreate) -> Explorat
     """A home of your own to explore for 45 minutes, its clock at 22:30 and running at
     speed 10 (no account needed; a few an hour from one address, a few dozen in the lab)."""
     await _sweep(api)
-    wait = api.explorations_asked.wait(address)
-    if wait:
-        raise too_many(wait, said("too_many_explorations"))
+    within(api.explorations_asked, address, said("too_many_explorations"))
     if len(api.explorations) >= api.limits.explorations:
         raise too_many(60, said("explorations_full", most=api.limits.explorations))
     scenario = load_scenario(SCENARIO)
@@ -146,9 +144,7 @@ async def attempt(api: State, who: Current, exercise_id: int, body: TryRequest) 
     hosted = visible(who, api, exercise_id)
     if who.kind != "participant" or who.org != ORG:
         raise refused(403, "explorers_only")
-    wait = api.actions.wait(f"{person(who)}:{exercise_id}")
-    if wait:
-        raise too_many(wait, said("too_many_actions"))
+    within(api.actions, f"{person(who)}:{exercise_id}", said("too_many_actions"))
     placed = next((d for d in hosted.live.sim.home.devices if d.id == body.device), None)
     if placed is None or body.attempt not in TRIES.get(placed.type, ()):
         raise refused(422, "cannot_try", device=body.device[:63], attempt=body.attempt)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from mewet.api.deps import Address, ApiState, KnownQuery, Language, State, sees_sensors
 from mewet.api.models import ERRORS, JoinRequest, JoinResult, MqttAccess
-from mewet.api.refusals import Refusal, refused, too_many
+from mewet.api.refusals import Refusal, refused, within
 from mewet.api.routes.briefs import briefing
 from mewet.api.security import Principal, issue
 from mewet.contract import home_filter
@@ -51,9 +51,7 @@ def _found(api: ApiState, code: str) -> Hosted:
 @router.get("/join/{code}", responses={429: ERRORS[429]})
 async def preview(api: State, address: Address, lang: Language, code: str) -> JoinPreview:
     """The exercise a join code leads to (its title and open roles), for the join page."""
-    wait = api.joins.wait(address)
-    if wait:
-        raise too_many(wait, TOO_MANY_JOINS)
+    within(api.joins, address, TOO_MANY_JOINS)
     found = _found(api, code)
     taken_by: dict[str, list[str]] = {}
     for p in api.db.participants(found.row.id):
@@ -77,9 +75,7 @@ async def join_with_code(
     api: ApiState, address: str, body: JoinRequest, hosted: Hosted | None, lang: str = "en"
 ) -> JoinResult:
     """Join the exercise whose code this is (`hosted`: the one the path named, if any)."""
-    wait = api.joins.wait(address)
-    if wait:
-        raise too_many(wait, TOO_MANY_JOINS)
+    within(api.joins, address, TOO_MANY_JOINS)
     found = _found(api, body.code)
     if hosted is not None and found is not hosted:
         raise Refusal(404, NO_SUCH_CODE)

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from mewet.api.deps import Account, ApiState, KnownQuery, Language, State, Teacher
+from mewet.api.deps import Account, ApiState, KnownQuery, Language, State, Teacher, person
 from mewet.api.models import (
     ERRORS,
     FileProblem,
@@ -24,7 +24,7 @@ from mewet.api.models import (
     ScenarioUpload,
     ScenarioVersion,
 )
-from mewet.api.refusals import Refusal, refused, too_many
+from mewet.api.refusals import Refusal, refused, within
 from mewet.api.routes.briefs import resident_line
 from mewet.api.routes.debriefs import replayed
 from mewet.api.security import Principal
@@ -150,9 +150,7 @@ async def check(api: State, who: Teacher, lang: Language, body: ScenarioCheck) -
     """Check a scenario file without saving it, as the editor does while you type: every
     problem at its line, in your language, with how to fix it; or, when there is none, the
     guide as students and teachers will see it."""
-    wait = api.scenario_checks.wait(f"{who.kind}:{who.id}")
-    if wait:
-        raise too_many(wait, said("too_many_checks"))
+    within(api.scenario_checks, person(who), said("too_many_checks"))
     try:
         s = await asyncio.to_thread(
             scenario_from_text, body.yaml, "scenario.yaml", api.limits.yaml_aliases
@@ -204,9 +202,7 @@ async def trial(api: State, who: Teacher, lang: Language, body: ScenarioCheck) -
     """Test-run a scenario before any class sees it: its first day (all of it, if shorter) at
     full speed, with the lab's team in every role, in a worker process. The answer is a
     debrief (the timeline of incidents, alarms and care, with the KPIs), in your language."""
-    wait = api.trials.wait(f"{who.kind}:{who.id}")
-    if wait:
-        raise too_many(wait, said("too_many_trials"))
+    within(api.trials, person(who), said("too_many_trials"))
     s = await asyncio.to_thread(
         scenario_from_text, body.yaml, "scenario.yaml", api.limits.yaml_aliases
     )
@@ -220,9 +216,7 @@ async def upload(api: State, who: Teacher, lang: Language, body: ScenarioUpload)
     new id is version 1; saving one of your school's again keeps the old version and adds
     the next. A scenario names a built-in home by id; YAML aliases, tags and merge keys are
     refused."""
-    wait = api.uploads.wait(f"{who.kind}:{who.id}")
-    if wait:
-        raise too_many(wait, said("too_many_uploads"))
+    within(api.uploads, person(who), said("too_many_uploads"))
     s = await asyncio.to_thread(
         scenario_from_text, body.yaml, "upload.yaml", api.limits.yaml_aliases
     )
