@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Literal
 
 from pydantic import ValidationError
@@ -243,7 +244,10 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
                 plan.say("plug it back in")
                 replugged = record.replugged_at = datetime.now(UTC)
                 plan.replug()
-                _await(record, arrived, plan.will_s, lambda s: _born(record, replugged))
+                until = time.monotonic() + plan.will_s
+                for kind in BIRTH:  # one message at a time, as every wait here
+                    reborn = partial(_reborn, kind=kind, since=replugged)
+                    _await(record, arrived, until - time.monotonic(), reborn)
                 if commands:
                     waiting = record.sent[-1]
                     _await_result(record, arrived, waiting.id, plan.will_s, after=waiting.at)
@@ -261,8 +265,8 @@ def _retained_status(
     connection (subscribing again sends the retained message again): where a client's id is
     its account, a second connection would take the first one's place."""
     asked = datetime.now(UTC)
-    link.client.subscribe(f"{base}/{Kind.STATUS.value}", qos=1)
     status = f"{base}/{Kind.STATUS.value}"
+    link.client.subscribe(status, qos=1)
     _await(record, arrived, 2.0, lambda s: s.retained and s.topic == status and s.at >= asked)
     with arrived:
         found = [s for s in record.seen if s.retained and s.topic == status and s.at >= asked]
@@ -328,20 +332,15 @@ BIRTH = (Kind.STATUS, Kind.META, Kind.STATE)
 """What a device publishes on every connect."""
 
 
+def _reborn(s: Seen, kind: Kind, since: datetime) -> bool:
+    """Whether `s` is the `kind` of the device's birth, published since (status: online)."""
+    return s.kind is kind and s.at >= since and (kind is not Kind.STATUS or s.payload == b"online")
+
+
 def born_again(record: Record, since: datetime) -> dict[Kind, Seen]:
-    """Of its birth, what the device published since (status only if `online`)."""
-    found: dict[Kind, Seen] = {}
-    for s in record.seen:
-        if s.at < since or s.kind not in BIRTH or s.kind in found:
-            continue
-        if s.kind is Kind.STATUS and s.payload != b"online":
-            continue
-        found[s.kind] = s
-    return found
-
-
-def _born(record: Record, since: datetime) -> bool:
-    return len(born_again(record, since)) == len(BIRTH)
+    """Of its birth, what the device published since: the first of each kind."""
+    firsts = ((k, next((s for s in record.seen if _reborn(s, k, since)), None)) for k in BIRTH)
+    return {k: s for k, s in firsts if s is not None}
 
 
 def _is_offline(s: Seen, record: Record) -> bool:
