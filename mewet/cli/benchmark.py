@@ -128,12 +128,12 @@ def benchmark(
     from mewet.benchmark.live import Broker, held_out_stimuli, run_benchmark, stimuli
 
     check_speed(speed)
+    chosen = [s.strip() for s in scenarios.split(",") if s.strip()]
     if lab is not None:
         request: dict[str, Any] = {"speed": speed, "window_s": window}
         if held_out is not None:
             request["held_out"] = held_out
         else:
-            chosen = [s.strip() for s in scenarios.split(",") if s.strip()]
             request |= {"scenarios": chosen, "seeds": seeds}
         result, homes = _on_lab(lab, email, detector, request, out)
         if as_json:
@@ -147,7 +147,6 @@ def benchmark(
     if held_out is not None:
         plays = held_out_stimuli(held_out)
     else:
-        chosen = [s.strip() for s in scenarios.split(",") if s.strip()]
         plays = stimuli(chosen, parse_seeds(seeds))
     longest = max(p.scenario.days for p in plays) * 86400 / speed if speed else 0
     err.print(

@@ -415,6 +415,11 @@ export function paintDevice(root, device, view, event = null) {
   }
 }
 
+export function caseWords(c) {
+  // an alarm case as every page names it: its number, what raised it and where
+  return `${t.case} ${c.id}: ${say({ id: "case_alarm", event_type: c.event_type, device: c.device })}`;
+}
+
 export function timelineItem(frame) {
   // one entry of a timeline, in the order everything is shown: oldest first
   const who = frame.role ? roleName(frame.role) : t.teacher;

@@ -2,8 +2,9 @@
 // class's phones reach), who joined, the clock with its controls, incidents to inject, moments
 // marked for the debrief, the home, the alarm cases as they go, and one live timeline.
 import {
-  addToTimeline, api, clock, drawPlan, el, fillTimeline, heading, homeZone, live, noteForm,
-  paintDevice, roleName, say, session, show, signOutButton, t, timelineItem, watchHealth,
+  addToTimeline, api, caseWords, clock, drawPlan, el, fillTimeline, heading, homeZone, live,
+  noteForm, paintDevice, roleName, say, session, show, signOutButton, t, timelineItem,
+  watchHealth,
 } from "./api.js";
 
 const exercise = document.body.dataset.exercise;
@@ -57,8 +58,7 @@ function renderAlarms() {
   const all = [...cases.values()].sort((a, b) => b.id - a.id);
   document.getElementById("alarms").replaceChildren(...(all.length
     ? all.map((c) => el("li", { class: c.closed ? "closed" : "alarm", "data-case": c.id,
-      text: `${t.case} ${c.id}: ${say({ id: "case_alarm", event_type: c.event_type,
-        device: c.device })} ${clock(c.time || "")} – ${caseState(c)}` }))
+      text: `${caseWords(c)} ${clock(c.time || "")} – ${caseState(c)}` }))
     : [el("li", { text: t.no_alarms })]));
 }
 

@@ -3,8 +3,8 @@
 // be tried with it; each try is followed on the same page: what the device sent, the alarm
 // at the alarm centre, what the team did.
 import {
-  api, clock, deviceName, drawPlan, el, live, number, paintDevice, remember, roleName, say,
-  session, show, stateWords, t, timelineItem,
+  api, caseWords, clock, deviceName, drawPlan, el, live, number, paintDevice, remember, roleName,
+  say, session, show, stateWords, t, timelineItem,
 } from "./api.js";
 
 const other = JSON.parse(document.getElementById("other-names").textContent);
@@ -68,10 +68,6 @@ async function tryIt(id, name) {
   } catch (error) {
     show("try-error", error);
   }
-}
-
-function caseWords(c) {
-  return `${t.case} ${c.id}: ${say({ id: "case_alarm", event_type: c.event_type, device: c.device })}`;
 }
 
 function frame(f) {

@@ -3,8 +3,8 @@
 // on a tap, a refusal with its reason (and a busy role with its time left); the home live
 // (unless the role sees no sensors); the briefing; notes; the timeline, oldest first.
 import {
-  addToTimeline, api, clock, drawPlan, el, fillTimeline, homeZone, live, noteForm, number,
-  paintDevice, roleName, say, session, show, signOutButton, t, timelineItem,
+  addToTimeline, api, caseWords, clock, drawPlan, el, fillTimeline, homeZone, live, noteForm,
+  number, paintDevice, roleName, say, session, show, signOutButton, t, timelineItem,
 } from "./api.js";
 
 const exercise = document.body.dataset.exercise;
@@ -17,10 +17,6 @@ const cases = new Map();
 let plan = null;
 let selectedCase = null;
 let started = false;
-
-function caseWords(c) {
-  return `${t.case} ${c.id}: ${say({ id: "case_alarm", event_type: c.event_type, device: c.device })}`;
-}
 
 function renderAlarms() {
   const list = document.getElementById("alarms");
