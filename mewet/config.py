@@ -192,6 +192,21 @@ class Limits(BaseModel):
     device_requests_per_minute: int = Field(
         60, ge=1, description="A company's device lists, pages and commands a minute."
     )
+    device_messages_per_second: float = Field(
+        200.0,
+        gt=0,
+        description="Messages a second one client may publish through the devices' door "
+        "(beyond its burst the door stops reading it: TCP slows the sender).",
+    )
+    door_connections_per_address: int = Field(
+        1000,
+        ge=8,
+        description="MQTT connections open at once from one address at the devices' door "
+        "(a company's site, a school's network).",
+    )
+    device_message_burst: int = Field(
+        2000, ge=1, description="Messages a client may send at once before it is paced."
+    )
     live_per_token: int = Field(4, ge=1, description="Live feeds open at once per sign-in.")
     connections_per_address: int = Field(
         256, ge=8, description="Open HTTP connections from one address (a school's is shared)."

@@ -25,6 +25,7 @@ from mewet.api.refusals import Refusal
 from mewet.api.routes import (
     auth,
     benchmarks,
+    conformance,
     debriefs,
     devices,
     exercises,
@@ -48,6 +49,7 @@ from mewet.exercises.manager import Exercises
 from mewet.pages import router as pages
 from mewet.texts import Said, problem, say
 from mewet.transport.access import BrokerAccess
+from mewet.transport.gate import GateControl
 from mewet.transport.sessions import EndSessions
 from mewet.yamlfile import FileError
 
@@ -109,12 +111,14 @@ def create_app(
     public_url: str | None = None,
     listen_host: str = "127.0.0.1",
     parts: Callable[[], list[dict[str, Any]]] | None = None,
+    gate: Path | None = None,
 ) -> FastAPI:
     """The API over the app database in `data_dir`, publishing exercises to `mqtt`; with
     `access`, it gives students and companies' devices their own broker accounts; with
     `store`, it shows companies what the lab received from their devices. The join link is
     `public_url`, else found from where the teacher's browser came and where the API
-    listens (`listen_host`). `parts` says how the lab's own processes are (`mewet up`)."""
+    listens (`listen_host`). `parts` says how the lab's own processes are (`mewet up`);
+    `gate` is the control socket of the devices' door, where the lab pulls a device's plug."""
 
     the_limits = limits or Limits()
 
@@ -148,6 +152,7 @@ def create_app(
             listen_host=listen_host,
             revoked=db.revoked(),
             parts=parts or (lambda: []),
+            gate=GateControl(gate) if gate is not None else None,
             benchmarks=Benchmarks(
                 data_dir / "benchmarks",
                 Broker(manager.mqtt, root) if manager.mqtt is not None else None,
@@ -160,6 +165,7 @@ def create_app(
                 the_limits.conformance_runs,
                 key,
                 the_limits.conformance_runs_per_company,
+                gate=gate,
             ),
         )
         try:
@@ -235,7 +241,7 @@ def create_app(
             return JSONResponse(body, status_code=exc.status_code, headers=headers)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
-    routers = (auth, join, scenarios, exercises, debriefs, devices, benchmarks, live)
+    routers = (auth, join, scenarios, exercises, debriefs, devices, conformance, benchmarks, live)
     for router in (r.router for r in routers):
         app.include_router(router)
     app.include_router(scenarios.editing)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from mewet.api.models import MqttAccess, RequestBody, Scalar
 from mewet.benchmark import FALL_SCENARIOS
@@ -93,6 +93,15 @@ class CommandSeen(BaseModel):
     detail: str | None = None
 
 
+class RefusedPublish(BaseModel):
+    """A message the device published to a topic it may not write: the broker refused it
+    (seen at the devices' door, which applies the broker's own rules)."""
+
+    at: datetime
+    topic: str
+    reason: Literal["not_its_topic"]
+
+
 class DeviceDetail(DeviceStatus):
     """One device with its last events, the reasons its messages were refused and where
     they strayed from its declaration, newest first."""
@@ -105,6 +114,11 @@ class DeviceDetail(DeviceStatus):
     recent_deviations: list[DeviationSeen] = Field(default_factory=list)
     commands: list[CommandSeen] = Field(
         default_factory=list, description="The newest commands sent, with their results."
+    )
+    refused_publishes: list[RefusedPublish] = Field(
+        default_factory=list,
+        description="Its newest publishes the broker refused, since the devices' door started "
+        "(a secured lab's).",
     )
 
 
@@ -125,15 +139,21 @@ class CommandSent(BaseModel):
 
 class ConformanceCreate(RequestBody):
     """A conformance run of your device: how long to watch it (its declared commands are sent
-    halfway). Through the API the plug is not pulled: the Last Will and the persistent
-    session are `not_applicable` (run `mewet conformance --unplug` beside the device)."""
+    halfway), and whether the lab pulls its plug (a secured lab's devices' door: the Last
+    Will, the reconnect back-off and the persistent session are then tested)."""
 
     watch_s: float = Field(30.0, ge=5, le=300, description="Seconds to watch the device.")
     answer_s: float = Field(
         10.0, ge=1, le=60, description="Seconds each command's result may take."
     )
-    strict: bool = Field(
+    strict: StrictBool = Field(
         False, description="A check that saw too little to decide fails the run (for CI)."
+    )
+    unplug: StrictBool = Field(
+        False,
+        description="After watching, the lab cuts the device's connection at its door (the "
+        "broker publishes its Last Will), refuses its reconnects for 20 s, then lets it in: "
+        "it must come back by itself. The run then takes about a minute longer.",
     )
 
 

@@ -39,6 +39,7 @@ from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
 from mewet.texts import choose
 from mewet.transport.access import BrokerAccess
+from mewet.transport.gate import GateControl
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
@@ -77,6 +78,9 @@ class ApiState:
     """Per token id with a live feed open: set when it signs out, and its feeds close."""
     parts: Callable[[], list[dict[str, Any]]] = field(default=lambda: [])
     """The lab's own processes and their states (`mewet up` supervises them)."""
+    gate: GateControl | None = None
+    """The devices' door (`mewet up --secure-broker`): it pulls plugs, notes refused
+    publishes."""
     health_kept: tuple[float, Any] | None = None
     """The health endpoint's last answer, with when it was made."""
 

@@ -14,6 +14,7 @@ from mewet.cli.common import (
     console,
     err,
     private_files,
+    quiet_ctrl_c,
     user_app,
 )
 from mewet.config import load_settings
@@ -200,3 +201,35 @@ def user_add(
         f"account {user.email} ({user.role}, {user.org}) created in {where}; the lab must run "
         f"with the same data folder (mewet up --data-dir {settings.data_dir}) to find it"
     )
+
+
+@app.command(hidden=True)
+def gate(
+    listen: Annotated[str, typer.Option(help="HOST:PORT devices connect to.")],
+    broker: Annotated[str, typer.Option(help="HOST:PORT of the broker's clients' listener.")],
+    access: Annotated[Path, typer.Option(help="The broker's access folder (access.json).")],
+    control: Annotated[Path, typer.Option(help="The Unix socket the lab asks the gate on.")],
+    root: Annotated[
+        str | None, typer.Option(help="The topic root (default MEWET_TOPIC_ROOT).")
+    ] = None,
+) -> None:
+    """The devices' door in front of the broker (`mewet up --secure-broker` runs it): it lets
+    the lab pull a device's plug, notes refused publishes and paces a flooding client."""
+    import asyncio
+
+    from mewet.transport.gate import Gate, Writes
+
+    settings = load_settings()
+    limits = settings.limits
+    host, _, port = listen.rpartition(":")
+    up_host, _, up_port = broker.rpartition(":")
+    door = Gate(
+        (up_host, int(up_port)),
+        Writes(access / "access.json", root or settings.topic_root),
+        publishes_per_s=limits.device_messages_per_second,
+        burst=limits.device_message_burst,
+        per_address=limits.door_connections_per_address,
+        connect_s=limits.header_timeout_s,
+    )
+    with quiet_ctrl_c():
+        asyncio.run(door.serve(host.strip("[]"), int(port), control))

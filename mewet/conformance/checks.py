@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from mewet.conformance.commanded import (
     answered,
     back_online,
+    backoff,
     bad_argument,
     repeat,
     session,
@@ -392,6 +393,12 @@ CHECKS: tuple[Check, ...] = (
         back_online,
     ),
     Check(
+        "reconnect-backoff",
+        "Reconnects back off while the lab is away",
+        f"{CONTRACT}#topics",
+        backoff,
+    ),
+    Check(
         "persistent-session",
         "A command sent while offline is answered after reconnecting",
         f"{CONTRACT}#topics",
@@ -435,6 +442,8 @@ HINTS = {
     "last-will": "Set a Last Will of `offline` on <home>/<device>/status, retained, qos 1.",
     "back-online": "On every connect, publish `online` on <home>/<device>/status, then meta "
     "and state, all retained: the broker published your Will (offline) when it dropped.",
+    "reconnect-backoff": "Wait longer before each new try to reconnect (1 s doubling to a "
+    "minute or two, with some jitter): a broker coming back is not hammered by every device.",
     "bad-argument-refused": "Check each command's arguments: answer one you do not take with "
     "ok false and the reason in detail, never ignore it.",
     "persistent-session": "Connect with a fixed client id and clean_start=false, and keep the "

@@ -4,6 +4,7 @@ take) and, with an operator, the plug it pulled and put back."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from mewet.conformance.evidence import Verdict, line
@@ -171,6 +172,38 @@ def back_online(record: Record) -> tuple[Verdict, list[str]]:
     if missing:
         return "fail", [f"{came}: never published {' and '.join(missing)} again"]
     return "pass", [came]
+
+
+TIGHT_S = 0.5
+"""Tries closer together than this are a tight loop."""
+UNHURRIED_S = 5.0
+"""Tries this far apart need not grow further."""
+AT_THE_DOOR = (
+    "not tested: the lab pulls the plug at its devices' door (a run through the API of a "
+    "secured lab, with unplug)"
+)
+
+
+def backoff(record: Record) -> tuple[Verdict, list[str]]:
+    """With the plug out, the device tries to reconnect at growing intervals (or unhurried
+    ones), never in a tight loop: a lab, or a broker coming back, is not hammered."""
+    out, back = record.unplugged_at, record.replugged_at
+    if record.attempts is None or out is None or back is None:
+        return "not_applicable", [AT_THE_DOOR]
+    refused = [at for at, ok in record.attempts if at >= out and not ok]
+    admitted = next((at for at, ok in record.attempts if ok and at >= back), None)
+    tries = refused + ([admitted] if admitted is not None else [])
+    said = f"plug out {(back - out).total_seconds():.0f} s: {len(refused)} reconnects refused"
+    said += ", then let in" if admitted is not None else ", none let in after"
+    if len(tries) < 3:
+        return "inconclusive", [f"{said}: too few tries to see how it backs off"]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(tries)]
+    said += "; tries " + ", ".join(f"{g:.1f}" for g in gaps) + " s apart"
+    if min(gaps) < TIGHT_S:
+        return "fail", [said, f"tries again within {min(gaps):.2f} s: a tight loop"]
+    if gaps[-1] >= 1.5 * gaps[0] or min(gaps) >= UNHURRIED_S:
+        return "pass", [said]
+    return "fail", [said, "the pause between tries never grows"]
 
 
 def bad_argument(record: Record) -> tuple[Verdict, list[str]]:

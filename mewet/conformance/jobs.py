@@ -15,16 +15,17 @@ import logging
 import multiprocessing
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from mewet.config import MqttUrl
 from mewet.conformance.report import report, sign, write
-from mewet.conformance.run import Plan, observe
+from mewet.conformance.run import Plan, at_the_door, observe
 from mewet.errors import MewetError
 from mewet.transport.client import MqttLink
+from mewet.transport.gate import GateControl
 
 log = logging.getLogger(__name__)
 RunStatus = Literal["running", "done", "failed"]
@@ -61,8 +62,11 @@ class ConformanceRuns:
         limit: int = 4,
         key: str | None = None,
         per_company: int = 2,
+        gate: Path | None = None,
     ) -> None:
         self.folder = folder
+        self.gate = gate
+        """The devices' door's control socket: with it a run may pull the device's plug."""
         self.key = key
         """The lab's key: reports are signed with it, so a customer can check one."""
         self.mqtt = mqtt
@@ -86,11 +90,19 @@ class ConformanceRuns:
         answer_s: float = 10.0,
         strict: bool = False,
         org: str = "",
+        unplug: str | None = None,
     ) -> RunSeen:
         """Start a run now, sending commands with the `commands` account (BusyError when this
-        device's is still going, or its company's or the lab's runs are all busy)."""
+        device's is still going, or its company's or the lab's runs are all busy). With
+        `unplug` (the device's broker account) the lab pulls its plug at the door and puts it
+        back, for the Last Will, the back-off and the persistent session."""
         if self.mqtt is None:
             raise MewetError("this lab has no broker connection now")
+        if unplug is not None and self.gate is None:
+            raise MewetError(
+                "this lab has no devices' door to pull a plug at (it is part of "
+                "`mewet up --secure-broker`): run `mewet conformance --unplug` beside the device"
+            )
         key = (home, device)
         with self._lock:
             if key in self._running:
@@ -114,6 +126,8 @@ class ConformanceRuns:
             self._running[key] = (seen, org)
         out = self.device_folder(home, device) / str(n)
         job = Job(self.mqtt, commands, self.root, home, device, watch_s, answer_s, strict)
+        if unplug is not None:
+            job = replace(job, gate=self.gate, unplug=unplug)
         threading.Thread(
             target=self._run, args=(key, seen, out, job), name=f"conformance-{n}", daemon=True
         ).start()
@@ -198,6 +212,9 @@ class Job:
     watch_s: float
     answer_s: float
     strict: bool
+    gate: Path | None = None
+    unplug: str | None = None
+    """The device's broker account, whose plug the run pulls at the door (`gate`)."""
 
 
 def _run_job(job: Job, key: str | None, out: Path, started: datetime) -> None:
@@ -212,6 +229,8 @@ def _run_job(job: Job, key: str | None, out: Path, started: datetime) -> None:
             answer_s=job.answer_s,
             publish=sender.publish if sender is not None else None,
         )
+        if job.gate is not None and job.unplug is not None:
+            plan = at_the_door(plan, GateControl(job.gate), job.unplug)
         found = report(observe(job.watch, job.root, job.home, job.device, plan), job.strict)
         write(sign(found, key) if key is not None else found, out)
     except Exception as exc:  # said in the run's list, not lost in the worker's output

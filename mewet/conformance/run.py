@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Literal
@@ -38,6 +38,7 @@ from mewet.contract import (
 )
 from mewet.errors import ContractError
 from mewet.transport.client import MqttLink, Received
+from mewet.transport.gate import GateControl
 
 KEPT = 20_000
 """Messages a run keeps (a device flooding the broker cannot fill the lab's memory)."""
@@ -118,6 +119,9 @@ class Record:
     will_looked: bool = False
     """Whether the run looked for the retained Last Will."""
     replugged_at: datetime | None = None
+    attempts: list[tuple[datetime, bool]] | None = None
+    """The device's connection attempts the door saw, each let through or not (None: the
+    plug was not pulled at the door)."""
     ended: datetime | None = None
     stop: threading.Event = field(default_factory=threading.Event, repr=False)
     not_kept: int = 0
@@ -177,6 +181,36 @@ class Plan:
     commands-only account)."""
     stop: threading.Event = field(default_factory=threading.Event)
     """Set to end the run early (the lab shutting down): the record is then incomplete."""
+    outage_s: float = 0.0
+    """How long the plug stays out once the Last Will came (the device's reconnects are
+    refused meanwhile, as a network or a restarting broker would)."""
+    attempts: Callable[[], list[tuple[datetime, bool]]] | None = None
+    """The device's connection attempts, as the door saw them."""
+
+
+OUTAGE_S = 20.0
+"""How long the lab keeps a plug out: long enough for a device that backs off from 1 s to
+try four times (1, 2, 4 and 8 s apart)."""
+
+
+def at_the_door(plan: Plan, door: GateControl, user: str) -> Plan:
+    """The plan with the lab's hands on the plug: the door cuts the account's connection
+    (the broker sees it lost, and publishes the Last Will), refuses its reconnects for
+    `OUTAGE_S`, then lets it in again. If the run dies meanwhile, the door opens by itself."""
+
+    def unplug() -> None:
+        door.cut(user, OUTAGE_S + plan.will_s + 60)
+
+    def attempts() -> list[tuple[datetime, bool]]:
+        return [(datetime.fromisoformat(at), ok) for at, ok in door.seen(user)["attempts"]]
+
+    return replace(
+        plan,
+        unplug=unplug,
+        replug=lambda: door.allow(user),
+        outage_s=OUTAGE_S,
+        attempts=attempts,
+    )
 
 
 def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Record:
@@ -241,6 +275,7 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
             if offline and plan.replug is not None:
                 if commands:
                     _send(publish, base, record, commands[0], _new_id(), "while_offline")
+                plan.stop.wait(max(0.0, plan.outage_s - _since(record.unplugged_at)))
                 plan.say("plug it back in")
                 replugged = record.replugged_at = datetime.now(UTC)
                 plan.replug()
@@ -251,10 +286,16 @@ def observe(url: MqttUrl, root: str, home: str, device: str, plan: Plan) -> Reco
                 if commands:
                     waiting = record.sent[-1]
                     _await_result(record, arrived, waiting.id, plan.will_s, after=waiting.at)
+        if plan.attempts is not None and record.replugged_at is not None:
+            record.attempts = plan.attempts()
     finally:
         record.ended = datetime.now(UTC)
         link.close()
     return record
+
+
+def _since(at: datetime) -> float:
+    return (datetime.now(UTC) - at).total_seconds()
 
 
 def _retained_status(

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -114,6 +115,17 @@ class Lab:
         ingest_url = self._ingest_url or s.mqtt()
         ingest = Part("ingest", lambda: self._ingest(ingest_url), _stop, self.say).start()
         parts = [ingest]
+        door = Part("gate", self._gate, _stop, self.say).start() if self.secure else None
+        if door is not None:
+            parts.append(door)
+            try:
+                self._wait_gate()
+            except MewetError:
+                door.stop()
+                ingest.stop()
+                if self.broker is not None:
+                    self.broker.stop()
+                raise
         if self.broker is not None:
             broker = self.broker  # started already: its port decided where the others go
             watched = Part("broker", lambda: _started(broker), lambda _: broker.stop(), self.say)
@@ -129,6 +141,8 @@ class Lab:
             self.supervisor.halt()
             self._drain(ingest)
             ingest.stop()  # it writes and acknowledges what it holds, then exits
+            if door is not None:
+                door.stop()
             held = held_messages(self.settings.mqtt()) if self.broker is not None else None
             if self.broker is not None:
                 self.broker.stop()
@@ -160,6 +174,39 @@ class Lab:
         with (s.data_dir / "ingest.log").open("ab") as log:  # its totals, every few seconds
             return subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=log)
 
+    @property
+    def gate_socket(self) -> Path:
+        """Where the devices' door is asked to pull a plug (`transport.gate`)."""
+        return self.settings.data_dir / "gate.sock"
+
+    def _gate(self) -> subprocess.Popen[bytes]:
+        """The devices' door in a process of its own, on the devices' port, in front of the
+        broker's clients' listener (which listens on this computer only)."""
+        s = self.settings
+        assert self.broker is not None
+        assert self.broker.clients_port is not None
+        self.gate_socket.unlink(missing_ok=True)  # one a door killed before left behind
+        argv = [sys.executable, "-m", "mewet", "gate", "--listen", f"{s.host}:{s.device_port}"]
+        argv += ["--broker", f"127.0.0.1:{self.broker.clients_port}"]
+        argv += ["--access", str(s.data_dir / "broker-access"), "--control", str(self.gate_socket)]
+        argv += ["--root", s.topic_root]
+        with (s.data_dir / "gate.log").open("ab") as log:
+            return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log)
+
+    def _wait_gate(self, within_s: float = 15.0) -> None:
+        """Until the door takes devices (its first start is said, not retried, if it fails)."""
+        deadline = time.monotonic() + within_s
+        s = self.settings
+        probe = "127.0.0.1" if s.host in ("0.0.0.0", "::") else s.host
+        while not self.gate_socket.exists() or port_free(s.device_port, probe):
+            if time.monotonic() > deadline:
+                log = s.data_dir / "gate.log"
+                raise MewetError(
+                    f"the devices' door did not listen on port {s.device_port} "
+                    f"within {within_s:g} s (its log: {log})"
+                )
+            time.sleep(0.1)
+
     def _start_broker(self) -> None:
         """Mosquitto on the configured port; if that is only the default and it is taken (a
         Debian mosquitto service listens on 1883 once the package is installed), a free one."""
@@ -187,8 +234,8 @@ class Lab:
             s.data_dir / "broker",
             port=port,
             secured=secured,
-            clients_port=devices,
-            clients_host=s.host,  # devices come from the network the lab is open to
+            # devices come through the door (`_gate`), from the network the lab is open to
+            clients_host="127.0.0.1",
         )
         if secured is not None:
             # accounts for this run's own clients, with fresh passwords each time
@@ -225,12 +272,13 @@ class Lab:
             secret=s.secret_key,
             access=self.access,
             broker_host=s.broker_host or self._device_host(),
-            broker_port=s.broker_port or (self.broker.clients_port if self.broker else None),
+            broker_port=s.broker_port or (s.device_port if self.secure else None),
             limits=s.limits,
             store=s.store(),
             public_url=s.public_url,
             listen_host=s.host,
             parts=self._parts,
+            gate=self.gate_socket if self.secure else None,
         )
         config = uvicorn.Config(
             api,
@@ -309,7 +357,7 @@ class Lab:
         if self.broker is None or self.broker.clients_port is None:
             return ""
         host = self.settings.broker_host or self._device_host()
-        port = self.settings.broker_port or self.broker.clients_port
+        port = self.settings.broker_port or self.settings.device_port
         return f"  devices  mqtt://{host}:{port} (companies' devices and students, accounts only)\n"
 
     def _class_line(self) -> str:

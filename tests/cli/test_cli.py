@@ -403,14 +403,19 @@ def test_user_add_creates_accounts_and_says_what_is_wrong(tmp_path: Path) -> Non
 
 
 def test_mewet_up_with_a_secured_broker(tmp_path: Path) -> None:
-    """`--secure-broker`: the lab's own clients have accounts, nobody else gets in."""
+    """`--secure-broker`: the lab's own clients have accounts, nobody else gets in; devices
+    come through the devices' door, a part of the lab watched like the others."""
     port, devices = free_port(), free_port()
     seen: list[bool] = []
 
-    def anonymous_refused(_api_port: int) -> None:
+    def anonymous_refused(api_port: int) -> None:
         from mewet.config import MqttUrl
         from mewet.errors import TransportError
         from mewet.transport.client import MqttLink
+
+        health = httpx.get(f"http://127.0.0.1:{api_port}/api/health", timeout=10).json()
+        parts = {p["name"]: p["state"] for p in health["parts"]}
+        assert parts == {"broker": "running", "ingest": "running", "gate": "running"}
 
         for listener in (port, devices):  # the lab's, and the one devices connect to
             try:

@@ -9,6 +9,7 @@ python faulty_device.py HOST PORT ROOT HOME DEVICE FAULT [USER PASSWORD], FAULT 
 - `silent-channel`: declares a humidity channel every second and never sends it;
 - `wrong-ref`: answers commands with a `ref` that names no command;
 - `accepts-anything`: answers a command it does not declare with ok true;
+- `no-backoff`: tries to reconnect every second, however long the lab is away;
 - `none`: no fault.
 """
 
@@ -35,6 +36,7 @@ FAULTS = (
     "accepts-anything",
     "silent-return",
     "no-rebirth",
+    "no-backoff",
     "none",
 )
 
@@ -84,20 +86,29 @@ def main() -> None:
 
     will = Will(f"{base}/status", b"offline", retain=fault != "will-not-retained")
     url = MqttUrl.parse(f"mqtt://{login}{host}:{port}")
+
+    def birth() -> None:
+        """On every connect, as the contract asks (unless that is the fault)."""
+        if fault != "silent-return":  # back after a power cut, it forgets to say so
+            link.publish(f"{base}/status", b"online", retain=True)
+        if fault != "no-rebirth":  # it says online, and counts on the meta the broker kept
+            link.publish(f"{base}/meta", json.dumps(meta).encode(), retain=True)
+            link.publish(f"{base}/state", b'{"on": true}', retain=True)
+
     link = MqttLink(
         url,
         sys.argv[7] if login else f"faulty-{device}",
         will=will,
+        persistent=True,  # commands sent while it was away wait for it
+        session_expiry_s=3600,
         on_message=on_command,
+        on_connect=lambda: threading.Thread(target=birth, daemon=True).start(),
         subscriptions=(f"{base}/cmd/+",),
         threaded=True,
     )
+    if fault == "no-backoff":
+        link.client.reconnect_delay_set(min_delay=1, max_delay=1)
     link.connect()
-    if fault != "silent-return":  # back after a power cut, it forgets to say so
-        link.publish(f"{base}/status", b"online", retain=True)
-    if fault != "no-rebirth":  # it says online, and counts on the meta the broker kept
-        link.publish(f"{base}/meta", json.dumps(meta).encode(), retain=True)
-        link.publish(f"{base}/state", b'{"on": true}', retain=True)
     if fault == "retained-only":
         time.sleep(1)  # the broker has them (acknowledged) before the goodbye
         link.close()  # says goodbye: the retained messages stay, the device is gone

@@ -294,12 +294,13 @@ def test_a_lost_connection_says_so_and_catches_up(browser: Browser, lab: Api) ->
 def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: Path) -> None:
     """The engineer signs in and lands on their devices: the plug is online with two refused
     messages and one deviation (an event before its meta); opening it shows why each was
-    refused and where it strayed; a conformance test shows its report check by check, and
-    another starts from the page. In Finnish, the words of the page are Finnish. No serious
+    refused and where it strayed, and the publish the broker refused at the devices' door (to
+    another device's topic); a conformance test shows its report check by check, and another
+    starts from the page. In Finnish, the words of the page are Finnish. No serious
     accessibility problems."""
     from axe_playwright_python.sync_playwright import Axe
 
-    with secured_lab(tmp_path) as lab:
+    with secured_lab(tmp_path, door=True) as lab:
         plug = lab.device("acme", "plug-1")
         lab.device("acme", "plug-2").close()
         plug.send("status", "online", retain=True)
@@ -308,6 +309,7 @@ def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: P
         now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         pressed = {"v": 1, "id": "e1", "ts": now, "seq": 0, "event_type": "button_pressed"}
         plug.send("event", json.dumps(pressed))
+        plug.client.publish("mewet/acme/plug-2/state", b"{}", qos=1)  # not its topic
         run = "/api/devices/acme/plug-1/conformance"
         r = lab.api.call("POST", run, "dev@acme", json={"watch_s": 5, "answer_s": 1})
         assert r.status_code == 202, r.text
@@ -327,6 +329,10 @@ def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: P
         expect(page.locator("#dead-letters")).to_contain_text("JSON")
         expect(page.locator("#deviations")).to_contain_text("no meta sent")
         expect(page.locator("#events")).to_contain_text("button_pressed")
+        expect(page.locator("#broker-refused li")).to_have_count(1)
+        expect(page.locator("#broker-refused")).to_contain_text(
+            "a topic it may not write mewet/acme/plug-2/state"
+        )
         # the conformance test started above: its report, check by check
         expect(page.locator("#commands")).to_contain_text("No commands sent yet")
         expect(page.locator("#readings")).to_contain_text("No readings yet")
@@ -344,4 +350,6 @@ def test_a_company_sees_its_device_and_what_to_fix(browser: Browser, tmp_path: P
         page.get_by_role("link", name="Suomeksi").click()
         expect(page.locator("h1")).to_have_text("Omat laitteet")
         expect(page.locator('tr[data-device="acme/plug-2"]')).to_contain_text("ei koskaan nähty")
+        page.locator('tr[data-device="acme/plug-1"]').get_by_role("button").click()
+        expect(page.locator("#broker-refused")).to_contain_text("aihe, johon laite ei saa")
         plug.close()

@@ -105,6 +105,7 @@ def serve(
     store: StoreUrl | None = None,
     public_url: str | None = None,
     host: str = "127.0.0.1",
+    gate: Path | None = None,
     **guards: float,
 ) -> Iterator[Api]:
     """The API on a free port until the block ends (then stopped, as Ctrl-C would); `host`
@@ -121,6 +122,7 @@ def serve(
         store=store,
         public_url=public_url,
         listen_host=host,
+        gate=gate,
     )
     port = free_port()
     server = uvicorn.Server(

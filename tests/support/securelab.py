@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from mewet.servers import mosquitto
 from mewet.store.base import open_store
 from mewet.transport.access import BrokerAccess
 from tests.support.apiserver import COMPANY, Api, serve
+from tests.support.door import devices_door
 
 ROOT = "mewet"
 
@@ -44,6 +45,8 @@ class Device:
 class SecuredLab:
     api: Api
     port: int
+    lab: MqttUrl | None = None
+    """The lab's own login on its own listener (the simulator's and the API's)."""
 
     def device(self, home: str, device: str, company: str = COMPANY) -> Device:
         """A new broker login for a company's device (through the API), connected."""
@@ -65,7 +68,11 @@ class SecuredLab:
 
 
 @contextmanager
-def secured_lab(tmp_path: Path, limits: Limits | None = None) -> Iterator[SecuredLab]:
+def secured_lab(
+    tmp_path: Path, limits: Limits | None = None, door: bool = False
+) -> Iterator[SecuredLab]:
+    """The lab; with `door`, devices connect through the devices' door, as on `mewet up
+    --secure-broker`, and the API may pull their plugs there."""
     access = BrokerAccess(tmp_path / "access", ROOT)
     lab_pw = access.grant("mewet-lab", "lab")
     ingest_pw = access.grant("mewet-ingest", "ingest")
@@ -77,9 +84,18 @@ def secured_lab(tmp_path: Path, limits: Limits | None = None) -> Iterator[Secure
     ingest.start()
     try:
         lab = MqttUrl("127.0.0.1", server.port, "mewet-lab", lab_pw)
-        with serve(tmp_path / "data", lab, ROOT, access, store=store_url, limits=limits) as api:
-            assert server.clients_port is not None
-            yield SecuredLab(api, server.clients_port)
+        assert server.clients_port is not None
+        with ExitStack() as stack:
+            port, gate = server.clients_port, None
+            if door:
+                at = devices_door(tmp_path / "door", port, access.folder, ROOT)
+                found = stack.enter_context(at)
+                port, gate = found.port, found.control
+            data = tmp_path / "data"
+            api = stack.enter_context(
+                serve(data, lab, ROOT, access, store=store_url, limits=limits, gate=gate)
+            )
+            yield SecuredLab(api, port, lab)
     finally:
         ingest.stop()
         store.close()

@@ -6,36 +6,35 @@ import asyncio
 import re
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, status
 
 from mewet.api.company_models import (
     CommandRequest,
     CommandSeen,
     CommandSent,
-    ConformanceCreate,
-    ConformanceSeen,
     DeadLetterSeen,
     DeviationSeen,
     DeviceCreate,
     DeviceDetail,
     DeviceStatus,
     EventSeen,
+    RefusedPublish,
     TelemetrySeen,
 )
 from mewet.api.deps import ApiState, Current, KnownQuery, State, person
 from mewet.api.models import ERRORS, MqttAccess
-from mewet.api.refusals import refused, too_many, within
+from mewet.api.refusals import refused, within
 from mewet.api.security import Principal
 from mewet.config import StoreUrl
-from mewet.conformance.jobs import BusyError, RunSeen
 from mewet.contract import Topic, device_base, device_commands
-from mewet.errors import ContractError, MewetError
+from mewet.errors import ContractError
 from mewet.sim.home import builtin_homes
 from mewet.store.base import DeadLetter, DeviceView, EventRecord, Store, open_store
 from mewet.texts import said
 from mewet.transport.access import DEVICE_KINDS, Account, device_user, tester_user
+from mewet.transport.gate import GateControl
 
 router = APIRouter(
     prefix="/api/devices", tags=["devices"], responses=ERRORS, dependencies=[KnownQuery]
@@ -62,7 +61,7 @@ def company_org(who: Principal) -> str:
     return who.org
 
 
-def _paced(api: ApiState, who: Principal) -> None:
+def paced(api: ApiState, who: Principal) -> None:
     """Each of these asks the store or the broker: a company's account gets so many a minute."""
     within(api.device_requests, person(who), said("too_many_device_requests"))
 
@@ -123,7 +122,7 @@ async def add_tester(api: State, who: Current, home: str, device: str) -> MqttAc
     conformance HOME/DEVICE --mqtt mqtts://USER:PASSWORD@HOST:PORT`): it reads the device's
     topics and sends its commands, nothing else. Asking again gives a new password."""
     own_device(api, who, home, device)
-    _paced(api, who)
+    paced(api, who)
     assert api.access is not None  # own_device found the device's account
     user = tester_user(home, device)
     password = api.access.grant(user, "tester", home=home, device=device, group=company_org(who))
@@ -138,7 +137,7 @@ async def list_devices(api: State, who: Current) -> list[DeviceStatus]:
     offline, when last seen, their type from `meta`, their last state, and how many of
     their messages were refused lately."""
     org = company_org(who)
-    _paced(api, who)
+    paced(api, who)
     accounts = list(api.access.accounts.values()) if api.access is not None else []
     mine = sorted(
         (a.home, a.device)
@@ -156,12 +155,26 @@ async def list_devices(api: State, who: Current) -> list[DeviceStatus]:
 async def show_device(api: State, who: Current, home: str, device: str) -> DeviceDetail:
     """One of your devices, with its last events, the reasons the lab refused its messages
     and where its messages strayed from its `meta` (newest first): what to fix on it."""
-    own_device(api, who, home, device)
-    _paced(api, who)
+    account = own_device(api, who, home, device)
+    paced(api, who)
     if api.store is None:
-        return _status(home, device, None, [])
-    [found] = await asyncio.to_thread(_seen, api.store, _root(api), [(home, device)], True)
+        found = _status(home, device, None, [])
+    else:
+        [found] = await asyncio.to_thread(_seen, api.store, _root(api), [(home, device)], True)
+    if api.gate is not None:
+        refused = await asyncio.to_thread(_refused_at_door, api.gate, account.user)
+        found = found.model_copy(update={"refused_publishes": refused})
     return found
+
+
+def _refused_at_door(gate: GateControl, user: str) -> list[RefusedPublish]:
+    """The device's publishes the broker refused, newest first, as the door noted them; none
+    while the door is starting again."""
+    try:
+        noted = gate.seen(user)["refused"]
+    except (OSError, ValueError, KeyError):
+        return []
+    return [RefusedPublish(at=at, topic=topic, reason=why) for at, topic, why in reversed(noted)]
 
 
 def _declared_commands(url: StoreUrl, home: str, device: str) -> list[str] | None:
@@ -318,7 +331,7 @@ async def send_command(
     answers with a `command_result` event whose `ref` is the command's id. The API sends it
     with a broker account that may write commands and nothing else."""
     own_device(api, who, home, device)
-    _paced(api, who)
+    paced(api, who)
     if api.commands is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker connection now")
     if api.store is not None:
@@ -339,100 +352,3 @@ async def send_command(
         api.commands.send, home, device, body.name, dict(body.args)
     )
     return CommandSent(id=command.id, topic=str(topic))
-
-
-# -- conformance runs ---------------------------------------------------------------------
-
-
-@router.post("/{home}/{device}/conformance", status_code=status.HTTP_202_ACCEPTED)
-async def start_conformance(
-    api: State, who: Current, home: str, device: str, body: ConformanceCreate
-) -> ConformanceSeen:
-    """Test your device against the contract now: the lab watches it for `watch_s`, sends each
-    command it declares (and one again with the same id), then keeps the report. One run per
-    device at a time (409), a few in the lab (429)."""
-    own_device(api, who, home, device)
-    _paced(api, who)
-    commands = api.commands
-    if commands is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, "this lab has no broker connection now")
-    try:
-        run = api.conformance.start(
-            home,
-            device,
-            commands.link.url,
-            body.watch_s,
-            body.answer_s,
-            body.strict,
-            org=company_org(who),
-        )
-    except BusyError as exc:
-        if exc.lab_full:
-            raise too_many(60, said("as_written", text=str(exc))) from None
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    except MewetError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return _conformance_seen(home, device, run)
-
-
-@router.get("/{home}/{device}/conformance")
-async def list_conformance(
-    api: State, who: Current, home: str, device: str
-) -> list[ConformanceSeen]:
-    """Your device's conformance runs, newest first."""
-    own_device(api, who, home, device)
-    runs = await asyncio.to_thread(api.conformance.runs, home, device)
-    return [_conformance_seen(home, device, r) for r in runs]
-
-
-@router.get("/{home}/{device}/conformance/{number}")
-async def show_conformance(
-    api: State, who: Current, home: str, device: str, number: int
-) -> dict[str, Any]:
-    """One finished run's whole report: every check with its verdict, clause and evidence."""
-    own_device(api, who, home, device)
-    found = await asyncio.to_thread(api.conformance.report, home, device, number)
-    if found is None:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"no finished conformance run {number} of {home}/{device}"
-        )
-    return found
-
-
-@router.get(
-    "/{home}/{device}/conformance/{number}/report.{form}",
-    responses={
-        200: {"description": "The report.", "content": {"text/html": {}, "application/xml": {}}}
-    },
-)
-async def conformance_file(
-    api: State, who: Current, home: str, device: str, number: int, form: Literal["html", "xml"]
-) -> Response:
-    """The report as a page (html) or as JUnit XML for your CI (xml), as a download."""
-    own_device(api, who, home, device)
-    path = api.conformance.device_folder(home, device) / str(number) / f"report.{form}"
-    if not await asyncio.to_thread(path.is_file):
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"no finished conformance run {number} of {home}/{device}"
-        )
-    body = await asyncio.to_thread(path.read_text, encoding="utf-8")
-    name = f"conformance-{home}-{device}-{number}.{form}"
-    return Response(
-        body,
-        media_type="text/html" if form == "html" else "application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-def _conformance_seen(home: str, device: str, run: RunSeen) -> ConformanceSeen:
-    done = run.status == "done"
-    where = f"/api/devices/{home}/{device}/conformance/{run.id}"
-    return ConformanceSeen(
-        id=run.id,
-        status=run.status,
-        started=run.started,
-        verdict=run.verdict if done else None,
-        counts=run.counts,
-        error=run.error,
-        report=where if done else None,
-    )

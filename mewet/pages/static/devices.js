@@ -1,6 +1,7 @@
 // A company's devices as the lab received them: status, last seen, refused messages and
 // deviations from their meta; one device's last events, its dead letters with the reasons
-// and its deviations, to fix the device by; its conformance tests, started and read here.
+// and its deviations, the publishes the broker refused, to fix the device by; its
+// conformance tests (the plug pulled by the lab, if asked), started and read here.
 import { api, el, session, show, signOutButton, t, watchHealth } from "./api.js";
 
 signOutButton();
@@ -51,6 +52,11 @@ async function showDevice(home, device) {
     el("code", { text: l.topic })));
   document.getElementById("dead-letters").replaceChildren(
     ...(letters.length ? letters : [el("li", { text: t.none_refused })]));
+  const door = d.refused_publishes.map((r) => el("li", {},
+    el("time", { datetime: r.at, text: when(r.at) }), ` ${t.refusal_reason[r.reason] || r.reason} `,
+    el("code", { text: r.topic })));
+  document.getElementById("broker-refused").replaceChildren(
+    ...(door.length ? door : [el("li", { text: t.none_broker_refused })]));
   const strayed = d.recent_deviations.map((x) => el("li", {},
     el("time", { datetime: x.received, text: when(x.received) }),
     ` ${t.deviation_kind[x.kind] || x.kind}: `, el("code", { text: x.detail })));
@@ -110,8 +116,10 @@ async function download(path, name) {
 document.getElementById("conformance-start").addEventListener("click", async () => {
   if (!chosen) return;
   try {
-    await api("POST", `/api/devices/${chosen[0]}/${chosen[1]}/conformance`, {});
-    document.getElementById("conformance-said").textContent = t.conformance_started;
+    const unplug = document.getElementById("conformance-unplug").checked;
+    await api("POST", `/api/devices/${chosen[0]}/${chosen[1]}/conformance`, { unplug });
+    document.getElementById("conformance-said").textContent =
+      unplug ? t.conformance_started_unplug : t.conformance_started;
     show("devices-error", null);
     await showRuns(...chosen);
   } catch (error) {
