@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -43,6 +43,18 @@ def conformance(
         typer.Option(help="For CI: a check that saw too little to decide fails the run too."),
     ] = False,
     mqtt: MqttOpt = None,
+    lab: Annotated[
+        str | None,
+        typer.Option(
+            help="Have a lab that runs elsewhere (https://lab.school.fi) make the run: on a "
+            "secured lab, with --unplug, the lab itself pulls the plug at its devices' door "
+            "(for CI: nobody beside the device)."
+        ),
+    ] = None,
+    email: Annotated[
+        str | None,
+        typer.Option(help="With --lab: your company account (password: MEWET_PASSWORD or asked)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Watch a device on the broker, send it each command it declares, and judge what it
@@ -57,21 +69,26 @@ def conformance(
         check_id(name, "device id")
     except MewetError as exc:
         raise MewetError(f"{device!r}: give the device as HOME/DEVICE ({exc})") from None
-    settings = load_settings(mqtt_url=mqtt)
+    if lab is not None and mqtt is not None:
+        raise MewetError("give --lab (the lab makes the run) or --mqtt (this computer does)")
+    if lab is not None:
+        found = _on_lab(lab, email, home, name, watch, answer, strict, unplug)
+    else:
+        settings = load_settings(mqtt_url=mqtt)
 
-    def ask(what: str) -> None:
-        console.input(f"[bold]{what}[/], then press Enter: ")
+        def ask(what: str) -> None:
+            console.input(f"[bold]{what}[/], then press Enter: ")
 
-    plan = Plan(
-        watch_s=watch,
-        answer_s=answer,
-        unplug=(lambda: ask("pull the plug (power or network)")) if unplug else None,
-        replug=(lambda: ask("plug it back in")) if unplug else None,
-        say=err.print,
-    )
-    with quiet_ctrl_c():
-        record = observe(settings.mqtt(), settings.topic_root, home, name, plan)
-    found = report(record, strict)
+        plan = Plan(
+            watch_s=watch,
+            answer_s=answer,
+            unplug=(lambda: ask("pull the plug (power or network)")) if unplug else None,
+            replug=(lambda: ask("plug it back in")) if unplug else None,
+            say=err.print,
+        )
+        with quiet_ctrl_c():
+            record = observe(settings.mqtt(), settings.topic_root, home, name, plan)
+        found = report(record, strict)
     if out is not None:
         write(found, out)
     if as_json:
@@ -87,3 +104,27 @@ def conformance(
             console.print(f"wrote {out}/report.json, report.xml (JUnit) and report.html")
     if found["verdict"] == "fail":
         raise typer.Exit(1)
+
+
+def _on_lab(
+    url: str,
+    email: str | None,
+    home: str,
+    device: str,
+    watch: float,
+    answer: float,
+    strict: bool,
+    unplug: bool,
+) -> dict[str, Any]:
+    """The run made by the lab through its API, and its report (signed by the lab)."""
+    from mewet.cli.remote import Lab
+
+    if email is None:
+        raise MewetError("--lab needs --email: your company account on that lab")
+    request = {"watch_s": watch, "answer_s": answer, "strict": strict, "unplug": unplug}
+    remote = Lab(url, email)
+    try:
+        with quiet_ctrl_c():
+            return remote.conformance(home, device, request, err.print)
+    finally:
+        remote.close()

@@ -1,8 +1,10 @@
-"""A benchmark on a lab that runs elsewhere (`mewet benchmark --lab URL`): the lab plays the
-homes and keeps the truth; this command asks for the run through the lab's API, says where
-the company's analytics listen and publish, waits for the figures, and cancels the run on
-Ctrl-C. On a secured lab this is the way: its broker gives a company's account only its own
-device, and the run's homes to read for that run."""
+"""A benchmark or a conformance run on a lab that runs elsewhere (`mewet benchmark --lab URL`,
+`mewet conformance --lab URL`). For a benchmark the lab plays the homes and keeps the truth;
+this command asks for the run through the lab's API, says where the company's analytics listen
+and publish, waits for the figures, and cancels the run on Ctrl-C. On a secured lab this is
+the way: its broker gives a company's account only its own device, and the run's homes to
+read for that run. A conformance run is made by the lab itself, which can pull the device's
+plug at its devices' door."""
 
 from __future__ import annotations
 
@@ -78,6 +80,25 @@ class Lab:
         page = out / "report.html"
         page.write_bytes(r.content)
         return page
+
+    def conformance(
+        self, home: str, device: str, request: dict[str, Any], say: Any
+    ) -> dict[str, Any]:
+        """A conformance run of a device, made by the lab (which may pull its plug), waited
+        for, and its whole report (signed with the lab's key)."""
+        base = f"/api/devices/{home}/{device}/conformance"
+        run = self._answer(self.client.post(base, json=request))
+        say(f"conformance run {run['id']} of {home}/{device} started on the lab")
+        while run["status"] == "running":
+            time.sleep(POLL_S)
+            r = self.client.get(base)
+            if r.status_code >= 400:
+                self._answer(r)  # raises, in the lab's words
+            gone = {**run, "status": "failed", "error": "the run is no longer on the lab's list"}
+            run = next((x for x in r.json() if x["id"] == run["id"]), gone)
+        if run["status"] == "failed":
+            raise MewetError(f"the lab could not run the test: {run['error']}")
+        return self._answer(self.client.get(run["report"]))
 
     def close(self) -> None:
         """Close the connection."""

@@ -4,21 +4,65 @@ reconnecting and the persistent session are judged with nobody beside the device
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conformance.test_conformance import FAULTY_DEVICE, device_process, verdicts
-from tests.support.apiserver import COMPANY
+from tests.support.apiserver import COMPANY, PASSWORD
 from tests.support.helpers import REPO, eventually
 from tests.support.securelab import ROOT, SecuredLab, secured_lab
 
 
-def run_unplugged(lab: SecuredLab, fault: str) -> dict[str, Any]:
+def through_the_api(lab: SecuredLab) -> dict[str, Any]:
+    """A strict run that pulls the plug, asked of the API, waited for, its report."""
+    base = "/api/devices/acme/t-1"
+    body = {"watch_s": 6, "answer_s": 2, "strict": True, "unplug": True}
+    r = lab.api.call("POST", f"{base}/conformance", COMPANY, json=body)
+    assert r.status_code == 202, r.text
+    run = eventually(
+        lambda: [
+            x
+            for x in lab.api.call("GET", f"{base}/conformance", COMPANY).json()
+            if x["status"] != "running"
+        ],
+        timeout_s=150,
+        every_s=1,
+    )[0]
+    assert run["status"] == "done", run
+    found: dict[str, Any] = lab.api.call("GET", run["report"], COMPANY).json()
+    return found
+
+
+def from_the_command_line(lab: SecuredLab, out: Path) -> dict[str, Any]:
+    """`mewet conformance --lab URL --unplug --strict`, as a company's CI runs it."""
+    args = ["acme/t-1", "--lab", lab.api.base, "--email", COMPANY, "--unplug", "--strict"]
+    args += ["--watch", "6", "--answer", "2", "--out", str(out), "--json"]
+    done = subprocess.run(
+        [sys.executable, "-m", "mewet", "conformance", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "MEWET_PASSWORD": PASSWORD},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "conformance run 1 of acme/t-1 started on the lab" in done.stderr
+    found: dict[str, Any] = json.loads(done.stdout)
+    assert json.loads((out / "report.json").read_text()) == found
+    return found
+
+
+def run_unplugged(
+    lab: SecuredLab, fault: str, run: Callable[[SecuredLab], dict[str, Any]]
+) -> dict[str, Any]:
     """The faulty device (with `fault`) through the door, and a strict run that pulls its plug."""
     r = lab.api.call("POST", "/api/devices", COMPANY, json={"home": "acme", "device": "t-1"})
     login = r.json()
@@ -30,34 +74,24 @@ def run_unplugged(lab: SecuredLab, fault: str) -> dict[str, Any]:
             [sys.executable, str(FAULTY_DEVICE), *args], start_new_session=True, cwd=REPO
         )
 
-    base = "/api/devices/acme/t-1"
     with device_process(start):
         eventually(
-            lambda: lab.api.call("GET", base, COMPANY).json()["status"] == "online", timeout_s=20
+            lambda: (
+                lab.api.call("GET", "/api/devices/acme/t-1", COMPANY).json()["status"] == "online"
+            ),
+            timeout_s=20,
         )
-        body = {"watch_s": 6, "answer_s": 2, "strict": True, "unplug": True}
-        r = lab.api.call("POST", f"{base}/conformance", COMPANY, json=body)
-        assert r.status_code == 202, r.text
         started = time.monotonic()
-        run = eventually(
-            lambda: [
-                x
-                for x in lab.api.call("GET", f"{base}/conformance", COMPANY).json()
-                if x["status"] != "running"
-            ],
-            timeout_s=150,
-            every_s=1,
-        )[0]
-    assert run["status"] == "done", run
+        found = run(lab)
     assert time.monotonic() - started >= 20  # the plug stayed out 20 s
-    found: dict[str, Any] = lab.api.call("GET", run["report"], COMPANY).json()
     return found
 
 
 def test_a_correct_device_passes_strict_with_the_plug_pulled_by_the_lab(tmp_path: Path) -> None:
+    """From the company's CI: `mewet conformance --lab URL --unplug --strict` exits 0."""
     with secured_lab(tmp_path, door=True) as lab:
-        found = run_unplugged(lab, "none")
-    assert found["verdict"] == "pass", found
+        found = run_unplugged(lab, "none", lambda lab: from_the_command_line(lab, tmp_path / "r"))
+    assert found["verdict"] == "pass" and "signature" in found, found
     assert set(verdicts(found).values()) <= {"pass", "not_applicable"}, verdicts(found)
     evidence = {c["id"]: c["evidence"] for c in found["checks"]}
     for check in ("last-will", "reconnect-backoff", "back-online", "persistent-session"):
@@ -71,7 +105,7 @@ def test_a_correct_device_passes_strict_with_the_plug_pulled_by_the_lab(tmp_path
 
 def test_a_device_that_never_backs_off_fails_exactly_reconnect_backoff(tmp_path: Path) -> None:
     with secured_lab(tmp_path, door=True) as lab:
-        found = run_unplugged(lab, "no-backoff")
+        found = run_unplugged(lab, "no-backoff", through_the_api)
     failed = sorted(c for c, v in verdicts(found).items() if v == "fail")
     assert failed == ["reconnect-backoff"], found
     [check] = [c for c in found["checks"] if c["id"] == "reconnect-backoff"]
