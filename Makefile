@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-servers lint layers typecheck servers bench bench-engine bench-api bench-ui bench-fleet docs screenshots clean
+.PHONY: run test test-servers lint layers typecheck servers bench bench-engine bench-api bench-ui bench-fleet bench-door docs screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,9 @@ bench-ui: $(STAMP) test-servers
 
 bench-fleet: $(STAMP) test-servers
 	$(BIN)/python bench/fleet.py
+
+bench-door: $(STAMP) test-servers
+	$(BIN)/python bench/door.py
 
 # the README's tour: the browser tests, keeping a screenshot of each page
 screenshots: $(STAMP) test-servers
