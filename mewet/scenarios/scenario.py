@@ -27,10 +27,18 @@ from mewet.texts import said
 from mewet.yamlfile import FileError, Found, validate_yaml
 
 RoleName = Literal[
-    "alarm_centre", "home_care", "paramedic", "physiotherapist", "doctor", "relative", "police"
+    "alarm_centre",
+    "home_care",
+    "paramedic",
+    "physiotherapist",
+    "doctor",
+    "relative",
+    "police",
+    "resident",
 ]
-NO_SENSORS = ("relative", "police")
-"""Roles that do not see the home's sensors by default: they are told, or find out."""
+NO_SENSORS = ("relative", "police", "resident")
+"""Roles that do not see the home's sensors by default: they are told, or find out (the
+resident lives in the home: she does not watch its dashboards)."""
 
 
 MAX_SCENARIO_BYTES = 256 * 1024  # a scenario is a short file
@@ -120,6 +128,12 @@ BRIEFS: dict[str, str] = {
         "You are the police patrol (poliisi). When a resident is missing the emergency centre "
         "alerts you: go to the area, search, and bring the resident home."
     ),
+    "resident": (
+        "You are the resident (asukas), at home. You can press your wristband's alarm button, "
+        "open or close the front door, choose what you tell the alarm centre when it calls "
+        "through the safety phone, or let it ring. Your body and your day go on as the "
+        "scenario has them: you choose what you say and do."
+    ),
 }
 """What each role is told when a scenario gives no brief of its own."""
 
@@ -154,6 +168,12 @@ BRIEFS_FI: dict[str, str] = {
     "police": (
         "Olet poliisipartio. Kun asukas on kadoksissa, hätäkeskus hälyttää teidät: menkää "
         "alueelle, etsikää ja tuokaa asukas kotiin."
+    ),
+    "resident": (
+        "Olet asukas kotonasi. Voit painaa turvarannekkeen hälytysnappia, avata tai sulkea "
+        "ulko-oven, valita, mitä kerrot turvapuhelinkeskukselle, kun se soittaa "
+        "turvapuhelimeen, tai antaa puhelimen soida. Kehosi ja päiväsi kulkevat skenaarion "
+        "mukaan: sinä valitset, mitä sanot ja teet."
     ),
 }
 """The same in Finnish."""

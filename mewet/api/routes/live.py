@@ -108,8 +108,13 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
             await gone
 
 
-CALLS = {"relative": {"called_relative"}, "doctor": {"called_doctor"}}
-"""Actions of other roles that a role without sensors hears of: the phone ringing."""
+CALLS = {
+    "relative": {"called_relative"},
+    "doctor": {"called_doctor"},
+    "resident": {"talked", "called_resident", "reminded", "arrived", "unlocked", "left"},
+}
+"""Actions of other roles that a role without sensors hears of: the phone ringing (and, for
+the resident, who speaks to her and who comes in)."""
 
 
 def without_sensors(frame: Frame, role: str) -> Frame | None:

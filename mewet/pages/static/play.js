@@ -21,6 +21,8 @@ let started = false;
 function renderAlarms() {
   const list = document.getElementById("alarms");
   const open = [...cases.values()].filter((c) => !c.closed).sort((a, b) => b.id - a.id);
+  const feeling = document.getElementById("feeling");
+  if (feeling && action === "feel") out.feeling = feeling.value;
   const to = document.getElementById("link-to");
   if (to) {
     const keep = to.value;
@@ -91,6 +93,8 @@ function args(action) {
   }
   const what = document.getElementById("measure-what");
   if (what && action === "measure") out.what = what.value;
+  const feeling = document.getElementById("feeling");
+  if (feeling && action === "feel") out.feeling = feeling.value;
   const to = document.getElementById("link-to");
   if (to && action === "link") out.to = Number(to.value);
   return out;
@@ -148,6 +152,12 @@ function renderActions(briefing) {
     extra.push(el("label", { for: "urgency", text: `${t.urgency} ` }),
       el("select", { id: "urgency" }, ...["A", "B", "C", "D"].map((u) =>
         el("option", { value: u, selected: u === "B", text: `${u}: ${t.urgency_classes[u]}` }))));
+  }
+  if (names.includes("feel")) {
+    // what the resident tells whoever calls: the words of the situations the operator hears
+    extra.push(el("label", { for: "feeling", text: `${t.feeling_label} ` }),
+      el("select", { id: "feeling" }, ...["well", "unwell", "fallen", "injured"].map((f) =>
+        el("option", { value: f, text: t.situations[f] }))));
   }
   if (names.includes("link")) {
     extra.push(el("label", { for: "link-to", text: t.link_to }), el("select", { id: "link-to" }));

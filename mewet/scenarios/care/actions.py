@@ -11,12 +11,22 @@ from mewet.scenarios.care.roles import (
     physiotherapist,
     police,
     relative,
+    resident,
 )
 from mewet.scenarios.care.team import Action, Registry
 
 REGISTRY: Registry = {
     m.ROLE: m.ACTIONS
-    for m in (alarm_centre, home_care, paramedic, physiotherapist, doctor, relative, police)
+    for m in (
+        alarm_centre,
+        home_care,
+        paramedic,
+        physiotherapist,
+        doctor,
+        relative,
+        police,
+        resident,
+    )
 }
 
 ACTIONS: dict[str, dict[str, str]] = {

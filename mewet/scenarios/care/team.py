@@ -32,7 +32,7 @@ from mewet.contract import Event, Scalar
 from mewet.devices.base import Device
 from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.records import CareAction, Case, Measurement, Record, Visit
-from mewet.scenarios.care.settings import WEEKDAYS, CareSettings, Weekday
+from mewet.scenarios.care.settings import WEEKDAYS, CareSettings, Situation, Weekday
 from mewet.scenarios.care.signals import AlarmTap, Signal
 from mewet.scenarios.homesim import HomeSim
 from mewet.sim.clock import seconds_until
@@ -99,6 +99,10 @@ class CareTeam:
         self.visits: list[Visit] = []
         self.false_alarms = 0
         self.phone_ringing = False
+        self.resident_answers = True
+        """Whether the resident (played by a student) answers the safety phone."""
+        self.resident_says: Situation | None = None
+        """What the resident (played by a student) tells whoever calls; None: the truth."""
         self.consult_asked = False
         self.in_hospital = False
         """Conveyed to hospital and not back yet: nobody finds her at home."""

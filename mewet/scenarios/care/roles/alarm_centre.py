@@ -7,6 +7,7 @@ from __future__ import annotations
 from mewet.contract import Scalar
 from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.records import Case
+from mewet.scenarios.care.roles import resident
 from mewet.scenarios.care.settings import Situation, TimedStep, Urgency
 from mewet.scenarios.care.team import Action, CareTeam
 from mewet.sim.home import OUTSIDE
@@ -47,6 +48,13 @@ def situation(team: CareTeam) -> Situation:
 def talk(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
     """Talk to the resident through the alarm unit: what is the situation?"""
     case = team.answered_case(args)
+    if team.played(resident.ROLE):  # a student is her voice: the operator hears her
+        told = resident.heard(team, situation(team))
+        case.situation = told or "no_answer"
+        heard = said(f"heard_{told}") if told else NO_ANSWER
+        team.changed(case)
+        team.log(role, "talked", case=case.id, heard=heard)
+        return heard
     case.situation = situation(team)
     w = team.world
     early = w.illness > 0.1 or w.hydration < 0.8  # early signs, which the call brings out

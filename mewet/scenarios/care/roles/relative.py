@@ -5,7 +5,7 @@ from __future__ import annotations
 from mewet.contract import Scalar
 from mewet.scenarios.care.errors import ActionError
 from mewet.scenarios.care.records import Visit
-from mewet.scenarios.care.roles import visits
+from mewet.scenarios.care.roles import resident, visits
 from mewet.scenarios.care.team import Action, CareTeam
 from mewet.sim.home import OUTSIDE
 from mewet.sim.world import Process
@@ -27,7 +27,8 @@ def answer_phone(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
 def answers(team: CareTeam) -> bool:
     """Whether the resident can come to the phone now."""
     w = team.world
-    return not w.fallen and w.location != OUTSIDE and w.activity not in ("hospital", "wandering")
+    able = not w.fallen and w.location != OUTSIDE and w.activity not in ("hospital", "wandering")
+    return able and (team.resident_answers or not team.played(resident.ROLE))
 
 
 def call_resident(team: CareTeam, role: str, args: dict[str, Scalar]) -> Said:
