@@ -306,7 +306,9 @@ def test_roles_have_briefs_and_the_relative_and_police_see_no_sensors() -> None:
         "doctor",
         "relative",
         "police",
+        "resident",
     }
+    assert not scenario.roles["resident"].sensors  # she lives there: no dashboards
     assert not scenario.roles["relative"].sensors and scenario.roles["home_care"].sensors
     assert not scenario.roles["police"].sensors  # the police are told, and search
     assert scenario.teacher_guide
