@@ -207,6 +207,15 @@ class Limits(BaseModel):
     device_message_burst: int = Field(
         2000, ge=1, description="Messages a client may send at once before it is paced."
     )
+    assignments_per_hour: int = Field(
+        30, ge=1, description="Self-study assignments a teacher publishes an hour."
+    )
+    study_runs: int = Field(
+        100, ge=1, description="Learners' self-study runs going on at once in the lab."
+    )
+    study_runs_per_hour: int = Field(
+        10, ge=1, description="Self-study runs begun an hour from one address."
+    )
     live_per_token: int = Field(4, ge=1, description="Live feeds open at once per sign-in.")
     connections_per_address: int = Field(
         256, ge=8, description="Open HTTP connections from one address (a school's is shared)."

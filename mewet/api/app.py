@@ -34,6 +34,7 @@ from mewet.api.routes import (
     join,
     live,
     scenarios,
+    study,
     verifications,
 )
 from mewet.api.security import secret_key
@@ -248,6 +249,7 @@ def create_app(
     app.include_router(verifications.router)
     app.include_router(health.router)
     app.include_router(explore.router)
+    app.include_router(study.router)
     app.include_router(pages.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -37,6 +37,7 @@ from mewet.conformance.jobs import ConformanceRuns
 from mewet.contract import DEFAULT_ROOT
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
+from mewet.exercises.study import Study
 from mewet.texts import choose
 from mewet.transport.access import BrokerAccess
 from mewet.transport.gate import GateControl
@@ -97,6 +98,10 @@ class ApiState:
         self.trials = RateLimit(self.limits.trials_per_hour, 3600.0)
         self.device_requests = RateLimit(self.limits.device_requests_per_minute, 60.0)
         self.onboardings = RateLimit(self.limits.devices_per_minute, 60.0)
+        self.assignments_made = RateLimit(self.limits.assignments_per_hour, 3600.0)
+        self.study_begun = RateLimit(self.limits.study_runs_per_hour, 3600.0)
+        self.study = Study(self.db)
+        """Self-study assignments and the learners' runs."""
         self.password_checks = Slots(self.limits.password_checks, queue=8)
         self.known_checks = Slots(1, queue=8)
         """Password checks from browsers that signed in to the account before."""
@@ -211,8 +216,11 @@ async def exercise(who: Current, api: State, exercise_id: int) -> Hosted:
 Visible = Annotated[Hosted, Depends(exercise)]
 
 
-async def steerable(who: Current, hosted: Visible) -> Hosted:
-    """Only the exercise's own teacher (or an admin) steers it."""
+async def steerable(who: Current, api: State, hosted: Visible) -> Hosted:
+    """Only the exercise's own teacher (or an admin) steers it; a learner steers her own
+    self-study run."""
+    if who.kind == "participant" and api.study.run(hosted.row.id) is not None:
+        return hosted
     if who.kind != "user" or who.role not in ("teacher", "admin"):
         raise refused(403, "teacher_steers")
     return hosted

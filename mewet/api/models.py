@@ -292,6 +292,9 @@ class ExercisePublic(BaseModel):
     briefing: Briefing | None = Field(
         None, description="For a student: the exercise and their role (teachers: see the guide)."
     )
+    steer: bool = Field(
+        False, description="Whether you steer it yourself (your own self-study run)."
+    )
 
 
 class JoinRequest(RequestBody):

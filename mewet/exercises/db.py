@@ -96,6 +96,29 @@ CREATE TABLE IF NOT EXISTS participants (
     role TEXT NOT NULL,
     joined TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS assignments (
+    id INTEGER PRIMARY KEY,
+    teacher INTEGER NOT NULL REFERENCES users(id),
+    org TEXT NOT NULL,
+    title TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    scenario_yaml TEXT NOT NULL,
+    scenario_version INTEGER NOT NULL,
+    roles TEXT NOT NULL,
+    code TEXT NOT NULL UNIQUE,
+    opens TEXT NOT NULL,
+    closes TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS study_runs (
+    exercise INTEGER PRIMARY KEY REFERENCES exercises(id),
+    assignment INTEGER NOT NULL REFERENCES assignments(id),
+    participant INTEGER NOT NULL REFERENCES participants(id),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    resume_hash TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL
+);
 """
 COLUMNS_ADDED = (
     ("exercises", "group_name", "TEXT NOT NULL DEFAULT ''"),
@@ -180,20 +203,23 @@ class AppDb:
         """Close the database."""
         self.conn.close()
 
-    def _one(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Row | None:
+    def one(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Row | None:
+        """One row of a query, or None (for the modules that keep tables here: `study`)."""
         with self._lock:
             cur = self.conn.execute(sql, args)
             cur.row_factory = sqlite3.Row
             row: sqlite3.Row | None = cur.fetchone()
             return row
 
-    def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Every row of a query."""
         with self._lock:
             cur = self.conn.execute(sql, args)
             cur.row_factory = sqlite3.Row
             return list(cur.fetchall())
 
-    def _run(self, sql: str, args: tuple[Any, ...]) -> int:
+    def write(self, sql: str, args: tuple[Any, ...]) -> int:
+        """Run a statement; the new row's id."""
         with self._lock:
             cur = self.conn.execute(sql, args)
             return int(cur.lastrowid or 0)
@@ -205,7 +231,7 @@ class AppDb:
         if role not in ROLES:
             raise AccountError(f"role {role!r} is not one of {', '.join(ROLES)}")
         try:
-            uid = self._run(
+            uid = self.write(
                 "INSERT INTO users (email, role, org, password_hash, created) VALUES (?,?,?,?,?)",
                 (email, role, org, password_hash, _now()),
             )
@@ -217,16 +243,16 @@ class AppDb:
 
     def has_users(self) -> bool:
         """Whether any account exists yet."""
-        return self._one("SELECT 1 FROM users LIMIT 1", ()) is not None
+        return self.one("SELECT 1 FROM users LIMIT 1", ()) is not None
 
     def user(self, uid: int) -> User | None:
         """An account by id."""
-        row = self._one("SELECT * FROM users WHERE id = ?", (uid,))
+        row = self.one("SELECT * FROM users WHERE id = ?", (uid,))
         return _user(row) if row else None
 
     def user_by_email(self, email: str) -> User | None:
         """An account by email (case-insensitive)."""
-        row = self._one("SELECT * FROM users WHERE email = ?", (email,))
+        row = self.one("SELECT * FROM users WHERE email = ?", (email,))
         return _user(row) if row else None
 
     # -- scenarios ---------------------------------------------------------------------
@@ -262,7 +288,7 @@ class AppDb:
 
     def scenario_versions(self, sid: str) -> list[sqlite3.Row]:
         """Every version of an uploaded scenario, newest first."""
-        return self._all(
+        return self.rows(
             "SELECT v.version, v.created, v.title, u.email AS author FROM scenario_versions v "
             "LEFT JOIN users u ON u.id = v.owner WHERE v.id = ? ORDER BY v.version DESC",
             (sid,),
@@ -270,17 +296,17 @@ class AppDb:
 
     def scenario_version(self, sid: str, version: int) -> sqlite3.Row | None:
         """One version of an uploaded scenario."""
-        return self._one(
+        return self.one(
             "SELECT * FROM scenario_versions WHERE id = ? AND version = ?", (sid, version)
         )
 
     def scenarios(self) -> list[sqlite3.Row]:
         """Every uploaded scenario."""
-        return self._all("SELECT * FROM scenarios ORDER BY id")
+        return self.rows("SELECT * FROM scenarios ORDER BY id")
 
     def scenario(self, sid: str) -> sqlite3.Row | None:
         """One uploaded scenario."""
-        return self._one("SELECT * FROM scenarios WHERE id = ?", (sid,))
+        return self.one("SELECT * FROM scenarios WHERE id = ?", (sid,))
 
     # -- exercises ---------------------------------------------------------------------
 
@@ -300,7 +326,7 @@ class AppDb:
     ) -> int:
         """Keep a new exercise; returns its id. An empty title: the scenario's, in the
         reader's language."""
-        return self._run(
+        return self.write(
             "INSERT INTO exercises (teacher, org, title, scenario_yaml, seed, start, speed, roles,"
             " join_code, home_tag, phase, sim_s, created, group_name, scenario_version)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,'created',0,?,?,?)",
@@ -323,18 +349,18 @@ class AppDb:
 
     def exercises(self) -> list[ExerciseRow]:
         """Every exercise, oldest first."""
-        return [_exercise(r) for r in self._all("SELECT * FROM exercises ORDER BY id")]
+        return [_exercise(r) for r in self.rows("SELECT * FROM exercises ORDER BY id")]
 
     def set_clock(self, exercise: int, phase: str, sim_s: float, speed: float) -> None:
         """Where an exercise's clock stands."""
-        self._run(
+        self.write(
             "UPDATE exercises SET phase = ?, sim_s = ?, speed = ? WHERE id = ?",
             (phase, sim_s, speed, exercise),
         )
 
     def add_input(self, exercise: int, entry: Input) -> None:
         """Keep one input of an exercise."""
-        self._run(
+        self.write(
             "INSERT INTO inputs (exercise, n, sim_s, kind, name, role, args, by, wall)"
             " VALUES (?,?,?,?,?,?,?,?,?)",
             (
@@ -352,7 +378,7 @@ class AppDb:
 
     def inputs(self, exercise: int) -> list[Input]:
         """An exercise's inputs in order."""
-        rows = self._all("SELECT * FROM inputs WHERE exercise = ? ORDER BY n", (exercise,))
+        rows = self.rows("SELECT * FROM inputs WHERE exercise = ? ORDER BY n", (exercise,))
         return [
             Input(
                 r["n"], r["sim_s"], r["kind"], r["name"], r["role"], json.loads(r["args"]), r["by"]
@@ -364,25 +390,25 @@ class AppDb:
 
     def revoke(self, jti: str, expires: float) -> None:
         """A token signed out: refused from now until it would have expired."""
-        self._run("INSERT OR REPLACE INTO revoked (jti, expires) VALUES (?,?)", (jti, expires))
+        self.write("INSERT OR REPLACE INTO revoked (jti, expires) VALUES (?,?)", (jti, expires))
 
     def revoked(self) -> set[str]:
         """The ids of tokens signed out that have not expired yet (older ones are dropped)."""
-        self._run("DELETE FROM revoked WHERE expires < ?", (time.time(),))
-        return {r["jti"] for r in self._all("SELECT jti FROM revoked")}
+        self.write("DELETE FROM revoked WHERE expires < ?", (time.time(),))
+        return {r["jti"] for r in self.rows("SELECT jti FROM revoked")}
 
     def claim_home(self, home: str, org: str) -> str:
         """Give a home to a company, unless another has it; returns the home's owner."""
-        self._run(
+        self.write(
             "INSERT OR IGNORE INTO homes (home, org, created) VALUES (?,?,?)", (home, org, _now())
         )
-        row = self._one("SELECT org FROM homes WHERE home = ?", (home,))
+        row = self.one("SELECT org FROM homes WHERE home = ?", (home,))
         assert row is not None
         return str(row["org"])
 
     def uploads_since(self, owner: int, since: str) -> int:
         """How many scenarios an account has uploaded since an ISO time."""
-        row = self._one(
+        row = self.one(
             "SELECT COUNT(*) AS n FROM scenario_versions WHERE owner = ? AND created >= ?",
             (owner, since),
         )
@@ -391,20 +417,20 @@ class AppDb:
     def add_participant(self, exercise: int, name: str, role: str) -> int:
         """A student joined an exercise in a role; the same name in the same role again (a
         reload, another phone) is the same participant."""
-        row = self._one(
+        row = self.one(
             "SELECT id FROM participants WHERE exercise = ? AND name = ? AND role = ?",
             (exercise, name, role),
         )
         if row is not None:
             return int(row["id"])
-        return self._run(
+        return self.write(
             "INSERT INTO participants (exercise, name, role, joined) VALUES (?,?,?,?)",
             (exercise, name, role, _now()),
         )
 
     def participants(self, exercise: int) -> list[sqlite3.Row]:
         """Who joined an exercise, in which role."""
-        return self._all("SELECT * FROM participants WHERE exercise = ? ORDER BY id", (exercise,))
+        return self.rows("SELECT * FROM participants WHERE exercise = ? ORDER BY id", (exercise,))
 
 
 def _user(row: sqlite3.Row) -> User:

@@ -32,6 +32,7 @@ PAGES = {
     "classroom": "classroom.html",
     "editor": "editor.html",
     "explore": "explore.html",
+    "study": "study.html",
 }
 STATIC = resources.files("mewet.pages") / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
@@ -64,6 +65,12 @@ async def index(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
 async def join(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
     """A student joins: the code, a name, then one of the open roles."""
     return render("join", choose(lang, accept))
+
+
+@router.get("/study", response_class=HTMLResponse)
+async def study(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """A learner begins her own run of an assignment, or comes back to it with her key."""
+    return render("study", choose(lang, accept))
 
 
 @router.get("/play/{exercise_id}", response_class=HTMLResponse)

@@ -50,6 +50,7 @@ from mewet.api.routes.briefs import briefing
 from mewet.api.routes.debriefs import replayed
 from mewet.api.routes.join import join_with_code
 from mewet.api.routes.scenarios import find
+from mewet.api.routes.study import LEARNER_CONTROLS
 from mewet.api.security import Principal
 from mewet.devices.catalogue import CATALOGUE
 from mewet.devices.names import device_names
@@ -105,6 +106,7 @@ def public(
         participants=people,
         time_zone=zone_label(live.zone),
         briefing=briefing(hosted, student_role, lang) if student_role else None,
+        steer=student_role is not None and api is not None and api.study.run(row.id) is not None,
     )
 
 
@@ -247,7 +249,10 @@ async def join(
 async def control(
     api: State, who: Current, hosted: Steerable, lang: Language, body: ControlRequest
 ) -> Outcome:
-    """Steer: start, pause, resume, speed, step, inject an incident, end."""
+    """Steer: start, pause, resume, speed, step, inject an incident, end (a learner steers
+    her own self-study run, and does not inject)."""
+    if who.kind == "participant" and body.control not in LEARNER_CONTROLS:
+        raise refused(403, "learner_steers")
     try:
         result = await api.exercises.call(
             partial(hosted.live.control, body.control, dict(body.args), signed(who))

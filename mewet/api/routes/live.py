@@ -19,6 +19,8 @@ from pydantic import BaseModel
 
 from mewet.api.deps import ApiState, Current, State, Visible, sees_sensors, visible
 from mewet.api.models import ERRORS
+from mewet.api.routes.study import pause_when_alone
+from mewet.exercises.errors import RefusedError
 from mewet.exercises.frames import ActionFrame, Frame, LaggingFrame, SnapshotFrame
 
 router = APIRouter(prefix="/api/exercises", tags=["live"], responses=ERRORS)
@@ -106,6 +108,9 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
         signed_out.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await gone
+        if not hosted.live.feed.subscribers:  # a learner left her run: it waits for her
+            with contextlib.suppress(RefusedError):
+                await pause_when_alone(api, hosted.row.id)
 
 
 CALLS = {

@@ -288,8 +288,34 @@ function drawTrends() {
   }));
 }
 
+function steerable() {
+  // her own self-study run: she steers its clock, as a teacher does a class's
+  const box = document.getElementById("steer");
+  box.hidden = false;
+  for (const button of box.querySelectorAll("button[data-control]")) {
+    button.addEventListener("click", () => steer(button.dataset.control));
+  }
+  document.getElementById("steer-speed").addEventListener("change", (event) =>
+    steer("speed", { speed: Number(event.target.value) }));
+}
+
+async function steer(control, args) {
+  show("steer-error", null);
+  if (control === "step") {
+    args = { minutes: Number(document.getElementById("steer-minutes").value) };
+  }
+  try {
+    const done = await api("POST", `/api/exercises/${exercise}/control`,
+      args ? { control, args } : { control });
+    document.getElementById("steer-said").textContent = done.result;
+  } catch (error) {
+    show("steer-error", error);
+  }
+}
+
 async function main() {
   const ex = await api("GET", `/api/exercises/${exercise}`);
+  if (ex.steer) steerable();
   const b = ex.briefing;
   document.getElementById("title").textContent = b.title;
   document.title = `${b.title} – ${t.app}`;

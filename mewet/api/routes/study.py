@@ -1,0 +1,294 @@
+"""Self-study: a teacher publishes a scenario as an assignment; a learner runs it alone, in
+the role she chooses, while the default team plays every other role; she steers it herself
+(start, pause, speed, step, end), comes back to it later with her key, and gets the debrief a
+class gets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from fastapi import APIRouter, Request, status
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from mewet.api.deps import Address, ApiState, KnownQuery, Language, State, Teacher
+from mewet.api.models import ERRORS, JoinRequest, JoinResult, Line, RequestBody
+from mewet.api.public import join_base
+from mewet.api.refusals import Refusal, refused, too_many, within
+from mewet.api.routes.briefs import briefing
+from mewet.api.routes.join import join_with_code
+from mewet.api.routes.scenarios import find
+from mewet.api.security import Principal, issue
+from mewet.exercises.manager import scenario_from_text
+from mewet.exercises.study import Assignment, StudyRun
+from mewet.scenarios.scenario import RoleName
+from mewet.texts import said
+from mewet.texts.problems import wrong
+
+router = APIRouter(prefix="/api", tags=["self-study"], responses=ERRORS, dependencies=[KnownQuery])
+OPEN_DAYS = 30
+"""How long an assignment is open when the teacher does not say: the network's courses'."""
+LONGEST = timedelta(days=366)
+SPEED = 60.0
+"""A learner's run starts at one minute a second: she speeds it up or steps as she likes."""
+LEARNER_CONTROLS = ("start", "pause", "resume", "speed", "step", "end")
+"""What a learner may do to her own run (not inject: the scenario's incidents are the test)."""
+NO_SUCH_ASSIGNMENT = said("no_such_assignment")
+
+
+class AssignmentCreate(RequestBody):
+    """A scenario published for self-study: the roles a learner may take, and when it is open
+    (from now, for 30 days, unless said)."""
+
+    scenario: str = Field(min_length=1, max_length=64)
+    roles: list[RoleName] = Field(min_length=1, max_length=8)
+    title: Line = Field("", max_length=120)
+    opens: AwareDatetime | None = None
+    closes: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> AssignmentCreate:
+        opens = self.opens or datetime.now(UTC)
+        closes = self.closes or opens + timedelta(days=OPEN_DAYS)
+        if closes <= opens:
+            raise wrong("closes_before_opens")
+        if closes - opens > LONGEST:
+            raise wrong("open_too_long")
+        self.opens, self.closes = opens, closes
+        return self
+
+
+class RunSeen(BaseModel):
+    """One learner's run, as her teacher sees it."""
+
+    exercise: int
+    name: str
+    role: str
+    started: datetime
+    phase: str
+    time: str = Field(description="The home's clock where she is now.")
+    debrief: str = Field(description="The run's debrief page (her KPIs).")
+
+
+class AssignmentPublic(BaseModel):
+    """An assignment, its link for learners and every learner's run."""
+
+    id: int
+    code: str
+    title: str
+    scenario: str
+    roles: list[str]
+    opens: datetime
+    closes: datetime
+    link: str = Field(description="The page a learner opens (the code filled in).")
+    runs: list[RunSeen]
+
+
+class StudyPreview(BaseModel):
+    """What a code leads to, before beginning."""
+
+    title: str
+    roles: list[str]
+    opens: datetime
+    closes: datetime
+    open: bool
+
+
+class StudyStart(RequestBody):
+    """Begin a run of an assignment: its code, your name, the role you take."""
+
+    code: str = Field(min_length=1, max_length=32)
+    name: Line = Field(min_length=1, max_length=60)
+    role: RoleName
+
+
+class StudyResume(RequestBody):
+    """Come back to your run: the assignment's code and the key you were given."""
+
+    code: str = Field(min_length=1, max_length=32)
+    key: str = Field(min_length=1, max_length=32)
+
+
+class StudyRunToken(JoinResult):
+    """Your token for your own run; on beginning, the key to come back with (shown once)."""
+
+    key: str | None = Field(None, description="Keep it: with the code it opens your run again.")
+
+
+@router.post("/assignments", status_code=status.HTTP_201_CREATED, responses={429: ERRORS[429]})
+async def publish(
+    api: State, who: Teacher, lang: Language, request: Request, body: AssignmentCreate
+) -> AssignmentPublic:
+    """Publish a scenario for self-study."""
+    within(api.assignments_made, str(who.id), said("too_many_assignments"))
+    scenario, text, found = find(api, who, body.scenario, lang)
+    closed = sorted(set(body.roles) - set(scenario.roles))
+    if closed:
+        raise refused(
+            422,
+            "roles_not_in_scenario",
+            roles=", ".join(closed),
+            scenario=scenario.id,
+            known=", ".join(scenario.roles),
+        )
+    assert body.opens is not None  # the validator set both
+    assert body.closes is not None
+    made = api.study.publish(
+        who.id,
+        who.org,
+        body.title or scenario.text(lang)[0],
+        scenario.id,
+        text,
+        found["version"],
+        sorted(set(body.roles)),
+        body.opens,
+        body.closes,
+    )
+    return _public(api, made, request)
+
+
+@router.get("/assignments")
+async def assignments(api: State, who: Teacher, request: Request) -> list[AssignmentPublic]:
+    """Your assignments (every one, for an admin), newest first, with each learner's run."""
+    mine = api.study.of_teacher(None if who.role == "admin" else who.id)
+    return [_public(api, a, request) for a in mine]
+
+
+def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
+    base, _ = join_base(request, api.public_url, api.listen_host)
+    runs = []
+    for run in api.study.runs(a.id):
+        hosted = api.exercises.get(run.exercise)
+        if hosted is None:
+            continue
+        runs.append(
+            RunSeen(
+                exercise=run.exercise,
+                name=run.name,
+                role=run.role,
+                started=run.created,
+                phase=hosted.live.phase,
+                time=hosted.live.time(),
+                debrief=f"/debrief/{run.exercise}",
+            )
+        )
+    return AssignmentPublic(
+        id=a.id,
+        code=a.code,
+        title=a.title,
+        scenario=a.scenario,
+        roles=a.roles,
+        opens=a.opens,
+        closes=a.closes,
+        link=f"{base}/study?code={a.code}",
+        runs=runs,
+    )
+
+
+def _assignment(api: ApiState, code: str, address: str) -> Assignment:
+    """The assignment of a code (each ask counts against the address, as joining does)."""
+    within(api.joins, address, said("too_many_joins"))
+    found = api.study.by_code(code[:32])
+    if found is None:
+        raise Refusal(404, NO_SUCH_ASSIGNMENT)
+    return found
+
+
+def _open(a: Assignment) -> None:
+    now = datetime.now(UTC)
+    if not a.open_at(now):
+        key = "assignment_not_yet_open" if now < a.opens else "assignment_closed"
+        raise refused(409, key, opens=_shown(a.opens), closes=_shown(a.closes))
+
+
+def _shown(at: datetime) -> str:
+    """A moment as the refusal says it: the date and time in UTC, with its zone."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@router.get("/study/{code}", responses={429: ERRORS[429]})
+async def preview(api: State, address: Address, code: str) -> StudyPreview:
+    """What an assignment's code leads to: its title, the roles, when it is open."""
+    a = _assignment(api, code, address)
+    return StudyPreview(
+        title=a.title,
+        roles=a.roles,
+        opens=a.opens,
+        closes=a.closes,
+        open=a.open_at(datetime.now(UTC)),
+    )
+
+
+@router.post("/study", status_code=status.HTTP_201_CREATED, responses={429: ERRORS[429]})
+async def begin(api: State, address: Address, lang: Language, body: StudyStart) -> StudyRunToken:
+    """Begin your own run of an assignment (no account needed): it waits at its start for
+    you to start it; the key in the answer brings you back to it later."""
+    a = _assignment(api, body.code, address)
+    _open(a)
+    if body.role not in a.roles:
+        raise refused(422, "role_not_assigned", role=body.role, roles=", ".join(a.roles))
+    within(api.study_begun, address, said("too_many_study_runs"))
+    going = sum(
+        1
+        for h in api.exercises.hosted.values()
+        if h.live.phase != "ended" and api.study.run(h.row.id) is not None
+    )
+    if going >= api.limits.study_runs:
+        raise too_many(60, said("study_full", most=api.limits.study_runs))
+    teacher = api.db.user(a.teacher)
+    if teacher is None:
+        raise Refusal(404, NO_SUCH_ASSIGNMENT)
+    scenario = scenario_from_text(a.scenario_yaml, f"{a.scenario}.yaml")
+    hosted = await api.exercises.create(
+        teacher,
+        a.title,
+        a.scenario_yaml,
+        scenario.seed,
+        scenario.start,
+        SPEED,
+        [body.role],
+        f"{a.code}",
+        a.scenario_version,
+    )
+    joined = await join_with_code(
+        api,
+        address,
+        JoinRequest(code=hosted.row.join_code, name=body.name, role=body.role),
+        hosted,
+        lang,
+    )
+    pid = api.db.add_participant(hosted.row.id, body.name, body.role)  # the one just joined
+    key = api.study.begin(hosted.row.id, a.id, pid, body.name, body.role)
+    return StudyRunToken(**joined.model_dump(), key=key)
+
+
+@router.post("/study/resume", responses={429: ERRORS[429]})
+async def resume(api: State, address: Address, lang: Language, body: StudyResume) -> StudyRunToken:
+    """Come back to your run with the assignment's code and your key: a new token for it."""
+    a = _assignment(api, body.code, address)
+    _open(a)
+    run: StudyRun | None = api.study.by_key(a.id, body.key)
+    hosted = api.exercises.get(run.exercise) if run is not None else None
+    if run is None or hosted is None:
+        raise refused(404, "no_such_study_run")
+    who = Principal(
+        "participant", run.participant, "student", hosted.row.org, run.name, run.exercise, run.role
+    )
+    token, seconds = issue(who, api.key, api.token_hours)
+    return StudyRunToken(
+        access_token=token,
+        expires_in=seconds,
+        exercise=run.exercise,
+        role=run.role,
+        home=hosted.live.setup.home_id,
+        briefing=briefing(hosted, run.role, lang),
+    )
+
+
+async def pause_when_alone(api: ApiState, exercise: int) -> None:
+    """A learner who leaves her run (its last live feed closes) finds it where she left it:
+    a running self-study run is paused."""
+    hosted = api.exercises.get(exercise)
+    if hosted is None or hosted.live.phase != "running" or api.study.run(exercise) is None:
+        return
+    await api.exercises.call(partial(hosted.live.control, "pause", {}, "lab"))

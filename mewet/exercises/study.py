@@ -1,0 +1,189 @@
+"""Self-study: a teacher publishes a scenario as an assignment (a code, an opening and a
+closing date, the roles a learner may take); a learner runs it alone, in an exercise of her
+own that she steers herself, and comes back to it later with the key she was given.
+
+An assignment keeps the scenario's text as it was published, so a later edit of the scenario
+does not change a run that has begun. A learner's run is an ordinary exercise (kept as its
+inputs, restored by replay, debriefed the same way), owned by the assignment's teacher; the
+key to come back is kept as a hash only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from mewet.exercises.db import AppDb
+
+CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """A scenario published for self-study."""
+
+    id: int
+    teacher: int
+    org: str
+    title: str
+    scenario: str
+    scenario_yaml: str
+    scenario_version: int
+    roles: list[str]
+    code: str
+    opens: datetime
+    closes: datetime
+    created: datetime
+
+    def open_at(self, now: datetime) -> bool:
+        """Whether learners may begin or go on now."""
+        return self.opens <= now < self.closes
+
+
+@dataclass(frozen=True, slots=True)
+class StudyRun:
+    """One learner's run of an assignment."""
+
+    exercise: int
+    assignment: int
+    participant: int
+    name: str
+    role: str
+    created: datetime
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.strip().upper().encode()).hexdigest()
+
+
+def new_code(length: int = 8) -> str:
+    """A code no one can guess: 8 characters of 32 (40 bits)."""
+    return "".join(secrets.choice(CODE_LETTERS) for _ in range(length))
+
+
+class Study:
+    """The assignments and the learners' runs, in the lab's database."""
+
+    def __init__(self, db: AppDb) -> None:
+        self.db = db
+
+    def publish(
+        self,
+        teacher: int,
+        org: str,
+        title: str,
+        scenario: str,
+        text: str,
+        version: int,
+        roles: list[str],
+        opens: datetime,
+        closes: datetime,
+    ) -> Assignment:
+        """A new assignment with a fresh code."""
+        code = new_code()
+        now = datetime.now(UTC)
+        row = (
+            teacher,
+            org,
+            title,
+            scenario,
+            text,
+            version,
+            json.dumps(roles),
+            code,
+            opens.isoformat(),
+            closes.isoformat(),
+            now.isoformat(),
+        )
+        n = self.db.write(
+            "INSERT INTO assignments (teacher, org, title, scenario, scenario_yaml, "
+            "scenario_version, roles, code, opens, closes, created) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            row,
+        )
+        found = self.assignment(n)
+        assert found is not None
+        return found
+
+    def assignment(self, number: int) -> Assignment | None:
+        row = self.db.one("SELECT * FROM assignments WHERE id = ?", (number,))
+        return _assignment(row) if row is not None else None
+
+    def by_code(self, code: str) -> Assignment | None:
+        row = self.db.one("SELECT * FROM assignments WHERE code = ?", (code.strip().upper(),))
+        return _assignment(row) if row is not None else None
+
+    def of_teacher(self, teacher: int | None) -> list[Assignment]:
+        """A teacher's assignments (every one, for None: an admin), newest first."""
+        if teacher is None:
+            rows = self.db.rows("SELECT * FROM assignments ORDER BY id DESC")
+        else:
+            rows = self.db.rows(
+                "SELECT * FROM assignments WHERE teacher = ? ORDER BY id DESC", (teacher,)
+            )
+        return [_assignment(r) for r in rows]
+
+    def begin(self, exercise: int, assignment: int, participant: int, name: str, role: str) -> str:
+        """Keep a learner's new run; returns the key she comes back with (kept as a hash)."""
+        key = new_code(12)
+        self.db.write(
+            "INSERT INTO study_runs (exercise, assignment, participant, name, role, "
+            "resume_hash, created) VALUES (?,?,?,?,?,?,?)",
+            (exercise, assignment, participant, name, role, _key_hash(key), _now()),
+        )
+        return key
+
+    def run(self, exercise: int) -> StudyRun | None:
+        """The self-study run an exercise is, if it is one."""
+        row = self.db.one("SELECT * FROM study_runs WHERE exercise = ?", (exercise,))
+        return _run(row) if row is not None else None
+
+    def by_key(self, assignment: int, key: str) -> StudyRun | None:
+        """A learner's run of this assignment, by the key she was given."""
+        row = self.db.one(
+            "SELECT * FROM study_runs WHERE assignment = ? AND resume_hash = ?",
+            (assignment, _key_hash(key)),
+        )
+        return _run(row) if row is not None else None
+
+    def runs(self, assignment: int) -> list[StudyRun]:
+        """Every learner's run of an assignment, oldest first."""
+        rows = self.db.rows(
+            "SELECT * FROM study_runs WHERE assignment = ? ORDER BY exercise", (assignment,)
+        )
+        return [_run(r) for r in rows]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _assignment(row: sqlite3.Row) -> Assignment:
+    return Assignment(
+        row["id"],
+        row["teacher"],
+        row["org"],
+        row["title"],
+        row["scenario"],
+        row["scenario_yaml"],
+        row["scenario_version"],
+        json.loads(row["roles"]),
+        row["code"],
+        datetime.fromisoformat(row["opens"]),
+        datetime.fromisoformat(row["closes"]),
+        datetime.fromisoformat(row["created"]),
+    )
+
+
+def _run(r: sqlite3.Row) -> StudyRun:
+    return StudyRun(
+        r["exercise"],
+        r["assignment"],
+        r["participant"],
+        r["name"],
+        r["role"],
+        datetime.fromisoformat(r["created"]),
+    )

@@ -1,0 +1,101 @@
+"""Self-study in Chromium, on a phone: a learner opens the assignment's link, gives her name,
+begins as the alarm centre, is shown her key, steers her own run (start, step), answers the
+fall's alarm, ends it and reads her debrief; she comes back with her key. The pages fit a
+phone, have no serious accessibility problems and speak Finnish."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.pages.browser import CHROMIUM, NEEDS_CHROMIUM
+from tests.pages.test_phone import phone, too_wide
+from tests.support.apiserver import TEACHER, Api
+
+pytestmark = NEEDS_CHROMIUM
+
+if Path(CHROMIUM).exists():
+    from playwright.sync_api import Browser, expect
+
+
+def assignment(lab: Api) -> str:
+    body = {"scenario": "night-fall", "roles": ["alarm_centre", "home_care"]}
+    r = lab.call("POST", "/api/assignments", TEACHER, json=body)
+    assert r.status_code == 201, r.text
+    return str(r.json()["code"])
+
+
+def test_a_learner_runs_an_assignment_on_her_phone_and_comes_back(
+    browser: Browser, lab: Api
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    code = assignment(lab)
+    page = phone(browser)
+    page.goto(f"{lab.base}/study?code={code}")
+    page.get_by_label("Your name").fill("Ada")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#assignment-title")).to_have_text("Night-time fall, wristband worn")
+    expect(page.locator("#assignment-open")).to_contain_text("Open until")
+    assert too_wide(page) is None
+    bad = [
+        v["id"]
+        for v in Axe().run(page).response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+    assert not bad, bad
+    page.get_by_role("button", name="Begin: Alarm centre").click()
+    told = page.locator("#key-told")
+    expect(told).to_contain_text("Write it down")
+    key = re.search(r"Your key: ([A-Z0-9]{12})", told.inner_text())
+    assert key is not None
+    page.get_by_role("link", name="Go to your run").click()
+    page.wait_for_url(re.compile(r"/play/\d+$"))
+
+    steer = page.locator("#steer")
+    expect(steer).to_be_visible()
+    steer.get_by_role("button", name="Start").click()
+    page.get_by_label("Step (minutes)").fill("552")
+    steer.get_by_role("button", name="Step").click()
+    expect(page.locator("#alarms")).to_contain_text("fall detected", timeout=20_000)
+    assert too_wide(page) is None
+    page.get_by_role("button", name="answer", exact=True).click()
+    expect(page.locator("#action-result")).to_contain_text("fall detected")
+    bad = [
+        v["id"]
+        for v in Axe().run(page).response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+    assert not bad, bad
+
+    # another day, another device: the code and her key bring her back to where she was
+    again = phone(browser)
+    again.goto(f"{lab.base}/study?code={code}")
+    again.locator("#resume summary").click()
+    again.get_by_label("Your key").fill(key.group(1))
+    again.get_by_role("button", name="Come back").click()
+    again.wait_for_url(re.compile(r"/play/\d+$"))
+    assert again.url == page.url
+    expect(again.locator("#timeline")).to_contain_text("answered")
+    again.locator("#steer").get_by_role("button", name="End").click()
+    expect(again.locator("#clock")).to_contain_text("ended")
+    again.get_by_role("link", name="Debrief").click()
+    expect(again.locator("#cases")).to_contain_text("fall detected")
+
+
+def test_the_study_page_in_finnish(browser: Browser, lab: Api) -> None:
+    code = assignment(lab)
+    page = phone(browser, "fi")
+    page.goto(f"{lab.base}/study?code={code}")
+    expect(page.locator("h1")).to_have_text("Itseopiskelu")
+    page.get_by_label("Nimesi").fill("Aino")
+    page.get_by_role("button", name="Seuraava").click()
+    expect(page.get_by_role("button", name="Aloita: Turvapuhelinkeskus")).to_be_visible()
+    page.get_by_role("button", name="Aloita: Kotihoito").click()
+    expect(page.locator("#key-told")).to_contain_text("Kirjoita se muistiin")
+    page.get_by_role("link", name="Siirry harjoitukseesi").click()
+    expect(page.locator("#steer")).to_contain_text("Oma harjoituksesi")
+    page.locator("#steer").get_by_role("button", name="Jatka").click()
+    expect(page.locator("#steer-error")).to_contain_text(
+        "vain tauolla olevaa harjoitusta voi jatkaa"
+    )
