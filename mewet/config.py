@@ -211,7 +211,10 @@ class Limits(BaseModel):
         30, ge=1, description="Self-study assignments a teacher publishes an hour."
     )
     study_runs: int = Field(
-        100, ge=1, description="Learners' self-study runs going on at once in the lab."
+        100,
+        ge=1,
+        description="Learners' self-study runs begun and not paused, at once in the lab (a "
+        "paused run waits for its learner until its assignment closes).",
     )
     study_runs_per_hour: int = Field(
         10, ge=1, description="Self-study runs begun an hour from one address."

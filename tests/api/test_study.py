@@ -5,6 +5,7 @@ bad request gets its clear answer."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,18 @@ def test_begun_runs_are_limited_per_address_and_in_the_lab(
         r = api.call("POST", "/api/study", json=third)
         assert r.status_code == 429 and said in r.json()["detail"]
         assert r.headers["Retry-After"]
+
+
+def test_a_run_ends_when_its_assignment_closes(api: Api) -> None:
+    """A run is not kept waiting for ever: once the assignment closes, its runs are ended
+    (their debriefs stay), and nobody comes back to it."""
+    a = publish(api, closes=(datetime.now(UTC) + timedelta(seconds=3)).isoformat())
+    run = begin(api, a["code"])
+    assert steer(api, run, "start").status_code == 200
+    time.sleep(3.5)
+    [listed] = [
+        x for x in api.call("GET", "/api/assignments", TEACHER).json() if x["id"] == a["id"]
+    ]
+    assert listed["runs"][0]["phase"] == "ended"
+    back = api.call("POST", "/api/study/resume", json={"code": a["code"], "key": run["key"]})
+    assert back.status_code == 409 and "the assignment closed" in back.json()["detail"]

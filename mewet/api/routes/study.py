@@ -150,6 +150,7 @@ async def publish(
 @router.get("/assignments")
 async def assignments(api: State, who: Teacher, request: Request) -> list[AssignmentPublic]:
     """Your assignments (every one, for an admin), newest first, with each learner's run."""
+    await end_closed(api)
     mine = api.study.of_teacher(None if who.role == "admin" else who.id)
     return [_public(api, a, request) for a in mine]
 
@@ -228,10 +229,11 @@ async def begin(api: State, address: Address, lang: Language, body: StudyStart) 
     if body.role not in a.roles:
         raise refused(422, "role_not_assigned", role=body.role, roles=", ".join(a.roles))
     within(api.study_begun, address, said("too_many_study_runs"))
+    await end_closed(api)
     going = sum(
         1
         for h in api.exercises.hosted.values()
-        if h.live.phase != "ended" and api.study.run(h.row.id) is not None
+        if h.live.phase in ("created", "running") and api.study.run(h.row.id) is not None
     )
     if going >= api.limits.study_runs:
         raise too_many(60, said("study_full", most=api.limits.study_runs))
@@ -283,6 +285,19 @@ async def resume(api: State, address: Address, lang: Language, body: StudyResume
         home=hosted.live.setup.home_id,
         briefing=briefing(hosted, run.role, lang),
     )
+
+
+async def end_closed(api: ApiState) -> None:
+    """End the runs of assignments that have closed: what they hold goes, their debriefs
+    stay."""
+    now = datetime.now(UTC)
+    for hosted in list(api.exercises.hosted.values()):
+        if hosted.live.phase == "ended":
+            continue
+        run = api.study.run(hosted.row.id)
+        found = api.study.assignment(run.assignment) if run is not None else None
+        if found is not None and now >= found.closes:
+            await api.exercises.call(partial(hosted.live.control, "end", {}, "lab"))
 
 
 async def pause_when_alone(api: ApiState, exercise: int) -> None:
