@@ -83,7 +83,9 @@ def test_a_learner_runs_an_assignment_alone_leaves_and_comes_back(api: Api) -> N
     wrong = api.call("POST", "/api/study/resume", json={"code": a["code"], "key": "WRONGKEY0000"})
     assert wrong.status_code == 404 and "no run of this assignment" in wrong.json()["detail"]
 
-    # the teacher sees her run; she ends it and reads her debrief
+    # the teacher sees her run under its assignment, not among the class exercises; she ends
+    # it and reads her debrief
+    assert api.call("GET", "/api/exercises", TEACHER).json() == []
     [listed] = api.call("GET", "/api/assignments", TEACHER).json()
     [seen_run] = listed["runs"]
     assert (seen_run["name"], seen_run["role"], seen_run["phase"]) == (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.pages.browser import CHROMIUM, NEEDS_CHROMIUM
+from tests.pages.browser import CHROMIUM, NEEDS_CHROMIUM, page_in, sign_in
 from tests.pages.test_phone import phone, too_wide
 from tests.support.apiserver import TEACHER, Api
 
@@ -81,6 +81,28 @@ def test_a_learner_runs_an_assignment_on_her_phone_and_comes_back(
     expect(again.locator("#clock")).to_contain_text("ended")
     again.get_by_role("link", name="Debrief").click()
     expect(again.locator("#cases")).to_contain_text("fall detected")
+
+
+def test_a_teacher_publishes_from_the_library_and_follows_the_runs(
+    browser: Browser, lab: Api
+) -> None:
+    teacher = page_in(browser)
+    sign_in(teacher, lab.base)
+    card = teacher.locator("form[data-scenario=night-fall]")
+    card.get_by_label("Open for (days)").fill("14")
+    card.get_by_role("button", name="Publish for self-study").click()
+    published = teacher.locator("#assignments [data-assignment]")
+    expect(published).to_have_count(1)
+    expect(published).to_contain_text("Nobody has begun yet.")
+    code = published.get_attribute("data-assignment")
+    assert code is not None
+    link = published.locator("a").first
+    assert link.get_attribute("href") == f"{lab.base}/study?code={code}"
+    r = lab.call("POST", "/api/study", json={"code": code, "name": "Bo", "role": "home_care"})
+    assert r.status_code == 201, r.text
+    teacher.reload()
+    expect(published).to_contain_text("Bo (Home care): not started")
+    expect(teacher.locator("#exercises [data-exercise]")).to_have_count(0)
 
 
 def test_the_study_page_in_finnish(browser: Browser, lab: Api) -> None:

@@ -217,13 +217,19 @@ async def _open(
 async def list_exercises(
     api: State, who: Current, lang: Language, request: Request
 ) -> list[ExercisePublic]:
-    """The exercises you may see: yours as a teacher, all as an admin, yours as a student."""
+    """The exercises you may see: yours as a teacher, all as an admin, yours as a student
+    (learners' self-study runs are listed under their assignments)."""
     no_companies(who)
     return [
         public(hosted, who, api, lang, request)
         for _, hosted in sorted(api.exercises.hosted.items())
-        if may_see(who, hosted)
+        if may_see(who, hosted) and not _studied(api, who, hosted)
     ]
+
+
+def _studied(api: ApiState, who: Principal, hosted: Hosted) -> bool:
+    """A learner's self-study run, listed for her teacher under its assignment instead."""
+    return who.kind == "user" and api.study.run(hosted.row.id) is not None
 
 
 @router.get("/{exercise_id}")

@@ -1,6 +1,6 @@
 // The teacher's exercises and the scenario library: create an exercise for a group with the
 // roles open to students and its speed, then go to its console; run one again for the next
-// group.
+// group; or publish a scenario for self-study, and follow each learner's run.
 import { api, el, heading, roleName, say, session, show, signOutButton, t } from "./api.js";
 
 signOutButton();
@@ -17,6 +17,7 @@ async function main() {
         el("a", { href: `/debrief/${ex.id}`, text: t.debrief }), " · ",
         el("button", { type: "button", class: "link", onclick: () => again(ex) },
           t.copy_do)))));
+  await showAssignments();
   const scenarios = await api("GET", "/api/scenarios");
   document.getElementById("library").replaceChildren(...scenarios.map((s) => {
     const form = el("form", { class: "create", "data-scenario": s.id });
@@ -33,7 +34,12 @@ async function main() {
       el("label", { for: speedId, text: `${t.speed} ` }),
       el("input", { id: speedId, name: "speed", type: "number", min: "1", max: "3600",
         value: "60" }),
-      el("button", { type: "submit", text: t.create }));
+      el("button", { type: "submit", text: t.create }),
+      el("label", { for: `days-${s.id}`, text: t.open_days }),
+      el("input", { id: `days-${s.id}`, name: "days", type: "number", min: "1", max: "366",
+        value: "30" }),
+      el("button", { type: "button", onclick: () => publish(s.id, form) },
+        t.publish_study));
     form.addEventListener("submit", (event) => create(event, s.id, form));
     // whose it is, and the editor: her school's to edit, any other to copy
     const whose = s.source === "library" ? "" : s.editable ? ` · ${t.editor_ours}`
@@ -59,6 +65,35 @@ async function create(event, scenario, form) {
     const ex = await api("POST", "/api/exercises",
       { scenario, roles, speed, ...(group ? { group } : {}) });
     location.href = `/teach/${ex.id}`;
+  } catch (error) {
+    show("create-error", error);
+  }
+}
+
+async function showAssignments() {
+  const published = await api("GET", "/api/assignments");
+  if (!published.length) return;
+  document.getElementById("assignments").replaceChildren(...published.map((a) =>
+    el("li", { class: "card", "data-assignment": a.code },
+      el("h3", { text: a.title }),
+      el("p", { text: `${t.study_code}: ${a.code} · ${a.roles.map(roleName).join(", ")} · `
+        + `${t.study_open_until} ${new Date(a.closes).toLocaleString(t.lang)}` }),
+      el("p", {}, `${t.study_link}: `, el("a", { href: a.link, text: a.link })),
+      el("ul", {}, ...(a.runs.length ? a.runs.map((r) => el("li", {},
+        `${r.name} (${roleName(r.role)}): ${t.phase[r.phase] || r.phase}, ${r.time.slice(11, 16)} · `,
+        el("a", { href: r.debrief, text: t.debrief })))
+        : [el("li", { text: t.no_runs })])))));
+}
+
+async function publish(scenario, form) {
+  show("create-error", null);
+  const roles = [...form.querySelectorAll("input[name=role]:checked")].map((i) => i.value);
+  const days = Number(form.querySelector("input[name=days]").value);
+  const closes = new Date(Date.now() + days * 86_400_000).toISOString();
+  try {
+    await api("POST", "/api/assignments", { scenario, roles, closes });
+    await showAssignments();
+    document.getElementById("assignments").scrollIntoView();
   } catch (error) {
     show("create-error", error);
   }
