@@ -32,6 +32,7 @@ from mewet.api.routes import (
     explore,
     health,
     join,
+    knowledge,
     live,
     scenarios,
     study,
@@ -250,6 +251,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(explore.router)
     app.include_router(study.router)
+    app.include_router(knowledge.router)
     app.include_router(pages.router)
 
     @app.get("/docs", include_in_schema=False)

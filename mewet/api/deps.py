@@ -37,6 +37,7 @@ from mewet.conformance.jobs import ConformanceRuns
 from mewet.contract import DEFAULT_ROOT
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
+from mewet.exercises.quizzes import Quizzes
 from mewet.exercises.study import Study
 from mewet.texts import choose
 from mewet.transport.access import BrokerAccess
@@ -101,6 +102,7 @@ class ApiState:
         self.assignments_made = RateLimit(self.limits.assignments_per_hour, 3600.0)
         self.study_begun = RateLimit(self.limits.study_runs_per_hour, 3600.0)
         self.study = Study(self.db)
+        self.quizzes = Quizzes(self.db)
         """Self-study assignments and the learners' runs."""
         self.password_checks = Slots(self.limits.password_checks, queue=8)
         self.known_checks = Slots(1, queue=8)

@@ -108,7 +108,25 @@ CREATE TABLE IF NOT EXISTS assignments (
     code TEXT NOT NULL UNIQUE,
     opens TEXT NOT NULL,
     closes TEXT NOT NULL,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    quiz TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS school_banks (
+    org TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (org, id)
+);
+CREATE TABLE IF NOT EXISTS quiz_attempts (
+    exercise INTEGER NOT NULL REFERENCES exercises(id),
+    n INTEGER NOT NULL,
+    asked TEXT NOT NULL,
+    started TEXT NOT NULL,
+    deadline TEXT,
+    answers TEXT,
+    percent INTEGER,
+    PRIMARY KEY (exercise, n)
 );
 CREATE TABLE IF NOT EXISTS study_runs (
     exercise INTEGER PRIMARY KEY REFERENCES exercises(id),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from mewet.exercises.db import AppDb
+from mewet.knowledge.quiz import QuizRules
 
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 
@@ -38,6 +39,8 @@ class Assignment:
     opens: datetime
     closes: datetime
     created: datetime
+    quiz: QuizRules | None = None
+    """Its knowledge check, if it has one."""
 
     def open_at(self, now: datetime) -> bool:
         """Whether learners may begin or go on now."""
@@ -82,6 +85,7 @@ class Study:
         roles: list[str],
         opens: datetime,
         closes: datetime,
+        quiz: QuizRules | None = None,
     ) -> Assignment:
         """A new assignment with a fresh code."""
         code = new_code()
@@ -98,10 +102,12 @@ class Study:
             opens.isoformat(),
             closes.isoformat(),
             now.isoformat(),
+            quiz.model_dump_json() if quiz is not None else "",
         )
         n = self.db.write(
             "INSERT INTO assignments (teacher, org, title, scenario, scenario_yaml, "
-            "scenario_version, roles, code, opens, closes, created) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "scenario_version, roles, code, opens, closes, created, quiz) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             row,
         )
         found = self.assignment(n)
@@ -175,6 +181,7 @@ def _assignment(row: sqlite3.Row) -> Assignment:
         datetime.fromisoformat(row["opens"]),
         datetime.fromisoformat(row["closes"]),
         datetime.fromisoformat(row["created"]),
+        QuizRules.model_validate_json(row["quiz"]) if row["quiz"] else None,
     )
 
 

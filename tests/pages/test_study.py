@@ -121,3 +121,29 @@ def test_the_study_page_in_finnish(browser: Browser, lab: Api) -> None:
     expect(page.locator("#steer-error")).to_contain_text(
         "vain tauolla olevaa harjoitusta voi jatkaa"
     )
+
+
+def test_a_learner_takes_the_knowledge_check_on_her_phone(browser: Browser, lab: Api) -> None:
+    body = {"scenario": "night-fall", "roles": ["alarm_centre"], "quiz": {"questions": 3}}
+    code = lab.call("POST", "/api/assignments", TEACHER, json=body).json()["code"]
+    run = lab.call(
+        "POST", "/api/study", json={"code": code, "name": "Aino", "role": "alarm_centre"}
+    )
+    page = phone(browser, "fi")
+    page.goto(f"{lab.base}/study?code={code}")
+    page.locator("#resume summary").click()
+    page.get_by_label("Avaimesi").fill(run.json()["key"])
+    page.get_by_role("button", name="Palaa").click()
+    page.wait_for_url(re.compile(r"/play/\d+$"))
+    box = page.locator("#quiz")
+    expect(box).to_contain_text("3 kysymystä, hyväksyntään 70 % oikein, 2 yritystä")
+    box.get_by_role("button", name="Aloita tietotesti").click()
+    questions = box.locator("#quiz-questions > li")
+    expect(questions).to_have_count(3)
+    for i in range(3):
+        questions.nth(i).locator("input").first.check()
+    assert too_wide(page) is None
+    box.get_by_role("button", name="Lähetä vastaukset").click()
+    expect(box.locator("#quiz-result")).to_contain_text(re.compile(r"[0-3]/3 oikein: \d+ %"))
+    expect(box.locator("#quiz-result li")).to_have_count(3)
+    expect(box.locator("#quiz-left")).to_have_text("Yrityksiä jäljellä: 1")

@@ -21,6 +21,7 @@ from mewet.api.routes.scenarios import find
 from mewet.api.security import Principal, issue
 from mewet.exercises.manager import scenario_from_text
 from mewet.exercises.study import Assignment, StudyRun
+from mewet.knowledge.quiz import QuizRules
 from mewet.scenarios.scenario import RoleName
 from mewet.texts import said
 from mewet.texts.problems import wrong
@@ -45,6 +46,9 @@ class AssignmentCreate(RequestBody):
     title: Line = Field("", max_length=120)
     opens: AwareDatetime | None = None
     closes: AwareDatetime | None = None
+    quiz: QuizRules | None = Field(
+        None, description="A knowledge check after the run, drawn from the scenario's banks."
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> AssignmentCreate:
@@ -68,6 +72,9 @@ class RunSeen(BaseModel):
     phase: str
     time: str = Field(description="The home's clock where she is now.")
     debrief: str = Field(description="The run's debrief page (her KPIs).")
+    attempts: int = Field(0, description="Knowledge-check attempts taken.")
+    best_percent: int | None = Field(None, description="Her best knowledge-check score.")
+    passed: bool | None = Field(None, description="Whether she passed the knowledge check.")
 
 
 class AssignmentPublic(BaseModel):
@@ -81,6 +88,7 @@ class AssignmentPublic(BaseModel):
     opens: datetime
     closes: datetime
     link: str = Field(description="The page a learner opens (the code filled in).")
+    quiz: QuizRules | None
     runs: list[RunSeen]
 
 
@@ -143,6 +151,7 @@ async def publish(
         sorted(set(body.roles)),
         body.opens,
         body.closes,
+        body.quiz,
     )
     return _public(api, made, request)
 
@@ -162,6 +171,8 @@ def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
         hosted = api.exercises.get(run.exercise)
         if hosted is None:
             continue
+        scores = [x.percent for x in api.quizzes.attempts(run.exercise) if x.percent is not None]
+        best = max(scores, default=None)
         runs.append(
             RunSeen(
                 exercise=run.exercise,
@@ -171,6 +182,9 @@ def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
                 phase=hosted.live.phase,
                 time=hosted.live.time(),
                 debrief=f"/debrief/{run.exercise}",
+                attempts=len(api.quizzes.attempts(run.exercise)),
+                best_percent=best,
+                passed=best >= a.quiz.pass_percent if a.quiz and best is not None else None,
             )
         )
     return AssignmentPublic(
@@ -182,6 +196,7 @@ def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
         opens=a.opens,
         closes=a.closes,
         link=f"{base}/study?code={a.code}",
+        quiz=a.quiz,
         runs=runs,
     )
 

@@ -38,6 +38,9 @@ async function main() {
       el("label", { for: `days-${s.id}`, text: t.open_days }),
       el("input", { id: `days-${s.id}`, name: "days", type: "number", min: "1", max: "366",
         value: "30" }),
+      el("label", { for: `quiz-${s.id}`, text: t.quiz_questions }),
+      el("input", { id: `quiz-${s.id}`, name: "quiz", type: "number", min: "0", max: "40",
+        value: "10" }),
       el("button", { type: "button", onclick: () => publish(s.id, form) },
         t.publish_study));
     form.addEventListener("submit", (event) => create(event, s.id, form));
@@ -80,7 +83,9 @@ async function showAssignments() {
         + `${t.study_open_until} ${new Date(a.closes).toLocaleString(t.lang)}` }),
       el("p", {}, `${t.study_link}: `, el("a", { href: a.link, text: a.link })),
       el("ul", {}, ...(a.runs.length ? a.runs.map((r) => el("li", {},
-        `${r.name} (${roleName(r.role)}): ${t.phase[r.phase] || r.phase}, ${r.time.slice(11, 16)} · `,
+        `${r.name} (${roleName(r.role)}): ${t.phase[r.phase] || r.phase}, ${r.time.slice(11, 16)}`
+        + (r.best_percent === null ? "" : ` · ${t.quiz}: ${r.best_percent} % (`
+          + `${r.passed ? t.quiz_passed : t.quiz_failed})`) + " · ",
         el("a", { href: r.debrief, text: t.debrief })))
         : [el("li", { text: t.no_runs })])))));
 }
@@ -90,8 +95,10 @@ async function publish(scenario, form) {
   const roles = [...form.querySelectorAll("input[name=role]:checked")].map((i) => i.value);
   const days = Number(form.querySelector("input[name=days]").value);
   const closes = new Date(Date.now() + days * 86_400_000).toISOString();
+  const questions = Number(form.querySelector("input[name=quiz]").value);
   try {
-    await api("POST", "/api/assignments", { scenario, roles, closes });
+    await api("POST", "/api/assignments",
+      { scenario, roles, closes, ...(questions > 0 ? { quiz: { questions } } : {}) });
     await showAssignments();
     document.getElementById("assignments").scrollIntoView();
   } catch (error) {

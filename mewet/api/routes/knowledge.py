@@ -1,0 +1,286 @@
+"""Knowledge checks: the question banks (the lab's and a school's, out and in as Moodle's
+GIFT), and a learner's test on her self-study run: drawn, answered, marked with feedback per
+answer, against the assignment's pass mark and attempts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel, Field
+
+from mewet.api.deps import ApiState, Current, KnownQuery, Language, State, Teacher, Visible
+from mewet.api.models import ERRORS, Line, RequestBody
+from mewet.api.refusals import Refusal, refused, within
+from mewet.api.security import Principal
+from mewet.exercises.manager import Hosted
+from mewet.exercises.quizzes import Attempt
+from mewet.exercises.study import StudyRun
+from mewet.knowledge.bank import BANK_ID, Bank, Words, lab_banks
+from mewet.knowledge.gift import MAX_GIFT_BYTES, export, parse
+from mewet.knowledge.quiz import Marked, QuizRules
+from mewet.texts import said, say
+
+router = APIRouter(prefix="/api", tags=["knowledge"], responses=ERRORS, dependencies=[KnownQuery])
+GRACE = timedelta(seconds=30)
+"""Answers sent this long after an attempt's time is up still count (a slow connection)."""
+
+
+class BankSeen(BaseModel):
+    """A question bank: whose, what it is about, the scenarios it goes with."""
+
+    id: str
+    title: str
+    source: Literal["lab", "school"]
+    scenarios: Literal["all"] | list[str]
+    questions: int
+
+
+class BankImport(RequestBody):
+    """A school's bank from GIFT text (Moodle's export, or written by hand), in one language."""
+
+    id: str = Field(pattern=BANK_ID)
+    title: Line = Field(min_length=1, max_length=120)
+    scenarios: Literal["all"] | list[str] = Field("all", max_length=50)
+    lang: Literal["fi", "en"]
+    gift: str = Field(min_length=1, max_length=MAX_GIFT_BYTES)
+
+
+class GiftProblem(BaseModel):
+    line: int
+    problem: str
+
+
+class BankImported(BaseModel):
+    """What the GIFT gave: the questions kept, and what could not be read, line by line."""
+
+    id: str
+    questions: int
+    problems: list[GiftProblem]
+
+
+@router.get("/knowledge/banks")
+async def banks(api: State, who: Teacher, lang: Language) -> list[BankSeen]:
+    """The lab's banks and your school's."""
+    return [
+        BankSeen(
+            id=b.id,
+            title=b.title.in_(lang),
+            source=source,
+            scenarios=b.scenarios,
+            questions=len(b.questions),
+        )
+        for source, found in (("lab", lab_banks().values()), ("school", _school(api, who.org)))
+        for b in found
+    ]
+
+
+def _school(api: ApiState, org: str) -> list[Bank]:
+    return api.quizzes.school_banks(org)
+
+
+@router.get(
+    "/knowledge/banks/{bank}/gift",
+    responses={200: {"description": "The bank in GIFT.", "content": {"text/plain": {}}}},
+)
+async def gift(api: State, who: Teacher, bank: str, lang: Literal["fi", "en"] = "fi") -> Response:
+    """A bank as Moodle's GIFT, in one language: import it in Moodle's question bank."""
+    found = lab_banks().get(bank) or next((b for b in _school(api, who.org) if b.id == bank), None)
+    if found is None:
+        raise refused(404, "no_bank", bank=bank[:63])
+    return Response(
+        export(found, lang),
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{found.id}-{lang}.gift.txt"'},
+    )
+
+
+@router.post("/knowledge/banks", status_code=status.HTTP_201_CREATED, responses={429: ERRORS[429]})
+async def import_bank(api: State, who: Teacher, lang: Language, body: BankImport) -> BankImported:
+    """Your school's bank from GIFT: its multiple-choice questions are kept (again with the
+    same id: in place of the earlier); what is not multiple choice is said, with its line."""
+    within(api.uploads, str(who.id), said("too_many_bank_imports"))
+    if body.id in lab_banks():
+        raise refused(409, "bank_is_the_labs", bank=body.id)
+    found = parse(body.gift, body.lang, body.id)
+    problems = [GiftProblem(line=n, problem=say(p, lang)) for n, p in found.problems]
+    if not found.questions:
+        raise refused(
+            422, "gift_nothing", problems="; ".join(f"{p.line}: {p.problem}" for p in problems[:5])
+        )
+    bank = Bank(
+        id=body.id,
+        title=Words(**{body.lang: body.title}),
+        scenarios=body.scenarios,
+        questions=found.questions,
+    )
+    api.quizzes.keep_bank(who.org, bank)
+    return BankImported(id=bank.id, questions=len(bank.questions), problems=problems)
+
+
+# -- a learner's test ---------------------------------------------------------------------
+
+
+class AskedChoice(BaseModel):
+    text: str
+
+
+class Asked(BaseModel):
+    """A question as the learner sees it: no answer marked."""
+
+    id: str
+    text: str
+    several: bool = Field(description="More than one answer is right: choose all that apply.")
+    choices: list[AskedChoice]
+
+
+class AttemptSeen(BaseModel):
+    n: int
+    started: datetime
+    deadline: datetime | None
+    finished: bool
+    percent: int | None
+    passed: bool | None
+
+
+class QuizSeen(BaseModel):
+    """The run's test: its rules and the attempts so far."""
+
+    rules: QuizRules
+    attempts: list[AttemptSeen]
+    left: int = Field(description="Attempts still to take.")
+
+
+class AttemptAsked(AttemptSeen):
+    questions: list[Asked]
+
+
+class AnswerSheet(RequestBody):
+    """Per question id, the positions of the answers chosen (0: the first shown)."""
+
+    answers: dict[str, list[int]] = Field(max_length=40)
+
+
+class MarkedQuestion(BaseModel):
+    id: str
+    text: str
+    right: bool
+    chosen: list[int]
+    right_answers: list[int]
+    feedback: list[str] = Field(description="What each answer chosen tells, in order.")
+
+
+class AttemptMarked(AttemptSeen):
+    right: int
+    of: int
+    questions: list[MarkedQuestion]
+
+
+def _run(api: ApiState, hosted: Hosted, who: Principal) -> tuple[StudyRun, QuizRules]:
+    run = api.study.run(hosted.row.id)
+    a = api.study.assignment(run.assignment) if run is not None else None
+    if run is None or a is None or a.quiz is None:
+        raise refused(404, "no_quiz")
+    if who.kind != "participant":
+        raise refused(403, "quiz_is_the_learners")
+    return run, a.quiz
+
+
+def _seen(a: Attempt, rules: QuizRules) -> AttemptSeen:
+    return AttemptSeen(
+        n=a.n,
+        started=a.started,
+        deadline=a.deadline,
+        finished=a.finished,
+        percent=a.percent,
+        passed=a.percent >= rules.pass_percent if a.percent is not None else None,
+    )
+
+
+@router.get("/exercises/{exercise_id}/quiz")
+async def quiz(api: State, who: Current, hosted: Visible) -> QuizSeen:
+    """Your run's knowledge check: its rules and your attempts."""
+    run, rules = _run(api, hosted, who)
+    done = api.quizzes.attempts(run.exercise)
+    return QuizSeen(
+        rules=rules,
+        attempts=[_seen(a, rules) for a in done],
+        left=max(0, rules.attempts - len(done)),
+    )
+
+
+@router.post("/exercises/{exercise_id}/quiz", status_code=status.HTTP_201_CREATED)
+async def begin(api: State, who: Current, hosted: Visible, lang: Language) -> AttemptAsked:
+    """Begin an attempt (or go on with the one begun): its questions, answers shuffled."""
+    run, rules = _run(api, hosted, who)
+    a = api.study.assignment(run.assignment)
+    assert a is not None
+    pool = api.quizzes.pool(a.org, a.scenario)
+    done = api.quizzes.attempts(run.exercise)
+    for late in (x for x in done if not x.finished and _late(x)):
+        api.quizzes.finish(late, pool, {})  # time ran out with nothing sent: it counts, as 0 %
+    going = next((x for x in done if not x.finished and not _late(x)), None)
+    if going is None:
+        if len(done) >= rules.attempts:
+            raise refused(409, "no_attempts_left", attempts=rules.attempts)
+        going = api.quizzes.begin(run.exercise, rules, pool)
+    pool_by = {q.id: q for q in pool}
+    questions = [
+        Asked(
+            id=d.id,
+            text=q.text.in_(lang),
+            several=q.several,
+            choices=[AskedChoice(text=q.choices[i].words.in_(lang)) for i in d.order],
+        )
+        for d in going.asked
+        if (q := pool_by.get(d.id)) is not None
+    ]
+    return AttemptAsked(**_seen(going, rules).model_dump(), questions=questions)
+
+
+def _late(a: Attempt) -> bool:
+    return a.deadline is not None and datetime.now(UTC) > a.deadline + GRACE
+
+
+@router.post("/exercises/{exercise_id}/quiz/{n}")
+async def answer(
+    api: State, who: Current, hosted: Visible, lang: Language, n: int, body: AnswerSheet
+) -> AttemptMarked:
+    """Send your answers: each question marked, with what your answers tell."""
+    run, rules = _run(api, hosted, who)
+    a = api.study.assignment(run.assignment)
+    assert a is not None
+    attempt = next((x for x in api.quizzes.attempts(run.exercise) if x.n == n), None)
+    if attempt is None:
+        raise refused(404, "no_attempt", n=n)
+    if attempt.finished:
+        raise refused(409, "attempt_answered", n=n)
+    if _late(attempt):
+        raise Refusal(409, said("attempt_late", n=n))
+    pool = api.quizzes.pool(a.org, a.scenario)
+    answers = {k[:63]: v[:10] for k, v in body.answers.items()}
+    marked = api.quizzes.finish(attempt, pool, answers)
+    done = next(x for x in api.quizzes.attempts(run.exercise) if x.n == n)
+    return AttemptMarked(
+        **_seen(done, rules).model_dump(),
+        right=sum(m.right for m in marked),
+        of=len(marked),
+        questions=[_marked(m, lang) for m in marked],
+    )
+
+
+def _marked(m: Marked, lang: str) -> MarkedQuestion:
+    said_back = []
+    for pos in sorted(m.chosen):
+        told = m.question.choices[m.order[pos]].feedback
+        if told is not None:
+            said_back.append(told.in_(lang))
+    return MarkedQuestion(
+        id=m.question.id,
+        text=m.question.text.in_(lang),
+        right=m.right,
+        chosen=sorted(m.chosen),
+        right_answers=sorted(m.right_positions),
+        feedback=said_back,
+    )

@@ -1,0 +1,99 @@
+"""Knowledge checks in the lab's database: a school's question banks (from GIFT) and each
+self-study run's test attempts, with the questions asked, the answers given and the score."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from mewet.exercises.db import AppDb
+from mewet.knowledge.bank import Bank, Question, lab_banks, questions_for
+from mewet.knowledge.quiz import Drawn, Marked, QuizRules, draw, mark, percent
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One attempt at a test: what was asked, and (once answered) its score."""
+
+    exercise: int
+    n: int
+    asked: list[Drawn]
+    started: datetime
+    deadline: datetime | None
+    answers: dict[str, list[int]] | None
+    percent: int | None
+
+    @property
+    def finished(self) -> bool:
+        return self.percent is not None
+
+
+class Quizzes:
+    """A school's banks and the runs' attempts."""
+
+    def __init__(self, db: AppDb) -> None:
+        self.db = db
+
+    def keep_bank(self, org: str, bank: Bank) -> None:
+        """A school's bank, new or in place of its earlier one of the same id."""
+        self.db.write(
+            "INSERT OR REPLACE INTO school_banks (org, id, body, created) VALUES (?,?,?,?)",
+            (org, bank.id, bank.model_dump_json(), datetime.now(UTC).isoformat()),
+        )
+
+    def school_banks(self, org: str) -> list[Bank]:
+        rows = self.db.rows("SELECT body FROM school_banks WHERE org = ? ORDER BY id", (org,))
+        return [Bank.model_validate_json(r["body"]) for r in rows]
+
+    def pool(self, org: str, scenario: str) -> list[Question]:
+        """The questions a test of this scenario draws from: the lab's banks and the
+        school's that go with it."""
+        return questions_for(scenario, [*lab_banks().values(), *self.school_banks(org)])
+
+    def attempts(self, exercise: int) -> list[Attempt]:
+        rows = self.db.rows(
+            "SELECT * FROM quiz_attempts WHERE exercise = ? ORDER BY n", (exercise,)
+        )
+        return [
+            Attempt(
+                r["exercise"],
+                r["n"],
+                [Drawn(d["id"], d["order"]) for d in json.loads(r["asked"])],
+                datetime.fromisoformat(r["started"]),
+                datetime.fromisoformat(r["deadline"]) if r["deadline"] else None,
+                json.loads(r["answers"]) if r["answers"] else None,
+                r["percent"],
+            )
+            for r in rows
+        ]
+
+    def begin(self, exercise: int, rules: QuizRules, pool: list[Question]) -> Attempt:
+        """A new attempt, its questions drawn now."""
+        n = 1 + len(self.attempts(exercise))
+        asked = draw(pool, rules.questions, random.SystemRandom().randrange(2**32))
+        now = datetime.now(UTC)
+        deadline = now + timedelta(minutes=rules.minutes) if rules.minutes else None
+        self.db.write(
+            "INSERT INTO quiz_attempts (exercise, n, asked, started, deadline) VALUES (?,?,?,?,?)",
+            (
+                exercise,
+                n,
+                json.dumps([d.as_json() for d in asked]),
+                now.isoformat(),
+                deadline.isoformat() if deadline else None,
+            ),
+        )
+        return self.attempts(exercise)[-1]
+
+    def finish(
+        self, attempt: Attempt, pool: list[Question], answers: dict[str, list[int]]
+    ) -> list[Marked]:
+        """Mark the answers and keep the score."""
+        marked = mark(attempt.asked, {q.id: q for q in pool}, answers)
+        self.db.write(
+            "UPDATE quiz_attempts SET answers = ?, percent = ? WHERE exercise = ? AND n = ?",
+            (json.dumps(answers), percent(marked), attempt.exercise, attempt.n),
+        )
+        return marked

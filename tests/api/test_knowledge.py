@@ -1,0 +1,158 @@
+"""Knowledge checks over the real API: the banks out as GIFT and a school's in from GIFT;
+a learner's test on her self-study run, drawn, answered and marked with feedback, against the
+pass mark and the attempts; the teacher sees the best score. Bad requests get clear answers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from mewet.knowledge.bank import lab_banks
+from tests.api.test_study import begin, publish
+from tests.support.apiserver import TEACHER, Api
+
+MOODLE = (
+    "$CATEGORY: $course$/Kaatumiset\n\n"
+    "::yolla:: Missä kaatumisia sattuu yöllä eniten? {=sängyn ja vessan välillä#Oikein."
+    " ~keittiössä#Harvemmin.}\n\n"
+    "::tosi:: Ranneke auttaa vain ranteessa. {T}\n"
+)
+
+
+def test_a_bank_goes_out_as_gift_and_a_school_s_comes_in(api: Api) -> None:
+    listed = api.call("GET", "/api/knowledge/banks", TEACHER, headers={"Accept-Language": "fi"})
+    assert listed.status_code == 200
+    falls = next(b for b in listed.json() if b["id"] == "falls")
+    assert (falls["title"], falls["source"], falls["questions"]) == ("Kaatumiset", "lab", 6)
+    out = api.call("GET", "/api/knowledge/banks/falls/gift", TEACHER, params={"lang": "fi"})
+    assert out.status_code == 200 and out.headers["content-type"].startswith("text/plain")
+    assert 'filename="falls-fi.gift.txt"' in out.headers["content-disposition"]
+    assert "::falls-1:: Löydät asukkaan lattialta" in out.text
+
+    body = {
+        "id": "omat",
+        "title": "Omat kysymykset",
+        "lang": "fi",
+        "gift": MOODLE,
+        "scenarios": ["night-fall"],
+    }
+    r = api.call("POST", "/api/knowledge/banks", TEACHER, json=body)
+    assert r.status_code == 201, r.text
+    got = r.json()
+    assert got["questions"] == 1 and got["problems"][0]["line"] == 5
+    assert "not a multiple-choice question" in got["problems"][0]["problem"]
+    mine = [
+        b
+        for b in api.call("GET", "/api/knowledge/banks", TEACHER).json()
+        if b["source"] == "school"
+    ]
+    assert [(b["id"], b["questions"], b["scenarios"]) for b in mine] == [
+        ("omat", 1, ["night-fall"])
+    ]
+    back = api.call("GET", "/api/knowledge/banks/omat/gift", TEACHER, params={"lang": "fi"})
+    assert "::yolla:: Missä kaatumisia sattuu yöllä eniten?" in back.text
+
+
+def test_a_bad_bank_is_refused_in_plain_words(api: Api) -> None:
+    base = {"id": "omat", "title": "Omat", "lang": "fi"}
+    cases = [
+        ({**base, "id": "falls", "gift": MOODLE}, 409, "one of the lab's own banks"),
+        ({**base, "gift": "::a:: kysymys {T}"}, 422, "no multiple-choice question"),
+        ({**base, "gift": "x", "lang": "sv"}, 422, "lang"),
+        ({**base, "id": "../etc", "gift": MOODLE}, 422, "id"),
+        ({**base, "gift": ""}, 422, "gift"),
+    ]
+    for body, status, said in cases:
+        r = api.call("POST", "/api/knowledge/banks", TEACHER, json=body)
+        assert r.status_code == status, (body, r.text)
+        assert said in r.text, r.text
+    huge = api.call("POST", "/api/knowledge/banks", TEACHER, json={**base, "gift": "x" * 600_000})
+    assert huge.status_code == 413
+    assert api.call("GET", "/api/knowledge/banks/nope/gift", TEACHER).status_code == 404
+    assert api.call("GET", "/api/knowledge/banks").status_code == 401
+
+
+def _right(asked: dict[str, Any]) -> dict[str, list[int]]:
+    """The right answers of an attempt, by the texts shown (the API marks none)."""
+    bank = {q.id: q for b in lab_banks().values() for q in b.questions}
+    out = {}
+    for q in asked["questions"]:
+        rights = {c.en for c in bank[q["id"]].choices if c.right}
+        out[q["id"]] = [i for i, c in enumerate(q["choices"]) if c["text"] in rights]
+    return out
+
+
+def test_a_learner_takes_the_knowledge_check_of_her_run(api: Api) -> None:
+    quiz = {"questions": 5, "pass_percent": 60, "attempts": 2, "minutes": 20}
+    a = publish(api, quiz=quiz)
+    assert a["quiz"] == quiz
+    run = begin(api, a["code"])
+    me, ex = run["access_token"], run["exercise"]
+    seen = api.call("GET", f"/api/exercises/{ex}/quiz", me).json()
+    assert seen["rules"] == quiz and seen["left"] == 2 and seen["attempts"] == []
+    asked = api.call("POST", f"/api/exercises/{ex}/quiz", me).json()
+    assert asked["n"] == 1 and len(asked["questions"]) == 5
+    assert "right" not in str(asked["questions"])  # nothing tells the answer
+    started, deadline = (datetime.fromisoformat(asked[k]) for k in ("started", "deadline"))
+    assert deadline - started == timedelta(minutes=20)
+    again = api.call("POST", f"/api/exercises/{ex}/quiz", me).json()
+    assert again["n"] == 1 and again["questions"] == asked["questions"]  # a reload goes on
+
+    marked = api.call(
+        "POST", f"/api/exercises/{ex}/quiz/1", me, json={"answers": _right(asked)}
+    ).json()
+    assert (marked["right"], marked["of"], marked["percent"], marked["passed"]) == (5, 5, 100, True)
+    assert all(q["right"] and q["feedback"] for q in marked["questions"])
+    twice = api.call("POST", f"/api/exercises/{ex}/quiz/1", me, json={"answers": {}})
+    assert twice.status_code == 409 and "answered already" in twice.json()["detail"]
+
+    second = api.call("POST", f"/api/exercises/{ex}/quiz", me).json()
+    nothing = api.call("POST", f"/api/exercises/{ex}/quiz/{second['n']}", me, json={"answers": {}})
+    assert nothing.json()["percent"] == 0 and nothing.json()["passed"] is False
+    over = api.call("POST", f"/api/exercises/{ex}/quiz", me)
+    assert over.status_code == 409 and "all 2 attempts are used" in over.json()["detail"]
+
+    [listed] = [
+        x for x in api.call("GET", "/api/assignments", TEACHER).json() if x["id"] == a["id"]
+    ]
+    [row] = listed["runs"]
+    assert (row["attempts"], row["best_percent"], row["passed"]) == (2, 100, True)
+    teacher = api.call("POST", f"/api/exercises/{ex}/quiz", TEACHER)
+    assert teacher.status_code == 403
+
+
+def test_a_run_without_a_knowledge_check_has_none(api: Api) -> None:
+    run = begin(api, publish(api)["code"])
+    r = api.call("GET", f"/api/exercises/{run['exercise']}/quiz", run["access_token"])
+    assert r.status_code == 404 and "no knowledge check" in r.json()["detail"]
+
+
+def test_bad_quiz_rules_and_answers_are_refused(api: Api) -> None:
+    for quiz in (
+        {"questions": 0},
+        {"questions": 41},
+        {"pass_percent": 0},
+        {"attempts": 11},
+        {"minutes": -1},
+        {"questions": "many"},
+    ):
+        r = api.call(
+            "POST",
+            "/api/assignments",
+            TEACHER,
+            json={"scenario": "night-fall", "roles": ["alarm_centre"], "quiz": quiz},
+        )
+        assert r.status_code == 422, (quiz, r.text)
+    run = begin(api, publish(api, quiz={"questions": 3})["code"])
+    me, ex = run["access_token"], run["exercise"]
+    asked = api.call("POST", f"/api/exercises/{ex}/quiz", me).json()
+    for answers in (
+        {"x": "y"},
+        {asked["questions"][0]["id"]: ["a"]},
+        {str(i): [0] for i in range(50)},
+    ):
+        r = api.call("POST", f"/api/exercises/{ex}/quiz/1", me, json={"answers": answers})
+        assert r.status_code == 422, r.text
+    assert (
+        api.call("POST", f"/api/exercises/{ex}/quiz/9", me, json={"answers": {}}).status_code == 404
+    )
