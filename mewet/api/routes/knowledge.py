@@ -10,7 +10,7 @@ from typing import Literal
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
-from mewet.api.deps import ApiState, Current, KnownQuery, Language, State, Teacher, Visible
+from mewet.api.deps import ApiState, Current, KnownQuery, Language, State, Teacher, Visible, person
 from mewet.api.models import ERRORS, Line, RequestBody
 from mewet.api.refusals import Refusal, refused, within
 from mewet.api.security import Principal
@@ -100,7 +100,7 @@ async def gift(api: State, who: Teacher, bank: str, lang: Literal["fi", "en"] = 
 async def import_bank(api: State, who: Teacher, lang: Language, body: BankImport) -> BankImported:
     """Your school's bank from GIFT: its multiple-choice questions are kept (again with the
     same id: in place of the earlier); what is not multiple choice is said, with its line."""
-    within(api.uploads, str(who.id), said("too_many_bank_imports"))
+    within(api.uploads, person(who), said("too_many_bank_imports"))
     if body.id in lab_banks():
         raise refused(409, "bank_is_the_labs", bank=body.id)
     found = parse(body.gift, body.lang, body.id)

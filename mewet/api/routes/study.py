@@ -11,7 +11,7 @@ from functools import partial
 from fastapi import APIRouter, Request, status
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from mewet.api.deps import Address, ApiState, KnownQuery, Language, State, Teacher
+from mewet.api.deps import Address, ApiState, KnownQuery, Language, State, Teacher, person
 from mewet.api.models import ERRORS, JoinRequest, JoinResult, Line, RequestBody
 from mewet.api.public import join_base
 from mewet.api.refusals import Refusal, refused, too_many, within
@@ -128,7 +128,7 @@ async def publish(
     api: State, who: Teacher, lang: Language, request: Request, body: AssignmentCreate
 ) -> AssignmentPublic:
     """Publish a scenario for self-study."""
-    within(api.assignments_made, str(who.id), said("too_many_assignments"))
+    within(api.assignments_made, person(who), said("too_many_assignments"))
     scenario, text, found = find(api, who, body.scenario, lang)
     closed = sorted(set(body.roles) - set(scenario.roles))
     if closed:
