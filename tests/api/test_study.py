@@ -28,7 +28,7 @@ def publish(api: Api, **body: Any) -> dict[str, Any]:
 
 
 def begin(api: Api, code: str, **body: Any) -> dict[str, Any]:
-    r = api.call("POST", "/api/study", json={"code": code, **LEARNER, **body})
+    r = api.call("POST", f"/api/study/{code}", json={**LEARNER, **body})
     assert r.status_code == 201, r.text
     found: dict[str, Any] = r.json()
     return found
@@ -77,10 +77,10 @@ def test_a_learner_runs_an_assignment_alone_leaves_and_comes_back(api: Api) -> N
             == "paused"
         )
     )
-    back = api.call("POST", "/api/study/resume", json={"code": a["code"], "key": run["key"]})
+    back = api.call("POST", f"/api/study/{a['code']}/resume", json={"key": run["key"]})
     assert back.status_code == 200, back.text
     assert back.json()["exercise"] == run["exercise"] and back.json()["key"] is None
-    wrong = api.call("POST", "/api/study/resume", json={"code": a["code"], "key": "WRONGKEY0000"})
+    wrong = api.call("POST", f"/api/study/{a['code']}/resume", json={"key": "WRONGKEY0000"})
     assert wrong.status_code == 404 and "no run of this assignment" in wrong.json()["detail"]
 
     # the teacher sees her run under its assignment, not among the class exercises; she ends
@@ -156,20 +156,20 @@ def test_a_bad_assignment_is_refused_in_plain_words(
 def test_what_a_learner_cannot_begin_is_refused(api: Api) -> None:
     assert api.call("POST", "/api/assignments", json={"scenario": "night-fall"}).status_code == 401
     a = publish(api)
-    r = api.call("POST", "/api/study", json={"code": a["code"], "name": "Ada", "role": "doctor"})
+    r = api.call("POST", f"/api/study/{a['code']}", json={"name": "Ada", "role": "doctor"})
     assert r.status_code == 422 and "not in this assignment" in r.json()["detail"]
-    r = api.call("POST", "/api/study", json={"code": "NOSUCH00", **LEARNER})
+    r = api.call("POST", "/api/study/NOSUCH00", json=LEARNER)
     assert r.status_code == 404 and "no assignment has that code" in r.json()["detail"]
     later = publish(api, opens=_when(2), closes=_when(5))
-    r = api.call("POST", "/api/study", json={"code": later["code"], **LEARNER})
+    r = api.call("POST", f"/api/study/{later['code']}", json=LEARNER)
     assert r.status_code == 409 and "the assignment opens" in r.json()["detail"]
     over = publish(api, opens=_when(-40), closes=_when(-10))
-    r = api.call("POST", "/api/study", json={"code": over["code"], **LEARNER})
+    r = api.call("POST", f"/api/study/{over['code']}", json=LEARNER)
     assert r.status_code == 409 and "the assignment closed" in r.json()["detail"]
     r = api.call(
         "POST",
-        "/api/study",
-        json={"code": a["code"], "name": "\x1b[31mEve\u202e", "role": "alarm_centre"},
+        f"/api/study/{a['code']}",
+        json={"name": "\x1b[31mEve\u202e", "role": "alarm_centre"},
     )
     assert r.status_code == 201
     listed = api.call("GET", "/api/assignments", TEACHER).json()
@@ -191,8 +191,8 @@ def test_begun_runs_are_limited_per_address_and_in_the_lab(
         a = publish(api)
         begin(api, a["code"])
         begin(api, a["code"], name="Bo")
-        third = {"code": a["code"], "name": "Cy", "role": "home_care"}
-        r = api.call("POST", "/api/study", json=third)
+        third = {"name": "Cy", "role": "home_care"}
+        r = api.call("POST", f"/api/study/{a['code']}", json=third)
         assert r.status_code == 429 and said in r.json()["detail"]
         assert r.headers["Retry-After"]
 
@@ -208,5 +208,5 @@ def test_a_run_ends_when_its_assignment_closes(api: Api) -> None:
         x for x in api.call("GET", "/api/assignments", TEACHER).json() if x["id"] == a["id"]
     ]
     assert listed["runs"][0]["phase"] == "ended"
-    back = api.call("POST", "/api/study/resume", json={"code": a["code"], "key": run["key"]})
+    back = api.call("POST", f"/api/study/{a['code']}/resume", json={"key": run["key"]})
     assert back.status_code == 409 and "the assignment closed" in back.json()["detail"]

@@ -98,7 +98,7 @@ def test_a_teacher_publishes_from_the_library_and_follows_the_runs(
     assert code is not None
     link = published.locator("a").first
     assert link.get_attribute("href") == f"{lab.base}/study?code={code}"
-    r = lab.call("POST", "/api/study", json={"code": code, "name": "Bo", "role": "home_care"})
+    r = lab.call("POST", f"/api/study/{code}", json={"name": "Bo", "role": "home_care"})
     assert r.status_code == 201, r.text
     teacher.reload()
     expect(published).to_contain_text("Bo (Home care): not started")
@@ -126,9 +126,7 @@ def test_the_study_page_in_finnish(browser: Browser, lab: Api) -> None:
 def test_a_learner_takes_the_knowledge_check_on_her_phone(browser: Browser, lab: Api) -> None:
     body = {"scenario": "night-fall", "roles": ["alarm_centre"], "quiz": {"questions": 3}}
     code = lab.call("POST", "/api/assignments", TEACHER, json=body).json()["code"]
-    run = lab.call(
-        "POST", "/api/study", json={"code": code, "name": "Aino", "role": "alarm_centre"}
-    )
+    run = lab.call("POST", f"/api/study/{code}", json={"name": "Aino", "role": "alarm_centre"})
     page = phone(browser, "fi")
     page.goto(f"{lab.base}/study?code={code}")
     page.locator("#resume summary").click()

@@ -103,17 +103,15 @@ class StudyPreview(BaseModel):
 
 
 class StudyStart(RequestBody):
-    """Begin a run of an assignment: its code, your name, the role you take."""
+    """Begin a run of an assignment: your name, the role you take."""
 
-    code: str = Field(min_length=1, max_length=32)
     name: Line = Field(min_length=1, max_length=60)
     role: RoleName
 
 
 class StudyResume(RequestBody):
-    """Come back to your run: the assignment's code and the key you were given."""
+    """Come back to your run: the key you were given."""
 
-    code: str = Field(min_length=1, max_length=32)
     key: str = Field(min_length=1, max_length=32)
 
 
@@ -235,11 +233,13 @@ async def preview(api: State, address: Address, code: str) -> StudyPreview:
     )
 
 
-@router.post("/study", status_code=status.HTTP_201_CREATED, responses={429: ERRORS[429]})
-async def begin(api: State, address: Address, lang: Language, body: StudyStart) -> StudyRunToken:
+@router.post("/study/{code}", status_code=status.HTTP_201_CREATED, responses={429: ERRORS[429]})
+async def begin(
+    api: State, address: Address, lang: Language, code: str, body: StudyStart
+) -> StudyRunToken:
     """Begin your own run of an assignment (no account needed): it waits at its start for
     you to start it; the key in the answer brings you back to it later."""
-    a = _assignment(api, body.code, address)
+    a = _assignment(api, code, address)
     _open(a)
     if body.role not in a.roles:
         raise refused(422, "role_not_assigned", role=body.role, roles=", ".join(a.roles))
@@ -279,10 +279,12 @@ async def begin(api: State, address: Address, lang: Language, body: StudyStart) 
     return StudyRunToken(**joined.model_dump(), key=key)
 
 
-@router.post("/study/resume", responses={429: ERRORS[429]})
-async def resume(api: State, address: Address, lang: Language, body: StudyResume) -> StudyRunToken:
+@router.post("/study/{code}/resume", responses={429: ERRORS[429]})
+async def resume(
+    api: State, address: Address, lang: Language, code: str, body: StudyResume
+) -> StudyRunToken:
     """Come back to your run with the assignment's code and your key: a new token for it."""
-    a = _assignment(api, body.code, address)
+    a = _assignment(api, code, address)
     _open(a)
     run: StudyRun | None = api.study.by_key(a.id, body.key)
     hosted = api.exercises.get(run.exercise) if run is not None else None

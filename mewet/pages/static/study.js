@@ -32,7 +32,8 @@ document.getElementById("begin-form").addEventListener("submit", async (event) =
 async function begin(role) {
   const name = document.getElementById("name").value.trim();
   try {
-    const run = await api("POST", "/api/study", { code: code.value.trim(), name, role });
+    const run = await api("POST", `/api/study/${encodeURIComponent(code.value.trim())}`,
+      { name, role });
     remember({ token: run.access_token, role, name, exercise: run.exercise });
     document.getElementById("roles").hidden = true;
     document.getElementById("key-told").textContent = t.study_key_told.replace("{key}", run.key);
@@ -48,10 +49,9 @@ document.getElementById("resume-form").addEventListener("submit", async (event) 
   event.preventDefault();
   show("resume-error", null);
   try {
-    const run = await api("POST", "/api/study/resume", {
-      code: document.getElementById("resume-code").value.trim(),
-      key: document.getElementById("key").value.trim(),
-    });
+    const given = encodeURIComponent(document.getElementById("resume-code").value.trim());
+    const run = await api("POST", `/api/study/${given}/resume`,
+      { key: document.getElementById("key").value.trim() });
     remember({ token: run.access_token, role: run.role, exercise: run.exercise });
     location.href = `/play/${run.exercise}`;
   } catch (error) {
