@@ -49,7 +49,7 @@ from mewet.api.refusals import Refusal, refused, too_many, within
 from mewet.api.routes.briefs import briefing
 from mewet.api.routes.debriefs import replayed
 from mewet.api.routes.join import join_with_code
-from mewet.api.routes.scenarios import find
+from mewet.api.routes.scenarios import find, roles_in
 from mewet.api.routes.study import LEARNER_CONTROLS
 from mewet.api.security import Principal
 from mewet.devices.catalogue import CATALOGUE
@@ -129,15 +129,7 @@ async def create(
     """Create an exercise of a scenario; it waits, paused at its start, for `start`."""
     scenario, text, found = find(api, who, body.scenario)
     roles: list[str] = list(body.roles) if body.roles is not None else list(scenario.roles)
-    closed = sorted(set(roles) - set(scenario.roles))
-    if closed:
-        raise refused(
-            422,
-            "roles_not_in_scenario",
-            roles=", ".join(closed),
-            scenario=scenario.id,
-            known=", ".join(scenario.roles),
-        )
+    roles_in(scenario, roles)
     hosted = await _open(
         api,
         who,

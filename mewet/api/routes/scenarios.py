@@ -98,6 +98,19 @@ def find(
     raise refused(status.HTTP_404_NOT_FOUND, "no_scenario", scenario=sid)
 
 
+def roles_in(scenario: Scenario, roles: list[str]) -> None:
+    """422 when a role asked for is not one of the scenario's."""
+    closed = sorted(set(roles) - set(scenario.roles))
+    if closed:
+        raise refused(
+            422,
+            "roles_not_in_scenario",
+            roles=", ".join(closed),
+            scenario=scenario.id,
+            known=", ".join(scenario.roles),
+        )
+
+
 @router.get("")
 async def list_scenarios(api: State, who: Account, lang: Language) -> list[ScenarioPublic]:
     """The library's scenarios and the uploaded ones you may use (yours, and those other

@@ -17,7 +17,7 @@ from mewet.api.public import join_base
 from mewet.api.refusals import Refusal, refused, too_many, within
 from mewet.api.routes.briefs import briefing
 from mewet.api.routes.join import join_with_code
-from mewet.api.routes.scenarios import find
+from mewet.api.routes.scenarios import find, roles_in
 from mewet.api.security import Principal, issue
 from mewet.exercises.manager import scenario_from_text
 from mewet.exercises.study import Assignment, StudyRun
@@ -128,15 +128,7 @@ async def publish(
     """Publish a scenario for self-study."""
     within(api.assignments_made, person(who), said("too_many_assignments"))
     scenario, text, found = find(api, who, body.scenario, lang)
-    closed = sorted(set(body.roles) - set(scenario.roles))
-    if closed:
-        raise refused(
-            422,
-            "roles_not_in_scenario",
-            roles=", ".join(closed),
-            scenario=scenario.id,
-            known=", ".join(scenario.roles),
-        )
+    roles_in(scenario, list(body.roles))
     assert body.opens is not None  # the validator set both
     assert body.closes is not None
     made = api.study.publish(
@@ -169,8 +161,8 @@ def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
         hosted = api.exercises.get(run.exercise)
         if hosted is None:
             continue
-        scores = [x.percent for x in api.quizzes.attempts(run.exercise) if x.percent is not None]
-        best = max(scores, default=None)
+        taken = api.quizzes.attempts(run.exercise)
+        best = max((x.percent for x in taken if x.percent is not None), default=None)
         runs.append(
             RunSeen(
                 exercise=run.exercise,
@@ -180,7 +172,7 @@ def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
                 phase=hosted.live.phase,
                 time=hosted.live.time(),
                 debrief=f"/debrief/{run.exercise}",
-                attempts=len(api.quizzes.attempts(run.exercise)),
+                attempts=len(taken),
                 best_percent=best,
                 passed=best >= a.quiz.pass_percent if a.quiz and best is not None else None,
             )
