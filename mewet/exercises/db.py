@@ -96,47 +96,6 @@ CREATE TABLE IF NOT EXISTS participants (
     role TEXT NOT NULL,
     joined TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS assignments (
-    id INTEGER PRIMARY KEY,
-    teacher INTEGER NOT NULL REFERENCES users(id),
-    org TEXT NOT NULL,
-    title TEXT NOT NULL,
-    scenario TEXT NOT NULL,
-    scenario_yaml TEXT NOT NULL,
-    scenario_version INTEGER NOT NULL,
-    roles TEXT NOT NULL,
-    code TEXT NOT NULL UNIQUE,
-    opens TEXT NOT NULL,
-    closes TEXT NOT NULL,
-    created TEXT NOT NULL,
-    quiz TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS school_banks (
-    org TEXT NOT NULL,
-    id TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created TEXT NOT NULL,
-    PRIMARY KEY (org, id)
-);
-CREATE TABLE IF NOT EXISTS quiz_attempts (
-    exercise INTEGER NOT NULL REFERENCES exercises(id),
-    n INTEGER NOT NULL,
-    asked TEXT NOT NULL,
-    started TEXT NOT NULL,
-    deadline TEXT,
-    answers TEXT,
-    percent INTEGER,
-    PRIMARY KEY (exercise, n)
-);
-CREATE TABLE IF NOT EXISTS study_runs (
-    exercise INTEGER PRIMARY KEY REFERENCES exercises(id),
-    assignment INTEGER NOT NULL REFERENCES assignments(id),
-    participant INTEGER NOT NULL REFERENCES participants(id),
-    name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    resume_hash TEXT NOT NULL UNIQUE,
-    created TEXT NOT NULL
-);
 """
 COLUMNS_ADDED = (
     ("exercises", "group_name", "TEXT NOT NULL DEFAULT ''"),
@@ -235,6 +194,11 @@ class AppDb:
             cur = self.conn.execute(sql, args)
             cur.row_factory = sqlite3.Row
             return list(cur.fetchall())
+
+    def tables(self, schema: str) -> None:
+        """Create a module's own tables (`study`, `quizzes`) if they are not there yet."""
+        with self._lock:
+            self.conn.executescript(schema)
 
     def write(self, sql: str, args: tuple[Any, ...]) -> int:
         """Run a statement; the new row's id."""

@@ -12,6 +12,27 @@ from mewet.exercises.db import AppDb
 from mewet.knowledge.bank import Bank, Question, lab_banks, questions_for
 from mewet.knowledge.quiz import Drawn, Marked, QuizRules, draw, mark, percent
 
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS school_banks (
+    org TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (org, id)
+);
+CREATE TABLE IF NOT EXISTS quiz_attempts (
+    exercise INTEGER NOT NULL REFERENCES exercises(id),
+    n INTEGER NOT NULL,
+    asked TEXT NOT NULL,
+    started TEXT NOT NULL,
+    deadline TEXT,
+    answers TEXT,
+    percent INTEGER,
+    PRIMARY KEY (exercise, n)
+);
+"""
+"""This module's tables in the lab's database."""
+
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
@@ -35,6 +56,7 @@ class Quizzes:
 
     def __init__(self, db: AppDb) -> None:
         self.db = db
+        db.tables(SCHEMA)
 
     def keep_bank(self, org: str, bank: Bank) -> None:
         """A school's bank, new or in place of its earlier one of the same id."""

@@ -20,6 +20,33 @@ from datetime import UTC, datetime
 from mewet.exercises.db import AppDb
 from mewet.knowledge.quiz import QuizRules
 
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS assignments (
+    id INTEGER PRIMARY KEY,
+    teacher INTEGER NOT NULL REFERENCES users(id),
+    org TEXT NOT NULL,
+    title TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    scenario_yaml TEXT NOT NULL,
+    scenario_version INTEGER NOT NULL,
+    roles TEXT NOT NULL,
+    code TEXT NOT NULL UNIQUE,
+    opens TEXT NOT NULL,
+    closes TEXT NOT NULL,
+    created TEXT NOT NULL,
+    quiz TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS study_runs (
+    exercise INTEGER PRIMARY KEY REFERENCES exercises(id),
+    assignment INTEGER NOT NULL REFERENCES assignments(id),
+    participant INTEGER NOT NULL REFERENCES participants(id),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    resume_hash TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL
+);
+"""
+"""This module's tables in the lab's database."""
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 
 
@@ -73,6 +100,7 @@ class Study:
 
     def __init__(self, db: AppDb) -> None:
         self.db = db
+        db.tables(SCHEMA)
 
     def publish(
         self,
