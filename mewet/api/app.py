@@ -25,6 +25,7 @@ from mewet.api.refusals import Refusal
 from mewet.api.routes import (
     auth,
     benchmarks,
+    certificates,
     conformance,
     debriefs,
     devices,
@@ -252,6 +253,7 @@ def create_app(
     app.include_router(explore.router)
     app.include_router(study.router)
     app.include_router(knowledge.router)
+    app.include_router(certificates.router)
     app.include_router(pages.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -35,6 +35,7 @@ from mewet.benchmark.jobs import Benchmarks
 from mewet.config import Limits, StoreUrl
 from mewet.conformance.jobs import ConformanceRuns
 from mewet.contract import DEFAULT_ROOT
+from mewet.exercises.certificates import Certificates
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
 from mewet.exercises.quizzes import Quizzes
@@ -103,6 +104,7 @@ class ApiState:
         self.study_begun = RateLimit(self.limits.study_runs_per_hour, 3600.0)
         self.study = Study(self.db)
         self.quizzes = Quizzes(self.db)
+        self.certificates = Certificates(self.db)
         """Self-study assignments and the learners' runs."""
         self.password_checks = Slots(self.limits.password_checks, queue=8)
         self.known_checks = Slots(1, queue=8)

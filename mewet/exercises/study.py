@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS study_runs (
     name TEXT NOT NULL,
     role TEXT NOT NULL,
     resume_hash TEXT NOT NULL UNIQUE,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    id_number TEXT NOT NULL DEFAULT ''
 );
 """
 """This module's tables in the lab's database."""
@@ -84,6 +85,8 @@ class StudyRun:
     name: str
     role: str
     created: datetime
+    id_number: str = ""
+    """Her student number, if she gave it (for the school's gradebook)."""
 
 
 def _key_hash(key: str) -> str:
@@ -101,6 +104,9 @@ class Study:
     def __init__(self, db: AppDb) -> None:
         self.db = db
         db.tables(SCHEMA)
+        have = {r["name"] for r in db.rows("PRAGMA table_info(study_runs)")}
+        if "id_number" not in have:  # a run kept before learners could give it
+            db.write("ALTER TABLE study_runs ADD COLUMN id_number TEXT NOT NULL DEFAULT ''", ())
 
     def publish(
         self,
@@ -160,13 +166,21 @@ class Study:
             )
         return [_assignment(r) for r in rows]
 
-    def begin(self, exercise: int, assignment: int, participant: int, name: str, role: str) -> str:
+    def begin(
+        self,
+        exercise: int,
+        assignment: int,
+        participant: int,
+        name: str,
+        role: str,
+        id_number: str = "",
+    ) -> str:
         """Keep a learner's new run; returns the key she comes back with (kept as a hash)."""
         key = new_code(12)
         self.db.write(
             "INSERT INTO study_runs (exercise, assignment, participant, name, role, "
-            "resume_hash, created) VALUES (?,?,?,?,?,?,?)",
-            (exercise, assignment, participant, name, role, _key_hash(key), _now()),
+            "resume_hash, created, id_number) VALUES (?,?,?,?,?,?,?,?)",
+            (exercise, assignment, participant, name, role, _key_hash(key), _now(), id_number),
         )
         return key
 
@@ -221,4 +235,5 @@ def _run(r: sqlite3.Row) -> StudyRun:
         r["name"],
         r["role"],
         datetime.fromisoformat(r["created"]),
+        r["id_number"],
     )

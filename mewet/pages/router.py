@@ -33,6 +33,7 @@ PAGES = {
     "editor": "editor.html",
     "explore": "explore.html",
     "study": "study.html",
+    "certificate": "certificate.html",
 }
 STATIC = resources.files("mewet.pages") / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
@@ -71,6 +72,13 @@ async def join(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
 async def study(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
     """A learner begins her own run of an assignment, or comes back to it with her key."""
     return render("study", choose(lang, accept))
+
+
+@router.get("/certificate/{code}", response_class=HTMLResponse)
+async def certificate(code: str, lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """A certificate as the lab issued it, by its code: to check it, print it, or take its
+    PDF."""
+    return render("certificate", choose(lang, accept))
 
 
 @router.get("/play/{exercise_id}", response_class=HTMLResponse)

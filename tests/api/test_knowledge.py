@@ -156,3 +156,61 @@ def test_bad_quiz_rules_and_answers_are_refused(api: Api) -> None:
     assert (
         api.call("POST", f"/api/exercises/{ex}/quiz/9", me, json={"answers": {}}).status_code == 404
     )
+
+
+def _passed(api: Api, name: str = "Ada", id_number: str = "") -> dict[str, Any]:
+    """A learner who passed her run's knowledge check: her run and her marked attempt."""
+    a = publish(api, quiz={"questions": 3})
+    run = begin(api, a["code"], name=name, **({"id_number": id_number} if id_number else {}))
+    me, ex = run["access_token"], run["exercise"]
+    asked = api.call("POST", f"/api/exercises/{ex}/quiz", me).json()
+    marked = api.call(
+        "POST", f"/api/exercises/{ex}/quiz/1", me, json={"answers": _right(asked)}
+    ).json()
+    return {"assignment": a, "run": run, "marked": marked}
+
+
+def test_a_pass_gives_a_certificate_anyone_with_its_code_can_check(api: Api) -> None:
+    got = _passed(api)
+    code = got["marked"]["certificate"]
+    assert got["marked"]["passed"] is True and len(code) == 12
+    seen = api.call("GET", f"/api/certificates/{code.lower()}").json()
+    assert (seen["name"], seen["title"], seen["percent"]) == (
+        "Ada",
+        "Night-time fall, wristband worn",
+        100,
+    )
+    pdf = api.call("GET", f"/api/certificates/{code}/pdf", params={"lang": "fi"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert (
+        pdf.content.startswith(b"%PDF")
+        and f"todistus-{code}.pdf" in pdf.headers["content-disposition"]
+    )
+    wrong = api.call("GET", "/api/certificates/NOTACODE0000")
+    assert wrong.status_code == 404 and "no certificate has that code" in wrong.json()["detail"]
+    assert (
+        api.call("GET", f"/api/certificates/{code}/pdf", params={"lang": "sv"}).status_code == 422
+    )
+
+
+def test_the_results_go_to_a_gradebook_as_csv(api: Api) -> None:
+    got = _passed(api, id_number="s123")
+    a = got["assignment"]
+    begin(api, a["code"], name="=HYPERLINK(1)")  # began, and never took the test
+    r = api.call("GET", f"/api/assignments/{a['id']}/results.csv", TEACHER)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    lines = r.text.lstrip("\ufeff").splitlines()
+    title = '"Night-time fall, wristband worn (%)"'
+    assert lines[0] == f"ID number,Full name,Role,Attempts,{title},Passed,Certificate"
+    assert lines[1] == f"s123,Ada,Alarm centre,1,100,yes,{got['marked']['certificate']}"
+    assert lines[2] == ",'=HYPERLINK(1),Alarm centre,0,,no,"  # never run as a formula
+    fi = api.call(
+        "GET",
+        f"/api/assignments/{a['id']}/results.csv",
+        TEACHER,
+        headers={"Accept-Language": "fi"},
+    )
+    assert fi.text.lstrip("\ufeff").startswith("ID-numero;Koko nimi;Rooli;Yritykset;")
+    assert (
+        api.call("GET", f"/api/assignments/{a['id']}/results.csv", "other@south").status_code == 404
+    )

@@ -103,6 +103,11 @@ def test_a_teacher_publishes_from_the_library_and_follows_the_runs(
     teacher.reload()
     expect(published).to_contain_text("Bo (Home care): not started")
     expect(teacher.locator("#exercises [data-exercise]")).to_have_count(0)
+    with teacher.expect_download() as got:
+        published.get_by_role("button", name="Results as CSV").click()
+    rows = Path(got.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("ID number,Full name,Role,Attempts,")
+    assert rows[1] == ",Bo,Home care,0,,no,"
 
 
 def test_the_study_page_in_finnish(browser: Browser, lab: Api) -> None:
@@ -145,3 +150,31 @@ def test_a_learner_takes_the_knowledge_check_on_her_phone(browser: Browser, lab:
     expect(box.locator("#quiz-result")).to_contain_text(re.compile(r"[0-3]/3 oikein: \d+ %"))
     expect(box.locator("#quiz-result li")).to_have_count(3)
     expect(box.locator("#quiz-left")).to_have_text("Yrityksiä jäljellä: 1")
+
+
+def test_a_certificate_is_checked_on_its_page(browser: Browser, lab: Api) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.api.test_knowledge import _passed
+
+    code = _passed(lab, name="Aino")["marked"]["certificate"]
+    page = phone(browser, "fi")
+    page.goto(f"{lab.base}/certificate/{code}")
+    card = page.locator("#certificate")
+    expect(card).to_contain_text("Todistus")
+    expect(page.locator("#cert-name")).to_have_text("Aino")
+    expect(card).to_contain_text("on suorittanut itseopiskelutehtävän")
+    expect(page.locator("#cert-score")).to_have_text("Tietotesti: 100 % oikein")
+    expect(page.locator("#cert-code")).to_have_text(code)
+    pdf = page.get_by_role("link", name="Lataa PDF-tiedostona")
+    assert pdf.get_attribute("href") == f"/api/certificates/{code}/pdf?lang=fi"
+    assert too_wide(page) is None
+    bad = [
+        v["id"]
+        for v in Axe().run(page).response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+    assert not bad, bad
+    page.goto(f"{lab.base}/certificate/EIOLEMASSA00")
+    expect(page.locator("#cert-error")).to_contain_text("tällä tunnisteella ei ole todistusta")
+    expect(page.locator("#certificate")).to_be_hidden()

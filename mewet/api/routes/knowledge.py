@@ -175,6 +175,9 @@ class AttemptMarked(AttemptSeen):
     right: int
     of: int
     questions: list[MarkedQuestion]
+    certificate: str | None = Field(
+        None, description="Passed: the code of your certificate (its page: /certificate/CODE)."
+    )
 
 
 def _run(api: ApiState, hosted: Hosted, who: Principal) -> tuple[StudyRun, QuizRules]:
@@ -262,11 +265,16 @@ async def answer(
     answers = {k[:63]: v[:10] for k, v in body.answers.items()}
     marked = api.quizzes.finish(attempt, pool, answers)
     done = next(x for x in api.quizzes.attempts(run.exercise) if x.n == n)
+    seen = _seen(done, rules)
+    certificate = None
+    if seen.passed and done.percent is not None:
+        certificate = api.certificates.issue(run.exercise, run.name, a.title, done.percent).code
     return AttemptMarked(
-        **_seen(done, rules).model_dump(),
+        **seen.model_dump(),
         right=sum(m.right for m in marked),
         of=len(marked),
         questions=[_marked(m, lang) for m in marked],
+        certificate=certificate,
     )
 
 

@@ -368,12 +368,18 @@ async function quizSend(event) {
     const marked = await api("POST", `/api/exercises/${exercise}/quiz/${attempt.n}`, { answers });
     document.getElementById("quiz-form").hidden = true;
     document.getElementById("quiz-begin").hidden = false;
-    document.getElementById("quiz-result").replaceChildren(
+    const result = [
       el("p", {}, el("strong", { text: `${fill(t.quiz_result, marked)} · `
         + (marked.passed ? t.quiz_passed : t.quiz_failed) })),
       el("ol", {}, ...marked.questions.map((q) => el("li", { "data-marked": q.id },
         el("p", { text: `${q.text}: ${q.right ? t.quiz_right : t.quiz_wrong}` }),
-        ...q.feedback.map((f) => el("p", { class: "muted", text: f }))))));
+        ...q.feedback.map((f) => el("p", { class: "muted", text: f }))))),
+    ];
+    if (marked.certificate) {
+      result.splice(1, 0, el("p", {}, el("a", { href: `/certificate/${marked.certificate}`,
+        text: t.your_certificate })));
+    }
+    document.getElementById("quiz-result").replaceChildren(...result);
     await quizShown();
   } catch (error) {
     show("quiz-error", error);

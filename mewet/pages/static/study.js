@@ -31,9 +31,10 @@ document.getElementById("begin-form").addEventListener("submit", async (event) =
 
 async function begin(role) {
   const name = document.getElementById("name").value.trim();
+  const idNumber = document.getElementById("id-number").value.trim();
   try {
     const run = await api("POST", `/api/study/${encodeURIComponent(code.value.trim())}`,
-      { name, role });
+      { name, role, ...(idNumber ? { id_number: idNumber } : {}) });
     remember({ token: run.access_token, role, name, exercise: run.exercise });
     document.getElementById("roles").hidden = true;
     document.getElementById("key-told").textContent = t.study_key_told.replace("{key}", run.key);

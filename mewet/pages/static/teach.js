@@ -82,6 +82,9 @@ async function showAssignments() {
       el("p", { text: `${t.study_code}: ${a.code} · ${a.roles.map(roleName).join(", ")} · `
         + `${t.study_open_until} ${new Date(a.closes).toLocaleString(t.lang)}` }),
       el("p", {}, `${t.study_link}: `, el("a", { href: a.link, text: a.link })),
+      el("p", {}, el("button", { type: "button", class: "link",
+        onclick: () => download(`/api/assignments/${a.id}/results.csv`, `${a.code}-results.csv`) },
+        t.results_csv)),
       el("ul", {}, ...(a.runs.length ? a.runs.map((r) => el("li", {},
         `${r.name} (${roleName(r.role)}): ${t.phase[r.phase] || r.phase}, ${r.time.slice(11, 16)}`
         + (r.best_percent === null ? "" : ` · ${t.quiz}: ${r.best_percent} % (`
@@ -104,6 +107,13 @@ async function publish(scenario, form) {
   } catch (error) {
     show("create-error", error);
   }
+}
+
+async function download(path, name) {
+  const answer = await api("GET", path, undefined, true);
+  const link = el("a", { href: URL.createObjectURL(await answer.blob()), download: name });
+  link.click();
+  URL.revokeObjectURL(link.href);
 }
 
 async function again(ex) {
