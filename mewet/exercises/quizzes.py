@@ -82,7 +82,7 @@ class Quizzes:
             Attempt(
                 r["exercise"],
                 r["n"],
-                [Drawn(d["id"], d["order"]) for d in json.loads(r["asked"])],
+                [Drawn.from_json(d) for d in json.loads(r["asked"])],
                 datetime.fromisoformat(r["started"]),
                 datetime.fromisoformat(r["deadline"]) if r["deadline"] else None,
                 json.loads(r["answers"]) if r["answers"] else None,
@@ -91,10 +91,16 @@ class Quizzes:
             for r in rows
         ]
 
-    def begin(self, exercise: int, rules: QuizRules, pool: list[Question]) -> Attempt:
-        """A new attempt, its questions drawn now."""
+    def begin(
+        self,
+        exercise: int,
+        rules: QuizRules,
+        pool: list[Question],
+        own: tuple[Question, ...] = (),
+    ) -> Attempt:
+        """A new attempt, its questions drawn now (`own`: about her run, asked too)."""
         n = 1 + len(self.attempts(exercise))
-        asked = draw(pool, rules.questions, random.SystemRandom().randrange(2**32))
+        asked = draw(pool, rules.questions, random.SystemRandom().randrange(2**32), own)
         now = datetime.now(UTC)
         deadline = now + timedelta(minutes=rules.minutes) if rules.minutes else None
         self.db.write(

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mewet.knowledge.bank import Question
+from mewet.knowledge.bank import Choice, Question, Words
 
 
 class QuizRules(BaseModel):
@@ -24,25 +24,71 @@ class QuizRules(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Drawn:
-    """A question as an attempt asks it: its id and the order its answers are shown in."""
+    """A question as an attempt asks it: its id and the order its answers are shown in (and
+    the question itself when it was made for this learner's run, not taken from a bank)."""
 
     id: str
     order: list[int]
+    question: Question | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.id, "order": self.order}
+        out: dict[str, Any] = {"id": self.id, "order": self.order}
+        if self.question is not None:
+            out["question"] = self.question.model_dump()
+        return out
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Drawn:
+        made = raw.get("question")
+        return cls(raw["id"], raw["order"], Question.model_validate(made) if made else None)
 
 
-def draw(pool: list[Question], n: int, seed: int) -> list[Drawn]:
-    """`n` questions of the pool (all of them, if fewer), answers shuffled."""
+def draw(pool: list[Question], n: int, seed: int, own: tuple[Question, ...] = ()) -> list[Drawn]:
+    """`n` questions: those about her own run (`own`) and the rest from the pool (all of it,
+    if fewer), in a random order, answers shuffled."""
     rng = random.Random(seed)
-    chosen = rng.sample(pool, min(n, len(pool)))
+    chosen = [*own, *rng.sample(pool, max(0, min(n - len(own), len(pool))))]
+    rng.shuffle(chosen)
     out = []
     for q in chosen:
         order = list(range(len(q.choices)))
         rng.shuffle(order)
-        out.append(Drawn(q.id, order))
+        out.append(Drawn(q.id, order, q if q in own else None))
     return out
+
+
+HELP_BINS = ((0, 15), (15, 30), (30, 60), (60, None))
+
+
+def help_question(minutes: float) -> Question:
+    """A question about her own run: how long help took to come, answered from its truth."""
+    right = next(i for i, (low, high) in enumerate(HELP_BINS) if high is None or minutes < high)
+    shown = f"{minutes:.0f}"
+    told = Words(
+        en=f"In your run help reached her {shown} min after the first alarm: the debrief "
+        "shows each step on the way.",
+        fi=f"Harjoituksessasi apu oli asukkaan luona {shown} min ensimmäisen hälytyksen "
+        "jälkeen: jälkipuinti näyttää jokaisen vaiheen.",
+    )
+    words = (
+        ("under 15 min", "alle 15 min"),
+        ("15-30 min", "15-30 min"),
+        ("30-60 min", "30-60 min"),
+        ("over an hour", "yli tunnin"),
+    )
+    return Question(
+        id="your-run-help",
+        text=Words(
+            en="In your run, how long did it take from the first alarm until help reached "
+            "the resident?",
+            fi="Kuinka kauan harjoituksessasi kului ensimmäisestä hälytyksestä siihen, että "
+            "apu oli asukkaan luona?",
+        ),
+        choices=[
+            Choice(en=en, fi=fi, right=i == right, feedback=told)
+            for i, (en, fi) in enumerate(words)
+        ],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +115,7 @@ def mark(
     """Each question asked, with the answers given for it (by position shown)."""
     out = []
     for d in asked:
-        q = pool.get(d.id)
+        q = d.question or pool.get(d.id)
         if q is None:  # a school's bank changed since: the question no longer counts
             continue
         given = {p for p in answers.get(d.id, []) if 0 <= p < len(d.order)}

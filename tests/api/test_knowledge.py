@@ -214,3 +214,35 @@ def test_the_results_go_to_a_gradebook_as_csv(api: Api) -> None:
     assert (
         api.call("GET", f"/api/assignments/{a['id']}/results.csv", "other@south").status_code == 404
     )
+
+
+def test_a_question_asks_about_her_own_run_and_is_marked_from_its_truth(api: Api) -> None:
+    """Her run has ended after the night's fall: one question asks how long help took to
+    come, and the right answer is what her run's debrief measured."""
+    a = publish(api, roles=["relative"], quiz={"questions": 4})
+    run = begin(api, a["code"], role="relative")
+    me, ex = run["access_token"], run["exercise"]
+    for control, args in (("start", {}), ("step", {"minutes": 600}), ("end", {})):
+        r = api.call(
+            "POST", f"/api/exercises/{ex}/control", me, json={"control": control, "args": args}
+        )
+        assert r.status_code == 200, r.text
+    kpis = api.call("GET", f"/api/exercises/{ex}/debrief", me).json()["kpis"]
+    helped = next(c["help_min"] for c in kpis["cases"] if c["help_min"] is not None)
+    asked = api.call("POST", f"/api/exercises/{ex}/quiz", me).json()
+    assert len(asked["questions"]) == 4
+    [own] = [q for q in asked["questions"] if q["id"] == "your-run-help"]
+    bins = {"under 15 min": (0, 15), "15-30 min": (15, 30), "30-60 min": (30, 60)}
+    texts = [c["text"] for c in own["choices"]]
+    right = next(
+        i
+        for i, text in enumerate(texts)
+        if ((low_high := bins.get(text)) is None and helped >= 60)
+        or (low_high is not None and low_high[0] <= helped < low_high[1])
+    )
+    marked = api.call(
+        "POST", f"/api/exercises/{ex}/quiz/1", me, json={"answers": {own["id"]: [right]}}
+    ).json()
+    [mine] = [q for q in marked["questions"] if q["id"] == "your-run-help"]
+    assert mine["right"] is True
+    assert f"help reached her {helped:.0f} min after the first alarm" in mine["feedback"][0]

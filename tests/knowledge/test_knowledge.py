@@ -7,7 +7,7 @@ import pytest
 
 from mewet.knowledge.bank import Bank, lab_banks, questions_for
 from mewet.knowledge.gift import export, parse
-from mewet.knowledge.quiz import QuizRules, draw, mark, percent
+from mewet.knowledge.quiz import QuizRules, draw, help_question, mark, percent
 from mewet.scenarios.scenario import library
 from mewet.texts import say
 
@@ -115,3 +115,13 @@ def test_a_bank_with_a_question_without_a_right_answer_is_refused() -> None:
                 ],
             }
         )
+
+
+@pytest.mark.parametrize(
+    ("minutes", "right"),
+    [(5, "under 15 min"), (15, "15-30 min"), (59.9, "30-60 min"), (60, "over an hour")],
+)
+def test_the_question_about_her_run_marks_the_bin_of_its_truth(minutes: float, right: str) -> None:
+    q = help_question(minutes)
+    assert [c.en for c in q.choices if c.right] == [right]
+    assert all(c.feedback and f"{minutes:.0f} min" in c.feedback.en for c in q.choices)

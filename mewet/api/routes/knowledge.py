@@ -13,13 +13,14 @@ from pydantic import BaseModel, Field
 from mewet.api.deps import ApiState, Current, KnownQuery, Language, State, Teacher, Visible, person
 from mewet.api.models import ERRORS, Line, RequestBody
 from mewet.api.refusals import Refusal, refused, within
+from mewet.api.routes.debriefs import replayed
 from mewet.api.security import Principal
 from mewet.exercises.manager import Hosted
 from mewet.exercises.quizzes import Attempt
 from mewet.exercises.study import StudyRun
-from mewet.knowledge.bank import BANK_ID, Bank, Words, lab_banks
+from mewet.knowledge.bank import BANK_ID, Bank, Question, Words, lab_banks
 from mewet.knowledge.gift import MAX_GIFT_BYTES, export, parse
-from mewet.knowledge.quiz import Marked, QuizRules
+from mewet.knowledge.quiz import Marked, QuizRules, help_question
 from mewet.texts import said, say
 
 router = APIRouter(prefix="/api", tags=["knowledge"], responses=ERRORS, dependencies=[KnownQuery])
@@ -227,7 +228,7 @@ async def begin(api: State, who: Current, hosted: Visible, lang: Language) -> At
     if going is None:
         if len(done) >= rules.attempts:
             raise refused(409, "no_attempts_left", attempts=rules.attempts)
-        going = api.quizzes.begin(run.exercise, rules, pool)
+        going = api.quizzes.begin(run.exercise, rules, pool, await _own(api, who, hosted))
     pool_by = {q.id: q for q in pool}
     questions = [
         Asked(
@@ -237,9 +238,19 @@ async def begin(api: State, who: Current, hosted: Visible, lang: Language) -> At
             choices=[AskedChoice(text=q.choices[i].words.in_(lang)) for i in d.order],
         )
         for d in going.asked
-        if (q := pool_by.get(d.id)) is not None
+        if (q := d.question or pool_by.get(d.id)) is not None
     ]
     return AttemptAsked(**_seen(going, rules).model_dump(), questions=questions)
+
+
+async def _own(api: ApiState, who: Principal, hosted: Hosted) -> tuple[Question, ...]:
+    """Questions about her own run, once it has ended: how long help took to come (from its
+    debrief's first case that help reached)."""
+    if hosted.live.phase != "ended":
+        return ()
+    found = await replayed(api, who, api.exercises.debrief(hosted, None))
+    helped = [c["help_min"] for c in found["kpis"]["cases"] if c.get("help_min") is not None]
+    return (help_question(float(helped[0])),) if helped else ()
 
 
 def _late(a: Attempt) -> bool:
