@@ -183,16 +183,14 @@ async def results(api: State, who: Teacher, lang: Language, number: int) -> Resp
         ]
     ]
     for run in api.study.runs(a.id):
-        scores = [x.percent for x in api.quizzes.attempts(run.exercise) if x.percent is not None]
-        best = max(scores, default=None)
-        passed = a.quiz is not None and best is not None and best >= a.quiz.pass_percent
+        attempts, best, passed = _score(api, a, run)
         given = api.certificates.of(run.exercise)
         rows.append(
             [
                 run.id_number,
                 run.name,
                 t["roles"].get(run.role, run.role),
-                str(len(api.quizzes.attempts(run.exercise))),
+                str(attempts),
                 "" if best is None else str(best),
                 t["yes"] if passed else t["no"],
                 given.code if given is not None else "",
@@ -208,6 +206,15 @@ async def results(api: State, who: Teacher, lang: Language, number: int) -> Resp
     )
 
 
+def _score(api: ApiState, a: Assignment, run: StudyRun) -> tuple[int, int | None, bool | None]:
+    """A run's knowledge check: attempts taken, the best score, whether it passed (None:
+    not taken)."""
+    taken = api.quizzes.attempts(run.exercise)
+    best = max((x.percent for x in taken if x.percent is not None), default=None)
+    passed = None if a.quiz is None or best is None else best >= a.quiz.pass_percent
+    return len(taken), best, passed
+
+
 def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
     base, _ = join_base(request, api.public_url, api.listen_host)
     runs = []
@@ -215,8 +222,7 @@ def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
         hosted = api.exercises.get(run.exercise)
         if hosted is None:
             continue
-        taken = api.quizzes.attempts(run.exercise)
-        best = max((x.percent for x in taken if x.percent is not None), default=None)
+        attempts, best, passed = _score(api, a, run)
         runs.append(
             RunSeen(
                 exercise=run.exercise,
@@ -226,9 +232,9 @@ def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
                 phase=hosted.live.phase,
                 time=hosted.live.time(),
                 debrief=f"/debrief/{run.exercise}",
-                attempts=len(taken),
+                attempts=attempts,
                 best_percent=best,
-                passed=best >= a.quiz.pass_percent if a.quiz and best is not None else None,
+                passed=passed,
             )
         )
     return AssignmentPublic(
