@@ -15,7 +15,15 @@ from tests.support.apiserver import TEACHER, Api
 pytestmark = NEEDS_CHROMIUM
 
 if Path(CHROMIUM).exists():
-    from playwright.sync_api import Browser, expect
+    from playwright.sync_api import Browser, Page, expect
+
+
+def serious(page: Page) -> list[str]:
+    """The page's serious and critical accessibility problems, by axe-core."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [v["id"] for v in found if v.get("impact") in ("serious", "critical")]
 
 
 def assignment(lab: Api) -> str:
@@ -28,8 +36,6 @@ def assignment(lab: Api) -> str:
 def test_a_learner_runs_an_assignment_on_her_phone_and_comes_back(
     browser: Browser, lab: Api
 ) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     code = assignment(lab)
     page = phone(browser)
     page.goto(f"{lab.base}/study?code={code}")
@@ -38,12 +44,7 @@ def test_a_learner_runs_an_assignment_on_her_phone_and_comes_back(
     expect(page.locator("#assignment-title")).to_have_text("Night-time fall, wristband worn")
     expect(page.locator("#assignment-open")).to_contain_text("Open until")
     assert too_wide(page) is None
-    bad = [
-        v["id"]
-        for v in Axe().run(page).response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-    assert not bad, bad
+    assert not serious(page)
     page.get_by_role("button", name="Begin: Alarm centre").click()
     told = page.locator("#key-told")
     expect(told).to_contain_text("Write it down")
@@ -61,12 +62,7 @@ def test_a_learner_runs_an_assignment_on_her_phone_and_comes_back(
     assert too_wide(page) is None
     page.get_by_role("button", name="answer", exact=True).click()
     expect(page.locator("#action-result")).to_contain_text("fall detected")
-    bad = [
-        v["id"]
-        for v in Axe().run(page).response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-    assert not bad, bad
+    assert not serious(page)
 
     # another day, another device: the code and her key bring her back to where she was
     again = phone(browser)
@@ -153,8 +149,6 @@ def test_a_learner_takes_the_knowledge_check_on_her_phone(browser: Browser, lab:
 
 
 def test_a_certificate_is_checked_on_its_page(browser: Browser, lab: Api) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     from tests.api.test_knowledge import _passed
 
     code = _passed(lab, name="Aino")["marked"]["certificate"]
@@ -169,12 +163,7 @@ def test_a_certificate_is_checked_on_its_page(browser: Browser, lab: Api) -> Non
     pdf = page.get_by_role("link", name="Lataa PDF-tiedostona")
     assert pdf.get_attribute("href") == f"/api/certificates/{code}/pdf?lang=fi"
     assert too_wide(page) is None
-    bad = [
-        v["id"]
-        for v in Axe().run(page).response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-    assert not bad, bad
+    assert not serious(page)
     page.goto(f"{lab.base}/certificate/EIOLEMASSA00")
     expect(page.locator("#cert-error")).to_contain_text("tällä tunnisteella ei ole todistusta")
     expect(page.locator("#certificate")).to_be_hidden()
