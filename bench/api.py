@@ -4,7 +4,10 @@ WebSocket client on each, then 100 concurrent API clients; then two hostile load
 (a) 20 exercises at speed 3600 (the most a teacher may set) while 100 clients call the API
     and a WebSocket client watches each (and how fast the homes really ran meanwhile);
 (b) 8 students asking `home?at_min=` for different moments of a day-long exercise (each a
-    replay) while 20 clients call the API.
+    replay) while 20 clients call the API;
+
+and the self-study load (study): 30 learners each begin a run, play 10 hours and leave it
+paused (how long beginning takes, and the memory each paused run holds).
 
 Prints the machine; p50/p99 latency from a device's publish to the WebSocket client (the
 server stamps each live frame with when the message went out; both ends read the same
@@ -55,6 +58,7 @@ def start_lab(data: Path) -> tuple[subprocess.Popen[str], str]:
         # a few clients share each student's sign-in here
         "MEWET_LIMITS__ACTIONS_PER_MINUTE": "1000",
         "MEWET_LIMITS__NOTES_PER_MINUTE": "1000",
+        "MEWET_LIMITS__STUDY_RUNS_PER_HOUR": "10000",
     }
     subprocess.run(
         [sys.executable, "-m", "mewet", "user", "add", "--email", "bench@lab", "--role",
@@ -198,7 +202,13 @@ async def api_phase(
 
 
 async def run(
-    base: str, exercises: int, seconds: float, clients: int, per_client: int, loads: str
+    base: str,
+    exercises: int,
+    seconds: float,
+    clients: int,
+    per_client: int,
+    loads: str,
+    lab_pid: int = 0,
 ) -> None:
     chosen = loads.split(",")
     limits = httpx.Limits(max_connections=clients + 10)
@@ -209,6 +219,44 @@ async def run(
             await fast_load(client, base, seconds, clients)
         if "b" in chosen:
             await replay_load(client)
+        if "study" in chosen:
+            await study_load(client, lab_pid, exercises)
+
+
+def rss_mib(pid: int) -> float:
+    """The resident memory of a process, MiB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def study_load(client: httpx.AsyncClient, lab_pid: int, learners: int) -> None:
+    """(study) Learners each begin a self-study run of night-fall, play 10 hours of it and
+    leave it paused: how long beginning takes, and the memory each paused run holds in the
+    lab's process until it ends or its assignment closes."""
+    teacher = await sign_in(client)
+    body = {"scenario": "night-fall", "roles": ["alarm_centre"], "quiz": {"questions": 10}}
+    code = (await client.post("/api/assignments", json=body, headers=teacher)).json()["code"]
+    before = rss_mib(lab_pid)
+    took = []
+    for n in range(learners):
+        started = time.perf_counter()
+        r = await client.post(f"/api/study/{code}", json={"name": f"L{n}", "role": "alarm_centre"})
+        took.append(time.perf_counter() - started)
+        run = r.json()
+        me = {"Authorization": f"Bearer {run['access_token']}"}
+        path = f"/api/exercises/{run['exercise']}/control"
+        for control in ({"control": "start"}, {"control": "step", "args": {"minutes": 600}},
+                        {"control": "pause"}):  # fmt: skip
+            await client.post(path, json=control, headers=me)
+    await asyncio.sleep(2)
+    held = rss_mib(lab_pid) - before
+    print(
+        f"(study) {learners} learners begin a run, play 10 h, leave it paused: beginning p50 "
+        f"{pct(took, 50) * 1000:.0f} ms, p99 {pct(took, 99) * 1000:.0f} ms; the lab's memory "
+        f"+{held:.0f} MiB, {held / learners:.1f} MiB a paused run (2 cores)"
+    )
 
 
 async def class_load(
@@ -348,8 +396,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="Rounds of calls per client.")
     parser.add_argument(
         "--loads",
-        default="class,a,b",
-        help="Which loads, comma-separated: class (speed 60), a (speed 3600), b (replays).",
+        default="class,a,b,study",
+        help="Which loads, comma-separated: class (speed 60), a (speed 3600), b (replays), "
+        "study (self-study runs left paused).",
     )
     args = parser.parse_args()
     print(f"machine: {machine()}")
@@ -357,7 +406,15 @@ def main() -> None:
         proc, base = start_lab(Path(tmp) / "data")
         try:
             asyncio.run(
-                run(base, args.exercises, args.seconds, args.clients, args.rounds, args.loads)
+                run(
+                    base,
+                    args.exercises,
+                    args.seconds,
+                    args.clients,
+                    args.rounds,
+                    args.loads,
+                    proc.pid,
+                )
             )
         except BaseException:
             print((Path(tmp) / "lab.log").read_text()[-3000:], file=sys.stderr)

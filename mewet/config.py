@@ -216,8 +216,16 @@ class Limits(BaseModel):
         description="Learners' self-study runs begun and not paused, at once in the lab (a "
         "paused run waits for its learner until its assignment closes).",
     )
+    study_runs_kept: int = Field(
+        2000,
+        ge=1,
+        description="Self-study runs not ended, at once in the lab (a paused one holds about "
+        "2 MiB until it ends or its assignment closes).",
+    )
     study_runs_per_hour: int = Field(
-        10, ge=1, description="Self-study runs begun an hour from one address."
+        120,
+        ge=1,
+        description="Self-study runs begun an hour from one address (a school's is shared).",
     )
     live_per_token: int = Field(4, ge=1, description="Live feeds open at once per sign-in.")
     connections_per_address: int = Field(

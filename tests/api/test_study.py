@@ -182,6 +182,7 @@ def test_what_a_learner_cannot_begin_is_refused(api: Api) -> None:
     [
         (Limits(study_runs_per_hour=2), "come back to yours with its key"),
         (Limits(study_runs=2), "the lab runs 2 self-study runs now"),
+        (Limits(study_runs_kept=2), "the lab keeps 2 self-study runs now"),
     ],
 )
 def test_begun_runs_are_limited_per_address_and_in_the_lab(

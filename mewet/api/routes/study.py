@@ -297,13 +297,15 @@ async def begin(
         raise refused(422, "role_not_assigned", role=body.role, roles=", ".join(a.roles))
     within(api.study_begun, address, said("too_many_study_runs"))
     await end_closed(api)
-    going = sum(
-        1
+    kept = [
+        h.live.phase
         for h in api.exercises.hosted.values()
-        if h.live.phase in ("created", "running") and api.study.run(h.row.id) is not None
-    )
-    if going >= api.limits.study_runs:
+        if h.live.phase != "ended" and api.study.run(h.row.id) is not None
+    ]
+    if sum(1 for phase in kept if phase != "paused") >= api.limits.study_runs:
         raise too_many(60, said("study_full", most=api.limits.study_runs))
+    if len(kept) >= api.limits.study_runs_kept:
+        raise too_many(3600, said("study_kept_full", most=api.limits.study_runs_kept))
     teacher = api.db.user(a.teacher)
     if teacher is None:
         raise Refusal(404, NO_SUCH_ASSIGNMENT)
