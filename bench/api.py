@@ -254,7 +254,7 @@ async def study_load(client: httpx.AsyncClient, lab_pid: int, learners: int) -> 
     held = rss_mib(lab_pid) - before
     print(
         f"(study) {learners} learners begin a run, play 10 h, leave it paused: beginning p50 "
-        f"{pct(took, 50) * 1000:.0f} ms, p99 {pct(took, 99) * 1000:.0f} ms; the lab's memory "
+        f"{pct(took, 0.5) * 1000:.0f} ms, p99 {pct(took, 0.99) * 1000:.0f} ms; the lab's memory "
         f"+{held:.0f} MiB, {held / learners:.1f} MiB a paused run (2 cores)"
     )
 

@@ -220,7 +220,7 @@ class Limits(BaseModel):
         2000,
         ge=1,
         description="Self-study runs not ended, at once in the lab (a paused one holds about "
-        "2 MiB until it ends or its assignment closes).",
+        "1.4 MiB until it ends or its assignment closes).",
     )
     study_runs_per_hour: int = Field(
         120,
