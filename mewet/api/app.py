@@ -27,6 +27,7 @@ from mewet.api.routes import (
     benchmarks,
     certificates,
     conformance,
+    courses,
     debriefs,
     devices,
     exercises,
@@ -254,6 +255,7 @@ def create_app(
     app.include_router(study.router)
     app.include_router(knowledge.router)
     app.include_router(certificates.router)
+    app.include_router(courses.router)
     app.include_router(pages.router)
 
     @app.get("/docs", include_in_schema=False)

@@ -36,6 +36,7 @@ from mewet.config import Limits, StoreUrl
 from mewet.conformance.jobs import ConformanceRuns
 from mewet.contract import DEFAULT_ROOT
 from mewet.exercises.certificates import Certificates
+from mewet.exercises.courses import Courses
 from mewet.exercises.db import AppDb
 from mewet.exercises.manager import Exercises, Hosted
 from mewet.exercises.quizzes import Quizzes
@@ -103,9 +104,11 @@ class ApiState:
         self.assignments_made = RateLimit(self.limits.assignments_per_hour, 3600.0)
         self.study_begun = RateLimit(self.limits.study_runs_per_hour, 3600.0)
         self.study = Study(self.db)
+        """Self-study assignments and the learners' runs."""
         self.quizzes = Quizzes(self.db)
         self.certificates = Certificates(self.db)
-        """Self-study assignments and the learners' runs."""
+        self.courses = Courses(self.db)
+        """Courses (material, scenarios, a final test) and their learners."""
         self.password_checks = Slots(self.limits.password_checks, queue=8)
         self.known_checks = Slots(1, queue=8)
         """Password checks from browsers that signed in to the account before."""

@@ -1,7 +1,8 @@
-"""Certificates: a learner who passes her self-study assignment's knowledge check gets one,
-with her name, the assignment, the date and the score, and a code. Whoever holds the code (an
-employer, the school) checks it on the lab's page, where the lab shows what it issued; the
-PDF carries the same code and the page's address.
+"""Certificates: a learner who passes her self-study assignment's knowledge check, or her
+course's final test, gets one, with her name, the assignment or course, the date and the
+score, and a code. Whoever holds the code (an employer, the school) checks it on the lab's
+page, where the lab shows what it issued; the PDF carries the same code and the page's
+address.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import io
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from mewet.exercises.db import AppDb
 from mewet.exercises.study import new_code
@@ -21,11 +23,25 @@ CREATE TABLE IF NOT EXISTS certificates (
     exercise INTEGER NOT NULL UNIQUE REFERENCES exercises(id),
     name TEXT NOT NULL,
     title TEXT NOT NULL,
-    percent INTEGER NOT NULL,
+    percent REAL NOT NULL,
+    issued TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS course_certificates (
+    code TEXT PRIMARY KEY,
+    learner INTEGER NOT NULL UNIQUE REFERENCES course_learners(id),
+    name TEXT NOT NULL,
+    title TEXT NOT NULL,
+    percent REAL NOT NULL,
     issued TEXT NOT NULL
 );
 """
-"""This module's table in the lab's database."""
+"""This module's tables in the lab's database: a self-study run's certificates and a
+course's."""
+Kind = Literal["run", "course"]
+_TABLES: dict[Kind, tuple[str, str]] = {
+    "run": ("certificates", "exercise"),
+    "course": ("course_certificates", "learner"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +49,12 @@ class Certificate:
     """What the lab issued: to whom, for what, when, with what score."""
 
     code: str
-    exercise: int
     name: str
     title: str
-    percent: int
+    percent: float
     issued: datetime
+    kind: Kind = "run"
+    """For a self-study assignment (its run) or a course."""
 
 
 class Certificates:
@@ -47,38 +64,44 @@ class Certificates:
         self.db = db
         db.tables(SCHEMA)
 
-    def issue(self, exercise: int, name: str, title: str, percent: int) -> Certificate:
-        """The run's certificate: issued at its first pass, the same one after."""
-        found = self.of(exercise)
+    def issue(self, kind: Kind, holder: int, name: str, title: str, percent: float) -> Certificate:
+        """The certificate of a run (`holder`: its exercise) or of a course (the course
+        learner): issued at the first pass, the same one after."""
+        found = self.of(kind, holder)
         if found is not None:
             return found
+        table, key = _TABLES[kind]
         self.db.write(
-            "INSERT INTO certificates (code, exercise, name, title, percent, issued) "
-            "VALUES (?,?,?,?,?,?)",
-            (new_code(12), exercise, name, title, percent, datetime.now(UTC).isoformat()),
+            f"INSERT INTO {table} (code, {key}, name, title, percent, issued) VALUES (?,?,?,?,?,?)",
+            (new_code(12), holder, name, title, percent, datetime.now(UTC).isoformat()),
         )
-        made = self.of(exercise)
+        made = self.of(kind, holder)
         assert made is not None
         return made
 
-    def of(self, exercise: int) -> Certificate | None:
-        row = self.db.one("SELECT * FROM certificates WHERE exercise = ?", (exercise,))
-        return _certificate(row) if row is not None else None
+    def of(self, kind: Kind, holder: int) -> Certificate | None:
+        table, key = _TABLES[kind]
+        row = self.db.one(f"SELECT * FROM {table} WHERE {key} = ?", (holder,))
+        return _certificate(row, kind) if row is not None else None
 
     def by_code(self, code: str) -> Certificate | None:
-        row = self.db.one("SELECT * FROM certificates WHERE code = ?", (code.strip().upper(),))
-        return _certificate(row) if row is not None else None
+        for kind, (table, _) in _TABLES.items():
+            row = self.db.one(f"SELECT * FROM {table} WHERE code = ?", (code.strip().upper(),))
+            if row is not None:
+                return _certificate(row, kind)
+        return None
 
 
-def _certificate(r: sqlite3.Row) -> Certificate:
+def _certificate(r: sqlite3.Row, kind: Kind) -> Certificate:
     return Certificate(
-        r["code"],
-        r["exercise"],
-        r["name"],
-        r["title"],
-        r["percent"],
-        datetime.fromisoformat(r["issued"]),
+        r["code"], r["name"], r["title"], r["percent"], datetime.fromisoformat(r["issued"]), kind
     )
+
+
+def shown_percent(value: float, lang: str) -> str:
+    """A score as the page says it: 67.5 (English), 67,5 (Finnish), 70 (no tenth)."""
+    text = f"{value:.1f}".removesuffix(".0")
+    return text.replace(".", ",") if lang == "fi" else text
 
 
 def pdf(c: Certificate, lang: str, check_url: str) -> bytes:
@@ -91,9 +114,9 @@ def pdf(c: Certificate, lang: str, check_url: str) -> bytes:
     lines = [
         (0.80, t["certificate"], 30, "bold"),
         (0.68, c.name, 24, "bold"),
-        (0.62, t["cert_body"], 13, "normal"),
+        (0.62, t["cert_body" if c.kind == "run" else "cert_body_course"], 13, "normal"),
         (0.56, c.title, 18, "bold"),
-        (0.48, t["cert_score"].replace("{percent}", str(c.percent)), 14, "normal"),
+        (0.48, t["cert_score"].replace("{percent}", shown_percent(c.percent, lang)), 14, "normal"),
         (0.43, f"{t['cert_date']}: {date}", 12, "normal"),
         (0.20, t["cert_check"].replace("{url}", check_url), 9, "normal"),
         (0.17, f"{t['cert_code']}: {c.code}", 11, "bold"),

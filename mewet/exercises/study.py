@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS assignments (
     opens TEXT NOT NULL,
     closes TEXT NOT NULL,
     created TEXT NOT NULL,
-    quiz TEXT NOT NULL DEFAULT ''
+    quiz TEXT NOT NULL DEFAULT '',
+    course INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS study_runs (
     exercise INTEGER PRIMARY KEY REFERENCES exercises(id),
@@ -44,7 +45,8 @@ CREATE TABLE IF NOT EXISTS study_runs (
     role TEXT NOT NULL,
     resume_hash TEXT NOT NULL UNIQUE,
     created TEXT NOT NULL,
-    id_number TEXT NOT NULL DEFAULT ''
+    id_number TEXT NOT NULL DEFAULT '',
+    learner INTEGER NOT NULL DEFAULT 0
 );
 """
 """This module's tables in the lab's database."""
@@ -87,9 +89,12 @@ class StudyRun:
     created: datetime
     id_number: str = ""
     """Her student number, if she gave it (for the school's gradebook)."""
+    learner: int = 0
+    """The course learner whose run it is (0: a run of an assignment on its own)."""
 
 
-def _key_hash(key: str) -> str:
+def key_hash(key: str) -> str:
+    """A key as the lab keeps it (its hash; typed in any case)."""
     return hashlib.sha256(key.strip().upper().encode()).hexdigest()
 
 
@@ -104,9 +109,14 @@ class Study:
     def __init__(self, db: AppDb) -> None:
         self.db = db
         db.tables(SCHEMA)
-        have = {r["name"] for r in db.rows("PRAGMA table_info(study_runs)")}
-        if "id_number" not in have:  # a run kept before learners could give it
-            db.write("ALTER TABLE study_runs ADD COLUMN id_number TEXT NOT NULL DEFAULT ''", ())
+        # columns added since the tables were first made (a lab's database from before)
+        for table, column, kind in (
+            ("study_runs", "id_number", "TEXT NOT NULL DEFAULT ''"),
+            ("study_runs", "learner", "INTEGER NOT NULL DEFAULT 0"),
+            ("assignments", "course", "INTEGER NOT NULL DEFAULT 0"),
+        ):
+            if column not in {r["name"] for r in db.rows(f"PRAGMA table_info({table})")}:
+                db.write(f"ALTER TABLE {table} ADD COLUMN {column} {kind}", ())
 
     def publish(
         self,
@@ -120,8 +130,9 @@ class Study:
         opens: datetime,
         closes: datetime,
         quiz: QuizRules | None = None,
+        course: int = 0,
     ) -> Assignment:
-        """A new assignment with a fresh code."""
+        """A new assignment with a fresh code (`course`: a scenario step of that course)."""
         code = new_code()
         now = datetime.now(UTC)
         row = (
@@ -137,11 +148,12 @@ class Study:
             closes.isoformat(),
             now.isoformat(),
             quiz.model_dump_json() if quiz is not None else "",
+            course,
         )
         n = self.db.write(
             "INSERT INTO assignments (teacher, org, title, scenario, scenario_yaml, "
-            "scenario_version, roles, code, opens, closes, created, quiz) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "scenario_version, roles, code, opens, closes, created, quiz, course) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             row,
         )
         found = self.assignment(n)
@@ -157,12 +169,14 @@ class Study:
         return _assignment(row) if row is not None else None
 
     def of_teacher(self, teacher: int | None) -> list[Assignment]:
-        """A teacher's assignments (every one, for None: an admin), newest first."""
+        """A teacher's assignments (every one, for None: an admin), newest first; not those
+        that are a course's scenario steps (the course shows them)."""
         if teacher is None:
-            rows = self.db.rows("SELECT * FROM assignments ORDER BY id DESC")
+            rows = self.db.rows("SELECT * FROM assignments WHERE course = 0 ORDER BY id DESC")
         else:
             rows = self.db.rows(
-                "SELECT * FROM assignments WHERE teacher = ? ORDER BY id DESC", (teacher,)
+                "SELECT * FROM assignments WHERE teacher = ? AND course = 0 ORDER BY id DESC",
+                (teacher,),
             )
         return [_assignment(r) for r in rows]
 
@@ -174,15 +188,34 @@ class Study:
         name: str,
         role: str,
         id_number: str = "",
+        learner: int = 0,
     ) -> str:
-        """Keep a learner's new run; returns the key she comes back with (kept as a hash)."""
+        """Keep a learner's new run (`learner`: a course learner's); returns the key she
+        comes back with (kept as a hash)."""
         key = new_code(12)
         self.db.write(
             "INSERT INTO study_runs (exercise, assignment, participant, name, role, "
-            "resume_hash, created, id_number) VALUES (?,?,?,?,?,?,?,?)",
-            (exercise, assignment, participant, name, role, _key_hash(key), _now(), id_number),
+            "resume_hash, created, id_number, learner) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                exercise,
+                assignment,
+                participant,
+                name,
+                role,
+                key_hash(key),
+                _now(),
+                id_number,
+                learner,
+            ),
         )
         return key
+
+    def of_learner(self, learner: int) -> list[StudyRun]:
+        """A course learner's runs, oldest first."""
+        rows = self.db.rows(
+            "SELECT * FROM study_runs WHERE learner = ? ORDER BY exercise", (learner,)
+        )
+        return [_run(r) for r in rows]
 
     def run(self, exercise: int) -> StudyRun | None:
         """The self-study run an exercise is, if it is one."""
@@ -193,7 +226,7 @@ class Study:
         """A learner's run of this assignment, by the key she was given."""
         row = self.db.one(
             "SELECT * FROM study_runs WHERE assignment = ? AND resume_hash = ?",
-            (assignment, _key_hash(key)),
+            (assignment, key_hash(key)),
         )
         return _run(row) if row is not None else None
 
@@ -236,4 +269,5 @@ def _run(r: sqlite3.Row) -> StudyRun:
         r["role"],
         datetime.fromisoformat(r["created"]),
         r["id_number"],
+        r["learner"],
     )

@@ -123,8 +123,9 @@ def mark(
     return out
 
 
-def percent(marked: list[Marked]) -> int:
-    """The share right, rounded down (69.9 % does not pass a 70 % mark)."""
+def percent(marked: list[Marked]) -> float:
+    """The share right in percent, to a tenth, rounded down (27 of 40 is 67.5; 69.95 is
+    69.9, which does not pass a 70 % mark)."""
     if not marked:
-        return 0
-    return sum(m.right for m in marked) * 100 // len(marked)
+        return 0.0
+    return sum(m.right for m in marked) * 1000 // len(marked) / 10

@@ -34,6 +34,8 @@ PAGES = {
     "explore": "explore.html",
     "study": "study.html",
     "certificate": "certificate.html",
+    "course": "course.html",
+    "courses": "courses.html",
 }
 STATIC = resources.files("mewet.pages") / "static"
 TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
@@ -72,6 +74,18 @@ async def join(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
 async def study(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
     """A learner begins her own run of an assignment, or comes back to it with her key."""
     return render("study", choose(lang, accept))
+
+
+@router.get("/course", response_class=HTMLResponse)
+async def course(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """A learner enrols on a course, or comes back to it with her key, and follows it."""
+    return render("course", choose(lang, accept))
+
+
+@router.get("/courses", response_class=HTMLResponse)
+async def courses(lang: Lang = None, accept: Accept = None) -> HTMLResponse:
+    """The teacher's courses: put one together, and follow every learner's progress."""
+    return render("courses", choose(lang, accept))
 
 
 @router.get("/certificate/{code}", response_class=HTMLResponse)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from mewet.api.deps import Address, KnownQuery, State
 from mewet.api.models import ERRORS
@@ -28,8 +28,11 @@ class CertificateSeen(BaseModel):
     code: str
     name: str
     title: str
-    percent: int
+    percent: float
     issued: datetime
+    kind: Literal["run", "course"] = Field(
+        description="For a self-study assignment (its run) or a course."
+    )
 
 
 def _found(api: State, code: str, address: str) -> Certificate:
@@ -45,7 +48,12 @@ async def certificate(api: State, address: Address, code: str) -> CertificateSee
     """Check a certificate by its code: what the lab issued, or 404."""
     c = _found(api, code, address)
     return CertificateSeen(
-        code=c.code, name=c.name, title=c.title, percent=c.percent, issued=c.issued
+        code=c.code,
+        name=c.name,
+        title=c.title,
+        percent=c.percent,
+        issued=c.issued,
+        kind=c.kind,
     )
 
 

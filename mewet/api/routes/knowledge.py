@@ -15,8 +15,9 @@ from mewet.api.models import ERRORS, Line, RequestBody
 from mewet.api.refusals import Refusal, refused, within
 from mewet.api.routes.debriefs import replayed
 from mewet.api.security import Principal
+from mewet.exercises.certificates import Kind
 from mewet.exercises.manager import Hosted
-from mewet.exercises.quizzes import Attempt
+from mewet.exercises.quizzes import Attempt, Attempts
 from mewet.exercises.study import StudyRun
 from mewet.knowledge.bank import BANK_ID, Bank, Question, Words, lab_banks
 from mewet.knowledge.gift import MAX_GIFT_BYTES, export, parse
@@ -141,7 +142,7 @@ class AttemptSeen(BaseModel):
     started: datetime
     deadline: datetime | None
     finished: bool
-    percent: int | None
+    percent: float | None = Field(description="The share right, in percent, to a tenth.")
     passed: bool | None
 
 
@@ -191,7 +192,8 @@ def _run(api: ApiState, hosted: Hosted, who: Principal) -> tuple[StudyRun, QuizR
     return run, a.quiz
 
 
-def _seen(a: Attempt, rules: QuizRules) -> AttemptSeen:
+def seen_attempt(a: Attempt, rules: QuizRules) -> AttemptSeen:
+    """An attempt as its learner sees it: passed or not against the rules."""
     return AttemptSeen(
         n=a.n,
         started=a.started,
@@ -206,10 +208,10 @@ def _seen(a: Attempt, rules: QuizRules) -> AttemptSeen:
 async def quiz(api: State, who: Current, hosted: Visible) -> QuizSeen:
     """Your run's knowledge check: its rules and your attempts."""
     run, rules = _run(api, hosted, who)
-    done = api.quizzes.attempts(run.exercise)
+    done = api.quizzes.runs.of(run.exercise)
     return QuizSeen(
         rules=rules,
-        attempts=[_seen(a, rules) for a in done],
+        attempts=[seen_attempt(a, rules) for a in done],
         left=max(0, rules.attempts - len(done)),
     )
 
@@ -221,14 +223,27 @@ async def begin(api: State, who: Current, hosted: Visible, lang: Language) -> At
     a = api.study.assignment(run.assignment)
     assert a is not None
     pool = api.quizzes.pool(a.org, a.scenario)
-    done = api.quizzes.attempts(run.exercise)
-    for late in (x for x in done if not x.finished and _late(x)):
-        api.quizzes.finish(late, pool, {})  # time ran out with nothing sent: it counts, as 0 %
-    going = next((x for x in done if not x.finished and not _late(x)), None)
+    own = await _own(api, who, hosted)
+    return going_on(api.quizzes.runs, run.exercise, rules, pool, lang, own)
+
+
+def going_on(
+    attempts: Attempts,
+    holder: int,
+    rules: QuizRules,
+    pool: list[Question],
+    lang: str,
+    own: tuple[Question, ...] = (),
+) -> AttemptAsked:
+    """The attempt going on, or a new one while attempts are left: its questions."""
+    done = attempts.of(holder)
+    for over in (x for x in done if not x.finished and late(x)):
+        attempts.finish(over, pool, {})  # time ran out with nothing sent: it counts, as 0 %
+    going = next((x for x in done if not x.finished and not late(x)), None)
     if going is None:
         if len(done) >= rules.attempts:
             raise refused(409, "no_attempts_left", attempts=rules.attempts)
-        going = api.quizzes.begin(run.exercise, rules, pool, await _own(api, who, hosted))
+        going = attempts.begin(holder, rules, pool, own)
     pool_by = {q.id: q for q in pool}
     questions = [
         Asked(
@@ -240,7 +255,7 @@ async def begin(api: State, who: Current, hosted: Visible, lang: Language) -> At
         for d in going.asked
         if (q := d.question or pool_by.get(d.id)) is not None
     ]
-    return AttemptAsked(**_seen(going, rules).model_dump(), questions=questions)
+    return AttemptAsked(**seen_attempt(going, rules).model_dump(), questions=questions)
 
 
 async def _own(api: ApiState, who: Principal, hosted: Hosted) -> tuple[Question, ...]:
@@ -253,7 +268,7 @@ async def _own(api: ApiState, who: Principal, hosted: Hosted) -> tuple[Question,
     return (help_question(float(helped[0])),) if helped else ()
 
 
-def _late(a: Attempt) -> bool:
+def late(a: Attempt) -> bool:
     return a.deadline is not None and datetime.now(UTC) > a.deadline + GRACE
 
 
@@ -265,31 +280,50 @@ async def answer(
     run, rules = _run(api, hosted, who)
     a = api.study.assignment(run.assignment)
     assert a is not None
-    attempt = next((x for x in api.quizzes.attempts(run.exercise) if x.n == n), None)
+    pool = api.quizzes.pool(a.org, a.scenario)
+    return answered(
+        api, api.quizzes.runs, run.exercise, n, rules, pool, body, lang, ("run", run.name, a.title)
+    )
+
+
+def answered(
+    api: ApiState,
+    attempts: Attempts,
+    holder: int,
+    n: int,
+    rules: QuizRules,
+    pool: list[Question],
+    body: AnswerSheet,
+    lang: str,
+    certified: tuple[Kind, str, str],
+) -> AttemptMarked:
+    """Attempt `n` marked with the answers sent; a pass issues the certificate (`certified`:
+    its kind, the learner's name, what it is for)."""
+    attempt = next((x for x in attempts.of(holder) if x.n == n), None)
     if attempt is None:
         raise refused(404, "no_attempt", n=n)
     if attempt.finished:
         raise refused(409, "attempt_answered", n=n)
-    if _late(attempt):
+    if late(attempt):
         raise Refusal(409, said("attempt_late", n=n))
-    pool = api.quizzes.pool(a.org, a.scenario)
     answers = {k[:63]: v[:10] for k, v in body.answers.items()}
-    marked = api.quizzes.finish(attempt, pool, answers)
-    done = next(x for x in api.quizzes.attempts(run.exercise) if x.n == n)
-    seen = _seen(done, rules)
+    marked = attempts.finish(attempt, pool, answers)
+    done = next(x for x in attempts.of(holder) if x.n == n)
+    seen = seen_attempt(done, rules)
     certificate = None
     if seen.passed and done.percent is not None:
-        certificate = api.certificates.issue(run.exercise, run.name, a.title, done.percent).code
+        kind, name, title = certified
+        certificate = api.certificates.issue(kind, holder, name, title, done.percent).code
     return AttemptMarked(
         **seen.model_dump(),
         right=sum(m.right for m in marked),
         of=len(marked),
-        questions=[_marked(m, lang) for m in marked],
+        questions=[marked_question(m, lang) for m in marked],
         certificate=certificate,
     )
 
 
-def _marked(m: Marked, lang: str) -> MarkedQuestion:
+def marked_question(m: Marked, lang: str) -> MarkedQuestion:
     said_back = []
     for pos in sorted(m.chosen):
         told = m.question.choices[m.order[pos]].feedback

@@ -21,6 +21,7 @@ from mewet.api.routes.briefs import briefing
 from mewet.api.routes.join import join_with_code
 from mewet.api.routes.scenarios import find, roles_in
 from mewet.api.security import Principal, issue
+from mewet.exercises.certificates import shown_percent
 from mewet.exercises.debrief import cell
 from mewet.exercises.manager import scenario_from_text
 from mewet.exercises.study import Assignment, StudyRun
@@ -55,14 +56,20 @@ class AssignmentCreate(RequestBody):
 
     @model_validator(mode="after")
     def _dates(self) -> AssignmentCreate:
-        opens = self.opens or datetime.now(UTC)
-        closes = self.closes or opens + timedelta(days=OPEN_DAYS)
-        if closes <= opens:
-            raise wrong("closes_before_opens")
-        if closes - opens > LONGEST:
-            raise wrong("open_too_long")
-        self.opens, self.closes = opens, closes
+        self.opens, self.closes = window(self.opens, self.closes)
         return self
+
+
+def window(opens: datetime | None, closes: datetime | None) -> tuple[datetime, datetime]:
+    """When an assignment or a course is open: from now, for 30 days, unless said; never
+    closing before it opens, nor open over a year."""
+    opens = opens or datetime.now(UTC)
+    closes = closes or opens + timedelta(days=OPEN_DAYS)
+    if closes <= opens:
+        raise wrong("closes_before_opens")
+    if closes - opens > LONGEST:
+        raise wrong("open_too_long")
+    return opens, closes
 
 
 class RunSeen(BaseModel):
@@ -76,7 +83,7 @@ class RunSeen(BaseModel):
     time: str = Field(description="The home's clock where she is now.")
     debrief: str = Field(description="The run's debrief page (her KPIs).")
     attempts: int = Field(0, description="Knowledge-check attempts taken.")
-    best_percent: int | None = Field(None, description="Her best knowledge-check score.")
+    best_percent: float | None = Field(None, description="Her best knowledge-check score.")
     passed: bool | None = Field(None, description="Whether she passed the knowledge check.")
 
 
@@ -184,14 +191,14 @@ async def results(api: State, who: Teacher, lang: Language, number: int) -> Resp
     ]
     for run in api.study.runs(a.id):
         attempts, best, passed = _score(api, a, run)
-        given = api.certificates.of(run.exercise)
+        given = api.certificates.of("run", run.exercise)
         rows.append(
             [
                 run.id_number,
                 run.name,
                 t["roles"].get(run.role, run.role),
                 str(attempts),
-                "" if best is None else str(best),
+                "" if best is None else shown_percent(best, lang),
                 t["yes"] if passed else t["no"],
                 given.code if given is not None else "",
             ]
@@ -206,10 +213,10 @@ async def results(api: State, who: Teacher, lang: Language, number: int) -> Resp
     )
 
 
-def _score(api: ApiState, a: Assignment, run: StudyRun) -> tuple[int, int | None, bool | None]:
+def _score(api: ApiState, a: Assignment, run: StudyRun) -> tuple[int, float | None, bool | None]:
     """A run's knowledge check: attempts taken, the best score, whether it passed (None:
     not taken)."""
-    taken = api.quizzes.attempts(run.exercise)
+    taken = api.quizzes.runs.of(run.exercise)
     best = max((x.percent for x in taken if x.percent is not None), default=None)
     passed = None if a.quiz is None or best is None else best >= a.quiz.pass_percent
     return len(taken), best, passed
@@ -293,6 +300,14 @@ async def begin(
     you to start it; the key in the answer brings you back to it later."""
     a = _assignment(api, code, address)
     _open(a)
+    return await start_run(api, address, lang, a, body)
+
+
+async def start_run(
+    api: ApiState, address: str, lang: str, a: Assignment, body: StudyStart, learner: int = 0
+) -> StudyRunToken:
+    """A learner's new run of an open assignment (`learner`: a course learner's), within the
+    lab's limits on runs."""
     if body.role not in a.roles:
         raise refused(422, "role_not_assigned", role=body.role, roles=", ".join(a.roles))
     within(api.study_begun, address, said("too_many_study_runs"))
@@ -329,7 +344,7 @@ async def begin(
         lang,
     )
     pid = api.db.add_participant(hosted.row.id, body.name, body.role)  # the one just joined
-    key = api.study.begin(hosted.row.id, a.id, pid, body.name, body.role, body.id_number)
+    key = api.study.begin(hosted.row.id, a.id, pid, body.name, body.role, body.id_number, learner)
     return StudyRunToken(**joined.model_dump(), key=key)
 
 
@@ -341,8 +356,15 @@ async def resume(
     a = _assignment(api, code, address)
     _open(a)
     run: StudyRun | None = api.study.by_key(a.id, body.key)
-    hosted = api.exercises.get(run.exercise) if run is not None else None
-    if run is None or hosted is None:
+    if run is None:
+        raise refused(404, "no_such_study_run")
+    return run_token(api, run, lang)
+
+
+def run_token(api: ApiState, run: StudyRun, lang: str) -> StudyRunToken:
+    """A new token for a learner's run (she came back)."""
+    hosted = api.exercises.get(run.exercise)
+    if hosted is None:
         raise refused(404, "no_such_study_run")
     who = Principal(
         "participant", run.participant, "student", hosted.row.org, run.name, run.exercise, run.role

@@ -6,6 +6,7 @@ import {
   addToTimeline, api, caseWords, clock, drawPlan, el, fillTimeline, homeZone, live, noteForm,
   number, paintDevice, roleName, say, session, show, signOutButton, t, timelineItem,
 } from "./api.js";
+import { quizPanel } from "./quiz.js";
 
 const exercise = document.body.dataset.exercise;
 const who = session();
@@ -313,86 +314,16 @@ async function steer(control, args) {
   }
 }
 
-function fill(text, values) {
-  return Object.entries(values).reduce((out, [k, v]) => out.replace(`{${k}}`, String(v)), text);
-}
-
-let attempt = null;
-async function quizShown() {
-  // a self-study run's knowledge check: its rules, then an attempt's questions, then the
-  // marks with what each answer chosen tells
-  let q;
-  try {
-    q = await api("GET", `/api/exercises/${exercise}/quiz`);
-  } catch (_) {
-    return; // this run has none
-  }
-  const r = q.rules;
-  let rules = fill(t.quiz_rules, { questions: r.questions, pass: r.pass_percent,
-    attempts: r.attempts });
-  if (r.minutes) rules += ` · ${fill(t.quiz_minutes, { minutes: r.minutes })}`;
-  document.getElementById("quiz-rules").textContent = rules;
-  document.getElementById("quiz-left").textContent = fill(t.quiz_left, { left: q.left });
-  document.getElementById("quiz").hidden = false;
-}
-
-async function quizBegin() {
-  show("quiz-error", null);
-  try {
-    attempt = await api("POST", `/api/exercises/${exercise}/quiz`);
-  } catch (error) {
-    show("quiz-error", error);
-    return;
-  }
-  document.getElementById("quiz-result").replaceChildren();
-  document.getElementById("quiz-questions").replaceChildren(...attempt.questions.map((q) =>
-    el("li", { "data-question": q.id },
-      el("fieldset", {}, el("legend", { text: q.text }),
-        q.several ? el("p", { class: "muted", text: t.quiz_several }) : null,
-        ...q.choices.map((c, pos) => el("label", {},
-          el("input", { type: q.several ? "checkbox" : "radio", name: q.id, value: String(pos) }),
-          ` ${c.text}`))))));
-  document.getElementById("quiz-form").hidden = false;
-  document.getElementById("quiz-begin").hidden = true;
-}
-
-async function quizSend(event) {
-  event.preventDefault();
-  show("quiz-error", null);
-  const answers = {};
-  for (const q of attempt.questions) {
-    answers[q.id] = [...document.querySelectorAll(`input[name="${q.id}"]:checked`)]
-      .map((i) => Number(i.value));
-  }
-  try {
-    const marked = await api("POST", `/api/exercises/${exercise}/quiz/${attempt.n}`, { answers });
-    document.getElementById("quiz-form").hidden = true;
-    document.getElementById("quiz-begin").hidden = false;
-    const result = [
-      el("p", {}, el("strong", { text: `${fill(t.quiz_result, marked)} · `
-        + (marked.passed ? t.quiz_passed : t.quiz_failed) })),
-      el("ol", {}, ...marked.questions.map((q) => el("li", { "data-marked": q.id },
-        el("p", { text: `${q.text}: ${q.right ? t.quiz_right : t.quiz_wrong}` }),
-        ...q.feedback.map((f) => el("p", { class: "muted", text: f }))))),
-    ];
-    if (marked.certificate) {
-      result.splice(1, 0, el("p", {}, el("a", { href: `/certificate/${marked.certificate}`,
-        text: t.your_certificate })));
-    }
-    document.getElementById("quiz-result").replaceChildren(...result);
-    await quizShown();
-  } catch (error) {
-    show("quiz-error", error);
-  }
-}
-
 async function main() {
   const ex = await api("GET", `/api/exercises/${exercise}`);
   if (ex.steer) {
     steerable();
-    document.getElementById("quiz-begin").addEventListener("click", quizBegin);
-    document.getElementById("quiz-form").addEventListener("submit", quizSend);
-    await quizShown();
+    document.getElementById("course-back").hidden = !who.course;
+    await quizPanel({
+      state: () => api("GET", `/api/exercises/${exercise}/quiz`),
+      begin: () => api("POST", `/api/exercises/${exercise}/quiz`),
+      answer: (n, answers) => api("POST", `/api/exercises/${exercise}/quiz/${n}`, { answers }),
+    })();
   }
   const b = ex.briefing;
   document.getElementById("title").textContent = b.title;

@@ -2,6 +2,7 @@
 // roles open to students and its speed, then go to its console; run one again for the next
 // group; or publish a scenario for self-study, and follow each learner's run.
 import { api, el, heading, roleName, say, session, show, signOutButton, t } from "./api.js";
+import { percent } from "./quiz.js";
 
 signOutButton();
 if (!session()) location.href = "/";
@@ -87,7 +88,7 @@ async function showAssignments() {
         t.results_csv)),
       el("ul", {}, ...(a.runs.length ? a.runs.map((r) => el("li", {},
         `${r.name} (${roleName(r.role)}): ${t.phase[r.phase] || r.phase}, ${r.time.slice(11, 16)}`
-        + (r.best_percent === null ? "" : ` · ${t.quiz}: ${r.best_percent} % (`
+        + (r.best_percent === null ? "" : ` · ${t.quiz}: ${percent(r.best_percent)} % (`
           + `${r.passed ? t.quiz_passed : t.quiz_failed})`) + " · ",
         el("a", { href: r.debrief, text: t.debrief })))
         : [el("li", { text: t.no_runs })])))));
