@@ -6,8 +6,10 @@ WebSocket client on each, then 100 concurrent API clients; then two hostile load
 (b) 8 students asking `home?at_min=` for different moments of a day-long exercise (each a
     replay) while 20 clients call the API;
 
-and the self-study load (study): 30 learners each begin a run, play 10 hours and leave it
-paused (how long beginning takes, and the memory each paused run holds).
+and the self-study loads: (study) 30 learners each begin a run, play 10 hours and leave it
+paused (how long beginning takes, and the memory each paused run holds); (learners) 200
+learners self-studying at once, each in her own run at speed 60 with its live feed open and a
+call every few seconds (the API's p99, the live lag, and how fast their homes really ran).
 
 Prints the machine; p50/p99 latency from a device's publish to the WebSocket client (the
 server stamps each live frame with when the message went out; both ends read the same
@@ -59,6 +61,8 @@ def start_lab(data: Path) -> tuple[subprocess.Popen[str], str]:
         "MEWET_LIMITS__ACTIONS_PER_MINUTE": "1000",
         "MEWET_LIMITS__NOTES_PER_MINUTE": "1000",
         "MEWET_LIMITS__STUDY_RUNS_PER_HOUR": "10000",
+        "MEWET_LIMITS__STUDY_RUNS": "1000",
+        "MEWET_LIMITS__CONNECTIONS_PER_ADDRESS": "4000",
     }
     subprocess.run(
         [sys.executable, "-m", "mewet", "user", "add", "--email", "bench@lab", "--role",
@@ -221,6 +225,8 @@ async def run(
             await replay_load(client)
         if "study" in chosen:
             await study_load(client, lab_pid, exercises)
+        if "learners" in chosen:
+            await learners_load(client, base, 200, seconds)
 
 
 def rss_mib(pid: int) -> float:
@@ -257,6 +263,72 @@ async def study_load(client: httpx.AsyncClient, lab_pid: int, learners: int) -> 
         f"{pct(took, 0.5) * 1000:.0f} ms, p99 {pct(took, 0.99) * 1000:.0f} ms; the lab's memory "
         f"+{held:.0f} MiB, {held / learners:.1f} MiB a paused run (2 cores)"
     )
+
+
+async def learners_load(
+    client: httpx.AsyncClient, base: str, learners: int, seconds: float
+) -> None:
+    """(learners) `learners` learners self-studying at once: each begins her own run of
+    night-fall, starts it (speed 60), keeps its live feed open and, like a person reading her
+    screen, asks for her run, her home or acts every 2-4 s; the API's latency, the live lag,
+    and the speed each home really ran at."""
+    teacher = await sign_in(client)
+    body = {"scenario": "night-fall", "roles": ["alarm_centre"]}
+    code = (await client.post("/api/assignments", json=body, headers=teacher)).json()["code"]
+    runs = []
+    for n in range(learners):
+        r = await client.post(f"/api/study/{code}", json={"name": f"L{n}", "role": "alarm_centre"})
+        if r.status_code != 201:
+            raise SystemExit(f"begin: {r.status_code} {r.text}")
+        run = r.json()
+        me = {"Authorization": f"Bearer {run['access_token']}"}
+        await client.post(
+            f"/api/exercises/{run['exercise']}/control", json={"control": "start"}, headers=me
+        )
+        runs.append((run["exercise"], run["access_token"], me))
+
+    async def clock(ex: int, me: dict[str, str]) -> float:
+        got = await client.get(f"/api/exercises/{ex}", headers=me)
+        return float(got.json()["sim_s"])
+
+    times: list[float] = []
+    rng = random.Random(1)
+    until = time.monotonic() + seconds
+
+    async def learner(ex: int, me: dict[str, str]) -> None:
+        calls = (
+            ("GET", f"/api/exercises/{ex}", None),
+            ("GET", f"/api/exercises/{ex}/home", None),
+            ("POST", f"/api/exercises/{ex}/actions", {"action": "answer"}),
+        )
+        while time.monotonic() < until:
+            await asyncio.sleep(rng.uniform(2.0, 4.0))
+            method, path, body = rng.choice(calls)
+            t0 = time.perf_counter()
+            r = await client.request(method, path, headers=me, json=body)
+            times.append((time.perf_counter() - t0) * 1000)
+            if r.status_code >= 500:
+                raise SystemExit(f"{method} {path}: {r.status_code} {r.text}")
+
+    before = [await clock(ex, me) for ex, _, me in runs]
+    t0 = time.perf_counter()
+    lags: list[float] = []
+    await asyncio.gather(
+        *(watch(base, ex, token, until, lags) for ex, token, _ in runs),
+        *(learner(ex, me) for ex, _, me in runs),
+    )
+    wall = time.perf_counter() - t0
+    after = [await clock(ex, me) for ex, _, me in runs]
+    speeds = [(b - a) / wall for a, b in zip(before, after, strict=True)]
+    print(
+        f"(learners) {learners} learners self-studying at once, each run at speed 60 with its "
+        f"live feed ({len(times) / wall:.0f} calls/s): API p50 {pct(times, 0.5):.0f} ms, p99 "
+        f"{pct(times, 0.99):.0f} ms, max {max(times):.0f} ms; live p50 {pct(lags, 0.5):.0f} ms, "
+        f"p99 {pct(lags, 0.99):.0f} ms ({len(lags):,} messages); the homes ran at speed "
+        f"{min(speeds):.0f} to {max(speeds):.0f} (median {pct(speeds, 0.5):.0f}) (2 cores)"
+    )
+    for ex, _, me in runs:
+        await client.post(f"/api/exercises/{ex}/control", json={"control": "end"}, headers=me)
 
 
 async def class_load(
@@ -396,9 +468,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="Rounds of calls per client.")
     parser.add_argument(
         "--loads",
-        default="class,a,b,study",
+        default="class,a,b,study,learners",
         help="Which loads, comma-separated: class (speed 60), a (speed 3600), b (replays), "
-        "study (self-study runs left paused).",
+        "study (self-study runs left paused), learners (200 learners self-studying at once).",
     )
     args = parser.parse_args()
     print(f"machine: {machine()}")

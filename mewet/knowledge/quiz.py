@@ -57,38 +57,82 @@ def draw(pool: list[Question], n: int, seed: int, own: tuple[Question, ...] = ()
     return out
 
 
-HELP_BINS = ((0, 15), (15, 30), (30, 60), (60, None))
+MINUTE_BINS = ((0, 15), (15, 30), (30, 60), (60, None))
+_BIN_WORDS = (
+    ("under 15 min", "alle 15 min"),
+    ("15-30 min", "15-30 min"),
+    ("30-60 min", "30-60 min"),
+    ("over an hour", "yli tunnin"),
+)
+
+
+def _minutes_question(qid: str, text: Words, minutes: float, told: Words) -> Question:
+    """A question about her own run whose answer is a span of minutes: the bin of what her
+    run measured is right, and every answer's feedback tells the minutes."""
+    right = next(i for i, (_, high) in enumerate(MINUTE_BINS) if high is None or minutes < high)
+    return Question(
+        id=qid,
+        text=text,
+        choices=[
+            Choice(en=en, fi=fi, right=i == right, feedback=told)
+            for i, (en, fi) in enumerate(_BIN_WORDS)
+        ],
+    )
 
 
 def help_question(minutes: float) -> Question:
-    """A question about her own run: how long help took to come, answered from its truth."""
-    right = next(i for i, (low, high) in enumerate(HELP_BINS) if high is None or minutes < high)
+    """How long help took to come in her run, from the first alarm."""
     shown = f"{minutes:.0f}"
-    told = Words(
-        en=f"In your run help reached her {shown} min after the first alarm: the debrief "
-        "shows each step on the way.",
-        fi=f"Harjoituksessasi apu oli asukkaan luona {shown} min ensimmäisen hälytyksen "
-        "jälkeen: jälkipuinti näyttää jokaisen vaiheen.",
-    )
-    words = (
-        ("under 15 min", "alle 15 min"),
-        ("15-30 min", "15-30 min"),
-        ("30-60 min", "30-60 min"),
-        ("over an hour", "yli tunnin"),
-    )
-    return Question(
-        id="your-run-help",
-        text=Words(
+    return _minutes_question(
+        "your-run-help",
+        Words(
             en="In your run, how long did it take from the first alarm until help reached "
             "the resident?",
             fi="Kuinka kauan harjoituksessasi kului ensimmäisestä hälytyksestä siihen, että "
             "apu oli asukkaan luona?",
         ),
-        choices=[
-            Choice(en=en, fi=fi, right=i == right, feedback=told)
-            for i, (en, fi) in enumerate(words)
-        ],
+        minutes,
+        Words(
+            en=f"In your run help reached her {shown} min after the first alarm: the debrief "
+            "shows each step on the way.",
+            fi=f"Harjoituksessasi apu oli asukkaan luona {shown} min ensimmäisen hälytyksen "
+            "jälkeen: jälkipuinti näyttää jokaisen vaiheen.",
+        ),
     )
+
+
+def lie_question(minutes: float) -> Question:
+    """How long the resident lay on the floor in her run, from the fall until she was up."""
+    shown = f"{minutes:.0f}"
+    return _minutes_question(
+        "your-run-lie",
+        Words(
+            en="In your run, how long did the resident lie on the floor before she was helped up?",
+            fi="Kuinka kauan asukas makasi harjoituksessasi lattialla ennen kuin hänet "
+            "autettiin ylös?",
+        ),
+        minutes,
+        Words(
+            en=f"In your run she lay on the floor for {shown} min. Over an hour is a long "
+            "lie: it harms even without a fracture.",
+            fi=f"Harjoituksessasi asukas makasi lattialla {shown} min. Yli tunnin makaaminen "
+            "on pitkä lattialla olo: se vahingoittaa, vaikka luita ei murtuisi.",
+        ),
+    )
+
+
+def run_questions(kpis: dict[str, Any]) -> tuple[Question, ...]:
+    """The questions about her own ended run, from its debrief's KPIs: how long help took
+    to come (its first case help reached), how long she lay on the floor (its first fall
+    she was helped up from)."""
+    helped = [c["help_min"] for c in kpis["cases"] if c.get("help_min") is not None]
+    lay = [f["lie_min"] for f in kpis["falls"] if f["ended"] is not None]
+    out = []
+    if helped:
+        out.append(help_question(float(helped[0])))
+    if lay:
+        out.append(lie_question(float(lay[0])))
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

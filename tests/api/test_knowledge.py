@@ -217,8 +217,9 @@ def test_the_results_go_to_a_gradebook_as_csv(api: Api) -> None:
 
 
 def test_a_question_asks_about_her_own_run_and_is_marked_from_its_truth(api: Api) -> None:
-    """Her run has ended after the night's fall: one question asks how long help took to
-    come, and the right answer is what her run's debrief measured."""
+    """Her run has ended after the night's fall: questions ask how long help took to come
+    and how long she lay on the floor, and the right answers are what her run's debrief
+    measured."""
     a = publish(api, roles=["relative"], quiz={"questions": 4})
     run = begin(api, a["code"], role="relative")
     me, ex = run["access_token"], run["exercise"]
@@ -231,18 +232,28 @@ def test_a_question_asks_about_her_own_run_and_is_marked_from_its_truth(api: Api
     helped = next(c["help_min"] for c in kpis["cases"] if c["help_min"] is not None)
     asked = api.call("POST", f"/api/exercises/{ex}/quiz", me).json()
     assert len(asked["questions"]) == 4
-    [own] = [q for q in asked["questions"] if q["id"] == "your-run-help"]
+    lay = next(f["lie_min"] for f in kpis["falls"] if f["ended"] is not None)
+    own = {q["id"]: q for q in asked["questions"] if q["id"].startswith("your-run-")}
+    assert own.keys() == {"your-run-help", "your-run-lie"}
     bins = {"under 15 min": (0, 15), "15-30 min": (15, 30), "30-60 min": (30, 60)}
-    texts = [c["text"] for c in own["choices"]]
-    right = next(
-        i
-        for i, text in enumerate(texts)
-        if ((low_high := bins.get(text)) is None and helped >= 60)
-        or (low_high is not None and low_high[0] <= helped < low_high[1])
+
+    def right_bin(q: dict[str, Any], minutes: float) -> int:
+        return next(
+            i
+            for i, c in enumerate(q["choices"])
+            if ((low_high := bins.get(c["text"])) is None and minutes >= 60)
+            or (low_high is not None and low_high[0] <= minutes < low_high[1])
+        )
+
+    sheet = {
+        "your-run-help": [right_bin(own["your-run-help"], helped)],
+        "your-run-lie": [right_bin(own["your-run-lie"], lay)],
+    }
+    marked = api.call("POST", f"/api/exercises/{ex}/quiz/1", me, json={"answers": sheet}).json()
+    mine = {q["id"]: q for q in marked["questions"] if q["id"].startswith("your-run-")}
+    assert mine["your-run-help"]["right"] and mine["your-run-lie"]["right"]
+    assert (
+        f"help reached her {helped:.0f} min after the first alarm"
+        in (mine["your-run-help"]["feedback"][0])
     )
-    marked = api.call(
-        "POST", f"/api/exercises/{ex}/quiz/1", me, json={"answers": {own["id"]: [right]}}
-    ).json()
-    [mine] = [q for q in marked["questions"] if q["id"] == "your-run-help"]
-    assert mine["right"] is True
-    assert f"help reached her {helped:.0f} min after the first alarm" in mine["feedback"][0]
+    assert f"she lay on the floor for {lay:.0f} min" in mine["your-run-lie"]["feedback"][0]

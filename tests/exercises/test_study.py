@@ -20,5 +20,24 @@ def test_a_database_kept_before_student_numbers_gets_their_column(tmp_path: Path
         "'2026-12-01T10:00:00+00:00');"
     )
     run = Study(db).run(7)
-    assert run is not None and (run.name, run.id_number) == ("Ada", "")
+    assert run is not None and (run.name, run.id_number, run.learner) == ("Ada", "", 0)
+    db.close()
+
+
+def test_a_database_kept_before_courses_gets_their_columns(tmp_path: Path) -> None:
+    """Assignments from before courses: opened again, each is its own (no course), and a
+    teacher's list still shows it."""
+    db = AppDb(tmp_path / "app.db")
+    db.tables(
+        "CREATE TABLE assignments (id INTEGER PRIMARY KEY, teacher INTEGER NOT NULL, "
+        "org TEXT NOT NULL, title TEXT NOT NULL, scenario TEXT NOT NULL, "
+        "scenario_yaml TEXT NOT NULL, scenario_version INTEGER NOT NULL, roles TEXT NOT NULL, "
+        "code TEXT NOT NULL UNIQUE, opens TEXT NOT NULL, closes TEXT NOT NULL, "
+        "created TEXT NOT NULL, quiz TEXT NOT NULL DEFAULT '');"
+        "INSERT INTO assignments VALUES (1, 5, 'north', 'Yö', 'night-fall', 'x', 0, "
+        "'[\"alarm_centre\"]', 'ABCDEFGH', '2026-12-01T10:00:00+00:00', "
+        "'2026-12-31T10:00:00+00:00', '2026-12-01T10:00:00+00:00', '');"
+    )
+    [kept] = Study(db).of_teacher(5)
+    assert (kept.code, kept.title) == ("ABCDEFGH", "Yö")
     db.close()

@@ -7,7 +7,15 @@ import pytest
 
 from mewet.knowledge.bank import Bank, lab_banks, questions_for
 from mewet.knowledge.gift import export, parse
-from mewet.knowledge.quiz import QuizRules, draw, help_question, mark, percent
+from mewet.knowledge.quiz import (
+    QuizRules,
+    draw,
+    help_question,
+    lie_question,
+    mark,
+    percent,
+    run_questions,
+)
 from mewet.scenarios.scenario import library
 from mewet.texts import say
 
@@ -125,3 +133,23 @@ def test_the_question_about_her_run_marks_the_bin_of_its_truth(minutes: float, r
     q = help_question(minutes)
     assert [c.en for c in q.choices if c.right] == [right]
     assert all(c.feedback and f"{minutes:.0f} min" in c.feedback.en for c in q.choices)
+
+
+def test_the_floor_question_marks_the_bin_of_her_lie_and_says_a_long_one_harms() -> None:
+    q = lie_question(72.4)
+    assert [c.en for c in q.choices if c.right] == ["over an hour"]
+    assert q.choices[0].feedback is not None
+    assert "she lay on the floor for 72 min" in q.choices[0].feedback.en
+    assert "makasi lattialla 72 min" in (q.choices[0].feedback.fi or "")
+
+
+def test_her_run_asks_only_what_it_measured() -> None:
+    """Help that never came asks nothing of it; a fall she was still down from at the end
+    asks nothing of when she was helped up."""
+    case = {"help_min": 12.0}
+    fall = {"lie_min": 40.0, "ended": "03:50"}
+    down = {"lie_min": 90.0, "ended": None}
+    both = run_questions({"cases": [case], "falls": [fall]})
+    assert [q.id for q in both] == ["your-run-help", "your-run-lie"]
+    assert [c.en for c in both[1].choices if c.right] == ["30-60 min"]
+    assert run_questions({"cases": [{"help_min": None}], "falls": [down]}) == ()

@@ -21,7 +21,7 @@ from mewet.exercises.quizzes import Attempt, Attempts
 from mewet.exercises.study import StudyRun
 from mewet.knowledge.bank import BANK_ID, Bank, Question, Words, lab_banks
 from mewet.knowledge.gift import MAX_GIFT_BYTES, export, parse
-from mewet.knowledge.quiz import Marked, QuizRules, help_question
+from mewet.knowledge.quiz import Marked, QuizRules, run_questions
 from mewet.texts import said, say
 
 router = APIRouter(prefix="/api", tags=["knowledge"], responses=ERRORS, dependencies=[KnownQuery])
@@ -259,13 +259,12 @@ def going_on(
 
 
 async def _own(api: ApiState, who: Principal, hosted: Hosted) -> tuple[Question, ...]:
-    """Questions about her own run, once it has ended: how long help took to come (from its
-    debrief's first case that help reached)."""
+    """Questions about her own run, once it has ended, marked from its debrief: how long
+    help took to come, how long she lay on the floor."""
     if hosted.live.phase != "ended":
         return ()
     found = await replayed(api, who, api.exercises.debrief(hosted, None))
-    helped = [c["help_min"] for c in found["kpis"]["cases"] if c.get("help_min") is not None]
-    return (help_question(float(helped[0])),) if helped else ()
+    return run_questions(found["kpis"])
 
 
 def late(a: Attempt) -> bool:
