@@ -112,7 +112,8 @@ def control_said(name: str, args: dict[str, Any]) -> Said:
     if name == "speed":
         return said("control_speed", speed=args.get("speed"))
     if name == "step":
-        return said("control_step", min=args.get("minutes"))
+        key = "control_step_next" if args.get("to") == "next" else "control_step"
+        return said(key, min=args.get("minutes"))
     if name == "inject":
         return said("control_inject", incident=str(args.get("type", "")))
     return said(f"control_{name}")

@@ -39,6 +39,7 @@ Phase = Literal["created", "running", "paused", "ended"]
 CONTROLS = ("start", "pause", "resume", "speed", "step", "inject", "end")
 MAX_SPEED = 3600.0
 CHUNK_S = 120.0  # sim seconds run between two looks at the wall clock
+NEXT_LOOK_S = 30.0  # sim seconds run between two looks for what happens next
 SNAPSHOT_NOTES = 200
 """Notes a (re)connecting participant gets at once, the newest; every note is in the debrief."""
 
@@ -289,6 +290,8 @@ class Exercise:
         return said("control_speed", speed=speed)
 
     def _step(self, args: dict[str, Any]) -> Said:
+        if args.get("to") == "next":
+            return self._step_to_next(args)
         minutes = args.get("minutes")
         if not isinstance(minutes, int | float) or not 0 < minutes <= 24 * 60:
             raise InvalidInputError([("args.minutes", said("step_range", most=24 * 60))])
@@ -298,6 +301,30 @@ class Exercise:
         self.clock.step(float(minutes), self.now_s)
         self.advance()
         return said("control_step", min=minutes)
+
+    def _step_to_next(self, args: dict[str, Any]) -> Said:
+        """Run on to the next thing that happens (an alarm, what someone of the team does),
+        at most a day, and stand still there; kept as the minutes it took."""
+        if self.phase == "created":
+            raise RefusedError(said("start_first"))
+        team = self.sim.team
+        seen = (len(team.cases), len(team.timeline))
+        start = self.now_s
+        horizon = min(self.setup.end_s, start + 24 * 3600)
+        if horizon <= start:
+            raise RefusedError(said("nothing_after_the_end"))
+        at = start
+        while at < horizon and (len(team.cases), len(team.timeline)) == seen:
+            at = min(horizon, at + NEXT_LOOK_S)
+            self.sim.run(at)
+        minutes = round((at - start) / 60, 1)
+        self.phase = "paused"
+        self.clock.pause(at)
+        args.clear()
+        args.update({"to": "next", "minutes": minutes})
+        if (len(team.cases), len(team.timeline)) == seen:
+            return said("control_step_quiet", min=minutes)
+        return said("control_step_next", min=minutes)
 
     def _inject(self, args: dict[str, Any]) -> Said:
         if self.phase == "created":

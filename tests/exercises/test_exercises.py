@@ -147,3 +147,41 @@ def test_a_reconnecting_page_gets_the_newest_notes_not_all() -> None:
     assert len(notes) == SNAPSHOT_NOTES
     assert notes[-1].text == f"note {SNAPSHOT_NOTES + 49}" and notes[0].text == "note 50"
     assert sum(1 for i in ex.inputs if i.kind == "note") == SNAPSHOT_NOTES + 50
+
+
+def test_stepping_to_the_next_event_stops_where_something_happens() -> None:
+    """A learner alone steps on to what happens next: the run stops within half a minute of
+    the next thing on her timeline (the night's fall alarm, after what the team does in the
+    evening), paused, and the input keeps the minutes it took; a replay of the inputs is
+    the same run."""
+    ex = Exercise(1, setup(frozenset({"alarm_centre"})), monotonic=Wall())
+    with pytest.raises(RefusedError, match="start the exercise first"):
+        ex.control("step", {"to": "next"}, "Ada")
+    ex.control("start", {}, "Ada")
+    raised_at = None
+    for _ in range(30):
+        before = (len(ex.sim.team.cases), len(ex.sim.team.timeline))
+        start = ex.now_s
+        told = ex.control("step", {"to": "next"}, "Ada")
+        assert ex.phase == "paused" and ex.now_s > start
+        assert (len(ex.sim.team.cases), len(ex.sim.team.timeline)) != before
+        assert told.id == "control_step_next"
+        if ex.sim.team.cases:
+            raised_at = ex.sim.team.cases[0].raised
+            break
+    assert raised_at is not None, "no alarm in 30 steps"
+    assert 0 <= ex.now_s - raised_at <= 30  # stopped at the alarm, not minutes after it
+    kept = ex.inputs[-1]
+    assert (kept.name, kept.args["to"]) == ("step", "next") and kept.args["minutes"] > 0
+    sim = replay(ex.setup, ex.inputs, ex.now_s, MemorySink())
+    assert [a.as_json() for a in sim.team.timeline] == [a.as_json() for a in ex.sim.team.timeline]
+
+
+def test_stepping_on_where_nothing_happens_stops_after_a_day_or_at_the_end() -> None:
+    ex = Exercise(1, setup(frozenset({"alarm_centre"})), monotonic=Wall())
+    ex.control("start", {}, "t")
+    ex.control("step", {"minutes": 24 * 60}, "t")
+    while ex.now_s < ex.setup.end_s:
+        ex.control("step", {"to": "next"}, "t")
+    with pytest.raises(RefusedError, match="at its end"):
+        ex.control("step", {"to": "next"}, "t")

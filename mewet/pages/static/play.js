@@ -304,6 +304,9 @@ async function steer(control, args) {
   show("steer-error", null);
   if (control === "step") {
     args = { minutes: Number(document.getElementById("steer-minutes").value) };
+  } else if (control === "step-next") {
+    control = "step";
+    args = { to: "next" };
   }
   try {
     const done = await api("POST", `/api/exercises/${exercise}/control`,
