@@ -94,6 +94,61 @@ class Bank(BaseModel):
         return self.scenarios == "all" or scenario in self.scenarios
 
 
+def _also(words: Words, other: Words, lang: str) -> Words:
+    """`words` with `other`'s text in `lang` added."""
+    return words.model_copy(update={lang: getattr(other, lang)})
+
+
+def _translated(kept: Question, given: Question, lang: str) -> Question | None:
+    """`kept` with `given`'s texts in `lang`, when `given` is the same question (the same
+    answers, right in the same places); None when it is not."""
+    if [c.right for c in kept.choices] != [c.right for c in given.choices]:
+        return None
+    choices = [
+        old.model_copy(
+            update={
+                lang: getattr(new, lang),
+                "feedback": (
+                    new.feedback
+                    if old.feedback is None
+                    else old.feedback
+                    if new.feedback is None
+                    else _also(old.feedback, new.feedback, lang)
+                ),
+            }
+        )
+        for old, new in zip(kept.choices, given.choices, strict=True)
+    ]
+    return kept.model_copy(update={"text": _also(kept.text, given.text, lang), "choices": choices})
+
+
+def in_other_language(kept: Bank, given: Bank, lang: str) -> tuple[Bank, int] | None:
+    """A school's bank given again in its other language (`lang`: none of `kept`'s questions
+    has it yet): each question of the same id and the same answers gets the new texts, the
+    others are added as they came; with how many were translated. None when `kept` already
+    has `lang` (then the new one replaces it)."""
+    if any(getattr(q.text, lang) for q in kept.questions):
+        return None
+    by_id = {q.id: q for q in given.questions}
+    merged, translated = [], 0
+    for q in kept.questions:
+        match = by_id.pop(q.id, None)
+        both = _translated(q, match, lang) if match is not None else None
+        if both is None:
+            merged.append(q)
+            if match is not None:  # the same id, other answers: kept apart
+                apart = f"{q.id[:60]}-{lang}"
+                by_id[apart] = match.model_copy(update={"id": apart})
+        else:
+            merged.append(both)
+            translated += 1
+    merged += [q for q in by_id.values() if q.id not in {m.id for m in merged}]
+    bank = kept.model_copy(
+        update={"title": _also(kept.title, given.title, lang), "questions": merged}
+    )
+    return Bank.model_validate(bank.model_dump()), translated
+
+
 @cache
 def lab_banks() -> dict[str, Bank]:
     """The lab's own banks, by id."""

@@ -53,6 +53,41 @@ def test_a_bank_goes_out_as_gift_and_a_school_s_comes_in(api: Api) -> None:
     assert "::yolla:: Missä kaatumisia sattuu yöllä eniten?" in back.text
 
 
+ENGLISH = (
+    "::yolla:: Where do most falls at night happen? {=between the bed and the toilet#Right."
+    " ~in the kitchen#Less often.}\n\n"
+    "::uusi:: Who answers a safety phone alarm? {=the alarm centre ~the neighbour}\n"
+)
+
+
+def test_a_school_s_bank_given_in_its_other_language_becomes_bilingual(api: Api) -> None:
+    """The same bank, exported from Moodle in English too: the question of the same title
+    and answers gets its English words (Finnish pages keep theirs), one new question is
+    added as it came; the lab sends both languages back out."""
+    body = {"id": "omat", "title": "Omat", "lang": "fi", "gift": MOODLE}
+    assert api.call("POST", "/api/knowledge/banks", TEACHER, json=body).status_code == 201
+    english = {"id": "omat", "title": "Our own", "lang": "en", "gift": ENGLISH}
+    r = api.call("POST", "/api/knowledge/banks", TEACHER, json=english)
+    assert r.status_code == 201, r.text
+    assert (r.json()["questions"], r.json()["translated"]) == (2, 1)
+    fi = api.call("GET", "/api/knowledge/banks/omat/gift", TEACHER, params={"lang": "fi"}).text
+    en = api.call("GET", "/api/knowledge/banks/omat/gift", TEACHER, params={"lang": "en"}).text
+    assert "::yolla:: Missä kaatumisia sattuu yöllä eniten?" in fi
+    assert "::yolla:: Where do most falls at night happen?" in en
+    assert "=between the bed and the toilet#Right." in en and "#Oikein." in fi
+    assert "::uusi:: Who answers" in en
+    titles = {
+        b["id"]: b["title"]
+        for b in api.call(
+            "GET", "/api/knowledge/banks", TEACHER, headers={"Accept-Language": "fi"}
+        ).json()
+    }
+    assert titles["omat"] == "Omat"
+    # the same language again replaces the bank, as before
+    again = api.call("POST", "/api/knowledge/banks", TEACHER, json=body).json()
+    assert (again["questions"], again["translated"]) == (1, 0)
+
+
 def test_a_bad_bank_is_refused_in_plain_words(api: Api) -> None:
     base = {"id": "omat", "title": "Omat", "lang": "fi"}
     cases = [

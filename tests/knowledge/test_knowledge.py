@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mewet.knowledge.bank import Bank, lab_banks, questions_for
+from mewet.knowledge.bank import Bank, Words, in_other_language, lab_banks, questions_for
 from mewet.knowledge.gift import export, parse
 from mewet.knowledge.quiz import (
     QuizRules,
@@ -153,3 +153,26 @@ def test_her_run_asks_only_what_it_measured() -> None:
     assert [q.id for q in both] == ["your-run-help", "your-run-lie"]
     assert [c.en for c in both[1].choices if c.right] == ["30-60 min"]
     assert run_questions({"cases": [{"help_min": None}], "falls": [down]}) == ()
+
+
+def test_a_question_whose_answers_differ_is_not_taken_for_a_translation() -> None:
+    def bank(lang: str, right: list[bool], text: str) -> Bank:
+        choices = [{lang: f"{text} {i}", "right": r} for i, r in enumerate(right)]
+        return Bank.model_validate(
+            {
+                "id": "omat",
+                "title": {lang: text},
+                "questions": [{"id": "q", "text": {lang: text}, "choices": choices}],
+            }
+        )
+
+    kept = bank("fi", [True, False], "Kysymys")
+    same = in_other_language(kept, bank("en", [True, False], "Question"), "en")
+    assert same is not None
+    merged, translated = same
+    assert translated == 1 and merged.questions[0].text == Words(en="Question", fi="Kysymys")
+    other = in_other_language(kept, bank("en", [False, True], "Question"), "en")
+    assert other is not None
+    apart, none = other
+    assert none == 0 and [q.id for q in apart.questions] == ["q", "q-en"]
+    assert in_other_language(kept, bank("fi", [True, False], "Uusi"), "fi") is None

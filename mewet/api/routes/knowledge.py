@@ -19,7 +19,7 @@ from mewet.exercises.certificates import Kind
 from mewet.exercises.manager import Hosted
 from mewet.exercises.quizzes import Attempt, Attempts
 from mewet.exercises.study import StudyRun
-from mewet.knowledge.bank import BANK_ID, Bank, Question, Words, lab_banks
+from mewet.knowledge.bank import BANK_ID, Bank, Question, Words, in_other_language, lab_banks
 from mewet.knowledge.gift import MAX_GIFT_BYTES, export, parse
 from mewet.knowledge.quiz import Marked, QuizRules, run_questions
 from mewet.texts import said, say
@@ -59,6 +59,11 @@ class BankImported(BaseModel):
 
     id: str
     questions: int
+    translated: int = Field(
+        0,
+        description="Questions of your bank that got this language (the same bank given in "
+        "its other language: the same titles, the same answers right).",
+    )
     problems: list[GiftProblem]
 
 
@@ -117,8 +122,16 @@ async def import_bank(api: State, who: Teacher, lang: Language, body: BankImport
         scenarios=body.scenarios,
         questions=found.questions,
     )
+    translated = 0
+    kept = next((b for b in _school(api, who.org) if b.id == body.id), None)
+    both = in_other_language(kept, bank, body.lang) if kept is not None else None
+    if both is not None:
+        merged, translated = both
+        bank = merged.model_copy(update={"scenarios": body.scenarios})
     api.quizzes.keep_bank(who.org, bank)
-    return BankImported(id=bank.id, questions=len(bank.questions), problems=problems)
+    return BankImported(
+        id=bank.id, questions=len(bank.questions), translated=translated, problems=problems
+    )
 
 
 # -- a learner's test ---------------------------------------------------------------------
