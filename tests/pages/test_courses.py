@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from mewet.config import MqttUrl
 from mewet.knowledge.bank import lab_banks
 from tests.pages.browser import CHROMIUM, NEEDS_CHROMIUM, sign_in
 from tests.pages.finnish import finnish
 from tests.pages.test_phone import phone, too_wide
 from tests.pages.test_study import serious
-from tests.support.apiserver import TEACHER, Api
+from tests.support.apiserver import TEACHER, Api, serve
+from tests.support.helpers import unique_root
 
 pytestmark = NEEDS_CHROMIUM
 
@@ -153,3 +155,88 @@ def test_a_learner_follows_a_course_on_her_phone_in_finnish(browser: Browser, la
     rows = Path(got.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert rows[0].startswith("ID number,Full name,Runs done,Materials read,Attempts,")
     assert rows[1].startswith(",Aino,2/2,1/1,1,100,yes,")
+
+
+def _answer(page: Page, right: int) -> None:
+    """Answer every question shown: the first `right` of them rightly, the rest wrongly."""
+    bank = {q.id: q for b in lab_banks().values() for q in b.questions}
+    for n, item in enumerate(page.locator("#quiz-questions > li").all()):
+        qid = item.get_attribute("data-question")
+        assert qid is not None
+        rights = {c.en for c in bank[qid].choices if c.right}
+        labels = item.locator("label").all()
+        chosen = [x for x in labels if (x.inner_text().strip() in rights) == (n < right)]
+        for label in chosen if n < right else chosen[:1]:
+            label.locator("input").check()
+
+
+def test_two_learners_on_phones_come_back_after_a_restart_one_passes_one_does_not(
+    browser: Browser, tmp_path: Path, mqtt_url: MqttUrl
+) -> None:
+    """The issue's course: a 40-question test, 70 % to pass. Ada and Bo each begin the
+    scenario on a phone and leave it; the lab restarts overnight; each comes back with the
+    code and her key to the same moment, ends the run and takes the test: Ada 28 of 40
+    (70 %, passed), Bo 27 (67.5 %, not). The teacher's page and CSV show both."""
+    data, root = tmp_path / "data", unique_root()
+    body = {
+        "title": "Turvateknologia 1",
+        "steps": [{"kind": "scenario", "scenario": "night-fall", "roles": ["alarm_centre"]}],
+        "test": {"questions": 40, "banks": sorted(lab_banks())},
+    }
+    left: dict[str, tuple[str, str]] = {}
+    with serve(data, mqtt_url, root) as lab:
+        code = lab.call("POST", "/api/courses", TEACHER, json=body).json()["code"]
+        for name in ("Ada", "Bo"):
+            page = phone(browser)
+            page.goto(f"{lab.base}/course?code={code}")
+            page.get_by_label("Your name").fill(name)
+            page.get_by_role("button", name="Enrol").click()
+            told = page.locator("#key-told")
+            expect(told).to_contain_text("Write it down")
+            found = re.search(r"Your key: ([A-Z0-9]{12})", told.inner_text())
+            assert found is not None
+            page.get_by_role("button", name="Begin: Alarm centre").click()
+            page.wait_for_url(re.compile(r"/play/\d+$"))
+            steer = page.locator("#steer")
+            steer.get_by_role("button", name="Start").click()
+            page.get_by_label("Step (minutes)").fill("300")
+            steer.get_by_role("button", name="Step").click()
+            expect(page.locator("#steer-said")).to_contain_text("stepped 300 min ahead")
+            left[name] = (found.group(1), page.locator("#clock").inner_text())
+            page.close()  # she leaves mid-run
+
+    with serve(data, mqtt_url, root) as lab:  # the next day, the lab restarted overnight
+        for name, right in (("Ada", 28), ("Bo", 27)):
+            key, clock = left[name]
+            page = phone(browser)
+            page.goto(f"{lab.base}/course?code={code}")
+            page.locator("#resume summary").click()
+            page.get_by_label("Your key").fill(key)
+            page.get_by_role("button", name="Come back").click()
+            page.get_by_role("button", name="Go on with your run").click()
+            page.wait_for_url(re.compile(r"/play/\d+$"))
+            expect(page.locator("#clock")).to_have_text(clock)  # the same moment
+            page.locator("#steer").get_by_role("button", name="End").click()
+            expect(page.locator("#clock")).to_contain_text("ended")
+            page.get_by_role("link", name="Back to your course").click()
+            box = page.locator("#quiz")
+            box.get_by_role("button", name="Begin the knowledge check").click()
+            expect(box.locator("#quiz-questions > li")).to_have_count(40)
+            _answer(page, right)
+            box.get_by_role("button", name="Send answers").click()
+            expect(box.locator("#quiz-result")).to_contain_text(
+                f"{right} of 40 right: {right * 100 / 40:g} %"
+            )
+
+        teacher = phone(browser)
+        sign_in(teacher, lab.base)
+        teacher.goto(f"{lab.base}/courses")
+        expect(teacher.locator("[data-learner='Ada']")).to_contain_text("Final test: 70 % (Passed)")
+        expect(teacher.locator("[data-learner='Bo']")).to_contain_text(
+            "Final test: 67.5 % (Not passed)"
+        )
+        with teacher.expect_download() as got:
+            teacher.get_by_role("button", name="Results as CSV").click()
+        rows = Path(got.value.path()).read_text(encoding="utf-8-sig").splitlines()
+        assert rows[1].startswith(",Ada,1/1,0/0,1,70,yes,")
+        assert rows[2] == ",Bo,1/1,0/0,1,67.5,no,"
