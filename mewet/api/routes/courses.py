@@ -11,8 +11,6 @@ follow its courses."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -33,11 +31,17 @@ from mewet.api.routes.knowledge import (
     seen_attempt,
 )
 from mewet.api.routes.scenarios import find, roles_in
-from mewet.api.routes.study import StudyRunToken, StudyStart, run_token, start_run, window
+from mewet.api.routes.study import (
+    StudyRunToken,
+    StudyStart,
+    gradebook,
+    run_token,
+    start_run,
+    window,
+)
 from mewet.api.security import Principal
 from mewet.exercises.certificates import shown_percent
 from mewet.exercises.courses import Course, FinalTest, Learner, Material, Plan, ScenarioStep
-from mewet.exercises.debrief import cell
 from mewet.knowledge.bank import BANK_ID
 from mewet.knowledge.quiz import QuizRules
 from mewet.scenarios.scenario import RoleName
@@ -318,14 +322,7 @@ async def results(api: State, who: Teacher, lang: Language, number: int) -> Resp
                 seen.certificate or "",
             ]
         )
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if lang == "fi" else ",")
-    writer.writerows([[cell(v) for v in row] for row in rows])
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{c.code}-results.csv"'},
-    )
+    return gradebook(rows, lang, c.code)
 
 
 def _steps(c: Course, lang: str) -> list[StepSeen]:

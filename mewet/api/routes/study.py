@@ -203,13 +203,19 @@ async def results(api: State, who: Teacher, lang: Language, number: int) -> Resp
                 given.code if given is not None else "",
             ]
         )
+    return gradebook(rows, lang, a.code)
+
+
+def gradebook(rows: list[list[str]], lang: str, code: str) -> Response:
+    """Results as a spreadsheet opens them: `;` between cells in Finnish (`,` in English), a
+    byte-order mark for Excel, no cell a spreadsheet would run as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if lang == "fi" else ",")
     writer.writerows([[cell(v) for v in row] for row in rows])
     return Response(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{a.code}-results.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{code}-results.csv"'},
     )
 
 
