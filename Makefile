@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-servers lint layers typecheck servers bench bench-engine bench-api bench-ui bench-fleet bench-door docs screenshots clean
+.PHONY: run test test-pg test-servers lint layers typecheck servers bench bench-engine bench-api bench-ui bench-fleet bench-door docs screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: $(STAMP) servers
 
 test: $(STAMP) test-servers lint layers typecheck
 	$(BIN)/pytest -q
+
+# the whole suite again with the app's state in PostgreSQL (make test runs the database's own
+# tests on both)
+test-pg: $(STAMP) test-servers
+	MEWET_TEST_DB=postgresql $(BIN)/pytest -q
 
 ## Parts ----------------------------------------------------------------------
 

@@ -16,16 +16,19 @@ server stamps each live frame with when the message went out; both ends read the
 machine's clock); and p50/p99/max of the API calls. Targets on a 2-core machine, load
 generator included: live p99 under 250 ms, API p99 under 100 ms, no call over 1 s. The lab
 runs with its limits raised for one teacher and one address (a class has many).
-Run: `make bench-api` (or python bench/api.py; `--loads a` for one load).
+Run: `make bench-api` (or python bench/api.py; `--loads a` for one load; `--db postgresql`
+with the app's state in a PostgreSQL the bench starts).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,7 +41,7 @@ import httpx
 from ingest import machine  # bench/ is the script's folder: the same machine line as there
 from websockets.asyncio.client import connect
 
-from mewet.servers import free_port
+from mewet.servers import free_port, postgres
 
 PASSWORD = "bench password"
 
@@ -49,9 +52,12 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def start_lab(data: Path) -> tuple[subprocess.Popen[str], str]:
-    """`mewet up` on free ports, with a teacher account; returns the process and API URL."""
+def start_lab(data: Path, db_url: str | None = None) -> tuple[subprocess.Popen[str], str]:
+    """`mewet up` on free ports, with a teacher account (its state in `db_url`, else SQLite);
+    returns the process and API URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEWET_")}
+    if db_url is not None:
+        env["MEWET_DB_URL"] = db_url
     # one teacher and one address stand for a whole class here
     env |= {
         "MEWET_LIMITS__EXERCISES_PER_TEACHER": "100",
@@ -472,10 +478,25 @@ def main() -> None:
         help="Which loads, comma-separated: class (speed 60), a (speed 3600), b (replays), "
         "study (self-study runs left paused), learners (200 learners self-studying at once).",
     )
+    parser.add_argument(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="Where the lab keeps its state: SQLite (its default) or a PostgreSQL the bench "
+        "starts (Debian's, on the same cores).",
+    )
     args = parser.parse_args()
-    print(f"machine: {machine()}")
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, base = start_lab(Path(tmp) / "data")
+    print(f"machine: {machine()}; the app database: {args.db}")
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
+        db_url = None
+        if args.db == "postgresql":
+            folder = Path(tempfile.mkdtemp(prefix="mewet-bench-pg-"))
+            folder.chmod(0o755)  # its user (`postgres` when run as root) reaches its folder
+            pg = postgres(folder / "pg").start()
+            servers.callback(shutil.rmtree, folder, ignore_errors=True)
+            servers.callback(pg.stop)
+            db_url = pg.url()
+        proc, base = start_lab(Path(tmp) / "data", db_url)
         try:
             asyncio.run(
                 run(

@@ -259,6 +259,13 @@ class Settings(BaseSettings):
 
     mqtt_url: str | None = None
     store_url: str | None = None
+    db_url: str | None = Field(
+        None,
+        pattern=r"^(postgresql|postgres|sqlite)(\+\w+)?://",
+        max_length=500,
+        description="The app's state (accounts, exercises, courses): postgresql://USER:PASSWORD"
+        "@HOST:PORT/DB for several servers; default: SQLite, app.db in the data folder.",
+    )
     topic_root: str = "mewet"
     data_dir: Path = Path("mewet-data")
     mqtt_port: int = Field(1883, ge=1, le=65535)

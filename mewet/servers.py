@@ -15,6 +15,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from mewet.errors import MewetError
 
@@ -84,7 +85,7 @@ class Server:
         """Process id while running."""
         return self.proc.pid if self.proc else None
 
-    def start(self, timeout_s: float = 30.0) -> Server:
+    def start(self, timeout_s: float = 30.0) -> Self:
         """Start and wait until the port answers."""
         log = self.folder / f"{self.name}.log"
         with log.open("ab") as out:
@@ -258,3 +259,59 @@ bind-address = "127.0.0.1:{rpc}"
     )
     argv = [find_program("influxd", "influxdb"), "run", "-config", str(conf)]
     return InfluxServer("influxd", folder, port, argv)
+
+
+PG_FOLDERS = ("/usr/lib/postgresql",)
+"""Where Debian's `postgresql` package keeps its programs (one folder per major version)."""
+
+
+def _pg_program(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    for root in PG_FOLDERS:
+        for version in sorted(Path(root).glob("*/bin"), reverse=True):
+            if (version / name).exists():
+                return str(version / name)
+    return find_program(name, "postgresql")
+
+
+@dataclass
+class PostgresServer(Server):
+    """A PostgreSQL server: its URL for user `mewet` (trust on 127.0.0.1 only)."""
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://mewet@127.0.0.1:{self.port}/{database}"
+
+    def stop(self, sig: int = signal.SIGINT, timeout_s: float = 20.0) -> None:
+        """Stop by PID: a fast shutdown (SIGINT), which does not wait for clients."""
+        super().stop(sig, timeout_s)
+
+
+def postgres(folder: Path, port: int | None = None) -> PostgresServer:
+    """A PostgreSQL server (Debian's `postgresql`) on a free port, its cluster made in
+    `folder` for the tests: user `mewet` trusted on 127.0.0.1, no fsync. Started as root, it
+    runs as the package's user `postgres` (PostgreSQL refuses root), and `folder` is given to
+    that user."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    data = folder / "data"
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        as_user = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(folder, "postgres", "postgres")
+    made = subprocess.run(
+        [*as_user, _pg_program("initdb"), "-D", str(data), "-U", "mewet", "--auth=trust",
+         "-E", "UTF8", "--no-locale", "--no-sync"],
+        check=False, capture_output=True, text=True,
+    )  # fmt: skip
+    if made.returncode != 0:
+        raise MewetError(f"initdb failed: {made.stderr.strip()[-500:]}")
+    argv = [
+        *as_user,
+        _pg_program("postgres"),
+        "-D", str(data), "-p", str(port), "-h", "127.0.0.1", "-k", str(folder),
+        "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+        "-c", "max_connections=500",
+    ]  # fmt: skip
+    return PostgresServer("postgres", folder, port, argv)

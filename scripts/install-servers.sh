@@ -1,8 +1,10 @@
 #!/bin/sh
 # Installs the real servers the lab and its tests use (Debian packages), when missing.
 # `install-servers.sh test` adds what only the tests need: docker-compose, which validates
-# the deployment's compose file (no Docker engine needed for that), and chromium, the real
-# browser the web app's tests drive (Playwright cannot download its own here).
+# the deployment's compose file (no Docker engine needed for that), chromium, the real
+# browser the web app's tests drive (Playwright cannot download its own here), and
+# postgresql, whose server the tests of the app database start (the lab runs on SQLite unless
+# MEWET_DB_URL names a PostgreSQL).
 set -eu
 PATH="$PATH:/usr/sbin:/sbin"
 need=""
@@ -12,6 +14,8 @@ command -v influxd >/dev/null 2>&1 || need="$need influxdb"
 if [ "${1:-}" = test ]; then
     command -v docker-compose >/dev/null 2>&1 || need="$need docker-compose"
     command -v chromium >/dev/null 2>&1 || need="$need chromium"
+    command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+        || need="$need postgresql"
 fi
 [ -z "$need" ] && exit 0
 echo "installing Debian packages:$need"
@@ -28,4 +32,9 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # the packages' own services are not wanted: the lab and its tests start their own instances
+# (nor PostgreSQL's default cluster: the tests make their own)
+case "$need" in *postgresql*)
+    $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/mewet.conf >/dev/null
+esac
 $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null

@@ -1,19 +1,48 @@
-"""Fixtures: the real Mosquitto and influxd, started on free ports, stopped by PID."""
+"""Fixtures: the real Mosquitto, influxd and PostgreSQL, started on free ports, stopped by
+PID. `MEWET_TEST_DB=postgresql` (`make test-pg`) runs the whole suite with the app's state in
+PostgreSQL instead of SQLite."""
 
 from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mewet.config import MqttUrl, StoreUrl
-from mewet.servers import InfluxServer, Server, influxd, mosquitto
+from mewet.servers import InfluxServer, PostgresServer, Server, influxd, mosquitto, postgres
 from mewet.store.base import Store, open_store
+from tests.support import appdb
 
 _db_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL for the session (in a folder of its own under /tmp: when the
+    tests run as root, the server runs as user `postgres`, who must reach it)."""
+    folder = Path(tempfile.mkdtemp(prefix="mewet-pg-"))
+    folder.chmod(0o755)  # the server's own folder inside is its user's alone
+    server = postgres(folder / "pg").start()
+    yield server
+    server.stop()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_databases(request: pytest.FixtureRequest) -> Iterator[None]:
+    """With `MEWET_TEST_DB=postgresql`, every lab the tests start keeps its state in
+    PostgreSQL (tests/support/appdb.py)."""
+    if os.environ.get("MEWET_TEST_DB", "sqlite") != "postgresql":
+        yield
+        return
+    appdb.SERVER = request.getfixturevalue("postgres_server")
+    yield
+    appdb.SERVER = None
 
 
 @pytest.fixture(scope="session")

@@ -116,19 +116,21 @@ def create_app(
     listen_host: str = "127.0.0.1",
     parts: Callable[[], list[dict[str, Any]]] | None = None,
     gate: Path | None = None,
+    db_url: str | None = None,
 ) -> FastAPI:
     """The API over the app database in `data_dir`, publishing exercises to `mqtt`; with
     `access`, it gives students and companies' devices their own broker accounts; with
     `store`, it shows companies what the lab received from their devices. The join link is
     `public_url`, else found from where the teacher's browser came and where the API
     listens (`listen_host`). `parts` says how the lab's own processes are (`mewet up`);
-    `gate` is the control socket of the devices' door, where the lab pulls a device's plug."""
+    `gate` is the control socket of the devices' door, where the lab pulls a device's plug;
+    `db_url` the app database when it is not SQLite in `data_dir` (PostgreSQL)."""
 
     the_limits = limits or Limits()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = AppDb(data_dir / "app.db")
+        db = AppDb(data_dir / "app.db", db_url)
         manager = Exercises(db, mqtt, root, access, the_limits.replays)
         await manager.start()
         if access is not None and mqtt is not None:

@@ -120,6 +120,7 @@ def api_serve(
         store=settings.store(),
         public_url=settings.public_url,
         listen_host=settings.host,
+        db_url=settings.db_url,
     )
     settle()
     uvicorn.run(
@@ -191,12 +192,12 @@ def user_add(
     if len(password) < 8:
         raise MewetError("the password needs at least 8 characters")
     settings = load_settings(data_dir=data_dir)
-    db = AppDb(settings.data_dir / "app.db")
+    db = AppDb(settings.data_dir / "app.db", settings.db_url)
     try:
         user = db.add_user(email, role, org.strip(), hash_password(password))
     finally:
         db.close()
-    where = settings.data_dir / "app.db"
+    where = "the database of MEWET_DB_URL" if settings.db_url else settings.data_dir / "app.db"
     console.print(
         f"account {user.email} ({user.role}, {user.org}) created in {where}; the lab must run "
         f"with the same data folder (mewet up --data-dir {settings.data_dir}) to find it"

@@ -8,35 +8,14 @@ address.
 from __future__ import annotations
 
 import io
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from mewet.exercises.db import AppDb
+from mewet.exercises.db import AppDb, Row
 from mewet.exercises.study import new_code
 from mewet.texts import catalogue
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS certificates (
-    code TEXT PRIMARY KEY,
-    exercise INTEGER NOT NULL UNIQUE REFERENCES exercises(id),
-    name TEXT NOT NULL,
-    title TEXT NOT NULL,
-    percent REAL NOT NULL,
-    issued TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS course_certificates (
-    code TEXT PRIMARY KEY,
-    learner INTEGER NOT NULL UNIQUE REFERENCES course_learners(id),
-    name TEXT NOT NULL,
-    title TEXT NOT NULL,
-    percent REAL NOT NULL,
-    issued TEXT NOT NULL
-);
-"""
-"""This module's tables in the lab's database: a self-study run's certificates and a
-course's."""
 Kind = Literal["run", "course"]
 _TABLES: dict[Kind, tuple[str, str]] = {
     "run": ("certificates", "exercise"),
@@ -62,7 +41,6 @@ class Certificates:
 
     def __init__(self, db: AppDb) -> None:
         self.db = db
-        db.tables(SCHEMA)
 
     def issue(self, kind: Kind, holder: int, name: str, title: str, percent: float) -> Certificate:
         """The certificate of a run (`holder`: its exercise) or of a course (the course
@@ -92,7 +70,7 @@ class Certificates:
         return None
 
 
-def _certificate(r: sqlite3.Row, kind: Kind) -> Certificate:
+def _certificate(r: Row, kind: Kind) -> Certificate:
     return Certificate(
         r["code"], r["name"], r["title"], r["percent"], datetime.fromisoformat(r["issued"]), kind
     )

@@ -11,40 +11,15 @@ back is kept as a hash only, as a self-study run's is.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from mewet.exercises.db import AppDb
+from mewet.exercises.db import AppDb, Row
 from mewet.exercises.study import key_hash, new_code
 from mewet.knowledge.quiz import QuizRules
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS courses (
-    id INTEGER PRIMARY KEY,
-    teacher INTEGER NOT NULL REFERENCES users(id),
-    org TEXT NOT NULL,
-    title TEXT NOT NULL,
-    code TEXT NOT NULL UNIQUE,
-    opens TEXT NOT NULL,
-    closes TEXT NOT NULL,
-    created TEXT NOT NULL,
-    plan TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS course_learners (
-    id INTEGER PRIMARY KEY,
-    course INTEGER NOT NULL REFERENCES courses(id),
-    name TEXT NOT NULL,
-    id_number TEXT NOT NULL,
-    key_hash TEXT NOT NULL UNIQUE,
-    created TEXT NOT NULL,
-    read TEXT NOT NULL DEFAULT '[]'
-);
-"""
-"""This module's tables in the lab's database."""
 
 
 class Material(BaseModel):
@@ -128,7 +103,6 @@ class Courses:
 
     def __init__(self, db: AppDb) -> None:
         self.db = db
-        db.tables(SCHEMA)
 
     def make(
         self,
@@ -142,7 +116,7 @@ class Courses:
         """A new course with a fresh code."""
         n = self.db.write(
             "INSERT INTO courses (teacher, org, title, code, opens, closes, created, plan) "
-            "VALUES (?,?,?,?,?,?,?,?)",
+            "VALUES (?,?,?,?,?,?,?,?) RETURNING id",
             (
                 teacher,
                 org,
@@ -185,7 +159,7 @@ class Courses:
         key = new_code(12)
         n = self.db.write(
             "INSERT INTO course_learners (course, name, id_number, key_hash, created) "
-            "VALUES (?,?,?,?,?)",
+            "VALUES (?,?,?,?,?) RETURNING id",
             (course, name, id_number, key_hash(key), datetime.now(UTC).isoformat()),
         )
         found = self.learner(n)
@@ -214,7 +188,7 @@ class Courses:
         )
 
 
-def _course(r: sqlite3.Row) -> Course:
+def _course(r: Row) -> Course:
     return Course(
         r["id"],
         r["teacher"],
@@ -228,7 +202,7 @@ def _course(r: sqlite3.Row) -> Course:
     )
 
 
-def _learner(r: sqlite3.Row) -> Learner:
+def _learner(r: Row) -> Learner:
     return Learner(
         r["id"],
         r["course"],

@@ -1,4 +1,8 @@
-"""The lab's app state in SQLite: accounts, shared scenarios, exercises and their inputs.
+"""The lab's app state: accounts, shared scenarios, exercises and their inputs (and the
+tables of self-study, knowledge checks, courses and certificates), in SQLite (the embedded
+default, `app.db` in the data folder) or PostgreSQL (`MEWET_DB_URL=postgresql://...`, for
+several servers). One schema for both (`schema.py`), made and kept up to date by the
+migrations (Alembic) when the database is opened.
 
 An exercise is kept as its inputs (scenario text, seed, start, roles, and the timed log of
 actions, controls, injections and notes) plus where its clock stood, which is all a
@@ -9,100 +13,27 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
 import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, TextClause, create_engine, event, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import StaticPool
 
 from mewet.errors import MewetError
 from mewet.exercises.inputs import Input
 
 Role = Literal["admin", "teacher", "student", "company"]
 ROLES: tuple[Role, ...] = ("admin", "teacher", "student", "company")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    id INTEGER PRIMARY KEY,
-    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    role TEXT NOT NULL,
-    org TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS scenarios (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    yaml TEXT NOT NULL,
-    org TEXT NOT NULL,
-    owner INTEGER NOT NULL REFERENCES users(id),
-    shared INTEGER NOT NULL,
-    created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS scenario_versions (
-    id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    yaml TEXT NOT NULL,
-    title TEXT NOT NULL,
-    org TEXT NOT NULL,
-    owner INTEGER NOT NULL REFERENCES users(id),
-    created TEXT NOT NULL,
-    PRIMARY KEY (id, version)
-);
-CREATE TABLE IF NOT EXISTS exercises (
-    id INTEGER PRIMARY KEY,
-    teacher INTEGER NOT NULL REFERENCES users(id),
-    org TEXT NOT NULL,
-    title TEXT NOT NULL,
-    scenario_yaml TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    start TEXT NOT NULL,
-    speed REAL NOT NULL,
-    roles TEXT NOT NULL,
-    join_code TEXT NOT NULL,
-    home_tag TEXT NOT NULL,
-    phase TEXT NOT NULL,
-    sim_s REAL NOT NULL,
-    created TEXT NOT NULL,
-    group_name TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS inputs (
-    exercise INTEGER NOT NULL REFERENCES exercises(id),
-    n INTEGER NOT NULL,
-    sim_s REAL NOT NULL,
-    kind TEXT NOT NULL,
-    name TEXT NOT NULL,
-    role TEXT,
-    args TEXT NOT NULL,
-    by TEXT NOT NULL,
-    wall TEXT NOT NULL,
-    PRIMARY KEY (exercise, n)
-);
-CREATE TABLE IF NOT EXISTS revoked (
-    jti TEXT PRIMARY KEY,
-    expires REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS homes (
-    home TEXT PRIMARY KEY,
-    org TEXT NOT NULL,
-    created TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS participants (
-    id INTEGER PRIMARY KEY,
-    exercise INTEGER NOT NULL REFERENCES exercises(id),
-    name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    joined TEXT NOT NULL
-);
-"""
-COLUMNS_ADDED = (
-    ("exercises", "group_name", "TEXT NOT NULL DEFAULT ''"),
-    ("scenarios", "version", "INTEGER NOT NULL DEFAULT 1"),
-    ("exercises", "scenario_version", "INTEGER NOT NULL DEFAULT 0"),
-)
-"""Columns added since the first schema: an older database gets them on opening."""
 
 
 class AccountError(MewetError):
@@ -149,62 +80,79 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class AppDb:
-    """SQLite with WAL, one connection guarded by a lock (the API calls it from one loop)."""
+Row = Mapping[str, Any]
+"""A row by its columns' names."""
+MIGRATIONS = resources.files("mewet.exercises") / "migrations"
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():
-            # password hashes and join codes: readable by the lab's own user only (SQLite
-            # gives its -wal and -shm files the database file's permissions)
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+def database_url(url: str | None, path: Path) -> str:
+    """SQLAlchemy's URL of the app database: `url` (postgresql://... is taken with the psycopg
+    driver), else SQLite at `path`."""
+    if not url:
+        return f"sqlite:///{path}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class AppDb:
+    """The app database. SQLite: one connection (WAL), guarded by a lock; PostgreSQL: a pool.
+    Statements are written with `?` for their values, as both take them."""
+
+    def __init__(self, path: Path, url: str | None = None) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        # WAL with NORMAL sync: safe against a crash of the lab, one fsync per checkpoint
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.executescript(SCHEMA)
-        for table, column, kind in COLUMNS_ADDED:
-            have = {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
-            if column not in have:
-                self.conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        # scenarios uploaded before versions were kept: what they are now is their version
-        self.conn.execute(
-            "INSERT OR IGNORE INTO scenario_versions "
-            "SELECT id, version, yaml, title, org, owner, created FROM scenarios"
-        )
+        if url:
+            self.engine = create_engine(database_url(url, path), pool_pre_ping=True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                # password hashes and join codes: readable by the lab's own user only (SQLite
+                # gives its -wal and -shm files the database file's permissions)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            self.engine = create_engine(
+                database_url(None, path),
+                connect_args={"check_same_thread": False},
+                poolclass=StaticPool,
+            )
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.migrate()
+
+    def migrate(self) -> None:
+        """Bring the database to this version's schema (Alembic, head)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self._lock, self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
 
     def close(self) -> None:
         """Close the database."""
-        self.conn.close()
+        self.engine.dispose()
 
-    def one(self, sql: str, args: tuple[Any, ...]) -> sqlite3.Row | None:
+    def one(self, sql: str, args: tuple[Any, ...]) -> Row | None:
         """One row of a query, or None (for the modules that keep tables here: `study`)."""
-        with self._lock:
-            cur = self.conn.execute(sql, args)
-            cur.row_factory = sqlite3.Row
-            row: sqlite3.Row | None = cur.fetchone()
-            return row
+        with self._lock, self.engine.begin() as connection:
+            row = connection.execute(*bound(sql, args)).mappings().first()
+            return dict(row) if row is not None else None
 
-    def rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Row]:
         """Every row of a query."""
-        with self._lock:
-            cur = self.conn.execute(sql, args)
-            cur.row_factory = sqlite3.Row
-            return list(cur.fetchall())
-
-    def tables(self, schema: str) -> None:
-        """Create a module's own tables (`study`, `quizzes`) if they are not there yet."""
-        with self._lock:
-            self.conn.executescript(schema)
+        with self._lock, self.engine.begin() as connection:
+            return [dict(r) for r in connection.execute(*bound(sql, args)).mappings()]
 
     def write(self, sql: str, args: tuple[Any, ...]) -> int:
-        """Run a statement; the new row's id."""
-        with self._lock:
-            cur = self.conn.execute(sql, args)
-            return int(cur.lastrowid or 0)
+        """Run a statement; for an INSERT into a table with an `id`, the new row's id (the
+        statement then ends in `RETURNING id`, which both databases take)."""
+        with self._lock, self.engine.begin() as connection:
+            done = connection.execute(*bound(sql, args))
+            return int(done.scalar_one()) if done.returns_rows else 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """Statements that are all kept or none (`connection.execute(*bound(sql, args))`)."""
+        with self._lock, self.engine.begin() as connection:
+            yield connection
 
     # -- accounts ----------------------------------------------------------------------
 
@@ -214,10 +162,11 @@ class AppDb:
             raise AccountError(f"role {role!r} is not one of {', '.join(ROLES)}")
         try:
             uid = self.write(
-                "INSERT INTO users (email, role, org, password_hash, created) VALUES (?,?,?,?,?)",
+                "INSERT INTO users (email, role, org, password_hash, created) VALUES (?,?,?,?,?)"
+                " RETURNING id",
                 (email, role, org, password_hash, _now()),
             )
-        except sqlite3.IntegrityError:
+        except IntegrityError:
             raise AccountError(f"there is already an account for {email}") from None
         user = self.user(uid)
         assert user is not None
@@ -234,7 +183,7 @@ class AppDb:
 
     def user_by_email(self, email: str) -> User | None:
         """An account by email (case-insensitive)."""
-        row = self.one("SELECT * FROM users WHERE email = ?", (email,))
+        row = self.one("SELECT * FROM users WHERE lower(email) = lower(?)", (email,))
         return _user(row) if row else None
 
     # -- scenarios ---------------------------------------------------------------------
@@ -244,31 +193,32 @@ class AppDb:
     ) -> int:
         """Add an uploaded scenario, or its next version (every version is kept: an exercise
         runs the one it was created from); the version number."""
-        with self._lock:
-            kept = self.conn.execute(
-                "SELECT MAX(version) FROM scenario_versions WHERE id = ?", (sid,)
-            ).fetchone()[0]
+        with self.transaction() as c:
+            kept = c.execute(
+                *bound("SELECT MAX(version) FROM scenario_versions WHERE id = ?", (sid,))
+            ).scalar()
             version = (kept or 0) + 1
             now = _now()
-            self.conn.execute("BEGIN")  # both or neither
-            try:
-                self.conn.execute(
-                    "INSERT INTO scenario_versions (id, version, yaml, title, org, owner, created)"
-                    " VALUES (?,?,?,?,?,?,?)",
+            c.execute(
+                *bound(
+                    "INSERT INTO scenario_versions (id, version, yaml, title, org, owner,"
+                    " created) VALUES (?,?,?,?,?,?,?)",
                     (sid, version, yaml_text, title, org, owner, now),
                 )
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO scenarios (id, title, yaml, org, owner, shared,"
-                    " created, version) VALUES (?,?,?,?,?,?,?,?)",
+            )
+            c.execute(
+                *bound(
+                    "INSERT INTO scenarios (id, title, yaml, org, owner, shared, created,"
+                    " version) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET"
+                    " title = excluded.title, yaml = excluded.yaml, org = excluded.org,"
+                    " owner = excluded.owner, shared = excluded.shared,"
+                    " created = excluded.created, version = excluded.version",
                     (sid, title, yaml_text, org, owner, int(shared), now, version),
                 )
-            except sqlite3.Error:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+            )
         return version
 
-    def scenario_versions(self, sid: str) -> list[sqlite3.Row]:
+    def scenario_versions(self, sid: str) -> list[Row]:
         """Every version of an uploaded scenario, newest first."""
         return self.rows(
             "SELECT v.version, v.created, v.title, u.email AS author FROM scenario_versions v "
@@ -276,17 +226,17 @@ class AppDb:
             (sid,),
         )
 
-    def scenario_version(self, sid: str, version: int) -> sqlite3.Row | None:
+    def scenario_version(self, sid: str, version: int) -> Row | None:
         """One version of an uploaded scenario."""
         return self.one(
             "SELECT * FROM scenario_versions WHERE id = ? AND version = ?", (sid, version)
         )
 
-    def scenarios(self) -> list[sqlite3.Row]:
+    def scenarios(self) -> list[Row]:
         """Every uploaded scenario."""
         return self.rows("SELECT * FROM scenarios ORDER BY id")
 
-    def scenario(self, sid: str) -> sqlite3.Row | None:
+    def scenario(self, sid: str) -> Row | None:
         """One uploaded scenario."""
         return self.one("SELECT * FROM scenarios WHERE id = ?", (sid,))
 
@@ -311,7 +261,7 @@ class AppDb:
         return self.write(
             "INSERT INTO exercises (teacher, org, title, scenario_yaml, seed, start, speed, roles,"
             " join_code, home_tag, phase, sim_s, created, group_name, scenario_version)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,'created',0,?,?,?)",
+            " VALUES (?,?,?,?,?,?,?,?,?,?,'created',0,?,?,?) RETURNING id",
             (
                 teacher.id,
                 teacher.org,
@@ -372,7 +322,11 @@ class AppDb:
 
     def revoke(self, jti: str, expires: float) -> None:
         """A token signed out: refused from now until it would have expired."""
-        self.write("INSERT OR REPLACE INTO revoked (jti, expires) VALUES (?,?)", (jti, expires))
+        self.write(
+            "INSERT INTO revoked (jti, expires) VALUES (?,?)"
+            " ON CONFLICT (jti) DO UPDATE SET expires = excluded.expires",
+            (jti, expires),
+        )
 
     def revoked(self) -> set[str]:
         """The ids of tokens signed out that have not expired yet (older ones are dropped)."""
@@ -382,7 +336,8 @@ class AppDb:
     def claim_home(self, home: str, org: str) -> str:
         """Give a home to a company, unless another has it; returns the home's owner."""
         self.write(
-            "INSERT OR IGNORE INTO homes (home, org, created) VALUES (?,?,?)", (home, org, _now())
+            "INSERT INTO homes (home, org, created) VALUES (?,?,?) ON CONFLICT DO NOTHING",
+            (home, org, _now()),
         )
         row = self.one("SELECT org FROM homes WHERE home = ?", (home,))
         assert row is not None
@@ -406,20 +361,20 @@ class AppDb:
         if row is not None:
             return int(row["id"])
         return self.write(
-            "INSERT INTO participants (exercise, name, role, joined) VALUES (?,?,?,?)",
+            "INSERT INTO participants (exercise, name, role, joined) VALUES (?,?,?,?) RETURNING id",
             (exercise, name, role, _now()),
         )
 
-    def participants(self, exercise: int) -> list[sqlite3.Row]:
+    def participants(self, exercise: int) -> list[Row]:
         """Who joined an exercise, in which role."""
         return self.rows("SELECT * FROM participants WHERE exercise = ? ORDER BY id", (exercise,))
 
 
-def _user(row: sqlite3.Row) -> User:
+def _user(row: Row) -> User:
     return User(row["id"], row["email"], row["role"], row["org"], row["password_hash"])
 
 
-def _exercise(r: sqlite3.Row) -> ExerciseRow:
+def _exercise(r: Row) -> ExerciseRow:
     return ExerciseRow(
         r["id"],
         r["teacher"],
@@ -438,3 +393,22 @@ def _exercise(r: sqlite3.Row) -> ExerciseRow:
         r["group_name"],
         r["scenario_version"],
     )
+
+
+def bound(sql: str, args: tuple[Any, ...]) -> tuple[TextClause, dict[str, Any]]:
+    """A statement written with `?` for its values (the lab's statements have no `?` of their
+    own) as SQLAlchemy takes it for any database: `:p0, :p1...` and their values."""
+    parts = sql.split("?")
+    if len(parts) - 1 != len(args):
+        raise ValueError(f"{len(parts) - 1} values in the statement, {len(args)} given")
+    named = parts[0] + "".join(f":p{i}{rest}" for i, rest in enumerate(parts[1:]))
+    return text(named), {f"p{i}": v for i, v in enumerate(args)}
+
+
+def _sqlite_pragmas(connection: Any, _: Any) -> None:
+    cur = connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # WAL with NORMAL sync: safe against a crash of the lab, one fsync per checkpoint
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()

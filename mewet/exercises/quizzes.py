@@ -13,37 +13,6 @@ from mewet.exercises.db import AppDb
 from mewet.knowledge.bank import Bank, Question, lab_banks, questions_for
 from mewet.knowledge.quiz import Drawn, Marked, QuizRules, draw, mark, percent
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS school_banks (
-    org TEXT NOT NULL,
-    id TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created TEXT NOT NULL,
-    PRIMARY KEY (org, id)
-);
-CREATE TABLE IF NOT EXISTS quiz_attempts (
-    exercise INTEGER NOT NULL REFERENCES exercises(id),
-    n INTEGER NOT NULL,
-    asked TEXT NOT NULL,
-    started TEXT NOT NULL,
-    deadline TEXT,
-    answers TEXT,
-    percent REAL,
-    PRIMARY KEY (exercise, n)
-);
-CREATE TABLE IF NOT EXISTS course_attempts (
-    learner INTEGER NOT NULL REFERENCES course_learners(id),
-    n INTEGER NOT NULL,
-    asked TEXT NOT NULL,
-    started TEXT NOT NULL,
-    deadline TEXT,
-    answers TEXT,
-    percent REAL,
-    PRIMARY KEY (learner, n)
-);
-"""
-"""This module's tables in the lab's database."""
-
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
@@ -129,7 +98,6 @@ class Quizzes:
 
     def __init__(self, db: AppDb) -> None:
         self.db = db
-        db.tables(SCHEMA)
         self.runs = Attempts(db, "quiz_attempts", "exercise")
         """A self-study run's knowledge check, by its exercise."""
         self.courses = Attempts(db, "course_attempts", "learner")
@@ -138,7 +106,8 @@ class Quizzes:
     def keep_bank(self, org: str, bank: Bank) -> None:
         """A school's bank, new or in place of its earlier one of the same id."""
         self.db.write(
-            "INSERT OR REPLACE INTO school_banks (org, id, body, created) VALUES (?,?,?,?)",
+            "INSERT INTO school_banks (org, id, body, created) VALUES (?,?,?,?)"
+            " ON CONFLICT (org, id) DO UPDATE SET body = excluded.body, created = excluded.created",
             (org, bank.id, bank.model_dump_json(), datetime.now(UTC).isoformat()),
         )
 

@@ -13,43 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from mewet.exercises.db import AppDb
+from mewet.exercises.db import AppDb, Row
 from mewet.knowledge.quiz import QuizRules
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS assignments (
-    id INTEGER PRIMARY KEY,
-    teacher INTEGER NOT NULL REFERENCES users(id),
-    org TEXT NOT NULL,
-    title TEXT NOT NULL,
-    scenario TEXT NOT NULL,
-    scenario_yaml TEXT NOT NULL,
-    scenario_version INTEGER NOT NULL,
-    roles TEXT NOT NULL,
-    code TEXT NOT NULL UNIQUE,
-    opens TEXT NOT NULL,
-    closes TEXT NOT NULL,
-    created TEXT NOT NULL,
-    quiz TEXT NOT NULL DEFAULT '',
-    course INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS study_runs (
-    exercise INTEGER PRIMARY KEY REFERENCES exercises(id),
-    assignment INTEGER NOT NULL REFERENCES assignments(id),
-    participant INTEGER NOT NULL REFERENCES participants(id),
-    name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    resume_hash TEXT NOT NULL UNIQUE,
-    created TEXT NOT NULL,
-    id_number TEXT NOT NULL DEFAULT '',
-    learner INTEGER NOT NULL DEFAULT 0
-);
-"""
-"""This module's tables in the lab's database."""
 CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 
 
@@ -108,15 +77,6 @@ class Study:
 
     def __init__(self, db: AppDb) -> None:
         self.db = db
-        db.tables(SCHEMA)
-        # columns added since the tables were first made (a lab's database from before)
-        for table, column, kind in (
-            ("study_runs", "id_number", "TEXT NOT NULL DEFAULT ''"),
-            ("study_runs", "learner", "INTEGER NOT NULL DEFAULT 0"),
-            ("assignments", "course", "INTEGER NOT NULL DEFAULT 0"),
-        ):
-            if column not in {r["name"] for r in db.rows(f"PRAGMA table_info({table})")}:
-                db.write(f"ALTER TABLE {table} ADD COLUMN {column} {kind}", ())
 
     def publish(
         self,
@@ -153,7 +113,7 @@ class Study:
         n = self.db.write(
             "INSERT INTO assignments (teacher, org, title, scenario, scenario_yaml, "
             "scenario_version, roles, code, opens, closes, created, quiz, course) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             row,
         )
         found = self.assignment(n)
@@ -242,7 +202,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def _assignment(row: sqlite3.Row) -> Assignment:
+def _assignment(row: Row) -> Assignment:
     return Assignment(
         row["id"],
         row["teacher"],
@@ -260,7 +220,7 @@ def _assignment(row: sqlite3.Row) -> Assignment:
     )
 
 
-def _run(r: sqlite3.Row) -> StudyRun:
+def _run(r: Row) -> StudyRun:
     return StudyRun(
         r["exercise"],
         r["assignment"],

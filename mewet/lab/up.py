@@ -279,6 +279,7 @@ class Lab:
             listen_host=s.host,
             parts=self._parts,
             gate=self.gate_socket if self.secure else None,
+            db_url=s.db_url,
         )
         config = uvicorn.Config(
             api,
@@ -375,7 +376,7 @@ class Lab:
         return f"  class    {where} (open to the network: listening on {s.host})\n"
 
     def _has_accounts(self) -> bool:
-        db = AppDb(self.settings.data_dir / "app.db")
+        db = AppDb(self.settings.data_dir / "app.db", self.settings.db_url)
         try:
             return db.has_users()
         finally:

@@ -22,6 +22,7 @@ from mewet.integrations.contract_docs import render
 from mewet.scenarios.scenario import ScenarioError, load_scenario
 from mewet.servers import free_port
 from mewet.store.base import Store, open_store
+from tests.support.appdb import app_db_url
 from tests.support.helpers import REPO, eventually, unique_root
 from tests.support.mistakes import GOOD, MISTAKES, Mistake
 
@@ -235,6 +236,9 @@ def run_lab(
     default home and the API answers, then Ctrl-C; returns the exit code, what it printed, and
     the store (open). `started` is told the lab's process id."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEWET_")}
+    url = app_db_url(data)  # the suite on PostgreSQL: the lab's state there too
+    if url is not None:
+        env["MEWET_DB_URL"] = url
     api = free_port()
     cmd = [sys.executable, "-m", "mewet", "up", "--data-dir", str(data), "--api-port", str(api)]
     proc = subprocess.Popen(
@@ -363,9 +367,12 @@ def test_simulate_runs_a_scenario_live_through_the_broker(mqtt_url: MqttUrl) -> 
 def test_user_add_creates_accounts_and_says_what_is_wrong(tmp_path: Path) -> None:
     def add(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
         cmd = [sys.executable, "-m", "mewet", "user", "add", "--data-dir", str(tmp_path), *args]
+        env = {**os.environ, **({"MEWET_DB_URL": url} if url else {})}
         return subprocess.run(
-            cmd, capture_output=True, text=True, input=stdin, timeout=60, check=False
+            cmd, capture_output=True, text=True, input=stdin, timeout=60, check=False, env=env
         )
+
+    url = app_db_url(tmp_path)
 
     ok = add(
         "--email", "anna@north", "--role", "teacher", "--org", "North", "--password", "s3cret-pass"
@@ -395,7 +402,7 @@ def test_user_add_creates_accounts_and_says_what_is_wrong(tmp_path: Path) -> Non
     from mewet.api.security import verify_password
     from mewet.exercises.db import AppDb
 
-    db = AppDb(tmp_path / "app.db")
+    db = AppDb(tmp_path / "app.db", url)
     user = db.user_by_email("anna@north")
     assert user is not None and verify_password("s3cret-pass", user.password_hash)
     assert "s3cret-pass" not in user.password_hash

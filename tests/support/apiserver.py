@@ -22,6 +22,7 @@ from mewet.config import Limits, MqttUrl, StoreUrl
 from mewet.exercises.db import AppDb
 from mewet.servers import free_port
 from mewet.transport.access import BrokerAccess
+from tests.support.appdb import app_db_url
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 PASSWORD = "correct horse battery"
@@ -36,7 +37,7 @@ ACCOUNTS = {
 
 def make_accounts(data_dir: Path) -> None:
     """The accounts every API test signs in with."""
-    db = AppDb(data_dir / "app.db")
+    db = AppDb(data_dir / "app.db", app_db_url(data_dir))
     try:
         for email, (role, org) in ACCOUNTS.items():
             if db.user_by_email(email) is None:
@@ -123,6 +124,7 @@ def serve(
         public_url=public_url,
         listen_host=host,
         gate=gate,
+        db_url=app_db_url(data_dir),
     )
     port = free_port()
     server = uvicorn.Server(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
-import sqlite3
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -29,6 +28,7 @@ from mewet.api.routes.briefs import resident_line
 from mewet.api.routes.debriefs import replayed
 from mewet.api.security import Principal
 from mewet.exercises import debrief
+from mewet.exercises.db import Row
 from mewet.exercises.manager import scenario_from_text
 from mewet.scenarios.scenario import Scenario, ScenarioError, library, load_scenario
 from mewet.texts import Said, said, say
@@ -53,7 +53,7 @@ def _public(
     s: Scenario,
     source: str,
     lang: str = "en",
-    row: sqlite3.Row | None = None,
+    row: Row | None = None,
     who: Principal | None = None,
 ) -> dict[str, Any]:
     title, description, goals, _ = s.text(lang)
@@ -78,7 +78,7 @@ def _may_save(who: Principal, org: str) -> bool:
     return who.role == "admin" or org == who.org
 
 
-def _may_see(who: Principal, row: sqlite3.Row) -> bool:
+def _may_see(who: Principal, row: Row) -> bool:
     return bool(row["shared"]) or _may_save(who, row["org"])
 
 
