@@ -298,7 +298,7 @@ def postgres(folder: Path, port: int | None = None) -> PostgresServer:
     data = folder / "data"
     as_user: list[str] = []
     if os.geteuid() == 0:
-        as_user = ["runuser", "-u", "postgres", "--"]
+        as_user = [find_program("runuser", "util-linux"), "-u", "postgres", "--"]
         shutil.chown(folder, "postgres", "postgres")
     made = subprocess.run(
         [*as_user, _pg_program("initdb"), "-D", str(data), "-U", "mewet", "--auth=trust",
