@@ -64,6 +64,8 @@ def test_what_the_lab_keeps_reads_back_the_same(db: AppDb) -> None:
     assert db.add_participant(first, "Ada", "alarm_centre") == ada  # a reload: the same one
     assert db.claim_home("acme-1", "acme") == "acme"
     assert db.claim_home("acme-1", "beta") == "acme"
+    # a NUL in what is asked for (a sign-in with %00 in the email) finds nothing on both
+    assert db.user_by_email("teacher@north\x00") is None and db.scenario("yo\x00") is None
     db.revoke("jti-1", 4e9)
     db.revoke("jti-1", 4.1e9)
     assert db.revoked() == {"jti-1"}

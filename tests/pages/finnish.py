@@ -53,6 +53,7 @@ SHARED = frozenset(
     # contract's own terms a Finnish engineer reads as they are (company pages, API errors)
     {"min", "csv", "html", "api", "mewet", "readme", "url", "radio", "utc"}
     | {"mmhg", "mmol", "news"}  # the units and the score of a measurement (NEWS2)
+    | {"kwh", "dbm", "ppm"}  # a plug's energy, a signal's strength, the air's CO2
     | {"nph"}  # the insulin's name in both languages (NPH-insuliini)
     | {"ensihoito", "omainen", "kotihoito"}  # the English pages name the Finnish roles too
     | {"meta", "seq", "state", "online", "offline", "last", "will", "max", "true", "false"}
