@@ -11,6 +11,7 @@ restarted server needs to rebuild it by replaying.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -134,7 +135,7 @@ class AppDb:
         """One row of a query, or None (for the modules that keep tables here: `study`)."""
         if _nul(args):
             return None
-        with self._lock, self.engine.begin() as connection:
+        with self._lock, self.engine.connect() as connection:
             row = connection.execute(*bound(sql, args)).mappings().first()
             return dict(row) if row is not None else None
 
@@ -142,7 +143,7 @@ class AppDb:
         """Every row of a query."""
         if _nul(args):
             return []
-        with self._lock, self.engine.begin() as connection:
+        with self._lock, self.engine.connect() as connection:
             return [dict(r) for r in connection.execute(*bound(sql, args)).mappings()]
 
     def write(self, sql: str, args: tuple[Any, ...]) -> int:
@@ -410,11 +411,18 @@ def _nul(args: tuple[Any, ...]) -> bool:
 def bound(sql: str, args: tuple[Any, ...]) -> tuple[TextClause, dict[str, Any]]:
     """A statement written with `?` for its values (the lab's statements have no `?` of their
     own) as SQLAlchemy takes it for any database: `:p0, :p1...` and their values."""
+    statement, count = _named(sql)
+    if count != len(args):
+        raise ValueError(f"{count} values in the statement, {len(args)} given")
+    return statement, {f"p{i}": v for i, v in enumerate(args)}
+
+
+@functools.lru_cache(maxsize=512)
+def _named(sql: str) -> tuple[TextClause, int]:
+    """A statement made once (the lab has a few hundred), and how many values it takes."""
     parts = sql.split("?")
-    if len(parts) - 1 != len(args):
-        raise ValueError(f"{len(parts) - 1} values in the statement, {len(args)} given")
     named = parts[0] + "".join(f":p{i}{rest}" for i, rest in enumerate(parts[1:]))
-    return text(named), {f"p{i}": v for i, v in enumerate(args)}
+    return text(named), len(parts) - 1
 
 
 def _sqlite_pragmas(connection: Any, _: Any) -> None:
