@@ -173,18 +173,39 @@ Table(
     _text("created"),
     PrimaryKeyConstraint("org", "id"),
 )
-Table(
-    "quiz_attempts",
-    METADATA,
-    Column("exercise", Integer, ForeignKey("exercises.id"), nullable=False),
-    _int("n"),
-    _text("asked"),
-    _text("started"),
-    Column("deadline", Text),
-    Column("answers", Text),
-    Column("percent", Float),
-    PrimaryKeyConstraint("exercise", "n"),
-)
+
+
+def _attempts(name: str, holder: str, of: str) -> Table:
+    """A test's attempts: a self-study run's (by its exercise), a course learner's."""
+    return Table(
+        name,
+        METADATA,
+        Column(holder, Integer, ForeignKey(of), nullable=False),
+        _int("n"),
+        _text("asked"),
+        _text("started"),
+        Column("deadline", Text),
+        Column("answers", Text),
+        Column("percent", Float),
+        PrimaryKeyConstraint(holder, "n"),
+    )
+
+
+def _certificates(name: str, holder: str, of: str) -> Table:
+    """The certificates issued: a run's (by its exercise), a course learner's; one each."""
+    return Table(
+        name,
+        METADATA,
+        Column("code", Text, primary_key=True),
+        Column(holder, Integer, ForeignKey(of), nullable=False, unique=True),
+        _text("name"),
+        _text("title"),
+        Column("percent", Float, nullable=False),
+        _text("issued"),
+    )
+
+
+_attempts("quiz_attempts", "exercise", "exercises.id")
 Table(
     "courses",
     METADATA,
@@ -209,35 +230,6 @@ Table(
     _text("created"),
     _text("read", "[]"),
 )
-Table(
-    "course_attempts",
-    METADATA,
-    Column("learner", Integer, ForeignKey("course_learners.id"), nullable=False),
-    _int("n"),
-    _text("asked"),
-    _text("started"),
-    Column("deadline", Text),
-    Column("answers", Text),
-    Column("percent", Float),
-    PrimaryKeyConstraint("learner", "n"),
-)
-Table(
-    "certificates",
-    METADATA,
-    Column("code", Text, primary_key=True),
-    Column("exercise", Integer, ForeignKey("exercises.id"), nullable=False, unique=True),
-    _text("name"),
-    _text("title"),
-    Column("percent", Float, nullable=False),
-    _text("issued"),
-)
-Table(
-    "course_certificates",
-    METADATA,
-    Column("code", Text, primary_key=True),
-    Column("learner", Integer, ForeignKey("course_learners.id"), nullable=False, unique=True),
-    _text("name"),
-    _text("title"),
-    Column("percent", Float, nullable=False),
-    _text("issued"),
-)
+_attempts("course_attempts", "learner", "course_learners.id")
+_certificates("certificates", "exercise", "exercises.id")
+_certificates("course_certificates", "learner", "course_learners.id")
