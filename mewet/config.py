@@ -291,6 +291,14 @@ class Settings(BaseSettings):
         description="The lab's address for the class (the join link and its QR code), e.g. "
         "https://lab.school.fi, when it is not the address the teacher's browser uses.",
     )
+    server_url: str = Field(
+        "",
+        pattern=r"^(https?://[^\s/?#]+)?$",
+        max_length=300,
+        description="Where the lab's other API servers reach this one (e.g. http://api-a:8000), "
+        "when several share one database (MEWET_DB_URL): each exercise runs on one of them, "
+        "and the others forward to it. Empty (the default): the only server.",
+    )
     publish_backlog: int = Field(1000, ge=1, le=1_000_000)
     secret_key: str | None = Field(
         None, description="Signs API tokens; default: a key kept in the data dir."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import fastapi_offline
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
@@ -20,6 +22,7 @@ from starlette.routing import Match
 
 from mewet.api.commands import CommandSender
 from mewet.api.deps import ApiState, language_of
+from mewet.api.forward import ELSEWHERE, PEER_TIMEOUT, Forwarder
 from mewet.api.guard import Guard
 from mewet.api.refusals import Refusal
 from mewet.api.routes import (
@@ -48,10 +51,11 @@ from mewet.conformance.jobs import ConformanceRuns
 from mewet.contract import DEFAULT_ROOT
 from mewet.errors import TransportError
 from mewet.exercises.db import AppDb
-from mewet.exercises.errors import InvalidInputError
+from mewet.exercises.errors import ElsewhereError, InvalidInputError
+from mewet.exercises.leases import RENEW_S
 from mewet.exercises.manager import Exercises
 from mewet.pages import router as pages
-from mewet.texts import Said, problem, say
+from mewet.texts import Said, problem, said, say
 from mewet.transport.access import BrokerAccess
 from mewet.transport.gate import GateControl
 from mewet.transport.sessions import EndSessions
@@ -101,6 +105,15 @@ DOCS_TYPES = {
 ALLOWABLE = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
+async def _signed_out_elsewhere(api: ApiState) -> None:
+    """Tokens signed out on the other servers are refused here too (within seconds)."""
+    while True:
+        await asyncio.sleep(RENEW_S)
+        if api.exercises.leases.url:  # one of several servers
+            with contextlib.suppress(Exception):  # the database away: next time
+                api.revoked |= await asyncio.to_thread(api.db.revoked)
+
+
 def create_app(
     data_dir: Path,
     mqtt: MqttUrl | None,
@@ -117,6 +130,7 @@ def create_app(
     parts: Callable[[], list[dict[str, Any]]] | None = None,
     gate: Path | None = None,
     db_url: str | None = None,
+    server_url: str = "",
 ) -> FastAPI:
     """The API over the app database in `data_dir`, publishing exercises to `mqtt`; with
     `access`, it gives students and companies' devices their own broker accounts; with
@@ -124,15 +138,18 @@ def create_app(
     `public_url`, else found from where the teacher's browser came and where the API
     listens (`listen_host`). `parts` says how the lab's own processes are (`mewet up`);
     `gate` is the control socket of the devices' door, where the lab pulls a device's plug;
-    `db_url` the app database when it is not SQLite in `data_dir` (PostgreSQL)."""
+    `db_url` the app database when it is not SQLite in `data_dir` (PostgreSQL);
+    `server_url` where the other servers on that database reach this one (several servers,
+    docs/deploy.md)."""
 
     the_limits = limits or Limits()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = AppDb(data_dir / "app.db", db_url)
-        manager = Exercises(db, mqtt, root, access, the_limits.replays)
+        manager = Exercises(db, mqtt, root, access, the_limits.replays, server_url)
         await manager.start()
+        app.state.peers = httpx.AsyncClient(timeout=PEER_TIMEOUT)
         if access is not None and mqtt is not None:
             access.ended = EndSessions(mqtt, gone=lambda user: user not in access.accounts)
         commands = None
@@ -174,9 +191,12 @@ def create_app(
                 gate=gate,
             ),
         )
+        signed_out = asyncio.create_task(_signed_out_elsewhere(app.state.api))
         try:
             yield
         finally:
+            signed_out.cancel()
+            await app.state.peers.aclose()
             app.state.api.benchmarks.close()
             app.state.api.conformance.close()
             if commands is not None:
@@ -223,6 +243,15 @@ def create_app(
             {"where": p.field, "line": p.line, "problem": say(p.said, lang)} for p in exc.problems
         ]
         return JSONResponse({"detail": exc.say(lang), "problems": problems}, status_code=422)
+
+    @app.exception_handler(ElsewhereError)
+    async def elsewhere(request: Request, exc: ElsewhereError) -> JSONResponse:
+        """Another server runs the exercise: `Forwarder` answers with its answer (503 if it
+        cannot be reached, or the request came from another server already)."""
+        message = said("exercise_moving", exercise=exc.exercise)
+        body = {"detail": say(message, language_of(request)), "said": message.as_json()}
+        headers = {ELSEWHERE: exc.url, "Retry-After": "3"}
+        return JSONResponse(body, status_code=503, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -290,5 +319,6 @@ def create_app(
         body = await asyncio.to_thread((DOCS_FILES / name).read_bytes)
         return Response(body, media_type=DOCS_TYPES[name])
 
+    app.add_middleware(Forwarder)  # inside Guard: the body is bounded, the headers added
     app.add_middleware(Guard, body_bytes=the_limits.body_bytes, page_csp=DOCS_CSP)
     return app

@@ -206,10 +206,11 @@ def may_see(who: Principal, hosted: Hosted) -> bool:
     )
 
 
-def visible(who: Principal, api: ApiState, exercise_id: int) -> Hosted:
-    """The exercise, if `who` may see it; 403 for companies, else 404 as if it did not exist."""
+async def visible(who: Principal, api: ApiState, exercise_id: int) -> Hosted:
+    """The exercise, if `who` may see it; 403 for companies, else 404 as if it did not exist
+    (ElsewhereError: another server runs it, and answers)."""
     no_companies(who)
-    hosted = api.exercises.get(exercise_id)
+    hosted = await api.exercises.find(exercise_id)
     if hosted is None or not may_see(who, hosted):
         raise refused(404, "no_exercise", exercise=exercise_id)
     return hosted
@@ -217,7 +218,7 @@ def visible(who: Principal, api: ApiState, exercise_id: int) -> Hosted:
 
 async def exercise(who: Current, api: State, exercise_id: int) -> Hosted:
     """The exercise of the path, if the caller may see it."""
-    return visible(who, api, exercise_id)
+    return await visible(who, api, exercise_id)
 
 
 Visible = Annotated[Hosted, Depends(exercise)]

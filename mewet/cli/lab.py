@@ -121,6 +121,7 @@ def api_serve(
         public_url=settings.public_url,
         listen_host=settings.host,
         db_url=settings.db_url,
+        server_url=settings.server_url,
     )
     settle()
     uvicorn.run(

@@ -288,6 +288,20 @@ class AppDb:
         """Every exercise, oldest first."""
         return [_exercise(r) for r in self.rows("SELECT * FROM exercises ORDER BY id")]
 
+    def exercise(self, exercise: int) -> ExerciseRow | None:
+        """One exercise by id."""
+        row = self.one("SELECT * FROM exercises WHERE id = ?", (exercise,))
+        return None if row is None else _exercise(row)
+
+    def with_code(self, code: str) -> list[int]:
+        """The exercises with a join code, those that have not ended first, newest first."""
+        rows = self.rows(
+            "SELECT id FROM exercises WHERE join_code = ?"
+            " ORDER BY CASE WHEN phase = 'ended' THEN 1 ELSE 0 END, id DESC",
+            (code,),
+        )
+        return [int(r["id"]) for r in rows]
+
     def set_clock(self, exercise: int, phase: str, sim_s: float, speed: float) -> None:
         """Where an exercise's clock stands."""
         self.write(

@@ -16,3 +16,13 @@ class InvalidInputError(MewetError):
     def __init__(self, problems: list[tuple[str, Said]]) -> None:
         super().__init__("; ".join(f"{where}: {problem}" for where, problem in problems))
         self.problems = problems
+
+
+class ElsewhereError(MewetError):
+    """The exercise runs on another server (`url`, where the servers reach each other): the
+    API forwards the request there."""
+
+    def __init__(self, exercise: int, url: str) -> None:
+        super().__init__(f"exercise {exercise} runs on {url or 'a server without an address'}")
+        self.exercise = exercise
+        self.url = url

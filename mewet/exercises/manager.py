@@ -25,9 +25,11 @@ from mewet.contract import DEFAULT_ROOT, MAX_PAYLOAD_BYTES, Kind, Topic, home_su
 from mewet.errors import ContractError, TransportError
 from mewet.exercises import debrief
 from mewet.exercises.db import AppDb, ExerciseRow, User
+from mewet.exercises.errors import ElsewhereError
 from mewet.exercises.feed import Feed, Handoff
 from mewet.exercises.frames import MessageFrame
 from mewet.exercises.inputs import Input, Setup
+from mewet.exercises.leases import RENEW_S, Leases
 from mewet.exercises.live import Exercise, Phase
 from mewet.exercises.replays import Replays
 from mewet.exercises.runner import Runner
@@ -90,8 +92,11 @@ class Exercises:
         root: str = DEFAULT_ROOT,
         access: BrokerAccess | None = None,
         replays: int = 1,
+        server_url: str = "",
     ) -> None:
         self.db = db
+        self.leases = Leases(db, server_url)
+        self._opening: dict[int, asyncio.Lock] = {}
         self.mqtt = mqtt
         self.root = root
         self.runner = Runner()
@@ -101,6 +106,7 @@ class Exercises:
         self._feed: MqttLink | None = None
         self._saver: asyncio.Task[None] | None = None
         self._beat: asyncio.Task[None] | None = None
+        self._leasing: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._inbox: Handoff[tuple[str, bytes]] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -125,17 +131,27 @@ class Exercises:
             except TransportError as exc:
                 log.error("live feed without the broker (straight from each home): %s", exc)
                 self._feed, self.mqtt = None, None
+        # this server's exercises (as it left them) and those no server runs
+        self.leases.unclaimed()
+        mine = self.leases.renew() | set(self.leases.free())
         for row in self.db.exercises():
-            try:
-                await self._open(row, self.db.inputs(row.id))
-            except ScenarioError as exc:
-                log.error("exercise %d cannot be restored: %s", row.id, exc)
+            if row.id in mine and self.leases.claim(row.id):
+                await self._restore(row, go_on=False)
         self._saver = asyncio.create_task(self._save_clocks())
         self._beat = asyncio.create_task(self.runner.beat())
+        self._leasing = asyncio.create_task(self._keep_leases())
+
+    async def _restore(self, row: ExerciseRow, go_on: bool) -> Hosted | None:
+        try:
+            inputs = await asyncio.to_thread(self.db.inputs, row.id)
+            return await self._open(row, inputs, go_on)
+        except ScenarioError as exc:
+            log.error("exercise %d cannot be restored: %s", row.id, exc)
+            return None
 
     async def stop(self) -> None:
         """Stop every run, keep every clock, close every connection."""
-        for task in (self._saver, self._beat):
+        for task in (self._saver, self._beat, self._leasing):
             if task is not None:
                 task.cancel()
         await asyncio.to_thread(self.runner.stop)
@@ -143,6 +159,7 @@ class Exercises:
             self._keep_clock(hosted)
             if hosted.sink is not None:
                 await asyncio.to_thread(hosted.sink.close, 5.0)
+        self.leases.release()  # the other servers take them over at once
         if self._feed is not None:
             self._feed.close()
         self.replays.close()
@@ -152,7 +169,10 @@ class Exercises:
         exercise); its result, or its error."""
         return await self.runner.call(fn)
 
-    async def _open(self, row: ExerciseRow, inputs: list[Input]) -> Hosted:
+    async def _open(self, row: ExerciseRow, inputs: list[Input], go_on: bool = False) -> Hosted:
+        """Host an exercise here, rebuilt from its kept inputs. A running one comes back
+        paused after a restart (the lab's pause, on its timeline); taken over from a server
+        that stopped (`go_on`), it runs on from where its clock was last kept."""
         scenario = scenario_from_text(row.scenario_yaml, f"exercise {row.id}")
         setup = Setup(
             scenario,
@@ -183,7 +203,9 @@ class Exercises:
                 feed=feed,
             )
         )
-        if phase == "running":
+        if phase == "running" and go_on:
+            await self.runner.call(live.go_on)
+        elif phase == "running":
             await self.runner.call(partial(live.control, "pause", {}, RESTART))
         hosted = Hosted(row, live)
         self.hosted[row.id] = hosted
@@ -238,6 +260,58 @@ class Exercises:
             await asyncio.to_thread(sink.close, 5.0)
         if self._feed is not None:  # its last words (offline) have come by now
             self._feed.unfollow(home_subscription(hosted.live.setup.home_id, self.root))
+
+    async def _keep_leases(self) -> None:
+        """Say again that this server runs its exercises, and take over those of a server
+        that has stopped."""
+        while True:
+            await asyncio.sleep(RENEW_S)
+            try:
+                held = await asyncio.to_thread(self.leases.renew)
+                for ex in [ex for ex in self.hosted if ex not in held]:
+                    await self._drop(ex)
+                for ex in await asyncio.to_thread(self.leases.free):
+                    await self._take(ex)
+            except Exception:  # the database away for a moment: try again next time
+                log.exception("the exercises' leases could not be kept")
+
+    async def _take(self, exercise_id: int) -> Hosted | None:
+        """Take over an exercise whose lease is free, once (two asking at once wait)."""
+        async with self._opening.setdefault(exercise_id, asyncio.Lock()):
+            if exercise_id in self.hosted:
+                return self.hosted[exercise_id]
+            row = await asyncio.to_thread(self.db.exercise, exercise_id)
+            if row is None or not await asyncio.to_thread(self.leases.claim, exercise_id):
+                return None
+            log.info("exercise %d taken over from a server that stopped", exercise_id)
+            return await self._restore(row, go_on=True)
+
+    async def _drop(self, exercise_id: int) -> None:
+        """Another server runs the exercise now (this one was cut off from the database for
+        longer than its lease): stop running it here, keeping nothing."""
+        hosted = self.hosted.pop(exercise_id)
+        self.by_home.pop(hosted.live.setup.home_id, None)
+        log.warning("exercise %d is run by another server now", exercise_id)
+        await self.call(partial(self.runner.remove, exercise_id))
+        if hosted.sink is not None:
+            await self.call(partial(hosted.live.disconnect, hosted.sink))
+            await asyncio.to_thread(hosted.sink.close, 1.0)
+
+    async def find(self, exercise_id: int) -> Hosted | None:
+        """An exercise by id: run here, or taken over here if its server has stopped (None:
+        no such exercise); ElsewhereError when another server runs it."""
+        hosted = self.hosted.get(exercise_id)
+        if hosted is not None:
+            return hosted
+        holder = await asyncio.to_thread(self.leases.holder, exercise_id)
+        if holder is None or holder.server == self.leases.server:
+            hosted = await self._take(exercise_id)
+            if hosted is not None:
+                return hosted
+            holder = await asyncio.to_thread(self.leases.holder, exercise_id)
+        if holder is None or holder.server == self.leases.server:
+            return None
+        raise ElsewhereError(exercise_id, holder.url)
 
     async def _save_clocks(self) -> None:
         while True:
@@ -304,30 +378,26 @@ class Exercises:
         """A new exercise, its home switched on and its clock standing at the start; an empty
         title: the scenario's, in the reader's language."""
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-        while self.by_code(code) is not None:  # the code alone finds the exercise
+        while self.db.with_code(code):  # the code alone finds the exercise
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         tag = secrets.token_hex(3)
         ex = self.db.add_exercise(
             teacher, title, scenario_yaml, seed, start, speed, roles, code, tag, group, version
         )
-        row = next(r for r in self.db.exercises() if r.id == ex)
+        self.leases.give(ex)
+        row = self.db.exercise(ex)
+        assert row is not None
         return await self._open(row, [])
 
     def get(self, exercise_id: int) -> Hosted | None:
         """An exercise by id."""
         return self.hosted.get(exercise_id)
 
-    def by_code(self, code: str, ended: bool = False) -> Hosted | None:
-        """The exercise with this join code, if it has not ended (`ended`: or if it has;
-        a code is unique among the exercises that have not ended)."""
-        found = [
-            h
-            for h in self.hosted.values()
-            if secrets.compare_digest(h.row.join_code.encode(), code.encode())
-            and (ended or h.live.phase != "ended")
-        ]
-        running = [h for h in found if h.live.phase != "ended"]
-        return next(iter(running or found[::-1]), None)
+    async def by_code(self, code: str) -> Hosted | None:
+        """The exercise with this join code: the one that has not ended, else the last
+        that had it (ElsewhereError when another server runs it)."""
+        ids = await asyncio.to_thread(self.db.with_code, code)
+        return await self.find(ids[0]) if ids else None
 
     def after_control(self, hosted: Hosted) -> None:
         """Keep the clock after a control."""

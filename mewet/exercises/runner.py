@@ -94,6 +94,10 @@ class Runner:
         thread: hand anything slow on)."""
         self.submit(lambda: self._exercises.__setitem__(exercise.id, (exercise, ended)))
 
+    def remove(self, exercise_id: int) -> None:
+        """Run the exercise no more (on this thread: `submit` it)."""
+        self._exercises.pop(exercise_id, None)
+
     # -- the thread ----------------------------------------------------------------------
 
     def _run(self) -> None:

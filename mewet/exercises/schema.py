@@ -233,3 +233,20 @@ Table(
 _attempts("course_attempts", "learner", "course_learners.id")
 _certificates("certificates", "exercise", "exercises.id")
 _certificates("course_certificates", "learner", "course_learners.id")
+Table(
+    "servers",
+    METADATA,
+    Column("id", Text, primary_key=True),
+    _text("url"),
+    Column("seen", Float, nullable=False),
+)
+"""The API servers sharing this database: where the others reach each, and when it last said
+it was alive (Unix seconds)."""
+Table(
+    "leases",
+    METADATA,
+    Column("exercise", Integer, ForeignKey("exercises.id"), primary_key=True),
+    _text("server"),
+    Column("until", Float, nullable=False),
+)
+"""Which server runs each exercise, until when (Unix seconds) unless it says so again."""

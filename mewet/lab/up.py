@@ -280,6 +280,7 @@ class Lab:
             parts=self._parts,
             gate=self.gate_socket if self.secure else None,
             db_url=s.db_url,
+            server_url=s.server_url,
         )
         config = uvicorn.Config(
             api,

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mewet.api.forward import CLIENT, SIGNATURE, sign
 from mewet.config import Limits, MqttUrl
 from tests.support.apiserver import (
     ADMIN,
@@ -432,6 +433,20 @@ def test_a_forwarded_address_is_not_believed_without_a_proxy(api: Api) -> None:
         ).status_code
         for i in range(25)
     ]
+    assert answers[-1] == 429 and set(answers) == {404, 429}
+
+
+def test_a_client_cannot_pass_for_another_server_of_the_lab(api: Api) -> None:
+    """The lab's servers vouch for a forwarded client's address with a signature made with
+    their shared key: a guesser who forges one, or signs with a key of its own, is counted
+    by its own address and cut off as before."""
+    body = {"code": "AAAAAA", "name": "Guess", "role": "alarm_centre"}
+    answers = []
+    for i in range(25):
+        client = f"10.1.{i // 250}.{i % 250}"
+        forged = sign("not-the-labs-key", client, "/api/join") if i % 2 else "0" * 64
+        headers = {CLIENT: client, SIGNATURE: forged}
+        answers.append(api.call("POST", "/api/join", json=body, headers=headers).status_code)
     assert answers[-1] == 429 and set(answers) == {404, 429}
 
 

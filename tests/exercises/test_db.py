@@ -7,6 +7,7 @@ its tables made as the lab first needed them) is brought to the schema with its 
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from mewet.exercises.db import AccountError, AppDb
 from mewet.exercises.inputs import Input
+from mewet.exercises.leases import Holder, Leases
 from mewet.exercises.schema import METADATA
 from mewet.servers import PostgresServer
 from tests.support.appdb import fresh_database
@@ -40,7 +42,7 @@ def test_the_migrations_make_the_schema_the_lab_declares(db: AppDb) -> None:
     with db.engine.connect() as c:
         differs = compare_metadata(MigrationContext.configure(c), METADATA)
     assert differs == []
-    assert db.rows("SELECT version_num FROM alembic_version") == [{"version_num": "0001"}]
+    assert db.rows("SELECT version_num FROM alembic_version") == [{"version_num": "0002"}]
 
 
 def test_what_the_lab_keeps_reads_back_the_same(db: AppDb) -> None:
@@ -113,3 +115,27 @@ def test_a_database_of_an_earlier_lab_is_brought_to_the_schema(tmp_path: Path) -
     assert db.add_exercise(db.user(1), "", "y", 1, kept.start, 60, [], "B", "t") == 5  # type: ignore[arg-type]
     db.close()
     assert AppDb(path).user(1) is not None  # opened again: nothing more to do
+
+
+def test_an_exercise_is_run_by_one_server_at_a_time_and_taken_over_when_it_stops(
+    db: AppDb,
+) -> None:
+    teacher = db.add_user("teacher@north", "teacher", "north", "hash")
+    start = datetime(2026, 11, 23, 17, tzinfo=UTC)
+    ex = db.add_exercise(teacher, "", "yaml", 1, start, 60.0, [], "ABC", "t")
+    a = Leases(db, "http://a:8000", ttl_s=0.5)
+    b = Leases(db, "http://b:8000", ttl_s=0.5)
+    a.give(ex)
+    a.alive()
+    b.alive()
+    assert not b.claim(ex) and b.free() == []
+    assert b.holder(ex) == Holder("http://a:8000", "http://a:8000")
+    assert b.peers() == ["http://a:8000"] and a.peers() == ["http://b:8000"]
+    assert a.renew() == {ex} and a.claim(ex)  # its own, again
+    time.sleep(0.7)  # A says nothing: stopped, or cut off from the database
+    assert b.holder(ex) is None and b.free() == [ex]
+    assert b.claim(ex) and not a.claim(ex)
+    assert a.renew() == set()  # A, back, learns that B runs it now
+    assert a.holder(ex) == Holder("http://b:8000", "http://b:8000")
+    b.release()  # stopped in good order: free at once
+    assert a.free() == [ex] and a.peers() == [] and a.claim(ex)

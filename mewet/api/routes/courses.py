@@ -359,8 +359,8 @@ async def run(
     mine = next(
         (r for r in api.study.of_learner(learner.id) if r.assignment == step.assignment), None
     )
-    if mine is not None and api.exercises.get(mine.exercise) is not None:
-        return run_token(api, mine, lang)
+    if mine is not None and await api.exercises.find(mine.exercise) is not None:
+        return await run_token(api, mine, lang)
     a = api.study.assignment(step.assignment)
     assert a is not None
     # her name and number were checked when she enrolled

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime
 from functools import partial
@@ -24,6 +25,7 @@ from mewet.api.deps import (
     person,
     sees_sensors,
 )
+from mewet.api.forward import from_peers
 from mewet.api.models import (
     ERRORS,
     ActionRequest,
@@ -212,11 +214,18 @@ async def list_exercises(
     """The exercises you may see: yours as a teacher, all as an admin, yours as a student
     (learners' self-study runs are listed under their assignments)."""
     no_companies(who)
-    return [
+    shown = [
         public(hosted, who, api, lang, request)
         for _, hosted in sorted(api.exercises.hosted.items())
         if may_see(who, hosted) and not _studied(api, who, hosted)
     ]
+    leases = api.exercises.leases
+    if leases.url and not request.scope.get("mewet.forwarded"):  # and the other servers'
+        urls = await asyncio.to_thread(leases.peers)
+        found = await from_peers(request.app.state.peers, urls, request.scope, api.key)
+        shown += [ExercisePublic.model_validate(item) for item in found]
+        shown.sort(key=lambda e: e.id)
+    return shown
 
 
 def _studied(api: ApiState, who: Principal, hosted: Hosted) -> bool:
@@ -239,7 +248,7 @@ async def join(
 ) -> JoinResult:
     """Join with the teacher's code, a display name and a role (as `POST /api/join`, which
     needs no exercise id)."""
-    hosted = api.exercises.get(exercise_id)
+    hosted = await api.exercises.find(exercise_id)
     return await join_with_code(api, address, body, hosted, lang)
 
 

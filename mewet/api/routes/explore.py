@@ -141,7 +141,7 @@ async def explore(api: State, address: Address, body: ExploreCreate) -> Explorat
 async def attempt(api: State, who: Current, exercise_id: int, body: TryRequest) -> Tried:
     """Try a device of your home now: the incident happens at the home's time, and the live
     feed shows what the device sent and what the team did."""
-    hosted = visible(who, api, exercise_id)
+    hosted = await visible(who, api, exercise_id)
     if who.kind != "participant" or who.org != ORG:
         raise refused(403, "explorers_only")
     within(api.actions, f"{person(who)}:{exercise_id}", said("too_many_actions"))

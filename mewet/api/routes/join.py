@@ -38,9 +38,9 @@ class JoinPreview(BaseModel):
     )
 
 
-def _found(api: ApiState, code: str) -> Hosted:
+async def _found(api: ApiState, code: str) -> Hosted:
     """The exercise of a join code; 404 for none, 409 for one that has ended."""
-    found = api.exercises.by_code(code.strip().upper()[:32], ended=True)
+    found = await api.exercises.by_code(code.strip().upper()[:32])
     if found is None:
         raise Refusal(404, NO_SUCH_CODE)
     if found.live.phase == "ended":
@@ -52,7 +52,7 @@ def _found(api: ApiState, code: str) -> Hosted:
 async def preview(api: State, address: Address, lang: Language, code: str) -> JoinPreview:
     """The exercise a join code leads to (its title and open roles), for the join page."""
     within(api.joins, address, TOO_MANY_JOINS)
-    found = _found(api, code)
+    found = await _found(api, code)
     taken_by: dict[str, list[str]] = {}
     for p in api.db.participants(found.row.id):
         taken_by.setdefault(p["role"], []).append(p["name"])
@@ -76,7 +76,7 @@ async def join_with_code(
 ) -> JoinResult:
     """Join the exercise whose code this is (`hosted`: the one the path named, if any)."""
     within(api.joins, address, TOO_MANY_JOINS)
-    found = _found(api, body.code)
+    found = await _found(api, body.code)
     if hosted is not None and found is not hosted:
         raise Refusal(404, NO_SUCH_CODE)
     most = api.limits.participants_per_exercise

@@ -18,9 +18,10 @@ from fastapi import APIRouter, HTTPException, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 
 from mewet.api.deps import ApiState, Current, State, Visible, sees_sensors, visible
+from mewet.api.forward import relay_live, until_closed
 from mewet.api.models import ERRORS
 from mewet.api.routes.study import pause_when_alone
-from mewet.exercises.errors import RefusedError
+from mewet.exercises.errors import ElsewhereError, RefusedError
 from mewet.exercises.frames import ActionFrame, Frame, LaggingFrame, SnapshotFrame
 
 router = APIRouter(prefix="/api/exercises", tags=["live"], responses=ERRORS)
@@ -51,23 +52,32 @@ async def live(ws: WebSocket, exercise_id: int, ticket: str | None = None) -> No
     """Stream the exercise to one participant until they leave."""
     api: ApiState = ws.app.state.api
     await ws.accept()
+    try:
+        if not ws.scope.get("mewet.forwarded"):
+            await api.exercises.find(exercise_id)  # run here, or taken over here
+    except ElsewhereError as exc:  # its ticket is that server's: the feed comes from there
+        await relay_live(ws, exc.url, api.key)
+        return
     who = api.use_ticket(ticket, exercise_id)
     try:
         if who is None:
             raise HTTPException(
                 401, "ask for a ticket first: POST /api/exercises/{id}/live/ticket (30 s, once)"
             )
-        hosted = visible(who, api, exercise_id)
+        hosted = await visible(who, api, exercise_id)
         if api.live_open[who.token_id] >= api.limits.live_per_token:
             raise HTTPException(429, "too many live feeds open with this sign-in: close one")
     except HTTPException as exc:
         await ws.close(CLOSE_CODES.get(exc.status_code, 4400), str(exc.detail)[:120])
         return
+    except ElsewhereError:  # it moved again meanwhile
+        await ws.close(1012, "the exercise is moving to another server: reconnect")
+        return
     api.live_open[who.token_id] += 1
     sensors = sees_sensors(who, hosted)
     role = who.exercise_role or ""
     queue = await api.exercises.call(hosted.live.subscribe)
-    gone = asyncio.create_task(_until_closed(ws))
+    gone = asyncio.create_task(until_closed(ws))
     signed_out = asyncio.create_task(
         api.feeds_closing.setdefault(who.token_id, asyncio.Event()).wait()
     )
@@ -138,12 +148,3 @@ def told(role: str, frame: ActionFrame) -> bool:
     """Whether a role that sees no sensors (the relative) hears of an action: its own, and
     the calls made to it; not the alarm centre's cases and what the devices said."""
     return frame.role == role or frame.action in CALLS.get(role, set())
-
-
-async def _until_closed(ws: WebSocket) -> None:
-    """Read (and ignore) what the participant sends, text or binary, until they leave."""
-    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-        while True:
-            message = await ws.receive()
-            if message["type"] == "websocket.disconnect":
-                return

@@ -364,12 +364,12 @@ async def resume(
     run: StudyRun | None = api.study.by_key(a.id, body.key)
     if run is None:
         raise refused(404, "no_such_study_run")
-    return run_token(api, run, lang)
+    return await run_token(api, run, lang)
 
 
-def run_token(api: ApiState, run: StudyRun, lang: str) -> StudyRunToken:
+async def run_token(api: ApiState, run: StudyRun, lang: str) -> StudyRunToken:
     """A new token for a learner's run (she came back)."""
-    hosted = api.exercises.get(run.exercise)
+    hosted = await api.exercises.find(run.exercise)
     if hosted is None:
         raise refused(404, "no_such_study_run")
     who = Principal(

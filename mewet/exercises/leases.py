@@ -1,0 +1,132 @@
+"""Several servers on one database: which server runs each exercise.
+
+An exercise runs on one server at a time, the holder of its lease: a row naming the server
+and until when it holds it. The holder says so again every `RENEW_S`, in one statement for
+all its exercises. A lease not renewed for `TTL_S` (its server stopped, crashed or was cut
+off) is free, and the first server to claim it (one UPDATE, atomic in both databases)
+restores the exercise by replaying its kept inputs. A server that stops in good order frees
+its leases at once.
+
+Servers note themselves in `servers`: the address where the others reach them, and when they
+last said they were alive. A server asked about an exercise it does not run forwards the
+request to the holder's address.
+
+Times are the database's own clock, so servers whose clocks differ still agree on when a
+lease ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mewet.exercises.db import AppDb, bound
+
+TTL_S = 6.0
+"""How long a lease holds without its server saying so again."""
+RENEW_S = 2.0
+"""How often a server says again that it runs its exercises (and takes the free ones)."""
+LOCAL = "local"
+"""The id of a server that gave no address: the only one on its database."""
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """The server that runs an exercise: its id and its address for the other servers."""
+
+    server: str
+    url: str
+
+
+class Leases:
+    """The leases of one server (`server`, reached by the others at `url`)."""
+
+    def __init__(self, db: AppDb, url: str = "", ttl_s: float = TTL_S) -> None:
+        self.db = db
+        self.url = url.rstrip("/")
+        self.server = self.url or LOCAL
+        self.ttl_s = ttl_s
+        # the database's clock, in Unix seconds
+        postgres = db.engine.dialect.name == "postgresql"
+        self._now = (
+            "EXTRACT(EPOCH FROM clock_timestamp())"
+            if postgres
+            else "((julianday('now') - 2440587.5) * 86400.0)"
+        )
+
+    def alive(self) -> None:
+        """Say this server is alive, and where the others reach it."""
+        self.db.write(
+            f"INSERT INTO servers (id, url, seen) VALUES (?, ?, {self._now})"
+            f" ON CONFLICT (id) DO UPDATE SET url = excluded.url, seen = {self._now}",
+            (self.server, self.url),
+        )
+
+    def claim(self, exercise: int) -> bool:
+        """Take the exercise's lease, if it is free (or this server's already)."""
+        until = f"{self._now} + {self.ttl_s}"
+        with self.db.transaction() as c:
+            done = c.execute(
+                *bound(
+                    f"UPDATE leases SET server = ?, until = {until}"
+                    f" WHERE exercise = ? AND (server = ? OR until < {self._now})",
+                    (self.server, exercise, self.server),
+                )
+            )
+            return bool(done.rowcount)
+
+    def give(self, exercise: int) -> None:
+        """The lease of a new exercise, to this server."""
+        self.db.write(
+            f"INSERT INTO leases (exercise, server, until) VALUES (?, ?, {self._now} + ?)"
+            " ON CONFLICT (exercise) DO UPDATE SET server = excluded.server,"
+            " until = excluded.until",
+            (exercise, self.server, self.ttl_s),
+        )
+
+    def renew(self) -> set[int]:
+        """Say again that this server runs its exercises; those whose lease it still holds
+        (one taken by another server while this one was cut off is that one's now)."""
+        self.alive()
+        self.db.write(
+            f"UPDATE leases SET until = {self._now} + ? WHERE server = ?",
+            (self.ttl_s, self.server),
+        )
+        held = self.db.rows("SELECT exercise FROM leases WHERE server = ?", (self.server,))
+        return {int(r["exercise"]) for r in held}
+
+    def free(self) -> list[int]:
+        """The exercises whose lease has run out, oldest first."""
+        rows = self.db.rows(f"SELECT exercise FROM leases WHERE until < {self._now} ORDER BY 1")
+        return [int(r["exercise"]) for r in rows]
+
+    def unclaimed(self) -> None:
+        """Leases for the exercises that have none (kept before there were leases), run out:
+        free for the first server to claim them."""
+        self.db.write(
+            "INSERT INTO leases (exercise, server, until) SELECT e.id, ?, 0 FROM exercises e"
+            " WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE l.exercise = e.id)",
+            (self.server,),
+        )
+
+    def holder(self, exercise: int) -> Holder | None:
+        """The server whose lease on the exercise holds now, if any."""
+        row = self.db.one(
+            "SELECT l.server, s.url FROM leases l LEFT JOIN servers s ON s.id = l.server"
+            f" WHERE l.exercise = ? AND l.until >= {self._now}",
+            (exercise,),
+        )
+        return None if row is None else Holder(row["server"], row["url"] or "")
+
+    def peers(self) -> list[str]:
+        """The addresses of the other servers alive now."""
+        rows = self.db.rows(
+            f"SELECT url FROM servers WHERE id <> ? AND url <> '' AND seen >= {self._now} - ?"
+            " ORDER BY id",
+            (self.server, self.ttl_s),
+        )
+        return [str(r["url"]) for r in rows]
+
+    def release(self) -> None:
+        """This server stops: its leases are free for the others at once."""
+        self.db.write("UPDATE leases SET until = 0 WHERE server = ?", (self.server,))
+        self.db.write("DELETE FROM servers WHERE id = ?", (self.server,))

@@ -1,0 +1,173 @@
+"""Two `mewet api` servers on one broker and one PostgreSQL, as a school's IT runs them behind
+a proxy: a teacher on one, her students on the other; the first killed, the class goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from mewet.api.security import hash_password
+from mewet.config import MqttUrl
+from mewet.exercises.db import AppDb
+from mewet.servers import PostgresServer, free_port
+from tests.support.apiserver import (
+    ACCOUNTS,
+    PASSWORD,
+    SECRET,
+    TEACHER,
+    Api,
+    act,
+    control,
+    create,
+    frames,
+)
+from tests.support.appdb import fresh_database
+from tests.support.helpers import eventually, unique_root
+
+
+def start_api(name: str, port: int, env: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
+    log = (folder / f"{name}.log").open("wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "mewet", "api", "--port", str(port), "--data-dir", str(folder)],
+        env={**env, "MEWET_SERVER_URL": f"http://127.0.0.1:{port}"},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def up(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture
+def two_servers(
+    tmp_path: Path, mqtt_url: MqttUrl, postgres_server: PostgresServer
+) -> Iterator[tuple[Api, Api, subprocess.Popen[bytes]]]:
+    url = fresh_database(postgres_server, f"several_{os.getpid()}")
+    db = AppDb(tmp_path / "unused.db", url)
+    for email, (role, org) in ACCOUNTS.items():
+        db.add_user(email, role, org, hash_password(PASSWORD))
+    db.close()
+    root = unique_root()
+    env = {
+        **os.environ,
+        "MEWET_DB_URL": url,
+        "MEWET_MQTT_URL": f"mqtt://{mqtt_url.host}:{mqtt_url.port}",
+        "MEWET_SECRET_KEY": SECRET,
+        "MEWET_TOPIC_ROOT": root,
+    }
+    ports = free_port(), free_port()
+    a = start_api("a", ports[0], env, tmp_path)
+    b = start_api("b", ports[1], env, tmp_path)
+    try:
+        eventually(lambda: up(ports[0]) and up(ports[1]), timeout_s=60)
+        with (
+            httpx.Client(base_url=f"http://127.0.0.1:{ports[0]}", timeout=30) as on_a,
+            httpx.Client(base_url=f"http://127.0.0.1:{ports[1]}", timeout=30) as on_b,
+        ):
+            yield (
+                Api(f"http://127.0.0.1:{ports[0]}", root, on_a),
+                Api(f"http://127.0.0.1:{ports[1]}", root, on_b),
+                a,
+            )
+    finally:
+        for p in (a, b):
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in (a, b):
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def joined(api: Api, code: str, role: str, name: str) -> str:
+    r = api.call("POST", "/api/join", json={"code": code, "name": name, "role": role})
+    assert r.status_code == 200, r.text
+    token: str = r.json()["access_token"]
+    return token
+
+
+def seen(api: Api, ex: int, who: str) -> dict[str, Any]:
+    r = api.call("GET", f"/api/exercises/{ex}", who)
+    assert r.status_code == 200, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def test_a_class_on_two_servers_goes_on_when_the_teachers_server_is_killed(
+    two_servers: tuple[Api, Api, subprocess.Popen[bytes]],
+) -> None:
+    on_a, on_b, server_a = two_servers
+    # the teacher's browser reached server A; her students' phones reach server B
+    ex = create(on_a)
+    eid = ex["id"]
+    centre = joined(on_b, ex["join_code"], "alarm_centre", "Ada")
+    feed = on_b.live(eid, centre)  # relayed by B from A, which runs the exercise
+    assert frames(feed, lambda f: f["type"] == "snapshot")[-1]["clock"]["phase"] == "created"
+    control(on_a, eid, "start")
+    control(on_a, eid, "step", minutes=555)  # 03:15, past the fall at 03:10
+    alarm = frames(feed, lambda f: f["type"] == "alarm")[-1]
+    assert act(on_b, eid, centre, "answer", case=alarm["id"]).status_code == 200
+    assert act(on_b, eid, centre, "talk", case=alarm["id"]).status_code == 200
+    frames(feed, lambda f: f["type"] == "action" and f["action"] == "talked")
+    control(on_a, eid, "resume")
+    # the teacher sees her exercise from either server
+    listed = on_b.call("GET", "/api/exercises", TEACHER).json()
+    assert [e["id"] for e in listed] == [eid]
+
+    server_a.send_signal(signal.SIGKILL)
+    server_a.wait(10)
+    with pytest.raises(ConnectionClosed) as closed:  # the feed relayed from A: reconnect
+        frames(feed, lambda f: False, timeout_s=20)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+
+    # until B takes the exercise over (within seconds), it says so in plain words
+    def taken_over() -> dict[str, Any] | None:
+        r = on_b.call("GET", f"/api/exercises/{eid}", TEACHER)
+        if r.status_code == 503:
+            assert "moving to another server" in r.json()["detail"]
+            assert r.headers["retry-after"] == "3"
+            return None
+        assert r.status_code == 200, r.text
+        out: dict[str, Any] = r.json()
+        return out
+
+    started = time.monotonic()
+    after = eventually(taken_over, timeout_s=30, every_s=0.5)
+    assert after is not None
+    took = time.monotonic() - started
+    assert took < 15, f"taken over after {took:.1f} s"
+    # restored to where its clock was last kept (every 5 s), its last input (resume) before
+    assert after["phase"] == "running" and after["sim_s"] >= 555 * 60
+
+    # the page reconnects: the same class, every action kept, the clock running on B
+    feed = on_b.live(eid, centre)
+    snapshot = frames(feed, lambda f: f["type"] == "snapshot")[-1]
+    assert [a["action"] for a in snapshot["actions"]] == ["answered", "talked"]
+    assert [c["id"] for c in snapshot["cases"]] == [alarm["id"]]
+
+    def dispatched() -> bool:  # once the talk is over (90 s in the home: 1.5 s at speed 60)
+        r = act(on_b, eid, centre, "dispatch_home_care", case=alarm["id"])
+        assert r.status_code in (200, 409), r.text
+        return bool(r.status_code == 200)
+
+    eventually(dispatched, timeout_s=10, every_s=0.5)
+    frames(feed, lambda f: f["type"] == "action" and f["action"].startswith("dispatched"))
+    feed.close()
+    going = after["sim_s"]
+    eventually(lambda: seen(on_b, eid, TEACHER)["sim_s"] > going, timeout_s=20)
