@@ -291,6 +291,13 @@ class Settings(BaseSettings):
         description="The lab's address for the class (the join link and its QR code), e.g. "
         "https://lab.school.fi, when it is not the address the teacher's browser uses.",
     )
+    workers: int | None = Field(
+        None,
+        ge=0,
+        le=64,
+        description="Worker processes that run the exercises' homes (`mewet up`, `mewet api`): "
+        "default one per core; 0 runs them in the API's own process.",
+    )
     server_url: str = Field(
         "",
         pattern=r"^(https?://[^\s/?#]+)?$",

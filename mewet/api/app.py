@@ -51,7 +51,7 @@ from mewet.conformance.jobs import ConformanceRuns
 from mewet.contract import DEFAULT_ROOT
 from mewet.errors import TransportError
 from mewet.exercises.db import AppDb
-from mewet.exercises.errors import ElsewhereError, InvalidInputError
+from mewet.exercises.errors import ElsewhereError, InvalidInputError, NoWorkerError
 from mewet.exercises.leases import RENEW_S
 from mewet.exercises.manager import Exercises
 from mewet.pages import router as pages
@@ -131,6 +131,7 @@ def create_app(
     gate: Path | None = None,
     db_url: str | None = None,
     server_url: str = "",
+    workers: list[str] | None = None,
 ) -> FastAPI:
     """The API over the app database in `data_dir`, publishing exercises to `mqtt`; with
     `access`, it gives students and companies' devices their own broker accounts; with
@@ -140,14 +141,15 @@ def create_app(
     `gate` is the control socket of the devices' door, where the lab pulls a device's plug;
     `db_url` the app database when it is not SQLite in `data_dir` (PostgreSQL);
     `server_url` where the other servers on that database reach this one (several servers,
-    docs/deploy.md)."""
+    docs/deploy.md); `workers` the addresses of the worker processes that run this server's
+    exercises (None: it runs them itself)."""
 
     the_limits = limits or Limits()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = AppDb(data_dir / "app.db", db_url)
-        manager = Exercises(db, mqtt, root, access, the_limits.replays, server_url)
+        manager = Exercises(db, mqtt, root, access, the_limits.replays, server_url, workers)
         await manager.start()
         app.state.peers = httpx.AsyncClient(timeout=PEER_TIMEOUT)
         if access is not None and mqtt is not None:
@@ -201,7 +203,7 @@ def create_app(
             app.state.api.conformance.close()
             if commands is not None:
                 commands.close()
-            await manager.stop()
+            await manager.stop(paused=not getattr(app.state, "orphaned", False))
             db.close()
 
     app = FastAPI(
@@ -252,6 +254,12 @@ def create_app(
         body = {"detail": say(message, language_of(request)), "said": message.as_json()}
         headers = {ELSEWHERE: exc.url, "Retry-After": "3"}
         return JSONResponse(body, status_code=503, headers=headers)
+
+    @app.exception_handler(NoWorkerError)
+    async def no_worker(request: Request, exc: NoWorkerError) -> JSONResponse:
+        """The workers that run exercises are (re)starting: 503, in a few seconds again."""
+        body = {"detail": say(exc.said, language_of(request)), "said": exc.said.as_json()}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "3"})
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,7 +18,7 @@ from mewet.cli.common import (
     quiet_ctrl_c,
     user_app,
 )
-from mewet.config import load_settings
+from mewet.config import Settings, load_settings
 from mewet.errors import MewetError
 
 
@@ -85,19 +86,84 @@ def api_serve(
     data_dir: Annotated[
         Path | None, typer.Option(help="Where the app database is (default ./mewet-data).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=64,
+            help="Worker processes that run the exercises (default one per core; "
+            "MEWET_WORKERS); 0: in this process.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the exercise API alone, on the broker of MEWET_MQTT_URL (a deployment's API).
 
     With MEWET_BROKER_ACCESS_DIR (and MEWET_BROKER_PID_FILE to reload it), students and
-    companies' devices get their own broker accounts."""
+    companies' devices get their own broker accounts. With MEWET_DB_URL and MEWET_SERVER_URL,
+    one of several servers on one database (docs/deploy.md)."""
+    import os
+
+    from mewet.exercises.db import AppDb
+    from mewet.lab.supervise import Supervisor
+    from mewet.lab.workers import default_workers, plan_workers, worker_parts
+
+    settings = load_settings(data_dir=data_dir, api_port=port, host=host, workers=workers)
+    private_files()
+    count = default_workers() if settings.workers is None else settings.workers
+    if not count:
+        _serve(settings, settings.host, settings.api_port)
+        return
+    AppDb(settings.data_dir / "app.db", settings.db_url).close()  # migrated before the workers
+    plans = plan_workers(count, settings.server_url, settings.host, settings.api_port)
+    env = {**os.environ, "MEWET_DATA_DIR": str(settings.data_dir), "MEWET_WORKERS": "0"}
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(*worker_parts(plans, env, settings.data_dir, err.print)).start()
+    try:
+        _serve(
+            settings,
+            settings.host,
+            settings.api_port,
+            workers=[p.url for p in plans],
+            parts=lambda: [part.as_json() for part in supervisor.health()],
+        )
+    finally:
+        supervisor.halt()
+
+
+@app.command(hidden=True)
+def worker(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")],
+    port: Annotated[int, typer.Option(help="Port.")],
+) -> None:
+    """A worker that runs exercises for its front (`mewet api`, `mewet up`), on the settings
+    of its environment; it stops when its front has gone."""
+    import os
+
+    settings = load_settings(workers=0)
+    private_files()
+    front = os.getppid()
+    _serve(settings, host, port, orphaned=lambda: os.getppid() != front)
+
+
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: list[str] | None = None,
+    parts: Callable[[], list[dict[str, Any]]] | None = None,
+    orphaned: Callable[[], bool] | None = None,
+) -> None:
+    """The API on host:port until Ctrl-C: a front when its `workers` run its exercises; a
+    worker that stops once `orphaned` says its front has gone."""
+    import threading
+    import time
+
     import uvicorn
 
     from mewet.api.app import create_app, settle
     from mewet.api.serving import serving
     from mewet.transport.access import BrokerAccess, signal_reload
 
-    settings = load_settings(data_dir=data_dir, api_port=port, host=host)
-    private_files()
     if settings.mqtt_url is None:
         raise MewetError("set MEWET_MQTT_URL: the API publishes its exercises on that broker")
     access = None
@@ -120,24 +186,38 @@ def api_serve(
         store=settings.store(),
         public_url=settings.public_url,
         listen_host=settings.host,
+        parts=parts,
         db_url=settings.db_url,
         server_url=settings.server_url,
+        workers=workers,
     )
     settle()
-    uvicorn.run(
-        api,
-        host=settings.host,
-        port=settings.api_port,
-        log_level="info",
-        **{
-            **serving(
-                per_address=settings.limits.connections_per_address,
-                header_s=settings.limits.header_timeout_s,
-            ),
-            "proxy_headers": bool(settings.trusted_proxies),
-            "forwarded_allow_ips": settings.trusted_proxies or None,
-        },
+    server = uvicorn.Server(
+        uvicorn.Config(
+            api,
+            host=host,
+            port=port,
+            log_level="info",
+            **{
+                **serving(
+                    per_address=settings.limits.connections_per_address,
+                    header_s=settings.limits.header_timeout_s,
+                ),
+                "proxy_headers": bool(settings.trusted_proxies),
+                "forwarded_allow_ips": settings.trusted_proxies or None,
+            },
+        )
     )
+    if orphaned is not None:
+
+        def watch() -> None:
+            while not orphaned():
+                time.sleep(1.0)
+            api.state.orphaned = True  # its front was killed: its exercises run on elsewhere
+            server.should_exit = True
+
+        threading.Thread(target=watch, name="mewet-front-watch", daemon=True).start()
+    server.run()
 
 
 @broker_app.command("init")

@@ -124,6 +124,8 @@ class AppDb:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self._lock, self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":  # servers starting at once: in turn
+                connection.execute(text("SELECT pg_advisory_xact_lock(7261531)"))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -26,3 +26,8 @@ class ElsewhereError(MewetError):
         super().__init__(f"exercise {exercise} runs on {url or 'a server without an address'}")
         self.exercise = exercise
         self.url = url
+
+
+class NoWorkerError(SaidError):
+    """No worker process runs exercises now (they are starting, or starting again): the API
+    answers 503, try again in a few seconds."""

@@ -27,6 +27,24 @@ RENEW_S = 2.0
 """How often a server says again that it runs its exercises (and takes the free ones)."""
 LOCAL = "local"
 """The id of a server that gave no address: the only one on its database."""
+RECENT_S = 30.0
+"""A lease that ran out this recently was a server's that stopped while its classes went on:
+its running exercises run on where they are taken over. One freed in good order (a lab that
+stopped), or long ago, comes back paused."""
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A lease claimed: from which server, and how long ago it ran out (None: freed in good
+    order, or this server's own)."""
+
+    server: str
+    ago_s: float | None
+
+    @property
+    def goes_on(self) -> bool:
+        """Whether a running exercise taken over runs on (its server stopped just now)."""
+        return self.ago_s is not None and self.ago_s < RECENT_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,15 +58,16 @@ class Holder:
 class Leases:
     """The leases of one server (`server`, reached by the others at `url`)."""
 
-    def __init__(self, db: AppDb, url: str = "", ttl_s: float = TTL_S) -> None:
+    def __init__(self, db: AppDb, url: str = "", ttl_s: float = TTL_S, hosts: bool = True) -> None:
         self.db = db
         self.url = url.rstrip("/")
         self.server = self.url or LOCAL
         self.ttl_s = ttl_s
+        self.hosts = hosts
         # the database's clock, in Unix seconds
         postgres = db.engine.dialect.name == "postgresql"
         self._now = (
-            "EXTRACT(EPOCH FROM clock_timestamp())"
+            "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
             if postgres
             else "((julianday('now') - 2440587.5) * 86400.0)"
         )
@@ -56,23 +75,33 @@ class Leases:
     def alive(self) -> None:
         """Say this server is alive, and where the others reach it."""
         self.db.write(
-            f"INSERT INTO servers (id, url, seen) VALUES (?, ?, {self._now})"
-            f" ON CONFLICT (id) DO UPDATE SET url = excluded.url, seen = {self._now}",
-            (self.server, self.url),
+            f"INSERT INTO servers (id, url, seen, hosts) VALUES (?, ?, {self._now}, ?)"
+            f" ON CONFLICT (id) DO UPDATE SET url = excluded.url, seen = {self._now},"
+            " hosts = excluded.hosts",
+            (self.server, self.url, int(self.hosts)),
         )
 
-    def claim(self, exercise: int) -> bool:
-        """Take the exercise's lease, if it is free (or this server's already)."""
-        until = f"{self._now} + {self.ttl_s}"
-        with self.db.transaction() as c:
+    def claim(self, exercise: int) -> Taken | None:
+        """Take the exercise's lease, if it is free (or this server's already); from whom,
+        and how long ago it ran out (None: not taken)."""
+        row = self.db.one(
+            f"SELECT server, until, {self._now} AS now FROM leases WHERE exercise = ?",
+            (exercise,),
+        )
+        if row is None or (row["server"] != self.server and row["until"] >= row["now"]):
+            return None
+        with self.db.transaction() as c:  # unless another server took it meanwhile
             done = c.execute(
                 *bound(
-                    f"UPDATE leases SET server = ?, until = {until}"
-                    f" WHERE exercise = ? AND (server = ? OR until < {self._now})",
-                    (self.server, exercise, self.server),
+                    f"UPDATE leases SET server = ?, until = {self._now} + ?"
+                    " WHERE exercise = ? AND server = ? AND until = ?",
+                    (self.server, self.ttl_s, exercise, row["server"], row["until"]),
                 )
             )
-            return bool(done.rowcount)
+        if not done.rowcount:
+            return None
+        mine = row["server"] == self.server or row["until"] <= 0
+        return Taken(row["server"], None if mine else float(row["now"] - row["until"]))
 
     def give(self, exercise: int) -> None:
         """The lease of a new exercise, to this server."""
@@ -117,16 +146,30 @@ class Leases:
         )
         return None if row is None else Holder(row["server"], row["url"] or "")
 
-    def peers(self) -> list[str]:
-        """The addresses of the other servers alive now."""
+    def peers(self, hosting: bool = False) -> list[str]:
+        """The addresses of the other servers alive now (`hosting`: those that run
+        exercises)."""
         rows = self.db.rows(
             f"SELECT url FROM servers WHERE id <> ? AND url <> '' AND seen >= {self._now} - ?"
-            " ORDER BY id",
-            (self.server, self.ttl_s),
+            " AND hosts >= ? ORDER BY id",
+            (self.server, self.ttl_s, int(hosting)),
         )
         return [str(r["url"]) for r in rows]
 
-    def release(self) -> None:
-        """This server stops: its leases are free for the others at once."""
-        self.db.write("UPDATE leases SET until = 0 WHERE server = ?", (self.server,))
+    def load(self) -> dict[str, int]:
+        """How many exercises each server alive runs now, by its address."""
+        rows = self.db.rows(
+            "SELECT s.url, COUNT(l.exercise) AS n FROM servers s"
+            f" LEFT JOIN leases l ON l.server = s.id AND l.until >= {self._now}"
+            f" WHERE s.seen >= {self._now} - ? GROUP BY s.url",
+            (self.ttl_s,),
+        )
+        return {str(r["url"]): int(r["n"]) for r in rows}
+
+    def release(self, paused: bool = True) -> None:
+        """This server stops: its leases are free for the others at once. Stopped in good
+        order, its running exercises come back paused (the lab's pause, on their timelines);
+        a worker whose front has gone (`paused=False`) hands them on running."""
+        until = "0" if paused else self._now
+        self.db.write(f"UPDATE leases SET until = {until} WHERE server = ?", (self.server,))
         self.db.write("DELETE FROM servers WHERE id = ?", (self.server,))

@@ -13,29 +13,32 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import secrets
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from mewet.config import MqttUrl
 from mewet.contract import DEFAULT_ROOT, MAX_PAYLOAD_BYTES, Kind, Topic, home_subscription
 from mewet.errors import ContractError, TransportError
 from mewet.exercises import debrief
 from mewet.exercises.db import AppDb, ExerciseRow, User
-from mewet.exercises.errors import ElsewhereError
+from mewet.exercises.errors import ElsewhereError, NoWorkerError
 from mewet.exercises.feed import Feed, Handoff
 from mewet.exercises.frames import MessageFrame
 from mewet.exercises.inputs import Input, Setup
-from mewet.exercises.leases import RENEW_S, Leases
+from mewet.exercises.leases import RENEW_S, Leases, Taken
 from mewet.exercises.live import Exercise, Phase
 from mewet.exercises.replays import Replays
 from mewet.exercises.runner import Runner
 from mewet.exercises.view import HomeThen, home_at
 from mewet.scenarios.homesim import will_device
 from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError
+from mewet.sim.clock import local_time
 from mewet.texts import said
 from mewet.transport.access import BrokerAccess
 from mewet.transport.client import MqttLink, Received
@@ -45,6 +48,8 @@ from mewet.yamlfile import validate_yaml
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 RESTART = "lab_restart"  # who paused an exercise at a restart: the lab itself
+MAX_ID = 2**31 - 1
+"""The largest exercise id the databases keep (PostgreSQL's `integer`)."""
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
 
 
@@ -65,6 +70,14 @@ def _connected(live: Exercise, sink: MqttSink) -> None:
 def home_id(exercise_id: int, tag: str) -> str:
     """The exercise's home id on the broker."""
     return f"ex{exercise_id}-{tag}"
+
+
+@dataclass(frozen=True, slots=True)
+class Glance:
+    """An exercise at a glance: its phase and the home's time."""
+
+    phase: str
+    time: str
 
 
 @dataclass
@@ -93,9 +106,12 @@ class Exercises:
         access: BrokerAccess | None = None,
         replays: int = 1,
         server_url: str = "",
+        workers: list[str] | None = None,
     ) -> None:
         self.db = db
-        self.leases = Leases(db, server_url)
+        self.workers = workers
+        """A front's workers (their addresses): they run its exercises, it runs none."""
+        self.leases = Leases(db, server_url, hosts=workers is None)
         self._opening: dict[int, asyncio.Lock] = {}
         self.mqtt = mqtt
         self.root = root
@@ -131,26 +147,31 @@ class Exercises:
             except TransportError as exc:
                 log.error("live feed without the broker (straight from each home): %s", exc)
                 self._feed, self.mqtt = None, None
-        # this server's exercises (as it left them) and those no server runs
         self.leases.unclaimed()
-        mine = self.leases.renew() | set(self.leases.free())
-        for row in self.db.exercises():
-            if row.id in mine and self.leases.claim(row.id):
-                await self._restore(row, go_on=False)
+        if self.workers is not None:  # a front: what it ran itself before is its workers'
+            self.leases.release()
+            self.leases.alive()
+            await self._workers_up()
+        else:  # this server's exercises (as it left them) and those no server runs
+            mine = self.leases.renew() | set(self.leases.free())
+            for row in self.db.exercises():
+                if row.id in mine and (taken := self.leases.claim(row.id)) is not None:
+                    await self._restore(row, taken)
         self._saver = asyncio.create_task(self._save_clocks())
         self._beat = asyncio.create_task(self.runner.beat())
         self._leasing = asyncio.create_task(self._keep_leases())
 
-    async def _restore(self, row: ExerciseRow, go_on: bool) -> Hosted | None:
+    async def _restore(self, row: ExerciseRow, taken: Taken) -> Hosted | None:
         try:
             inputs = await asyncio.to_thread(self.db.inputs, row.id)
-            return await self._open(row, inputs, go_on)
+            return await self._open(row, inputs, taken.goes_on)
         except ScenarioError as exc:
             log.error("exercise %d cannot be restored: %s", row.id, exc)
             return None
 
-    async def stop(self) -> None:
-        """Stop every run, keep every clock, close every connection."""
+    async def stop(self, paused: bool = True) -> None:
+        """Stop every run, keep every clock, close every connection; free the exercises for
+        the other servers (`paused=False`: they run on there)."""
         for task in (self._saver, self._beat, self._leasing):
             if task is not None:
                 task.cancel()
@@ -159,7 +180,7 @@ class Exercises:
             self._keep_clock(hosted)
             if hosted.sink is not None:
                 await asyncio.to_thread(hosted.sink.close, 5.0)
-        self.leases.release()  # the other servers take them over at once
+        self.leases.release(paused)  # the other servers take them over at once
         if self._feed is not None:
             self._feed.close()
         self.replays.close()
@@ -268,12 +289,23 @@ class Exercises:
             await asyncio.sleep(RENEW_S)
             try:
                 held = await asyncio.to_thread(self.leases.renew)
+                if self.workers is not None:
+                    continue  # a front runs none
                 for ex in [ex for ex in self.hosted if ex not in held]:
                     await self._drop(ex)
-                for ex in await asyncio.to_thread(self.leases.free):
+                for ex in await asyncio.to_thread(self._my_share):
                     await self._take(ex)
             except Exception:  # the database away for a moment: try again next time
                 log.exception("the exercises' leases could not be kept")
+
+    def _my_share(self) -> list[int]:
+        """The free exercises this server takes over now: its share of them (the servers
+        that run exercises each take theirs, at random, so that they end up even)."""
+        free = self.leases.free()
+        if not free:
+            return []
+        servers = len(self.leases.peers(hosting=True)) + 1
+        return random.sample(free, -(-len(free) // servers))
 
     async def _take(self, exercise_id: int) -> Hosted | None:
         """Take over an exercise whose lease is free, once (two asking at once wait)."""
@@ -281,10 +313,13 @@ class Exercises:
             if exercise_id in self.hosted:
                 return self.hosted[exercise_id]
             row = await asyncio.to_thread(self.db.exercise, exercise_id)
-            if row is None or not await asyncio.to_thread(self.leases.claim, exercise_id):
+            if row is None:
                 return None
-            log.info("exercise %d taken over from a server that stopped", exercise_id)
-            return await self._restore(row, go_on=True)
+            taken = await asyncio.to_thread(self.leases.claim, exercise_id)
+            if taken is None:
+                return None
+            log.info("exercise %d taken over from %s", exercise_id, taken.server)
+            return await self._restore(row, taken)
 
     async def _drop(self, exercise_id: int) -> None:
         """Another server runs the exercise now (this one was cut off from the database for
@@ -303,7 +338,15 @@ class Exercises:
         hosted = self.hosted.get(exercise_id)
         if hosted is not None:
             return hosted
+        if not 0 < exercise_id <= MAX_ID:  # no such row: not a question for the database
+            return None
         holder = await asyncio.to_thread(self.leases.holder, exercise_id)
+        if self.workers is not None:  # a front: to the worker that runs it, or will
+            if holder is not None and holder.server != self.leases.server:
+                raise ElsewhereError(exercise_id, holder.url)
+            if await asyncio.to_thread(self.db.exercise, exercise_id) is None:
+                return None
+            raise ElsewhereError(exercise_id, await self._place())
         if holder is None or holder.server == self.leases.server:
             hosted = await self._take(exercise_id)
             if hosted is not None:
@@ -312,6 +355,33 @@ class Exercises:
         if holder is None or holder.server == self.leases.server:
             return None
         raise ElsewhereError(exercise_id, holder.url)
+
+    async def _workers_up(self, within_s: float = 60.0) -> None:
+        """Wait (a minute at most) until this front's workers are up: each said it is alive
+        and takes connections. A front that answered before them would refuse new exercises."""
+        deadline = asyncio.get_running_loop().time() + within_s
+        waiting = set(self.workers or [])
+        while waiting and asyncio.get_running_loop().time() < deadline:
+            load = await asyncio.to_thread(self.leases.load)
+            for url in [w for w in waiting if w in load]:
+                split = urlsplit(url)
+                try:
+                    _, writer = await asyncio.open_connection(split.hostname, split.port)
+                except OSError:
+                    continue
+                writer.close()
+                waiting.discard(url)
+            await asyncio.sleep(0.2)
+        if waiting:
+            log.error("workers not up after %g s: %s", within_s, ", ".join(sorted(waiting)))
+
+    async def _place(self) -> str:
+        """The worker to run an exercise: the one of this front's that runs fewest."""
+        load = await asyncio.to_thread(self.leases.load)
+        alive = [w for w in self.workers or [] if w in load]
+        if not alive:
+            raise NoWorkerError(said("no_worker"))
+        return min(alive, key=lambda w: load[w])
 
     async def _save_clocks(self) -> None:
         while True:
@@ -377,6 +447,8 @@ class Exercises:
     ) -> Hosted:
         """A new exercise, its home switched on and its clock standing at the start; an empty
         title: the scenario's, in the reader's language."""
+        if self.workers is not None:  # the whole request goes to the worker that runs it
+            raise ElsewhereError(0, await self._place())
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         while self.db.with_code(code):  # the code alone finds the exercise
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
@@ -390,8 +462,20 @@ class Exercises:
         return await self._open(row, [])
 
     def get(self, exercise_id: int) -> Hosted | None:
-        """An exercise by id."""
+        """An exercise run here, by id."""
         return self.hosted.get(exercise_id)
+
+    def glance(self, exercise_id: int) -> Glance | None:
+        """An exercise's phase and home time, for a list: from its run here, else as its
+        server last kept them (5 s ago at most)."""
+        hosted = self.hosted.get(exercise_id)
+        if hosted is not None:
+            return Glance(hosted.live.phase, hosted.live.time())
+        row = self.db.exercise(exercise_id)
+        if row is None:
+            return None
+        home = row.start + timedelta(seconds=row.sim_s)
+        return Glance(row.phase, local_time(home, row.start.tzinfo))
 
     async def by_code(self, code: str) -> Hosted | None:
         """The exercise with this join code: the one that has not ended, else the last

@@ -239,9 +239,11 @@ Table(
     Column("id", Text, primary_key=True),
     _text("url"),
     Column("seen", Float, nullable=False),
+    _int("hosts", "1"),
 )
-"""The API servers sharing this database: where the others reach each, and when it last said
-it was alive (Unix seconds)."""
+"""The API servers sharing this database: where the others reach each, when it last said it
+was alive (Unix seconds), and whether it runs exercises (a front whose workers run them does
+not)."""
 Table(
     "leases",
     METADATA,

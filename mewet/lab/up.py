@@ -32,6 +32,7 @@ from mewet.errors import MewetError
 from mewet.exercises.db import AppDb
 from mewet.lab.livehome import LiveHome
 from mewet.lab.supervise import Part, Supervisor
+from mewet.lab.workers import default_workers, plan_workers, worker_parts
 from mewet.servers import Server, free_port, mosquitto, port_free
 from mewet.store.base import open_store
 from mewet.transport.access import BrokerAccess
@@ -97,6 +98,8 @@ class Lab:
         self.secure = secure
         self._ingest_url: MqttUrl | None = None
         self.supervisor: Supervisor | None = None
+        self.workers: list[str] | None = None
+        """The worker processes that run the exercises (None: this process runs them)."""
 
     def run(self) -> None:
         """Start everything, run until Ctrl-C or SIGTERM, then stop in order, losing nothing."""
@@ -128,8 +131,15 @@ class Lab:
                 raise
         if self.broker is not None:
             broker = self.broker  # started already: its port decided where the others go
-            watched = Part("broker", lambda: _started(broker), lambda _: broker.stop(), self.say)
+            watched = Part(
+                "broker", lambda: self._started(broker), lambda _: broker.stop(), self.say
+            )
             parts.insert(0, watched.adopt(broker.proc))
+        AppDb(s.data_dir / "app.db", s.db_url).close()  # migrated once, before the workers
+        count = default_workers() if s.workers is None else s.workers
+        plans = plan_workers(count, s.server_url, s.host, s.api_port)
+        parts += worker_parts(plans, self._worker_env(), s.data_dir, self.say)
+        self.workers = [p.url for p in plans] if plans else None
         self.supervisor = Supervisor(*parts).start()
         live = LiveHome(s, self.home, self.seed, datetime.now(UTC).replace(microsecond=0))
         try:
@@ -247,7 +257,7 @@ class Lab:
             lab_url = f"mqtt://mewet-lab:{lab_pw}@127.0.0.1:{port}"
             self.settings = s = s.model_copy(update={"mqtt_url": lab_url})
         try:
-            self.broker.start()
+            self._started(self.broker)
         except MewetError as exc:
             raise MewetError(
                 f"the embedded broker could not start on port {port}: {exc}. "
@@ -281,6 +291,7 @@ class Lab:
             gate=self.gate_socket if self.secure else None,
             db_url=s.db_url,
             server_url=s.server_url,
+            workers=self.workers,
         )
         config = uvicorn.Config(
             api,
@@ -310,6 +321,42 @@ class Lab:
                 "taken, or is that not an address of this computer? Use --api-port N or "
                 "--host ADDRESS"
             )
+
+    def _started(self, broker: Server) -> subprocess.Popen[bytes]:
+        """The broker started (again) on its ports (Mosquitto reads its sessions back from
+        disk), its PID where the workers find it to have it read its accounts again."""
+        proc = _started(broker)
+        self._broker_pid.write_text(str(proc.pid))
+        return proc
+
+    @property
+    def _broker_pid(self) -> Path:
+        return self.settings.data_dir / "broker.pid"
+
+    def _worker_env(self) -> dict[str, str]:
+        """The settings of the workers, which run the exercises (`lab/workers.py`): this
+        lab's broker, database and folder."""
+        s = self.settings
+        env = {
+            **os.environ,
+            "MEWET_DATA_DIR": str(s.data_dir),
+            "MEWET_MQTT_URL": _url(s.mqtt()),
+            "MEWET_TOPIC_ROOT": s.topic_root,
+            "MEWET_HOST": s.host,
+            "MEWET_WORKERS": "0",
+        }
+        named = {
+            "MEWET_DB_URL": s.db_url,
+            "MEWET_PUBLIC_URL": s.public_url,
+            "MEWET_SECRET_KEY": s.secret_key,
+            "MEWET_BROKER_HOST": s.broker_host or self._device_host(),
+            "MEWET_BROKER_PORT": str(s.broker_port or s.device_port) if self.secure else None,
+        }
+        env |= {k: v for k, v in named.items() if v}
+        if self.secure:  # students' broker accounts: the workers let them in
+            env["MEWET_BROKER_ACCESS_DIR"] = str(s.data_dir / "broker-access")
+            env["MEWET_BROKER_PID_FILE"] = str(self._broker_pid)
+        return env
 
     def _parts(self) -> list[dict[str, Any]]:
         """The lab's own processes, for the health endpoint."""

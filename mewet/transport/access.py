@@ -22,12 +22,14 @@ way `mosquitto_passwd` does (`$7$`: PBKDF2-SHA512, 101 iterations, 12-byte salt)
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -141,11 +143,31 @@ class BrokerAccess:
         self._lock = threading.Lock()
         folder.mkdir(parents=True, exist_ok=True)
         self.accounts: dict[str, Account] = {}
-        kept = folder / "access.json"
+        self._load()
+
+    def _load(self) -> None:
+        kept = self.folder / "access.json"
         if kept.exists():
+            self.accounts = {}
             for raw in json.loads(kept.read_text()):
                 raw["homes"] = tuple(raw.get("homes", ()))
                 self.accounts[raw["user"]] = Account(**raw)
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Change the accounts as they are on disk now, and write them: several processes
+        (an API's workers, several API servers on one folder) change them, one at a time
+        (an exclusive lock on the folder's `.lock` file)."""
+        with self._lock, (self.folder / ".lock").open("a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            try:
+                self._load()
+                yield
+                self._write()
+            finally:
+                fcntl.flock(held, fcntl.LOCK_UN)
+        if self.reload is not None:
+            self.reload()
 
     @property
     def password_file(self) -> Path:
@@ -183,26 +205,28 @@ class BrokerAccess:
         if kind in ("device", "tester") and device is None:
             raise ValueError(f"a {kind} account needs its device id")
         password = password or secrets.token_urlsafe(18)
-        with self._lock:
-            self.accounts[user] = Account(
-                user, hash_password(password), kind, home, device, group, homes
-            )
+        account = Account(user, hash_password(password), kind, home, device, group, homes)
         if apply:
-            self.apply()
+            with self._changing():
+                self.accounts[user] = account
+        else:  # written by the next `apply`
+            with self._lock:
+                self.accounts[user] = account
         return password
 
     def run_home(self, user: str, *homes: str) -> None:
         """Let a lab account write the device topics of more homes (a new exercise, a
         benchmark's homes)."""
-        with self._lock:
+        account = self.accounts.get(user)
+        if account is None or account.kind != "lab":
+            return
+        if all(h in account.homes for h in homes):
+            return  # nothing new (as this process knows it: no other removes a home)
+        with self._changing():
             account = self.accounts.get(user)
-            if account is None or account.kind != "lab":
-                return
-            new = tuple(h for h in dict.fromkeys(homes) if h not in account.homes)
-            if not new:
-                return
-            self.accounts[user] = replace(account, homes=(*account.homes, *new))
-        self.apply()
+            if account is not None:
+                new = tuple(h for h in dict.fromkeys(homes) if h not in account.homes)
+                self.accounts[user] = replace(account, homes=(*account.homes, *new))
 
     def lab_homes(self) -> set[str]:
         """The homes the lab's own accounts run (simulated live, exercises)."""
@@ -210,7 +234,7 @@ class BrokerAccess:
 
     def revoke(self, user: str | None = None, group: str | None = None) -> int:
         """Remove one account, or every account of a group; returns how many went."""
-        with self._lock:
+        with self._changing():
             gone = [
                 u
                 for u, a in self.accounts.items()
@@ -218,28 +242,35 @@ class BrokerAccess:
             ]
             for u in gone:
                 del self.accounts[u]
-        if gone:
-            self.apply()
-            if self.ended is not None:
-                self.ended(gone)
+        if gone and self.ended is not None:
+            self.ended(gone)
         return len(gone)
 
     def apply(self) -> None:
-        """Write the three files (each whole or not at all), then have the broker reload."""
-        with self._lock:
-            accounts = sorted(self.accounts.values(), key=lambda a: a.user)
-            passwd = "".join(f"{a.user}:{a.password_hash}\n" for a in accounts)
-            lab = "".join(f"{a.user}:{a.password_hash}\n" for a in accounts if a.kind in LAB_KINDS)
-            acl = ["# written by the MeWeT lab; changes here are overwritten", ""]
-            for a in accounts:
-                acl += [f"# {a.kind}" + (f" of {a.group}" if a.group else ""), f"user {a.user}"]
-                acl += [*rules(a, self.root), ""]
-            _write(self.folder / "access.json", json.dumps([asdict(a) for a in accounts]))
-            _write(self.password_file, passwd)
-            _write(self.lab_password_file, lab)
-            _write(self.acl_file, "\n".join(acl))
+        """Write the files with the accounts as this process has them (after `grant`s with
+        `apply=False`, before anyone else changes them), then have the broker reload."""
+        with self._lock, (self.folder / ".lock").open("a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            try:
+                self._write()
+            finally:
+                fcntl.flock(held, fcntl.LOCK_UN)
         if self.reload is not None:
             self.reload()
+
+    def _write(self) -> None:
+        """The files (each whole or not at all), from the accounts as they are here."""
+        accounts = sorted(self.accounts.values(), key=lambda a: a.user)
+        passwd = "".join(f"{a.user}:{a.password_hash}\n" for a in accounts)
+        lab = "".join(f"{a.user}:{a.password_hash}\n" for a in accounts if a.kind in LAB_KINDS)
+        acl = ["# written by the MeWeT lab; changes here are overwritten", ""]
+        for a in accounts:
+            acl += [f"# {a.kind}" + (f" of {a.group}" if a.group else ""), f"user {a.user}"]
+            acl += [*rules(a, self.root), ""]
+        _write(self.folder / "access.json", json.dumps([asdict(a) for a in accounts]))
+        _write(self.password_file, passwd)
+        _write(self.lab_password_file, lab)
+        _write(self.acl_file, "\n".join(acl))
 
 
 def _write(path: Path, text: str) -> None:

@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from mewet.api.security import hash_password
 from mewet.config import MqttUrl
 from mewet.exercises.db import AppDb
-from mewet.servers import PostgresServer, free_port
+from mewet.servers import PostgresServer, free_port, port_free
 from tests.support.apiserver import (
     ACCOUNTS,
     PASSWORD,
@@ -36,14 +36,31 @@ from tests.support.appdb import fresh_database
 from tests.support.helpers import eventually, unique_root
 
 
+WORKERS = 2
+
+
 def start_api(name: str, port: int, env: dict[str, str], folder: Path) -> subprocess.Popen[bytes]:
-    log = (folder / f"{name}.log").open("wb")
+    """`mewet api` with its two workers (on the two ports after its own), in a folder of its
+    own."""
+    folder = folder / name
+    folder.mkdir()
+    log = (folder / "api.log").open("wb")
+    argv = [sys.executable, "-m", "mewet", "api", "--port", str(port), "--data-dir", str(folder)]
     return subprocess.Popen(
-        [sys.executable, "-m", "mewet", "api", "--port", str(port), "--data-dir", str(folder)],
+        [*argv, "--workers", str(WORKERS)],
         env={**env, "MEWET_SERVER_URL": f"http://127.0.0.1:{port}"},
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # the server and its workers: one process group
     )
+
+
+def free_ports(n: int) -> int:
+    """The first of `n` free ports in a row."""
+    while True:
+        first = free_port()
+        if all(port_free(first + i) for i in range(1, n)):
+            return first
 
 
 def up(port: int) -> bool:
@@ -70,7 +87,9 @@ def two_servers(
         "MEWET_SECRET_KEY": SECRET,
         "MEWET_TOPIC_ROOT": root,
     }
-    ports = free_port(), free_port()
+    ports = free_ports(WORKERS + 1), free_ports(WORKERS + 1)
+    while abs(ports[0] - ports[1]) <= WORKERS:
+        ports = ports[0], free_ports(WORKERS + 1)
     a = start_api("a", ports[0], env, tmp_path)
     b = start_api("b", ports[1], env, tmp_path)
     try:
@@ -130,7 +149,7 @@ def test_a_class_on_two_servers_goes_on_when_the_teachers_server_is_killed(
     listed = on_b.call("GET", "/api/exercises", TEACHER).json()
     assert [e["id"] for e in listed] == [eid]
 
-    server_a.send_signal(signal.SIGKILL)
+    os.killpg(server_a.pid, signal.SIGKILL)  # the whole server: its front and its workers
     server_a.wait(10)
     with pytest.raises(ConnectionClosed) as closed:  # the feed relayed from A: reconnect
         frames(feed, lambda f: False, timeout_s=20)

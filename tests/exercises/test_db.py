@@ -134,8 +134,12 @@ def test_an_exercise_is_run_by_one_server_at_a_time_and_taken_over_when_it_stops
     assert a.renew() == {ex} and a.claim(ex)  # its own, again
     time.sleep(0.7)  # A says nothing: stopped, or cut off from the database
     assert b.holder(ex) is None and b.free() == [ex]
-    assert b.claim(ex) and not a.claim(ex)
+    taken = b.claim(ex)
+    assert taken is not None and taken.server == "http://a:8000" and taken.goes_on
+    assert not a.claim(ex)
     assert a.renew() == set()  # A, back, learns that B runs it now
     assert a.holder(ex) == Holder("http://b:8000", "http://b:8000")
     b.release()  # stopped in good order: free at once
-    assert a.free() == [ex] and a.peers() == [] and a.claim(ex)
+    assert a.free() == [ex] and a.peers() == []
+    taken = a.claim(ex)
+    assert taken is not None and not taken.goes_on  # its running exercises come back paused

@@ -251,6 +251,40 @@ def test_students_come_and_go_with_a_reload(
     assert pw["s-eve"] not in (access.folder / "access.json").read_text()
 
 
+def test_two_processes_granting_at_once_keep_each_others_accounts(
+    secured: tuple[Server, BrokerAccess, dict[str, str]],
+) -> None:
+    """An API's workers (or two API servers) share the broker's accounts: each student a
+    worker lets in can sign in, whatever the other worker granted or revoked meanwhile."""
+    server, first, _ = secured
+    second = BrokerAccess(first.folder, ROOT, server.reload)  # as another process has it
+    passwords: dict[str, str] = {}
+
+    def grants(access: BrokerAccess, names: list[str]) -> None:
+        for name in names:
+            passwords[name] = access.grant(name, "student", home="ex9-aa", group="exercise-9")
+
+    threads = [
+        threading.Thread(target=grants, args=(first, [f"s-a{i}" for i in range(20)])),
+        threading.Thread(target=grants, args=(second, [f"s-b{i}" for i in range(20)])),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(passwords) <= set(BrokerAccess(first.folder, ROOT).accounts)
+    for name in ("s-a19", "s-b19", "s-a0", "s-b0"):
+        eventually(
+            lambda n=name: Client(port_of(server, n), n, passwords[n]).connect() == "Success",  # type: ignore[misc]
+            timeout_s=10,
+        )
+    assert second.revoke(group="exercise-9") == 40  # the exercise ended, wherever it ran
+    assert not {n for n in BrokerAccess(first.folder, ROOT).accounts if n.startswith("s-")} - {
+        "s-ada",
+        "s-eve",
+    }
+
+
 def test_password_hashes_are_mosquitto_passwd_s(tmp_path: Path) -> None:
     import base64
     import subprocess

@@ -232,8 +232,8 @@ def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
     base, _ = join_base(request, api.public_url, api.listen_host)
     runs = []
     for run in api.study.runs(a.id):
-        hosted = api.exercises.get(run.exercise)
-        if hosted is None:
+        seen = api.exercises.glance(run.exercise)
+        if seen is None:
             continue
         attempts, best, passed = _score(api, a, run)
         runs.append(
@@ -242,8 +242,8 @@ def _public(api: ApiState, a: Assignment, request: Request) -> AssignmentPublic:
                 name=run.name,
                 role=run.role,
                 started=run.created,
-                phase=hosted.live.phase,
-                time=hosted.live.time(),
+                phase=seen.phase,
+                time=seen.time,
                 debrief=f"/debrief/{run.exercise}",
                 attempts=attempts,
                 best_percent=best,
