@@ -2,9 +2,10 @@
 # Installs the real servers the lab and its tests use (Debian packages), when missing.
 # `install-servers.sh test` adds what only the tests need: docker-compose, which validates
 # the deployment's compose file (no Docker engine needed for that), chromium, the real
-# browser the web app's tests drive (Playwright cannot download its own here), and
-# postgresql, whose server the tests of the app database start (the lab runs on SQLite unless
-# MEWET_DB_URL names a PostgreSQL).
+# browser the web app's tests drive (Playwright cannot download its own here), postgresql,
+# whose server the tests of the app database start (the lab runs on SQLite unless
+# MEWET_DB_URL names a PostgreSQL), and caddy, the deployment's proxy in front of two API
+# servers in the tests of several servers.
 set -eu
 PATH="$PATH:/usr/sbin:/sbin"
 need=""
@@ -16,6 +17,7 @@ if [ "${1:-}" = test ]; then
     command -v chromium >/dev/null 2>&1 || need="$need chromium"
     command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
         || need="$need postgresql"
+    command -v caddy >/dev/null 2>&1 || need="$need caddy"
 fi
 [ -z "$need" ] && exit 0
 echo "installing Debian packages:$need"

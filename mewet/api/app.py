@@ -154,15 +154,15 @@ def create_app(
         app.state.peers = httpx.AsyncClient(timeout=PEER_TIMEOUT)
         if access is not None and mqtt is not None:
             access.ended = EndSessions(mqtt, gone=lambda user: user not in access.accounts)
+        key = secret_key(data_dir, secret)
         commands = None
         if manager.mqtt is not None and access is not None:  # companies' devices: secured only
-            sender = CommandSender(manager.mqtt, root, access)
+            sender = CommandSender(manager.mqtt, root, access, key)
             try:
                 await sender.start()
                 commands = sender
             except TransportError as exc:
                 log.error("no commands to devices: %s", exc)
-        key = secret_key(data_dir, secret)
         app.state.api = ApiState(
             db,
             manager,

@@ -28,15 +28,15 @@ RENEW_S = 2.0
 LOCAL = "local"
 """The id of a server that gave no address: the only one on its database."""
 RECENT_S = 30.0
-"""A lease that ran out this recently was a server's that stopped while its classes went on:
-its running exercises run on where they are taken over. One freed in good order (a lab that
-stopped), or long ago, comes back paused."""
+"""A lease that ran out this recently (or not yet: a worker started again at once) was a
+server's that stopped while its classes went on: its running exercises run on where they are
+taken over. One freed in good order (a lab that stopped), or long ago, comes back paused."""
 
 
 @dataclass(frozen=True, slots=True)
 class Taken:
-    """A lease claimed: from which server, and how long ago it ran out (None: freed in good
-    order, or this server's own)."""
+    """A lease claimed: from which server (this one's own, after a restart, too), and how
+    long ago it ran out (0: not yet; None: freed in good order)."""
 
     server: str
     ago_s: float | None
@@ -100,8 +100,8 @@ class Leases:
             )
         if not done.rowcount:
             return None
-        mine = row["server"] == self.server or row["until"] <= 0
-        return Taken(row["server"], None if mine else float(row["now"] - row["until"]))
+        freed = row["until"] <= 0
+        return Taken(row["server"], None if freed else max(0.0, row["now"] - row["until"]))
 
     def give(self, exercise: int) -> None:
         """The lease of a new exercise, to this server."""

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,7 @@ from tests.support.apiserver import (
     frames,
 )
 from tests.support.appdb import fresh_database
-from tests.support.helpers import eventually, unique_root
-
+from tests.support.helpers import REPO, eventually, unique_root
 
 WORKERS = 2
 
@@ -63,6 +63,30 @@ def free_ports(n: int) -> int:
             return first
 
 
+@contextmanager
+def proxy(folder: Path, servers: tuple[int, int]) -> Iterator[Api]:
+    """The deployment's Caddy (proxy/Caddyfile) in front of the two servers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MEWET_PROXY_PORT": str(port),
+        "MEWET_API_SERVERS": " ".join(f"127.0.0.1:{p}" for p in servers),
+        "HOME": str(folder),  # where Caddy keeps its own state
+        "XDG_DATA_HOME": str(folder),
+        "XDG_CONFIG_HOME": str(folder),
+    }
+    argv = ["caddy", "run", "--config", str(REPO / "proxy/Caddyfile"), "--adapter", "caddyfile"]
+    with (folder / "caddy.log").open("wb") as log:
+        caddy = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        eventually(lambda: up(port), timeout_s=30)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            yield Api(f"http://127.0.0.1:{port}", "", client)
+    finally:
+        caddy.terminate()
+        caddy.wait(10)
+
+
 def up(port: int) -> bool:
     try:
         return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
@@ -73,7 +97,7 @@ def up(port: int) -> bool:
 @pytest.fixture
 def two_servers(
     tmp_path: Path, mqtt_url: MqttUrl, postgres_server: PostgresServer
-) -> Iterator[tuple[Api, Api, subprocess.Popen[bytes]]]:
+) -> Iterator[tuple[Api, Api, subprocess.Popen[bytes], Api]]:
     url = fresh_database(postgres_server, f"several_{os.getpid()}")
     db = AppDb(tmp_path / "unused.db", url)
     for email, (role, org) in ACCOUNTS.items():
@@ -97,11 +121,13 @@ def two_servers(
         with (
             httpx.Client(base_url=f"http://127.0.0.1:{ports[0]}", timeout=30) as on_a,
             httpx.Client(base_url=f"http://127.0.0.1:{ports[1]}", timeout=30) as on_b,
+            proxy(tmp_path, ports) as through_proxy,
         ):
             yield (
                 Api(f"http://127.0.0.1:{ports[0]}", root, on_a),
                 Api(f"http://127.0.0.1:{ports[1]}", root, on_b),
                 a,
+                through_proxy,
             )
     finally:
         for p in (a, b):
@@ -129,15 +155,19 @@ def seen(api: Api, ex: int, who: str) -> dict[str, Any]:
 
 
 def test_a_class_on_two_servers_goes_on_when_the_teachers_server_is_killed(
-    two_servers: tuple[Api, Api, subprocess.Popen[bytes]],
+    two_servers: tuple[Api, Api, subprocess.Popen[bytes], Api],
 ) -> None:
-    on_a, on_b, server_a = two_servers
+    on_a, on_b, server_a, on_proxy = two_servers
     # the teacher's browser reached server A; her students' phones reach server B
     ex = create(on_a)
     eid = ex["id"]
     centre = joined(on_b, ex["join_code"], "alarm_centre", "Ada")
     feed = on_b.live(eid, centre)  # relayed by B from A, which runs the exercise
     assert frames(feed, lambda f: f["type"] == "snapshot")[-1]["clock"]["phase"] == "created"
+    # and one more through the deployment's proxy, which spreads requests over both
+    care = joined(on_proxy, ex["join_code"], "home_care", "Bo")
+    care_feed = on_proxy.live(eid, care)
+    frames(care_feed, lambda f: f["type"] == "snapshot")
     control(on_a, eid, "start")
     control(on_a, eid, "step", minutes=555)  # 03:15, past the fall at 03:10
     alarm = frames(feed, lambda f: f["type"] == "alarm")[-1]
@@ -154,6 +184,8 @@ def test_a_class_on_two_servers_goes_on_when_the_teachers_server_is_killed(
     with pytest.raises(ConnectionClosed) as closed:  # the feed relayed from A: reconnect
         frames(feed, lambda f: False, timeout_s=20)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+    with pytest.raises(ConnectionClosed):  # A's, or relayed from A by B
+        frames(care_feed, lambda f: False, timeout_s=20)
 
     # until B takes the exercise over (within seconds), it says so in plain words
     def taken_over() -> dict[str, Any] | None:
@@ -188,5 +220,11 @@ def test_a_class_on_two_servers_goes_on_when_the_teachers_server_is_killed(
     eventually(dispatched, timeout_s=10, every_s=0.5)
     frames(feed, lambda f: f["type"] == "action" and f["action"].startswith("dispatched"))
     feed.close()
+    # the home care nurse's page reconnects through the proxy, to B alone now
+    care_feed = on_proxy.live(eid, care)
+    snapshot = frames(care_feed, lambda f: f["type"] == "snapshot")[-1]
+    assert snapshot["clock"]["phase"] == "running"
+    assert act(on_proxy, eid, care, "arrive").status_code in (200, 409)  # answered, by B
+    care_feed.close()
     going = after["sim_s"]
     eventually(lambda: seen(on_b, eid, TEACHER)["sim_s"] > going, timeout_s=20)

@@ -19,6 +19,7 @@ import pytest
 from mewet.api.public import lan_address
 from mewet.config import MqttUrl
 from mewet.integrations.contract_docs import render
+from mewet.lab.workers import default_workers
 from mewet.scenarios.scenario import ScenarioError, load_scenario
 from mewet.servers import free_port
 from mewet.store.base import Store, open_store
@@ -423,7 +424,8 @@ def test_mewet_up_with_a_secured_broker(tmp_path: Path) -> None:
 
         health = httpx.get(f"http://127.0.0.1:{api_port}/api/health", timeout=10).json()
         parts = {p["name"]: p["state"] for p in health["parts"]}
-        assert parts == {"broker": "running", "ingest": "running", "gate": "running"}
+        workers = {f"worker-{i + 1}": "running" for i in range(default_workers())}
+        assert parts == {"broker": "running", "ingest": "running", "gate": "running", **workers}
 
         for listener in (port, devices):  # the lab's, and the one devices connect to
             try:

@@ -38,6 +38,7 @@ SECRETS = {
     "GRAFANA_ADMIN_PASSWORD": "grafana",
     "MEWET_SECRET_KEY": "k" * 40,
     "MEWET_PUBLIC_HOST": "lab.school.example",
+    "POSTGRES_PASSWORD": "postgres-password",
 }
 
 
@@ -64,7 +65,10 @@ def test_the_compose_file_is_valid_and_demands_its_secrets() -> None:
         "mosquitto",
         "influxdb",
         "grafana",
-        "api",
+        "postgres",
+        "api-a",
+        "api-b",
+        "proxy",
         "ingest-1",
         "ingest-2",
     }
@@ -74,9 +78,19 @@ def test_the_compose_file_is_valid_and_demands_its_secrets() -> None:
         assert command[command.index("--share") + 1] == "mewet-ingest"
         assert "mewet-ingest:ingest-password-0123@mosquitto" in " ".join(command)
     # health checks, and starting in order of health
-    for name in ("mosquitto", "influxdb", "grafana", "api"):
+    for name in ("mosquitto", "influxdb", "grafana", "postgres", "api-a", "api-b", "proxy"):
         assert "healthcheck" in services[name], name
-    assert services["api"]["depends_on"]["mosquitto"]["condition"] == "service_healthy"
+    # two API servers on one PostgreSQL, each telling the other where it is
+    for name in ("api-a", "api-b"):
+        api = services[name]
+        assert api["depends_on"]["mosquitto"]["condition"] == "service_healthy"
+        assert api["depends_on"]["postgres"]["condition"] == "service_healthy"
+        env = api["environment"]
+        assert env["MEWET_SERVER_URL"] == f"http://{name}:8000"
+        assert env["MEWET_DB_URL"] == "postgresql://mewet:postgres-password@postgres:5432/mewet"
+        # the API runs as its own user, without the broker's process table
+        assert api["user"] == "mewet" and "pid" not in api
+    assert services["api-a"]["volumes"] != services["api-b"]["volumes"]
     assert services["mosquitto"]["depends_on"]["broker-init"]["condition"] == (
         "service_completed_successfully"
     )
@@ -91,8 +105,6 @@ def test_the_compose_file_is_valid_and_demands_its_secrets() -> None:
     assert [name for name, _ in public] == ["mosquitto"]
     assert [_target(port) for port in services["mosquitto"]["ports"]] == [8883]
     assert "influxdb" not in [n for n, s in services.items() if s.get("ports")]
-    # the API runs as its own user, without the broker's process table
-    assert services["api"]["user"] == "mewet" and "pid" not in services["api"]
     assert services["mosquitto"]["user"] == "1883:1883"
     # a secret left out is named, and nothing starts
     missing = compose_config({k: v for k, v in SECRETS.items() if k != "INFLUXDB_PASSWORD"})
