@@ -39,6 +39,7 @@ from typing import Any
 
 import httpx
 from ingest import machine  # bench/ is the script's folder: the same machine line as there
+from many import LAYOUTS, run_many  # bench/ is the script's folder
 from websockets.asyncio.client import connect
 
 from mewet.servers import free_port, postgres
@@ -474,10 +475,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="Rounds of calls per client.")
     parser.add_argument(
         "--loads",
-        default="class,a,b,study,learners",
+        default="class,a,b,study,learners,many",
         help="Which loads, comma-separated: class (speed 60), a (speed 3600), b (replays), "
-        "study (self-study runs left paused), learners (200 learners self-studying at once).",
+        "study (self-study runs left paused), learners (200 learners self-studying at once), "
+        "many (500 exercises at speed 60 in each of --layouts: bench/many.py).",
     )
+    parser.add_argument(
+        "--layouts",
+        default=",".join(LAYOUTS),
+        help="For `many`: single (the homes in the API's process), workers (one per core), "
+        "servers (two API servers on one PostgreSQL).",
+    )
+    parser.add_argument("--many", type=int, default=500, help="Exercises of the `many` load.")
     parser.add_argument(
         "--db",
         choices=("sqlite", "postgresql"),
@@ -487,6 +496,16 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(f"machine: {machine()}; the app database: {args.db}")
+    chosen = args.loads.split(",")
+    args.loads = ",".join(load for load in chosen if load != "many")
+    if args.loads:
+        one_lab(args)
+    if "many" in chosen:
+        run_many(args.layouts.split(","), args.many, args.seconds, args.clients)
+
+
+def one_lab(args: argparse.Namespace) -> None:
+    """The loads on one `mewet up` (its defaults: a worker per core)."""
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as servers:
         db_url = None
         if args.db == "postgresql":

@@ -120,8 +120,12 @@ class Leases:
             f"UPDATE leases SET until = {self._now} + ? WHERE server = ?",
             (self.ttl_s, self.server),
         )
-        held = self.db.rows("SELECT exercise FROM leases WHERE server = ?", (self.server,))
-        return {int(r["exercise"]) for r in held}
+        return self.held()
+
+    def held(self) -> set[int]:
+        """The exercises whose lease is this server's (held, or left when it stopped)."""
+        rows = self.db.rows("SELECT exercise FROM leases WHERE server = ?", (self.server,))
+        return {int(r["exercise"]) for r in rows}
 
     def free(self) -> list[int]:
         """The exercises whose lease has run out, oldest first."""

@@ -153,7 +153,8 @@ class Exercises:
             self.leases.alive()
             await self._workers_up()
         else:  # this server's exercises (as it left them) and those no server runs
-            mine = self.leases.renew() | set(self.leases.free())
+            self.leases.alive()  # (not renewing: how it left them says how they come back)
+            mine = self.leases.held() | set(self.leases.free())
             for row in self.db.exercises():
                 if row.id in mine and (taken := self.leases.claim(row.id)) is not None:
                     await self._restore(row, taken)
@@ -464,6 +465,14 @@ class Exercises:
     def get(self, exercise_id: int) -> Hosted | None:
         """An exercise run here, by id."""
         return self.hosted.get(exercise_id)
+
+    def open_of(self, teacher: int) -> int:
+        """How many of a teacher's exercises have not ended, on every server."""
+        row = self.db.one(
+            "SELECT COUNT(*) AS n FROM exercises WHERE teacher = ? AND phase <> 'ended'",
+            (teacher,),
+        )
+        return int(row["n"]) if row is not None else 0
 
     def glance(self, exercise_id: int) -> Glance | None:
         """An exercise's phase and home time, for a list: from its run here, else as its

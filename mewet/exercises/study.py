@@ -177,6 +177,14 @@ class Study:
         )
         return [_run(r) for r in rows]
 
+    def open_phases(self) -> list[str]:
+        """The phases of the runs that have not ended, on every server (as last kept)."""
+        rows = self.db.rows(
+            "SELECT e.phase FROM study_runs r JOIN exercises e ON e.id = r.exercise"
+            " WHERE e.phase <> 'ended'"
+        )
+        return [str(r["phase"]) for r in rows]
+
     def run(self, exercise: int) -> StudyRun | None:
         """The self-study run an exercise is, if it is one."""
         row = self.db.one("SELECT * FROM study_runs WHERE exercise = ?", (exercise,))

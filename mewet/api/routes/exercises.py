@@ -191,11 +191,7 @@ async def _open(
     version: int = 0,
 ) -> Hosted:
     """A new exercise for its teacher, within the teacher's limit of running ones."""
-    running = sum(
-        1
-        for h in api.exercises.hosted.values()
-        if h.row.teacher == who.id and h.live.phase != "ended"
-    )
+    running = api.exercises.open_of(who.id)  # wherever they run
     if running >= api.limits.exercises_per_teacher:
         raise too_many(
             60,
@@ -219,8 +215,8 @@ async def list_exercises(
         for _, hosted in sorted(api.exercises.hosted.items())
         if may_see(who, hosted) and not _studied(api, who, hosted)
     ]
-    leases = api.exercises.leases
-    if leases.url and not request.scope.get("mewet.forwarded"):  # and the other servers'
+    leases, several = api.exercises.leases, api.exercises.workers is not None
+    if (leases.url or several) and not request.scope.get("mewet.forwarded"):  # the others'
         urls = await asyncio.to_thread(leases.peers)
         found = await from_peers(request.app.state.peers, urls, request.scope, api.key)
         shown += [ExercisePublic.model_validate(item) for item in found]

@@ -318,11 +318,7 @@ async def start_run(
         raise refused(422, "role_not_assigned", role=body.role, roles=", ".join(a.roles))
     within(api.study_begun, address, said("too_many_study_runs"))
     await end_closed(api)
-    kept = [
-        h.live.phase
-        for h in api.exercises.hosted.values()
-        if h.live.phase != "ended" and api.study.run(h.row.id) is not None
-    ]
+    kept = api.study.open_phases()  # every server's
     if sum(1 for phase in kept if phase != "paused") >= api.limits.study_runs:
         raise too_many(60, said("study_full", most=api.limits.study_runs))
     if len(kept) >= api.limits.study_runs_kept:
