@@ -76,6 +76,51 @@ def _wait(base: str, log: Path, within_s: float = 90) -> None:
     raise SystemExit(f"the lab did not start: {log.read_text()[-2000:]}")
 
 
+def _tree(roots: list[int]) -> dict[int, str]:
+    """Every process under `roots` (and they), by PID: its command line."""
+    parents: dict[int, int] = {}
+    lines: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+                lines[int(entry.name)] = (
+                    (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                )
+    found, todo = {}, list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in lines and pid not in found:
+            found[pid] = lines[pid]
+            todo += [child for child, parent in parents.items() if parent == pid]
+    return found
+
+
+def _part(line: str) -> str:
+    if "mosquitto" in line:
+        return "broker"
+    if "ingest" in line:
+        return "ingest"
+    if "postgres" in line:
+        return "postgres"
+    return "api"  # the API's fronts and workers
+
+
+def usage(roots: list[int]) -> dict[str, tuple[float, float]]:
+    """Per part of the lab: resident memory (MiB) and CPU seconds so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, tuple[float, float]] = {}
+    for pid, line in _tree(roots).items():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / tick
+            rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+            mem, used = out.get(_part(line), (0.0, 0.0))
+            out[_part(line)] = (mem + rss, used + cpu)
+    return out
+
+
 def _ports_in_a_row(n: int) -> int:
     while True:
         first = free_port()
@@ -84,9 +129,11 @@ def _ports_in_a_row(n: int) -> int:
 
 
 @contextlib.contextmanager
-def lab(layout: str, folder: Path) -> Iterator[list[str]]:
-    """The lab in a layout, until the block ends; the API addresses its clients use."""
+def lab(layout: str, folder: Path) -> Iterator[tuple[list[str], list[int]]]:
+    """The lab in a layout, until the block ends; the API addresses its clients use, and the
+    PIDs of its processes (their children too are its)."""
     procs: list[subprocess.Popen[bytes]] = []
+    roots: list[int] = []
     with contextlib.ExitStack() as stack:
         if layout in ("single", "workers"):
             env = _env(None) | {"MEWET_WORKERS": "0" if layout == "single" else "2"}
@@ -107,6 +154,7 @@ def lab(layout: str, folder: Path) -> Iterator[list[str]]:
             stack.callback(pg.stop)
             broker = mosquitto(folder / "broker").start()
             stack.callback(broker.stop)
+            roots += [p.pid for p in (pg.proc, broker.proc) if p is not None]
             env = _env(pg.url()) | {
                 "MEWET_MQTT_URL": f"mqtt://127.0.0.1:{broker.port}",
                 "MEWET_SECRET_KEY": "a-bench-key-long-enough-for-its-signature",
@@ -125,7 +173,7 @@ def lab(layout: str, folder: Path) -> Iterator[list[str]]:
         try:
             for base in bases:
                 _wait(base, folder / ("lab.log" if len(bases) == 1 else "a.log"))
-            yield bases
+            yield bases, [*roots, *(p.pid for p in procs)]
         finally:
             for p in procs:
                 p.send_signal(signal.SIGINT)
@@ -158,7 +206,12 @@ async def _watch(base: str, ex: int, token: str, until: float, lags: list[float]
 
 
 async def many(
-    bases: list[str], exercises: int, seconds: float, clients: int, watched: int = 50
+    bases: list[str],
+    roots: list[int],
+    exercises: int,
+    seconds: float,
+    clients: int,
+    watched: int = 50,
 ) -> dict[str, Any]:
     """The load on a running lab; its figures."""
     limits = httpx.Limits(max_connections=clients + watched + 20)
@@ -225,6 +278,7 @@ async def many(
                     raise SystemExit(f"{method} {path}: {r.status_code} {r.text}")
 
         t1 = time.perf_counter()
+        used_before = usage(roots)
         await asyncio.gather(
             *(
                 _watch(bases[n % len(bases)], ex, tok, until, lags)
@@ -233,6 +287,7 @@ async def many(
             *(caller(i) for i in range(clients)),
         )
         wall = time.perf_counter() - t1
+        used_after = usage(roots)
         after = await clocks()
         speeds = [(after[ex] - before[ex]) / wall for ex in after if ex in before]
         for ex in made:  # the classes end
@@ -252,6 +307,10 @@ async def many(
             "speed_median": pct(speeds, 0.5),
             "speed_min": min(speeds, default=float("nan")),
             "homes": len(speeds),
+            "parts": {
+                part: (mem, (used_after[part][1] - used_before.get(part, (0, 0))[1]) / wall)
+                for part, (mem, _) in used_after.items()
+            },
         }
     finally:
         for client in pool:
@@ -262,8 +321,8 @@ def run_many(layouts: list[str], exercises: int, seconds: float, clients: int) -
     """Each layout in turn, then the figures side by side."""
     found = {}
     for layout in layouts:
-        with tempfile.TemporaryDirectory() as tmp, lab(layout, Path(tmp)) as bases:
-            found[layout] = asyncio.run(many(bases, exercises, seconds, clients))
+        with tempfile.TemporaryDirectory() as tmp, lab(layout, Path(tmp)) as (bases, roots):
+            found[layout] = asyncio.run(many(bases, roots, exercises, seconds, clients))
         f = found[layout]
         print(
             f"(many, {layout}) {f['exercises']} exercises at speed 60 (created and started in "
@@ -274,6 +333,11 @@ def run_many(layouts: list[str], exercises: int, seconds: float, clients: int) -
             f"{f['speed_min']:.0f}) (2 cores)",
             flush=True,
         )
+        parts = ", ".join(
+            f"{part} {mem:.0f} MiB, {cores:.2f} cores"
+            for part, (mem, cores) in sorted(f["parts"].items())
+        )
+        print(f"    what it took, measured while it ran: {parts}", flush=True)
     print("\n| layout | API p99 | live p99 | homes' speed (median, of 60) |")
     print("|---|---|---|---|")
     for layout, f in found.items():

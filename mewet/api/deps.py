@@ -38,7 +38,8 @@ from mewet.contract import DEFAULT_ROOT
 from mewet.exercises.certificates import Certificates
 from mewet.exercises.courses import Courses
 from mewet.exercises.db import AppDb
-from mewet.exercises.manager import Exercises, Hosted
+from mewet.exercises.hosted import Hosted
+from mewet.exercises.manager import Exercises
 from mewet.exercises.quizzes import Quizzes
 from mewet.exercises.study import Study
 from mewet.texts import choose

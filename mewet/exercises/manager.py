@@ -13,37 +13,32 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import secrets
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from mewet.config import MqttUrl
 from mewet.contract import DEFAULT_ROOT, MAX_PAYLOAD_BYTES, Kind, Topic, home_subscription
 from mewet.errors import ContractError, TransportError
-from mewet.exercises import debrief
 from mewet.exercises.db import AppDb, ExerciseRow, User
-from mewet.exercises.errors import ElsewhereError, NoWorkerError
+from mewet.exercises.errors import ElsewhereError
 from mewet.exercises.feed import Feed, Handoff
 from mewet.exercises.frames import MessageFrame
+from mewet.exercises.hosted import Glance, Hosted, Replayed, home_id, scenario_from_text
 from mewet.exercises.inputs import Input, Setup
-from mewet.exercises.leases import RENEW_S, Leases, Taken
+from mewet.exercises.leases import RENEW_S, Taken
 from mewet.exercises.live import Exercise, Phase
+from mewet.exercises.placement import Placement
 from mewet.exercises.replays import Replays
 from mewet.exercises.runner import Runner
-from mewet.exercises.view import HomeThen, home_at
 from mewet.scenarios.homesim import will_device
-from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError
+from mewet.scenarios.scenario import ScenarioError
 from mewet.sim.clock import local_time
-from mewet.texts import said
 from mewet.transport.access import BrokerAccess
 from mewet.transport.client import MqttLink, Received
 from mewet.transport.sink import MqttSink
-from mewet.yamlfile import validate_yaml
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,46 +48,11 @@ MAX_ID = 2**31 - 1
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
 
 
-def scenario_from_text(text: str, name: str = "scenario.yaml", max_aliases: int = 0) -> Scenario:
-    """A scenario from YAML text (uploaded, or kept with an exercise); ScenarioError says why."""
-    if len(text.encode()) > MAX_SCENARIO_BYTES:
-        raise ScenarioError.of(name, said("file_too_large", kib=MAX_SCENARIO_BYTES // 1024))
-    return validate_yaml(Scenario, name, ScenarioError, text=text, max_aliases=max_aliases)
-
-
 def _connected(live: Exercise, sink: MqttSink) -> None:
     """The exercise publishes on the broker from now on, first what its home says now."""
     live.connect(sink, sink.pump)
     for device in live.sim.devices.values():
         device.announce()  # status, meta, state: the first thing on its topics
-
-
-def home_id(exercise_id: int, tag: str) -> str:
-    """The exercise's home id on the broker."""
-    return f"ex{exercise_id}-{tag}"
-
-
-@dataclass(frozen=True, slots=True)
-class Glance:
-    """An exercise at a glance: its phase and the home's time."""
-
-    phase: str
-    time: str
-
-
-@dataclass
-class Hosted:
-    """One exercise this server hosts: its row, its live run and its connection."""
-
-    row: ExerciseRow
-    live: Exercise
-    sink: MqttSink | None = None
-
-    def title(self, lang: str) -> str:
-        """The exercise's title in a language: the teacher's own, else the scenario's."""
-        scenario = self.live.setup.scenario
-        own = self.row.title and self.row.title != scenario.title  # older rows kept it
-        return self.row.title if own else scenario.text(lang)[0]
 
 
 class Exercises:
@@ -109,14 +69,14 @@ class Exercises:
         workers: list[str] | None = None,
     ) -> None:
         self.db = db
-        self.workers = workers
-        """A front's workers (their addresses): they run its exercises, it runs none."""
-        self.leases = Leases(db, server_url, hosts=workers is None)
+        self.placement = Placement(db, server_url, workers)
+        self.leases = self.placement.leases
         self._opening: dict[int, asyncio.Lock] = {}
         self.mqtt = mqtt
         self.root = root
         self.runner = Runner()
         self.replays = Replays(replays)
+        self.replayed = Replayed(self.replays, root)
         self.hosted: dict[int, Hosted] = {}
         self.by_home: dict[str, int] = {}
         self._feed: MqttLink | None = None
@@ -148,10 +108,10 @@ class Exercises:
                 log.error("live feed without the broker (straight from each home): %s", exc)
                 self._feed, self.mqtt = None, None
         self.leases.unclaimed()
-        if self.workers is not None:  # a front: what it ran itself before is its workers'
+        if self.placement.front:  # a front: what it ran itself before is its workers'
             self.leases.release()
             self.leases.alive()
-            await self._workers_up()
+            await self.placement.workers_up()
         else:  # this server's exercises (as it left them) and those no server runs
             self.leases.alive()  # (not renewing: how it left them says how they come back)
             mine = self.leases.held() | set(self.leases.free())
@@ -290,23 +250,14 @@ class Exercises:
             await asyncio.sleep(RENEW_S)
             try:
                 held = await asyncio.to_thread(self.leases.renew)
-                if self.workers is not None:
+                if self.placement.front:
                     continue  # a front runs none
                 for ex in [ex for ex in self.hosted if ex not in held]:
                     await self._drop(ex)
-                for ex in await asyncio.to_thread(self._my_share):
+                for ex in await asyncio.to_thread(self.placement.share):
                     await self._take(ex)
             except Exception:  # the database away for a moment: try again next time
                 log.exception("the exercises' leases could not be kept")
-
-    def _my_share(self) -> list[int]:
-        """The free exercises this server takes over now: its share of them (the servers
-        that run exercises each take theirs, at random, so that they end up even)."""
-        free = self.leases.free()
-        if not free:
-            return []
-        servers = len(self.leases.peers(hosting=True)) + 1
-        return random.sample(free, -(-len(free) // servers))
 
     async def _take(self, exercise_id: int) -> Hosted | None:
         """Take over an exercise whose lease is free, once (two asking at once wait)."""
@@ -342,12 +293,12 @@ class Exercises:
         if not 0 < exercise_id <= MAX_ID:  # no such row: not a question for the database
             return None
         holder = await asyncio.to_thread(self.leases.holder, exercise_id)
-        if self.workers is not None:  # a front: to the worker that runs it, or will
+        if self.placement.front:  # a front: to the worker that runs it, or will
             if holder is not None and holder.server != self.leases.server:
                 raise ElsewhereError(exercise_id, holder.url)
             if await asyncio.to_thread(self.db.exercise, exercise_id) is None:
                 return None
-            raise ElsewhereError(exercise_id, await self._place())
+            raise ElsewhereError(exercise_id, await self.placement.place())
         if holder is None or holder.server == self.leases.server:
             hosted = await self._take(exercise_id)
             if hosted is not None:
@@ -356,33 +307,6 @@ class Exercises:
         if holder is None or holder.server == self.leases.server:
             return None
         raise ElsewhereError(exercise_id, holder.url)
-
-    async def _workers_up(self, within_s: float = 60.0) -> None:
-        """Wait (a minute at most) until this front's workers are up: each said it is alive
-        and takes connections. A front that answered before them would refuse new exercises."""
-        deadline = asyncio.get_running_loop().time() + within_s
-        waiting = set(self.workers or [])
-        while waiting and asyncio.get_running_loop().time() < deadline:
-            load = await asyncio.to_thread(self.leases.load)
-            for url in [w for w in waiting if w in load]:
-                split = urlsplit(url)
-                try:
-                    _, writer = await asyncio.open_connection(split.hostname, split.port)
-                except OSError:
-                    continue
-                writer.close()
-                waiting.discard(url)
-            await asyncio.sleep(0.2)
-        if waiting:
-            log.error("workers not up after %g s: %s", within_s, ", ".join(sorted(waiting)))
-
-    async def _place(self) -> str:
-        """The worker to run an exercise: the one of this front's that runs fewest."""
-        load = await asyncio.to_thread(self.leases.load)
-        alive = [w for w in self.workers or [] if w in load]
-        if not alive:
-            raise NoWorkerError(said("no_worker"))
-        return min(alive, key=lambda w: load[w])
 
     async def _save_clocks(self) -> None:
         while True:
@@ -448,8 +372,8 @@ class Exercises:
     ) -> Hosted:
         """A new exercise, its home switched on and its clock standing at the start; an empty
         title: the scenario's, in the reader's language."""
-        if self.workers is not None:  # the whole request goes to the worker that runs it
-            raise ElsewhereError(0, await self._place())
+        if self.placement.front:  # the whole request goes to the worker that runs it
+            raise ElsewhereError(0, await self.placement.place())
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
         while self.db.with_code(code):  # the code alone finds the exercise
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
@@ -495,46 +419,6 @@ class Exercises:
     def after_control(self, hosted: Hosted) -> None:
         """Keep the clock after a control."""
         self._keep_clock(hosted)
-
-    async def debrief(self, hosted: Hosted, until_s: float | None = None) -> dict[str, Any]:
-        """The exercise's debrief up to `until_s` (default: now), replayed in a worker process
-        once per state of the exercise (BusyError when too many replays wait)."""
-        live = hosted.live
-        until = live.now_s if until_s is None else min(until_s, live.now_s)
-        final = live.phase == "ended" and until >= live.now_s
-        inputs = list(live.inputs)
-        key = ("debrief", hosted.row.id, len(inputs), round(until, 3), final)
-        return await self.replays.run(key, debrief.build, live.setup, inputs, until, final)
-
-    async def trial(self, scenario: Scenario) -> dict[str, Any]:
-        """A test run of a scenario before any class sees it: its first day (all of it, if
-        shorter) with the lab's team in every role, replayed in a worker process like a
-        debrief (BusyError when too many replays wait); the same scenario is run once."""
-        days = min(scenario.days, 1.0)
-        setup = Setup(scenario, scenario.seed, scenario.start, frozenset(), "trial", self.root)
-        key = ("trial", scenario.model_dump_json())
-        final = days >= scenario.days  # a longer scenario goes on: its open cases are open
-        return await self.replays.run(key, debrief.build, setup, [], days * 86400.0, final)
-
-    async def home_at(self, hosted: Hosted, sim_s: float) -> HomeThen:
-        """The exercise's home at an earlier moment (to the second), replayed in a worker."""
-        live = hosted.live
-        inputs = [i for i in live.inputs if i.sim_s <= sim_s]  # later inputs change nothing
-        at = float(round(sim_s))
-        key = ("home", hosted.row.id, len(inputs), at)
-        return await self.replays.run(key, home_at, live.setup, inputs, at)
-
-    async def chart(self, hosted: Hosted, kind: str, fmt: str, lang: str = "en") -> bytes:
-        """A chart of the debrief now (`timeline` or `vitals`, `png` or `svg`), or the HTML
-        report (`report`, `html`), in a language, drawn in a worker."""
-        found = debrief.in_language(await self.debrief(hosted), lang, hosted.title(lang))
-        draw = {
-            "timeline": debrief.timeline_plot,
-            "vitals": debrief.vitals_plot,
-            "report": debrief.html_report,
-        }[kind]
-        key = (kind, fmt, lang, hosted.row.id, len(hosted.live.inputs), found["until"])
-        return await self.replays.run(key, draw, found, fmt)
 
     def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(job)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mewet.api.models import ActionBrief, Briefing
 from mewet.api.routes.action_words import action_words
-from mewet.exercises.manager import Hosted
+from mewet.exercises.hosted import Hosted
 from mewet.scenarios.care import ACTIONS
 from mewet.scenarios.occupant import Persona
 from mewet.texts import catalogue

@@ -14,7 +14,7 @@ from mewet.api.models import ERRORS
 from mewet.api.refusals import refused, too_many, within
 from mewet.api.security import Principal
 from mewet.exercises import debrief as debriefs
-from mewet.exercises.manager import Hosted
+from mewet.exercises.hosted import Hosted
 from mewet.exercises.replays import ADMIT, BusyError
 from mewet.texts import said
 
@@ -56,10 +56,12 @@ async def debrief(
     message in `said`, its words in `text`). `until_min`: up to that moment."""
     _debrief_allowed(who, hosted)
     if format == "html":
-        report = await replayed(api, who, api.exercises.chart(hosted, "report", "html", lang))
+        report = await replayed(
+            api, who, api.exercises.replayed.chart(hosted, "report", "html", lang)
+        )
         return HTMLResponse(report, headers={"Content-Language": lang})
     until = None if until_min is None else until_min * 60
-    found = await replayed(api, who, api.exercises.debrief(hosted, until))
+    found = await replayed(api, who, api.exercises.replayed.debrief(hosted, until))
     found = debriefs.in_language(found, lang, hosted.title(lang))
     if format == "csv":
         return PlainTextResponse(
@@ -95,7 +97,7 @@ async def chart(
     """The timeline chart, or the vitals around the incident, as PNG or SVG, in your
     language."""
     _debrief_allowed(who, hosted)
-    body = await replayed(api, who, api.exercises.chart(hosted, chart, fmt, lang))
+    body = await replayed(api, who, api.exercises.replayed.chart(hosted, chart, fmt, lang))
     return Response(body, media_type="image/png" if fmt == "png" else "image/svg+xml")
 
 

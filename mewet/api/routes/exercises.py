@@ -57,7 +57,7 @@ from mewet.api.security import Principal
 from mewet.devices.catalogue import CATALOGUE
 from mewet.devices.names import device_names
 from mewet.exercises.errors import RefusedError
-from mewet.exercises.manager import Hosted
+from mewet.exercises.hosted import Hosted
 from mewet.sim.clock import zone_label
 from mewet.texts import Said, said, say
 
@@ -215,7 +215,7 @@ async def list_exercises(
         for _, hosted in sorted(api.exercises.hosted.items())
         if may_see(who, hosted) and not _studied(api, who, hosted)
     ]
-    leases, several = api.exercises.leases, api.exercises.workers is not None
+    leases, several = api.exercises.leases, api.exercises.placement.front
     if (leases.url or several) and not request.scope.get("mewet.forwarded"):  # the others'
         urls = await asyncio.to_thread(leases.peers)
         found = await from_peers(request.app.state.peers, urls, request.scope, api.key)
@@ -380,7 +380,7 @@ async def home(
     if at_min is None or at_min * 60 >= live.now_s:
         now = await api.exercises.call(live.home_now)
     else:
-        now = await replayed(api, who, api.exercises.home_at(hosted, at_min * 60))
+        now = await replayed(api, who, api.exercises.replayed.home_at(hosted, at_min * 60))
     return HomePublic(sim_s=now.sim_s, time=now.time, devices=now.devices)
 
 

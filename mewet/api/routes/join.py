@@ -16,7 +16,7 @@ from mewet.api.routes.briefs import briefing
 from mewet.api.security import Principal, issue
 from mewet.contract import home_filter
 from mewet.exercises.errors import RefusedError
-from mewet.exercises.manager import Hosted
+from mewet.exercises.hosted import Hosted
 from mewet.texts import said
 from mewet.transport.access import student_user
 

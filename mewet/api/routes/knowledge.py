@@ -16,7 +16,7 @@ from mewet.api.refusals import Refusal, refused, within
 from mewet.api.routes.debriefs import replayed
 from mewet.api.security import Principal
 from mewet.exercises.certificates import Kind
-from mewet.exercises.manager import Hosted
+from mewet.exercises.hosted import Hosted
 from mewet.exercises.quizzes import Attempt, Attempts
 from mewet.exercises.study import StudyRun
 from mewet.knowledge.bank import BANK_ID, Bank, Question, Words, in_other_language, lab_banks
@@ -276,7 +276,7 @@ async def _own(api: ApiState, who: Principal, hosted: Hosted) -> tuple[Question,
     help took to come, how long she lay on the floor."""
     if hosted.live.phase != "ended":
         return ()
-    found = await replayed(api, who, api.exercises.debrief(hosted, None))
+    found = await replayed(api, who, api.exercises.replayed.debrief(hosted, None))
     return run_questions(found["kpis"])
 
 

@@ -29,7 +29,7 @@ from mewet.api.routes.debriefs import replayed
 from mewet.api.security import Principal
 from mewet.exercises import debrief
 from mewet.exercises.db import Row
-from mewet.exercises.manager import scenario_from_text
+from mewet.exercises.hosted import scenario_from_text
 from mewet.scenarios.scenario import Scenario, ScenarioError, library, load_scenario
 from mewet.texts import Said, said, say
 
@@ -219,7 +219,7 @@ async def trial(api: State, who: Teacher, lang: Language, body: ScenarioCheck) -
     s = await asyncio.to_thread(
         scenario_from_text, body.yaml, "scenario.yaml", api.limits.yaml_aliases
     )
-    found = await replayed(api, who, api.exercises.trial(s))
+    found = await replayed(api, who, api.exercises.replayed.trial(s))
     return debrief.in_language(found, lang)
 
 

@@ -23,7 +23,7 @@ from mewet.api.routes.scenarios import find, roles_in
 from mewet.api.security import Principal, issue
 from mewet.exercises.certificates import shown_percent
 from mewet.exercises.debrief import cell
-from mewet.exercises.manager import scenario_from_text
+from mewet.exercises.hosted import scenario_from_text
 from mewet.exercises.study import Assignment, StudyRun
 from mewet.knowledge.quiz import QuizRules
 from mewet.scenarios.scenario import RoleName
