@@ -111,7 +111,11 @@ async def _signed_out_elsewhere(api: ApiState) -> None:
         await asyncio.sleep(RENEW_S)
         if api.exercises.leases.url:  # one of several servers
             with contextlib.suppress(Exception):  # the database away: next time
-                api.revoked |= await asyncio.to_thread(api.db.revoked)
+                revoked = await asyncio.to_thread(api.db.revoked)
+                for token_id in revoked - api.revoked:  # its live feeds here close too
+                    if (closing := api.feeds_closing.get(token_id)) is not None:
+                        closing.set()
+                api.revoked |= revoked
 
 
 def create_app(

@@ -98,9 +98,10 @@ def forwarded_from(scope: Scope) -> str | None:
     return client if hmac.compare_digest(expected, signature) else None
 
 
-def moving(exercise: str, lang: str) -> bytes:
-    """The 503 of an exercise between servers, in plain words."""
-    message = said("exercise_moving", exercise=exercise)
+def moving(exercise: str | None, lang: str) -> bytes:
+    """The 503 of an exercise between servers (None: of a new one, its worker starting), in
+    plain words."""
+    message = said("exercise_moving", exercise=exercise) if exercise else said("no_worker")
     return json.dumps({"detail": say(message, lang), "said": message.as_json()}).encode()
 
 
@@ -188,7 +189,7 @@ class Forwarder:
 async def _unavailable(scope: Scope, send: Send) -> None:
     lang = "fi" if (_header(scope, "accept-language") or "").startswith("fi") else "en"
     parts = scope.get("path", "").split("/")
-    exercise = parts[3] if len(parts) > 3 and parts[2] == "exercises" else "-"
+    exercise = parts[3] if len(parts) > 3 and parts[2] == "exercises" else None
     body = moving(exercise, lang)
     await send(
         {

@@ -225,6 +225,10 @@ def test_a_class_on_two_servers_goes_on_when_the_teachers_server_is_killed(
     snapshot = frames(care_feed, lambda f: f["type"] == "snapshot")[-1]
     assert snapshot["clock"]["phase"] == "running"
     assert act(on_proxy, eid, care, "arrive").status_code in (200, 409)  # answered, by B
-    care_feed.close()
+    # signing out on A's replacement closes her feed wherever it runs (B's worker here)
+    assert on_b.call("POST", "/api/auth/logout", care).status_code == 204
+    with pytest.raises(ConnectionClosed) as closed:
+        frames(care_feed, lambda f: False, timeout_s=15)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
     going = after["sim_s"]
     eventually(lambda: seen(on_b, eid, TEACHER)["sim_s"] > going, timeout_s=20)
