@@ -33,6 +33,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
+from mewet.api.guard import send_json
 from mewet.texts import said, say
 
 log = logging.getLogger(__name__)
@@ -190,19 +191,7 @@ async def _unavailable(scope: Scope, send: Send) -> None:
     lang = "fi" if (_header(scope, "accept-language") or "").startswith("fi") else "en"
     parts = scope.get("path", "").split("/")
     exercise = parts[3] if len(parts) > 3 and parts[2] == "exercises" else None
-    body = moving(exercise, lang)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", b"3"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_json(send, 503, moving(exercise, lang), (b"retry-after", b"3"))
 
 
 async def relay_live(ws: WebSocket, url: str, key: str) -> None:

@@ -10,6 +10,7 @@ a company's device page show when the store is behind.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import threading
 import time
@@ -24,6 +25,17 @@ STEADY_S = 60.0
 """A part that ran this long before it died starts its pauses from the first again."""
 
 PartState = Literal["running", "restarting", "stopped"]
+
+
+def stop_child(child: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+    """Stop a child as Ctrl-C would (SIGTERM), and wait for it to finish what it holds; kill
+    it if it lingers."""
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
 @dataclass(frozen=True, slots=True)

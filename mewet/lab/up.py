@@ -31,7 +31,7 @@ from mewet.devices.homes import load_home
 from mewet.errors import MewetError
 from mewet.exercises.db import AppDb
 from mewet.lab.livehome import LiveHome
-from mewet.lab.supervise import Part, Supervisor
+from mewet.lab.supervise import Part, Supervisor, stop_child
 from mewet.lab.workers import default_workers, plan_workers, worker_parts
 from mewet.servers import Server, free_port, mosquitto, port_free
 from mewet.store.base import open_store
@@ -63,16 +63,6 @@ def _farewell(held: int | None) -> str:
             "ingest writes them at the next `mewet up`"
         )
     return said
-
-
-def _stop(child: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
-    """Stop a child as Ctrl-C would, and wait for it to finish what it holds."""
-    if child.poll() is None:
-        child.send_signal(signal.SIGTERM)
-        try:
-            child.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            child.kill()
 
 
 class Lab:
@@ -116,9 +106,9 @@ class Lab:
             s = self.settings  # the broker may have had to take another port
         open_store(s.store()).close()  # a store URL that does not work is said at once
         ingest_url = self._ingest_url or s.mqtt()
-        ingest = Part("ingest", lambda: self._ingest(ingest_url), _stop, self.say).start()
+        ingest = Part("ingest", lambda: self._ingest(ingest_url), stop_child, self.say).start()
         parts = [ingest]
-        door = Part("gate", self._gate, _stop, self.say).start() if self.secure else None
+        door = Part("gate", self._gate, stop_child, self.say).start() if self.secure else None
         if door is not None:
             parts.append(door)
             try:

@@ -17,7 +17,6 @@ exercises are taken over by the other workers within seconds, restored by replay
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -26,23 +25,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from mewet.lab.supervise import Part
+from mewet.lab.supervise import Part, stop_child
 from mewet.servers import free_port
 
 
 def default_workers() -> int:
     """One worker per core."""
     return os.cpu_count() or 1
-
-
-def _stop(child: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
-    """Stop a worker as Ctrl-C would: it keeps its exercises' clocks and frees them."""
-    if child.poll() is None:
-        child.send_signal(signal.SIGINT)
-        try:
-            child.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            child.kill()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +82,11 @@ def worker_parts(
                     env={**env, "MEWET_SERVER_URL": plan.url},
                     stdout=subprocess.DEVNULL,
                     stderr=log,
+                    # Ctrl-C in the terminal is the front's to hand on: it stops its
+                    # workers itself, after it has stopped answering
+                    start_new_session=True,
                 )
 
-        parts.append(Part(plan.name, start, _stop, say).start())
+        # stopped as Ctrl-C would: it keeps its exercises' clocks and frees them
+        parts.append(Part(plan.name, start, stop_child, say).start())
     return parts

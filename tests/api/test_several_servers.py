@@ -22,6 +22,7 @@ from mewet.api.security import hash_password
 from mewet.config import MqttUrl
 from mewet.exercises.db import AppDb
 from mewet.servers import PostgresServer, free_port, port_free
+from tests.cli.test_supervision import children
 from tests.support.apiserver import (
     ACCOUNTS,
     PASSWORD,
@@ -51,7 +52,6 @@ def start_api(name: str, port: int, env: dict[str, str], folder: Path) -> subpro
         env={**env, "MEWET_SERVER_URL": f"http://127.0.0.1:{port}"},
         stdout=log,
         stderr=subprocess.STDOUT,
-        start_new_session=True,  # the server and its workers: one process group
     )
 
 
@@ -179,7 +179,8 @@ def test_a_class_on_two_servers_goes_on_when_the_teachers_server_is_killed(
     listed = on_b.call("GET", "/api/exercises", TEACHER).json()
     assert [e["id"] for e in listed] == [eid]
 
-    os.killpg(server_a.pid, signal.SIGKILL)  # the whole server: its front and its workers
+    for pid in [*children(server_a.pid, "mewet worker"), server_a.pid]:
+        os.kill(pid, signal.SIGKILL)  # the whole server: its workers and its front
     server_a.wait(10)
     with pytest.raises(ConnectionClosed) as closed:  # the feed relayed from A: reconnect
         frames(feed, lambda f: False, timeout_s=20)
