@@ -33,7 +33,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
-from mewet.api.guard import send_json
+from mewet.api.guard import replaying, send_json
 from mewet.texts import said, say
 
 log = logging.getLogger(__name__)
@@ -130,15 +130,7 @@ class Forwarder:
                 return  # the client went away
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        given = False
-
-        async def replay() -> Message:
-            nonlocal given
-            if not given:
-                given = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
-            return await receive()
-
+        replay = replaying(bytes(body), receive)
         elsewhere: list[str] = []
 
         async def send_or_hold(message: Message) -> None:

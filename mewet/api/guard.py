@@ -65,16 +65,7 @@ class Guard:
                     return
                 if not message.get("more_body", False):
                     break
-            given = False
-
-            async def replay() -> Message:
-                nonlocal given
-                if not given:
-                    given = True
-                    return {"type": "http.request", "body": bytes(body), "more_body": False}
-                return await receive()
-
-            await self.app(scope, replay, send_secured)
+            await self.app(scope, replaying(bytes(body), receive), send_secured)
             return
         await self.app(scope, receive, send_secured)
 
@@ -82,6 +73,21 @@ class Guard:
         kib = self.body_bytes // 1024
         body = json.dumps({"detail": f"the request body is larger than {kib} KiB"}).encode()
         await send_json(send, 413, body, (b"connection", b"close"))
+
+
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives the body read already, then whatever comes after it (the client
+    going away)."""
+    given = False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 async def send_json(send: Send, status: int, body: bytes, *headers: tuple[bytes, bytes]) -> None:
