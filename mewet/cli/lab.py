@@ -58,8 +58,18 @@ def up(
             "their own, limited to their topics."
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=64,
+            help="Worker processes that run the exercises (default one per core; "
+            "MEWET_WORKERS); 0: in the API's own process.",
+        ),
+    ] = None,
 ) -> None:
-    """Run the lab: broker, store, ingest, the exercise API and a home live, until Ctrl-C."""
+    """Run the lab: broker, store, ingest, the exercise API (with a worker per core for the
+    exercises) and a home live, until Ctrl-C."""
     from mewet.lab.up import Lab
 
     check_speed(speed)
@@ -69,6 +79,7 @@ def up(
         api_port=api_port,
         host=host,
         device_port=device_port,
+        workers=workers,
     )
     if secure_broker and settings.mqtt_url is not None:
         raise MewetError("--secure-broker secures the embedded broker; MEWET_MQTT_URL is set")
