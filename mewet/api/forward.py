@@ -208,7 +208,10 @@ async def relay_live(ws: WebSocket, url: str, key: str) -> None:
                         got.cancel()
                         return  # the participant left
                     frame = got.result()
-                    await ws.send_text(frame if isinstance(frame, str) else frame.decode())
+                    try:
+                        await ws.send_text(frame if isinstance(frame, str) else frame.decode())
+                    except (WebSocketDisconnect, RuntimeError):
+                        return  # the participant left meanwhile
             except WebSocketException:
                 code = upstream.close_code
                 if code is not None and code >= 4000:  # the other server's own words

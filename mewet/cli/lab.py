@@ -128,7 +128,8 @@ def api_serve(
     plans = plan_workers(count, settings.server_url, settings.host, settings.api_port)
     env = {**os.environ, "MEWET_DATA_DIR": str(settings.data_dir), "MEWET_WORKERS": "0"}
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    supervisor = Supervisor(*worker_parts(plans, env, settings.data_dir, err.print)).start()
+    started = worker_parts(plans, env, settings.data_dir, err.print)
+    supervisor = Supervisor(*started).start()
     try:
         _serve(
             settings,
@@ -139,6 +140,8 @@ def api_serve(
         )
     finally:
         supervisor.halt()
+        for part in started:
+            part.stop()
 
 
 @app.command(hidden=True)

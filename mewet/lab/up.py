@@ -128,7 +128,8 @@ class Lab:
         AppDb(s.data_dir / "app.db", s.db_url).close()  # migrated once, before the workers
         count = default_workers() if s.workers is None else s.workers
         plans = plan_workers(count, s.server_url, s.host, s.api_port)
-        parts += worker_parts(plans, self._worker_env(), s.data_dir, self.say)
+        workers = worker_parts(plans, self._worker_env(), s.data_dir, self.say)
+        parts += workers
         self.workers = [p.url for p in plans] if plans else None
         self.supervisor = Supervisor(*parts).start()
         live = LiveHome(s, self.home, self.seed, datetime.now(UTC).replace(microsecond=0))
@@ -139,6 +140,8 @@ class Lab:
         finally:
             live.close()
             self.supervisor.halt()
+            for worker in workers:  # the exercises' clocks kept while the broker is there
+                worker.stop()
             self._drain(ingest)
             ingest.stop()  # it writes and acknowledges what it holds, then exits
             if door is not None:
