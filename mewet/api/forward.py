@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -99,6 +100,25 @@ def forwarded_from(scope: Scope) -> str | None:
     return client if hmac.compare_digest(expected, signature) else None
 
 
+EXERCISE_PATH = re.compile(r"^/api/exercises/(\d{1,10})(?:/|$)")
+
+
+def _exercise_of(path: str) -> int | None:
+    found = EXERCISE_PATH.match(path)
+    return int(found.group(1)) if found else None
+
+
+def _known(scope: Scope) -> str | None:
+    """The server that ran the path's exercise a moment ago, if another (the request goes
+    there at once: no routing, no sign-in checked twice, no database asked)."""
+    exercise = _exercise_of(scope.get("path", ""))
+    api = getattr(scope["app"].state, "api", None)
+    if exercise is None or api is None:
+        return None
+    url: str | None = api.exercises.placement.known(exercise)
+    return url
+
+
 def moving(exercise: str | None, lang: str) -> bytes:
     """The 503 of an exercise between servers (None: of a new one, its worker starting), in
     plain words."""
@@ -122,6 +142,7 @@ class Forwarder:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        known = None if vouched is not None else _known(scope)
         body = bytearray()  # Guard has bounded it
         more = True
         while more:
@@ -130,6 +151,9 @@ class Forwarder:
                 return  # the client went away
             body += message.get("body", b"")
             more = message.get("more_body", False)
+        if known is not None:  # run elsewhere a moment ago: that server checks it all
+            await self._forward(scope, bytes(body), known, send)
+            return
         replay = replaying(bytes(body), receive)
         elsewhere: list[str] = []
 
@@ -160,6 +184,8 @@ class Forwarder:
             answer = await peers.send(request, stream=True)
         except httpx.HTTPError as exc:
             log.warning("%s %s: the server running it cannot be reached: %s", url, path, exc)
+            if (exercise := _exercise_of(path)) is not None:
+                scope["app"].state.api.exercises.placement.forget(exercise)
             await _unavailable(scope, send)
             return
         try:

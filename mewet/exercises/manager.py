@@ -300,7 +300,11 @@ class Exercises:
             return hosted
         if not 0 < exercise_id <= MAX_ID:  # no such row: not a question for the database
             return None
+        if (url := self.placement.known(exercise_id)) is not None:
+            raise ElsewhereError(exercise_id, url)
         holder = await asyncio.to_thread(self.leases.holder, exercise_id)
+        if holder is not None and holder.server != self.leases.server:
+            self.placement.remember(exercise_id, holder.url)
         if self.placement.front:  # a front: to the worker that runs it, or will
             if holder is not None and holder.server != self.leases.server:
                 raise ElsewhereError(exercise_id, holder.url)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from urllib.parse import urlsplit
 
 from mewet.exercises.db import AppDb
 from mewet.exercises.errors import NoWorkerError
-from mewet.exercises.leases import Leases
+from mewet.exercises.leases import RENEW_S, Leases
 from mewet.texts import said
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,24 @@ class Placement:
         self.workers = workers
         """A front's workers (their addresses): they run its exercises, it runs none."""
         self.leases = Leases(db, server_url, hosts=workers is None)
+        self._elsewhere: dict[int, tuple[str, float]] = {}
+
+    def remember(self, exercise: int, url: str) -> None:
+        """Another server runs the exercise (for the next `RENEW_S`: a lease moves no
+        sooner), so the next request about it goes there without asking the database."""
+        self._elsewhere[exercise] = (url, time.monotonic() + RENEW_S)
+        if len(self._elsewhere) > 10_000:  # ended long ago, most of them
+            now = time.monotonic()
+            self._elsewhere = {k: v for k, v in self._elsewhere.items() if v[1] > now}
+
+    def known(self, exercise: int) -> str | None:
+        """The server that ran the exercise a moment ago, if it is another."""
+        found = self._elsewhere.get(exercise)
+        return found[0] if found is not None and found[1] > time.monotonic() else None
+
+    def forget(self, exercise: int) -> None:
+        """Its server did not answer: ask the database next time."""
+        self._elsewhere.pop(exercise, None)
 
     @property
     def front(self) -> bool:
