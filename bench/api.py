@@ -222,7 +222,8 @@ async def run(
     lab_pid: int = 0,
 ) -> None:
     chosen = loads.split(",")
-    limits = httpx.Limits(max_connections=clients + 10)
+    # idle connections let go before the lab closes them (5 s), as a browser would retry
+    limits = httpx.Limits(max_connections=clients + 10, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         if "class" in chosen:
             await class_load(client, base, exercises, seconds, clients, per_client)

@@ -214,7 +214,7 @@ async def many(
     watched: int = 50,
 ) -> dict[str, Any]:
     """The load on a running lab; its figures."""
-    limits = httpx.Limits(max_connections=clients + watched + 20)
+    limits = httpx.Limits(max_connections=clients + watched + 20, keepalive_expiry=2.0)
     pool = [httpx.AsyncClient(base_url=b, timeout=120, limits=limits) for b in bases]
     try:
         r = await pool[0].post(

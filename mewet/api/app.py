@@ -22,7 +22,7 @@ from starlette.routing import Match
 
 from mewet.api.commands import CommandSender
 from mewet.api.deps import ApiState, language_of
-from mewet.api.forward import ELSEWHERE, PEER_TIMEOUT, Forwarder
+from mewet.api.forward import ELSEWHERE, PEER_LIMITS, PEER_TIMEOUT, Forwarder
 from mewet.api.guard import Guard
 from mewet.api.refusals import Refusal
 from mewet.api.routes import (
@@ -155,7 +155,7 @@ def create_app(
         db = AppDb(data_dir / "app.db", db_url)
         manager = Exercises(db, mqtt, root, access, the_limits.replays, server_url, workers)
         await manager.start()
-        app.state.peers = httpx.AsyncClient(timeout=PEER_TIMEOUT)
+        app.state.peers = httpx.AsyncClient(timeout=PEER_TIMEOUT, limits=PEER_LIMITS)
         if access is not None and mqtt is not None:
             access.ended = EndSessions(mqtt, gone=lambda user: user not in access.accounts)
         key = secret_key(data_dir, secret)

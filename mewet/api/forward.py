@@ -57,6 +57,9 @@ HOP_BY_HOP = {
 }
 PEER_TIMEOUT = httpx.Timeout(60.0, connect=2.0)
 """A forwarded request may replay a debrief; reaching the server must be quick."""
+PEER_LIMITS = httpx.Limits(max_connections=200, keepalive_expiry=2.0)
+"""Idle connections to the other servers are let go well before they would close them (5 s),
+so that a request is not sent on one they are closing."""
 
 
 def sign(key: str, client: str, path: str) -> str:
@@ -179,9 +182,12 @@ class Forwarder:
         query = scope.get("query_string", b"").decode("latin-1")
         target = f"{url}{path}" + (f"?{query}" if query else "")
         headers = peer_headers(scope.get("headers", []), client, path, key)
+        request = peers.build_request(scope["method"], target, headers=headers, content=body)
         try:
-            request = peers.build_request(scope["method"], target, headers=headers, content=body)
-            answer = await peers.send(request, stream=True)
+            try:
+                answer = await peers.send(request, stream=True)
+            except httpx.RemoteProtocolError:  # a kept connection it closed as we sent:
+                answer = await peers.send(request, stream=True)  # it saw nothing; once more
         except httpx.HTTPError as exc:
             log.warning("%s %s: the server running it cannot be reached: %s", url, path, exc)
             if (exercise := _exercise_of(path)) is not None:
