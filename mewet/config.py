@@ -296,7 +296,7 @@ class Settings(BaseSettings):
         ge=0,
         le=64,
         description="Worker processes that run the exercises' homes (`mewet up`, `mewet api`): "
-        "default one per core; 0 runs them in the API's own process.",
+        "default a core but one, from three cores up; 0 runs them in the API's own process.",
     )
     server_url: str = Field(
         "",

@@ -63,7 +63,7 @@ def up(
         typer.Option(
             min=0,
             max=64,
-            help="Worker processes that run the exercises (default one per core; "
+            help="Worker processes that run the exercises (default a core but one, from 3 up; "
             "MEWET_WORKERS); 0: in the API's own process.",
         ),
     ] = None,
@@ -102,7 +102,7 @@ def api_serve(
         typer.Option(
             min=0,
             max=64,
-            help="Worker processes that run the exercises (default one per core; "
+            help="Worker processes that run the exercises (default a core but one, from 3 up; "
             "MEWET_WORKERS); 0: in this process.",
         ),
     ] = None,

@@ -1,13 +1,13 @@
-"""Worker processes: the homes of a server's exercises, run beside its API on every core.
+"""Worker processes: the homes of a server's exercises, run beside its API on several cores.
 
 Python runs one thread at a time, so one process gives all of a server's exercises one core,
 shared with the API's answers. `mewet api` and `mewet up` therefore start workers (one per
-core unless told: `--workers N`, MEWET_WORKERS; 0 runs the exercises in the API's own
-process, as the lab did before). Each worker is one of the lab's servers in its own right
-(`mewet worker`): the same app, on a port of its own, on the same database. The API becomes
-a front that runs no exercise: it answers everything else and forwards each exercise's
-requests and live feed to the worker that runs it (`api/forward.py`), and places each new
-exercise on its worker that runs fewest.
+core but one, from three cores up, unless told: `--workers N`, MEWET_WORKERS; 0 runs the
+exercises in the API's own process, as on two cores). Each worker is one of the lab's
+servers in its own right (`mewet worker`): the same app, on a port of its own, on the same
+database. The API becomes a front that runs no exercise: it answers everything else and
+forwards each exercise's requests and live feed to the worker that runs it
+(`api/forward.py`), and places each new exercise on its worker that runs fewest.
 
 A worker that dies is started again (with the lab's other parts, `supervise.py`); its
 exercises are taken over by the other workers within seconds, restored by replay
@@ -29,9 +29,12 @@ from mewet.lab.supervise import Part, stop_child
 from mewet.servers import free_port
 
 
-def default_workers() -> int:
-    """One worker per core."""
-    return os.cpu_count() or 1
+def default_workers(cores: int | None = None) -> int:
+    """A worker per core but one: that core is the front's, the broker's and ingest's. On
+    two cores, none: one worker would run the homes on one core, as the API's own thread
+    does, behind one more hop for every answer (docs/performance.md measured it)."""
+    cores = cores or os.cpu_count() or 1
+    return cores - 1 if cores >= 3 else 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,6 +124,8 @@ def test_a_worker_killed_hands_its_class_to_the_other_and_is_started_again(
         "--device-port",
         str(devices),
         "--secure-broker",
+        "--workers",
+        "2",  # whatever the machine's cores
         while_running=the_class,
     )
     store.close()
