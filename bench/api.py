@@ -39,7 +39,7 @@ from typing import Any
 
 import httpx
 from ingest import machine  # bench/ is the script's folder: the same machine line as there
-from many import LAYOUTS, run_many  # bench/ is the script's folder
+from many import LAYOUTS, run_many, usage  # bench/ is the script's folder
 from websockets.asyncio.client import connect
 
 from mewet.servers import free_port, postgres
@@ -238,11 +238,8 @@ async def run(
 
 
 def rss_mib(pid: int) -> float:
-    """The resident memory of a process, MiB (Linux /proc)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    """The resident memory of the lab's API: its process and its workers', MiB (Linux)."""
+    return sum(mem for part, (mem, _) in usage([pid]).items() if part == "api")
 
 
 async def study_load(client: httpx.AsyncClient, lab_pid: int, learners: int) -> None:

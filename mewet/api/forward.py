@@ -50,7 +50,6 @@ HOP_BY_HOP = {
     "trailer",
     "transfer-encoding",
     "upgrade",
-    "host",
     "content-length",
     CLIENT,
     SIGNATURE,
@@ -70,8 +69,9 @@ def sign(key: str, client: str, path: str) -> str:
 def peer_headers(
     headers: list[tuple[bytes, bytes]], client: str, path: str, key: str
 ) -> list[tuple[str, str]]:
-    """The headers a request is forwarded with: the client's own (but the hop's), and who
-    the client was, signed."""
+    """The headers a request is forwarded with: the client's own (but the hop's; its `Host`
+    kept, so that links the other server makes lead where the client came), and who the
+    client was, signed."""
     out = [
         (k.decode("latin-1"), v.decode("latin-1"))
         for k, v in headers

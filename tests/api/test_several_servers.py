@@ -161,6 +161,8 @@ def test_a_class_on_two_servers_goes_on_when_the_teachers_server_is_killed(
     # the teacher's browser reached server A; her students' phones reach server B
     ex = create(on_a)
     eid = ex["id"]
+    # run by one of A's workers, its join link is still where the teacher's browser came
+    assert ex["join_url"].startswith(f"{on_a.base}/join?code=")
     centre = joined(on_b, ex["join_code"], "alarm_centre", "Ada")
     feed = on_b.live(eid, centre)  # relayed by B from A, which runs the exercise
     assert frames(feed, lambda f: f["type"] == "snapshot")[-1]["clock"]["phase"] == "created"
