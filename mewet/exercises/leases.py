@@ -128,8 +128,12 @@ class Leases:
         return {int(r["exercise"]) for r in rows}
 
     def free(self) -> list[int]:
-        """The exercises whose lease has run out, oldest first."""
-        rows = self.db.rows(f"SELECT exercise FROM leases WHERE until < {self._now} ORDER BY 1")
+        """The exercises that have not ended whose lease has run out, oldest first (one that
+        has ended is taken over when someone asks for it: its debrief)."""
+        rows = self.db.rows(
+            "SELECT l.exercise FROM leases l JOIN exercises e ON e.id = l.exercise"
+            f" WHERE l.until < {self._now} AND e.phase <> 'ended' ORDER BY 1"
+        )
         return [int(r["exercise"]) for r in rows]
 
     def unclaimed(self) -> None:
