@@ -21,6 +21,17 @@ from mewet.cli.common import (
 from mewet.config import Settings, load_settings
 from mewet.errors import MewetError
 
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        max=64,
+        help="Worker processes that run the exercises (default a core but one, from 3 up; "
+        "MEWET_WORKERS); 0: in the API's own process.",
+    ),
+]
+"""`--workers`, for `mewet up` and `mewet api` alike."""
+
 
 @app.command()
 def up(
@@ -58,15 +69,7 @@ def up(
             "their own, limited to their topics."
         ),
     ] = False,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            max=64,
-            help="Worker processes that run the exercises (default a core but one, from 3 up; "
-            "MEWET_WORKERS); 0: in the API's own process.",
-        ),
-    ] = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Run the lab: broker, store, ingest, the exercise API (with a worker per core for the
     exercises) and a home live, until Ctrl-C."""
@@ -97,15 +100,7 @@ def api_serve(
     data_dir: Annotated[
         Path | None, typer.Option(help="Where the app database is (default ./mewet-data).")
     ] = None,
-    workers: Annotated[
-        int | None,
-        typer.Option(
-            min=0,
-            max=64,
-            help="Worker processes that run the exercises (default a core but one, from 3 up; "
-            "MEWET_WORKERS); 0: in this process.",
-        ),
-    ] = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Serve the exercise API alone, on the broker of MEWET_MQTT_URL (a deployment's API).
 
