@@ -5,7 +5,9 @@ a proxy: a teacher on one, her students on the other; the first killed, the clas
 from __future__ import annotations
 
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,7 +23,7 @@ from websockets.exceptions import ConnectionClosed
 from mewet.api.security import hash_password
 from mewet.config import MqttUrl
 from mewet.exercises.db import AppDb
-from mewet.servers import PostgresServer, free_port, port_free
+from mewet.servers import PostgresServer, free_port
 from tests.cli.test_supervision import children
 from tests.support.apiserver import (
     ACCOUNTS,
@@ -56,11 +58,42 @@ def start_api(name: str, port: int, env: dict[str, str], folder: Path) -> subpro
 
 
 def free_ports(n: int) -> int:
-    """The first of `n` free ports in a row."""
+    """The first of `n` free ports in a row, below the range Linux hands out to outgoing
+    connections (32768 up): there, no client's socket can take one of a server's ports
+    between this choice and the server binding it."""
     while True:
-        first = free_port()
-        if all(port_free(first + i) for i in range(1, n)):
+        first = random.randrange(20000, 32000 - n)
+        if all(bindable(first + i) for i in range(n)):
             return first
+
+
+def bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def logs(folder: Path) -> str:
+    """The end of every log of a test's servers, for a failure to show."""
+    return "\n".join(
+        f"--- {log.relative_to(folder)}\n{log.read_text(errors='replace')[-3000:]}"
+        for log in sorted(folder.glob("*/*.log"))
+    )
+
+
+def serving(
+    ports: tuple[int, int], servers: tuple[subprocess.Popen[bytes], ...], folder: Path
+) -> None:
+    """Wait until both servers answer; fail at once, with their logs, if one has stopped."""
+    deadline = time.monotonic() + 60
+    while not (up(ports[0]) and up(ports[1])):
+        stopped = [s.args for s in servers if s.poll() is not None]
+        if stopped or time.monotonic() > deadline:
+            pytest.fail(f"the servers did not start (stopped: {stopped}):\n{logs(folder)}")
+        time.sleep(0.1)
 
 
 @contextmanager
@@ -117,7 +150,7 @@ def two_servers(
     a = start_api("a", ports[0], env, tmp_path)
     b = start_api("b", ports[1], env, tmp_path)
     try:
-        eventually(lambda: up(ports[0]) and up(ports[1]), timeout_s=60)
+        serving(ports, (a, b), tmp_path)
         with (
             httpx.Client(base_url=f"http://127.0.0.1:{ports[0]}", timeout=30) as on_a,
             httpx.Client(base_url=f"http://127.0.0.1:{ports[1]}", timeout=30) as on_b,
