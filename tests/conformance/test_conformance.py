@@ -397,7 +397,7 @@ def test_a_company_tests_its_device_on_the_secured_lab_from_its_ci(tmp_path: Pat
         assert api.call("POST", "/api/devices/acme/nobody/tester", COMPANY).status_code == 404
         url = f"mqtt://{login['username']}:{login['password']}@127.0.0.1:{lab.port}"
         with device_process(start):
-            time.sleep(2)
+            wait_online(MqttUrl.parse(url), f"{LAB_ROOT}/acme/t-1")
             command = ["conformance", "acme/t-1", "--mqtt", url, "--watch", "6", "--answer", "2"]
             out = subprocess.run(
                 [sys.executable, "-m", "mewet", *command, "--strict", "--json"],
