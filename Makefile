@@ -66,7 +66,7 @@ bench-fleet: $(STAMP) test-servers
 bench-door: $(STAMP) test-servers
 	$(BIN)/python bench/door.py
 
-# the README's tour: the browser tests, keeping a screenshot of each page
+# the tour's pictures (README, docs/tour.md): the browser tests, keeping a screenshot of each page
 screenshots: $(STAMP) test-servers
 	MEWET_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/pages -k "class_runs or company"
 

@@ -37,7 +37,7 @@ SHOTS = os.environ.get("MEWET_SCREENSHOTS")  # `make screenshots`: where to keep
 
 
 def shot(page: Page, name: str) -> None:
-    """Keep a screenshot of the page for the README's tour (only for `make screenshots`)."""
+    """Keep a screenshot of the page for the tour (README, docs/tour.md): `make screenshots`."""
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
