@@ -7,7 +7,9 @@ WebSocket client on each, then 100 concurrent API clients; then two hostile load
     replay) while 20 clients call the API;
 
 and the self-study loads: (study) 30 learners each begin a run, play 10 hours and leave it
-paused (how long beginning takes, and the memory each paused run holds); (learners) 200
+paused (how long beginning takes, and the memory each paused run holds), then, put away, the
+memory left, how fast each learner's run comes back, and the teacher's list of her ended
+exercises, in memory and put away; (learners) 200
 learners self-studying at once, each in her own run at speed 60 with its live feed open and a
 call every few seconds (the API's p99, the live lag, and how fast their homes really ran).
 
@@ -53,6 +55,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+PUT_AWAY_S = 20
+
+
 def start_lab(data: Path, db_url: str | None = None) -> tuple[subprocess.Popen[str], str]:
     """`mewet up` on free ports, with a teacher account (its state in `db_url`, else SQLite);
     returns the process and API URL."""
@@ -70,6 +75,8 @@ def start_lab(data: Path, db_url: str | None = None) -> tuple[subprocess.Popen[s
         "MEWET_LIMITS__STUDY_RUNS_PER_HOUR": "10000",
         "MEWET_LIMITS__STUDY_RUNS": "1000",
         "MEWET_LIMITS__CONNECTIONS_PER_ADDRESS": "4000",
+        # what rests is put away after 20 s, not 10 minutes: the study load measures it
+        "MEWET_LIMITS__PUT_AWAY_S": str(PUT_AWAY_S),
     }
     subprocess.run(
         [sys.executable, "-m", "mewet", "user", "add", "--email", "bench@lab", "--role",
@@ -250,17 +257,7 @@ async def study_load(client: httpx.AsyncClient, lab_pid: int, learners: int) -> 
     body = {"scenario": "night-fall", "roles": ["alarm_centre"], "quiz": {"questions": 10}}
     code = (await client.post("/api/assignments", json=body, headers=teacher)).json()["code"]
     before = rss_mib(lab_pid)
-    took = []
-    for n in range(learners):
-        started = time.perf_counter()
-        r = await client.post(f"/api/study/{code}", json={"name": f"L{n}", "role": "alarm_centre"})
-        took.append(time.perf_counter() - started)
-        run = r.json()
-        me = {"Authorization": f"Bearer {run['access_token']}"}
-        path = f"/api/exercises/{run['exercise']}/control"
-        for control in ({"control": "start"}, {"control": "step", "args": {"minutes": 600}},
-                        {"control": "pause"}):  # fmt: skip
-            await client.post(path, json=control, headers=me)
+    took, runs = await paused_runs(client, code, learners)
     await asyncio.sleep(2)
     held = rss_mib(lab_pid) - before
     print(
@@ -268,6 +265,78 @@ async def study_load(client: httpx.AsyncClient, lab_pid: int, learners: int) -> 
         f"{pct(took, 0.5) * 1000:.0f} ms, p99 {pct(took, 0.99) * 1000:.0f} ms; the lab's memory "
         f"+{held:.0f} MiB, {held / learners:.1f} MiB a paused run (2 cores)"
     )
+    # a past week's classes, ended; then everything rests, and is put away
+    await ended_exercises(client, teacher, learners)
+    listed = len((await client.get("/api/exercises", headers=teacher)).json())
+    listed_live = await timed_get(client, "/api/exercises", teacher, 20)
+    await asyncio.sleep(2)
+    full = rss_mib(lab_pid) - before
+    await asyncio.sleep(PUT_AWAY_S * 2 + 5)  # idle for PUT_AWAY_S, and a round to see it
+    rested = rss_mib(lab_pid) - before
+    listed_kept = await timed_get(client, "/api/exercises", teacher, 20)
+    back = []
+    for exercise, me in runs:  # each learner comes back to hers
+        started = time.perf_counter()
+        r = await client.get(f"/api/exercises/{exercise}", headers=me)
+        back.append(time.perf_counter() - started)
+        if r.status_code != 200 or r.json()["phase"] != "paused":
+            raise SystemExit(f"a run put away came back wrong: {r.status_code} {r.text}")
+    await asyncio.sleep(PUT_AWAY_S * 2 + 5)  # put away again
+    await paused_runs(client, code, learners)  # the next group's, in the memory freed
+    await asyncio.sleep(2)
+    again = rss_mib(lab_pid) - before
+    print(
+        f"(study) with {learners} ended exercises too, the lab's memory +{full:.0f} MiB; all "
+        f"put away after {PUT_AWAY_S} s idle: +{rested:.0f} MiB; {learners} more learners' "
+        f"paused runs then: +{again:.0f} MiB. A learner back to her put-away run: p50 "
+        f"{pct(back, 0.5) * 1000:.0f} ms, p99 {pct(back, 0.99) * 1000:.0f} ms. The teacher's "
+        f"list ({listed} exercises) p50 {pct(listed_live, 0.5) * 1000:.0f} ms in memory, "
+        f"{pct(listed_kept, 0.5) * 1000:.0f} ms put away (2 cores)"
+    )
+
+
+async def paused_runs(
+    client: httpx.AsyncClient, code: str, learners: int
+) -> tuple[list[float], list[tuple[int, dict[str, str]]]]:
+    """Learners each begin a run, play 10 hours and pause it: how long each beginning took,
+    and each run's exercise and the learner's sign-in."""
+    took, runs = [], []
+    for n in range(learners):
+        started = time.perf_counter()
+        r = await client.post(f"/api/study/{code}", json={"name": f"L{n}", "role": "alarm_centre"})
+        took.append(time.perf_counter() - started)
+        run = r.json()
+        me = {"Authorization": f"Bearer {run['access_token']}"}
+        runs.append((run["exercise"], me))
+        path = f"/api/exercises/{run['exercise']}/control"
+        for control in ({"control": "start"}, {"control": "step", "args": {"minutes": 600}},
+                        {"control": "pause"}):  # fmt: skip
+            await client.post(path, json=control, headers=me)
+    return took, runs
+
+
+async def ended_exercises(client: httpx.AsyncClient, teacher: dict[str, str], n: int) -> None:
+    """`n` exercises of the teacher's, each started and ended (a past week's classes)."""
+    for _ in range(n):
+        body = {"scenario": "night-fall", "roles": ["alarm_centre"]}
+        ex = (await client.post("/api/exercises", json=body, headers=teacher)).json()
+        for control in ("start", "end"):
+            path = f"/api/exercises/{ex['id']}/control"
+            await client.post(path, json={"control": control}, headers=teacher)
+
+
+async def timed_get(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str], times: int
+) -> list[float]:
+    """Seconds each of `times` GETs of `path` took, one after the other."""
+    took = []
+    for _ in range(times):
+        started = time.perf_counter()
+        r = await client.get(path, headers=headers)
+        took.append(time.perf_counter() - started)
+        if r.status_code != 200:
+            raise SystemExit(f"{path}: {r.status_code} {r.text}")
+    return took
 
 
 async def learners_load(

@@ -250,6 +250,12 @@ class Limits(BaseModel):
     yaml_aliases: int = Field(
         0, ge=0, le=1000, description="YAML aliases (*name) a scenario file may use."
     )
+    put_away_s: float = Field(
+        600.0,
+        ge=1,
+        description="Seconds an ended exercise, or a learner's paused run, stays in memory "
+        "once nobody asks about it or watches it (then it is replayed when next asked).",
+    )
 
 
 class Settings(BaseSettings):

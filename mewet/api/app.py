@@ -153,7 +153,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = AppDb(data_dir / "app.db", db_url)
-        manager = Exercises(db, mqtt, root, access, the_limits.replays, server_url, workers)
+        manager = Exercises(
+            db, mqtt, root, access, the_limits.replays, server_url, workers, the_limits.put_away_s
+        )
         await manager.start()
         app.state.peers = httpx.AsyncClient(timeout=PEER_TIMEOUT, limits=PEER_LIMITS)
         if access is not None and mqtt is not None:
@@ -197,6 +199,8 @@ def create_app(
                 gate=gate,
             ),
         )
+        study = app.state.api.study
+        manager.alone = lambda exercise: study.run(exercise) is not None  # paused: put away
         signed_out = asyncio.create_task(_signed_out_elsewhere(app.state.api))
         try:
             yield

@@ -3,16 +3,21 @@ worker process: its debrief, a scenario's trial, its home at an earlier moment, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from mewet.exercises import debrief
-from mewet.exercises.db import ExerciseRow
+from mewet.exercises.db import AppDb, ExerciseRow, bound
 from mewet.exercises.inputs import Setup
 from mewet.exercises.live import Exercise
 from mewet.exercises.replays import Replays
 from mewet.exercises.view import HomeThen, home_at
 from mewet.scenarios.scenario import MAX_SCENARIO_BYTES, Scenario, ScenarioError
+from mewet.sim.clock import local_time
 from mewet.texts import said
 from mewet.transport.sink import MqttSink
 from mewet.yamlfile import validate_yaml
@@ -30,12 +35,31 @@ def home_id(exercise_id: int, tag: str) -> str:
     return f"ex{exercise_id}-{tag}"
 
 
+@functools.lru_cache(maxsize=32)
+def kept_scenario(text: str) -> Scenario:
+    """The scenario kept with an exercise no server runs now, read once for the lists (a
+    class's exercises share a few scenarios); ScenarioError when it no longer reads."""
+    return scenario_from_text(text)
+
+
+def title_of(row: ExerciseRow, scenario: Scenario, lang: str) -> str:
+    """An exercise's title in a language: the teacher's own, else the scenario's."""
+    own = row.title and row.title != scenario.title  # older rows kept it
+    return row.title if own else scenario.text(lang)[0]
+
+
 @dataclass(frozen=True, slots=True)
 class Glance:
     """An exercise at a glance: its phase and the home's time."""
 
     phase: str
     time: str
+
+    @classmethod
+    def kept(cls, row: ExerciseRow) -> Glance:
+        """As its server last kept it (5 s ago at most, or when it was put away)."""
+        home = row.start + timedelta(seconds=row.sim_s)
+        return cls(row.phase, local_time(home, row.start.tzinfo))
 
 
 @dataclass
@@ -45,12 +69,40 @@ class Hosted:
     row: ExerciseRow
     live: Exercise
     sink: MqttSink | None = None
+    asked: float = field(default_factory=time.monotonic)
+    """When someone last asked for it (monotonic seconds)."""
+
+    def idle(self, for_s: float) -> bool:
+        """Whether it rests: ended (and tidied) or paused, nobody has asked about it for
+        `for_s` and nobody watches it."""
+        live = self.live
+        resting = (live.phase == "ended" and self.sink is None) or live.phase == "paused"
+        asked_s = time.monotonic() - self.asked
+        return resting and asked_s >= for_s and not live.feed.subscribers
 
     def title(self, lang: str) -> str:
         """The exercise's title in a language: the teacher's own, else the scenario's."""
-        scenario = self.live.setup.scenario
-        own = self.row.title and self.row.title != scenario.title  # older rows kept it
-        return self.row.title if own else scenario.text(lang)[0]
+        return title_of(self.row, self.live.setup.scenario, lang)
+
+
+Clock = tuple[float, float, int]
+"""An exercise's clock as kept: its sim time, its speed, its id."""
+
+
+def running_clocks(hosted: Iterable[Hosted]) -> list[Clock]:
+    """The clocks of the exercises that run (read on the event loop, kept off it)."""
+    return [
+        (h.live.now_s, h.live.clock.speed, h.row.id) for h in hosted if h.live.phase == "running"
+    ]
+
+
+def keep_clocks(db: AppDb, clocks: Sequence[Clock]) -> None:
+    """Keep running exercises' clocks, in one transaction."""
+    # the phase is kept with each input: a clock read before a pause leaves the pause be
+    sql = "UPDATE exercises SET sim_s = ?, speed = ? WHERE id = ? AND phase = 'running'"
+    with db.transaction() as c:
+        for clock in clocks:
+            c.execute(*bound(sql, clock))
 
 
 class Replayed:

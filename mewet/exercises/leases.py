@@ -7,6 +7,10 @@ off) is free, and the first server to claim it (one UPDATE, atomic in both datab
 restores the exercise by replaying its kept inputs. A server that stops in good order frees
 its leases at once.
 
+An exercise nobody has asked about for a while (ended, or a learner's paused run) is put away:
+its lease names no server and never runs out by itself (`AWAY`), so no server takes it over
+until someone asks for it; the first server asked claims it and restores it, as any other.
+
 Servers note themselves in `servers`: the address where the others reach them, and when they
 last said they were alive. A server asked about an exercise it does not run forwards the
 request to the holder's address.
@@ -27,6 +31,8 @@ RENEW_S = 2.0
 """How often a server says again that it runs its exercises (and takes the free ones)."""
 LOCAL = "local"
 """The id of a server that gave no address: the only one on its database."""
+AWAY = -1.0
+"""The `until` of a put-away exercise's lease: free, but taken over only when asked for."""
 RECENT_S = 30.0
 """A lease that ran out this recently (or not yet: a worker started again at once) was a
 server's that stopped while its classes went on: its running exercises run on where they are
@@ -129,12 +135,23 @@ class Leases:
 
     def free(self) -> list[int]:
         """The exercises that have not ended whose lease has run out, oldest first (one that
-        has ended is taken over when someone asks for it: its debrief)."""
+        has ended, or was put away, is taken over when someone asks for it)."""
         rows = self.db.rows(
             "SELECT l.exercise FROM leases l JOIN exercises e ON e.id = l.exercise"
-            f" WHERE l.until < {self._now} AND e.phase <> 'ended' ORDER BY 1"
+            f" WHERE l.until < {self._now} AND l.until >= 0 AND e.phase <> 'ended' ORDER BY 1"
         )
         return [int(r["exercise"]) for r in rows]
+
+    def put_away(self, *exercises: int, ended: bool = False) -> None:
+        """This server runs these exercises no more (`ended`: nor any of its own that has
+        ended): whoever is asked for one next opens it."""
+        away = "UPDATE leases SET server = '', until = ? WHERE server = ? AND exercise"
+        with self.db.transaction() as c:
+            for exercise in exercises:
+                c.execute(*bound(f"{away} = ?", (AWAY, self.server, exercise)))
+            if ended:
+                done = "SELECT id FROM exercises WHERE phase = 'ended'"
+                c.execute(*bound(f"{away} IN ({done})", (AWAY, self.server)))
 
     def unclaimed(self) -> None:
         """Leases for the exercises that have none (kept before there were leases), run out:

@@ -1,32 +1,40 @@
-"""Every exercise of one server: created, kept, restored after a restart, run side by side.
+"""Every exercise of one server: created, kept, restored after a restart, run side by side,
+put away when idle.
 
 Each exercise's home publishes through its own MQTT connection (its gateway, with its Last
 Will), like any home of the lab; the live feed that participants see comes back from the
-broker through one connection, subscribed to the homes of the exercises that run (not to
-every home: a company's device flooding its own topics never reaches the API), so what they
-see is exactly what crossed it. Without a broker (`mqtt=None`) the feed goes straight from
-the home to the participants.
+broker (`homefeed.py`), so what they see is exactly what crossed it. Without a broker
+(`mqtt=None`) the feed goes straight from the home to the participants.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import gc
 import logging
 import secrets
-from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime, timedelta
+import time
+from collections.abc import Callable, Collection, Coroutine
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
 from mewet.config import MqttUrl
-from mewet.contract import DEFAULT_ROOT, MAX_PAYLOAD_BYTES, Kind, Topic, home_subscription
-from mewet.errors import ContractError, TransportError
-from mewet.exercises.db import AppDb, ExerciseRow, User, bound
+from mewet.contract import DEFAULT_ROOT
+from mewet.errors import TransportError
+from mewet.exercises.db import AppDb, ExerciseRow, User
 from mewet.exercises.errors import ElsewhereError
-from mewet.exercises.feed import Feed, Handoff
-from mewet.exercises.frames import MessageFrame
-from mewet.exercises.hosted import Glance, Hosted, Replayed, home_id, scenario_from_text
+from mewet.exercises.feed import Feed
+from mewet.exercises.homefeed import HomeFeed
+from mewet.exercises.hosted import (
+    Glance,
+    Hosted,
+    Replayed,
+    home_id,
+    keep_clocks,
+    running_clocks,
+    scenario_from_text,
+)
 from mewet.exercises.inputs import Input, Setup
 from mewet.exercises.leases import RENEW_S, Taken
 from mewet.exercises.live import Exercise, Phase
@@ -35,9 +43,7 @@ from mewet.exercises.replays import Replays
 from mewet.exercises.runner import Runner
 from mewet.scenarios.homesim import will_device
 from mewet.scenarios.scenario import ScenarioError
-from mewet.sim.clock import local_time
 from mewet.transport.access import BrokerAccess
-from mewet.transport.client import MqttLink, Received
 from mewet.transport.sink import MqttSink
 
 log = logging.getLogger(__name__)
@@ -46,6 +52,9 @@ RESTART = "lab_restart"  # who paused an exercise at a restart: the lab itself
 MAX_ID = 2**31 - 1
 """The largest exercise id the databases keep (PostgreSQL's `integer`)."""
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in class
+PUT_AWAY_S = 600.0
+"""An ended exercise, or a learner's paused run, that nobody has asked about or watched for
+this long is put away: its memory freed, restored from its kept inputs when next asked."""
 
 
 def _connected(live: Exercise, sink: MqttSink) -> None:
@@ -53,14 +62,6 @@ def _connected(live: Exercise, sink: MqttSink) -> None:
     live.connect(sink, sink.pump)
     for device in live.sim.devices.values():
         device.announce()  # status, meta, state: the first thing on its topics
-
-
-def _keep_clocks(db: AppDb, clocks: Sequence[tuple[float, float, int]]) -> None:
-    # the phase is kept with each input: a clock read before a pause leaves the pause be
-    sql = "UPDATE exercises SET sim_s = ?, speed = ? WHERE id = ? AND phase = 'running'"
-    with db.transaction() as c:
-        for clock in clocks:
-            c.execute(*bound(sql, clock))
 
 
 class Exercises:
@@ -75,8 +76,12 @@ class Exercises:
         replays: int = 1,
         server_url: str = "",
         workers: list[str] | None = None,
+        put_away_s: float = PUT_AWAY_S,
     ) -> None:
         self.db = db
+        self.put_away_s = put_away_s
+        self.alone: Callable[[int], bool] = lambda exercise: False
+        """Whether an exercise is a learner's own run (self-study): paused, it is put away too."""
         self.placement = Placement(db, server_url, workers)
         self.leases = self.placement.leases
         self._opening: dict[int, asyncio.Lock] = {}
@@ -87,12 +92,9 @@ class Exercises:
         self.replayed = Replayed(self.replays, root)
         self.hosted: dict[int, Hosted] = {}
         self.by_home: dict[str, int] = {}
-        self._feed: MqttLink | None = None
-        self._saver: asyncio.Task[None] | None = None
-        self._beat: asyncio.Task[None] | None = None
-        self._leasing: asyncio.Task[None] | None = None
+        self._feed: HomeFeed | None = None
+        self._jobs: list[asyncio.Task[None]] = []  # what the server does every little while
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._inbox: Handoff[tuple[str, bytes]] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.access = access  # students' broker accounts, when the broker is secured
 
@@ -101,20 +103,14 @@ class Exercises:
     async def start(self) -> None:
         """Subscribe the live feed, and restore every exercise that had not ended, paused."""
         self._loop = asyncio.get_running_loop()
-        self._inbox = Handoff(self._loop, self._route_all)
         self.runner.start()
         if self.mqtt is not None:
-            self._feed = MqttLink(
-                self.mqtt,
-                f"mewet-api-feed-{secrets.token_hex(4)}",
-                on_message=self._received,
-                threaded=True,
-            )
+            feed = HomeFeed(self.mqtt, self.root, self._loop, self._running_home)
             try:
-                await asyncio.to_thread(self._feed.connect)
+                self._feed = await asyncio.to_thread(feed.connect)
             except TransportError as exc:
                 log.error("live feed without the broker (straight from each home): %s", exc)
-                self._feed, self.mqtt = None, None
+                self.mqtt = None
         self.leases.unclaimed()
         if self.placement.front:  # a front: what it ran itself before is its workers'
             self.leases.release()
@@ -122,13 +118,13 @@ class Exercises:
             await self.placement.workers_up()
         else:  # this server's exercises (as it left them) and those no server runs
             self.leases.alive()  # (not renewing: how it left them says how they come back)
+            self.leases.put_away(ended=True)  # opened when someone asks for its debrief
             mine = self.leases.held() | set(self.leases.free())
             for row in self.db.exercises():
                 if row.id in mine and (taken := self.leases.claim(row.id)) is not None:
                     await self._restore(row, taken)
-        self._saver = asyncio.create_task(self._save_clocks())
-        self._beat = asyncio.create_task(self.runner.beat())
-        self._leasing = asyncio.create_task(self._keep_leases())
+        jobs = (self._save_clocks(), self.runner.beat(), self._keep_leases(), self._put_away_idle())
+        self._jobs = [asyncio.create_task(job) for job in jobs]
 
     async def _restore(self, row: ExerciseRow, taken: Taken) -> Hosted | None:
         try:
@@ -141,9 +137,8 @@ class Exercises:
     async def stop(self, paused: bool = True) -> None:
         """Stop every run, keep every clock, close every connection; free the exercises for
         the other servers (`paused=False`: they run on there)."""
-        for task in (self._saver, self._beat, self._leasing):
-            if task is not None:
-                task.cancel()
+        for task in self._jobs:
+            task.cancel()
         await asyncio.to_thread(self.runner.stop)
         for hosted in self.hosted.values():
             self._keep_clock(hosted)
@@ -213,7 +208,7 @@ class Exercises:
             # the lab's account may write this home's topics from now on
             self.access.run_home(self.mqtt.username, setup.home_id)
         if self._feed is not None:
-            self._feed.follow(home_subscription(setup.home_id, self.root))
+            self._feed.follow(setup.home_id)
         sink = MqttSink(
             self.mqtt,
             setup.home_id,
@@ -249,7 +244,7 @@ class Exercises:
             await self.call(partial(hosted.live.disconnect, sink))
             await asyncio.to_thread(sink.close, 5.0)
         if self._feed is not None:  # its last words (offline) have come by now
-            self._feed.unfollow(home_subscription(hosted.live.setup.home_id, self.root))
+            self._feed.unfollow(hosted.live.setup.home_id)
 
     async def _keep_leases(self) -> None:
         """Say again that this server runs its exercises, and take over those of a server
@@ -284,19 +279,55 @@ class Exercises:
     async def _drop(self, exercise_id: int) -> None:
         """Another server runs the exercise now (this one was cut off from the database for
         longer than its lease): stop running it here, keeping nothing."""
+        log.warning("exercise %d is run by another server now", exercise_id)
+        await self._unhost(exercise_id)
+
+    async def _unhost(self, exercise_id: int) -> None:
+        """Run and hold the exercise here no more."""
         hosted = self.hosted.pop(exercise_id)
         self.by_home.pop(hosted.live.setup.home_id, None)
-        log.warning("exercise %d is run by another server now", exercise_id)
         await self.call(partial(self.runner.remove, exercise_id))
         if hosted.sink is not None:
             await self.call(partial(hosted.live.disconnect, hosted.sink))
             await asyncio.to_thread(hosted.sink.close, 1.0)
+        if self._feed is not None:
+            self._feed.unfollow(hosted.live.setup.home_id)
+
+    async def _put_away_idle(self) -> None:
+        """Put away, every little while, the exercises that have been idle long enough."""
+        while True:
+            await asyncio.sleep(min(60.0, self.put_away_s))
+            put = 0
+            for exercise_id in list(self.hosted):
+                try:
+                    put += await self.put_away(exercise_id)
+                except Exception:  # the database away for a moment: the next round
+                    log.exception("exercise %d could not be put away", exercise_id)
+            if put:  # a home is cycles of objects: freed now, not at Python's next full look
+                gc.collect()
+
+    async def put_away(self, exercise_id: int) -> bool:
+        """Free an idle exercise's memory here: its clock kept, its lease left for whichever
+        server is asked for it next (which restores it by replay). Whether it was."""
+        async with self._opening.setdefault(exercise_id, asyncio.Lock()):
+            hosted = self.hosted.get(exercise_id)
+            if hosted is None or not hosted.idle(self.put_away_s):
+                return False
+            paused = hosted.live.phase == "paused"  # a class's stays: its home is on the broker
+            if paused and not await asyncio.to_thread(self.alone, exercise_id):
+                return False
+            await asyncio.to_thread(self._keep_clock, hosted)
+            await self._unhost(exercise_id)
+            await asyncio.to_thread(self.leases.put_away, exercise_id)
+            log.info("exercise %d put away (%s)", exercise_id, hosted.live.phase)
+            return True
 
     async def find(self, exercise_id: int) -> Hosted | None:
         """An exercise by id: run here, or taken over here if its server has stopped (None:
         no such exercise); ElsewhereError when another server runs it."""
         hosted = self.hosted.get(exercise_id)
         if hosted is not None:
+            hosted.asked = time.monotonic()
             return hosted
         if not 0 < exercise_id <= MAX_ID:  # no such row: not a question for the database
             return None
@@ -325,13 +356,9 @@ class Exercises:
         event loop (hundreds of them, and other processes writing the same database)."""
         while True:
             await asyncio.sleep(5)
-            clocks = [
-                (h.live.now_s, h.live.clock.speed, h.row.id)
-                for h in self.hosted.values()
-                if h.live.phase == "running"
-            ]
+            clocks = running_clocks(self.hosted.values())
             try:
-                await asyncio.to_thread(_keep_clocks, self.db, clocks)
+                await asyncio.to_thread(keep_clocks, self.db, clocks)
             except Exception:  # the database away for a moment: the next time keeps them
                 log.exception("the exercises' clocks could not be kept")
 
@@ -342,39 +369,6 @@ class Exercises:
     def _kept(self, live: Exercise, entry: Input) -> None:
         self.db.add_input(live.id, entry)
         self.db.set_clock(live.id, live.phase, live.now_s, live.clock.speed)
-
-    # -- the live feed back from the broker ----------------------------------------------
-
-    def _received(self, msg: Received) -> None:
-        """A message from the broker (on the feed's network thread): to the loop, in batches."""
-        if self._inbox is not None and len(msg.payload) <= MAX_PAYLOAD_BYTES:
-            self._inbox.put((msg.topic, msg.payload))
-
-    def _route_all(self, messages: list[tuple[str, bytes]]) -> None:
-        for topic_name, payload in messages:
-            self._route(topic_name, payload)
-
-    def _route(self, topic_name: str, payload: bytes) -> None:
-        try:
-            topic = Topic.parse(topic_name, self.root)
-        except ContractError:
-            return
-        ex = self.by_home.get(topic.home)
-        if ex is None or topic.command is not None:
-            return
-        try:
-            body: Any = payload.decode()
-            if topic.kind is not Kind.STATUS:
-                body = json.loads(body)
-        except (UnicodeDecodeError, ValueError):
-            return  # ingest keeps it as a dead letter; participants see only valid messages
-        if not isinstance(body, dict | str):
-            return
-        live = self.hosted[ex].live
-        sent = None
-        if isinstance(body, dict) and isinstance(body.get("id"), str):
-            sent = live.stamps.take(body["id"])
-        live.broadcast(MessageFrame.received(topic, topic_name, body, sent))
 
     # -- exercises ---------------------------------------------------------------------
 
@@ -406,6 +400,18 @@ class Exercises:
         assert row is not None
         return await self._open(row, [])
 
+    def _running_home(self, home: str) -> Exercise | None:
+        """The exercise that runs a home here, if any."""
+        ex = self.by_home.get(home)
+        return None if ex is None else self.hosted[ex].live
+
+    def kept(self, teacher: int | None, besides: Collection[int]) -> list[ExerciseRow]:
+        """The exercises as kept: a teacher's (None: everyone's), but those in `besides`."""
+        where, args = ("WHERE teacher = ?", (teacher,)) if teacher is not None else ("", ())
+        found = self.db.rows(f"SELECT id FROM exercises {where} ORDER BY id", args)
+        rows = (self.db.exercise(r["id"]) for r in found if r["id"] not in besides)
+        return [r for r in rows if r is not None]
+
     def get(self, exercise_id: int) -> Hosted | None:
         """An exercise run here, by id."""
         return self.hosted.get(exercise_id)
@@ -425,10 +431,7 @@ class Exercises:
         if hosted is not None:
             return Glance(hosted.live.phase, hosted.live.time())
         row = self.db.exercise(exercise_id)
-        if row is None:
-            return None
-        home = row.start + timedelta(seconds=row.sim_s)
-        return Glance(row.phase, local_time(home, row.start.tzinfo))
+        return None if row is None else Glance.kept(row)
 
     async def by_code(self, code: str) -> Hosted | None:
         """The exercise with this join code: the one that has not ended, else the last

@@ -104,21 +104,32 @@ class Runner:
         while not self._stopping:
             self._answer()
             behind = False
-            for ex_id, (exercise, ended) in list(self._exercises.items()):
+            for ex_id in list(self._exercises):
                 self._give_way()
                 self._answer()
-                try:
-                    behind |= exercise.turn(self.budget_s)
-                except Exception:  # one broken exercise must not stop the others
-                    log.exception("exercise %d failed; it is ended", ex_id)
-                    exercise.finish()
-                if exercise.phase == "ended":
-                    del self._exercises[ex_id]
-                    ended(exercise)
+                behind |= self._turn(ex_id)
             if not behind:
                 self._wake.wait(IDLE_S)
                 self._wake.clear()
         self._answer()
+
+    def _turn(self, ex_id: int) -> bool:
+        """One turn of an exercise (its own function: no local of this thread's loop keeps
+        an exercise removed alive); whether it is behind."""
+        found = self._exercises.get(ex_id)
+        if found is None:  # removed by a call just answered
+            return False
+        exercise, ended = found
+        behind = False
+        try:
+            behind = exercise.turn(self.budget_s)
+        except Exception:  # one broken exercise must not stop the others
+            log.exception("exercise %d failed; it is ended", ex_id)
+            exercise.finish()
+        if exercise.phase == "ended":
+            del self._exercises[ex_id]
+            ended(exercise)
+        return behind
 
     def _give_way(self) -> None:
         """Wait (up to `GIVE_WAY_S`) while the event loop is behind with its own work: the

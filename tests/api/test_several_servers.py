@@ -213,6 +213,9 @@ def test_a_class_on_two_servers_goes_on_when_the_teachers_server_is_killed(
     # the teacher sees her exercise from either server
     listed = on_b.call("GET", "/api/exercises", TEACHER).json()
     assert [e["id"] for e in listed] == [eid]
+    earlier = create(on_a, title="SH24B")  # an earlier group's, ended: its debrief stays
+    control(on_a, earlier["id"], "start")
+    control(on_a, earlier["id"], "end")
 
     for pid in [*children(server_a.pid, "mewet worker"), server_a.pid]:
         os.kill(pid, signal.SIGKILL)  # the whole server: its workers and its front
@@ -241,6 +244,12 @@ def test_a_class_on_two_servers_goes_on_when_the_teachers_server_is_killed(
     assert took < 15, f"taken over after {took:.1f} s"
     # restored to where its clock was last kept (every 5 s), its last input (resume) before
     assert after["phase"] == "running" and after["sim_s"] >= 555 * 60
+    # her list on B still has the earlier group's, ended, as A kept it; its debrief opens
+    # on B (once A's lease on it has run out: "moving" until then)
+    listed = on_b.call("GET", "/api/exercises", TEACHER).json()
+    assert {e["id"]: e["phase"] for e in listed} == {eid: "running", earlier["id"]: "ended"}
+    debrief = f"/api/exercises/{earlier['id']}/debrief"
+    eventually(lambda: on_b.call("GET", debrief, TEACHER).status_code == 200, 15, 0.5)
 
     # the page reconnects: the same class, every action kept, the clock running on B
     feed = on_b.live(eid, centre)

@@ -143,3 +143,26 @@ def test_an_exercise_is_run_by_one_server_at_a_time_and_taken_over_when_it_stops
     assert a.free() == [ex] and a.peers() == []
     taken = a.claim(ex)
     assert taken is not None and not taken.goes_on  # its running exercises come back paused
+
+
+def test_an_exercise_put_away_waits_for_whichever_server_is_asked_first(db: AppDb) -> None:
+    teacher = db.add_user("teacher@north", "teacher", "north", "hash")
+    start = datetime(2026, 11, 23, 17, tzinfo=UTC)
+    ex = db.add_exercise(teacher, "", "yaml", 1, start, 60.0, [], "ABC", "t")
+    done = db.add_exercise(teacher, "", "yaml", 1, start, 60.0, [], "DEF", "u")
+    theirs = db.add_exercise(teacher, "", "yaml", 1, start, 60.0, [], "GHJ", "v")
+    a = Leases(db, "http://a:8000")
+    b = Leases(db, "http://b:8000")
+    for mine in (ex, done, theirs):
+        a.give(mine)
+    db.set_clock(done, "ended", 600.0, 60.0)
+    a.put_away(ex)
+    a.put_away(ended=True)  # a restarted server: its ended exercises wait to be asked for
+    assert a.held() == {theirs} and a.renew() == {theirs}
+    # nobody runs them, and nobody takes them over by themselves
+    assert a.holder(ex) is None and b.free() == [] and a.free() == []
+    b.alive()
+    taken = b.claim(ex)  # asked for it: B opens it, as it was left
+    assert taken is not None and not taken.goes_on
+    assert a.holder(ex) == Holder("http://b:8000", "http://b:8000")
+    assert not a.claim(ex) and a.holder(done) is None

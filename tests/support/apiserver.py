@@ -54,6 +54,8 @@ class Api:
     root: str
     client: httpx.Client
     tokens: dict[str, str] = field(default_factory=dict)
+    app: Any = None
+    """The app itself, when it runs in the test's process (`serve`)."""
 
     def token(self, email: str) -> str:
         """Sign in once per account."""
@@ -145,7 +147,7 @@ def serve(
     base = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=base, timeout=30) as client:
         try:
-            yield Api(base, root, client)
+            yield Api(base, root, client, app=app)
         finally:
             server.should_exit = True
             thread.join(30)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import datetime
 from functools import partial
@@ -20,12 +19,9 @@ from mewet.api.deps import (
     Steerable,
     Teacher,
     Visible,
-    may_see,
-    no_companies,
     person,
     sees_sensors,
 )
-from mewet.api.forward import from_peers
 from mewet.api.models import (
     ERRORS,
     ActionRequest,
@@ -41,16 +37,15 @@ from mewet.api.models import (
     NoteCreate,
     NotePublic,
     Outcome,
-    Participant,
     PlanDevice,
     PlanDoor,
     PlanRoom,
 )
 from mewet.api.public import join_base
 from mewet.api.refusals import Refusal, refused, too_many, within
-from mewet.api.routes.briefs import briefing
 from mewet.api.routes.debriefs import replayed
 from mewet.api.routes.join import join_with_code
+from mewet.api.routes.listing import listed, public
 from mewet.api.routes.scenarios import find, roles_in
 from mewet.api.routes.study import LEARNER_CONTROLS
 from mewet.api.security import Principal
@@ -58,58 +53,12 @@ from mewet.devices.catalogue import CATALOGUE
 from mewet.devices.names import device_names
 from mewet.exercises.errors import RefusedError
 from mewet.exercises.hosted import Hosted
-from mewet.sim.clock import zone_label
 from mewet.texts import Said, said, say
 
 router = APIRouter(
     prefix="/api/exercises", tags=["exercises"], responses=ERRORS, dependencies=[KnownQuery]
 )
 T = TypeVar("T")
-
-
-def public(
-    hosted: Hosted,
-    who: Principal,
-    api: ApiState | None = None,
-    lang: str = "en",
-    request: Request | None = None,
-) -> ExercisePublic:
-    """The exercise as `who` may see it (the join code and link for its teacher only)."""
-    live, row = hosted.live, hosted.row
-    own = who.kind == "user" and who.role in ("teacher", "admin")
-    join_url, reachable = None, True
-    if own and api is not None and request is not None:
-        base, reachable = join_base(request, api.public_url, api.listen_host)
-        join_url = f"{base}/join?code={row.join_code}"
-    people = []
-    if api is not None:
-        people = [
-            Participant(name=p["name"], role=p["role"], joined=p["joined"])
-            for p in api.db.participants(row.id)
-        ]
-    student_role = who.exercise_role if who.kind == "participant" else None
-    return ExercisePublic(
-        id=row.id,
-        title=hosted.title(lang),
-        group=row.group,
-        created=row.created,
-        scenario=live.setup.scenario.id,
-        scenario_version=row.scenario_version,
-        phase=live.phase,
-        sim_s=round(live.now_s, 3),
-        time=live.time(),
-        speed=live.clock.speed,
-        end_s=live.setup.end_s,
-        roles=sorted(live.setup.roles),
-        home=live.setup.home_id,
-        join_code=row.join_code if own else None,
-        join_url=join_url,
-        join_reachable=reachable,
-        participants=people,
-        time_zone=zone_label(live.zone),
-        briefing=briefing(hosted, student_role, lang) if student_role else None,
-        steer=student_role is not None and api is not None and api.study.run(row.id) is not None,
-    )
 
 
 def outcome(hosted: Hosted, result: Said, lang: str) -> Outcome:
@@ -209,24 +158,7 @@ async def list_exercises(
 ) -> list[ExercisePublic]:
     """The exercises you may see: yours as a teacher, all as an admin, yours as a student
     (learners' self-study runs are listed under their assignments)."""
-    no_companies(who)
-    shown = [
-        public(hosted, who, api, lang, request)
-        for _, hosted in sorted(api.exercises.hosted.items())
-        if may_see(who, hosted) and not _studied(api, who, hosted)
-    ]
-    leases, several = api.exercises.leases, api.exercises.placement.front
-    if (leases.url or several) and not request.scope.get("mewet.forwarded"):  # the others'
-        urls = await asyncio.to_thread(leases.peers)
-        found = await from_peers(request.app.state.peers, urls, request.scope, api.key)
-        shown += [ExercisePublic.model_validate(item) for item in found]
-        shown.sort(key=lambda e: e.id)
-    return shown
-
-
-def _studied(api: ApiState, who: Principal, hosted: Hosted) -> bool:
-    """A learner's self-study run, listed for her teacher under its assignment instead."""
-    return who.kind == "user" and api.study.run(hosted.row.id) is not None
+    return await listed(api, who, lang, request)
 
 
 @router.get("/{exercise_id}")
