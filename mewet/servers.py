@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import random
 import shutil
 import signal
 import socket
@@ -22,11 +23,33 @@ from mewet.errors import MewetError
 SBIN = ("/usr/sbin", "/usr/local/sbin", "/sbin")
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
+OUTGOING = Path("/proc/sys/net/ipv4/ip_local_port_range")
+"""Where Linux says which ports it hands to outgoing connections."""
+
+
+def free_port(count: int = 1) -> int:
+    """A TCP port nobody uses right now (the first of `count` in a row), below the ports the
+    system hands to outgoing connections: there, no client's socket can take it between this
+    choice and its server binding it (the ports of 0 would be among them)."""
+    try:
+        low = int(OUTGOING.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768  # Linux's own default
+    first_ok = max(1024, low - 12000)
+    while True:
+        first = random.randrange(first_ok, low - count + 1)
+        if all(_bindable(port) for port in range(first, first + count)):
+            return first
+
+
+def _bindable(port: int) -> bool:
+    """Whether a server could bind `port` on every interface now."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        try:
+            s.bind(("", port))
+        except OSError:
+            return False
+        return True
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:

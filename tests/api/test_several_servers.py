@@ -5,9 +5,7 @@ a proxy: a teacher on one, her students on the other; the first killed, the clas
 from __future__ import annotations
 
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -55,25 +53,6 @@ def start_api(name: str, port: int, env: dict[str, str], folder: Path) -> subpro
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-
-
-def free_ports(n: int) -> int:
-    """The first of `n` free ports in a row, below the range Linux hands out to outgoing
-    connections (32768 up): there, no client's socket can take one of a server's ports
-    between this choice and the server binding it."""
-    while True:
-        first = random.randrange(20000, 32000 - n)
-        if all(bindable(first + i) for i in range(n)):
-            return first
-
-
-def bindable(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
 
 
 def logs(folder: Path) -> str:
@@ -144,9 +123,9 @@ def two_servers(
         "MEWET_SECRET_KEY": SECRET,
         "MEWET_TOPIC_ROOT": root,
     }
-    ports = free_ports(WORKERS + 1), free_ports(WORKERS + 1)
+    ports = free_port(WORKERS + 1), free_port(WORKERS + 1)
     while abs(ports[0] - ports[1]) <= WORKERS:
-        ports = ports[0], free_ports(WORKERS + 1)
+        ports = ports[0], free_port(WORKERS + 1)
     a = start_api("a", ports[0], env, tmp_path)
     b = start_api("b", ports[1], env, tmp_path)
     try:
