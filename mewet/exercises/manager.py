@@ -239,11 +239,16 @@ class Exercises:
         await self.call(hosted.live.release)
         if self.access is not None:
             self.access.revoke(group=f"exercise-{exercise_id}")  # students' accounts go
+        await self._off_broker(hosted, 5.0)  # its last words (offline) have come by then
+
+    async def _off_broker(self, hosted: Hosted, wait_s: float) -> None:
+        """The exercise's home leaves the broker: its connection closed (up to `wait_s` for
+        what it sent to go), its messages followed no more."""
         if hosted.sink is not None:
             sink, hosted.sink = hosted.sink, None
             await self.call(partial(hosted.live.disconnect, sink))
-            await asyncio.to_thread(sink.close, 5.0)
-        if self._feed is not None:  # its last words (offline) have come by now
+            await asyncio.to_thread(sink.close, wait_s)
+        if self._feed is not None:
             self._feed.unfollow(hosted.live.setup.home_id)
 
     async def _keep_leases(self) -> None:
@@ -287,11 +292,7 @@ class Exercises:
         hosted = self.hosted.pop(exercise_id)
         self.by_home.pop(hosted.live.setup.home_id, None)
         await self.call(partial(self.runner.remove, exercise_id))
-        if hosted.sink is not None:
-            await self.call(partial(hosted.live.disconnect, hosted.sink))
-            await asyncio.to_thread(hosted.sink.close, 1.0)
-        if self._feed is not None:
-            self._feed.unfollow(hosted.live.setup.home_id)
+        await self._off_broker(hosted, 1.0)
 
     async def _put_away_idle(self) -> None:
         """Put away, every little while, the exercises that have been idle long enough."""
